@@ -1,0 +1,232 @@
+/*
+ * internal.h - interfaces between the parts of the core (not installed, not public).
+ *
+ *   buf.c        growable buffers, string helpers, base64, uuid
+ *   errors.c     error objects, code table (names, texts, retry classes)
+ *   uri.c        connection strings, aliases, selectors, locator
+ *   envelope.c   SOAP envelope writer
+ *   xmlread.c    bounded streaming Expat reader and subtree serializer
+ *   response.c   response parsers (result body, faults, enumeration batches)
+ *   transport.c  libcurl (multi interface) HTTP transport
+ *   session.c    operations: envelope -> transport -> parser, retries, enumeration
+ */
+#ifndef WSMAN_INTERNAL_H
+#define WSMAN_INTERNAL_H
+
+#include "wsman.h"
+
+#include <stdarg.h>
+#include <stdbool.h>
+
+/* ---- buf.c ------------------------------------------------------------------------------ */
+
+/* All append functions return 0, or -1 when out of memory (buffer unchanged). */
+int wsman_buf_reserve(wsman_buf_t *b, size_t extra);
+int wsman_buf_append(wsman_buf_t *b, const void *data, size_t len);
+int wsman_buf_puts(wsman_buf_t *b, const char *s);
+int wsman_buf_printf(wsman_buf_t *b, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+/* Appends s with XML escaping (& < > " ' in attributes; & < > in text). */
+int wsman_buf_xml_text(wsman_buf_t *b, const char *s, size_t len);
+int wsman_buf_xml_attr(wsman_buf_t *b, const char *s, size_t len);
+void wsman_buf_reset(wsman_buf_t *b); /* len = 0, keeps memory */
+/* Hands the data over (NUL-terminated, caller frees) and reinitialises b. */
+char *wsman_buf_steal(wsman_buf_t *b);
+
+char *wsman_strdup(const char *s);       /* NULL-safe */
+char *wsman_strndup(const char *s, size_t n);
+void wsman_secure_free(char *s);         /* zero then free; NULL-safe */
+int wsman_strcaseeq(const char *a, const char *b);
+/* "uuid:XXXXXXXX-XXXX-4XXX-YXXX-XXXXXXXXXXXX" (upper case) into out[42]. */
+void wsman_uuid(char out[42]);
+int wsman_base64_encode(wsman_buf_t *out, const unsigned char *data, size_t len);
+/* Tolerates whitespace; returns -1 on invalid input. */
+int wsman_base64_decode(wsman_buf_t *out, const char *s, size_t len);
+/* UTF-8 -> UTF-16LE with BOM; -1 on invalid UTF-8. */
+int wsman_utf8_to_utf16le(wsman_buf_t *out, const char *s, size_t len);
+
+/* ---- errors.c ------------------------------------------------------------------------- */
+
+/* Sets endpoint/operation if they are still empty. */
+void wsman_error_context(wsman_error_t *e, const char *operation, const char *endpoint);
+/* Builds fault_xml for a client-side error from code/message/machine. */
+void wsman_error_synthesize_fault(wsman_error_t *e);
+
+/* Codes the client reports for transport failures (as Windows' WinRM client does). */
+#define WSMAN_E_ACCESS_DENIED 0x80070005u          /* 401 / wrong credentials */
+#define WSMAN_E_OUTOFMEMORY 0x8007000Eu
+#define WSMAN_E_INVALIDARG 0x80070057u
+#define WSMAN_E_WINHTTP_TIMEOUT 0x80072EE2u        /* ERROR_WINHTTP_TIMEOUT */
+#define WSMAN_E_WINHTTP_NAME_NOT_RESOLVED 0x80072EE7u
+#define WSMAN_E_WINHTTP_CANNOT_CONNECT 0x80072EFDu
+#define WSMAN_E_WINHTTP_CONNECTION_ERROR 0x80072EFEu /* connection reset/closed */
+#define WSMAN_E_WINHTTP_INVALID_SERVER_RESPONSE 0x80072F78u
+#define WSMAN_E_WINHTTP_SECURE_FAILURE 0x80072F8Fu
+#define WSMAN_E_WINHTTP_SECURE_CERT_CN_INVALID 0x80072F06u
+#define WSMAN_E_WINHTTP_SECURE_INVALID_CA 0x80072F0Du
+#define WSMAN_E_INVALID_URI 0x80338002u
+#define WSMAN_E_INVALID_XML 0x80338043u
+#define WSMAN_E_OPERATION_TIMEDOUT 0x80338029u
+#define WSMAN_E_INVALID_SELECTORS 0x8033803Du
+#define WSMAN_E_POLYMORPHISM_MODE_UNSUPPORTED 0x80338137u
+#define WSMAN_E_MAX_ENVELOPE_SIZE_EXCEEDED 0x80338048u
+#define WSMAN_E_ENCODING_LIMIT 0x80338035u
+#define WSMAN_E_INVALID_ENUM_CONTEXT 0x8033801Bu
+#define WSMAN_E_NETWORK_TIMEDOUT 0x80338126u
+#define WSMAN_E_UNENCRYPTED_DISABLED 0x803380E1u /* ERROR_WSMAN_UNENCRYPTED_HTTP_ONLY_HTTPS? see errors.c */
+
+/* ---- uri.c ------------------------------------------------------------------------------ */
+
+typedef struct wsman_pair {
+    char *name;
+    char *value; /* NULL = nil */
+    int must_comply;
+} wsman_pair_t;
+
+struct wsman_locator {
+    char *uri;              /* expanded, no selectors */
+    wsman_pair_t *selectors;
+    size_t nselectors;
+    wsman_pair_t *options;
+    size_t noptions;
+    char *fragment_path;    /* NULL = none */
+    char *fragment_dialect; /* NULL = default XPath */
+    int must_understand_options;
+};
+
+/* ---- envelope.c ----------------------------------------------------------------------- */
+
+typedef struct wsman_request_header {
+    const char *to;           /* endpoint URL */
+    const char *resource_uri; /* NULL for Identify */
+    const char *action;
+    const char *message_id;   /* "uuid:..." */
+    long max_envelope_size;
+    long timeout_ms;          /* OperationTimeout; <= 0 omits it */
+    const wsman_locator_t *locator; /* selectors, options, fragment (may be NULL) */
+    const char *locale;       /* "en-US" */
+} wsman_request_header_t;
+
+/* Writes '<s:Envelope ...><s:Header>...</s:Header><s:Body>' into b. */
+int wsman_envelope_begin(wsman_buf_t *b, const wsman_request_header_t *h);
+/* Writes '</s:Body></s:Envelope>'. */
+int wsman_envelope_end(wsman_buf_t *b);
+/* Identify request (no addressing headers). */
+int wsman_envelope_identify(wsman_buf_t *b);
+/* Enumerate body content: <wsen:Enumerate>...</wsen:Enumerate>. filter_xml is the already built
+ * wsman:Filter element (or NULL). */
+int wsman_body_enumerate(wsman_buf_t *b, long max_elements, uint32_t enum_flags, const char *filter_xml);
+int wsman_body_pull(wsman_buf_t *b, const char *context, long max_elements);
+int wsman_body_release(wsman_buf_t *b, const char *context);
+/* Builds the wsman:Filter element for a filter/dialect pair (WQL, selector XML or hash,
+ * association XML or hash, any other dialect verbatim). -1 with e set on bad input. */
+int wsman_build_filter(wsman_buf_t *b, const char *filter, const char *dialect, uint32_t enum_flags,
+                       wsman_error_t *e);
+
+/* ---- xmlread.c / response.c ---------------------------------------------------------- */
+
+typedef struct wsman_xml_limits {
+    size_t max_bytes;  /* whole document */
+    int max_depth;
+    size_t max_item;   /* one serialized item / result */
+} wsman_xml_limits_t;
+
+typedef enum wsman_resp_kind {
+    WSMAN_RESP_BODY,  /* Get/Put/Create/Invoke/Identify: serialize Body children */
+    WSMAN_RESP_EMPTY, /* Delete, Release: body ignored */
+    WSMAN_RESP_ENUM   /* EnumerateResponse / PullResponse */
+} wsman_resp_kind_t;
+
+/* Called for every enumeration item as soon as it is complete (streaming). Return 0 to go on,
+ * -1 to abort (out of memory). */
+typedef int (*wsman_item_cb)(void *ud, const char *xml, size_t len);
+
+typedef struct wsman_response {
+    char *action;
+    char *relates_to;
+    int is_fault;
+    wsman_error_t fault;     /* filled from the SOAP fault when is_fault */
+    wsman_buf_t body;        /* WSMAN_RESP_BODY: serialized body children */
+    char *enum_context;      /* WSMAN_RESP_ENUM: latest EnumerationContext (may be "") */
+    int end_of_sequence;
+    size_t item_count;
+} wsman_response_t;
+
+typedef struct wsman_reader wsman_reader_t;
+
+wsman_reader_t *wsman_reader_new(wsman_resp_kind_t kind, const wsman_xml_limits_t *limits, wsman_item_cb cb,
+                                 void *ud);
+/* Feeds bytes as they arrive; final=1 on the last call. -1 with e set on malformed XML, DTD or
+ * entity use, limits exceeded, or a document that is not a SOAP envelope (code
+ * WSMAN_E_INVALID_XML, message saying what was wrong and where). */
+int wsman_reader_feed(wsman_reader_t *r, const char *data, size_t len, int final, wsman_error_t *e);
+/* Moves the parsed result out (call after a successful final feed). */
+void wsman_reader_result(wsman_reader_t *r, wsman_response_t *out);
+void wsman_reader_free(wsman_reader_t *r);
+void wsman_response_init(wsman_response_t *r);
+void wsman_response_clear(wsman_response_t *r);
+
+/* Parses a WS-Addressing EPR XML string into uri + selectors (for wsman_locator_parse). */
+int wsman_parse_epr(const char *xml, char **uri, wsman_pair_t **sel, size_t *nsel, wsman_error_t *e);
+
+/* ---- transport.c ----------------------------------------------------------------------- */
+
+typedef struct wsman_transport wsman_transport_t;
+
+typedef struct wsman_transport_config {
+    const char *url;
+    uint32_t flags;                /* session flags: TLS checks */
+    const char *ca_file;
+    const char *client_cert, *client_key, *client_key_password;
+    const char *proxy;             /* explicit proxy URL or NULL */
+    int proxy_access_type;         /* WSMAN_PROXY_NO_PROXY_SERVER disables the environment's */
+    int proxy_auth_mechanism;
+    const char *proxy_username, *proxy_password;
+    long connect_timeout_ms;
+} wsman_transport_config_t;
+
+typedef struct wsman_http_request {
+    const char *body;
+    size_t len;
+    const char *content_type;     /* e.g. "application/soap+xml;charset=UTF-8" */
+    const char *const *headers;   /* extra "Name: value" lines, NULL-terminated (may be NULL) */
+    long timeout_ms;              /* whole exchange deadline */
+} wsman_http_request_t;
+
+/* Called with body bytes as they arrive; status/headers of 'resp' are already filled. Return 0
+ * to continue, -1 to abort (sink_error then describes why). */
+typedef int (*wsman_sink_fn)(void *ud, const char *data, size_t len);
+
+typedef struct wsman_http_response {
+    int status;
+    char *content_type;
+    char **www_authenticate;  /* every WWW-Authenticate header value */
+    size_t n_www_authenticate;
+    int connection_close;     /* server said Connection: close */
+} wsman_http_response_t;
+
+/* What happened to a failed exchange, for the retry policy. */
+typedef enum wsman_send_state {
+    WSMAN_SENT_NOTHING = 0,   /* connection failed before the request went out (refused, DNS, TLS) */
+    WSMAN_SENT_NO_REPLY,      /* request may have been received, no byte of reply came */
+    WSMAN_SENT_PARTIAL_REPLY  /* reply started then failed */
+} wsman_send_state_t;
+
+wsman_transport_t *wsman_transport_new(const wsman_transport_config_t *cfg, wsman_error_t *e);
+void wsman_transport_free(wsman_transport_t *t);
+/* POSTs one request on the kept-alive connection. Returns 0 when a full HTTP reply was received
+ * (any status), -1 on transport failure with e set (code as Windows' client: cannot connect,
+ * name not resolved, timeout, secure failure, connection reset) and *state telling how far it
+ * got. */
+int wsman_transport_post(wsman_transport_t *t, const wsman_http_request_t *req, wsman_sink_fn sink, void *ud,
+                         wsman_http_response_t *resp, wsman_send_state_t *state, wsman_error_t *e);
+void wsman_http_response_clear(wsman_http_response_t *r);
+/* TCP connections opened so far. */
+long wsman_transport_connections(const wsman_transport_t *t);
+/* TLS: DER of the server certificate of the current connection (for channel binding). */
+int wsman_transport_peer_cert(wsman_transport_t *t, wsman_buf_t *der);
+
+#endif

@@ -1,0 +1,315 @@
+/*
+ * wsman.h - lua-wsman protocol engine: a WS-Management (WinRM) client in plain C.
+ *
+ * This header is the public C API of the core library (libwsman-core). It has no Lua
+ * dependency: a C program can link the core and talk to a WinRM host directly. The Lua
+ * binding (src/lua/) is a thin layer over exactly these functions.
+ *
+ * Model (mirrors the WinRM Scripting API, WSMan.Automation):
+ *   wsman_options_t   - ConnectionOptions (credentials, TLS files, proxy, limits)
+ *   wsman_session_t   - Session (endpoint + flags + options, one keep-alive connection)
+ *   wsman_locator_t   - ResourceLocator (resource URI, selectors, options, fragment)
+ *   wsman_enum_t      - Enumerator (streaming WS-Enumeration)
+ *   wsman_error_t     - the error of a failed call (WSManFault fields + client context)
+ *
+ * Conventions:
+ *   - Functions returning int return 0 on success and -1 on failure; on failure the
+ *     wsman_error_t passed in is filled (it may be NULL when the caller does not care).
+ *   - Strings are UTF-8, NUL-terminated. Returned strings belong to the object or buffer
+ *     they come from unless a function says "caller frees" (use wsman_free()).
+ *   - Objects are not thread-safe; use one session per thread (as WinRM itself requires).
+ */
+#ifndef WSMAN_H
+#define WSMAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define WSMAN_VERSION "0.1.0"
+
+/* ---- Flags (values from WSManDisp.h; names as in the COM IDL) ----------------------- */
+
+/* WSManSessionFlags: CreateSession flags */
+#define WSMAN_FLAG_UTF8 0x1u
+#define WSMAN_FLAG_CRED_USERNAME_PASSWORD 0x1000u
+#define WSMAN_FLAG_SKIP_CA_CHECK 0x2000u
+#define WSMAN_FLAG_SKIP_CN_CHECK 0x4000u
+#define WSMAN_FLAG_USE_NO_AUTHENTICATION 0x8000u
+#define WSMAN_FLAG_USE_DIGEST 0x10000u
+#define WSMAN_FLAG_USE_NEGOTIATE 0x20000u
+#define WSMAN_FLAG_USE_BASIC 0x40000u
+#define WSMAN_FLAG_USE_KERBEROS 0x80000u
+#define WSMAN_FLAG_NO_ENCRYPTION 0x100000u
+#define WSMAN_FLAG_USE_CLIENT_CERTIFICATE 0x200000u
+#define WSMAN_FLAG_ENABLE_SPN_SERVER_PORT 0x400000u
+#define WSMAN_FLAG_UTF16 0x800000u
+#define WSMAN_FLAG_USE_CREDSSP 0x1000000u
+#define WSMAN_FLAG_SKIP_REVOCATION_CHECK 0x2000000u
+#define WSMAN_FLAG_ALLOW_NEGOTIATE_IMPLICIT_CREDENTIALS 0x4000000u
+#define WSMAN_FLAG_USE_SSL 0x8000000u
+
+/* WSManEnumFlags: Enumerate flags */
+#define WSMAN_ENUM_NON_XML_TEXT 0x1u
+#define WSMAN_ENUM_RETURN_OBJECT 0x0u
+#define WSMAN_ENUM_RETURN_EPR 0x2u
+#define WSMAN_ENUM_RETURN_OBJECT_AND_EPR 0x4u
+#define WSMAN_ENUM_HIERARCHY_DEEP 0x0u
+#define WSMAN_ENUM_HIERARCHY_SHALLOW 0x20u
+#define WSMAN_ENUM_HIERARCHY_DEEP_BASE_PROPS_ONLY 0x40u
+#define WSMAN_ENUM_ASSOCIATED_INSTANCE 0x0u
+#define WSMAN_ENUM_ASSOCIATION_INSTANCE 0x80u
+
+/* WSManProxyAccessTypeFlags / WSManProxyAuthenticationFlags */
+#define WSMAN_PROXY_IE_CONFIG 0x1
+#define WSMAN_PROXY_WINHTTP_CONFIG 0x2
+#define WSMAN_PROXY_AUTO_DETECT 0x4
+#define WSMAN_PROXY_NO_PROXY_SERVER 0x8
+#define WSMAN_PROXY_AUTH_NEGOTIATE 0x1
+#define WSMAN_PROXY_AUTH_BASIC 0x2
+#define WSMAN_PROXY_AUTH_DIGEST 0x4
+
+/* Well-known URIs */
+#define WSMAN_NS_SOAP "http://www.w3.org/2003/05/soap-envelope"
+#define WSMAN_NS_WSA "http://schemas.xmlsoap.org/ws/2004/08/addressing"
+#define WSMAN_NS_WSMAN "http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd"
+#define WSMAN_NS_WSMV "http://schemas.microsoft.com/wbem/wsman/1/wsman.xsd"
+#define WSMAN_NS_WSEN "http://schemas.xmlsoap.org/ws/2004/09/enumeration"
+#define WSMAN_NS_WST "http://schemas.xmlsoap.org/ws/2004/09/transfer"
+#define WSMAN_NS_WSMID "http://schemas.dmtf.org/wbem/wsman/identity/1/wsmanidentity.xsd"
+#define WSMAN_NS_FAULT "http://schemas.microsoft.com/wbem/wsman/1/wsmanfault"
+#define WSMAN_NS_WSMB "http://schemas.dmtf.org/wbem/wsman/1/cimbinding.xsd"
+#define WSMAN_NS_XSI "http://www.w3.org/2001/XMLSchema-instance"
+#define WSMAN_ADDR_ANONYMOUS "http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous"
+#define WSMAN_DIALECT_WQL "http://schemas.microsoft.com/wbem/wsman/1/WQL"
+#define WSMAN_DIALECT_SELECTOR "http://schemas.dmtf.org/wbem/wsman/1/wsman/SelectorFilter"
+#define WSMAN_DIALECT_ASSOCIATION "http://schemas.dmtf.org/wbem/wsman/1/cimbinding/associationFilter"
+#define WSMAN_DIALECT_XPATH "http://www.w3.org/TR/1999/REC-xpath-19991116"
+
+/* ---- Memory -------------------------------------------------------------------------- */
+
+/* Frees a string the library allocated for the caller. */
+void wsman_free(void *p);
+
+/* Growable byte buffer used for results (always NUL-terminated after len bytes). */
+typedef struct wsman_buf {
+    char *data;
+    size_t len;
+    size_t cap;
+} wsman_buf_t;
+
+void wsman_buf_init(wsman_buf_t *b);
+void wsman_buf_free(wsman_buf_t *b);
+/* Like wsman_buf_free, but overwrites the contents first (for secrets). */
+void wsman_buf_free_secure(wsman_buf_t *b);
+
+/* ---- Errors ------------------------------------------------------------------------- */
+
+typedef enum wsman_retry {
+    WSMAN_RETRY_FATAL = 0, /* do not retry: fix the request, the data or the configuration */
+    WSMAN_RETRY_TRANSIENT, /* network trouble or timeout: the same request may succeed later */
+    WSMAN_RETRY_QUOTA,     /* a server quota was hit: close shells/operations, back off */
+    WSMAN_RETRY_AUTH       /* authentication or authorisation failed: fix credentials/config */
+} wsman_retry_t;
+
+/* One MSFT_WmiError (or other provider detail) property. */
+typedef struct wsman_kv {
+    char *name;
+    char *value;
+} wsman_kv_t;
+
+/*
+ * The error of a failed operation. Every field may be NULL/0 when unknown.
+ * Fill with the functions below; release with wsman_error_clear().
+ */
+typedef struct wsman_error {
+    uint32_t code;        /* WSManFault Code, else MSFT_WmiError error_Code, else the code
+                             Windows' client reports for the same failure (HRESULT/Win32) */
+    char *name;           /* symbolic name from wsmerror.h/winerror.h, e.g. ERROR_WSMAN_INVALID_SELECTORS */
+    char *message;        /* most specific text: provider message, WSManFault message, Reason, or a
+                             client-side explanation that says what to do */
+    char *reason;         /* SOAP Reason text, if a fault was received */
+    char *machine;        /* WSManFault Machine attribute */
+    char *fault_code;     /* SOAP Code value, e.g. "s:Sender" */
+    char *subcode;        /* SOAP Subcode value as sent, e.g. "w:InvalidSelectors" */
+    char *fault_detail;   /* wsman:FaultDetail URI */
+    char *provider;       /* ProviderFault provider attribute */
+    char *provider_path;  /* ProviderFault path attribute */
+    wsman_kv_t *wmi;      /* MSFT_WmiError properties (local name -> text) */
+    size_t wmi_count;
+    char *fault_xml;      /* the WSManFault document (server's, or synthesised for client errors) */
+    int http_status;      /* HTTP status of the reply, 0 if none */
+    char *operation;      /* "Get", "Put", "Create", "Delete", "Invoke", "Enumerate", "Pull",
+                             "Release", "Identify", "CreateSession", ... */
+    char *endpoint;       /* endpoint URL of the session (never with credentials) */
+    wsman_retry_t retry;
+} wsman_error_t;
+
+void wsman_error_init(wsman_error_t *e);
+void wsman_error_clear(wsman_error_t *e);
+/* Moves src into dst (dst cleared first); src is left initialised and empty. */
+void wsman_error_move(wsman_error_t *dst, wsman_error_t *src);
+/* One line: "<operation> <endpoint>: <message> (0x80338000 ERROR_WSMAN_...)". Caller frees. */
+char *wsman_error_to_string(const wsman_error_t *e);
+/* Sets a client-side error: code, message (printf-style). Fills name from the code table,
+ * retry class from the code, and synthesises fault_xml (a WSManFault document) as COM does. */
+void wsman_error_set(wsman_error_t *e, uint32_t code, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+/* Symbolic name and message text of a WinRM/WinHTTP/Win32 code (GetErrorMessage); NULL when
+ * the code is unknown. Static strings. */
+const char *wsman_error_name(uint32_t code);
+const char *wsman_error_text(uint32_t code);
+/* Retry class for a code (quota codes, auth codes, timeouts...). */
+wsman_retry_t wsman_error_retry_class(uint32_t code);
+const char *wsman_retry_name(wsman_retry_t r); /* "fatal", "transient", "quota", "auth" */
+
+/* ---- Connection strings and resource URIs --------------------------------------------- */
+
+typedef struct wsman_endpoint {
+    char *scheme; /* "http" or "https" */
+    char *host;   /* without brackets for IPv6 */
+    int port;
+    char *prefix; /* URL path without leading '/', default "wsman" */
+    char *url;    /* scheme://host:port/prefix, IPv6 bracketed */
+    int ipv6;
+} wsman_endpoint_t;
+
+/* Parses a CreateSession connection string as COM reads it:
+ *   ""/NULL -> localhost; "host" -> http://host:5985/wsman (https/5986 with WSMAN_FLAG_USE_SSL);
+ *   "host:port"; "http://host" -> port 80; "https://host" -> 443; "[v6]:port"; "/prefix".
+ * Returns 0 or -1 with e set (ERROR_WSMAN_INVALID_URI-like code). */
+int wsman_endpoint_parse(const char *connection, uint32_t flags, wsman_endpoint_t *ep, wsman_error_t *e);
+void wsman_endpoint_clear(wsman_endpoint_t *ep);
+
+/* Expands a resource URI alias (wmi, wmicimv2, cimv2, winrm, wsman, shell) of the first path
+ * segment. Returns a new string (caller frees) or NULL when out of memory. Full URIs are returned
+ * unchanged. */
+char *wsman_expand_alias(const char *uri);
+
+/* ---- ResourceLocator ---------------------------------------------------------------- */
+
+typedef struct wsman_locator wsman_locator_t;
+
+wsman_locator_t *wsman_locator_new(void);
+void wsman_locator_free(wsman_locator_t *l);
+/* Deep copy. */
+wsman_locator_t *wsman_locator_dup(const wsman_locator_t *l);
+/* Initialises from a resource string: alias or full URI with optional "?N=V+N=V" selectors,
+ * or a WS-Addressing EPR XML string (wst:ResourceCreated, a:EndpointReference, ...).
+ * Replaces URI and selectors. */
+int wsman_locator_parse(wsman_locator_t *l, const char *resource, wsman_error_t *e);
+/* ResourceURI property: path only (no '?'), aliases expanded. Fails on '?' in the value. */
+int wsman_locator_set_uri(wsman_locator_t *l, const char *uri, wsman_error_t *e);
+const char *wsman_locator_uri(const wsman_locator_t *l);
+int wsman_locator_add_selector(wsman_locator_t *l, const char *name, const char *value, wsman_error_t *e);
+void wsman_locator_clear_selectors(wsman_locator_t *l);
+size_t wsman_locator_selector_count(const wsman_locator_t *l);
+/* i-th selector (0-based); returns 0 or -1 when out of range. */
+int wsman_locator_selector(const wsman_locator_t *l, size_t i, const char **name, const char **value);
+/* value NULL means xsi:nil. */
+int wsman_locator_add_option(wsman_locator_t *l, const char *name, const char *value, int must_comply,
+                             wsman_error_t *e);
+void wsman_locator_clear_options(wsman_locator_t *l);
+size_t wsman_locator_option_count(const wsman_locator_t *l);
+int wsman_locator_option(const wsman_locator_t *l, size_t i, const char **name, const char **value,
+                         int *must_comply);
+int wsman_locator_set_fragment_path(wsman_locator_t *l, const char *path, wsman_error_t *e);
+const char *wsman_locator_fragment_path(const wsman_locator_t *l);   /* "" when unset */
+int wsman_locator_set_fragment_dialect(wsman_locator_t *l, const char *d, wsman_error_t *e);
+const char *wsman_locator_fragment_dialect(const wsman_locator_t *l); /* XPath 1.0 default */
+void wsman_locator_set_must_understand_options(wsman_locator_t *l, int on);
+int wsman_locator_must_understand_options(const wsman_locator_t *l);
+
+/* ---- ConnectionOptions ---------------------------------------------------------------- */
+
+/* Plain struct: the caller owns the strings; wsman_session_new copies what it needs (and the
+ * session zeroes its copy of secrets when freed). Zero-initialise, then set fields. */
+typedef struct wsman_options {
+    const char *username;
+    const char *password;
+    const char *certificate_thumbprint;
+    int proxy_access_type;    /* WSMAN_PROXY_*; 0 = not set (WinHTTP config: environment) */
+    int proxy_auth_mechanism; /* WSMAN_PROXY_AUTH_*; 0 = default */
+    const char *proxy_username;
+    const char *proxy_password;
+    /* extensions (what COM takes from the Windows certificate store, proxy settings, SPN rules) */
+    const char *ca_file;
+    const char *client_cert;
+    const char *client_key;
+    const char *client_key_password;
+    const char *cert_dir;
+    const char *proxy; /* proxy URL */
+    const char *spn;
+    int delegate;
+    long connect_timeout_ms;  /* 0 = default */
+    long max_envelope_size;   /* bytes; 0 = default 153600 */
+} wsman_options_t;
+
+/* ---- Session --------------------------------------------------------------------------- */
+
+typedef struct wsman_session wsman_session_t;
+
+/* Gathers parameters and validates them; does not connect (like COM). connection as in
+ * wsman_endpoint_parse. opts may be NULL. */
+wsman_session_t *wsman_session_new(const char *connection, uint32_t flags, const wsman_options_t *opts,
+                                   wsman_error_t *e);
+/* Drops a reference; the session is freed (secrets zeroed, connection closed) when the last
+ * reference (enumerators hold one) is gone. */
+void wsman_session_free(wsman_session_t *s);
+void wsman_session_ref(wsman_session_t *s);
+
+const char *wsman_session_endpoint(const wsman_session_t *s);
+uint32_t wsman_session_flags(const wsman_session_t *s);
+/* Timeout in ms (default 60000): OperationTimeout sent and the client's own deadline. */
+void wsman_session_set_timeout(wsman_session_t *s, long ms);
+long wsman_session_timeout(const wsman_session_t *s);
+/* BatchItems (default 20): Pull MaxElements. */
+void wsman_session_set_batch_items(wsman_session_t *s, long n);
+long wsman_session_batch_items(const wsman_session_t *s);
+/* Number of TCP connections the session has opened so far (diagnostics, tests). */
+long wsman_session_connections(const wsman_session_t *s);
+
+/* Operations. 'out' receives the result XML (appended; NUL-terminated). flags are reserved
+ * (must be 0) as in COM. */
+int wsman_get(wsman_session_t *s, const wsman_locator_t *l, uint32_t flags, wsman_buf_t *out, wsman_error_t *e);
+int wsman_put(wsman_session_t *s, const wsman_locator_t *l, const char *resource, uint32_t flags, wsman_buf_t *out,
+              wsman_error_t *e);
+int wsman_create(wsman_session_t *s, const wsman_locator_t *l, const char *resource, uint32_t flags,
+                 wsman_buf_t *out, wsman_error_t *e);
+int wsman_delete(wsman_session_t *s, const wsman_locator_t *l, uint32_t flags, wsman_error_t *e);
+/* action: bare method name (-> "<resource URI>/<name>") or full action URI. */
+int wsman_invoke(wsman_session_t *s, const char *action, const wsman_locator_t *l, const char *parameters,
+                 uint32_t flags, wsman_buf_t *out, wsman_error_t *e);
+/* flags: WSMAN_FLAG_USE_NO_AUTHENTICATION for an unauthenticated Identify, else 0. */
+int wsman_identify(wsman_session_t *s, uint32_t flags, wsman_buf_t *out, wsman_error_t *e);
+
+/* ---- Enumerator ------------------------------------------------------------------------ */
+
+typedef struct wsman_enum wsman_enum_t;
+
+/* Starts WS-Enumeration. filter/dialect may be NULL or "". Without a dialect: a filter that
+ * starts with '<' (and no WSMAN_ENUM_NON_XML_TEXT) is XML, else WQL. The selector dialect takes
+ * XML or the "{Name="Value";...}" hash; the association dialect takes XML or winrm.vbs's
+ * "{Object=...;AssociationClassName=...}" hash. The enumerator holds a session reference. */
+wsman_enum_t *wsman_enumerate(wsman_session_t *s, const wsman_locator_t *l, const char *filter,
+                              const char *dialect, uint32_t flags, wsman_error_t *e);
+/* Next item XML into out (replaced). Returns 1 with an item, 0 at end of stream, -1 on error.
+ * Pulls the next batch only when the local one is used up. */
+int wsman_enum_next(wsman_enum_t *en, wsman_buf_t *out, wsman_error_t *e);
+int wsman_enum_at_end(const wsman_enum_t *en);
+/* Sends Release now if the enumeration is still open on the server. */
+int wsman_enum_release(wsman_enum_t *en, wsman_error_t *e);
+/* Frees without network I/O: an open context is queued on the session and released before the
+ * session's next request. Safe to call from a garbage collector. */
+void wsman_enum_free(wsman_enum_t *en);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

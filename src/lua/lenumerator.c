@@ -1,0 +1,2 @@
+/* placeholder: not written yet */
+typedef int wsman_placeholder_lenumerator;
