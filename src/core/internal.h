@@ -50,8 +50,6 @@ int wsman_utf8_to_utf16le(wsman_buf_t *out, const char *s, size_t len);
 
 /* ---- errors.c ------------------------------------------------------------------------- */
 
-/* Sets endpoint/operation if they are still empty. */
-void wsman_error_context(wsman_error_t *e, const char *operation, const char *endpoint);
 /* Builds fault_xml for a client-side error from code/message/machine. */
 void wsman_error_synthesize_fault(wsman_error_t *e);
 

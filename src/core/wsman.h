@@ -161,6 +161,8 @@ void wsman_error_set(wsman_error_t *e, uint32_t code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
+/* Sets operation/endpoint if they are still empty (NULL arguments are ignored). */
+void wsman_error_context(wsman_error_t *e, const char *operation, const char *endpoint);
 /* Symbolic name and message text of a WinRM/WinHTTP/Win32 code (GetErrorMessage); NULL when
  * the code is unknown. Static strings. */
 const char *wsman_error_name(uint32_t code);

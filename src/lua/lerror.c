@@ -1,2 +1,126 @@
-/* placeholder: not written yet */
-typedef int wsman_placeholder_lerror;
+/*
+ * lerror.c - error objects: a failed operation raises a table with metatable wsman.Error.
+ *
+ * Fields (nil when unknown):
+ *   code          unsigned integer: WSManFault Code, else MSFT_WmiError error_Code, else the
+ *                 code Windows' client reports for the same failure
+ *   name          symbolic name, e.g. "ERROR_WSMAN_INVALID_SELECTORS"
+ *   message       the most specific text (provider message, fault message, or what to do)
+ *   reason        SOAP Reason text
+ *   machine       WSManFault Machine
+ *   fault_code    SOAP Code ("s:Sender"), subcode (SOAP Subcode), fault_detail (FaultDetail URI)
+ *   provider      { name = ..., path = ... } from f:ProviderFault
+ *   wmi           { error_Code = ..., Message = ..., ... } from p:MSFT_WmiError
+ *   fault         the WSManFault XML (also left in the object's Error property)
+ *   http_status, operation, endpoint
+ *   retry         "transient", "quota", "auth" or "fatal"
+ * tostring(err) gives one line with the hex code.
+ */
+#include "lutil.h"
+
+#include <string.h>
+
+static void setstr(lua_State *L, const char *k, const char *v)
+{
+    if (v) {
+        lua_pushstring(L, v);
+        lua_setfield(L, -2, k);
+    }
+}
+
+void lw_push_error(lua_State *L, wsman_error_t *e)
+{
+    lua_createtable(L, 0, 16);
+    lua_pushinteger(L, (lua_Integer)e->code);
+    lua_setfield(L, -2, "code");
+    setstr(L, "name", e->name ? e->name : wsman_error_name(e->code));
+    setstr(L, "message", e->message ? e->message : wsman_error_text(e->code));
+    setstr(L, "reason", e->reason);
+    setstr(L, "machine", e->machine);
+    setstr(L, "fault_code", e->fault_code);
+    setstr(L, "subcode", e->subcode);
+    setstr(L, "fault_detail", e->fault_detail);
+    if (e->provider || e->provider_path) {
+        lua_createtable(L, 0, 2);
+        setstr(L, "name", e->provider);
+        setstr(L, "path", e->provider_path);
+        lua_setfield(L, -2, "provider");
+    }
+    if (e->wmi_count) {
+        lua_createtable(L, 0, (int)e->wmi_count);
+        for (size_t i = 0; i < e->wmi_count; i++)
+            setstr(L, e->wmi[i].name, e->wmi[i].value ? e->wmi[i].value : "");
+        lua_setfield(L, -2, "wmi");
+    }
+    setstr(L, "fault", e->fault_xml);
+    if (e->http_status) {
+        lua_pushinteger(L, e->http_status);
+        lua_setfield(L, -2, "http_status");
+    }
+    setstr(L, "operation", e->operation);
+    setstr(L, "endpoint", e->endpoint);
+    lua_pushstring(L, wsman_retry_name(e->retry));
+    lua_setfield(L, -2, "retry");
+    luaL_setmetatable(L, LW_ERROR);
+    wsman_error_clear(e);
+}
+
+int lw_raise(lua_State *L, wsman_error_t *e)
+{
+    lw_push_error(L, e);
+    return lua_error(L);
+}
+
+static int error_tostring(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    lua_getfield(L, 1, "operation");
+    if (lua_isstring(L, -1)) {
+        luaL_addvalue(&b);
+        luaL_addchar(&b, ' ');
+    } else
+        lua_pop(L, 1);
+    lua_getfield(L, 1, "endpoint");
+    if (lua_isstring(L, -1)) {
+        luaL_addvalue(&b);
+        luaL_addstring(&b, ": ");
+    } else
+        lua_pop(L, 1);
+    lua_getfield(L, 1, "message");
+    if (lua_isstring(L, -1)) {
+        /* one line: fold line breaks and trailing blanks */
+        size_t n;
+        const char *m = lua_tolstring(L, -1, &n);
+        while (n && (m[n - 1] == ' ' || m[n - 1] == '\n' || m[n - 1] == '\r'))
+            n--;
+        for (size_t i = 0; i < n; i++)
+            luaL_addchar(&b, (m[i] == '\n' || m[i] == '\r') ? ' ' : m[i]);
+        lua_pop(L, 1);
+    } else {
+        lua_pop(L, 1);
+        luaL_addstring(&b, "error");
+    }
+    lua_getfield(L, 1, "code");
+    lua_Integer code = lua_tointeger(L, -1);
+    lua_pop(L, 1);
+    lua_getfield(L, 1, "name");
+    const char *name = lua_tostring(L, -1);
+    char tail[160];
+    snprintf(tail, sizeof tail, " (0x%08X%s%s)", (unsigned)code, name ? " " : "", name ? name : "");
+    lua_pop(L, 1);
+    luaL_addstring(&b, tail);
+    luaL_pushresult(&b);
+    return 1;
+}
+
+void lw_error_register(lua_State *L)
+{
+    luaL_newmetatable(L, LW_ERROR);
+    lua_pushcfunction(L, error_tostring);
+    lua_setfield(L, -2, "__tostring");
+    lua_pushliteral(L, "wsman.Error");
+    lua_setfield(L, -2, "__name");
+    lua_pop(L, 1);
+}

@@ -1,2 +1,300 @@
-/* placeholder: not written yet */
-typedef int wsman_placeholder_lsession;
+/*
+ * lsession.c - Session (IWSManSession).
+ *
+ * Methods (COM signatures, optional arguments as in COM):
+ *   Get(resource [, flags])                        -> XML of the instance
+ *   Put(resource, xml [, flags])                   -> XML of the updated instance
+ *   Create(resource, xml [, flags])                -> XML of the new resource's EPR
+ *   Delete(resource [, flags])                     -> nothing
+ *   Invoke(action, resource, parameters [, flags]) -> XML of the method output
+ *   Enumerate(resource [, filter [, dialect [, flags]]]) -> Enumerator
+ *   Identify([flags])                              -> XML of the IdentifyResponse
+ * resource: URI string (aliases, ?selectors, EPR XML) or ResourceLocator.
+ * Properties: Error (r), Timeout (rw, ms, 60000 until set), BatchItems (rw, 20 until set).
+ * A failed call raises an error object (lerror.c) and leaves the WSManFault XML in Error.
+ * The session closes its connection when collected, or at once with `local s <close>`.
+ */
+#include "lutil.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct lw_session {
+    wsman_session_t *s;
+    char *error;
+} lw_session;
+
+static lw_session *check(lua_State *L)
+{
+    lw_session *s = luaL_checkudata(L, 1, LW_SESSION);
+    if (!s->s)
+        luaL_error(L, "Session is closed");
+    return s;
+}
+
+static int fail(lua_State *L, lw_session *s, wsman_error_t *e)
+{
+    free(s->error);
+    s->error = e->fault_xml ? strdup(e->fault_xml) : NULL;
+    return lw_raise(L, e);
+}
+
+static void succeeded(lw_session *s)
+{
+    free(s->error);
+    s->error = NULL;
+}
+
+/* Pushes the buffer as a string and frees it. */
+static int push_result(lua_State *L, lw_session *s, wsman_buf_t *out)
+{
+    succeeded(s);
+    lua_pushlstring(L, out->data ? out->data : "", out->len);
+    wsman_buf_free(out);
+    return 1;
+}
+
+static wsman_locator_t *resource_arg(lua_State *L, lw_session *s, int idx, wsman_locator_t **tmp)
+{
+    wsman_error_t e;
+    wsman_error_init(&e);
+    wsman_locator_t *loc = lw_checkresource(L, idx, tmp, &e);
+    if (!loc) {
+        wsman_error_context(&e, NULL, wsman_session_endpoint(s->s));
+        fail(L, s, &e);
+    }
+    return loc;
+}
+
+static int m_get(lua_State *L)
+{
+    lw_session *s = check(L);
+    wsman_locator_t *tmp;
+    wsman_locator_t *loc = resource_arg(L, s, 2, &tmp);
+    uint32_t flags = lw_optflags(L, 3);
+    wsman_buf_t out;
+    wsman_buf_init(&out);
+    wsman_error_t e;
+    wsman_error_init(&e);
+    int rc = wsman_get(s->s, loc, flags, &out, &e);
+    wsman_locator_free(tmp);
+    if (rc != 0) {
+        wsman_buf_free(&out);
+        return fail(L, s, &e);
+    }
+    return push_result(L, s, &out);
+}
+
+typedef int (*body_op)(wsman_session_t *, const wsman_locator_t *, const char *, uint32_t, wsman_buf_t *,
+                       wsman_error_t *);
+
+static int with_body(lua_State *L, body_op op)
+{
+    lw_session *s = check(L);
+    wsman_locator_t *tmp;
+    wsman_locator_t *loc = resource_arg(L, s, 2, &tmp);
+    const char *xml = lua_type(L, 3) == LUA_TSTRING ? lua_tostring(L, 3) : NULL;
+    if (!xml) {
+        wsman_locator_free(tmp);
+        return luaL_typeerror(L, 3, "string (XML)");
+    }
+    uint32_t flags = lw_optflags(L, 4);
+    wsman_buf_t out;
+    wsman_buf_init(&out);
+    wsman_error_t e;
+    wsman_error_init(&e);
+    int rc = op(s->s, loc, xml, flags, &out, &e);
+    wsman_locator_free(tmp);
+    if (rc != 0) {
+        wsman_buf_free(&out);
+        return fail(L, s, &e);
+    }
+    return push_result(L, s, &out);
+}
+
+static int m_put(lua_State *L)
+{
+    return with_body(L, wsman_put);
+}
+
+static int m_create(lua_State *L)
+{
+    return with_body(L, wsman_create);
+}
+
+static int m_delete(lua_State *L)
+{
+    lw_session *s = check(L);
+    wsman_locator_t *tmp;
+    wsman_locator_t *loc = resource_arg(L, s, 2, &tmp);
+    uint32_t flags = lw_optflags(L, 3);
+    wsman_error_t e;
+    wsman_error_init(&e);
+    int rc = wsman_delete(s->s, loc, flags, &e);
+    wsman_locator_free(tmp);
+    if (rc != 0)
+        return fail(L, s, &e);
+    succeeded(s);
+    return 0;
+}
+
+static int m_invoke(lua_State *L)
+{
+    lw_session *s = check(L);
+    const char *action = luaL_checkstring(L, 2);
+    wsman_locator_t *tmp;
+    wsman_locator_t *loc = resource_arg(L, s, 3, &tmp);
+    const char *params = lua_type(L, 4) == LUA_TSTRING ? lua_tostring(L, 4) : NULL;
+    if (!params) {
+        wsman_locator_free(tmp);
+        return luaL_argerror(L, 4, "parameters XML string expected (COM requires it even for methods without "
+                                   "inputs, e.g. '<p:StopService_INPUT xmlns:p=\"...\"/>')");
+    }
+    uint32_t flags = lw_optflags(L, 5);
+    wsman_buf_t out;
+    wsman_buf_init(&out);
+    wsman_error_t e;
+    wsman_error_init(&e);
+    int rc = wsman_invoke(s->s, action, loc, params, flags, &out, &e);
+    wsman_locator_free(tmp);
+    if (rc != 0) {
+        wsman_buf_free(&out);
+        return fail(L, s, &e);
+    }
+    return push_result(L, s, &out);
+}
+
+static int m_identify(lua_State *L)
+{
+    lw_session *s = check(L);
+    uint32_t flags = lw_optflags(L, 2);
+    wsman_buf_t out;
+    wsman_buf_init(&out);
+    wsman_error_t e;
+    wsman_error_init(&e);
+    if (wsman_identify(s->s, flags, &out, &e) != 0) {
+        wsman_buf_free(&out);
+        return fail(L, s, &e);
+    }
+    return push_result(L, s, &out);
+}
+
+static int m_enumerate(lua_State *L)
+{
+    lw_session *s = check(L);
+    wsman_locator_t *tmp;
+    wsman_locator_t *loc = resource_arg(L, s, 2, &tmp);
+    const char *filter = lw_optstring(L, 3, NULL);
+    const char *dialect = lw_optstring(L, 4, NULL);
+    uint32_t flags = lw_optflags(L, 5);
+    wsman_error_t e;
+    wsman_error_init(&e);
+    wsman_enum_t *en = wsman_enumerate(s->s, loc, filter, dialect, flags, &e);
+    wsman_locator_free(tmp);
+    if (!en)
+        return fail(L, s, &e);
+    succeeded(s);
+    return lw_enumerator_push(L, en, 1);
+}
+
+static int get_error(lua_State *L)
+{
+    lw_session *s = check(L);
+    lua_pushstring(L, s->error ? s->error : "");
+    return 1;
+}
+
+static int get_timeout(lua_State *L)
+{
+    lua_pushinteger(L, wsman_session_timeout(check(L)->s));
+    return 1;
+}
+
+static int set_timeout(lua_State *L)
+{
+    lw_session *s = check(L);
+    int ok = 0;
+    lua_Integer v = lua_tointegerx(L, 3, &ok);
+    if (!ok || v <= 0 || v > 0x7fffffff)
+        return luaL_error(L, "Session.Timeout must be a positive integer number of milliseconds, got %s",
+                          luaL_tolstring(L, 3, NULL));
+    wsman_session_set_timeout(s->s, (long)v);
+    return 0;
+}
+
+static int get_batch(lua_State *L)
+{
+    lua_pushinteger(L, wsman_session_batch_items(check(L)->s));
+    return 1;
+}
+
+static int set_batch(lua_State *L)
+{
+    lw_session *s = check(L);
+    int ok = 0;
+    lua_Integer v = lua_tointegerx(L, 3, &ok);
+    if (!ok || v <= 0 || v > 0x7fffffff)
+        return luaL_error(L, "Session.BatchItems must be a positive integer, got %s", luaL_tolstring(L, 3, NULL));
+    wsman_session_set_batch_items(s->s, (long)v);
+    return 0;
+}
+
+static const lw_member members[] = {
+    {"Get", m_get, NULL, NULL},
+    {"Put", m_put, NULL, NULL},
+    {"Create", m_create, NULL, NULL},
+    {"Delete", m_delete, NULL, NULL},
+    {"Invoke", m_invoke, NULL, NULL},
+    {"Enumerate", m_enumerate, NULL, NULL},
+    {"Identify", m_identify, NULL, NULL},
+    {"Error", NULL, get_error, NULL},
+    {"Timeout", NULL, get_timeout, set_timeout},
+    {"BatchItems", NULL, get_batch, set_batch},
+    {NULL, NULL, NULL, NULL},
+};
+
+static const lw_class cls = {LW_SESSION, "Session", members};
+
+static int s_gc(lua_State *L)
+{
+    lw_session *s = luaL_checkudata(L, 1, LW_SESSION);
+    if (s->s)
+        wsman_session_free(s->s);
+    s->s = NULL;
+    free(s->error);
+    s->error = NULL;
+    return 0;
+}
+
+static int s_tostring(lua_State *L)
+{
+    lw_session *s = luaL_checkudata(L, 1, LW_SESSION);
+    lua_pushfstring(L, "Session (%s)", s->s ? wsman_session_endpoint(s->s) : "closed");
+    return 1;
+}
+
+/* wsman:CreateSession([connection [, flags [, options]]]) */
+int lw_session_new(lua_State *L)
+{
+    const char *conn = lw_optstring(L, 2, "");
+    uint32_t flags = lw_optflags(L, 3);
+    const wsman_options_t *opts = NULL;
+    if (!lua_isnoneornil(L, 4))
+        opts = lw_options_view(L, 4);
+    lw_session *s = lua_newuserdatauv(L, sizeof *s, 0);
+    s->s = NULL;
+    s->error = NULL;
+    luaL_setmetatable(L, LW_SESSION);
+    wsman_error_t e;
+    wsman_error_init(&e);
+    s->s = wsman_session_new(conn, flags, opts, &e);
+    if (!s->s)
+        return lw_raise(L, &e);
+    return 1;
+}
+
+void lw_session_register(lua_State *L)
+{
+    static const luaL_Reg meta[] = {{"__gc", s_gc}, {"__close", s_gc}, {"__tostring", s_tostring}, {NULL, NULL}};
+    lw_class_register(L, &cls, meta);
+}

@@ -1,0 +1,87 @@
+/*
+ * lutil.h - shared machinery of the Lua binding: COM-like classes whose methods and
+ * properties are looked up by name, with errors that name the member meant when a script
+ * misspells one (Lua is case-sensitive, COM is not).
+ */
+#ifndef LWSMAN_UTIL_H
+#define LWSMAN_UTIL_H
+
+#include "wsman.h"
+
+#include <lauxlib.h>
+#include <lua.h>
+
+/* Metatable names */
+#define LW_WSMAN "wsman.WSMan"
+#define LW_OPTIONS "wsman.ConnectionOptions"
+#define LW_SESSION "wsman.Session"
+#define LW_LOCATOR "wsman.ResourceLocator"
+#define LW_ENUMERATOR "wsman.Enumerator"
+#define LW_ERROR "wsman.Error"
+
+/* A property reader pushes one value; a writer reads the value at stack index 3
+ * (obj, key, value as in __newindex). Both get the userdata at index 1. */
+typedef int (*lw_getter)(lua_State *L);
+typedef int (*lw_setter)(lua_State *L);
+
+typedef struct lw_member {
+    const char *name;
+    lua_CFunction method; /* a method (called with ':') ... */
+    lw_getter get;        /* ... or a property: readable ... */
+    lw_setter set;        /* ... and/or writable */
+} lw_member;
+
+typedef struct lw_class {
+    const char *tname;   /* metatable name */
+    const char *display; /* "Session" */
+    const lw_member *members;
+} lw_class;
+
+/* Creates the metatable with __index/__newindex dispatching to members, plus the given
+ * metamethods (NULL-terminated luaL_Reg, e.g. __gc, __close, __tostring). Leaves nothing on
+ * the stack. */
+void lw_class_register(lua_State *L, const lw_class *cls, const luaL_Reg *meta);
+
+/* Raises "<Class> has no member 'x'; did you mean 'X'?" style errors. */
+int lw_unknown_member(lua_State *L, const char *display, const lw_member *members, const char *key,
+                      const char *extra_names[]);
+/* Closest name by case-insensitive match or edit distance, or NULL. */
+const char *lw_suggest(const char *key, const lw_member *members, const char *extra_names[]);
+
+/* Argument helpers: optional string (nil/none -> def), optional integer flags (accepts
+ * integers and integral floats, also negative 32-bit values as COM's long). */
+const char *lw_optstring(lua_State *L, int idx, const char *def);
+uint32_t lw_optflags(lua_State *L, int idx);
+/* Any COM VARIANT-ish scalar as a string (string, number, boolean); NULL for nil. */
+const char *lw_tovariant(lua_State *L, int idx, const char *what);
+
+/* Raises the error object built from e (see lerror.c). Does not return. */
+int lw_raise(lua_State *L, wsman_error_t *e);
+/* Pushes an error object table for e (and clears e). */
+void lw_push_error(lua_State *L, wsman_error_t *e);
+void lw_error_register(lua_State *L);
+
+/* Object constructors used across files. */
+int lw_options_new(lua_State *L);
+int lw_locator_new(lua_State *L, const char *resource); /* raises on error */
+int lw_session_new(lua_State *L);                        /* CreateSession(self, conn, flags, opts) */
+void lw_options_register(lua_State *L);
+void lw_session_register(lua_State *L);
+void lw_locator_register(lua_State *L);
+void lw_enumerator_register(lua_State *L);
+int lw_enumerator_push(lua_State *L, wsman_enum_t *en, int session_idx);
+
+/* ConnectionOptions as the core wants them (pointers valid while the userdata lives). */
+typedef struct lw_options lw_options;
+const wsman_options_t *lw_options_view(lua_State *L, int idx);
+
+/* ResourceLocator userdata -> core locator (or NULL if idx is not a locator). */
+wsman_locator_t *lw_tolocator(lua_State *L, int idx);
+/* Resource argument (string or ResourceLocator) -> locator. When a string, *tmp receives a new
+ * locator to free with wsman_locator_free. Raises on error (after storing the error). */
+wsman_locator_t *lw_checkresource(lua_State *L, int idx, wsman_locator_t **tmp, wsman_error_t *e);
+
+/* Zeroes a Lua-owned copy of a secret we made. */
+void lw_secure_free(char *s);
+
+#endif
