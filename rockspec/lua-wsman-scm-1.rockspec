@@ -1,0 +1,32 @@
+-- LuaRocks package of lua-wsman: builds with meson (C core + Lua module) and installs the
+-- module, the pure-Lua helpers and the wsman command.
+--   luarocks-5.4 make rockspec/lua-wsman-scm-1.rockspec
+rockspec_format = "3.0"
+package = "lua-wsman"
+version = "scm-1"
+source = {
+  url = "git+file:///dev/null", -- built from a checkout with `luarocks make`
+}
+description = {
+  summary = "WinRM client and WinRM Scripting API (WSMan.Automation) for Lua",
+  detailed = [[
+The WinRM Scripting API of Windows (CreateObject("WSMan.Automation"): CreateSession,
+Get/Put/Create/Delete/Invoke/Enumerate/Identify, ResourceLocator, Enumerator) as a Lua 5.4
+module with a C core (libcurl, Expat, OpenSSL), so VBScript WinRM automation runs anywhere.
+]],
+  license = "MIT",
+}
+dependencies = { "lua >= 5.4, < 5.5" }
+external_dependencies = {
+  CURL = { header = "curl/curl.h" },
+  EXPAT = { header = "expat.h" },
+  OPENSSL = { header = "openssl/ssl.h" },
+}
+build = {
+  type = "command",
+  build_command = [[meson setup _rockbuild --buildtype=release --wipe >/dev/null 2>&1 || meson setup _rockbuild --buildtype=release && meson compile -C _rockbuild wsman]],
+  install = {
+    lib = { wsman = "_rockbuild/wsman.so" },
+    lua = {},
+  },
+}
