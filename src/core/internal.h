@@ -74,7 +74,27 @@ void wsman_error_synthesize_fault(wsman_error_t *e);
 #define WSMAN_E_ENCODING_LIMIT 0x80338035u
 #define WSMAN_E_INVALID_ENUM_CONTEXT 0x8033801Bu
 #define WSMAN_E_NETWORK_TIMEDOUT 0x80338126u
-#define WSMAN_E_UNENCRYPTED_DISABLED 0x803380E1u /* ERROR_WSMAN_UNENCRYPTED_HTTP_ONLY_HTTPS? see errors.c */
+/* ERROR_WSMAN_CLIENT_UNENCRYPTED_DISABLED: "The WinRM client cannot process the request. Unencrypted
+ * traffic is currently disabled in the client configuration." - what Windows' client reports for
+ * Basic (or any unencrypted exchange) over http:// without WSManFlagNoEncryption. */
+#define WSMAN_E_UNENCRYPTED_DISABLED 0x803380DEu
+/* additions (wire engineer) */
+#define WSMAN_E_TIMEOUT 0x800705B4u                 /* HRESULT_FROM_WIN32(ERROR_TIMEOUT): Session.Timeout
+                                                       expired (winrm.vbs retries exactly this code) */
+#define WSMAN_E_WINHTTP_SECURE_CERT_DATE_INVALID 0x80072F05u
+#define WSMAN_E_DESTINATION_UNREACHABLE 0x80338012u
+#define WSMAN_E_CONNECTIONSTR_INVALID 0x803380D9u   /* bad connection string */
+#define WSMAN_E_TRANSPORT_NOT_SUPPORTED 0x803380DAu /* scheme other than http/https */
+#define WSMAN_E_PORT_INVALID 0x803380DBu            /* port 0, > 65535, not digits */
+#define WSMAN_E_CLIENT_USERNAME_PASSWORD_NEEDED 0x803380B0u /* Basic/Digest without user name */
+#define WSMAN_E_AUTHENTICATION_INVALID_FLAG 0x80338145u     /* mechanism not available */
+#define WSMAN_E_CLIENT_MULTIPLE_AUTH_FLAGS 0x803380ADu
+#define WSMAN_E_URI_QUERY_STRING_SYNTAX_ERROR 0x8033807Au   /* bad "?N=V+N=V" selector string */
+#define WSMAN_E_INVALID_SELECTOR_NAME 0x80338118u
+#define WSMAN_E_INVALID_RESOURCE_URI 0x8033803Bu
+#define WSMAN_E_CLIENT_BLANK_URI 0x803380BFu
+#define WSMAN_E_INVALID_FRAGMENT_DIALECT 0x80338092u
+#define WSMAN_E_INVALID_OPTIONSET 0x80338184u
 
 /* ---- uri.c ------------------------------------------------------------------------------ */
 
@@ -169,6 +189,71 @@ void wsman_response_clear(wsman_response_t *r);
 
 /* Parses a WS-Addressing EPR XML string into uri + selectors (for wsman_locator_parse). */
 int wsman_parse_epr(const char *xml, char **uri, wsman_pair_t **sel, size_t *nsel, wsman_error_t *e);
+
+/* ---- additions (protocol engineer) ------------------------------------------------------ */
+
+/* response.c: frees what wsman_parse_epr returned (each name/value, then the array). */
+void wsman_epr_pairs_free(wsman_pair_t *p, size_t n);
+
+/* envelope.c: wsman_build_filter with the enumeration's resource URI, against which an
+ * association hash's scheme-less Object class is resolved (NULL: the root/cimv2 WMI base). */
+int wsman_build_filter_ex(wsman_buf_t *b, const char *filter, const char *dialect, uint32_t enum_flags,
+                          const char *resource_uri, wsman_error_t *e);
+
+/* response.c: the reader limits for a MaxEnvelopeSize (bytes; <= 0 = 153600): whole reply
+ * 4 x MaxEnvelopeSize + 64 KiB (so UTF-16 fits), one item/result the same, depth 64. */
+void wsman_xml_limits_for(wsman_xml_limits_t *l, long max_envelope_size);
+
+/* xmlread.c: the low-level bounded streaming reader (Expat without its namespace processing:
+ * this reader keeps its own namespace-scope stack, so prefixes are resolved AND re-serialized
+ * exactly as sent). DOCTYPE and entity declarations are refused; depth, total bytes and the
+ * size of a captured subtree are bounded. Input UTF-8 or UTF-16 (BOM or '<' autodetected by
+ * Expat); every string handed out is UTF-8. Names given to handlers: ns is the namespace URI
+ * ("" when none), local the local name; atts the raw Expat name/value array. */
+typedef struct wsman_xml wsman_xml_t;
+typedef struct wsman_xml_handler {
+    int (*start)(void *ud, const char *ns, const char *local, const char **atts);
+    int (*end)(void *ud, const char *ns, const char *local);
+    int (*text)(void *ud, const char *s, size_t len);
+} wsman_xml_handler_t; /* each returns 0, or -1 (after wsman_xml_fail, else "out of memory") */
+
+/* what: how messages name the document ("reply", "filter", "EPR", ...). */
+wsman_xml_t *wsman_xml_new(const wsman_xml_limits_t *lim, const char *what, const wsman_xml_handler_t *h,
+                           void *ud);
+void wsman_xml_free(wsman_xml_t *x);
+/* Binds a prefix in an outermost scope (a fragment checked as if inside an envelope). */
+int wsman_xml_bind(wsman_xml_t *x, const char *prefix, const char *uri);
+/* Line numbers reported are shifted by this (for documents wrapped in a synthetic root). */
+void wsman_xml_line_offset(wsman_xml_t *x, long delta);
+/* -1 with e set (WSMAN_E_INVALID_XML, or WSMAN_E_OUTOFMEMORY) on any problem. */
+int wsman_xml_feed(wsman_xml_t *x, const char *data, size_t len, int final, wsman_error_t *e);
+/* From a handler: records the error (message gets " (line L, column C)") and returns -1. */
+int wsman_xml_fail(wsman_xml_t *x, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+int wsman_xml_depth(const wsman_xml_t *x); /* current element depth, root = 1 */
+/* Namespace URI bound to prefix in the current scope ("" or NULL prefix: default); NULL if unbound. */
+const char *wsman_xml_lookup(const wsman_xml_t *x, const char *prefix, size_t plen);
+/* Resolves a QName value ("w:InvalidSelectors") in the current scope: its namespace URI (NULL if
+ * the prefix is unbound) and *local. */
+const char *wsman_xml_resolve_qname(const wsman_xml_t *x, const char *qname, const char **local);
+/* Value of the attribute {ns}local in atts (ns "" or NULL: unprefixed), or NULL. */
+const char *wsman_xml_attr(const wsman_xml_t *x, const char **atts, const char *ns, const char *local);
+/* Called from a start handler: serializes the current element and its subtree into dst
+ * (appended) as standalone XML: the element carries declarations for every in-scope prefix
+ * the subtree uses but does not declare itself. Done before the element's end handler runs.
+ * Bounded by lim->max_item. One capture at a time. */
+int wsman_xml_capture(wsman_xml_t *x, wsman_buf_t *dst);
+/* Checks that xml is a well-formed fragment (one or more elements and text) as it would be
+ * inside an s:Body of our envelopes (s, wsa, wsman, wsmv, xsi prefixes in scope); what names it
+ * in the error (code WSMAN_E_INVALID_XML). If root_ns/root_local are given they receive the
+ * first element's name (caller frees). */
+/* Skips a UTF-8 BOM, leading whitespace and an XML declaration (<?xml ...?>) at the start. */
+const char *wsman_xml_skip_decl(const char *s);
+int wsman_xml_check_fragment(const char *xml, size_t len, const char *what, char **root_ns, char **root_local,
+                             wsman_error_t *e);
 
 /* ---- transport.c ----------------------------------------------------------------------- */
 

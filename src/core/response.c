@@ -1,2 +1,840 @@
-/* placeholder: not written yet */
-typedef int wsman_placeholder_response;
+/*
+ * response.c - reply parsers on top of the streaming reader (xmlread.c): SOAP header fields,
+ * results (every child of s:Body serialized standalone), enumeration batches (each item handed
+ * to a callback as soon as it is complete), SOAP faults (into wsman_error_t), and EPR strings.
+ *
+ * Everything is matched by namespace URI and local name, never by prefix.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NS_WSA2005 "http://www.w3.org/2005/08/addressing"
+
+enum role {
+    R_OTHER = 0,
+    R_ENVELOPE,
+    R_HEADER,
+    R_BODY,
+    R_ACTION,
+    R_RELATES,
+    R_BODYCHILD,
+    R_FAULT,
+    R_CODE,
+    R_CODE_VALUE,
+    R_SUBCODE,
+    R_SUBCODE_VALUE,
+    R_REASON,
+    R_REASON_TEXT,
+    R_DETAIL,
+    R_FAULTDETAIL,
+    R_WSMANFAULT,
+    R_MESSAGE,
+    R_PROVIDERFAULT,
+    R_WMIERROR,
+    R_WMIPROP,
+    R_ENUMRESP,
+    R_CONTEXT,
+    R_ITEMS,
+    R_ITEM,
+    R_EOS
+};
+
+typedef struct frame {
+    unsigned char role;
+    unsigned char in_detail;
+    int level; /* WSManFault nesting level (1 = outer) */
+} frame_t;
+
+struct wsman_reader {
+    wsman_xml_t *x;
+    wsman_resp_kind_t kind;
+    wsman_xml_limits_t lim;
+    wsman_item_cb cb;
+    void *ud;
+    frame_t *fr;       /* by depth */
+    wsman_buf_t *text; /* by depth: text collected for the element at that depth */
+    wsman_response_t res;
+    wsman_buf_t item;
+    wsman_buf_t fault_xml;
+    int seen_envelope, seen_body, done;
+    /* fault */
+    int have_code, have_wmi_code, subcode_seen, reason_seen, have_outer;
+    uint32_t code, inner_code, wmi_code;
+    uint32_t subcode_hr, codeval_hr;
+    char *message;
+    int message_rank;
+    char *wmi_message;
+};
+
+/* ---- helpers --------------------------------------------------------------------------- */
+
+void wsman_xml_limits_for(wsman_xml_limits_t *l, long max_envelope_size)
+{
+    size_t mes = max_envelope_size > 0 ? (size_t)max_envelope_size : 153600u;
+    if (mes > (SIZE_MAX - 65536u) / 4)
+        mes = (SIZE_MAX - 65536u) / 4;
+    l->max_bytes = 4 * mes + 65536u;
+    l->max_item = l->max_bytes;
+    l->max_depth = 64;
+}
+
+/* Trimmed copy of b's text. */
+static char *trimmed(const wsman_buf_t *b)
+{
+    const char *s = b->data ? b->data : "";
+    size_t n = b->len;
+    while (n && (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')) {
+        s++;
+        n--;
+    }
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
+        n--;
+    return wsman_strndup(s, n);
+}
+
+static int parse_u32(const char *s, uint32_t *out)
+{
+    char *end;
+    unsigned long long v;
+
+    while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
+        s++;
+    if (!*s || *s == '-')
+        return -1;
+    errno = 0;
+    v = strtoull(s, &end, (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) ? 16 : 10);
+    while (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n')
+        end++;
+    if (errno || *end || v > 0xffffffffull)
+        return -1;
+    *out = (uint32_t)v;
+    return 0;
+}
+
+static int is(const char *ns, const char *local, const char *wns, const char *wlocal)
+{
+    return strcmp(local, wlocal) == 0 && strcmp(ns, wns) == 0;
+}
+
+static int is_wsa(const char *ns)
+{
+    return strcmp(ns, WSMAN_NS_WSA) == 0 || strcmp(ns, NS_WSA2005) == 0;
+}
+
+/* SOAP subcodes (and the two SOAP codes that say something) -> HRESULT (wsmerror.h comments),
+ * for faults without a WSManFault Code. */
+static uint32_t subcode_to_hresult(const char *ns, const char *local)
+{
+    static const struct {
+        const char *ns, *local;
+        uint32_t code;
+    } map[] = {
+        {WSMAN_NS_WSA, "DestinationUnreachable", 0x80338012u},
+        {WSMAN_NS_WSA, "ActionNotSupported", 0x80338013u},
+        {WSMAN_NS_WSA, "EndpointUnavailable", 0x80338014u},
+        {WSMAN_NS_WSA, "InvalidMessageInformationHeader", 0x8033800Fu},
+        {WSMAN_NS_WSA, "MessageInformationHeaderRequired", 0x80338011u},
+        {WSMAN_NS_WSEN, "FilteringNotSupported", 0x80338018u},
+        {WSMAN_NS_WSEN, "FilterDialectRequestedUnavailable", 0x80338019u},
+        {WSMAN_NS_WSEN, "CannotProcessFilter", 0x8033801Au},
+        {WSMAN_NS_WSEN, "InvalidEnumerationContext", 0x8033801Bu},
+        {WSMAN_NS_WSEN, "TimedOut", 0x8033801Cu},
+        {WSMAN_NS_WSEN, "UnableToRenew", 0x8033801Du},
+        {WSMAN_NS_WSEN, "InvalidExpirationTime", 0x80338016u},
+        {WSMAN_NS_WSEN, "UnsupportedExpirationType", 0x80338017u},
+        {WSMAN_NS_WST, "InvalidRepresentation", 0x80338015u},
+        {WSMAN_NS_WSMAN, "TimedOut", 0x80338029u},
+        {WSMAN_NS_WSMAN, "Concurrency", 0x80338032u},
+        {WSMAN_NS_WSMAN, "AlreadyExists", 0x80338033u},
+        {WSMAN_NS_WSMAN, "DeliveryRefused", 0x80338034u},
+        {WSMAN_NS_WSMAN, "EncodingLimit", 0x80338035u},
+        {WSMAN_NS_WSMAN, "InvalidBookmark", 0x80338038u},
+        {WSMAN_NS_WSMAN, "InvalidOptions", 0x80338039u},
+        {WSMAN_NS_WSMAN, "InvalidParameter", 0x8033803Au},
+        {WSMAN_NS_WSMAN, "InvalidSelectors", 0x8033803Du},
+        {WSMAN_NS_WSMAN, "MetadataRedirect", 0x8033803Eu},
+        {WSMAN_NS_WSMAN, "QuotaLimit", 0x8033803Fu},
+        {WSMAN_NS_WSMAN, "SchemaValidationError", 0x80338041u},
+        {WSMAN_NS_WSMAN, "UnsupportedFeature", 0x80338042u},
+        {WSMAN_NS_WSMAN, "CannotProcessFilter", 0x80338122u},
+        {WSMAN_NS_WSMAN, "AccessDenied", 0x80070005u},
+        {WSMAN_NS_SOAP, "MustUnderstand", 0x80338010u},
+        {WSMAN_NS_SOAP, "VersionMismatch", 0x8033800Du},
+    };
+    size_t i;
+
+    if (!ns)
+        return 0;
+    for (i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (strcmp(map[i].local, local) == 0 &&
+            (strcmp(map[i].ns, ns) == 0 ||
+             (strcmp(map[i].ns, WSMAN_NS_WSA) == 0 && strcmp(ns, NS_WSA2005) == 0)))
+            return map[i].code;
+    return 0;
+}
+
+static int collects(int role)
+{
+    switch (role) {
+    case R_ACTION:
+    case R_RELATES:
+    case R_CODE_VALUE:
+    case R_SUBCODE_VALUE:
+    case R_REASON_TEXT:
+    case R_FAULTDETAIL:
+    case R_MESSAGE:
+    case R_PROVIDERFAULT:
+    case R_WMIPROP:
+    case R_CONTEXT:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static int offer_message(wsman_reader_t *r, const wsman_buf_t *b, int rank)
+{
+    char *m;
+
+    if (rank < r->message_rank)
+        return 0;
+    m = trimmed(b);
+    if (!m)
+        return -1;
+    if (!*m) {
+        free(m);
+        return 0;
+    }
+    free(r->message);
+    r->message = m;
+    r->message_rank = rank;
+    return 0;
+}
+
+static int add_wmi(wsman_reader_t *r, const char *local, const wsman_buf_t *b)
+{
+    wsman_error_t *e = &r->res.fault;
+    wsman_kv_t *kv;
+    char *v;
+
+    if (e->wmi_count >= 256)
+        return 0;
+    kv = realloc(e->wmi, (e->wmi_count + 1) * sizeof *kv);
+    if (!kv)
+        return -1;
+    e->wmi = kv;
+    v = trimmed(b);
+    kv[e->wmi_count].name = wsman_strdup(local);
+    kv[e->wmi_count].value = v;
+    if (!v || !kv[e->wmi_count].name) {
+        free(v);
+        free(kv[e->wmi_count].name);
+        return -1;
+    }
+    e->wmi_count++;
+    if (strcmp(local, "error_Code") == 0 && !r->have_wmi_code && parse_u32(v, &r->wmi_code) == 0)
+        r->have_wmi_code = 1;
+    if (strcmp(local, "Message") == 0 && *v && !r->wmi_message && !(r->wmi_message = wsman_strdup(v)))
+        return -1;
+    return 0;
+}
+
+/* ---- handlers ------------------------------------------------------------------------------ */
+
+static int r_start(void *ud, const char *ns, const char *local, const char **atts)
+{
+    wsman_reader_t *r = ud;
+    wsman_xml_t *x = r->x;
+    int d = wsman_xml_depth(x);
+    frame_t *parent = &r->fr[d - 1], *f = &r->fr[d];
+    int prole = d > 1 ? parent->role : -1;
+    int role = R_OTHER;
+
+    f->level = parent->level;
+    f->in_detail = d > 1 ? parent->in_detail : 0;
+
+    if (d == 1) {
+        if (!is(ns, local, WSMAN_NS_SOAP, "Envelope"))
+            return wsman_xml_fail(x, "reply is not a SOAP 1.2 envelope (root element {%s}%s)", ns, local);
+        r->seen_envelope = 1;
+        role = R_ENVELOPE;
+    } else {
+        switch (prole) {
+        case R_ENVELOPE:
+            if (is(ns, local, WSMAN_NS_SOAP, "Header"))
+                role = R_HEADER;
+            else if (is(ns, local, WSMAN_NS_SOAP, "Body")) {
+                role = R_BODY;
+                r->seen_body = 1;
+            }
+            break;
+        case R_HEADER:
+            if (is_wsa(ns) && strcmp(local, "Action") == 0)
+                role = R_ACTION;
+            else if (is_wsa(ns) && strcmp(local, "RelatesTo") == 0)
+                role = R_RELATES;
+            break;
+        case R_BODY:
+            if (is(ns, local, WSMAN_NS_SOAP, "Fault")) {
+                role = R_FAULT;
+                r->res.is_fault = 1;
+            } else if (r->res.is_fault) {
+                role = R_OTHER;
+            } else if (r->kind == WSMAN_RESP_BODY) {
+                role = R_BODYCHILD;
+                if (wsman_xml_capture(x, &r->res.body) != 0)
+                    return -1;
+            } else if (r->kind == WSMAN_RESP_ENUM && strcmp(ns, WSMAN_NS_WSEN) == 0 &&
+                       (strcmp(local, "EnumerateResponse") == 0 || strcmp(local, "PullResponse") == 0)) {
+                role = R_ENUMRESP;
+            }
+            break;
+        case R_FAULT:
+            if (is(ns, local, WSMAN_NS_SOAP, "Code"))
+                role = R_CODE;
+            else if (is(ns, local, WSMAN_NS_SOAP, "Reason"))
+                role = R_REASON;
+            else if (is(ns, local, WSMAN_NS_SOAP, "Detail")) {
+                role = R_DETAIL;
+                f->in_detail = 1;
+            }
+            break;
+        case R_CODE:
+            if (is(ns, local, WSMAN_NS_SOAP, "Value"))
+                role = R_CODE_VALUE;
+            else if (is(ns, local, WSMAN_NS_SOAP, "Subcode"))
+                role = R_SUBCODE;
+            break;
+        case R_SUBCODE:
+            if (is(ns, local, WSMAN_NS_SOAP, "Value") && !r->subcode_seen)
+                role = R_SUBCODE_VALUE;
+            break;
+        case R_REASON:
+            if (is(ns, local, WSMAN_NS_SOAP, "Text") && !r->reason_seen)
+                role = R_REASON_TEXT;
+            break;
+        case R_ENUMRESP:
+            if (is(ns, local, WSMAN_NS_WSEN, "EnumerationContext"))
+                role = R_CONTEXT;
+            else if ((strcmp(ns, WSMAN_NS_WSMAN) == 0 || strcmp(ns, WSMAN_NS_WSEN) == 0) &&
+                     strcmp(local, "Items") == 0)
+                role = R_ITEMS;
+            else if ((strcmp(ns, WSMAN_NS_WSMAN) == 0 || strcmp(ns, WSMAN_NS_WSEN) == 0) &&
+                     strcmp(local, "EndOfSequence") == 0) {
+                role = R_EOS;
+                r->res.end_of_sequence = 1;
+            }
+            break;
+        case R_ITEMS:
+            role = R_ITEM;
+            wsman_buf_reset(&r->item);
+            if (wsman_xml_capture(x, &r->item) != 0)
+                return -1;
+            break;
+        case R_WSMANFAULT:
+            if (is(ns, local, WSMAN_NS_FAULT, "Message"))
+                role = R_MESSAGE;
+            break;
+        case R_MESSAGE:
+            if (is(ns, local, WSMAN_NS_FAULT, "ProviderFault")) {
+                role = R_PROVIDERFAULT;
+                if (!r->res.fault.provider) {
+                    const char *pv = wsman_xml_attr(x, atts, NULL, "provider");
+                    const char *pa = wsman_xml_attr(x, atts, NULL, "path");
+                    if (!pv)
+                        pv = wsman_xml_attr(x, atts, NULL, "providerId");
+                    if (pv && !(r->res.fault.provider = wsman_strdup(pv)))
+                        return -1;
+                    if (pa && !(r->res.fault.provider_path = wsman_strdup(pa)))
+                        return -1;
+                }
+            }
+            break;
+        case R_WMIERROR:
+            role = R_WMIPROP;
+            break;
+        default:
+            break;
+        }
+        /* Inside s:Detail: WSManFault (outer at any depth, nested inside ProviderFault) and
+         * MSFT_WmiError wherever they appear. */
+        if (role == R_OTHER || role == R_DETAIL || role == R_FAULTDETAIL) {
+            if (f->in_detail && prole != R_WMIERROR && prole != R_WMIPROP) {
+                if (prole == R_DETAIL && is(ns, local, WSMAN_NS_WSMAN, "FaultDetail"))
+                    role = R_FAULTDETAIL;
+                else if (is(ns, local, WSMAN_NS_FAULT, "WSManFault") &&
+                         ((parent->level == 0 && !r->have_outer) || prole == R_PROVIDERFAULT)) {
+                    const char *c = wsman_xml_attr(x, atts, NULL, "Code");
+                    const char *m = wsman_xml_attr(x, atts, NULL, "Machine");
+                    uint32_t v;
+                    role = R_WSMANFAULT;
+                    f->level = parent->level + 1;
+                    if (f->level == 1) {
+                        r->have_outer = 1;
+                        if (!r->fault_xml.len && wsman_xml_capture(x, &r->fault_xml) != 0)
+                            return -1;
+                        if (c && parse_u32(c, &v) == 0) {
+                            r->code = v;
+                            r->have_code = 1;
+                        }
+                        if (m && *m && !r->res.fault.machine && !(r->res.fault.machine = wsman_strdup(m)))
+                            return -1;
+                    } else if (c && parse_u32(c, &v) == 0 && !r->inner_code) {
+                        r->inner_code = v;
+                    }
+                } else if (strcmp(local, "MSFT_WmiError") == 0) {
+                    role = R_WMIERROR;
+                }
+            }
+        }
+    }
+    f->role = (unsigned char)role;
+    if (collects(role))
+        wsman_buf_reset(&r->text[d]);
+    return 0;
+}
+
+static int r_text(void *ud, const char *s, size_t len)
+{
+    wsman_reader_t *r = ud;
+    int d = wsman_xml_depth(r->x);
+
+    if (d < 1 || !collects(r->fr[d].role))
+        return 0;
+    if (r->text[d].len + len > r->lim.max_item)
+        return wsman_xml_fail(r->x, "reply: a text value is larger than the limit of %zu bytes",
+                              r->lim.max_item);
+    return wsman_buf_append(&r->text[d], s, len);
+}
+
+static int r_end(void *ud, const char *ns, const char *local)
+{
+    wsman_reader_t *r = ud;
+    wsman_xml_t *x = r->x;
+    int d = wsman_xml_depth(x);
+    frame_t *f = &r->fr[d];
+    wsman_buf_t *t = &r->text[d];
+    wsman_error_t *fe = &r->res.fault;
+    char **slot = NULL;
+
+    switch (f->role) {
+    case R_ENVELOPE:
+        r->done = 1;
+        break;
+    case R_ACTION:
+        slot = &r->res.action;
+        break;
+    case R_RELATES:
+        slot = &r->res.relates_to;
+        break;
+    case R_CODE_VALUE: {
+        const char *l, *cns;
+        char *v = trimmed(t);
+        if (!v)
+            return -1;
+        cns = wsman_xml_resolve_qname(x, v, &l);
+        r->codeval_hr = subcode_to_hresult(cns, l);
+        free(fe->fault_code);
+        fe->fault_code = v;
+        break;
+    }
+    case R_SUBCODE_VALUE: {
+        const char *l, *sns;
+        char *v = trimmed(t);
+        if (!v)
+            return -1;
+        sns = wsman_xml_resolve_qname(x, v, &l);
+        r->subcode_hr = subcode_to_hresult(sns, l);
+        r->subcode_seen = 1;
+        free(fe->subcode);
+        fe->subcode = v;
+        break;
+    }
+    case R_REASON_TEXT:
+        r->reason_seen = 1;
+        slot = &fe->reason;
+        break;
+    case R_FAULTDETAIL:
+        slot = &fe->fault_detail;
+        break;
+    case R_MESSAGE:
+        if (offer_message(r, t, 2 * f->level) != 0)
+            return -1;
+        break;
+    case R_PROVIDERFAULT:
+        if (offer_message(r, t, 2 * f->level + 1) != 0)
+            return -1;
+        break;
+    case R_WMIPROP:
+        if (add_wmi(r, local, t) != 0)
+            return -1;
+        break;
+    case R_CONTEXT:
+        slot = &r->res.enum_context;
+        break;
+    case R_ITEM:
+        r->res.item_count++;
+        if (r->cb && r->cb(r->ud, r->item.data ? r->item.data : "", r->item.len) != 0)
+            return -1;
+        wsman_buf_reset(&r->item);
+        break;
+    default:
+        break;
+    }
+    if (slot) {
+        char *v = trimmed(t);
+        if (!v)
+            return -1;
+        free(*slot);
+        *slot = v;
+    }
+    if (collects(f->role))
+        wsman_buf_free(t);
+    f->role = R_OTHER;
+    return 0;
+}
+
+static const wsman_xml_handler_t reader_handler = {r_start, r_end, r_text};
+
+/* ---- public reader API ------------------------------------------------------------------- */
+
+void wsman_response_init(wsman_response_t *r)
+{
+    memset(r, 0, sizeof *r);
+    wsman_error_init(&r->fault);
+    wsman_buf_init(&r->body);
+}
+
+void wsman_response_clear(wsman_response_t *r)
+{
+    free(r->action);
+    free(r->relates_to);
+    free(r->enum_context);
+    wsman_error_clear(&r->fault);
+    wsman_buf_free(&r->body);
+    wsman_response_init(r);
+}
+
+wsman_reader_t *wsman_reader_new(wsman_resp_kind_t kind, const wsman_xml_limits_t *limits, wsman_item_cb cb,
+                                 void *ud)
+{
+    wsman_reader_t *r = calloc(1, sizeof *r);
+
+    if (!r)
+        return NULL;
+    if (limits)
+        r->lim = *limits;
+    else
+        wsman_xml_limits_for(&r->lim, 0);
+    if (r->lim.max_depth <= 0)
+        r->lim.max_depth = 64;
+    if (!r->lim.max_bytes)
+        r->lim.max_bytes = 4u * 153600u + 65536u;
+    if (!r->lim.max_item)
+        r->lim.max_item = r->lim.max_bytes;
+    r->kind = kind;
+    r->cb = cb;
+    r->ud = ud;
+    wsman_response_init(&r->res);
+    wsman_buf_init(&r->item);
+    wsman_buf_init(&r->fault_xml);
+    r->fr = calloc((size_t)r->lim.max_depth + 2, sizeof *r->fr);
+    r->text = calloc((size_t)r->lim.max_depth + 2, sizeof *r->text);
+    r->x = wsman_xml_new(&r->lim, "reply", &reader_handler, r);
+    if (!r->fr || !r->text || !r->x) {
+        wsman_reader_free(r);
+        return NULL;
+    }
+    return r;
+}
+
+void wsman_reader_free(wsman_reader_t *r)
+{
+    int i;
+
+    if (!r)
+        return;
+    wsman_xml_free(r->x);
+    if (r->text)
+        for (i = 0; i < r->lim.max_depth + 2; i++)
+            wsman_buf_free(&r->text[i]);
+    free(r->text);
+    free(r->fr);
+    wsman_response_clear(&r->res);
+    wsman_buf_free(&r->item);
+    wsman_buf_free(&r->fault_xml);
+    free(r->message);
+    free(r->wmi_message);
+    free(r);
+}
+
+/* Completes the fault error: code, name, message, retry class, fault XML. */
+static int finish_fault(wsman_reader_t *r)
+{
+    wsman_error_t *e = &r->res.fault;
+    const char *msg;
+
+    if (r->have_code)
+        e->code = r->code;
+    else if (r->inner_code)
+        e->code = r->inner_code;
+    else if (r->have_wmi_code)
+        e->code = r->wmi_code;
+    else if (r->subcode_hr)
+        e->code = r->subcode_hr;
+    else if (r->codeval_hr)
+        e->code = r->codeval_hr;
+    else
+        e->code = 0x80004005u; /* E_FAIL: a fault that says nothing we can map */
+    msg = r->message ? r->message : r->wmi_message ? r->wmi_message : e->reason;
+    free(e->message);
+    if (msg)
+        e->message = wsman_strdup(msg);
+    else
+        e->message = wsman_strdup(e->subcode ? "the server returned a SOAP fault without a reason"
+                                             : "the server returned a SOAP fault");
+    if (!e->message)
+        return -1;
+    if (wsman_error_name(e->code) && !(e->name = wsman_strdup(wsman_error_name(e->code))))
+        return -1;
+    e->retry = wsman_error_retry_class(e->code);
+    if (r->fault_xml.len) {
+        e->fault_xml = wsman_buf_steal(&r->fault_xml);
+        if (!e->fault_xml)
+            return -1;
+    } else {
+        wsman_error_synthesize_fault(e);
+    }
+    return 0;
+}
+
+int wsman_reader_feed(wsman_reader_t *r, const char *data, size_t len, int final, wsman_error_t *e)
+{
+    if (wsman_xml_feed(r->x, data, len, final, e) != 0)
+        return -1;
+    if (final) {
+        if (!r->seen_body) {
+            if (e)
+                wsman_error_set(e, WSMAN_E_INVALID_XML, "reply is a SOAP envelope without a Body");
+            return -1;
+        }
+        if (r->res.is_fault && finish_fault(r) != 0) {
+            if (e)
+                wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "out of memory while reading the reply");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+void wsman_reader_result(wsman_reader_t *r, wsman_response_t *out)
+{
+    *out = r->res;
+    wsman_response_init(&r->res);
+}
+
+/* ---- EPR ------------------------------------------------------------------------------------ */
+
+/* Per-element state while looking for an element whose children are wsa:Address and
+ * wsa:ReferenceParameters. Every element that is not part of an EPR's structure is a candidate;
+ * its findings live in its own frame. */
+typedef struct epr_cand {
+    char *uri;
+    wsman_pair_t *sel;
+    size_t nsel;
+    unsigned long order; /* start order: an outer EPR (opened earlier) wins over a nested one */
+} epr_cand_t;
+
+enum { E_CAND = 1, E_ADDR, E_REFP, E_URI, E_SELSET, E_SEL };
+
+typedef struct epr_frame {
+    unsigned char kind;
+    unsigned char has_addr, has_ref;
+    epr_cand_t c;
+} epr_frame_t;
+
+typedef struct epr_ctx {
+    wsman_xml_t *x;
+    epr_frame_t *fr;
+    int maxd;
+    unsigned long order;
+    epr_cand_t best;
+    int have_best;
+    wsman_buf_t text;
+    char *sel_name;
+} epr_ctx_t;
+
+static void cand_clear(epr_cand_t *c)
+{
+    free(c->uri);
+    wsman_epr_pairs_free(c->sel, c->nsel);
+    memset(c, 0, sizeof *c);
+}
+
+void wsman_epr_pairs_free(wsman_pair_t *p, size_t n)
+{
+    size_t i;
+    if (!p)
+        return;
+    for (i = 0; i < n; i++) {
+        free(p[i].name);
+        free(p[i].value);
+    }
+    free(p);
+}
+
+static int epr_start(void *ud, const char *ns, const char *local, const char **atts)
+{
+    epr_ctx_t *c = ud;
+    int d = wsman_xml_depth(c->x);
+    epr_frame_t *f = &c->fr[d], *p = &c->fr[d - 1];
+
+    memset(f, 0, sizeof *f);
+    if (p->kind == E_CAND && is_wsa(ns) && strcmp(local, "Address") == 0) {
+        f->kind = E_ADDR;
+        p->has_addr = 1;
+    } else if (p->kind == E_CAND && is_wsa(ns) && strcmp(local, "ReferenceParameters") == 0) {
+        f->kind = E_REFP;
+        p->has_ref = 1;
+    } else if (p->kind == E_REFP && is(ns, local, WSMAN_NS_WSMAN, "ResourceURI")) {
+        f->kind = E_URI;
+        wsman_buf_reset(&c->text);
+    } else if (p->kind == E_REFP && is(ns, local, WSMAN_NS_WSMAN, "SelectorSet")) {
+        f->kind = E_SELSET;
+    } else if (p->kind == E_SELSET && is(ns, local, WSMAN_NS_WSMAN, "Selector")) {
+        const char *n = wsman_xml_attr(c->x, atts, NULL, "Name");
+        f->kind = E_SEL;
+        wsman_buf_reset(&c->text);
+        free(c->sel_name);
+        c->sel_name = wsman_strdup(n ? n : "");
+        if (!c->sel_name)
+            return -1;
+    } else {
+        f->kind = E_CAND;
+        f->c.order = ++c->order;
+    }
+    return 0;
+}
+
+static int epr_text(void *ud, const char *s, size_t len)
+{
+    epr_ctx_t *c = ud;
+    int d = wsman_xml_depth(c->x);
+    if (c->fr[d].kind == E_URI || c->fr[d].kind == E_SEL)
+        return wsman_buf_append(&c->text, s, len);
+    return 0;
+}
+
+static int epr_end(void *ud, const char *ns, const char *local)
+{
+    epr_ctx_t *c = ud;
+    int d = wsman_xml_depth(c->x);
+    epr_frame_t *f = &c->fr[d];
+
+    if (f->kind == E_URI) {
+        epr_cand_t *cand = &c->fr[d - 2].c;
+        free(cand->uri);
+        if (!(cand->uri = trimmed(&c->text)))
+            return -1;
+    } else if (f->kind == E_SEL) {
+        epr_cand_t *cand = &c->fr[d - 3].c;
+        wsman_pair_t *np = realloc(cand->sel, (cand->nsel + 1) * sizeof *np);
+        if (!np)
+            return -1;
+        cand->sel = np;
+        np[cand->nsel].name = c->sel_name;
+        c->sel_name = NULL;
+        np[cand->nsel].value = trimmed(&c->text);
+        np[cand->nsel].must_comply = 0;
+        cand->nsel++;
+        if (!np[cand->nsel - 1].value)
+            return -1;
+    } else if (f->kind == E_CAND) {
+        if (f->has_addr && f->has_ref && f->c.uri && (!c->have_best || f->c.order < c->best.order)) {
+            cand_clear(&c->best);
+            c->best = f->c;
+            memset(&f->c, 0, sizeof f->c);
+            c->have_best = 1;
+        }
+        cand_clear(&f->c);
+    }
+    f->kind = 0;
+    return 0;
+}
+
+int wsman_parse_epr(const char *xml, char **uri, wsman_pair_t **sel, size_t *nsel, wsman_error_t *e)
+{
+    static const wsman_xml_handler_t h = {epr_start, epr_end, epr_text};
+    static const char open[] = "<wsman-epr>\n", close[] = "\n</wsman-epr>";
+    wsman_xml_limits_t lim;
+    epr_ctx_t c;
+    const char *body;
+    size_t len;
+    int rc, i;
+
+    *uri = NULL;
+    *sel = NULL;
+    *nsel = 0;
+    if (!xml) {
+        if (e)
+            wsman_error_set(e, WSMAN_E_INVALID_URI, "no EPR XML given");
+        return -1;
+    }
+    body = wsman_xml_skip_decl(xml);
+    len = strlen(body);
+    memset(&c, 0, sizeof c);
+    if (len > SIZE_MAX / 2 - 64) {
+        if (e)
+            wsman_error_set(e, WSMAN_E_INVALID_XML, "EPR too large");
+        return -1;
+    }
+    lim.max_bytes = len + sizeof open + sizeof close;
+    lim.max_item = lim.max_bytes;
+    lim.max_depth = 64;
+    c.maxd = lim.max_depth;
+    c.fr = calloc((size_t)lim.max_depth + 2, sizeof *c.fr);
+    c.x = c.fr ? wsman_xml_new(&lim, "EPR", &h, &c) : NULL;
+    if (!c.x) {
+        free(c.fr);
+        if (e)
+            wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "out of memory");
+        return -1;
+    }
+    {
+        /* lines before the body (BOM/declaration) plus the wrapper's own line */
+        long lines = 0;
+        const char *q;
+        for (q = xml; q < body; q++)
+            lines += *q == '\n';
+        wsman_xml_line_offset(c.x, lines - 1);
+    }
+    rc = wsman_xml_feed(c.x, open, sizeof open - 1, 0, e);
+    if (rc == 0)
+        rc = wsman_xml_feed(c.x, body, len, 0, e);
+    if (rc == 0)
+        rc = wsman_xml_feed(c.x, close, sizeof close - 1, 1, e);
+    wsman_xml_free(c.x);
+    for (i = 0; i <= c.maxd + 1; i++)
+        cand_clear(&c.fr[i].c);
+    free(c.sel_name);
+    wsman_buf_free(&c.text);
+    free(c.fr);
+    if (rc != 0) {
+        cand_clear(&c.best);
+        return -1;
+    }
+    if (!c.have_best) {
+        if (e)
+            wsman_error_set(e, WSMAN_E_INVALID_URI,
+                            "the XML is not an endpoint reference: no element with wsa:Address and "
+                            "wsa:ReferenceParameters holding a wsman:ResourceURI");
+        return -1;
+    }
+    *uri = c.best.uri;
+    *sel = c.best.sel;
+    *nsel = c.best.nsel;
+    return 0;
+}
