@@ -1,0 +1,520 @@
+"""HTTP/1.1 front end: keep-alive, TCP_NODELAY, threads, TLS, authentication, SOAP dispatch, injected faults.
+
+The HTTP layer is written directly on sockets (not http.server) so that replies go out in one write and
+so that fault injection can control exactly what reaches the wire.
+"""
+
+import email.utils
+import http
+import os
+import socket
+import socketserver
+import ssl
+import threading
+import time
+
+from . import enumeration, ns
+from .faults import WSManFault
+from .handlers import Operation
+from .soap import SoapRequest, decode_body, envelope, fault_envelope
+
+SERVER = "Microsoft-HTTPAPI/2.0"
+SOAP_UTF8 = "application/soap+xml;charset=UTF-8"
+IDLE_TIMEOUT = 120.0          # HTTP.sys default idle connection timeout (seconds)
+MAX_TIMEOUT = 60.0            # winrm/config MaxTimeoutms
+ANON_PATH = "/wsman-anon/identify"
+OS_VERSION = "OS: 10.0.17763 SP: 0.0 Stack: 3.0"
+ANON_VERSION = "OS: 0.0.0 SP: 0.0 Stack: 3.0"
+
+
+class BadRequest(Exception):
+    def __init__(self, status):
+        super().__init__(status)
+        self.status = status
+
+
+class HttpRequest:
+    __slots__ = ("method", "path", "version", "headers", "body")
+
+
+def read_request(rfile, max_body):
+    line = rfile.readline(65537)
+    while line in (b"\r\n", b"\n"):
+        line = rfile.readline(65537)
+    if not line:
+        return None
+    if len(line) > 65536 or not line.endswith(b"\n"):
+        raise BadRequest(400)
+    parts = line.decode("latin-1").split()
+    if len(parts) != 3 or not parts[2].startswith("HTTP/"):
+        raise BadRequest(400)
+    req = HttpRequest()
+    req.method, req.path, req.version = parts
+    headers = {}
+    for _ in range(200):
+        h = rfile.readline(65537)
+        if not h:
+            return None
+        if h in (b"\r\n", b"\n"):
+            break
+        name, sep, value = h.decode("latin-1").partition(":")
+        if not sep:
+            raise BadRequest(400)
+        headers.setdefault(name.strip().lower(), value.strip())
+    else:
+        raise BadRequest(431)
+    req.headers = headers
+    if "chunked" in headers.get("transfer-encoding", "").lower():
+        chunks, total = [], 0
+        while True:
+            size_line = rfile.readline(1024)
+            try:
+                size = int(size_line.split(b";")[0].strip(), 16)
+            except ValueError:
+                raise BadRequest(400)
+            if size == 0:
+                while rfile.readline(65537) not in (b"\r\n", b"\n", b""):
+                    pass
+                break
+            total += size
+            if total > max_body:
+                raise BadRequest(413)
+            chunks.append(rfile.read(size))
+            rfile.readline(3)
+        req.body = b"".join(chunks)
+    else:
+        try:
+            length = int(headers.get("content-length", "0"))
+        except ValueError:
+            raise BadRequest(400)
+        if length > max_body:
+            raise BadRequest(413)
+        req.body = rfile.read(length) if length else b""
+        if len(req.body) != length:
+            return None
+    return req
+
+
+def identify_body(authenticated, settings):
+    x = ('<wsmid:IdentifyResponse xmlns:wsmid="%s"><wsmid:ProtocolVersion>%s</wsmid:ProtocolVersion>'
+         "<wsmid:ProductVendor>Microsoft Corporation</wsmid:ProductVendor><wsmid:ProductVersion>%s"
+         "</wsmid:ProductVersion>" % (ns.WSMID, ns.W, OS_VERSION if authenticated else ANON_VERSION))
+    if authenticated:
+        profiles = []
+        for scheme in settings.schemes:
+            profiles.extend(scheme.profiles(settings.tls))
+        x += "<wsmid:SecurityProfiles>%s</wsmid:SecurityProfiles>" % "".join(
+            "<wsmid:SecurityProfileName>%s</wsmid:SecurityProfileName>" % p for p in profiles)
+    return ('<s:Envelope xmlns:s="%s" xml:lang="en-US"><s:Header/><s:Body>%s</wsmid:IdentifyResponse></s:Body>'
+            "</s:Envelope>" % (ns.S, x)).encode("utf-8")
+
+
+IIS_500 = (b'<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" '
+           b'"http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd">\r\n'
+           b'<html xmlns="http://www.w3.org/1999/xhtml"><head><meta http-equiv="Content-Type" '
+           b'content="text/html; charset=iso-8859-1"/><title>500 - Internal server error.</title></head>\r\n'
+           b'<body><div id="header"><h1>Server Error</h1></div><div id="content"><fieldset>'
+           b"<h2>500 - Internal server error.</h2><h3>There is a problem with the resource you are looking for, "
+           b"and it cannot be displayed.</h3></fieldset></div></body></html>\r\n")
+
+
+class Reply:
+    __slots__ = ("status", "body", "ctype", "effect", "req", "machine")
+
+    def __init__(self, status, body, ctype=SOAP_UTF8, effect=None, req=None, machine=""):
+        self.machine = machine
+        self.status = status
+        self.body = body
+        self.ctype = ctype
+        self.effect = effect
+        self.req = req
+
+
+class Service:
+    """Everything between a parsed HTTP request and the reply bytes."""
+
+    def __init__(self, state, users, log=None):
+        self.state = state
+        self.settings = state.settings
+        self.users = users
+        self.log_file = log
+        self.log_lock = threading.Lock()
+
+    # ---- authentication ----------------------------------------------------------------------
+    def challenges(self):
+        return [s.challenge() for s in self.settings.schemes if self.settings.enabled.get(s.config_key)]
+
+    def authenticate(self, hreq, conn):
+        """-> (user, close_connection). user None means 401."""
+        header = hreq.headers.get("authorization")
+        if not header:
+            return None, False
+        name, _, token = header.partition(" ")
+        for scheme in self.settings.schemes:
+            if scheme.name.lower() == name.lower():
+                if not self.settings.enabled.get(scheme.config_key):
+                    return None, False
+                if not self.settings.tls and not scheme.encrypts and not self.settings.allow_unencrypted:
+                    # AllowUnencrypted=false: Windows refuses an unencrypted request with 401.
+                    return None, False
+                return scheme.authenticate(token, conn, self.users), False
+        return None, True   # a scheme Windows does not offer (e.g. NTLM): 401 + Connection: close
+
+    # ---- SOAP --------------------------------------------------------------------------------
+    def machine(self, hreq):
+        host = hreq.headers.get("host", self.settings.host)
+        if host.startswith("["):
+            return host[1:host.find("]")]
+        return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+    def parse(self, hreq):
+        ctype = hreq.headers.get("content-type", "")
+        charset = "utf-8"
+        for part in ctype.split(";")[1:]:
+            k, _, v = part.strip().partition("=")
+            if k.lower() == "charset":
+                charset = v.strip().strip('"').lower()
+        text = decode_body(hreq.body, charset)
+        return SoapRequest(text)
+
+    def soap(self, hreq, user):
+        machine = self.machine(hreq)
+        relates = None
+        try:
+            try:
+                sreq = self.parse(hreq)
+            except UnicodeDecodeError:
+                raise WSManFault("INVALID_XML", "The WS-Management service cannot process the request because the "
+                                                "XML is invalid. The request is not valid UTF-8 or UTF-16.")
+            relates = sreq.message_id
+            if sreq.is_identify():
+                return Reply(200, identify_body(True, self.settings))
+            sreq.check(self.settings.max_envelope_kb * 1024)
+            if self.state.replayer is not None and not sreq.resource_uri.lower().startswith(
+                    "http://schemas.luawsman.test/sim/"):
+                return self.replay(sreq)
+            op = Operation(sreq, self.state, user, machine)
+            op.effect = None
+            body = self.dispatch(op)
+            return Reply(200, body, effect=op.effect, req=sreq, machine=machine)
+        except WSManFault as fault:
+            self.state.count("faults")
+            return Reply(500, fault_envelope(fault, relates, machine).encode("utf-8"))
+
+    def dispatch(self, op):
+        req = op.req
+        handler = self.state.registry.find(req.resource_uri)
+        if handler is None:
+            raise unknown_resource(req.resource_uri)
+
+        def finish(body, action, prefixes=None, _default="saxwp"):
+            data = envelope(action, req.message_id, body, prefixes or _default).encode("utf-8")
+            if len(data) > req.max_envelope:
+                raise WSManFault("MAX_ENVELOPE_SIZE_EXCEEDED",
+                                 "The WS-Management service cannot process the request. The computed response "
+                                 "packet size (%d) exceeds the maximum envelope size that is allowed (%d)."
+                                 % (len(data), req.max_envelope), keep_context=True)
+            return data
+
+        def finish_enum(body, action, prefixes=None):
+            return finish(body, action, prefixes, "sanwp")
+
+        action = req.action
+        if action == ns.T_GET:
+            return finish(handler.get(op), ns.X + "/GetResponse")
+        if action == ns.T_PUT:
+            return finish(handler.put(op), ns.X + "/PutResponse")
+        if action == ns.T_CREATE:
+            return finish(handler.create(op), ns.X + "/CreateResponse")
+        if action == ns.T_DELETE:
+            return finish(handler.delete(op), ns.X + "/DeleteResponse")
+        if action == ns.N_ENUMERATE:
+            return enumeration.enumerate_request(op, handler, finish_enum)
+        if action == ns.N_PULL:
+            return enumeration.pull_request(op, finish_enum)
+        if action == ns.N_RELEASE:
+            return enumeration.release_request(op, finish_enum)
+        base = req.resource_uri.rstrip("/")
+        if action.lower().startswith(base.lower() + "/"):
+            method = action[len(base) + 1:]
+            if method and "/" not in method:
+                return finish(handler.invoke(op, method), action + "Response")
+        raise WSManFault("ACTION_NOT_SUPPORTED",
+                         "The WS-Management service does not support the action specified in the request: %s."
+                         % action)
+
+    def replay(self, sreq):
+        from .control import Effect
+        from .replay import Replayer
+        msg = self.state.replayer.next()
+        if msg is None:
+            raise WSManFault("ACTION_NOT_SUPPORTED", "The simulator's replay file has no more recorded messages.")
+        if msg.get("http_error"):
+            return Reply(0, b"", effect=Effect("drop_now", {}))
+        if msg.get("timeout"):
+            time.sleep(float(msg["timeout"]))
+        status = int((msg.get("transport_error") or {}).get("code", 200))
+        text = Replayer.response_text(msg, sreq.message_id)
+        if text is None:
+            return Reply(status, b"", ctype=None)
+        return Reply(status, text.encode("utf-8"))
+
+    def log(self, peer, hreq, status, note=""):
+        if not self.log_file:
+            return
+        line = "%s %s %s %s %d %s\n" % (time.strftime("%Y-%m-%dT%H:%M:%S"), peer, hreq.method, hreq.path, status,
+                                         note)
+        with self.log_lock:
+            self.log_file.write(line)
+            self.log_file.flush()
+
+
+def unknown_resource(uri):
+    return WSManFault("INVALID_RESOURCE_URI",
+                      "The WS-Management service cannot process the request. The resource URI (%s) was not found "
+                      "in the WS-Management catalog. The catalog contains the metadata that describes resources, or "
+                      "logical endpoints." % uri, detail="InvalidResourceURI")
+
+
+class ConnectionHandler(socketserver.BaseRequestHandler):
+    """One TCP (or TLS) connection: requests are served in order until either side closes."""
+
+    def setup(self):
+        self.service = self.server.service
+        self.state = self.service.state
+        self.sock = self.request
+        self.state.count("connections")
+        self.state.count("active")
+        try:
+            self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            pass
+
+    def finish(self):
+        self.state.count("active", -1)
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+    def handle(self):
+        ctx = self.server.ssl_context
+        if ctx is not None:
+            try:
+                self.sock.settimeout(30)
+                self.sock = ctx.wrap_socket(self.sock, server_side=True)
+            except (OSError, ssl.SSLError):
+                return
+        self.sock.settimeout(IDLE_TIMEOUT)
+        self.peer = "%s:%s" % self.client_address[:2]
+        rfile = self.sock.makefile("rb", 65536)
+        try:
+            while True:
+                max_body = max(self.service.settings.max_envelope_kb * 1024, 8192)
+                try:
+                    hreq = read_request(rfile, max_body)
+                except BadRequest as exc:
+                    self.send(exc.status, b"", None, False)
+                    return
+                except (OSError, ValueError):
+                    return
+                if hreq is None:
+                    return
+                if not self.process(hreq):
+                    return
+        finally:
+            try:
+                rfile.close()
+            except OSError:
+                pass
+
+    # ---- one request -------------------------------------------------------------------------
+    def process(self, hreq):
+        svc = self.service
+        self.state.count("requests")
+        conn_hdr = hreq.headers.get("connection", "").lower()
+        keep = "close" not in conn_hdr and (hreq.version != "HTTP/1.0" or "keep-alive" in conn_hdr)
+        path = hreq.path.split("?", 1)[0]
+        anon_path = path.lower() == ANON_PATH
+        if path.rstrip("/").lower() != "/" + svc.settings.prefix.lower() and not anon_path:
+            svc.log(self.peer, hreq, 404)
+            return self.send(404, b"<h1>Not Found</h1>", "text/html", keep)
+        if hreq.method != "POST":
+            svc.log(self.peer, hreq, 405)
+            return self.send(405, b"", None, keep, [("Allow", "POST")])
+        if anon_path or hreq.headers.get("wsmanidentify", "").lower() == "unauthenticated":
+            if not self.content_type_ok(hreq):
+                return self.send(415, b"", None, keep)
+            try:
+                sreq = svc.parse(hreq)
+                is_identify = sreq.is_identify()
+            except (WSManFault, UnicodeDecodeError):
+                is_identify = False
+            if is_identify:
+                svc.log(self.peer, hreq, 200, "Identify (unauthenticated)")
+                return self.send(200, identify_body(False, svc.settings), SOAP_UTF8, keep)
+            if anon_path:
+                return self.send(401, b"", None, keep, [("WWW-Authenticate", c) for c in svc.challenges()])
+        user, close = svc.authenticate(hreq, self)
+        if user is None:
+            svc.log(self.peer, hreq, 401)
+            return self.send(401, b"", None, keep and not close,
+                             [("WWW-Authenticate", c) for c in svc.challenges()])
+        if not hreq.body:
+            svc.log(self.peer, hreq, 200, "empty body")
+            return self.send(200, b"", None, keep)
+        if not self.content_type_ok(hreq):
+            svc.log(self.peer, hreq, 415)
+            return self.send(415, b"", None, keep)
+        reply = svc.soap(hreq, user)
+        note = ""
+        if reply.req is not None:
+            note = "%s %s" % (reply.req.action, reply.req.resource_uri)
+        svc.log(self.peer, hreq, reply.status, note)
+        if reply.effect is not None:
+            return self.apply_effect(reply, keep)
+        return self.send(reply.status, reply.body, reply.ctype if reply.body else None, keep)
+
+    @staticmethod
+    def content_type_ok(hreq):
+        ctype = hreq.headers.get("content-type", "")
+        parts = [p.strip() for p in ctype.split(";")]
+        if parts[0].lower() != "application/soap+xml":
+            return False
+        for p in parts[1:]:
+            k, _, v = p.partition("=")
+            if k.strip().lower() == "charset" and v.strip().strip('"').lower() not in (
+                    "utf-8", "utf-16", "utf-16le", "utf-16be"):
+                return False
+        return True
+
+    def send(self, status, body, ctype, keep, extra=()):
+        try:
+            reason = http.HTTPStatus(status).phrase
+        except ValueError:
+            reason = "Unknown"
+        head = ["HTTP/1.1 %d %s" % (status, reason)]
+        if ctype:
+            head.append("Content-Type: " + ctype)
+        head.append("Server: " + SERVER)
+        for name, value in extra:
+            head.append("%s: %s" % (name, value))
+        head.append("Date: " + email.utils.formatdate(usegmt=True))
+        if not keep:
+            head.append("Connection: close")
+        head.append("Content-Length: %d" % len(body))
+        data = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body
+        try:
+            self.sock.sendall(data)
+        except OSError:
+            return False
+        return keep
+
+    # ---- injected faults ---------------------------------------------------------------------
+    def apply_effect(self, reply, keep):
+        eff = reply.effect
+        p = eff.params
+        kind = eff.kind
+        if kind == "drop_now":
+            return False
+        if kind == "drop":
+            if self.state.token_request(p["token"], p["count"]):
+                return False
+            return self.send(reply.status, reply.body, SOAP_UTF8, keep)
+        if kind == "delay":
+            limit = min(reply.req.timeout if reply.req.timeout is not None else MAX_TIMEOUT, MAX_TIMEOUT)
+            wait = p["ms"] / 1000.0
+            if wait > limit:
+                time.sleep(limit)
+                self.state.count("faults")
+                body = fault_envelope(WSManFault("OPERATION_TIMEDOUT"), reply.req.message_id,
+                                      reply.machine).encode("utf-8")
+                return self.send(500, body, SOAP_UTF8, keep)
+            time.sleep(wait)
+            return self.send(reply.status, reply.body, SOAP_UTF8, keep)
+        if kind == "close":
+            head = ("HTTP/1.1 200 OK\r\nContent-Type: %s\r\nServer: %s\r\nContent-Length: %d\r\n\r\n"
+                    % (SOAP_UTF8, SERVER, len(reply.body))).encode("latin-1")
+            try:
+                self.sock.sendall(head + reply.body[:len(reply.body) // 2])
+                self.sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            return False
+        if kind == "html500":
+            return self.send(500, IIS_500, "text/html", keep)
+        if kind == "truncated":
+            return self.send(200, reply.body[:len(reply.body) // 2], SOAP_UTF8, keep)
+        if kind == "garbage":
+            junk = bytes((b % 94) + 33 if b % 7 else 0xFF for b in os.urandom(4096))
+            return self.send(200, b"\x00\xff garbage " + junk, SOAP_UTF8, keep)
+        if kind == "huge":
+            return self.send(200, huge_envelope(reply.req.message_id, p["mb"]), SOAP_UTF8, keep)
+        if kind == "never":
+            self.wait_for_peer_close()
+            return False
+        if kind == "dtd":
+            return self.send(200, dtd_envelope(reply.req.message_id), SOAP_UTF8, keep)
+        if kind == "deep":
+            return self.send(200, deep_envelope(reply.req.message_id, p["levels"]), SOAP_UTF8, keep)
+        if kind == "utf16":
+            text = reply.body.decode("utf-8")
+            return self.send(200, b"\xff\xfe" + text.encode("utf-16-le"), "application/soap+xml;charset=UTF-16",
+                             keep)
+        if kind == "status":
+            return self.send(p["code"], b"", None, keep)
+        if kind == "plain":
+            return self.send(200, b"This is not a SOAP envelope.\r\n", "text/plain", keep)
+        return self.send(reply.status, reply.body, SOAP_UTF8, keep)
+
+    def wait_for_peer_close(self):
+        self.sock.settimeout(None)
+        try:
+            while self.sock.recv(65536):
+                pass
+        except OSError:
+            pass
+
+
+def _sim_env(message_id, body):
+    return envelope(ns.X + "/GetResponse", message_id, body).encode("utf-8")
+
+
+def huge_envelope(message_id, mb):
+    chunk = "<p:Data>" + "A" * 1008 + "</p:Data>"
+    count = max(1, (mb * 1024 * 1024) // len(chunk))
+    return _sim_env(message_id, '<p:SimFault xmlns:p="http://schemas.luawsman.test/sim/fault/huge">%s</p:SimFault>'
+                    % (chunk * count))
+
+
+def dtd_envelope(message_id):
+    ents = ['<!ENTITY lol0 "lol">'] + ['<!ENTITY lol%d "%s">' % (i, ("&lol%d;" % (i - 1)) * 10) for i in range(1, 10)]
+    body = '<p:SimFault xmlns:p="http://schemas.luawsman.test/sim/fault/dtd"><p:Kind>&lol9;</p:Kind></p:SimFault>'
+    env = _sim_env(message_id, body).decode("utf-8")
+    return ('<?xml version="1.0"?>\n<!DOCTYPE s:Envelope [%s]>\n' % "".join(ents) + env).encode("utf-8")
+
+
+def deep_envelope(message_id, levels):
+    body = '<p:SimFault xmlns:p="http://schemas.luawsman.test/sim/fault/deep">%s%s</p:SimFault>' % (
+        "<p:D>" * levels, "</p:D>" * levels)
+    return _sim_env(message_id, body)
+
+
+class ThreadedServer(socketserver.ThreadingMixIn, socketserver.TCPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+    block_on_close = False
+
+    def __init__(self, address, service, ssl_context=None, ipv6=False):
+        if ipv6:
+            self.address_family = socket.AF_INET6
+        self.service = service
+        self.ssl_context = ssl_context
+        super().__init__(address, ConnectionHandler)
+
+
+def make_ssl_context(cert, key):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    return ctx

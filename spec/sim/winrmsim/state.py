@@ -1,0 +1,121 @@
+"""Service settings and shared state: handlers, enumerations, counters."""
+
+import threading
+
+from . import ns
+from .config import ConfigHandler, default_config_path
+from .control import CONTROL_URI, FAULT_URI, ControlHandler, FaultHandler
+from .enumeration import Enumerations
+from .faults import CONFIG_PROVIDER, WSManFault
+from .handlers import Registry
+from .wmi import WmiHandler, WmiStore
+
+
+class Settings:
+    """Command-line settings; the config tree can change some of them at run time (Put)."""
+
+    def __init__(self, args, schemes):
+        self.host = args.host
+        self.port = args.port
+        self.prefix = args.prefix.strip("/")
+        self.tls = bool(args.tls)
+        self.allow_unencrypted = bool(args.allow_unencrypted)
+        self.schemes = schemes
+        self.enabled = {s.config_key: True for s in schemes}
+        self.max_envelope_kb = args.max_envelope_kb
+        self.max_batch_items = args.max_batch_items
+        self.enum_timeout_ms = args.enum_timeout
+        self.data_dir = args.data
+        self.extra_processes = args.processes
+
+    def auth_flags(self):
+        known = ("Basic", "Kerberos", "Negotiate", "Certificate", "CredSSP")
+        return {k: self.enabled.get(k, False) for k in known}
+
+    def validate_config(self, root, name, staged):
+        """Refuse config Puts with values the service cannot use."""
+        def check_int(tree, key, lo, hi):
+            if key in tree:
+                try:
+                    v = int(tree[key])
+                except ValueError:
+                    v = None
+                if v is None or not lo <= v <= hi:
+                    raise WSManFault("INVALID_REPRESENTATION",
+                                     "The WS-Management service cannot process the request. The value %r of %s is "
+                                     "not valid." % (tree[key], key), provider=CONFIG_PROVIDER)
+
+        if name == "Config":
+            check_int(staged, "MaxEnvelopeSizekb", 32, 2 ** 31 - 1)
+            check_int(staged, "MaxBatchItems", 1, 2 ** 32 - 1)
+            check_int(staged, "MaxTimeoutms", 500, 2 ** 32 - 1)
+        if name == "Service":
+            check_int(staged, "EnumerationTimeoutms", 1, 2 ** 32 - 1)
+        for tree in (staged, staged.get("Auth", {})):
+            for key in ("AllowUnencrypted", "Basic", "Kerberos", "Negotiate", "Certificate", "CredSSP"):
+                if key in tree and not isinstance(tree[key], dict) and tree[key].lower() not in ("true", "false"):
+                    raise WSManFault("INVALID_REPRESENTATION",
+                                     "The WS-Management service cannot process the request. %s must be true or "
+                                     "false." % key, provider=CONFIG_PROVIDER)
+
+    def apply_config(self, tree):
+        self.max_envelope_kb = int(tree["MaxEnvelopeSizekb"])
+        self.max_batch_items = int(tree["MaxBatchItems"])
+        svc = tree["Service"]
+        self.enum_timeout_ms = int(svc["EnumerationTimeoutms"])
+        self.allow_unencrypted = svc["AllowUnencrypted"].lower() == "true"
+        for key, value in svc["Auth"].items():
+            if key in self.enabled:
+                self.enabled[key] = value.lower() == "true"
+
+
+class SimState:
+    def __init__(self, settings, replayer=None):
+        self.settings = settings
+        self.replayer = replayer
+        self.lock = threading.Lock()
+        self.requests = 0
+        self.connections = 0
+        self.active = 0
+        self.faults = 0
+        self.tokens = {}
+        self.enums = Enumerations(settings.enum_timeout_ms, settings.max_batch_items)
+        self.store = WmiStore(settings.data_dir, settings.extra_processes)
+        self.registry = Registry()
+        self.registry.register(ns.WMI_ROOT, WmiHandler(self.store))
+        self.config = ConfigHandler(default_config_path(settings.data_dir), settings, self._config_changed)
+        self.registry.register(ns.CONFIG, self.config)
+        self.registry.register(CONTROL_URI, ControlHandler(self))
+        self.registry.register(FAULT_URI, FaultHandler())
+
+    def _config_changed(self, handler):
+        self.settings.apply_config(handler.tree)
+        self.enums.timeout = self.settings.enum_timeout_ms / 1000.0
+        self.enums.max_batch = self.settings.max_batch_items
+
+    def count(self, field, delta=1):
+        with self.lock:
+            setattr(self, field, getattr(self, field) + delta)
+
+    def token_request(self, token, limit):
+        """Count a request carrying a drop token; True if this one must be dropped."""
+        with self.lock:
+            seen, dropped = self.tokens.get(token, (0, 0))
+            drop = dropped < limit
+            self.tokens[token] = (seen + 1, dropped + (1 if drop else 0))
+            return drop
+
+    def reset(self):
+        for handler in self.registry.handlers():
+            handler.reset()
+        self.enums.clear()
+        with self.lock:
+            self.tokens.clear()
+        if self.replayer is not None:
+            self.replayer.reset()
+
+    def stats_snapshot(self):
+        open_enums = self.enums.open_count()
+        with self.lock:
+            return {"open_enumerations": open_enums, "requests": self.requests, "connections": self.connections,
+                    "active": self.active, "faults": self.faults, "tokens": dict(self.tokens)}
