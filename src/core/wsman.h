@@ -89,6 +89,15 @@ extern "C" {
 #define WSMAN_DIALECT_ASSOCIATION "http://schemas.dmtf.org/wbem/wsman/1/cimbinding/associationFilter"
 #define WSMAN_DIALECT_XPATH "http://www.w3.org/TR/1999/REC-xpath-19991116"
 
+/* ---- Library state --------------------------------------------------------------------- */
+
+/* libcurl/OpenSSL global state. It is initialised lazily (under a mutex) when the first session
+ * connects, so calling these is optional; a program that creates threads may call
+ * wsman_global_init() once at start-up, and wsman_global_cleanup() at exit after every session
+ * is freed (e.g. to keep leak checkers quiet). Returns 0, or -1 if libcurl failed to start. */
+int wsman_global_init(void);
+void wsman_global_cleanup(void);
+
 /* ---- Memory -------------------------------------------------------------------------- */
 
 /* Frees a string the library allocated for the caller. */
