@@ -96,10 +96,12 @@ int wsman_endpoint_parse(const char *connection, uint32_t flags, wsman_endpoint_
 
     for (p = s; *p; p++) {
         if (isspace((unsigned char)*p) || (unsigned char)*p < 0x20 || *p == 0x7f) {
+            char *shown = redact_userinfo(s);
             wsman_error_set(e, WSMAN_E_CONNECTIONSTR_INVALID,
                             "The connection string \"%s\" is not valid: it contains white space or a control "
                             "character. " CONNSTR_FORM,
-                            s);
+                            shown ? shown : "");
+            free(shown);
             return -1;
         }
     }
@@ -125,10 +127,12 @@ int wsman_endpoint_parse(const char *connection, uint32_t flags, wsman_endpoint_
             scheme = wsman_strdup("https");
             port = 443;
         } else {
+            char *shown = redact_userinfo(s);
             wsman_error_set(e, WSMAN_E_TRANSPORT_NOT_SUPPORTED,
-                            "The connection string \"%.*s...\" uses the transport \"%.*s\"; the only valid "
+                            "The connection string \"%s\" uses the transport \"%.*s\"; the only valid "
                             "transports are \"http\" and \"https\". " CONNSTR_FORM,
-                            (int)(n + 3), s, (int)n, s);
+                            shown ? shown : "", (int)n, s);
+            free(shown);
             return -1;
         }
         host_start = p + 3;
