@@ -192,7 +192,8 @@ static void check_alias(const char *in, const char *out)
 
 TEST(aliases)
 {
-    check_alias("wmi/root/cimv2/Win32_Service", "http://schemas.microsoft.com/wbem/wsman/1/wmi/root/cimv2/Win32_Service");
+    check_alias("wmi/root/cimv2/Win32_Service",
+                "http://schemas.microsoft.com/wbem/wsman/1/wmi/root/cimv2/Win32_Service");
     check_alias("wmicimv2/Win32_Service?Name=WinRM",
                 "http://schemas.microsoft.com/wbem/wsman/1/wmi/root/cimv2/Win32_Service?Name=WinRM");
     check_alias("cimv2/CIM_Processor", "http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_Processor");
@@ -243,22 +244,24 @@ TEST(locator_parse_selectors)
     check_sel(l, 0, "Address", "*");
     check_sel(l, 1, "Transport", "HTTP");
 
-    CHECK_INT(wsman_locator_parse(l, "winrm/config/Listener?Address=IP:3ffe:8311:ffff:f2c1::5e61+Transport=HTTP",
-                                  &e),
+    CHECK_INT(wsman_locator_parse(
+                  l, "winrm/config/Listener?Address=IP:3ffe:8311:ffff:f2c1::5e61+Transport=HTTP", &e),
               0);
     check_sel(l, 0, "Address", "IP:3ffe:8311:ffff:f2c1::5e61");
 
-    CHECK_INT(wsman_locator_parse(l,
-                                  "winrm/config/service/certmapping?Issuer=1212131238d84023b3c2b5a33b2ad76abd27ee5b"
-                                  "+Subject=*.example.com+URI=wmicimv2/*",
-                                  &e),
-              0);
+    CHECK_INT(
+        wsman_locator_parse(l,
+                            "winrm/config/service/certmapping?Issuer=1212131238d84023b3c2b5a33b2ad76abd27ee5b"
+                            "+Subject=*.example.com+URI=wmicimv2/*",
+                            &e),
+        0);
     CHECK_INT(wsman_locator_selector_count(l), 3);
     check_sel(l, 1, "Subject", "*.example.com");
     check_sel(l, 2, "URI", "wmicimv2/*");
 
     /* '=' inside a value, empty value, %XX not decoded, spaces in a value */
-    CHECK_INT(wsman_locator_parse(l, "wmi/root/x/C?Expr=a=b==c+Empty=+Pct=%41%20+Disp=Windows Update", &e), 0);
+    CHECK_INT(wsman_locator_parse(l, "wmi/root/x/C?Expr=a=b==c+Empty=+Pct=%41%20+Disp=Windows Update", &e),
+              0);
     CHECK_INT(wsman_locator_selector_count(l), 4);
     check_sel(l, 0, "Expr", "a=b==c");
     check_sel(l, 1, "Empty", "");
@@ -421,9 +424,10 @@ TEST(locator_properties)
 TEST(error_table_lookups)
 {
     CHECK_STR(wsman_error_name(0x80338000u), "ERROR_WSMAN_RESOURCE_NOT_FOUND");
-    CHECK_STR(wsman_error_text(0x80338000u), "The WS-Management service cannot process the request. The service "
-                                             "cannot find the resource identified by the resource URI and "
-                                             "selectors.");
+    CHECK_STR(wsman_error_text(0x80338000u),
+              "The WS-Management service cannot process the request. The service "
+              "cannot find the resource identified by the resource URI and "
+              "selectors.");
     CHECK_STR(wsman_error_name(0x803380FAu), "ERROR_WSMAN_INVALID_URI_WMI_SINGLETON");
     CHECK_STR(wsman_error_name(0x8033803Du), "ERROR_WSMAN_INVALID_SELECTORS");
     CHECK_STR(wsman_error_name(0x80338029u), "ERROR_WSMAN_OPERATION_TIMEDOUT");
@@ -432,7 +436,8 @@ TEST(error_table_lookups)
     CHECK_STR(wsman_error_name(0x80338169u), "ERROR_WSMAN_PUBLIC_FIREWALL_PROFILE_ACTIVE");
     CHECK_STR(wsman_error_name(0x80338137u), "ERROR_WSMAN_POLYMORPHISM_MODE_UNSUPPORTED");
     CHECK_STR(wsman_error_name(WSMAN_E_UNENCRYPTED_DISABLED), "ERROR_WSMAN_CLIENT_UNENCRYPTED_DISABLED");
-    CHECK(strstr(wsman_error_text(WSMAN_E_UNENCRYPTED_DISABLED), "Unencrypted traffic is currently disabled"));
+    CHECK(
+        strstr(wsman_error_text(WSMAN_E_UNENCRYPTED_DISABLED), "Unencrypted traffic is currently disabled"));
     CHECK(strstr(wsman_error_text(0x80338005u), "defaults:\n\nwinrm invoke Restore") != NULL);
     /* every FACILITY_WINRM code from 0x80338000 to 0x803381FF is known */
     for (uint32_t c = 0x80338000u; c <= 0x803381FFu; c++) {
@@ -530,7 +535,8 @@ TEST(error_set_to_string_and_fault)
     CHECK_STR(e.machine, "srv");
     CHECK(e.fault_xml && strstr(e.fault_xml, "Machine=\"srv\""));
     s = wsman_error_to_string(&e);
-    CHECK_STR(s, "Get http://srv:5985/wsman: cannot reach <h> & \"q\" (0x80338012 ERROR_WSMAN_DESTINATION_UNREACHABLE)");
+    CHECK_STR(s, "Get http://srv:5985/wsman: cannot reach <h> & \"q\" (0x80338012 "
+                 "ERROR_WSMAN_DESTINATION_UNREACHABLE)");
     wsman_free(s);
 
     /* default message from the table; unknown code; move */
@@ -564,7 +570,8 @@ TEST(error_set_to_string_and_fault)
     free(e.machine);
     e.machine = wsman_strdup("a\"b<c");
     wsman_error_set(&e, 5, NULL);
-    CHECK(e.fault_xml && strstr(e.fault_xml, "Code=\"5\" Machine=\"a&quot;b&lt;c\"><f:Message>Access is denied."));
+    CHECK(e.fault_xml &&
+          strstr(e.fault_xml, "Code=\"5\" Machine=\"a&quot;b&lt;c\"><f:Message>Access is denied."));
     CHECK_INT(e.retry, WSMAN_RETRY_AUTH);
     wsman_error_clear(&e);
     wsman_error_clear(NULL);
@@ -688,13 +695,13 @@ TEST(auth_selection)
 /* ---- loopback HTTP server ------------------------------------------------------------------------ */
 
 enum action {
-    ACT_OK,         /* 200 with the configured body, keep the connection */
-    ACT_401,        /* 401 with two WWW-Authenticate headers and Connection: close, then close */
-    ACT_CLOSE,      /* read the request, close without a reply */
-    ACT_PARTIAL,    /* headers announcing 1000 bytes, 10 bytes, close */
-    ACT_TWO_PARTS,  /* first half of the body, wait until the client's sink saw it, second half */
-    ACT_NEVER,      /* read the request, never answer (until the client goes away) */
-    ACT_GARBAGE     /* not HTTP at all */
+    ACT_OK,        /* 200 with the configured body, keep the connection */
+    ACT_401,       /* 401 with two WWW-Authenticate headers and Connection: close, then close */
+    ACT_CLOSE,     /* read the request, close without a reply */
+    ACT_PARTIAL,   /* headers announcing 1000 bytes, 10 bytes, close */
+    ACT_TWO_PARTS, /* first half of the body, wait until the client's sink saw it, second half */
+    ACT_NEVER,     /* read the request, never answer (until the client goes away) */
+    ACT_GARBAGE    /* not HTTP at all */
 };
 
 typedef struct server {
@@ -804,24 +811,27 @@ static void serve_connection(server_t *s, int fd)
                 return;
             break;
         case ACT_401: {
-            const char *r = "HTTP/1.1 401 \r\nServer: Microsoft-HTTPAPI/2.0\r\nWWW-Authenticate: Negotiate\r\n"
-                            "WWW-Authenticate: Basic realm=\"WSMAN\"\r\nConnection: close\r\n"
-                            "Content-Length: 0\r\n\r\n";
+            const char *r =
+                "HTTP/1.1 401 \r\nServer: Microsoft-HTTPAPI/2.0\r\nWWW-Authenticate: Negotiate\r\n"
+                "WWW-Authenticate: Basic realm=\"WSMAN\"\r\nConnection: close\r\n"
+                "Content-Length: 0\r\n\r\n";
             send_all(fd, r, strlen(r));
             return;
         }
         case ACT_CLOSE:
             return;
         case ACT_PARTIAL: {
-            const char *r = "HTTP/1.1 200 OK\r\nContent-Type: application/soap+xml\r\nContent-Length: 1000\r\n\r\n"
-                            "<s:Envelop";
+            const char *r =
+                "HTTP/1.1 200 OK\r\nContent-Type: application/soap+xml\r\nContent-Length: 1000\r\n\r\n"
+                "<s:Envelop";
             send_all(fd, r, strlen(r));
             return;
         }
         case ACT_TWO_PARTS: {
             size_t n = strlen(s->body), half = n / 2;
             char c;
-            snprintf(hdr, sizeof hdr, "HTTP/1.1 200 OK\r\nContent-Type: application/soap+xml\r\nContent-Length: %zu\r\n\r\n",
+            snprintf(hdr, sizeof hdr,
+                     "HTTP/1.1 200 OK\r\nContent-Type: application/soap+xml\r\nContent-Length: %zu\r\n\r\n",
                      n);
             if (send_all(fd, hdr, strlen(hdr)) || send_all(fd, s->body, half))
                 return;
@@ -925,8 +935,8 @@ static wsman_transport_t *transport_for(int port, long connect_timeout_ms)
 typedef struct sink_state {
     wsman_buf_t got;
     int calls;
-    int notify_fd;    /* write a byte here on the first call (-1: none) */
-    int abort_after;  /* return -1 on this call number (0: never) */
+    int notify_fd;   /* write a byte here on the first call (-1: none) */
+    int abort_after; /* return -1 on this call number (0: never) */
 } sink_state_t;
 
 static int test_sink(void *ud, const char *data, size_t len)
@@ -945,7 +955,8 @@ static int test_sink(void *ud, const char *data, size_t len)
     return 0;
 }
 
-static const char *req_body = "<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\"><s:Body/></s:Envelope>";
+static const char *req_body =
+    "<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\"><s:Body/></s:Envelope>";
 
 static int do_post(wsman_transport_t *t, long timeout_ms, sink_state_t *sk, wsman_http_response_t *resp,
                    wsman_send_state_t *st, wsman_error_t *e, const char *const *headers)
@@ -970,7 +981,8 @@ static void sink_init(sink_state_t *s)
 TEST(transport_keep_alive_reuse)
 {
     static const enum action script[] = {ACT_OK};
-    const char *body = "<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\"><s:Body>ok</s:Body></s:Envelope>";
+    const char *body =
+        "<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\"><s:Body>ok</s:Body></s:Envelope>";
     server_t srv;
     wsman_transport_t *t;
     sink_state_t sk;

@@ -16,9 +16,9 @@
 #include <string.h>
 #include <strings.h>
 
-#define AUTH_MECH_FLAGS                                                                                    \
-    (WSMAN_FLAG_USE_NO_AUTHENTICATION | WSMAN_FLAG_USE_DIGEST | WSMAN_FLAG_USE_NEGOTIATE |                 \
-     WSMAN_FLAG_USE_BASIC | WSMAN_FLAG_USE_KERBEROS | WSMAN_FLAG_USE_CLIENT_CERTIFICATE |                  \
+#define AUTH_MECH_FLAGS                                                                                      \
+    (WSMAN_FLAG_USE_NO_AUTHENTICATION | WSMAN_FLAG_USE_DIGEST | WSMAN_FLAG_USE_NEGOTIATE |                   \
+     WSMAN_FLAG_USE_BASIC | WSMAN_FLAG_USE_KERBEROS | WSMAN_FLAG_USE_CLIENT_CERTIFICATE |                    \
      WSMAN_FLAG_USE_CREDSSP)
 
 static int popcount32(uint32_t v)
@@ -69,10 +69,11 @@ wsman_auth_t *wsman_auth_new(uint32_t flags, const wsman_credentials_t *creds, c
 
     if (mech == WSMAN_FLAG_USE_NO_AUTHENTICATION) {
         if (has_user || has_password) {
-            wsman_error_set(e, 0x803380ABu, /* ERROR_WSMAN_CREDS_PASSED_WITH_NO_AUTH_FLAG */
-                            "SessionFlagUseNoAuthentication was given together with options.UserName or "
-                            "options.Password. Remove the credentials, or choose an authentication flag such as "
-                            "SessionFlagUseBasic.");
+            wsman_error_set(
+                e, 0x803380ABu, /* ERROR_WSMAN_CREDS_PASSED_WITH_NO_AUTH_FLAG */
+                "SessionFlagUseNoAuthentication was given together with options.UserName or "
+                "options.Password. Remove the credentials, or choose an authentication flag such as "
+                "SessionFlagUseBasic.");
             return NULL;
         }
         return NULL; /* no authentication; e untouched (code 0) */
@@ -96,13 +97,14 @@ wsman_auth_t *wsman_auth_new(uint32_t flags, const wsman_credentials_t *creds, c
         return NULL;
     }
     if (ep && ep->scheme && strcasecmp(ep->scheme, "https") != 0 && !(flags & WSMAN_FLAG_NO_ENCRYPTION)) {
-        wsman_error_set(e, WSMAN_E_UNENCRYPTED_DISABLED,
-                        "The WinRM client cannot process the request. Unencrypted traffic is currently disabled "
-                        "in the client configuration: Basic authentication over %s would send the password "
-                        "unencrypted. Connect with HTTPS (https:// or SessionFlagUseSsl), or, if the host allows "
-                        "unencrypted traffic (winrm/config/service AllowUnencrypted=true), set "
-                        "SessionFlagNoEncryption.",
-                        ep->url ? ep->url : "http://");
+        wsman_error_set(
+            e, WSMAN_E_UNENCRYPTED_DISABLED,
+            "The WinRM client cannot process the request. Unencrypted traffic is currently disabled "
+            "in the client configuration: Basic authentication over %s would send the password "
+            "unencrypted. Connect with HTTPS (https:// or SessionFlagUseSsl), or, if the host allows "
+            "unencrypted traffic (winrm/config/service AllowUnencrypted=true), set "
+            "SessionFlagNoEncryption.",
+            ep->url ? ep->url : "http://");
         return NULL;
     }
 

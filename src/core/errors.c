@@ -1246,13 +1246,13 @@ wsman_retry_t wsman_error_retry_class(uint32_t code)
     }
 
     switch (w32) {
-    case 5:    /* ERROR_ACCESS_DENIED (also E_ACCESSDENIED) */
-    case 1244: /* ERROR_NOT_AUTHENTICATED */
-    case 1311: /* ERROR_NO_LOGON_SERVERS */
-    case 1326: /* ERROR_LOGON_FAILURE */
-    case 1330: /* ERROR_PASSWORD_EXPIRED */
-    case 1331: /* ERROR_ACCOUNT_DISABLED */
-    case 1909: /* ERROR_ACCOUNT_LOCKED_OUT */
+    case 5:      /* ERROR_ACCESS_DENIED (also E_ACCESSDENIED) */
+    case 1244:   /* ERROR_NOT_AUTHENTICATED */
+    case 1311:   /* ERROR_NO_LOGON_SERVERS */
+    case 1326:   /* ERROR_LOGON_FAILURE */
+    case 1330:   /* ERROR_PASSWORD_EXPIRED */
+    case 1331:   /* ERROR_ACCOUNT_DISABLED */
+    case 1909:   /* ERROR_ACCOUNT_LOCKED_OUT */
     case 0x2F0C: /* ERROR_WINHTTP_CLIENT_AUTH_CERT_NEEDED */
         return WSMAN_RETRY_AUTH;
     case 1225:   /* ERROR_CONNECTION_REFUSED */
@@ -1380,11 +1380,11 @@ void wsman_error_synthesize_fault(wsman_error_t *e)
         machine = "";
 
     wsman_buf_init(&b);
-    if (wsman_buf_printf(&b,
-                         "<f:WSManFault xmlns:f=\"" WSMAN_NS_FAULT "\" Code=\"%lu\" Machine=\"",
+    if (wsman_buf_printf(&b, "<f:WSManFault xmlns:f=\"" WSMAN_NS_FAULT "\" Code=\"%lu\" Machine=\"",
                          (unsigned long)e->code) == 0 &&
         wsman_buf_xml_attr(&b, machine, strlen(machine)) == 0 && wsman_buf_puts(&b, "\"><f:Message>") == 0 &&
-        wsman_buf_xml_text(&b, msg, strlen(msg)) == 0 && wsman_buf_puts(&b, "</f:Message></f:WSManFault>") == 0) {
+        wsman_buf_xml_text(&b, msg, strlen(msg)) == 0 &&
+        wsman_buf_puts(&b, "</f:Message></f:WSManFault>") == 0) {
         free(e->fault_xml);
         e->fault_xml = wsman_buf_steal(&b);
     }

@@ -232,10 +232,10 @@ static size_t write_cb(char *data, size_t size, size_t nitems, void *ud)
     return n;
 }
 
-#define SETOPT(opt, val)                                                                                   \
-    do {                                                                                                   \
-        if (curl_easy_setopt(t->easy, opt, val) != CURLE_OK)                                               \
-            goto bad_option;                                                                               \
+#define SETOPT(opt, val)                                                                                     \
+    do {                                                                                                     \
+        if (curl_easy_setopt(t->easy, opt, val) != CURLE_OK)                                                 \
+            goto bad_option;                                                                                 \
     } while (0)
 
 wsman_transport_t *wsman_transport_new(const wsman_transport_config_t *cfg, wsman_error_t *e)
@@ -250,7 +250,8 @@ wsman_transport_t *wsman_transport_new(const wsman_transport_config_t *cfg, wsma
         return NULL;
     }
     if (wsman_global_init() != 0) {
-        wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "libcurl could not be initialised (curl_global_init failed).");
+        wsman_error_set(e, WSMAN_E_OUTOFMEMORY,
+                        "libcurl could not be initialised (curl_global_init failed).");
         return NULL;
     }
     t = calloc(1, sizeof *t);
@@ -265,7 +266,8 @@ wsman_transport_t *wsman_transport_new(const wsman_transport_config_t *cfg, wsma
         curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
         curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK ||
         curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK) {
-        wsman_error_set(e, WSMAN_E_CONNECTIONSTR_INVALID, "The endpoint URL \"%s\" cannot be parsed.", cfg->url);
+        wsman_error_set(e, WSMAN_E_CONNECTIONSTR_INVALID, "The endpoint URL \"%s\" cannot be parsed.",
+                        cfg->url);
         goto fail;
     }
     t->port = strtol(port, NULL, 10);
@@ -412,13 +414,15 @@ static void set_tls_error(wsman_transport_t *t, CURLcode rc, wsman_error_t *e)
 
     if (rc == CURLE_PEER_FAILED_VERIFICATION) {
         (void)curl_easy_getinfo(t->easy, CURLINFO_SSL_VERIFYRESULT, &vr);
-        if (errbuf_has(t, "does not match target host") || errbuf_has(t, "no alternative certificate subject") ||
+        if (errbuf_has(t, "does not match target host") ||
+            errbuf_has(t, "no alternative certificate subject") ||
             (vr == 0 && !errbuf_has(t, "certificate problem"))) {
-            wsman_error_set(e, WSMAN_E_WINHTTP_SECURE_CERT_CN_INVALID,
-                            "The server certificate of %s does not match the host name in the connection string "
-                            "(%s). Connect with the name the certificate was issued to, or set "
-                            "SessionFlagSkipCNCheck if you trust this host.",
-                            t->hostport, detail);
+            wsman_error_set(
+                e, WSMAN_E_WINHTTP_SECURE_CERT_CN_INVALID,
+                "The server certificate of %s does not match the host name in the connection string "
+                "(%s). Connect with the name the certificate was issued to, or set "
+                "SessionFlagSkipCNCheck if you trust this host.",
+                t->hostport, detail);
         } else if (vr == 9 || vr == 10 || errbuf_has(t, "expired") || errbuf_has(t, "not yet valid")) {
             /* X509_V_ERR_CERT_NOT_YET_VALID (9), X509_V_ERR_CERT_HAS_EXPIRED (10) */
             wsman_error_set(e, WSMAN_E_WINHTTP_SECURE_CERT_DATE_INVALID,
@@ -426,11 +430,12 @@ static void set_tls_error(wsman_transport_t *t, CURLcode rc, wsman_error_t *e)
                             "listener's certificate, or set SessionFlagSkipCACheck if you trust this host.",
                             t->hostport, detail);
         } else {
-            wsman_error_set(e, WSMAN_E_WINHTTP_SECURE_INVALID_CA,
-                            "The server certificate of %s is not trusted: it was not issued by a known "
-                            "certificate authority (%s). Set options.ca_file to the CA certificate (PEM) that "
-                            "issued it, or set SessionFlagSkipCACheck if you trust this host.",
-                            t->hostport, detail);
+            wsman_error_set(
+                e, WSMAN_E_WINHTTP_SECURE_INVALID_CA,
+                "The server certificate of %s is not trusted: it was not issued by a known "
+                "certificate authority (%s). Set options.ca_file to the CA certificate (PEM) that "
+                "issued it, or set SessionFlagSkipCACheck if you trust this host.",
+                t->hostport, detail);
         }
         return;
     }
@@ -442,10 +447,11 @@ static void set_tls_error(wsman_transport_t *t, CURLcode rc, wsman_error_t *e)
         return;
     }
     if (rc == CURLE_SSL_CERTPROBLEM || rc == CURLE_SSL_CLIENTCERT) {
-        wsman_error_set(e, WSMAN_E_WINHTTP_SECURE_FAILURE,
-                        "The client certificate or key (options.client_cert / options.client_key) could not be "
-                        "used for %s (%s). Check the files and options.client_key_password.",
-                        t->hostport, detail);
+        wsman_error_set(
+            e, WSMAN_E_WINHTTP_SECURE_FAILURE,
+            "The client certificate or key (options.client_cert / options.client_key) could not be "
+            "used for %s (%s). Check the files and options.client_key_password.",
+            t->hostport, detail);
         return;
     }
     wsman_error_set(e, WSMAN_E_WINHTTP_SECURE_FAILURE,
@@ -515,11 +521,12 @@ static void map_error(wsman_transport_t *t, CURLcode rc, long timeout_ms, wsman_
     }
     if (connect_code == 407 || (rc == CURLE_RECV_ERROR && errbuf_has(t, "CONNECT"))) {
         *state = WSMAN_SENT_NOTHING;
-        wsman_error_set(e, WSMAN_E_ACCESS_DENIED,
-                        "The proxy refused to open a tunnel to %s (HTTP %ld from the proxy). Give the proxy "
-                        "credentials with options:SetProxy(accessType, authMechanism, user, password), or use "
-                        "WSManProxyNoProxyServer if no proxy should be used.",
-                        t->hostport, connect_code);
+        wsman_error_set(
+            e, WSMAN_E_ACCESS_DENIED,
+            "The proxy refused to open a tunnel to %s (HTTP %ld from the proxy). Give the proxy "
+            "credentials with options:SetProxy(accessType, authMechanism, user, password), or use "
+            "WSManProxyNoProxyServer if no proxy should be used.",
+            t->hostport, connect_code);
         return;
     }
     switch (rc) {
@@ -539,26 +546,29 @@ static void map_error(wsman_transport_t *t, CURLcode rc, long timeout_ms, wsman_
         return;
     case CURLE_COULDNT_CONNECT:
         *state = WSMAN_SENT_NOTHING;
-        wsman_error_set(e, WSMAN_E_WINHTTP_CANNOT_CONNECT,
-                        "Cannot connect to %s: the connection was refused or the host is unreachable (%s). Is "
-                        "the WinRM service running and listening on port %ld? On the host, \"winrm quickconfig\" "
-                        "(HTTPS: \"winrm quickconfig -transport:https\") creates the listener and the firewall "
-                        "exception.",
-                        t->hostport, detail, t->port);
+        wsman_error_set(
+            e, WSMAN_E_WINHTTP_CANNOT_CONNECT,
+            "Cannot connect to %s: the connection was refused or the host is unreachable (%s). Is "
+            "the WinRM service running and listening on port %ld? On the host, \"winrm quickconfig\" "
+            "(HTTPS: \"winrm quickconfig -transport:https\") creates the listener and the firewall "
+            "exception.",
+            t->hostport, detail, t->port);
         return;
     case CURLE_OPERATION_TIMEDOUT:
         (void)curl_easy_getinfo(t->easy, CURLINFO_CONNECT_TIME_T, &connect_time);
         if (connect_time == 0 && *state == WSMAN_SENT_NOTHING) {
-            wsman_error_set(e, WSMAN_E_NETWORK_TIMEDOUT,
-                            "Connecting to %s timed out (%s). Verify that the computer name is valid, that the "
-                            "computer is reachable over the network and that a firewall exception for the WinRM "
-                            "service on port %ld allows access from this computer.",
-                            t->hostport, detail, t->port);
+            wsman_error_set(
+                e, WSMAN_E_NETWORK_TIMEDOUT,
+                "Connecting to %s timed out (%s). Verify that the computer name is valid, that the "
+                "computer is reachable over the network and that a firewall exception for the WinRM "
+                "service on port %ld allows access from this computer.",
+                t->hostport, detail, t->port);
         } else {
-            wsman_error_set(e, WSMAN_E_TIMEOUT,
-                            "No complete reply from %s within the time allowed (%ld ms). The operation may still "
-                            "be running on the host: raise session.Timeout, or retry later.",
-                            t->hostport, timeout_ms);
+            wsman_error_set(
+                e, WSMAN_E_TIMEOUT,
+                "No complete reply from %s within the time allowed (%ld ms). The operation may still "
+                "be running on the host: raise session.Timeout, or retry later.",
+                t->hostport, timeout_ms);
         }
         return;
     case CURLE_GOT_NOTHING:
@@ -570,21 +580,23 @@ static void map_error(wsman_transport_t *t, CURLcode rc, long timeout_ms, wsman_
         return;
     case CURLE_SEND_FAIL_REWIND:
         *state = WSMAN_SENT_NO_REPLY;
-        wsman_error_set(e, WSMAN_E_WINHTTP_CONNECTION_ERROR,
-                        "The kept-alive connection to %s failed after the request was sent and before any reply "
-                        "arrived. The request may have been processed, so it was not sent again automatically.",
-                        t->hostport);
+        wsman_error_set(
+            e, WSMAN_E_WINHTTP_CONNECTION_ERROR,
+            "The kept-alive connection to %s failed after the request was sent and before any reply "
+            "arrived. The request may have been processed, so it was not sent again automatically.",
+            t->hostport);
         return;
     case CURLE_SEND_ERROR:
     case CURLE_RECV_ERROR:
     case CURLE_PARTIAL_FILE:
-        wsman_error_set(e, WSMAN_E_WINHTTP_CONNECTION_ERROR,
-                        *state == WSMAN_SENT_PARTIAL_REPLY
-                            ? "The connection to %s was closed or reset in the middle of the reply (%s). Retry the "
-                              "operation if it is safe to repeat."
-                            : "The connection to %s was closed or reset before a reply arrived (%s). The request "
-                              "may or may not have been processed.",
-                        t->hostport, detail);
+        wsman_error_set(
+            e, WSMAN_E_WINHTTP_CONNECTION_ERROR,
+            *state == WSMAN_SENT_PARTIAL_REPLY
+                ? "The connection to %s was closed or reset in the middle of the reply (%s). Retry the "
+                  "operation if it is safe to repeat."
+                : "The connection to %s was closed or reset before a reply arrived (%s). The request "
+                  "may or may not have been processed.",
+            t->hostport, detail);
         return;
     case CURLE_WEIRD_SERVER_REPLY:
     case CURLE_UNSUPPORTED_PROTOCOL:
@@ -736,16 +748,18 @@ int wsman_transport_post(wsman_transport_t *t, const wsman_http_request_t *req, 
 
     if (timed_out) {
         if (*state == WSMAN_SENT_NOTHING) {
-            wsman_error_set(e, WSMAN_E_NETWORK_TIMEDOUT,
-                            "Could not connect to %s within %ld ms. Verify that the computer name is valid, that "
-                            "the computer is reachable over the network and that a firewall exception for the "
-                            "WinRM service on port %ld allows access from this computer.",
-                            t->hostport, req->timeout_ms, t->port);
+            wsman_error_set(
+                e, WSMAN_E_NETWORK_TIMEDOUT,
+                "Could not connect to %s within %ld ms. Verify that the computer name is valid, that "
+                "the computer is reachable over the network and that a firewall exception for the "
+                "WinRM service on port %ld allows access from this computer.",
+                t->hostport, req->timeout_ms, t->port);
         } else {
-            wsman_error_set(e, WSMAN_E_TIMEOUT,
-                            "No complete reply from %s within %ld ms (session.Timeout). The operation may still be "
-                            "running on the host: raise session.Timeout, or retry later.",
-                            t->hostport, req->timeout_ms);
+            wsman_error_set(
+                e, WSMAN_E_TIMEOUT,
+                "No complete reply from %s within %ld ms (session.Timeout). The operation may still be "
+                "running on the host: raise session.Timeout, or retry later.",
+                t->hostport, req->timeout_ms);
         }
         if (resp == &resp_local)
             wsman_http_response_clear(resp);

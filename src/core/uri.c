@@ -22,8 +22,8 @@
 #include <string.h>
 #include <strings.h>
 
-#define CONNSTR_FORM                                                                                  \
-    "Expected [http://|https://]host[:port][/prefix], for example \"server1\", \"server1:5985\", "   \
+#define CONNSTR_FORM                                                                                         \
+    "Expected [http://|https://]host[:port][/prefix], for example \"server1\", \"server1:5985\", "           \
     "\"https://server1.corp.example/wsman\" or \"http://[1::2]:80/wsman\"."
 
 /* ---- connection strings ----------------------------------------------------------------- */
@@ -71,8 +71,7 @@ static char *redact_userinfo(const char *s)
     if (!at)
         return wsman_strdup(s);
     wsman_buf_init(&b);
-    if (wsman_buf_append(&b, s, (size_t)(start - s)) || wsman_buf_puts(&b, "***") ||
-        wsman_buf_puts(&b, at)) {
+    if (wsman_buf_append(&b, s, (size_t)(start - s)) || wsman_buf_puts(&b, "***") || wsman_buf_puts(&b, at)) {
         wsman_buf_free(&b);
         return NULL;
     }
@@ -116,10 +115,11 @@ int wsman_endpoint_parse(const char *connection, uint32_t flags, wsman_endpoint_
             scheme = wsman_strdup("http");
             port = 80;
             if (ssl_flag) {
-                wsman_error_set(e, 0x803381BEu,
-                                "The connection string \"%s\" specifies http:// but SessionFlagUseSsl is set. "
-                                "Use https:// (or no transport) with SessionFlagUseSsl, or remove the flag.",
-                                s);
+                wsman_error_set(
+                    e, 0x803381BEu,
+                    "The connection string \"%s\" specifies http:// but SessionFlagUseSsl is set. "
+                    "Use https:// (or no transport) with SessionFlagUseSsl, or remove the flag.",
+                    s);
                 free(scheme);
                 return -1;
             }
@@ -149,11 +149,12 @@ int wsman_endpoint_parse(const char *connection, uint32_t flags, wsman_endpoint_
         const char *auth_end = host_start + strcspn(host_start, "/");
         if (memchr(host_start, '@', (size_t)(auth_end - host_start))) {
             char *shown = redact_userinfo(s);
-            wsman_error_set(e, WSMAN_E_CONNECTIONSTR_INVALID,
-                            "The connection string \"%s\" contains user information (user@ or user:password@). "
-                            "Credentials do not belong in the connection string: set options.UserName and "
-                            "options.Password of the ConnectionOptions passed to CreateSession. " CONNSTR_FORM,
-                            shown ? shown : "");
+            wsman_error_set(
+                e, WSMAN_E_CONNECTIONSTR_INVALID,
+                "The connection string \"%s\" contains user information (user@ or user:password@). "
+                "Credentials do not belong in the connection string: set options.UserName and "
+                "options.Password of the ConnectionOptions passed to CreateSession. " CONNSTR_FORM,
+                shown ? shown : "");
             free(shown);
             free(scheme);
             return -1;
@@ -164,60 +165,64 @@ int wsman_endpoint_parse(const char *connection, uint32_t flags, wsman_endpoint_
     if (*host_start == '[') {
         const char *close = strchr(host_start, ']');
         if (!close) {
-            wsman_error_set(e, WSMAN_E_CONNECTIONSTR_INVALID,
-                            "The connection string \"%s\" is not valid: '[' without a matching ']' around the "
-                            "IPv6 address. " CONNSTR_FORM,
-                            s);
+            wsman_error_set(
+                e, WSMAN_E_CONNECTIONSTR_INVALID,
+                "The connection string \"%s\" is not valid: '[' without a matching ']' around the "
+                "IPv6 address. " CONNSTR_FORM,
+                s);
             goto fail;
         }
         host_end = close;
         for (p = host_start + 1; p < close; p++) {
             if (!is_v6_char((unsigned char)*p)) {
                 wsman_error_set(e, WSMAN_E_CONNECTIONSTR_INVALID,
-                                "The connection string \"%s\" is not valid: \"%.*s\" is not an IPv6 address. "
-                                CONNSTR_FORM,
+                                "The connection string \"%s\" is not valid: \"%.*s\" is not an IPv6 "
+                                "address. " CONNSTR_FORM,
                                 s, (int)(close - host_start + 1), host_start);
                 goto fail;
             }
         }
         if (close == host_start + 1 || !memchr(host_start + 1, ':', (size_t)(close - host_start - 1))) {
-            wsman_error_set(e, WSMAN_E_CONNECTIONSTR_INVALID,
-                            "The connection string \"%s\" is not valid: \"%.*s\" is not an IPv6 address. "
-                            CONNSTR_FORM,
-                            s, (int)(close - host_start + 1), host_start);
+            wsman_error_set(
+                e, WSMAN_E_CONNECTIONSTR_INVALID,
+                "The connection string \"%s\" is not valid: \"%.*s\" is not an IPv6 address. " CONNSTR_FORM,
+                s, (int)(close - host_start + 1), host_start);
             goto fail;
         }
         host = wsman_strndup(host_start + 1, (size_t)(close - host_start - 1));
         ipv6 = 1;
         p = close + 1;
         if (*p != '\0' && *p != ':' && *p != '/') {
-            wsman_error_set(e, WSMAN_E_CONNECTIONSTR_INVALID,
-                            "The connection string \"%s\" is not valid: unexpected \"%s\" after the IPv6 address "
-                            "(expected :port or /prefix). " CONNSTR_FORM,
-                            s, p);
+            wsman_error_set(
+                e, WSMAN_E_CONNECTIONSTR_INVALID,
+                "The connection string \"%s\" is not valid: unexpected \"%s\" after the IPv6 address "
+                "(expected :port or /prefix). " CONNSTR_FORM,
+                s, p);
             goto fail;
         }
     } else {
         host_end = host_start + strcspn(host_start, ":/");
         for (p = host_start; p < host_end; p++) {
             if (*p == ']' || *p == '[') {
-                wsman_error_set(e, WSMAN_E_CONNECTIONSTR_INVALID,
-                                "The connection string \"%s\" is not valid: unbalanced '%c' (an IPv6 address is "
-                                "written \"[address]\"). " CONNSTR_FORM,
-                                s, *p);
+                wsman_error_set(
+                    e, WSMAN_E_CONNECTIONSTR_INVALID,
+                    "The connection string \"%s\" is not valid: unbalanced '%c' (an IPv6 address is "
+                    "written \"[address]\"). " CONNSTR_FORM,
+                    s, *p);
                 goto fail;
             }
             if (!is_host_char((unsigned char)*p)) {
-                wsman_error_set(e, WSMAN_E_CONNECTIONSTR_INVALID,
-                                "The connection string \"%s\" is not valid: the host name contains '%c'. "
-                                CONNSTR_FORM,
-                                s, *p);
+                wsman_error_set(
+                    e, WSMAN_E_CONNECTIONSTR_INVALID,
+                    "The connection string \"%s\" is not valid: the host name contains '%c'. " CONNSTR_FORM,
+                    s, *p);
                 goto fail;
             }
         }
         if (host_end == host_start) {
-            wsman_error_set(e, WSMAN_E_CONNECTIONSTR_INVALID,
-                            "The connection string \"%s\" is not valid: the host name is empty. " CONNSTR_FORM, s);
+            wsman_error_set(
+                e, WSMAN_E_CONNECTIONSTR_INVALID,
+                "The connection string \"%s\" is not valid: the host name is empty. " CONNSTR_FORM, s);
             goto fail;
         }
         host = wsman_strndup(host_start, (size_t)(host_end - host_start));
@@ -246,10 +251,11 @@ int wsman_endpoint_parse(const char *connection, uint32_t flags, wsman_endpoint_
             v = v * 10 + (*q - '0');
         }
         if (port_end == port_start || v < 1 || v > 65535) {
-            wsman_error_set(e, WSMAN_E_PORT_INVALID,
-                            "The port \"%.*s\" in the connection string \"%s\" is not valid: a port is a number "
-                            "between 1 and 65535. " CONNSTR_FORM,
-                            (int)(port_end - port_start), port_start, s);
+            wsman_error_set(
+                e, WSMAN_E_PORT_INVALID,
+                "The port \"%.*s\" in the connection string \"%s\" is not valid: a port is a number "
+                "between 1 and 65535. " CONNSTR_FORM,
+                (int)(port_end - port_start), port_start, s);
             goto fail;
         }
         port = (int)v;
@@ -263,10 +269,11 @@ int wsman_endpoint_parse(const char *connection, uint32_t flags, wsman_endpoint_
             path++;
         for (const char *q = path; *q; q++) {
             if (!is_prefix_char((unsigned char)*q)) {
-                wsman_error_set(e, WSMAN_E_CONNECTIONSTR_INVALID,
-                                "The connection string \"%s\" is not valid: the URL prefix \"%s\" contains '%c' "
-                                "(letters, digits, '_', '-', '.' and '/' are allowed). " CONNSTR_FORM,
-                                s, path, *q);
+                wsman_error_set(
+                    e, WSMAN_E_CONNECTIONSTR_INVALID,
+                    "The connection string \"%s\" is not valid: the URL prefix \"%s\" contains '%c' "
+                    "(letters, digits, '_', '-', '.' and '/' are allowed). " CONNSTR_FORM,
+                    s, path, *q);
                 goto fail;
             }
         }
@@ -470,10 +477,11 @@ static int parse_selectors(const char *resource, const char *q, wsman_pair_t **o
         const char *end = p + strcspn(p, "+");
         const char *eq = memchr(p, '=', (size_t)(end - p));
         if (end == p || eq == p) {
-            wsman_error_set(e, WSMAN_E_URI_QUERY_STRING_SYNTAX_ERROR,
-                            "The resource \"%s\" has a selector without a name at \"%.*s\": selectors are written "
-                            "URI?Name=Value+Name=Value (the value may be empty, the name may not).",
-                            resource, (int)(end - p), p);
+            wsman_error_set(
+                e, WSMAN_E_URI_QUERY_STRING_SYNTAX_ERROR,
+                "The resource \"%s\" has a selector without a name at \"%.*s\": selectors are written "
+                "URI?Name=Value+Name=Value (the value may be empty, the name may not).",
+                resource, (int)(end - p), p);
             goto fail;
         }
         if (!eq) {
@@ -485,8 +493,8 @@ static int parse_selectors(const char *resource, const char *q, wsman_pair_t **o
         }
         if (has_space_or_ctl(p, (size_t)(eq - p))) {
             wsman_error_set(e, WSMAN_E_INVALID_SELECTOR_NAME,
-                            "The resource \"%s\" has a selector name \"%.*s\" containing white space.", resource,
-                            (int)(eq - p), p);
+                            "The resource \"%s\" has a selector name \"%.*s\" containing white space.",
+                            resource, (int)(eq - p), p);
             goto fail;
         }
         if (pairs_add(&sel, &n, p, (size_t)(eq - p), eq + 1, (size_t)(end - eq - 1), 1, 0) != 0) {
@@ -537,10 +545,11 @@ int wsman_locator_parse(wsman_locator_t *l, const char *resource, wsman_error_t 
         while (plen > 0 && isspace((unsigned char)s[plen - 1]) && !q)
             plen--;
         if (has_space_or_ctl(s, plen)) {
-            wsman_error_set(e, WSMAN_E_INVALID_RESOURCE_URI,
-                            "The resource URI \"%.*s\" contains white space or a control character. Write a full "
-                            "URI or an alias form such as \"wmicimv2/Win32_Service?Name=Spooler\".",
-                            (int)plen, s);
+            wsman_error_set(
+                e, WSMAN_E_INVALID_RESOURCE_URI,
+                "The resource URI \"%.*s\" contains white space or a control character. Write a full "
+                "URI or an alias form such as \"wmicimv2/Win32_Service?Name=Spooler\".",
+                (int)plen, s);
             return -1;
         }
         if (q && plen == 0) {
@@ -577,10 +586,11 @@ int wsman_locator_set_uri(wsman_locator_t *l, const char *uri, wsman_error_t *e)
         return -1;
     }
     if (strchr(s, '?')) {
-        wsman_error_set(e, WSMAN_E_INVALID_RESOURCE_URI,
-                        "ResourceURI \"%s\" contains '?': the property takes the path only. Add selectors with "
-                        "AddSelector, or pass the \"URI?Name=Value\" string to CreateResourceLocator.",
-                        s);
+        wsman_error_set(
+            e, WSMAN_E_INVALID_RESOURCE_URI,
+            "ResourceURI \"%s\" contains '?': the property takes the path only. Add selectors with "
+            "AddSelector, or pass the \"URI?Name=Value\" string to CreateResourceLocator.",
+            s);
         return -1;
     }
     if (has_space_or_ctl(s, strlen(s))) {
@@ -610,10 +620,11 @@ int wsman_locator_add_selector(wsman_locator_t *l, const char *name, const char 
         return -1;
     }
     if (!name || !*name || has_space_or_ctl(name, strlen(name))) {
-        wsman_error_set(e, WSMAN_E_INVALID_SELECTOR_NAME,
-                        "AddSelector: the selector name \"%s\" is not valid (it must be a non-empty name without "
-                        "white space, e.g. \"Name\").",
-                        name ? name : "");
+        wsman_error_set(
+            e, WSMAN_E_INVALID_SELECTOR_NAME,
+            "AddSelector: the selector name \"%s\" is not valid (it must be a non-empty name without "
+            "white space, e.g. \"Name\").",
+            name ? name : "");
         return -1;
     }
     if (!value)
@@ -658,14 +669,15 @@ int wsman_locator_add_option(wsman_locator_t *l, const char *name, const char *v
         return -1;
     }
     if (!name || !*name || has_space_or_ctl(name, strlen(name))) {
-        wsman_error_set(e, WSMAN_E_INVALID_OPTIONSET,
-                        "AddOption: the option name \"%s\" is not valid (it must be a non-empty name without white "
-                        "space).",
-                        name ? name : "");
+        wsman_error_set(
+            e, WSMAN_E_INVALID_OPTIONSET,
+            "AddOption: the option name \"%s\" is not valid (it must be a non-empty name without white "
+            "space).",
+            name ? name : "");
         return -1;
     }
-    if (pairs_add(&l->options, &l->noptions, name, strlen(name), value, value ? strlen(value) : 0, value != NULL,
-                  must_comply ? 1 : 0) != 0) {
+    if (pairs_add(&l->options, &l->noptions, name, strlen(name), value, value ? strlen(value) : 0,
+                  value != NULL, must_comply ? 1 : 0) != 0) {
         wsman_error_set(e, WSMAN_E_OUTOFMEMORY, NULL);
         return -1;
     }
