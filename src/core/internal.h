@@ -255,6 +255,29 @@ const char *wsman_xml_skip_decl(const char *s);
 int wsman_xml_check_fragment(const char *xml, size_t len, const char *what, char **root_ns, char **root_local,
                              wsman_error_t *e);
 
+/* session.c: one request/reply exchange (used by enumerate.c). */
+typedef struct wsman_exchange {
+    const char *operation;          /* "Get", "Pull", ... (errors, retry policy) */
+    const char *action;             /* wsa:Action; NULL = Identify envelope */
+    const wsman_locator_t *locator; /* resource URI, selectors, options, fragment */
+    const char *body;               /* inside s:Body (may be NULL) */
+    wsman_resp_kind_t kind;
+    wsman_item_cb cb;               /* WSMAN_RESP_ENUM items */
+    void *ud;
+    int idempotent;                 /* may resend after a failure where no reply byte arrived */
+    int unauthenticated;            /* Identify with WSMANIDENTIFY: unauthenticated */
+    int no_flush;                   /* do not send queued Releases first (used by the flush) */
+} wsman_exchange_t;
+
+/* Sends one request and reads the reply: 0 with out filled (not a fault), or -1 with e set
+ * (server fault, HTTP/transport failure, bad reply), operation and endpoint always set. */
+int wsman_session_exchange(wsman_session_t *s, const wsman_exchange_t *x, wsman_response_t *out,
+                           wsman_error_t *e);
+/* Queues a Release of an enumeration context, sent before the session's next request. Takes
+ * ownership of loc and context (freed even on failure). No network I/O. */
+void wsman_session_queue_release(wsman_session_t *s, wsman_locator_t *loc, char *context);
+long wsman_session_max_envelope_size(const wsman_session_t *s);
+
 /* ---- transport.c ----------------------------------------------------------------------- */
 
 typedef struct wsman_transport wsman_transport_t;

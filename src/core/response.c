@@ -654,6 +654,8 @@ typedef struct epr_frame {
     unsigned char kind;
     unsigned char has_addr, has_ref;
     epr_cand_t c;
+    wsman_buf_t text; /* E_URI, E_SEL: their own text (a selector may hold a nested EPR) */
+    char *sel_name;   /* E_SEL */
 } epr_frame_t;
 
 typedef struct epr_ctx {
@@ -663,8 +665,6 @@ typedef struct epr_ctx {
     unsigned long order;
     epr_cand_t best;
     int have_best;
-    wsman_buf_t text;
-    char *sel_name;
 } epr_ctx_t;
 
 static void cand_clear(epr_cand_t *c)
@@ -692,7 +692,12 @@ static int epr_start(void *ud, const char *ns, const char *local, const char **a
     int d = wsman_xml_depth(c->x);
     epr_frame_t *f = &c->fr[d], *p = &c->fr[d - 1];
 
-    memset(f, 0, sizeof *f);
+    wsman_buf_reset(&f->text);
+    f->kind = 0;
+    f->has_addr = f->has_ref = 0;
+    cand_clear(&f->c);
+    free(f->sel_name);
+    f->sel_name = NULL;
     if (p->kind == E_CAND && is_wsa(ns) && strcmp(local, "Address") == 0) {
         f->kind = E_ADDR;
         p->has_addr = 1;
@@ -701,16 +706,13 @@ static int epr_start(void *ud, const char *ns, const char *local, const char **a
         p->has_ref = 1;
     } else if (p->kind == E_REFP && is(ns, local, WSMAN_NS_WSMAN, "ResourceURI")) {
         f->kind = E_URI;
-        wsman_buf_reset(&c->text);
     } else if (p->kind == E_REFP && is(ns, local, WSMAN_NS_WSMAN, "SelectorSet")) {
         f->kind = E_SELSET;
     } else if (p->kind == E_SELSET && is(ns, local, WSMAN_NS_WSMAN, "Selector")) {
         const char *n = wsman_xml_attr(c->x, atts, NULL, "Name");
         f->kind = E_SEL;
-        wsman_buf_reset(&c->text);
-        free(c->sel_name);
-        c->sel_name = wsman_strdup(n ? n : "");
-        if (!c->sel_name)
+        f->sel_name = wsman_strdup(n ? n : "");
+        if (!f->sel_name)
             return -1;
     } else {
         f->kind = E_CAND;
@@ -724,7 +726,7 @@ static int epr_text(void *ud, const char *s, size_t len)
     epr_ctx_t *c = ud;
     int d = wsman_xml_depth(c->x);
     if (c->fr[d].kind == E_URI || c->fr[d].kind == E_SEL)
-        return wsman_buf_append(&c->text, s, len);
+        return wsman_buf_append(&c->fr[d].text, s, len);
     return 0;
 }
 
@@ -737,7 +739,7 @@ static int epr_end(void *ud, const char *ns, const char *local)
     if (f->kind == E_URI) {
         epr_cand_t *cand = &c->fr[d - 2].c;
         free(cand->uri);
-        if (!(cand->uri = trimmed(&c->text)))
+        if (!(cand->uri = trimmed(&f->text)))
             return -1;
     } else if (f->kind == E_SEL) {
         epr_cand_t *cand = &c->fr[d - 3].c;
@@ -745,9 +747,9 @@ static int epr_end(void *ud, const char *ns, const char *local)
         if (!np)
             return -1;
         cand->sel = np;
-        np[cand->nsel].name = c->sel_name;
-        c->sel_name = NULL;
-        np[cand->nsel].value = trimmed(&c->text);
+        np[cand->nsel].name = f->sel_name;
+        f->sel_name = NULL;
+        np[cand->nsel].value = trimmed(&f->text);
         np[cand->nsel].must_comply = 0;
         cand->nsel++;
         if (!np[cand->nsel - 1].value)
@@ -768,7 +770,7 @@ static int epr_end(void *ud, const char *ns, const char *local)
 int wsman_parse_epr(const char *xml, char **uri, wsman_pair_t **sel, size_t *nsel, wsman_error_t *e)
 {
     static const wsman_xml_handler_t h = {epr_start, epr_end, epr_text};
-    static const char open[] = "<wsman-epr>\n", close[] = "\n</wsman-epr>";
+    static const char open[] = "<wsman-epr>\n", close[] = "</wsman-epr>";
     wsman_xml_limits_t lim;
     epr_ctx_t c;
     const char *body;
@@ -817,10 +819,11 @@ int wsman_parse_epr(const char *xml, char **uri, wsman_pair_t **sel, size_t *nse
     if (rc == 0)
         rc = wsman_xml_feed(c.x, close, sizeof close - 1, 1, e);
     wsman_xml_free(c.x);
-    for (i = 0; i <= c.maxd + 1; i++)
+    for (i = 0; i <= c.maxd + 1; i++) {
         cand_clear(&c.fr[i].c);
-    free(c.sel_name);
-    wsman_buf_free(&c.text);
+        wsman_buf_free(&c.fr[i].text);
+        free(c.fr[i].sel_name);
+    }
     free(c.fr);
     if (rc != 0) {
         cand_clear(&c.best);

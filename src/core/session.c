@@ -1,2 +1,1010 @@
-/* placeholder: not written yet */
-typedef int wsman_placeholder_session;
+/*
+ * session.c - the Session: endpoint, flags, options, Timeout, BatchItems; one exchange =
+ * envelope -> transport -> streaming reader -> result or error, with the retry policy; the
+ * transfer operations (Get, Put, Create, Delete), Invoke and Identify.
+ *
+ * The transport and the authentication mechanism are created lazily, at the first request
+ * that needs them: a session whose authentication is not supported can still do an
+ * unauthenticated Identify, and errors from either become the error of that operation.
+ */
+#include "internal.h"
+#include "auth.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#define ACTION_GET "http://schemas.xmlsoap.org/ws/2004/09/transfer/Get"
+#define ACTION_PUT "http://schemas.xmlsoap.org/ws/2004/09/transfer/Put"
+#define ACTION_CREATE "http://schemas.xmlsoap.org/ws/2004/09/transfer/Create"
+#define ACTION_DELETE "http://schemas.xmlsoap.org/ws/2004/09/transfer/Delete"
+#define ACTION_RELEASE "http://schemas.xmlsoap.org/ws/2004/09/enumeration/Release"
+
+#define DEFAULT_TIMEOUT_MS 60000L
+#define DEFAULT_BATCH_ITEMS 20L
+#define DEFAULT_MAX_ENVELOPE 153600L
+#define NETWORK_DELAY_MS 5000L /* what Windows adds to OperationTimeout (NetworkDelayms) */
+#define MAX_RETRIES 3
+#define EXCERPT_MAX 4096
+#define MAX_AUTH_LEGS 6
+
+typedef struct pending_release {
+    wsman_locator_t *loc;
+    char *context;
+    struct pending_release *next;
+} pending_release_t;
+
+struct wsman_session {
+    int refs;
+    wsman_endpoint_t ep;
+    uint32_t flags;
+    /* copied options (secrets zeroed on free) */
+    char *username, *password, *certificate_thumbprint, *proxy_username, *proxy_password;
+    char *ca_file, *client_cert, *client_key, *client_key_password, *cert_dir, *proxy, *spn;
+    int proxy_access_type, proxy_auth_mechanism, delegate;
+    long connect_timeout_ms, max_envelope_size;
+    long timeout_ms, batch_items;
+    wsman_transport_t *transport;
+    wsman_auth_t *auth;
+    pending_release_t *releases, **releases_tail;
+};
+
+/* ---- session object ------------------------------------------------------------------------ */
+
+static int copy_opt(char **dst, const char *src)
+{
+    if (!src)
+        return 0;
+    *dst = wsman_strdup(src);
+    return *dst ? 0 : -1;
+}
+
+wsman_session_t *wsman_session_new(const char *connection, uint32_t flags, const wsman_options_t *opts,
+                                   wsman_error_t *e)
+{
+    wsman_session_t *s = calloc(1, sizeof *s);
+    wsman_options_t none;
+    int rc = 0;
+
+    if (!s) {
+        if (e)
+            wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "out of memory");
+        return NULL;
+    }
+    s->refs = 1;
+    s->flags = flags;
+    s->timeout_ms = DEFAULT_TIMEOUT_MS;
+    s->batch_items = DEFAULT_BATCH_ITEMS;
+    s->releases_tail = &s->releases;
+    if (wsman_endpoint_parse(connection, flags, &s->ep, e) != 0) {
+        if (e)
+            wsman_error_context(e, "CreateSession", NULL);
+        wsman_session_free(s);
+        return NULL;
+    }
+    if (!opts) {
+        memset(&none, 0, sizeof none);
+        opts = &none;
+    }
+    rc |= copy_opt(&s->username, opts->username);
+    rc |= copy_opt(&s->password, opts->password);
+    rc |= copy_opt(&s->certificate_thumbprint, opts->certificate_thumbprint);
+    rc |= copy_opt(&s->proxy_username, opts->proxy_username);
+    rc |= copy_opt(&s->proxy_password, opts->proxy_password);
+    rc |= copy_opt(&s->ca_file, opts->ca_file);
+    rc |= copy_opt(&s->client_cert, opts->client_cert);
+    rc |= copy_opt(&s->client_key, opts->client_key);
+    rc |= copy_opt(&s->client_key_password, opts->client_key_password);
+    rc |= copy_opt(&s->cert_dir, opts->cert_dir);
+    rc |= copy_opt(&s->proxy, opts->proxy);
+    rc |= copy_opt(&s->spn, opts->spn);
+    s->proxy_access_type = opts->proxy_access_type;
+    s->proxy_auth_mechanism = opts->proxy_auth_mechanism;
+    s->delegate = opts->delegate;
+    s->connect_timeout_ms = opts->connect_timeout_ms > 0 ? opts->connect_timeout_ms : 0;
+    s->max_envelope_size = opts->max_envelope_size > 0 ? opts->max_envelope_size : DEFAULT_MAX_ENVELOPE;
+    if (rc) {
+        if (e) {
+            wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "out of memory");
+            wsman_error_context(e, "CreateSession", s->ep.url);
+        }
+        wsman_session_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+static void free_releases(wsman_session_t *s)
+{
+    while (s->releases) {
+        pending_release_t *p = s->releases;
+        s->releases = p->next;
+        wsman_locator_free(p->loc);
+        free(p->context);
+        free(p);
+    }
+    s->releases_tail = &s->releases;
+}
+
+void wsman_session_free(wsman_session_t *s)
+{
+    if (!s || --s->refs > 0)
+        return;
+    free_releases(s); /* never any network I/O here: the server expires idle contexts */
+    if (s->auth)
+        wsman_auth_free(s->auth);
+    if (s->transport)
+        wsman_transport_free(s->transport);
+    wsman_endpoint_clear(&s->ep);
+    free(s->username);
+    wsman_secure_free(s->password);
+    free(s->certificate_thumbprint);
+    free(s->proxy_username);
+    wsman_secure_free(s->proxy_password);
+    free(s->ca_file);
+    free(s->client_cert);
+    free(s->client_key);
+    wsman_secure_free(s->client_key_password);
+    free(s->cert_dir);
+    free(s->proxy);
+    free(s->spn);
+    free(s);
+}
+
+void wsman_session_ref(wsman_session_t *s)
+{
+    if (s)
+        s->refs++;
+}
+
+const char *wsman_session_endpoint(const wsman_session_t *s)
+{
+    return s->ep.url;
+}
+
+uint32_t wsman_session_flags(const wsman_session_t *s)
+{
+    return s->flags;
+}
+
+void wsman_session_set_timeout(wsman_session_t *s, long ms)
+{
+    s->timeout_ms = ms > 0 ? ms : DEFAULT_TIMEOUT_MS;
+}
+
+long wsman_session_timeout(const wsman_session_t *s)
+{
+    return s->timeout_ms;
+}
+
+void wsman_session_set_batch_items(wsman_session_t *s, long n)
+{
+    s->batch_items = n > 0 ? n : DEFAULT_BATCH_ITEMS;
+}
+
+long wsman_session_batch_items(const wsman_session_t *s)
+{
+    return s->batch_items;
+}
+
+long wsman_session_connections(const wsman_session_t *s)
+{
+    return s->transport ? wsman_transport_connections(s->transport) : 0;
+}
+
+long wsman_session_max_envelope_size(const wsman_session_t *s)
+{
+    return s->max_envelope_size;
+}
+
+void wsman_session_queue_release(wsman_session_t *s, wsman_locator_t *loc, char *context)
+{
+    pending_release_t *p = calloc(1, sizeof *p);
+
+    if (!p) {
+        wsman_locator_free(loc);
+        free(context);
+        return;
+    }
+    p->loc = loc;
+    p->context = context;
+    *s->releases_tail = p;
+    s->releases_tail = &p->next;
+}
+
+/* ---- time ---------------------------------------------------------------------------------- */
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts;
+    ts.tv_sec = ms / 1000;
+    ts.tv_nsec = (ms % 1000) * 1000000L;
+    while (nanosleep(&ts, &ts) != 0)
+        ;
+}
+
+/* ---- one exchange -------------------------------------------------------------------------- */
+
+typedef struct sink_ctx {
+    wsman_http_response_t *resp;
+    wsman_reader_t *reader;
+    int decided, soap;
+    wsman_buf_t excerpt;
+    size_t received;
+    int failed;
+    wsman_error_t err;
+} sink_ctx_t;
+
+static int is_soap(const char *ct)
+{
+    static const char soap[] = "application/soap+xml";
+    while (ct && (*ct == ' ' || *ct == '\t'))
+        ct++;
+    return ct && strncasecmp(ct, soap, sizeof soap - 1) == 0 &&
+           (ct[sizeof soap - 1] == '\0' || ct[sizeof soap - 1] == ';' || ct[sizeof soap - 1] == ' ');
+}
+
+static int sink(void *ud, const char *data, size_t len)
+{
+    sink_ctx_t *c = ud;
+
+    if (!c->decided) {
+        c->decided = 1;
+        c->soap = is_soap(c->resp->content_type) && c->resp->status != 401;
+    }
+    c->received += len;
+    if (c->soap) {
+        if (wsman_reader_feed(c->reader, data, len, 0, &c->err) != 0) {
+            c->failed = 1;
+            return -1;
+        }
+    } else if (c->excerpt.len < EXCERPT_MAX) {
+        size_t n = EXCERPT_MAX - c->excerpt.len;
+        if (wsman_buf_append(&c->excerpt, data, len < n ? len : n) != 0) {
+            wsman_error_set(&c->err, WSMAN_E_OUTOFMEMORY, "out of memory");
+            c->failed = 1;
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* A short, one-line description of a non-SOAP body: an HTML page's <title>, else the text. */
+static void body_excerpt(const wsman_buf_t *b, wsman_buf_t *out)
+{
+    const char *s = b->data ? b->data : "", *t, *te;
+    size_t i, n;
+
+    t = strstr(s, "<title>");
+    if (!t)
+        t = strstr(s, "<TITLE>");
+    if (t && (te = strstr(t, "</")) != NULL) {
+        s = t + 7;
+        n = (size_t)(te - s);
+    } else {
+        n = strnlen(s, b->len);
+        if (n > 200)
+            n = 200;
+    }
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        char ch = (c < 0x20 || c == 0x7f) ? ' ' : (char)c;
+        if (ch == ' ' && out->len && out->data[out->len - 1] == ' ')
+            continue;
+        if (wsman_buf_append(out, &ch, 1) != 0)
+            return;
+    }
+    while (out->len && out->data[out->len - 1] == ' ')
+        out->data[--out->len] = '\0';
+}
+
+static uint32_t status_code(int status, int soap)
+{
+    switch (status) {
+    case 400:
+        return 0x80338171u; /* ERROR_WSMAN_HTTP_STATUS_BAD_REQUEST */
+    case 404:
+        return 0x80338113u; /* ERROR_WSMAN_HTTP_NOT_FOUND_STATUS */
+    case 413:
+        return 0x80338111u; /* ERROR_WSMAN_HTTP_REQUEST_TOO_LARGE_STATUS */
+    case 503:
+        return 0x80338112u; /* ERROR_WSMAN_HTTP_SERVICE_UNAVAILABLE_STATUS */
+    case 200:
+        return soap ? 0x803380F6u : 0x803380F7u;
+    default:
+        if (status >= 500)
+            return soap ? 0x803380F6u : 0x80338170u; /* invalid fault / HTTP_STATUS_SERVER_ERROR */
+        return WSMAN_E_WINHTTP_INVALID_SERVER_RESPONSE;
+    }
+}
+
+/* Offered schemes from the WWW-Authenticate values ("Negotiate, Basic realm=..." -> "Negotiate, Basic"). */
+static void offered_schemes(const wsman_http_response_t *r, wsman_buf_t *out)
+{
+    size_t i;
+    for (i = 0; i < r->n_www_authenticate; i++) {
+        const char *v = r->www_authenticate[i];
+        size_t n = strcspn(v, " \t,");
+        if (!n)
+            continue;
+        if (out->len)
+            wsman_buf_puts(out, ", ");
+        wsman_buf_append(out, v, n);
+    }
+}
+
+static int offers(const wsman_http_response_t *r, const char *scheme, const char **token)
+{
+    size_t i, n = strlen(scheme);
+    for (i = 0; i < r->n_www_authenticate; i++) {
+        const char *v = r->www_authenticate[i];
+        if (strncasecmp(v, scheme, n) == 0 && (v[n] == '\0' || v[n] == ' ' || v[n] == '\t')) {
+            if (token) {
+                const char *t = v + n;
+                while (*t == ' ' || *t == '\t')
+                    t++;
+                *token = *t ? t : NULL;
+            }
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void access_denied(wsman_session_t *s, const wsman_exchange_t *x, const wsman_http_response_t *r,
+                          int sent_auth, wsman_error_t *e)
+{
+    wsman_buf_t off;
+    const char *mech = s->auth ? s->auth->mech->name : NULL;
+
+    wsman_buf_init(&off);
+    offered_schemes(r, &off);
+    if (!sent_auth) {
+        wsman_error_set(e, WSMAN_E_ACCESS_DENIED,
+                        "Access is denied: %s answered HTTP 401 to a request sent without credentials "
+                        "(it offers: %s). Create the session with an authentication flag "
+                        "(e.g. SessionFlagUseBasic + SessionFlagCredUsernamePassword) and a user name "
+                        "and password.",
+                        s->ep.url, off.len ? off.data : "no scheme");
+    } else if (mech && !offers(r, mech, NULL) && r->n_www_authenticate) {
+        wsman_error_set(e, WSMAN_E_ACCESS_DENIED,
+                        "Access is denied: %s does not accept %s authentication (it offers: %s). Enable %s "
+                        "on the host (winrm set winrm/config/service/auth @{%s=\"true\"}) or use a scheme it "
+                        "offers.",
+                        s->ep.url, mech, off.data, mech, mech);
+    } else {
+        wsman_error_set(e, WSMAN_E_ACCESS_DENIED,
+                        "Access is denied: %s rejected the %s credentials of user '%s' (HTTP 401; it "
+                        "offers: %s). Check the user name and password, and that the account may use "
+                        "WinRM (Administrators or Remote Management Users).",
+                        s->ep.url, mech ? mech : "supplied", s->username ? s->username : "",
+                        off.len ? off.data : "no scheme");
+    }
+    e->retry = WSMAN_RETRY_AUTH;
+    e->http_status = 401;
+    wsman_buf_free(&off);
+    (void)x;
+}
+
+static int ensure_transport(wsman_session_t *s, wsman_error_t *e)
+{
+    wsman_transport_config_t cfg;
+
+    if (s->transport)
+        return 0;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.url = s->ep.url;
+    cfg.flags = s->flags;
+    cfg.ca_file = s->ca_file;
+    cfg.client_cert = s->client_cert;
+    cfg.client_key = s->client_key;
+    cfg.client_key_password = s->client_key_password;
+    cfg.proxy = s->proxy;
+    cfg.proxy_access_type = s->proxy_access_type;
+    cfg.proxy_auth_mechanism = s->proxy_auth_mechanism;
+    cfg.proxy_username = s->proxy_username;
+    cfg.proxy_password = s->proxy_password;
+    cfg.connect_timeout_ms = s->connect_timeout_ms;
+    s->transport = wsman_transport_new(&cfg, e);
+    return s->transport ? 0 : -1;
+}
+
+/* 1 when an auth mechanism is in place, 0 when none is used, -1 on error. */
+static int ensure_auth(wsman_session_t *s, wsman_error_t *e)
+{
+    wsman_credentials_t creds;
+    wsman_error_t err;
+
+    if (s->auth)
+        return 1;
+    creds.username = s->username;
+    creds.password = s->password;
+    wsman_error_init(&err);
+    s->auth = wsman_auth_new(s->flags, &creds, &s->ep, &err);
+    if (!s->auth && err.code) {
+        wsman_error_move(e, &err);
+        return -1;
+    }
+    wsman_error_clear(&err);
+    return s->auth ? 1 : 0;
+}
+
+/* Next Authorization value (challenge: the server's token for a further leg, or NULL). */
+static int auth_value(wsman_auth_t *a, const char *challenge, wsman_buf_t *v, wsman_error_t *e)
+{
+    wsman_buf_reset(v);
+    if (!a->done) {
+        int done = 0;
+        if (a->mech->step(a->state, challenge, v, &done, e) != 0)
+            return -1;
+        a->done = done;
+        return 0;
+    }
+    return a->mech->header(a->state, v, e);
+}
+
+static int is_timeout(uint32_t code)
+{
+    return code == WSMAN_E_WINHTTP_TIMEOUT || code == WSMAN_E_OPERATION_TIMEDOUT ||
+           code == WSMAN_E_NETWORK_TIMEDOUT;
+}
+
+static void explain_timeout(wsman_session_t *s, const wsman_exchange_t *x, long deadline, wsman_error_t *e)
+{
+    char *m = wsman_strdup(e->message);
+    uint32_t code = e->code;
+    wsman_error_set(e, code,
+                    "%s on %s did not complete within %ld ms (Session.Timeout %ld ms plus the network "
+                    "delay): the host is slow or unreachable. Raise Session.Timeout if the operation needs "
+                    "longer.%s%s",
+                    x->operation, s->ep.host, deadline, s->timeout_ms, m && *m ? " Transport: " : "",
+                    m ? m : "");
+    free(m);
+}
+
+static int flush_releases(wsman_session_t *s)
+{
+    while (s->releases) {
+        pending_release_t *p = s->releases;
+        wsman_exchange_t x;
+        wsman_response_t res;
+        wsman_error_t err;
+        wsman_buf_t body;
+        wsman_locator_t lite = *p->loc;
+
+        s->releases = p->next;
+        if (!s->releases)
+            s->releases_tail = &s->releases;
+        lite.noptions = 0;
+        lite.options = NULL;
+        lite.fragment_path = NULL;
+        lite.fragment_dialect = NULL;
+        lite.must_understand_options = 0;
+        wsman_buf_init(&body);
+        memset(&x, 0, sizeof x);
+        x.operation = "Release";
+        x.action = ACTION_RELEASE;
+        x.locator = &lite;
+        x.kind = WSMAN_RESP_EMPTY;
+        x.idempotent = 1;
+        x.no_flush = 1;
+        wsman_response_init(&res);
+        wsman_error_init(&err);
+        if (wsman_body_release(&body, p->context) == 0) {
+            x.body = body.data;
+            wsman_session_exchange(s, &x, &res, &err); /* errors ignored: the server expires it */
+        }
+        wsman_response_clear(&res);
+        wsman_error_clear(&err);
+        wsman_buf_free(&body);
+        wsman_locator_free(p->loc);
+        free(p->context);
+        free(p);
+    }
+    return 0;
+}
+
+static int oom_error(wsman_error_t *e)
+{
+    wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "out of memory");
+    return -1;
+}
+
+/* Builds the request bytes (UTF-8, or UTF-16LE with BOM when the session asks for it). */
+static int build_request(wsman_session_t *s, const wsman_exchange_t *x, wsman_buf_t *req, wsman_error_t *e)
+{
+    wsman_buf_t env;
+    char mid[42];
+    int rc;
+
+    wsman_buf_init(&env);
+    if (!x->action) {
+        rc = wsman_envelope_identify(&env);
+    } else {
+        wsman_request_header_t h;
+        memset(&h, 0, sizeof h);
+        wsman_uuid(mid);
+        h.to = s->ep.url;
+        h.resource_uri = x->locator ? x->locator->uri : NULL;
+        h.action = x->action;
+        h.message_id = mid;
+        h.max_envelope_size = s->max_envelope_size;
+        h.timeout_ms = s->timeout_ms;
+        h.locator = x->locator;
+        h.locale = "en-US";
+        rc = wsman_envelope_begin(&env, &h);
+        if (rc == 0 && x->body)
+            rc = wsman_buf_puts(&env, x->body);
+        if (rc == 0)
+            rc = wsman_envelope_end(&env);
+    }
+    if (rc != 0) {
+        wsman_buf_free(&env);
+        return oom_error(e);
+    }
+    if (s->flags & WSMAN_FLAG_UTF16) {
+        rc = wsman_utf8_to_utf16le(req, env.data, env.len);
+        wsman_buf_free(&env);
+        if (rc != 0) {
+            wsman_error_set(e, WSMAN_E_INVALID_XML, "the request is not valid UTF-8");
+            return -1;
+        }
+        return 0;
+    }
+    *req = env;
+    return 0;
+}
+
+/* One HTTP attempt. Returns 0 done (ok or error in e), 1 retryable transport failure, 2 resend
+ * for a further authentication leg. */
+static int attempt(wsman_session_t *s, const wsman_exchange_t *x, const wsman_buf_t *reqbody, int use_auth,
+                   const char *challenge, long timeout, wsman_response_t *out, int *ok,
+                   const char **next_challenge, char **challenge_store, wsman_send_state_t *state,
+                   wsman_error_t *e)
+{
+    wsman_http_request_t req;
+    wsman_http_response_t resp;
+    wsman_xml_limits_t lim;
+    sink_ctx_t c;
+    wsman_buf_t authv;
+    char *authline = NULL;
+    const char *headers[6];
+    size_t nh = 0;
+    int rc, result = 0;
+
+    *ok = 0;
+    memset(&resp, 0, sizeof resp);
+    memset(&c, 0, sizeof c);
+    wsman_buf_init(&c.excerpt);
+    wsman_buf_init(&authv);
+    wsman_error_init(&c.err);
+    c.resp = &resp;
+    wsman_xml_limits_for(&lim, s->max_envelope_size);
+    c.reader = wsman_reader_new(x->kind, &lim, x->cb, x->ud);
+    if (!c.reader)
+        return oom_error(e), 0;
+
+    headers[nh++] = "User-Agent: lua-wsman/" WSMAN_VERSION;
+    headers[nh++] = "Expect:";
+    if (x->unauthenticated)
+        headers[nh++] = "WSMANIDENTIFY: unauthenticated";
+    if (use_auth) {
+        if (auth_value(s->auth, challenge, &authv, e) != 0) {
+            wsman_reader_free(c.reader);
+            wsman_buf_free_secure(&authv);
+            return 0;
+        }
+        if (authv.len) {
+            wsman_buf_t line;
+            wsman_buf_init(&line);
+            if (wsman_buf_puts(&line, "Authorization: ") != 0 ||
+                wsman_buf_append(&line, authv.data, authv.len) != 0) {
+                wsman_buf_free_secure(&line);
+                wsman_buf_free_secure(&authv);
+                wsman_reader_free(c.reader);
+                return oom_error(e), 0;
+            }
+            authline = wsman_buf_steal(&line);
+            headers[nh++] = authline;
+        }
+    }
+    headers[nh] = NULL;
+    wsman_buf_free_secure(&authv);
+
+    memset(&req, 0, sizeof req);
+    req.body = reqbody->data;
+    req.len = reqbody->len;
+    req.content_type = (s->flags & WSMAN_FLAG_UTF16) ? "application/soap+xml;charset=UTF-16"
+                                                     : "application/soap+xml;charset=UTF-8";
+    req.headers = headers;
+    req.timeout_ms = timeout;
+
+    *state = WSMAN_SENT_NOTHING;
+    rc = wsman_transport_post(s->transport, &req, sink, &c, &resp, state, e);
+    wsman_secure_free(authline);
+
+    if (rc != 0) {
+        if (c.failed) {
+            wsman_error_move(e, &c.err); /* our sink stopped it: bad XML, limit, OOM */
+            e->http_status = resp.status;
+        } else if (*state != WSMAN_SENT_PARTIAL_REPLY && c.received == 0) {
+            result = 1;
+        }
+        goto out;
+    }
+    if (!c.decided) {
+        c.decided = 1;
+        c.soap = is_soap(resp.content_type) && resp.status != 401;
+    }
+
+    if (resp.status == 401) {
+        const char *tok = NULL;
+        if (use_auth && !s->auth->done && offers(&resp, s->auth->mech->name, &tok) && tok) {
+            *challenge_store = wsman_strdup(tok);
+            if (!*challenge_store) {
+                oom_error(e);
+                goto out;
+            }
+            *next_challenge = *challenge_store;
+            result = 2;
+            goto out;
+        }
+        access_denied(s, x, &resp, use_auth, e);
+        if (s->auth) {
+            s->auth->mech->reset(s->auth->state);
+            s->auth->done = 0;
+        }
+        goto out;
+    }
+    if (c.soap) {
+        wsman_response_t res;
+        if (wsman_reader_feed(c.reader, NULL, 0, 1, e) != 0) {
+            if (c.received == 0 && resp.status == 200)
+                wsman_error_set(e, 0x803380F5u, "%s returned HTTP 200 with an empty body to %s", s->ep.url,
+                                x->operation);
+            e->http_status = resp.status;
+            goto out;
+        }
+        wsman_response_init(&res);
+        wsman_reader_result(c.reader, &res);
+        if (res.is_fault) {
+            wsman_error_move(e, &res.fault);
+            e->http_status = resp.status;
+            wsman_response_clear(&res);
+            goto out;
+        }
+        if (resp.status != 200) {
+            wsman_error_set(e, status_code(resp.status, 1),
+                            "%s answered HTTP %d to %s with a SOAP reply that is not a fault (action %s)",
+                            s->ep.url, resp.status, x->operation, res.action ? res.action : "none");
+            e->http_status = resp.status;
+            wsman_response_clear(&res);
+            goto out;
+        }
+        wsman_response_clear(out);
+        *out = res;
+        *ok = 1;
+        goto out;
+    }
+    /* not SOAP */
+    {
+        wsman_buf_t ex;
+        wsman_buf_init(&ex);
+        body_excerpt(&c.excerpt, &ex);
+        if (resp.status == 200 && c.received == 0 && (!resp.content_type || !*resp.content_type))
+            wsman_error_set(e, 0x803380F5u, "%s returned HTTP 200 with an empty body to %s", s->ep.url,
+                            x->operation);
+        else
+            wsman_error_set(e, status_code(resp.status, 0),
+                            "%s answered HTTP %d with content type '%s' instead of a SOAP reply%s%s%s. Check "
+                            "that the URL (prefix '/%s', port %d) is a WinRM listener.",
+                            s->ep.url, resp.status, resp.content_type ? resp.content_type : "none",
+                            ex.len ? ": \"" : "", ex.len ? ex.data : "", ex.len ? "\"" : "", s->ep.prefix,
+                            s->ep.port);
+        e->http_status = resp.status;
+        wsman_buf_free(&ex);
+    }
+out:
+    wsman_reader_free(c.reader);
+    wsman_buf_free(&c.excerpt);
+    wsman_error_clear(&c.err);
+    wsman_http_response_clear(&resp);
+    return result;
+}
+
+int wsman_session_exchange(wsman_session_t *s, const wsman_exchange_t *x, wsman_response_t *out,
+                           wsman_error_t *e)
+{
+    wsman_error_t local;
+    wsman_buf_t reqbody;
+    long deadline = s->timeout_ms + (s->timeout_ms < NETWORK_DELAY_MS ? s->timeout_ms : NETWORK_DELAY_MS);
+    long long start, end;
+    int use_auth = 0, retries = 0, legs = 0, rc = -1;
+    long backoff = 50;
+    const char *challenge = NULL;
+    char *challenge_store = NULL;
+
+    if (!e) {
+        wsman_error_init(&local);
+        e = &local;
+    }
+    if (!x->no_flush && s->releases)
+        flush_releases(s);
+    wsman_buf_init(&reqbody);
+    if (build_request(s, x, &reqbody, e) != 0)
+        goto done;
+    if (ensure_transport(s, e) != 0)
+        goto done;
+    if (!x->unauthenticated) {
+        int a = ensure_auth(s, e);
+        if (a < 0)
+            goto done;
+        use_auth = a;
+    }
+    start = now_ms();
+    end = start + deadline;
+    for (;;) {
+        wsman_send_state_t state = WSMAN_SENT_NOTHING;
+        int ok = 0, r;
+        const char *next = NULL;
+        char *store = NULL;
+        long long remaining = end - now_ms();
+
+        if (remaining < 1)
+            remaining = 1;
+        wsman_error_clear(e);
+        r = attempt(s, x, &reqbody, use_auth, challenge, (long)remaining, out, &ok, &next, &store, &state, e);
+        free(challenge_store);
+        challenge_store = store;
+        challenge = next;
+        if (ok) {
+            rc = 0;
+            break;
+        }
+        if (r == 2 && ++legs < MAX_AUTH_LEGS)
+            continue;
+        if (r == 1) {
+            int may = e->retry == WSMAN_RETRY_TRANSIENT &&
+                      (state == WSMAN_SENT_NOTHING || (x->idempotent && state == WSMAN_SENT_NO_REPLY));
+            if (may && retries < MAX_RETRIES && end - now_ms() > backoff + 50) {
+                sleep_ms(backoff);
+                backoff *= 2;
+                retries++;
+                if (s->auth && state != WSMAN_SENT_NOTHING) {
+                    /* a new connection: connection-bound schemes start over */
+                    s->auth->mech->reset(s->auth->state);
+                    s->auth->done = 0;
+                }
+                continue;
+            }
+        }
+        if (is_timeout(e->code) && !e->fault_code && !e->reason)
+            explain_timeout(s, x, deadline, e); /* ours, not the server's w:TimedOut fault */
+        break;
+    }
+done:
+    free(challenge_store);
+    wsman_buf_free_secure(&reqbody);
+    if (rc != 0) {
+        if (!e->code)
+            wsman_error_set(e, 0x80004005u, "%s failed", x->operation);
+        wsman_error_context(e, x->operation, s->ep.url);
+        if (!e->fault_xml)
+            wsman_error_synthesize_fault(e);
+    }
+    if (e == &local)
+        wsman_error_clear(&local);
+    return rc;
+}
+
+/* ---- operations ---------------------------------------------------------------------------- */
+
+static int check_args(wsman_session_t *s, const wsman_locator_t *l, uint32_t flags, const char *op,
+                      wsman_error_t *e)
+{
+    if (!s || !l || !l->uri || !*l->uri) {
+        if (e) {
+            wsman_error_set(e, WSMAN_E_INVALIDARG, "%s needs a resource URI", op);
+            wsman_error_context(e, op, s ? s->ep.url : NULL);
+        }
+        return -1;
+    }
+    if (flags != 0) {
+        if (e) {
+            wsman_error_set(e, WSMAN_E_INVALIDARG, "%s: flags are reserved and must be 0 (got 0x%X)", op,
+                            (unsigned)flags);
+            wsman_error_context(e, op, s->ep.url);
+        }
+        return -1;
+    }
+    return 0;
+}
+
+/* Checks caller XML (a resource or parameters) before sending it. */
+static int check_xml(wsman_session_t *s, const char *xml, const char *what, const char *op, char **root_ns,
+                     char **root_local, wsman_error_t *e)
+{
+    if (wsman_xml_check_fragment(xml, strlen(xml), what, root_ns, root_local, e) != 0) {
+        if (e)
+            wsman_error_context(e, op, s->ep.url);
+        return -1;
+    }
+    return 0;
+}
+
+static int simple_op(wsman_session_t *s, const char *op, const char *action, const wsman_locator_t *l,
+                     const char *body, wsman_resp_kind_t kind, int idempotent, wsman_buf_t *out,
+                     wsman_error_t *e)
+{
+    wsman_exchange_t x;
+    wsman_response_t res;
+    int rc;
+
+    memset(&x, 0, sizeof x);
+    x.operation = op;
+    x.action = action;
+    x.locator = l;
+    x.body = body;
+    x.kind = kind;
+    x.idempotent = idempotent;
+    wsman_response_init(&res);
+    rc = wsman_session_exchange(s, &x, &res, e);
+    if (rc == 0 && out && kind == WSMAN_RESP_BODY && res.body.len &&
+        wsman_buf_append(out, res.body.data, res.body.len) != 0) {
+        if (e) {
+            wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "out of memory");
+            wsman_error_context(e, op, s->ep.url);
+        }
+        rc = -1;
+    }
+    if (rc == 0 && out && !out->data)
+        wsman_buf_reserve(out, 0);
+    wsman_response_clear(&res);
+    return rc;
+}
+
+int wsman_get(wsman_session_t *s, const wsman_locator_t *l, uint32_t flags, wsman_buf_t *out,
+              wsman_error_t *e)
+{
+    if (check_args(s, l, flags, "Get", e) != 0)
+        return -1;
+    return simple_op(s, "Get", ACTION_GET, l, NULL, WSMAN_RESP_BODY, 1, out, e);
+}
+
+int wsman_put(wsman_session_t *s, const wsman_locator_t *l, const char *resource, uint32_t flags,
+              wsman_buf_t *out, wsman_error_t *e)
+{
+    const char *body;
+    wsman_buf_t wrapped;
+    char *rns = NULL, *rlocal = NULL;
+    int rc;
+
+    if (check_args(s, l, flags, "Put", e) != 0)
+        return -1;
+    body = wsman_xml_skip_decl(resource ? resource : "");
+    wsman_buf_init(&wrapped);
+    if (l->fragment_path && *l->fragment_path) {
+        /* a fragment value goes inside wsman:XmlFragment unless the caller wrapped it already */
+        int already = 0;
+        if (*body == '<' &&
+            wsman_xml_check_fragment(body, strlen(body), "resource", &rns, &rlocal, NULL) == 0)
+            already = rns && strcmp(rns, WSMAN_NS_WSMAN) == 0 && strcmp(rlocal, "XmlFragment") == 0;
+        free(rns);
+        free(rlocal);
+        if (!already) {
+            if (wsman_buf_puts(&wrapped, "<wsman:XmlFragment>") != 0 || wsman_buf_puts(&wrapped, body) != 0 ||
+                wsman_buf_puts(&wrapped, "</wsman:XmlFragment>") != 0) {
+                wsman_buf_free(&wrapped);
+                if (e) {
+                    wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "out of memory");
+                    wsman_error_context(e, "Put", s->ep.url);
+                }
+                return -1;
+            }
+            body = wrapped.data;
+        }
+    } else if (!*body) {
+        if (e) {
+            wsman_error_set(e, WSMAN_E_INVALIDARG, "Put needs the resource XML");
+            wsman_error_context(e, "Put", s->ep.url);
+        }
+        return -1;
+    }
+    if (check_xml(s, body, "resource XML", "Put", NULL, NULL, e) != 0) {
+        wsman_buf_free(&wrapped);
+        return -1;
+    }
+    rc = simple_op(s, "Put", ACTION_PUT, l, body, WSMAN_RESP_BODY, 0, out, e);
+    wsman_buf_free(&wrapped);
+    return rc;
+}
+
+int wsman_create(wsman_session_t *s, const wsman_locator_t *l, const char *resource, uint32_t flags,
+                 wsman_buf_t *out, wsman_error_t *e)
+{
+    const char *body;
+
+    if (check_args(s, l, flags, "Create", e) != 0)
+        return -1;
+    body = wsman_xml_skip_decl(resource ? resource : "");
+    if (*body && check_xml(s, body, "resource XML", "Create", NULL, NULL, e) != 0)
+        return -1;
+    return simple_op(s, "Create", ACTION_CREATE, l, body, WSMAN_RESP_BODY, 0, out, e);
+}
+
+int wsman_delete(wsman_session_t *s, const wsman_locator_t *l, uint32_t flags, wsman_error_t *e)
+{
+    if (check_args(s, l, flags, "Delete", e) != 0)
+        return -1;
+    return simple_op(s, "Delete", ACTION_DELETE, l, NULL, WSMAN_RESP_EMPTY, 0, NULL, e);
+}
+
+int wsman_invoke(wsman_session_t *s, const char *action, const wsman_locator_t *l, const char *parameters,
+                 uint32_t flags, wsman_buf_t *out, wsman_error_t *e)
+{
+    wsman_buf_t act;
+    const char *body;
+    int rc;
+
+    if (check_args(s, l, flags, "Invoke", e) != 0)
+        return -1;
+    if (!action || !*action) {
+        if (e) {
+            wsman_error_set(e, WSMAN_E_INVALIDARG, "Invoke needs an action: a method name or an action URI");
+            wsman_error_context(e, "Invoke", s->ep.url);
+        }
+        return -1;
+    }
+    wsman_buf_init(&act);
+    if (strchr(action, '/'))
+        rc = wsman_buf_puts(&act, action);
+    else
+        rc = wsman_buf_printf(&act, "%s/%s", l->uri, action);
+    if (rc != 0) {
+        if (e) {
+            wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "out of memory");
+            wsman_error_context(e, "Invoke", s->ep.url);
+        }
+        return -1;
+    }
+    body = wsman_xml_skip_decl(parameters ? parameters : "");
+    if (*body && check_xml(s, body, "parameters XML", "Invoke", NULL, NULL, e) != 0) {
+        wsman_buf_free(&act);
+        return -1;
+    }
+    rc = simple_op(s, "Invoke", act.data, l, body, WSMAN_RESP_BODY, 0, out, e);
+    wsman_buf_free(&act);
+    return rc;
+}
+
+int wsman_identify(wsman_session_t *s, uint32_t flags, wsman_buf_t *out, wsman_error_t *e)
+{
+    wsman_exchange_t x;
+    wsman_response_t res;
+    int rc;
+
+    memset(&x, 0, sizeof x);
+    x.operation = "Identify";
+    x.kind = WSMAN_RESP_BODY;
+    x.idempotent = 1;
+    x.unauthenticated = (flags & WSMAN_FLAG_USE_NO_AUTHENTICATION) != 0;
+    wsman_response_init(&res);
+    rc = wsman_session_exchange(s, &x, &res, e);
+    if (rc == 0 && out && wsman_buf_append(out, res.body.data ? res.body.data : "", res.body.len) != 0) {
+        if (e) {
+            wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "out of memory");
+            wsman_error_context(e, "Identify", s->ep.url);
+        }
+        rc = -1;
+    }
+    wsman_response_clear(&res);
+    return rc;
+}

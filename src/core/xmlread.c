@@ -651,7 +651,7 @@ int wsman_xml_check_fragment(const char *xml, size_t len, const char *what, char
                              wsman_error_t *e)
 {
     static const wsman_xml_handler_t h = {frag_start, NULL, NULL};
-    static const char open[] = "<wsman-fragment>\n", close[] = "\n</wsman-fragment>";
+    static const char open[] = "<wsman-fragment>\n", close[] = "</wsman-fragment>";
     wsman_xml_limits_t lim;
     frag_ctx_t c;
     int rc;
