@@ -16,11 +16,18 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 /* ---- connection strings ------------------------------------------------------------------ */
 
@@ -1323,6 +1330,285 @@ TEST(transport_not_http)
     server_stop(&srv);
 }
 
+/* ---- TLS: a self-signed certificate made here, a one-thread TLS server ---------------------------- */
+
+typedef struct tls_server {
+    server_t base; /* lfd, port, stop pipe, counters */
+    SSL_CTX *ctx;
+    X509 *cert;
+    EVP_PKEY *key;
+    char ca_path[64];
+} tls_server_t;
+
+/* Self-signed certificate for CN=localhost, SAN DNS:localhost (so 127.0.0.1 does not match). */
+static int make_cert(tls_server_t *ts, int expired)
+{
+    X509_NAME *name;
+    X509_EXTENSION *ext;
+    X509V3_CTX v3;
+    ts->key = EVP_EC_gen("P-256");
+    ts->cert = X509_new();
+    if (!ts->key || !ts->cert)
+        return -1;
+    X509_set_version(ts->cert, 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(ts->cert), 4242);
+    if (expired) {
+        X509_gmtime_adj(X509_getm_notBefore(ts->cert), -86400L * 10);
+        X509_gmtime_adj(X509_getm_notAfter(ts->cert), -86400L);
+    } else {
+        X509_gmtime_adj(X509_getm_notBefore(ts->cert), -3600L);
+        X509_gmtime_adj(X509_getm_notAfter(ts->cert), 86400L);
+    }
+    X509_set_pubkey(ts->cert, ts->key);
+    name = X509_get_subject_name(ts->cert);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)"localhost", -1, -1, 0);
+    X509_set_issuer_name(ts->cert, name);
+    X509V3_set_ctx(&v3, ts->cert, ts->cert, NULL, NULL, 0);
+    ext = X509V3_EXT_conf_nid(NULL, &v3, NID_subject_alt_name, "DNS:localhost");
+    if (!ext || !X509_add_ext(ts->cert, ext, -1)) {
+        X509_EXTENSION_free(ext);
+        return -1;
+    }
+    X509_EXTENSION_free(ext);
+    ext = X509V3_EXT_conf_nid(NULL, &v3, NID_basic_constraints, "critical,CA:TRUE");
+    if (!ext || !X509_add_ext(ts->cert, ext, -1)) {
+        X509_EXTENSION_free(ext);
+        return -1;
+    }
+    X509_EXTENSION_free(ext);
+    return X509_sign(ts->cert, ts->key, EVP_sha256()) > 0 ? 0 : -1;
+}
+
+static void *tls_server_main(void *ud)
+{
+    tls_server_t *ts = ud;
+    server_t *s = &ts->base;
+    const char *reply = "HTTP/1.1 200 OK\r\nContent-Type: application/soap+xml;charset=UTF-8\r\n"
+                        "Content-Length: 13\r\n\r\n<s:Envelope/>";
+    for (;;) {
+        int fd;
+        SSL *ssl;
+        if (!wait_readable(s, s->lfd, 20000))
+            break;
+        fd = accept(s->lfd, NULL, NULL);
+        if (fd < 0)
+            continue;
+        pthread_mutex_lock(&s->mu);
+        s->accepted++;
+        pthread_mutex_unlock(&s->mu);
+        ssl = SSL_new(ts->ctx);
+        if (ssl && SSL_set_fd(ssl, fd) == 1 && SSL_accept(ssl) == 1) {
+            char buf[8192];
+            size_t have = 0;
+            for (;;) {
+                int k;
+                char *hend;
+                if (SSL_pending(ssl) == 0 && !wait_readable(s, fd, 10000))
+                    break;
+                k = SSL_read(ssl, buf + have, (int)(sizeof buf - 1 - have));
+                if (k <= 0)
+                    break;
+                have += (size_t)k;
+                buf[have] = '\0';
+                hend = strstr(buf, "\r\n\r\n");
+                if (hend) {
+                    const char *cl = ci_find(buf, "\r\nContent-Length:");
+                    long clen = cl ? strtol(cl + 17, NULL, 10) : 0;
+                    if ((long)(have - (size_t)(hend + 4 - buf)) >= clen) {
+                        pthread_mutex_lock(&s->mu);
+                        s->requests++;
+                        pthread_mutex_unlock(&s->mu);
+                        have = 0;
+                        if (SSL_write(ssl, reply, (int)strlen(reply)) <= 0)
+                            break;
+                    }
+                }
+                if (have >= sizeof buf - 1)
+                    break;
+            }
+            SSL_shutdown(ssl);
+        }
+        SSL_free(ssl);
+        close(fd);
+    }
+    return NULL;
+}
+
+static int tls_server_start(tls_server_t *ts, int expired)
+{
+    static const enum action script[] = {ACT_OK};
+    server_t *s = &ts->base;
+    struct sockaddr_in a;
+    socklen_t al = sizeof a;
+    FILE *f;
+    int tmp;
+
+    memset(ts, 0, sizeof *ts);
+    pthread_mutex_init(&s->mu, NULL);
+    memcpy(s->script, script, sizeof script);
+    s->nscript = 1;
+    if (make_cert(ts, expired) != 0)
+        return -1;
+    ts->ctx = SSL_CTX_new(TLS_server_method());
+    if (!ts->ctx || SSL_CTX_use_certificate(ts->ctx, ts->cert) != 1 ||
+        SSL_CTX_use_PrivateKey(ts->ctx, ts->key) != 1)
+        return -1;
+    strcpy(ts->ca_path, "/tmp/wsman-test-ca-XXXXXX");
+    tmp = mkstemp(ts->ca_path);
+    if (tmp < 0 || !(f = fdopen(tmp, "w")))
+        return -1;
+    PEM_write_X509(f, ts->cert);
+    fclose(f);
+    if (pipe(s->stop_pipe) || pipe(s->stream_pipe))
+        return -1;
+    s->lfd = socket(AF_INET, SOCK_STREAM, 0);
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (s->lfd < 0 || bind(s->lfd, (struct sockaddr *)&a, sizeof a) || listen(s->lfd, 8) ||
+        getsockname(s->lfd, (struct sockaddr *)&a, &al))
+        return -1;
+    s->port = ntohs(a.sin_port);
+    return pthread_create(&s->th, NULL, tls_server_main, ts) == 0 ? 0 : -1;
+}
+
+static void tls_server_stop(tls_server_t *ts)
+{
+    server_stop(&ts->base);
+    unlink(ts->ca_path);
+    SSL_CTX_free(ts->ctx);
+    X509_free(ts->cert);
+    EVP_PKEY_free(ts->key);
+}
+
+/* One POST over https to host:port with the given flags/ca_file. Returns the post's result. */
+static long tls_timeout_ms = 5000;
+
+static int tls_post(const char *host, int port, uint32_t flags, const char *ca_file, wsman_transport_t **tout,
+                    wsman_send_state_t *st, wsman_error_t *e)
+{
+    char url[128];
+    wsman_transport_config_t cfg;
+    wsman_transport_t *t;
+    sink_state_t sk;
+    wsman_http_response_t resp;
+    int rc;
+    memset(&cfg, 0, sizeof cfg);
+    snprintf(url, sizeof url, "https://%s:%d/wsman", host, port);
+    cfg.url = url;
+    cfg.flags = flags;
+    cfg.ca_file = ca_file;
+    cfg.proxy_access_type = WSMAN_PROXY_NO_PROXY_SERVER;
+    t = wsman_transport_new(&cfg, e);
+    if (!t)
+        return -2;
+    memset(&resp, 0, sizeof resp);
+    sink_init(&sk);
+    rc = do_post(t, tls_timeout_ms, &sk, &resp, st, e, NULL);
+    if (rc == 0 && resp.status != 200)
+        rc = -3;
+    wsman_buf_free(&sk.got);
+    wsman_http_response_clear(&resp);
+    if (tout)
+        *tout = t;
+    else
+        wsman_transport_free(t);
+    return rc;
+}
+
+TEST(transport_tls_verification)
+{
+    tls_server_t ts;
+    wsman_error_t e;
+    wsman_send_state_t st;
+    wsman_transport_t *t = NULL;
+    char hp[64];
+
+    CHECK_INT(tls_server_start(&ts, 0), 0);
+    snprintf(hp, sizeof hp, "127.0.0.1:%d", ts.base.port);
+    wsman_error_init(&e);
+
+    /* verification is on by default: a self-signed certificate is refused */
+    CHECK_INT(tls_post("127.0.0.1", ts.base.port, 0, NULL, NULL, &st, &e), -1);
+    CHECK_INT(e.code, WSMAN_E_WINHTTP_SECURE_INVALID_CA);
+    CHECK_INT(st, WSMAN_SENT_NOTHING);
+    CHECK(e.message && strstr(e.message, hp) && strstr(e.message, "options.ca_file") &&
+          strstr(e.message, "SessionFlagSkipCACheck"));
+    wsman_error_clear(&e);
+
+    /* trusted through options.ca_file, but issued to "localhost", not 127.0.0.1 */
+    CHECK_INT(tls_post("127.0.0.1", ts.base.port, 0, ts.ca_path, NULL, &st, &e), -1);
+    CHECK_INT(e.code, WSMAN_E_WINHTTP_SECURE_CERT_CN_INVALID);
+    CHECK_INT(st, WSMAN_SENT_NOTHING);
+    CHECK(e.message && strstr(e.message, "SessionFlagSkipCNCheck"));
+    wsman_error_clear(&e);
+
+    /* the right name and the CA file: accepted */
+    CHECK_INT(tls_post("localhost", ts.base.port, 0, ts.ca_path, NULL, &st, &e), 0);
+    if (e.code)
+        printf("# %s\n", e.message ? e.message : "?");
+    wsman_error_clear(&e);
+
+    /* SkipCNCheck with the CA file; then the peer certificate is the server's (DER) */
+    CHECK_INT(tls_post("127.0.0.1", ts.base.port, WSMAN_FLAG_SKIP_CN_CHECK, ts.ca_path, &t, &st, &e), 0);
+    if (t) {
+        wsman_buf_t der;
+        unsigned char *mine = NULL;
+        int n = i2d_X509(ts.cert, &mine);
+        wsman_buf_init(&der);
+        CHECK_INT(wsman_transport_peer_cert(t, &der), 0);
+        CHECK_INT(der.len, n);
+        CHECK(n > 0 && der.len == (size_t)n && memcmp(der.data, mine, (size_t)n) == 0);
+        OPENSSL_free(mine);
+        wsman_buf_free(&der);
+        wsman_transport_free(t);
+    }
+    wsman_error_clear(&e);
+
+    /* SkipCACheck + SkipCNCheck: anything goes */
+    CHECK_INT(tls_post("127.0.0.1", ts.base.port, WSMAN_FLAG_SKIP_CA_CHECK | WSMAN_FLAG_SKIP_CN_CHECK, NULL,
+                       NULL, &st, &e),
+              0);
+    wsman_error_clear(&e);
+
+    /* an unreadable CA file */
+    CHECK_INT(tls_post("localhost", ts.base.port, 0, "/nonexistent/ca.pem", NULL, &st, &e), -1);
+    CHECK_INT(e.code, WSMAN_E_WINHTTP_SECURE_FAILURE);
+    CHECK(e.message && strstr(e.message, "options.ca_file"));
+    wsman_error_clear(&e);
+
+    /* https:// against a plain-HTTP port is a TLS failure, not a hang */
+    tls_server_stop(&ts);
+}
+
+TEST(transport_tls_expired_and_plain_port)
+{
+    tls_server_t ts;
+    wsman_error_t e;
+    wsman_send_state_t st;
+    static const enum action script[] = {ACT_NEVER};
+    server_t plain;
+
+    CHECK_INT(tls_server_start(&ts, 1), 0);
+    wsman_error_init(&e);
+    CHECK_INT(tls_post("localhost", ts.base.port, 0, ts.ca_path, NULL, &st, &e), -1);
+    CHECK_INT(e.code, WSMAN_E_WINHTTP_SECURE_CERT_DATE_INVALID);
+    CHECK_INT(st, WSMAN_SENT_NOTHING);
+    wsman_error_clear(&e);
+    tls_server_stop(&ts);
+
+    /* https:// to a server that speaks no TLS and never answers: bounded by the deadline */
+    CHECK_INT(server_start(&plain, script, 1, NULL), 0);
+    tls_timeout_ms = 400;
+    CHECK_INT(tls_post("127.0.0.1", plain.port, 0, NULL, NULL, &st, &e), -1);
+    tls_timeout_ms = 5000;
+    CHECK_INT(e.code, WSMAN_E_TIMEOUT);
+    CHECK_INT(st, WSMAN_SENT_NOTHING);
+    CHECK(e.message && strstr(e.message, "TLS handshake"));
+    wsman_error_clear(&e);
+    server_stop(&plain);
+}
+
 TEST(transport_dns_and_config)
 {
     wsman_transport_config_t cfg;
@@ -1391,6 +1677,7 @@ TEST(transport_dns_and_config)
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
+    signal(SIGPIPE, SIG_IGN); /* the TLS test server writes with SSL_write */
     RUN(connection_strings_default_forms);
     RUN(connection_strings_localhost_and_ipv6);
     RUN(connection_strings_bad);
@@ -1415,6 +1702,8 @@ int main(void)
     RUN(transport_partial_reply);
     RUN(transport_timeout);
     RUN(transport_not_http);
+    RUN(transport_tls_verification);
+    RUN(transport_tls_expired_and_plain_port);
     RUN(transport_dns_and_config);
     wsman_global_cleanup();
     return check_done();

@@ -57,7 +57,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 /* ---- global init ------------------------------------------------------------------------------ */
 
@@ -96,6 +98,7 @@ struct wsman_transport {
     int https;
     long connections;
     char errbuf[CURL_ERROR_SIZE];
+    curl_socket_t last_sock; /* the socket libcurl opened last (CURL_SOCKET_BAD once closed) */
 
     /* per request */
     const wsman_http_request_t *req;
@@ -139,6 +142,22 @@ static size_t read_cb(char *buf, size_t size, size_t nitems, void *ud)
         t->body_handed += n;
     }
     return n;
+}
+
+static int sockopt_cb(void *ud, curl_socket_t fd, curlsocktype purpose)
+{
+    wsman_transport_t *t = ud;
+    (void)purpose;
+    t->last_sock = fd;
+    return CURL_SOCKOPT_OK;
+}
+
+static int closesocket_cb(void *ud, curl_socket_t fd)
+{
+    wsman_transport_t *t = ud;
+    if (t->last_sock == fd)
+        t->last_sock = CURL_SOCKET_BAD;
+    return close(fd);
 }
 
 static int seek_cb(void *ud, curl_off_t offset, int origin)
@@ -259,6 +278,7 @@ wsman_transport_t *wsman_transport_new(const wsman_transport_config_t *cfg, wsma
         wsman_error_set(e, WSMAN_E_OUTOFMEMORY, NULL);
         return NULL;
     }
+    t->last_sock = CURL_SOCKET_BAD;
 
     /* host:port for messages */
     u = curl_url();
@@ -311,6 +331,10 @@ wsman_transport_t *wsman_transport_new(const wsman_transport_config_t *cfg, wsma
     SETOPT(CURLOPT_WRITEFUNCTION, write_cb);
     SETOPT(CURLOPT_WRITEDATA, t);
     SETOPT(CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
+    SETOPT(CURLOPT_SOCKOPTFUNCTION, sockopt_cb);
+    SETOPT(CURLOPT_SOCKOPTDATA, t);
+    SETOPT(CURLOPT_CLOSESOCKETFUNCTION, closesocket_cb);
+    SETOPT(CURLOPT_CLOSESOCKETDATA, t);
     if (cfg->connect_timeout_ms > 0)
         SETOPT(CURLOPT_CONNECTTIMEOUT_MS, cfg->connect_timeout_ms);
 
@@ -621,6 +645,48 @@ static void map_error(wsman_transport_t *t, CURLcode rc, long timeout_ms, wsman_
                     detail);
 }
 
+/* The request's deadline passed: which stage was reached decides the code and the advice. */
+static void set_deadline_error(wsman_transport_t *t, long timeout_ms, wsman_send_state_t *state,
+                               wsman_error_t *e)
+{
+    curl_off_t connect_time = 0, appconnect_time = 0;
+    curl_socket_t sock = CURL_SOCKET_BAD;
+    *state = progress(t);
+    (void)curl_easy_getinfo(t->easy, CURLINFO_CONNECT_TIME_T, &connect_time);
+    (void)curl_easy_getinfo(t->easy, CURLINFO_APPCONNECT_TIME_T, &appconnect_time);
+    /* libcurl sets the connect time only once TLS is up too: ask the last socket it opened */
+    sock = t->last_sock;
+    if (connect_time == 0 && sock != CURL_SOCKET_BAD) {
+        struct sockaddr_storage peer;
+        socklen_t len = sizeof peer;
+        if (getpeername(sock, (struct sockaddr *)&peer, &len) == 0)
+            connect_time = 1;
+    }
+    if (*state != WSMAN_SENT_NOTHING) {
+        wsman_error_set(
+            e, WSMAN_E_TIMEOUT,
+            "No complete reply from %s within %ld ms (session.Timeout). The operation may still be "
+            "running on the host: raise session.Timeout, or retry later.",
+            t->hostport, timeout_ms);
+    } else if (connect_time == 0) {
+        wsman_error_set(
+            e, WSMAN_E_NETWORK_TIMEDOUT,
+            "Could not connect to %s within %ld ms. Verify that the computer name is valid, that the "
+            "computer is reachable over the network and that a firewall exception for the WinRM "
+            "service on port %ld allows access from this computer.",
+            t->hostport, timeout_ms, t->port);
+    } else if (t->https && appconnect_time == 0) {
+        wsman_error_set(
+            e, WSMAN_E_TIMEOUT,
+            "The TLS handshake with %s did not complete within %ld ms. Check that port %ld is an HTTPS "
+            "listener (for an HTTP listener use http:// and no SessionFlagUseSsl).",
+            t->hostport, timeout_ms, t->port);
+    } else {
+        wsman_error_set(e, WSMAN_E_TIMEOUT, "The request to %s could not be sent within %ld ms.", t->hostport,
+                        timeout_ms);
+    }
+}
+
 /* ---- one request ------------------------------------------------------------------------------- */
 
 int wsman_transport_post(wsman_transport_t *t, const wsman_http_request_t *req, wsman_sink_fn sink, void *ud,
@@ -737,7 +803,7 @@ int wsman_transport_post(wsman_transport_t *t, const wsman_http_request_t *req, 
     if (curl_easy_getinfo(t->easy, CURLINFO_NUM_CONNECTS, &conns) == CURLE_OK && conns > 0)
         t->connections += conns;
     if (timed_out)
-        *state = progress(t);
+        set_deadline_error(t, req->timeout_ms, state, e);
     /* Removing a handle mid-transfer aborts it and closes its connection (state unknown). */
     curl_multi_remove_handle(t->multi, t->easy);
     curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, NULL);
@@ -747,20 +813,6 @@ int wsman_transport_post(wsman_transport_t *t, const wsman_http_request_t *req, 
     t->sink = NULL;
 
     if (timed_out) {
-        if (*state == WSMAN_SENT_NOTHING) {
-            wsman_error_set(
-                e, WSMAN_E_NETWORK_TIMEDOUT,
-                "Could not connect to %s within %ld ms. Verify that the computer name is valid, that "
-                "the computer is reachable over the network and that a firewall exception for the "
-                "WinRM service on port %ld allows access from this computer.",
-                t->hostport, req->timeout_ms, t->port);
-        } else {
-            wsman_error_set(
-                e, WSMAN_E_TIMEOUT,
-                "No complete reply from %s within %ld ms (session.Timeout). The operation may still be "
-                "running on the host: raise session.Timeout, or retry later.",
-                t->hostport, req->timeout_ms);
-        }
         if (resp == &resp_local)
             wsman_http_response_clear(resp);
         return -1;
