@@ -662,8 +662,7 @@ static const char get_reply[] = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n" E
                                                                   "schemas.xmlsoap.org/ws/2004/08/addressing/"
                                                                   "role/anonymous</a:Address>"
                                                                   "<a:ReferenceParameters><w:"
-                                                                  "ResourceURI>" W_URI
-                                                                  "</"
+                                                                  "ResourceURI>" W_URI "</"
                                                                   "w:ResourceURI><w:SelectorSet><w:Selector "
                                                                   "Name=\"Name\">"
                                                                   "WinRM</w:Selector></w:SelectorSet></"
@@ -1555,6 +1554,124 @@ TEST(captures_create_reply_epr)
     free(text);
 }
 
+/* ---- session: everything decided before any network I/O ------------------------------------ */
+
+static wsman_session_t *offline_session(uint32_t flags)
+{
+    wsman_options_t o;
+    wsman_error_t e;
+    wsman_session_t *s;
+
+    memset(&o, 0, sizeof o);
+    o.username = "user";
+    o.password = "secret";
+    wsman_error_init(&e);
+    /* port 1 on loopback: nothing below may connect anywhere */
+    s = wsman_session_new("http://127.0.0.1:1", flags, &o, &e);
+    if (!s)
+        printf("# session_new: %s\n", e.message ? e.message : "?");
+    wsman_error_clear(&e);
+    return s;
+}
+
+#define BASIC_HTTP (WSMAN_FLAG_USE_BASIC | WSMAN_FLAG_CRED_USERNAME_PASSWORD | WSMAN_FLAG_NO_ENCRYPTION)
+
+TEST(session_defaults)
+{
+    wsman_session_t *s = offline_session(BASIC_HTTP);
+    CHECK(s != NULL);
+    if (!s)
+        return;
+    CHECK_STR(wsman_session_endpoint(s), "http://127.0.0.1:1/wsman");
+    CHECK_INT(wsman_session_flags(s), BASIC_HTTP);
+    CHECK_INT(wsman_session_timeout(s), 60000);
+    CHECK_INT(wsman_session_batch_items(s), 20);
+    CHECK_INT(wsman_session_max_envelope_size(s), 153600);
+    wsman_session_set_timeout(s, 1500);
+    wsman_session_set_batch_items(s, 3);
+    CHECK_INT(wsman_session_timeout(s), 1500);
+    CHECK_INT(wsman_session_batch_items(s), 3);
+    CHECK_INT(wsman_session_connections(s), 0);
+    wsman_session_ref(s);
+    wsman_session_free(s); /* one reference left */
+    CHECK_STR(wsman_session_endpoint(s), "http://127.0.0.1:1/wsman");
+    wsman_session_free(s);
+}
+
+TEST(session_client_side_errors)
+{
+    wsman_session_t *s = offline_session(BASIC_HTTP);
+    wsman_locator_t *l = wsman_locator_new();
+    wsman_error_t e;
+    wsman_buf_t out;
+
+    wsman_error_init(&e);
+    wsman_buf_init(&out);
+    CHECK(s && l);
+    if (!s || !l)
+        return;
+    CHECK_INT(wsman_locator_parse(l, "wmicimv2/Win32_Service?Name=WinRM", &e), 0);
+    CHECK_INT(wsman_get(s, l, 1, &out, &e), -1);
+    CHECK_INT(e.code, WSMAN_E_INVALIDARG);
+    CHECK_STR(e.operation, "Get");
+    CHECK_STR(e.endpoint, "http://127.0.0.1:1/wsman");
+    CHECK(contains(e.fault_xml, "<f:WSManFault"));
+    wsman_error_clear(&e);
+    CHECK_INT(wsman_put(s, l, "<p:X xmlns:p=\"urn:x\"><p:Y></p:X>", 0, &out, &e), -1);
+    CHECK_INT(e.code, WSMAN_E_INVALID_XML);
+    CHECK(contains(e.message, "resource XML is not well-formed XML: mismatched tag"));
+    CHECK_STR(e.operation, "Put");
+    wsman_error_clear(&e);
+    CHECK_INT(wsman_create(s, l, "<!DOCTYPE x><x/>", 0, &out, &e), -1);
+    CHECK_STR(e.operation, "Create");
+    wsman_error_clear(&e);
+    CHECK_INT(wsman_invoke(s, "", l, "<p:X/>", 0, &out, &e), -1);
+    CHECK(contains(e.message, "Invoke needs an action"));
+    wsman_error_clear(&e);
+    CHECK_INT(wsman_invoke(s, "StopService", l, "<p:X", 0, &out, &e), -1);
+    CHECK(contains(e.message, "parameters XML is not well-formed"));
+    wsman_error_clear(&e);
+    CHECK(wsman_enumerate(s, l, "{Name=WinRM}", "Selector", 0, &e) == NULL);
+    CHECK(contains(e.message, "Syntax error in the selector filter"));
+    CHECK_STR(e.operation, "Enumerate");
+    CHECK_STR(e.endpoint, "http://127.0.0.1:1/wsman");
+    wsman_error_clear(&e);
+    CHECK_INT(wsman_session_connections(s), 0);
+    wsman_locator_free(l);
+    wsman_session_free(s);
+    wsman_buf_free(&out);
+}
+
+TEST(session_auth_refused_before_sending)
+{
+    /* Basic over http:// without NoEncryption, and mechanisms not built: the operation fails
+     * with the mechanism's error and nothing is sent */
+    uint32_t flags[] = {WSMAN_FLAG_USE_BASIC | WSMAN_FLAG_CRED_USERNAME_PASSWORD, WSMAN_FLAG_USE_KERBEROS};
+    size_t i;
+
+    for (i = 0; i < 2; i++) {
+        wsman_session_t *s = offline_session(flags[i]);
+        wsman_locator_t *l = wsman_locator_new();
+        wsman_error_t e;
+        wsman_buf_t out;
+        wsman_error_init(&e);
+        wsman_buf_init(&out);
+        CHECK(s && l);
+        if (!s || !l)
+            continue;
+        wsman_locator_parse(l, "winrm/config", &e);
+        CHECK_INT(wsman_get(s, l, 0, &out, &e), -1);
+        CHECK(e.code == WSMAN_E_UNENCRYPTED_DISABLED || e.code == 0x80004001u);
+        CHECK_STR(e.operation, "Get");
+        CHECK_STR(e.endpoint, "http://127.0.0.1:1/wsman");
+        CHECK_INT(wsman_session_connections(s), 0);
+        wsman_error_clear(&e);
+        wsman_locator_free(l);
+        wsman_session_free(s);
+        wsman_buf_free(&out);
+    }
+}
+
 int main(void)
 {
     RUN(buf_append_and_printf);
@@ -1586,5 +1703,8 @@ int main(void)
     RUN(check_fragment);
     RUN(captures_all_replies_parse);
     RUN(captures_create_reply_epr);
+    RUN(session_defaults);
+    RUN(session_client_side_errors);
+    RUN(session_auth_refused_before_sending);
     return check_done();
 }

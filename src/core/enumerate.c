@@ -229,6 +229,7 @@ int wsman_enum_next(wsman_enum_t *en, wsman_buf_t *out, wsman_error_t *e)
             return rc ? -1 : 1;
         }
         if (en->eos || en->finished || !en->context) {
+            wsman_buf_reset(out);
             if (e == &local)
                 wsman_error_clear(&local);
             return 0;

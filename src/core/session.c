@@ -451,23 +451,27 @@ static int auth_value(wsman_auth_t *a, const char *challenge, wsman_buf_t *v, ws
     return a->mech->header(a->state, v, e);
 }
 
-static int is_timeout(uint32_t code)
+/* The client's own deadline expired (not a connect timeout, not the server's w:TimedOut fault). */
+static int is_deadline(const wsman_error_t *e)
 {
-    return code == WSMAN_E_WINHTTP_TIMEOUT || code == WSMAN_E_OPERATION_TIMEDOUT ||
-           code == WSMAN_E_NETWORK_TIMEDOUT;
+    return (e->code == WSMAN_E_TIMEOUT || e->code == WSMAN_E_WINHTTP_TIMEOUT) && !e->fault_code && !e->reason;
 }
 
 static void explain_timeout(wsman_session_t *s, const wsman_exchange_t *x, long deadline, wsman_error_t *e)
 {
-    char *m = wsman_strdup(e->message);
-    uint32_t code = e->code;
-    wsman_error_set(e, code,
-                    "%s on %s did not complete within %ld ms (Session.Timeout %ld ms plus the network "
-                    "delay): the host is slow or unreachable. Raise Session.Timeout if the operation needs "
-                    "longer.%s%s",
-                    x->operation, s->ep.host, deadline, s->timeout_ms, m && *m ? " Transport: " : "",
-                    m ? m : "");
-    free(m);
+    wsman_error_set(
+        e, e->code,
+        "%s on %s:%d got no complete reply within %ld ms (Session.Timeout %ld ms plus the network "
+        "delay). The host is slow or unreachable, or the operation is still running there: raise "
+        "Session.Timeout if it needs longer, or retry later.",
+        x->operation, s->ep.host, s->ep.port, deadline, s->timeout_ms);
+}
+
+static void auth_restart(wsman_auth_t *a)
+{
+    if (a->mech->reset)
+        a->mech->reset(a->state);
+    a->done = 0;
 }
 
 static int flush_releases(wsman_session_t *s)
@@ -592,8 +596,7 @@ static int attempt(wsman_session_t *s, const wsman_exchange_t *x, const wsman_bu
     if (!c.reader)
         return oom_error(e), 0;
 
-    headers[nh++] = "User-Agent: lua-wsman/" WSMAN_VERSION;
-    headers[nh++] = "Expect:";
+    headers[nh++] = "User-Agent: lua-wsman/" WSMAN_VERSION; /* the transport adds "Expect:" (empty) */
     if (x->unauthenticated)
         headers[nh++] = "WSMANIDENTIFY: unauthenticated";
     if (use_auth) {
@@ -632,12 +635,12 @@ static int attempt(wsman_session_t *s, const wsman_exchange_t *x, const wsman_bu
     wsman_secure_free(authline);
 
     if (rc != 0) {
-        if (c.failed) {
+        if (c.failed)
             wsman_error_move(e, &c.err); /* our sink stopped it: bad XML, limit, OOM */
-            e->http_status = resp.status;
-        } else if (*state != WSMAN_SENT_PARTIAL_REPLY && c.received == 0) {
+        else if (*state != WSMAN_SENT_PARTIAL_REPLY && c.received == 0)
             result = 1;
-        }
+        if (resp.status > 0)
+            e->http_status = resp.status;
         goto out;
     }
     if (!c.decided) {
@@ -658,10 +661,8 @@ static int attempt(wsman_session_t *s, const wsman_exchange_t *x, const wsman_bu
             goto out;
         }
         access_denied(s, x, &resp, use_auth, e);
-        if (s->auth) {
-            s->auth->mech->reset(s->auth->state);
-            s->auth->done = 0;
-        }
+        if (s->auth)
+            auth_restart(s->auth);
         goto out;
     }
     if (c.soap) {
@@ -778,16 +779,13 @@ int wsman_session_exchange(wsman_session_t *s, const wsman_exchange_t *x, wsman_
                 sleep_ms(backoff);
                 backoff *= 2;
                 retries++;
-                if (s->auth && state != WSMAN_SENT_NOTHING) {
-                    /* a new connection: connection-bound schemes start over */
-                    s->auth->mech->reset(s->auth->state);
-                    s->auth->done = 0;
-                }
+                if (s->auth && state != WSMAN_SENT_NOTHING)
+                    auth_restart(s->auth); /* a new connection: connection-bound schemes start over */
                 continue;
             }
         }
-        if (is_timeout(e->code) && !e->fault_code && !e->reason)
-            explain_timeout(s, x, deadline, e); /* ours, not the server's w:TimedOut fault */
+        if (is_deadline(e))
+            explain_timeout(s, x, deadline, e);
         break;
     }
 done:
