@@ -504,7 +504,10 @@ static int flush_releases(wsman_session_t *s)
         wsman_error_init(&err);
         if (wsman_body_release(&body, p->context) == 0) {
             x.body = body.data;
-            wsman_session_exchange(s, &x, &res, &err); /* errors ignored: the server expires it */
+            /* errors ignored: the server expires idle contexts. But when the host cannot be
+             * reached at all, do not make the caller's request wait for every queued Release. */
+            if (wsman_session_exchange(s, &x, &res, &err) != 0 && !err.fault_code && !err.http_status)
+                free_releases(s);
         }
         wsman_response_clear(&res);
         wsman_error_clear(&err);
