@@ -204,35 +204,23 @@ fail_early:
     return NULL;
 }
 
-int wsman_enum_next(wsman_enum_t *en, wsman_buf_t *out, wsman_error_t *e)
+int wsman_enum_fetch(wsman_enum_t *en, wsman_error_t *e)
 {
     wsman_error_t local;
-    int empty = 0;
+    int empty = 0, rc;
 
     if (!e) {
         wsman_error_init(&local);
         e = &local;
     }
     for (;;) {
-        char *it = pop_item(en);
-        if (it) {
-            int rc = 0;
-            wsman_buf_reset(out);
-            if (wsman_buf_puts(out, it) != 0) {
-                wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "out of memory");
-                wsman_error_context(e, "Pull", wsman_session_endpoint(en->s));
-                rc = -1;
-            }
-            free(it);
-            if (e == &local)
-                wsman_error_clear(&local);
-            return rc ? -1 : 1;
+        if (en->count) {
+            rc = 1;
+            break;
         }
         if (en->eos || en->finished || !en->context) {
-            wsman_buf_reset(out);
-            if (e == &local)
-                wsman_error_clear(&local);
-            return 0;
+            rc = 0;
+            break;
         }
         if (run(en, 1, NULL, 0, e) != 0) {
             if (e->code == ERROR_ENUMERATE_TIMED_OUT && ++empty < MAX_EMPTY_PULLS)
@@ -242,20 +230,45 @@ int wsman_enum_next(wsman_enum_t *en, wsman_buf_t *out, wsman_error_t *e)
                 free(en->context); /* nothing left to release */
                 en->context = NULL;
             }
-            if (e == &local)
-                wsman_error_clear(&local);
-            return -1;
+            rc = -1;
+            break;
         }
         if (!en->count && !en->eos && ++empty >= MAX_EMPTY_PULLS) {
             en->finished = 1;
             wsman_error_set(e, ERROR_ENUMERATE_TIMED_OUT, "the server returned %d empty batches in a row",
                             MAX_EMPTY_PULLS);
             wsman_error_context(e, "Pull", wsman_session_endpoint(en->s));
-            if (e == &local)
-                wsman_error_clear(&local);
-            return -1;
+            rc = -1;
+            break;
         }
     }
+    if (e == &local)
+        wsman_error_clear(&local);
+    return rc;
+}
+
+int wsman_enum_next(wsman_enum_t *en, wsman_buf_t *out, wsman_error_t *e)
+{
+    int rc = wsman_enum_fetch(en, e);
+    char *it;
+
+    if (rc <= 0) {
+        if (rc == 0)
+            wsman_buf_reset(out);
+        return rc;
+    }
+    it = pop_item(en);
+    wsman_buf_reset(out);
+    rc = wsman_buf_puts(out, it);
+    free(it);
+    if (rc != 0) {
+        if (e) {
+            wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "out of memory");
+            wsman_error_context(e, "ReadItem", wsman_session_endpoint(en->s));
+        }
+        return -1;
+    }
+    return 1;
 }
 
 int wsman_enum_at_end(const wsman_enum_t *en)

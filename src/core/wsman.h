@@ -314,6 +314,11 @@ wsman_enum_t *wsman_enumerate(wsman_session_t *s, const wsman_locator_t *l, cons
  * Pulls the next batch only when the local one is used up. */
 int wsman_enum_next(wsman_enum_t *en, wsman_buf_t *out, wsman_error_t *e);
 int wsman_enum_at_end(const wsman_enum_t *en);
+/* Makes wsman_enum_at_end exact: while the local batch is empty and the enumeration is still
+ * open, Pulls (a server may end a batch without EndOfSequence and answer the next Pull with no
+ * item and EndOfSequence). Returns 1 when an item is ready, 0 at end of stream, -1 on error.
+ * For an AtEndOfStream that must not say "more" when no item follows. */
+int wsman_enum_fetch(wsman_enum_t *en, wsman_error_t *e);
 /* Sends Release now if the enumeration is still open on the server. */
 int wsman_enum_release(wsman_enum_t *en, wsman_error_t *e);
 /* Frees without network I/O: an open context is queued on the session and released before the
