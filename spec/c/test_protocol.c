@@ -448,6 +448,60 @@ TEST(envelope_enumerate_pull_release)
     wsman_buf_free(&b);
 }
 
+TEST(envelope_enumerate_full)
+{
+    wsman_buf_t b, f;
+    wsman_request_header_t h;
+    wsman_error_t e;
+    wsman_pair_t opt[1] = {{"wmi:Ns", "root\\cimv2", 0}};
+    struct wsman_locator l;
+
+    memset(&l, 0, sizeof l);
+    l.uri = W_URI;
+    l.options = opt;
+    l.noptions = 1;
+    wsman_buf_init(&b);
+    wsman_buf_init(&f);
+    wsman_error_init(&e);
+    header(&h, "http://schemas.xmlsoap.org/ws/2004/09/enumeration/Enumerate", &l, 60000);
+    CHECK_INT(wsman_build_filter(&f, "SELECT * FROM Win32_Service", NULL, 0, &e), 0);
+    CHECK_INT(wsman_envelope_begin(&b, &h), 0);
+    CHECK_INT(wsman_body_enumerate(&b, 20, WSMAN_ENUM_RETURN_OBJECT_AND_EPR, f.data), 0);
+    CHECK_INT(wsman_envelope_end(&b), 0);
+    CHECK_STR(
+        b.data,
+        W_ENV_OPEN W_COMMON(
+            "http://schemas.xmlsoap.org/ws/2004/09/enumeration/Enumerate") "<wsman:OptionSet "
+                                                                           "xmlns:xsi=\"http://www.w3.org/"
+                                                                           "2001/XMLSchema-instance\">"
+                                                                           "<wsman:Option "
+                                                                           "Name=\"wmi:Ns\">root\\cimv2</"
+                                                                           "wsman:Option></wsman:OptionSet>"
+                                                                           "<wsman:OperationTimeout>PT60."
+                                                                           "000S</wsman:OperationTimeout></"
+                                                                           "s:Header><s:Body>"
+                                                                           "<wsen:Enumerate "
+                                                                           "xmlns:wsen=\"http://"
+                                                                           "schemas.xmlsoap.org/ws/2004/09/"
+                                                                           "enumeration\">"
+                                                                           "<wsman:OptimizeEnumeration/"
+                                                                           "><wsman:MaxElements>20</"
+                                                                           "wsman:MaxElements>"
+                                                                           "<wsman:EnumerationMode>"
+                                                                           "EnumerateObjectAndEPR</"
+                                                                           "wsman:EnumerationMode>"
+                                                                           "<wsman:Filter "
+                                                                           "Dialect=\"http://"
+                                                                           "schemas.microsoft.com/wbem/wsman/"
+                                                                           "1/WQL\">SELECT * FROM "
+                                                                           "Win32_Service</wsman:Filter></"
+                                                                           "wsen:Enumerate></s:Body></"
+                                                                           "s:Envelope>");
+    CHECK_INT(wsman_xml_check_fragment(b.data, b.len, "envelope", NULL, NULL, NULL), 0);
+    wsman_buf_free(&b);
+    wsman_buf_free(&f);
+}
+
 /* ---- filters --------------------------------------------------------------------------------- */
 
 static char *filter(const char *f, const char *d, uint32_t flags, const char *uri, wsman_error_t *e)
@@ -1056,6 +1110,62 @@ TEST(reader_byte_by_byte_identical)
             if (strcmp(whole, part) != 0) {
                 printf("# doc %zu chunk %zu differs:\n# %s\n# %s\n", i, chunk, whole, part);
                 check_cur_failed = 1;
+            }
+            free(part);
+        }
+        free(whole);
+    }
+}
+
+/* Splits the reply in two at every byte position. */
+static char *summary_split(wsman_resp_kind_t kind, const char *doc, size_t len, size_t at)
+{
+    wsman_reader_t *r;
+    wsman_response_t res;
+    wsman_error_t e;
+    items_t it;
+    wsman_buf_t s;
+    int rc;
+
+    wsman_error_init(&e);
+    wsman_response_init(&res);
+    memset(&it, 0, sizeof it);
+    wsman_buf_init(&s);
+    r = wsman_reader_new(kind, NULL, collect_item, &it);
+    rc = wsman_reader_feed(r, doc, at, 0, &e);
+    if (rc == 0)
+        rc = wsman_reader_feed(r, doc + at, len - at, 1, &e);
+    if (rc == 0)
+        wsman_reader_result(r, &res);
+    wsman_buf_printf(&s, "rc=%d|%s|%s|%s|%u|%s", rc, res.body.data ? res.body.data : "-",
+                     it.all.data ? it.all.data : "-", res.enum_context ? res.enum_context : "-",
+                     res.fault.code, res.fault.fault_xml ? res.fault.fault_xml : "-");
+    wsman_reader_free(r);
+    wsman_response_clear(&res);
+    wsman_buf_free(&it.all);
+    wsman_error_clear(&e);
+    return wsman_buf_steal(&s);
+}
+
+TEST(reader_split_at_every_position)
+{
+    static const struct {
+        wsman_resp_kind_t kind;
+        const char *doc;
+    } docs[] = {{WSMAN_RESP_BODY, get_reply}, {WSMAN_RESP_BODY, nested_fault}, {WSMAN_RESP_ENUM, enum_reply}};
+    size_t i, at;
+
+    for (i = 0; i < sizeof docs / sizeof docs[0]; i++) {
+        size_t len = strlen(docs[i].doc);
+        char *whole = summary_split(docs[i].kind, docs[i].doc, len, len);
+        CHECK(strncmp(whole, "rc=0", 4) == 0);
+        for (at = 0; at < len; at++) {
+            char *part = summary_split(docs[i].kind, docs[i].doc, len, at);
+            if (strcmp(whole, part) != 0) {
+                printf("# doc %zu split at %zu differs\n", i, at);
+                check_cur_failed = 1;
+                free(part);
+                break;
             }
             free(part);
         }
@@ -1684,6 +1794,7 @@ int main(void)
     RUN(envelope_selectors_options_fragment);
     RUN(envelope_identify);
     RUN(envelope_enumerate_pull_release);
+    RUN(envelope_enumerate_full);
     RUN(filter_wql_and_text);
     RUN(filter_selector);
     RUN(filter_association);
@@ -1695,6 +1806,7 @@ int main(void)
     RUN(reader_enumeration);
     RUN(reader_items_are_streamed);
     RUN(reader_byte_by_byte_identical);
+    RUN(reader_split_at_every_position);
     RUN(reader_utf16);
     RUN(reader_refuses_dtd_and_entities);
     RUN(reader_limits);

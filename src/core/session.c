@@ -170,6 +170,9 @@ uint32_t wsman_session_flags(const wsman_session_t *s)
 
 void wsman_session_set_timeout(wsman_session_t *s, long ms)
 {
+    /* COM's Timeout is a 32-bit long; keep room for the network delay added to it */
+    if (ms > 0x7FFFFFFFL - NETWORK_DELAY_MS)
+        ms = 0x7FFFFFFFL - NETWORK_DELAY_MS;
     s->timeout_ms = ms > 0 ? ms : DEFAULT_TIMEOUT_MS;
 }
 
