@@ -47,9 +47,10 @@ static int collect_item(void *ud, const char *xml, size_t len)
     return wsman_buf_append(&it->all, xml, len);
 }
 
-/* Parses data fed in chunks of 'chunk' bytes (0 = all at once). */
-static int parse(wsman_resp_kind_t kind, const char *data, size_t len, size_t chunk,
-                 const wsman_xml_limits_t *lim, wsman_response_t *res, items_t *items, wsman_error_t *e)
+/* Parses data: first 'first' bytes in one feed (when < len), the rest in chunks of 'chunk' bytes
+ * (0 = all at once). */
+static int parse_split(wsman_resp_kind_t kind, const char *data, size_t len, size_t first, size_t chunk,
+                       const wsman_xml_limits_t *lim, wsman_response_t *res, items_t *items, wsman_error_t *e)
 {
     wsman_reader_t *r = wsman_reader_new(kind, lim, items ? collect_item : NULL, items);
     size_t off = 0;
@@ -58,6 +59,10 @@ static int parse(wsman_resp_kind_t kind, const char *data, size_t len, size_t ch
     wsman_response_init(res);
     if (!r)
         return -2;
+    if (first < len) {
+        rc = wsman_reader_feed(r, data, first, 0, e);
+        off = first;
+    }
     if (!chunk)
         chunk = len ? len : 1;
     while (rc == 0 && off < len) {
@@ -71,6 +76,12 @@ static int parse(wsman_resp_kind_t kind, const char *data, size_t len, size_t ch
         wsman_reader_result(r, res);
     wsman_reader_free(r);
     return rc;
+}
+
+static int parse(wsman_resp_kind_t kind, const char *data, size_t len, size_t chunk,
+                 const wsman_xml_limits_t *lim, wsman_response_t *res, items_t *items, wsman_error_t *e)
+{
+    return parse_split(kind, data, len, SIZE_MAX, chunk, lim, res, items, e);
 }
 
 static int contains(const char *hay, const char *needle)
@@ -1060,7 +1071,7 @@ TEST(reader_items_are_streamed)
 }
 
 /* Everything a parse gives, as one string, for comparing chunkings. */
-static char *summary(wsman_resp_kind_t kind, const char *doc, size_t len, size_t chunk)
+static char *summary_at(wsman_resp_kind_t kind, const char *doc, size_t len, size_t first, size_t chunk)
 {
     wsman_response_t res;
     wsman_error_t e;
@@ -1071,7 +1082,7 @@ static char *summary(wsman_resp_kind_t kind, const char *doc, size_t len, size_t
     wsman_error_init(&e);
     memset(&it, 0, sizeof it);
     wsman_buf_init(&s);
-    rc = parse(kind, doc, len, chunk, NULL, &res, &it, &e);
+    rc = parse_split(kind, doc, len, first, chunk, NULL, &res, &it, &e);
     wsman_buf_printf(&s, "rc=%d|%s|%s|%d|%s|%d|%zu|%s|%s|", rc, res.action ? res.action : "-",
                      res.relates_to ? res.relates_to : "-", res.is_fault,
                      res.enum_context ? res.enum_context : "-", res.end_of_sequence, res.item_count,
@@ -1087,6 +1098,11 @@ static char *summary(wsman_resp_kind_t kind, const char *doc, size_t len, size_t
     wsman_buf_free(&it.all);
     wsman_error_clear(&e);
     return wsman_buf_steal(&s);
+}
+
+static char *summary(wsman_resp_kind_t kind, const char *doc, size_t len, size_t chunk)
+{
+    return summary_at(kind, doc, len, SIZE_MAX, chunk);
 }
 
 TEST(reader_byte_by_byte_identical)
@@ -1117,36 +1133,6 @@ TEST(reader_byte_by_byte_identical)
     }
 }
 
-/* Splits the reply in two at every byte position. */
-static char *summary_split(wsman_resp_kind_t kind, const char *doc, size_t len, size_t at)
-{
-    wsman_reader_t *r;
-    wsman_response_t res;
-    wsman_error_t e;
-    items_t it;
-    wsman_buf_t s;
-    int rc;
-
-    wsman_error_init(&e);
-    wsman_response_init(&res);
-    memset(&it, 0, sizeof it);
-    wsman_buf_init(&s);
-    r = wsman_reader_new(kind, NULL, collect_item, &it);
-    rc = wsman_reader_feed(r, doc, at, 0, &e);
-    if (rc == 0)
-        rc = wsman_reader_feed(r, doc + at, len - at, 1, &e);
-    if (rc == 0)
-        wsman_reader_result(r, &res);
-    wsman_buf_printf(&s, "rc=%d|%s|%s|%s|%u|%s", rc, res.body.data ? res.body.data : "-",
-                     it.all.data ? it.all.data : "-", res.enum_context ? res.enum_context : "-",
-                     res.fault.code, res.fault.fault_xml ? res.fault.fault_xml : "-");
-    wsman_reader_free(r);
-    wsman_response_clear(&res);
-    wsman_buf_free(&it.all);
-    wsman_error_clear(&e);
-    return wsman_buf_steal(&s);
-}
-
 TEST(reader_split_at_every_position)
 {
     static const struct {
@@ -1157,10 +1143,10 @@ TEST(reader_split_at_every_position)
 
     for (i = 0; i < sizeof docs / sizeof docs[0]; i++) {
         size_t len = strlen(docs[i].doc);
-        char *whole = summary_split(docs[i].kind, docs[i].doc, len, len);
+        char *whole = summary(docs[i].kind, docs[i].doc, len, 0);
         CHECK(strncmp(whole, "rc=0", 4) == 0);
         for (at = 0; at < len; at++) {
-            char *part = summary_split(docs[i].kind, docs[i].doc, len, at);
+            char *part = summary_at(docs[i].kind, docs[i].doc, len, at, 0);
             if (strcmp(whole, part) != 0) {
                 printf("# doc %zu split at %zu differs\n", i, at);
                 check_cur_failed = 1;
@@ -1708,48 +1694,69 @@ TEST(session_defaults)
     wsman_session_free(s);
 }
 
-TEST(session_client_side_errors)
-{
-    wsman_session_t *s = offline_session(BASIC_HTTP);
-    wsman_locator_t *l = wsman_locator_new();
+typedef struct offline {
+    wsman_session_t *s;
+    wsman_locator_t *l;
     wsman_error_t e;
     wsman_buf_t out;
+} offline_t;
 
-    wsman_error_init(&e);
-    wsman_buf_init(&out);
-    CHECK(s && l);
-    if (!s || !l)
+static int offline_open(offline_t *o, uint32_t flags, const char *resource)
+{
+    wsman_error_init(&o->e);
+    wsman_buf_init(&o->out);
+    o->s = offline_session(flags);
+    o->l = wsman_locator_new();
+    CHECK(o->s && o->l);
+    if (o->s && o->l && wsman_locator_parse(o->l, resource, &o->e) == 0)
+        return 0;
+    wsman_locator_free(o->l);
+    wsman_session_free(o->s);
+    wsman_error_clear(&o->e);
+    return -1;
+}
+
+static void offline_close(offline_t *o)
+{
+    CHECK_INT(wsman_session_connections(o->s), 0);
+    wsman_locator_free(o->l);
+    wsman_session_free(o->s);
+    wsman_buf_free(&o->out);
+    wsman_error_clear(&o->e);
+}
+
+TEST(session_client_side_errors)
+{
+    offline_t o;
+    wsman_error_t *e = &o.e;
+
+    if (offline_open(&o, BASIC_HTTP, "wmicimv2/Win32_Service?Name=WinRM") != 0)
         return;
-    CHECK_INT(wsman_locator_parse(l, "wmicimv2/Win32_Service?Name=WinRM", &e), 0);
-    CHECK_INT(wsman_get(s, l, 1, &out, &e), -1);
-    CHECK_INT(e.code, WSMAN_E_INVALIDARG);
-    CHECK_STR(e.operation, "Get");
-    CHECK_STR(e.endpoint, "http://127.0.0.1:1/wsman");
-    CHECK(contains(e.fault_xml, "<f:WSManFault"));
-    wsman_error_clear(&e);
-    CHECK_INT(wsman_put(s, l, "<p:X xmlns:p=\"urn:x\"><p:Y></p:X>", 0, &out, &e), -1);
-    CHECK_INT(e.code, WSMAN_E_INVALID_XML);
-    CHECK(contains(e.message, "resource XML is not well-formed XML: mismatched tag"));
-    CHECK_STR(e.operation, "Put");
-    wsman_error_clear(&e);
-    CHECK_INT(wsman_create(s, l, "<!DOCTYPE x><x/>", 0, &out, &e), -1);
-    CHECK_STR(e.operation, "Create");
-    wsman_error_clear(&e);
-    CHECK_INT(wsman_invoke(s, "", l, "<p:X/>", 0, &out, &e), -1);
-    CHECK(contains(e.message, "Invoke needs an action"));
-    wsman_error_clear(&e);
-    CHECK_INT(wsman_invoke(s, "StopService", l, "<p:X", 0, &out, &e), -1);
-    CHECK(contains(e.message, "parameters XML is not well-formed"));
-    wsman_error_clear(&e);
-    CHECK(wsman_enumerate(s, l, "{Name=WinRM}", "Selector", 0, &e) == NULL);
-    CHECK(contains(e.message, "Syntax error in the selector filter"));
-    CHECK_STR(e.operation, "Enumerate");
-    CHECK_STR(e.endpoint, "http://127.0.0.1:1/wsman");
-    wsman_error_clear(&e);
-    CHECK_INT(wsman_session_connections(s), 0);
-    wsman_locator_free(l);
-    wsman_session_free(s);
-    wsman_buf_free(&out);
+    CHECK_INT(wsman_get(o.s, o.l, 1, &o.out, e), -1);
+    CHECK_INT(e->code, WSMAN_E_INVALIDARG);
+    CHECK_STR(e->operation, "Get");
+    CHECK_STR(e->endpoint, "http://127.0.0.1:1/wsman");
+    CHECK(contains(e->fault_xml, "<f:WSManFault"));
+    wsman_error_clear(e);
+    CHECK_INT(wsman_put(o.s, o.l, "<p:X xmlns:p=\"urn:x\"><p:Y></p:X>", 0, &o.out, e), -1);
+    CHECK_INT(e->code, WSMAN_E_INVALID_XML);
+    CHECK(contains(e->message, "resource XML is not well-formed XML: mismatched tag"));
+    CHECK_STR(e->operation, "Put");
+    wsman_error_clear(e);
+    CHECK_INT(wsman_create(o.s, o.l, "<!DOCTYPE x><x/>", 0, &o.out, e), -1);
+    CHECK_STR(e->operation, "Create");
+    wsman_error_clear(e);
+    CHECK_INT(wsman_invoke(o.s, "", o.l, "<p:X/>", 0, &o.out, e), -1);
+    CHECK(contains(e->message, "Invoke needs an action"));
+    wsman_error_clear(e);
+    CHECK_INT(wsman_invoke(o.s, "StopService", o.l, "<p:X", 0, &o.out, e), -1);
+    CHECK(contains(e->message, "parameters XML is not well-formed"));
+    wsman_error_clear(e);
+    CHECK(wsman_enumerate(o.s, o.l, "{Name=WinRM}", "Selector", 0, e) == NULL);
+    CHECK(contains(e->message, "Syntax error in the selector filter"));
+    CHECK_STR(e->operation, "Enumerate");
+    CHECK_STR(e->endpoint, "http://127.0.0.1:1/wsman");
+    offline_close(&o);
 }
 
 TEST(session_auth_refused_before_sending)
@@ -1760,25 +1767,14 @@ TEST(session_auth_refused_before_sending)
     size_t i;
 
     for (i = 0; i < 2; i++) {
-        wsman_session_t *s = offline_session(flags[i]);
-        wsman_locator_t *l = wsman_locator_new();
-        wsman_error_t e;
-        wsman_buf_t out;
-        wsman_error_init(&e);
-        wsman_buf_init(&out);
-        CHECK(s && l);
-        if (!s || !l)
+        offline_t o;
+        if (offline_open(&o, flags[i], "winrm/config") != 0)
             continue;
-        wsman_locator_parse(l, "winrm/config", &e);
-        CHECK_INT(wsman_get(s, l, 0, &out, &e), -1);
-        CHECK(e.code == WSMAN_E_UNENCRYPTED_DISABLED || e.code == 0x80004001u);
-        CHECK_STR(e.operation, "Get");
-        CHECK_STR(e.endpoint, "http://127.0.0.1:1/wsman");
-        CHECK_INT(wsman_session_connections(s), 0);
-        wsman_error_clear(&e);
-        wsman_locator_free(l);
-        wsman_session_free(s);
-        wsman_buf_free(&out);
+        CHECK_INT(wsman_get(o.s, o.l, 0, &o.out, &o.e), -1);
+        CHECK(o.e.code == WSMAN_E_UNENCRYPTED_DISABLED || o.e.code == 0x80004001u);
+        CHECK_STR(o.e.operation, "Get");
+        CHECK_STR(o.e.endpoint, "http://127.0.0.1:1/wsman");
+        offline_close(&o);
     }
 }
 

@@ -97,23 +97,30 @@ int wsman_buf_puts(wsman_buf_t *b, const char *s)
     return wsman_buf_append(b, s ? s : "", s ? strlen(s) : 0);
 }
 
-int wsman_buf_printf(wsman_buf_t *b, const char *fmt, ...)
+int wsman_buf_vprintf(wsman_buf_t *b, const char *fmt, va_list ap)
 {
-    va_list ap, ap2;
+    va_list ap2;
     int n;
 
-    va_start(ap, fmt);
     va_copy(ap2, ap);
-    n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0 || wsman_buf_reserve(b, (size_t)n) != 0) {
-        va_end(ap2);
-        return -1;
-    }
-    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap2);
+    n = vsnprintf(NULL, 0, fmt, ap2);
     va_end(ap2);
+    if (n < 0 || wsman_buf_reserve(b, (size_t)n) != 0)
+        return -1;
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
     b->len += (size_t)n;
     return 0;
+}
+
+int wsman_buf_printf(wsman_buf_t *b, const char *fmt, ...)
+{
+    va_list ap;
+    int rc;
+
+    va_start(ap, fmt);
+    rc = wsman_buf_vprintf(b, fmt, ap);
+    va_end(ap);
+    return rc;
 }
 
 static int xml_escape(wsman_buf_t *b, const char *s, size_t len, int attr)

@@ -13,6 +13,15 @@
 
 #define NS_WMI_CIMV2 "http://schemas.microsoft.com/wbem/wsman/1/wmi/root/cimv2/"
 
+/* Undoes a partly written piece (out of memory): -1. */
+static int rollback(wsman_buf_t *b, size_t start)
+{
+    b->len = start;
+    if (b->data)
+        b->data[start] = '\0';
+    return -1;
+}
+
 static int esc_text(wsman_buf_t *b, const char *s)
 {
     return wsman_buf_xml_text(b, s ? s : "", s ? strlen(s) : 0);
@@ -107,13 +116,7 @@ int wsman_envelope_begin(wsman_buf_t *b, const wsman_request_header_t *h)
         rc |= wsman_buf_printf(b, "<wsman:OperationTimeout>PT%ld.%03ldS</wsman:OperationTimeout>",
                                h->timeout_ms / 1000, h->timeout_ms % 1000);
     rc |= wsman_buf_puts(b, "</s:Header><s:Body>");
-    if (rc) {
-        b->len = start;
-        if (b->data)
-            b->data[start] = '\0';
-        return -1;
-    }
-    return 0;
+    return rc ? rollback(b, start) : 0;
 }
 
 int wsman_envelope_end(wsman_buf_t *b)
@@ -375,16 +378,8 @@ bad_filter(wsman_error_t *e, const char *fmt, ...)
         return -1;
     wsman_buf_init(&m);
     va_start(ap, fmt);
-    {
-        int n = vsnprintf(NULL, 0, fmt, ap);
-        va_end(ap);
-        if (n >= 0 && wsman_buf_reserve(&m, (size_t)n) == 0) {
-            va_start(ap, fmt);
-            vsnprintf(m.data, (size_t)n + 1, fmt, ap);
-            va_end(ap);
-            m.len = (size_t)n;
-        }
-    }
+    wsman_buf_vprintf(&m, fmt, ap);
+    va_end(ap);
     wsman_error_set(e, WSMAN_E_INVALIDARG, "%s", m.data ? m.data : "bad filter");
     wsman_buf_free(&m);
     return -1;
@@ -615,13 +610,7 @@ int wsman_build_filter_ex(wsman_buf_t *b, const char *filter, const char *dialec
     if (rc == 0 && wsman_buf_puts(b, "</wsman:Filter>"))
         rc = oom_filter(e);
 done:
-    if (rc) {
-        b->len = start;
-        if (b->data)
-            b->data[start] = '\0';
-        return -1;
-    }
-    return 0;
+    return rc ? rollback(b, start) : 0;
 }
 
 int wsman_build_filter(wsman_buf_t *b, const char *filter, const char *dialect, uint32_t enum_flags,

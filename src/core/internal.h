@@ -29,6 +29,12 @@ int wsman_buf_printf(wsman_buf_t *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
+/* (addition) va_list form of wsman_buf_printf. */
+int wsman_buf_vprintf(wsman_buf_t *b, const char *fmt, va_list ap)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 0)))
+#endif
+    ;
 /* Appends s with XML escaping (& < > " ' in attributes; & < > in text). */
 int wsman_buf_xml_text(wsman_buf_t *b, const char *s, size_t len);
 int wsman_buf_xml_attr(wsman_buf_t *b, const char *s, size_t len);
@@ -217,6 +223,9 @@ typedef struct wsman_xml_handler {
     int (*text)(void *ud, const char *s, size_t len);
 } wsman_xml_handler_t; /* each returns 0, or -1 (after wsman_xml_fail, else "out of memory") */
 
+/* Fills the zero fields of l with the defaults (153600-byte envelope: 4 x + 64 KiB, depth 64,
+ * one item up to the whole document). */
+void wsman_xml_limits_fill(wsman_xml_limits_t *l);
 /* what: how messages name the document ("reply", "filter", "EPR", ...). */
 wsman_xml_t *wsman_xml_new(const wsman_xml_limits_t *lim, const char *what, const wsman_xml_handler_t *h,
                            void *ud);

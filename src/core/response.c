@@ -529,12 +529,7 @@ wsman_reader_t *wsman_reader_new(wsman_resp_kind_t kind, const wsman_xml_limits_
         r->lim = *limits;
     else
         wsman_xml_limits_for(&r->lim, 0);
-    if (r->lim.max_depth <= 0)
-        r->lim.max_depth = 64;
-    if (!r->lim.max_bytes)
-        r->lim.max_bytes = 4u * 153600u + 65536u;
-    if (!r->lim.max_item)
-        r->lim.max_item = r->lim.max_bytes;
+    wsman_xml_limits_fill(&r->lim);
     r->kind = kind;
     r->cb = cb;
     r->ud = ud;

@@ -88,20 +88,13 @@ int wsman_xml_fail(wsman_xml_t *x, const char *fmt, ...)
 {
     wsman_buf_t b;
     va_list ap;
-    int n;
 
     if (x->failed)
         return -1;
     wsman_buf_init(&b);
     va_start(ap, fmt);
-    n = vsnprintf(NULL, 0, fmt, ap);
+    wsman_buf_vprintf(&b, fmt, ap);
     va_end(ap);
-    if (n >= 0 && wsman_buf_reserve(&b, (size_t)n) == 0) {
-        va_start(ap, fmt);
-        vsnprintf(b.data, (size_t)n + 1, fmt, ap);
-        va_end(ap);
-        b.len = (size_t)n;
-    }
     position(x, &b);
     set_failure(x, WSMAN_E_INVALID_XML, wsman_buf_steal(&b));
     return -1;
@@ -532,6 +525,16 @@ static int XMLCALL on_external_entity(XML_Parser p, const XML_Char *context, con
 
 /* ---- public ------------------------------------------------------------------------------- */
 
+void wsman_xml_limits_fill(wsman_xml_limits_t *l)
+{
+    if (!l->max_bytes)
+        l->max_bytes = 4u * 153600u + 65536u;
+    if (l->max_depth <= 0)
+        l->max_depth = 64;
+    if (!l->max_item)
+        l->max_item = l->max_bytes;
+}
+
 wsman_xml_t *wsman_xml_new(const wsman_xml_limits_t *lim, const char *what, const wsman_xml_handler_t *h,
                            void *ud)
 {
@@ -541,12 +544,7 @@ wsman_xml_t *wsman_xml_new(const wsman_xml_limits_t *lim, const char *what, cons
         return NULL;
     if (lim)
         x->lim = *lim;
-    if (!x->lim.max_bytes)
-        x->lim.max_bytes = 4u * 153600u + 65536u;
-    if (x->lim.max_depth <= 0)
-        x->lim.max_depth = 64;
-    if (!x->lim.max_item)
-        x->lim.max_item = x->lim.max_bytes;
+    wsman_xml_limits_fill(&x->lim);
     x->what = what ? what : "XML";
     x->h = h;
     x->ud = ud;
