@@ -34,6 +34,23 @@ typedef struct wsman_auth_mech {
     int (*header)(void *st, wsman_buf_t *header_value, wsman_error_t *e);
     void (*reset)(void *st);
     void (*destroy)(void *st); /* zeroes secrets */
+    /* ---- message encryption (MS-WSMV 2.2.9.1; appended by the NTLM engineer). NULL / unset for
+     * mechanisms without it. encrypt.c's wsman_encryptor_t takes these directly. ---- */
+    /* Protocol string of multipart/encrypted, e.g. "application/HTTP-SPNEGO-session-encrypted". */
+    const char *encrypt_protocol;
+    /* Seals one message once the handshake is complete: appends the per-message header (NTLM: the
+     * 16-byte signature; Kerberos: the wrap token header) to header and the encrypted data (plus
+     * any padding) to data; *length_field = the OriginalContent "Length=" value. */
+    int (*wrap)(void *st, const unsigned char *plain, size_t len, wsman_buf_t *header, wsman_buf_t *data,
+                size_t *length_field, wsman_error_t *e);
+    /* Verifies and decrypts one part of the server's reply, appending the plaintext to plain. A
+     * failed verification leaves the context unusable (re-authenticate on a new connection). */
+    int (*unwrap)(void *st, const unsigned char *header, size_t header_len, const unsigned char *data,
+                  size_t data_len, wsman_buf_t *plain, wsman_error_t *e);
+    /* TLS channel binding for the next handshake: RFC 5929 application data
+     * ("tls-server-end-point:" || certificate hash), NULL/0 for none. Call after each (re)connect,
+     * before the leg that sends the final token. */
+    int (*set_channel_bindings)(void *st, const unsigned char *appdata, size_t len, wsman_error_t *e);
 } wsman_auth_mech_t;
 
 extern const wsman_auth_mech_t wsman_auth_basic;
