@@ -43,7 +43,7 @@ def parse_args(argv):
     return args
 
 
-def main(argv=None):
+def main(argv=None, parent=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     try:
         schemes = auth.build(args.auth.split(","))
@@ -88,7 +88,7 @@ def main(argv=None):
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     if args.exit_with_parent:
-        parent = os.getppid()
+        parent = os.getppid() if parent is None else parent
 
         def watch():
             while not stop.is_set():
