@@ -85,7 +85,7 @@ class Sim:
 
 def envelope(url, action, resource_uri=None, selectors=None, body="", max_env=153600, timeout="PT60S",
              message_id=None, extra="", reply_to=True, to=True):
-    mid = message_id or "uuid:" + str(uuid.uuid4()).upper()
+    mid = "uuid:" + str(uuid.uuid4()).upper() if message_id is None else message_id
     h = []
     if to:
         h.append("<a:To>%s</a:To>" % url)
