@@ -37,7 +37,24 @@ class WmiStore:
             cls.store = self
             self.classes[cls.name.lower()] = cls
         self.next_pid = 5000
+        self.version = 0
+        self._render_cache = {}
+        self._index_cache = {}
         self.reset()
+
+    def changed(self):
+        """Call after any modification of instances: drops the render and key caches."""
+        self.version += 1
+        self._render_cache.clear()
+        self._index_cache.clear()
+
+    def render(self, cls, inst, location=False):
+        """Cached cls.render(inst) (instances only change under the lock, followed by changed())."""
+        key = (id(inst), location)
+        xml = self._render_cache.get(key)
+        if xml is None:
+            xml = self._render_cache[key] = cls.render(inst, location=location)
+        return xml
 
     def cls(self, name):
         return self.classes.get(name.lower())
@@ -50,6 +67,7 @@ class WmiStore:
             if proc is not None and self.extra_processes:
                 proc.instances.extend(wmi_methods.generated_processes(self.extra_processes))
             self.next_pid = 5000
+            self.changed()
 
     def new_pid(self):
         with self.lock:
@@ -88,11 +106,40 @@ class WmiStore:
             wanted[prop] = s
         if len(wanted) < len(cls.keys):
             raise wmi_fault("INSUFFICIENT_SELECTORS")
+        if not any(cls.types[k].startswith("ref:") for k in cls.keys):
+            inst = self._index(cls).get(tuple(self._norm(cls, k, wanted[k]) for k in cls.keys))
+            if inst is None:
+                raise not_found(cls, "GetInstance")
+            return inst
         matchers = [(prop, self._matcher(cls, prop, s)) for prop, s in wanted.items()]
         for inst in cls.instances:
             if all(m(inst.get(prop)) for prop, m in matchers):
                 return inst
         raise not_found(cls, "GetInstance")
+
+    def _index(self, cls):
+        index = self._index_cache.get(cls.name)
+        if index is None:
+            index = {}
+            for inst in cls.instances:
+                key = tuple(str(inst.get(k)).lower() if isinstance(inst.get(k), str) else inst.get(k)
+                            for k in cls.keys)
+                index.setdefault(key, inst)
+            self._index_cache[cls.name] = index
+        return index
+
+    def _norm(self, cls, prop, sel):
+        """A selector value normalised like _index's keys (faults on a reference or a bad number)."""
+        if sel.epr is not None:
+            raise wmi_fault("SELECTOR_TYPEMISMATCH")
+        ctype = cls.types[prop]
+        if ctype in ("string", "datetime", "interval"):
+            return (sel.value or "").lower()
+        try:
+            from .cim import parse_scalar
+            return parse_scalar(ctype, sel.value or "")
+        except CimTypeError:
+            raise wmi_fault("SELECTOR_TYPEMISMATCH")
 
     def _matcher(self, cls, prop, sel):
         ctype = cls.types[prop]
@@ -157,7 +204,7 @@ class Item:
     def obj(self):
         if self.props is not None:
             return self.cls.render_fragment_props(self.inst, self.props)
-        return self.cls.render(self.inst)
+        return self.cls.store.render(self.cls, self.inst)
 
     def epr(self):
         return self.cls.epr(self.inst)
@@ -200,7 +247,7 @@ class WmiHandler(ResourceHandler):
             if req.fragment is not None:
                 frag = fragment.parse(req.fragment, req.fragment_dialect, cls)
                 return fragment.render(frag, cls, inst, req.fragment)
-            return cls.render(inst, location=True)
+            return self.store.render(cls, inst, location=True)
 
     def put(self, op):
         req = op.req
@@ -212,10 +259,12 @@ class WmiHandler(ResourceHandler):
                 value = fragment.apply_put(frag, cls, inst, req.payload, req.fragment)
                 self._check_writable(cls, inst, {frag.prop: value})
                 inst[frag.prop] = value
+                self.store.changed()
                 return fragment.render(frag, cls, inst, req.fragment)
             changes = self._parse_representation(cls, req.payload)
             self._check_writable(cls, inst, changes)
             inst.update(changes)
+            self.store.changed()
             return cls.render(inst, location=True)
 
     def create(self, op):
@@ -237,6 +286,7 @@ class WmiHandler(ResourceHandler):
             inst.update(cls.defaults)
             inst.update(values)
             cls.instances.append(inst)
+            self.store.changed()
             sels = cls.selectors(inst)
         return ("<x:ResourceCreated>%s</x:ResourceCreated>" % epr_inner(cls.uri, sels, address=req.to))
 
@@ -248,6 +298,7 @@ class WmiHandler(ResourceHandler):
         with self.store.lock:
             inst = self.store.find(cls, req.selectors)
             cls.instances.remove(inst)
+            self.store.changed()
         return ""
 
     def invoke(self, op, method):
@@ -287,6 +338,7 @@ class WmiHandler(ResourceHandler):
             if not static or req.selectors:
                 inst = self.store.find(cls, req.selectors)
             out = fn(self.store, cls, inst, args)
+            self.store.changed()
         body = "".join("<p:%s>%s</p:%s>" % (k, escape(format_scalar(t, v)), k) for k, t, v in out)
         return '<p:%s_OUTPUT xmlns:p="%s">%s</p:%s_OUTPUT>' % (method, cls.uri, body, method)
 
