@@ -14,7 +14,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from simtest import (BASIC, CIMV2, CONTROL, FAULT, NS, SIM, T, Sim, SimTestCase, envelope)  # noqa: E402
+from simtest import BASIC, CIMV2, FAULT, NS, SIM, T, Sim, SimTestCase, envelope  # noqa: E402
 
 
 class StartupTest(unittest.TestCase):
@@ -146,6 +146,35 @@ class HttpTest(SimTestCase):
         t.join(10)
         self.assertEqual(result["r"].status, 200)
         slow.close()
+
+    def raw(self, head, body=b""):
+        s = socket.create_connection((self.sim.host, self.sim.port), timeout=5)
+        s.sendall(head.encode() + body)
+        data = b""
+        try:
+            while b"\r\n\r\n" not in data or (b"Content-Length: 0" not in data and not data.endswith(b">")):
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+        finally:
+            s.close()
+        return data
+
+    def test_chunked_request_body(self):
+        xml = envelope(self.sim.url, T + "Get", CIMV2 + "Win32_Service", [("Name", "WinRM")]).encode()
+        half = len(xml) // 2
+        body = b"%x\r\n%s\r\n%x\r\n%s\r\n0\r\n\r\n" % (half, xml[:half], len(xml) - half, xml[half:])
+        data = self.raw("POST %s HTTP/1.1\r\nHost: x\r\nAuthorization: %s\r\nContent-Type: application/soap+xml;"
+                        "charset=UTF-8\r\nTransfer-Encoding: chunked\r\n\r\n" % (self.sim.path, BASIC), body)
+        self.assertTrue(data.startswith(b"HTTP/1.1 200 OK"), data[:200])
+        self.assertIn(b"<p:Name>WinRM</p:Name>", data)
+
+    def test_request_larger_than_max_envelope_is_413(self):
+        data = self.raw("POST %s HTTP/1.1\r\nHost: x\r\nAuthorization: %s\r\nContent-Type: application/soap+xml;"
+                        "charset=UTF-8\r\nContent-Length: %d\r\n\r\n" % (self.sim.path, BASIC, 600 * 1024))
+        self.assertTrue(data.startswith(b"HTTP/1.1 413"), data[:200])
+        self.assertIn(b"Connection: close", data)
 
     def test_empty_authenticated_post_is_200(self):
         r = self.c.post(b"", content_type=None)
