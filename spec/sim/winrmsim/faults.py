@@ -19,6 +19,8 @@ CATALOG = {
     "RESOURCE_NOT_FOUND": (0x80338000, "Sender", "a:DestinationUnreachable", None,
                            "The WS-Management service cannot process the request. The service cannot find the "
                            "resource identified by the resource URI and selectors."),
+    "PROVIDER_FAILURE": (0x80338003, "Receiver", "w:InternalError", None,
+                         "An error was encountered inside the plugin."),
     "INVALID_RESOURCE_URI": (0x8033803B, "Sender", "a:DestinationUnreachable", "InvalidResourceURI",
                              "The WS-Management service cannot process the request. The resource URI is missing or "
                              "it has an incorrect format. Check the documentation or use the following command for "

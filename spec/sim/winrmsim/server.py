@@ -10,8 +10,10 @@ import os
 import socket
 import socketserver
 import ssl
+import sys
 import threading
 import time
+import traceback
 
 from . import enumeration, ns
 from .faults import WSManFault
@@ -199,6 +201,12 @@ class Service:
             return Reply(200, body, effect=op.effect, req=sreq, machine=machine)
         except WSManFault as fault:
             self.state.count("faults")
+            return Reply(500, fault_envelope(fault, relates, machine).encode("utf-8"))
+        except Exception:  # a simulator bug: answer like a failing plug-in, and say so on stderr
+            traceback.print_exc(file=sys.stderr)
+            self.state.count("faults")
+            fault = WSManFault("PROVIDER_FAILURE", "An error was encountered inside the plugin (simulator "
+                                                   "error; see its standard error).")
             return Reply(500, fault_envelope(fault, relates, machine).encode("utf-8"))
 
     def dispatch(self, op):

@@ -53,7 +53,10 @@ class WmiStore:
         key = (id(inst), location)
         xml = self._render_cache.get(key)
         if xml is None:
-            xml = self._render_cache[key] = cls.render(inst, location=location)
+            version = self.version
+            xml = cls.render(inst, location=location)
+            if version == self.version:   # not racing a modification (see changed())
+                self._render_cache[key] = xml
         return xml
 
     def cls(self, name):
