@@ -170,6 +170,20 @@ class HttpTest(SimTestCase):
         self.assertTrue(data.startswith(b"HTTP/1.1 200 OK"), data[:200])
         self.assertIn(b"<p:Name>WinRM</p:Name>", data)
 
+    def test_expect_100_continue(self):
+        xml = envelope(self.sim.url, T + "Get", CIMV2 + "Win32_Service", [("Name", "WinRM")]).encode()
+        s = socket.create_connection((self.sim.host, self.sim.port), timeout=5)
+        s.sendall(("POST %s HTTP/1.1\r\nHost: x\r\nAuthorization: %s\r\nContent-Type: application/soap+xml;"
+                   "charset=UTF-8\r\nExpect: 100-continue\r\nContent-Length: %d\r\n\r\n"
+                   % (self.sim.path, BASIC, len(xml))).encode())
+        interim = s.recv(100)
+        self.assertEqual(interim, b"HTTP/1.1 100 Continue\r\n\r\n")
+        s.sendall(xml)
+        f = s.makefile("rb")
+        self.assertTrue(f.readline().startswith(b"HTTP/1.1 200"))
+        f.close()
+        s.close()
+
     def test_request_larger_than_max_envelope_is_413(self):
         data = self.raw("POST %s HTTP/1.1\r\nHost: x\r\nAuthorization: %s\r\nContent-Type: application/soap+xml;"
                         "charset=UTF-8\r\nContent-Length: %d\r\n\r\n" % (self.sim.path, BASIC, 600 * 1024))

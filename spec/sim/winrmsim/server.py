@@ -39,7 +39,7 @@ class HttpRequest:
     __slots__ = ("method", "path", "version", "headers", "body")
 
 
-def read_request(rfile, max_body):
+def read_request(rfile, max_body, send_continue=None):
     line = rfile.readline(65537)
     while line in (b"\r\n", b"\n"):
         line = rfile.readline(65537)
@@ -66,6 +66,14 @@ def read_request(rfile, max_body):
     else:
         raise BadRequest(431)
     req.headers = headers
+    if "content-length" in headers:
+        try:
+            if int(headers["content-length"]) > max_body:
+                raise BadRequest(413)
+        except ValueError:
+            raise BadRequest(400)
+    if send_continue is not None and headers.get("expect", "").lower() == "100-continue":
+        send_continue()   # as HTTP.sys does: libcurl otherwise waits a second before sending the body
     if "chunked" in headers.get("transfer-encoding", "").lower():
         chunks, total = [], 0
         while True:
@@ -320,7 +328,7 @@ class ConnectionHandler(socketserver.BaseRequestHandler):
             while True:
                 max_body = max(self.service.settings.max_envelope_kb * 1024, 8192)
                 try:
-                    hreq = read_request(rfile, max_body)
+                    hreq = read_request(rfile, max_body, self.send_continue)
                 except BadRequest as exc:
                     self.send(exc.status, b"", None, False)
                     return
@@ -335,6 +343,9 @@ class ConnectionHandler(socketserver.BaseRequestHandler):
                 rfile.close()
             except OSError:
                 pass
+
+    def send_continue(self):
+        self.sock.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
 
     # ---- one request -------------------------------------------------------------------------
     def process(self, hreq):
