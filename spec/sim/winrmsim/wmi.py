@@ -13,7 +13,7 @@ from xml.sax.saxutils import escape
 
 from . import fragment, ns, wmi_methods, wql
 from .cim import CimClass, CimTypeError, format_scalar
-from .faults import WSManFault, wmi_fault
+from .faults import WMI_PROVIDER, WSManFault, wmi_fault
 from .handlers import ResourceHandler
 from .soap import epr_inner, selector_set
 
@@ -89,7 +89,7 @@ class WmiStore:
         for s in selectors:
             if s.name and s.name.lower() == "__cimnamespace" and (s.value or "").replace("\\", "/").lower() \
                     != CIMV2_NS:
-                raise WSManFault("UNEXPECTED_SELECTORS", provider=_prov())
+                raise WSManFault("UNEXPECTED_SELECTORS", provider=WMI_PROVIDER)
         if not sels:
             if cls.singleton:
                 if not cls.instances:
@@ -185,11 +185,6 @@ class WmiStore:
         return target, None
 
 
-def _prov():
-    from .faults import WMI_PROVIDER
-    return WMI_PROVIDER
-
-
 def not_found(cls, operation):
     return wmi_fault("RESOURCE_NOT_FOUND", "not_found", operation=operation)
 
@@ -281,7 +276,7 @@ class WmiHandler(ResourceHandler):
             if missing:
                 raise WSManFault("INVALID_REPRESENTATION",
                                  "The WS-Management service cannot process the request. The key property %s is "
-                                 "missing from the input XML." % missing[0], provider=_prov())
+                                 "missing from the input XML." % missing[0], provider=WMI_PROVIDER)
             for inst in cls.instances:
                 if all(str(inst.get(k)).lower() == str(values[k]).lower() for k in cls.keys):
                     raise wmi_fault("ALREADY_EXISTS", "already_exists", operation="PutInstance")
@@ -318,9 +313,9 @@ class WmiHandler(ResourceHandler):
             raise WSManFault("INVALID_PARAMETER",
                              "The WS-Management service cannot process the request. The root element of the input "
                              "XML must be %s, not %s (the name is case-sensitive)." % (root, got),
-                             provider=_prov())
+                             provider=WMI_PROVIDER)
         if payload.tag.partition("}")[0][1:].lower().rstrip("/") != cls.uri.lower():
-            raise WSManFault("INVALID_XML_NAMESPACE", provider=_prov())
+            raise WSManFault("INVALID_XML_NAMESPACE", provider=WMI_PROVIDER)
         args = {}
         for e in payload:
             local = e.tag.rpartition("}")[2]
@@ -366,7 +361,7 @@ class WmiHandler(ResourceHandler):
                 return [Item(cls, inst) for inst in cls.instances]
         if d == ns.SELECTOR_FILTER.lower():
             return self._selector_filter(cls, filter_elem)
-        raise WSManFault("FILTER_DIALECT_UNAVAILABLE", provider=_prov())
+        raise WSManFault("FILTER_DIALECT_UNAVAILABLE", provider=WMI_PROVIDER)
 
     def _wql(self, filter_elem):
         from .soap import element_text
@@ -405,24 +400,24 @@ class WmiHandler(ResourceHandler):
         from .soap import parse_selector_set
         sset = filter_elem.find("{%s}SelectorSet" % ns.W) if filter_elem is not None else None
         if sset is None:
-            raise WSManFault("CANNOT_PROCESS_FILTER", provider=_prov())
+            raise WSManFault("CANNOT_PROCESS_FILTER", provider=WMI_PROVIDER)
         sels = parse_selector_set(sset)
         names = [s.name.lower() for s in sels]
         if len(set(names)) != len(names):
             raise WSManFault("CANNOT_PROCESS_FILTER", "The selector filter contains duplicate names.",
-                             provider=_prov())
+                             provider=WMI_PROVIDER)
         tests = []
         for s in sels:
             prop = cls.prop(s.name or "")
             if prop is None:
                 raise WSManFault("CANNOT_PROCESS_FILTER", "The property %s does not exist in %s." % (s.name, cls.name),
-                                 provider=_prov())
+                                 provider=WMI_PROVIDER)
             ctype = cls.types[prop]
             if ctype.endswith("[]") or ctype in ("datetime", "interval") or ctype.startswith("ref:") \
                     or s.epr is not None or '"' in (s.value or "") or "'" in (s.value or ""):
                 raise WSManFault("CANNOT_PROCESS_FILTER",
                                  "The selector filter cannot use the property %s or its value." % prop,
-                                 provider=_prov())
+                                 provider=WMI_PROVIDER)
             tests.append((prop, self.store._matcher(cls, prop, s)))
         with self.store.lock:
             return [Item(cls, inst) for inst in cls.instances if all(t(inst.get(p)) for p, t in tests)]
@@ -430,12 +425,12 @@ class WmiHandler(ResourceHandler):
     def _association(self, filter_elem):
         from .soap import parse_epr
         if filter_elem is None or not len(filter_elem):
-            raise WSManFault("CANNOT_PROCESS_FILTER", provider=_prov())
+            raise WSManFault("CANNOT_PROCESS_FILTER", provider=WMI_PROVIDER)
         spec = filter_elem[0]
         kind = spec.tag.rpartition("}")[2]
         if kind not in ("AssociatedInstances", "AssociationInstances"):
             raise WSManFault("CANNOT_PROCESS_FILTER", "Unknown association filter element %s." % kind,
-                             provider=_prov())
+                             provider=WMI_PROVIDER)
         fields = {}
         obj = None
         for e in spec:
@@ -445,10 +440,10 @@ class WmiHandler(ResourceHandler):
             else:
                 fields[local] = (e.text or "").strip()
         if obj is None:
-            raise WSManFault("CANNOT_PROCESS_FILTER", "The association filter has no Object.", provider=_prov())
+            raise WSManFault("CANNOT_PROCESS_FILTER", "The association filter has no Object.", provider=WMI_PROVIDER)
         src_uri, src_sels = obj
         if not src_uri.lower().startswith(ns.CIMV2.lower()):
-            raise WSManFault("CANNOT_PROCESS_FILTER", "The Object EPR is not a root/cimv2 resource.", provider=_prov())
+            raise WSManFault("CANNOT_PROCESS_FILTER", "The Object EPR is not a root/cimv2 resource.", provider=WMI_PROVIDER)
         src_cls = self.store.cls(src_uri[len(ns.CIMV2):].strip("/"))
         if src_cls is None:
             raise _filter_fault("invalid_class", src_uri)
@@ -487,14 +482,14 @@ class WmiHandler(ResourceHandler):
     def _parse_representation(self, cls, payload):
         """Put/Create body -> {property: value}; Windows' representation faults."""
         if payload is None:
-            raise WSManFault("INVALID_REPRESENTATION", provider=_prov())
+            raise WSManFault("INVALID_REPRESENTATION", provider=WMI_PROVIDER)
         nsuri, _, local = payload.tag[1:].partition("}") if payload.tag.startswith("{") else ("", "", payload.tag)
         if local != cls.name:
             raise WSManFault("INVALID_REPRESENTATION",
                              "The WS-Management service cannot process the request. The root element of the input "
-                             "XML must be %s (case-sensitive), not %s." % (cls.name, local), provider=_prov())
+                             "XML must be %s (case-sensitive), not %s." % (cls.name, local), provider=WMI_PROVIDER)
         if nsuri.lower().rstrip("/") != cls.uri.lower():
-            raise WSManFault("INVALID_XML_NAMESPACE", provider=_prov())
+            raise WSManFault("INVALID_XML_NAMESPACE", provider=WMI_PROVIDER)
         groups = {}
         for e in payload:
             plocal = e.tag.rpartition("}")[2]
@@ -504,7 +499,7 @@ class WmiHandler(ResourceHandler):
             if prop is None:
                 raise WSManFault("INVALID_REPRESENTATION",
                                  "The WS-Management service cannot process the request. The property %s does not "
-                                 "exist in class %s." % (plocal, cls.name), provider=_prov())
+                                 "exist in class %s." % (plocal, cls.name), provider=WMI_PROVIDER)
             groups.setdefault(prop, []).append(e)
         values = {}
         for prop, elems in groups.items():
@@ -513,7 +508,7 @@ class WmiHandler(ResourceHandler):
             except CimTypeError as exc:
                 raise WSManFault("INVALID_REPRESENTATION",
                                  "The WS-Management service cannot process the request. The value of %s is not "
-                                 "valid: %s." % (prop, exc), provider=_prov())
+                                 "valid: %s." % (prop, exc), provider=WMI_PROVIDER)
         return values
 
     def _check_writable(self, cls, inst, changes):
