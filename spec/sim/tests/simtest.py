@@ -59,6 +59,7 @@ class Sim:
         hostport, _, path = rest.partition("/")
         self.tls = scheme == "https"
         self.host, _, port = hostport.rpartition(":")
+        self.host = self.host.strip("[]")
         self.port = int(port)
         self.path = "/" + path
 

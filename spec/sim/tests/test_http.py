@@ -2,6 +2,7 @@
 """HTTP layer: startup protocol, methods, content types, authentication, keep-alive, TLS, lifetime."""
 
 import base64
+import http.client
 import json
 import os
 import signal
@@ -63,6 +64,22 @@ class StartupTest(unittest.TestCase):
         else:
             self.fail("simulator still listening after its parent exited")
         proc.stdout.close()
+
+    def test_ipv6_loopback(self):
+        try:
+            socket.socket(socket.AF_INET6).close()
+        except OSError:
+            self.skipTest("no IPv6")
+        sim = Sim("--host", "::1")
+        try:
+            self.assertRegex(sim.url, r"^http://\[::1\]:\d+/wsman$")
+            conn = http.client.HTTPConnection("::1", int(sim.url.rsplit(":", 1)[1].split("/")[0]), timeout=5)
+            conn.request("POST", "/wsman", body=envelope(sim.url, T + "Get", CIMV2 + "Win32_WMISetting"),
+                         headers={"Authorization": BASIC, "Content-Type": "application/soap+xml;charset=UTF-8"})
+            self.assertEqual(conn.getresponse().status, 200)
+            conn.close()
+        finally:
+            sim.stop()
 
     def test_bad_option_exits_2(self):
         r = subprocess.run([SIM, "--auth", "bogus"], capture_output=True, text=True, timeout=10)

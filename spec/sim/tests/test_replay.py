@@ -5,6 +5,8 @@ import glob
 import http.client
 import os
 import sys
+import tempfile
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -82,6 +84,20 @@ class ReplayTest(unittest.TestCase):
                                  replay.Replayer.response_text(m, "").replace(r.text("s:Header/a:RelatesTo") or "",
                                                                                 ""))
         self.assertEqual(statuses, [200, 200, 200, 500, 200])
+        c.close()
+
+    def test_timeout_delays_the_reply(self):
+        msgs = replay.load(os.path.join(FIXTURES, "test_wsman_update_envelope_size_4096.yml"))
+        with tempfile.NamedTemporaryFile("w", suffix=".yml", delete=False) as fh:
+            fh.write("messages:\n- request: %s\n  response: %s\n  timeout: 0.3\n"
+                     % (msgs[0]["request"], msgs[0]["response"]))
+        self.addCleanup(os.unlink, fh.name)
+        sim = Sim("--replay", fh.name)
+        self.addCleanup(sim.stop)
+        c = sim.client()
+        start = time.monotonic()
+        self.assertEqual(c.post(msgs[0]["request"]).status, 200)
+        self.assertGreaterEqual(time.monotonic() - start, 0.29)
         c.close()
 
     def test_http_error_closes_connection(self):
