@@ -210,10 +210,11 @@ class Client:
         out = {}
         for e in r.payload:
             local = e.tag.rpartition("}")[2]
-            if len(e) == 0:
-                out[local] = int(e.text) if (e.text or "").lstrip("-").isdigit() else e.text
+            value = int(e.text) if (e.text or "").lstrip("-").isdigit() else e.text
+            if e.get("Name") is not None:
+                out.setdefault(local, {})[e.get("Name")] = value
             else:
-                out.setdefault(local, []).append({c.tag.rpartition("}")[2]: c.text for c in e})
+                out[local] = value
         return out
 
     def close(self):

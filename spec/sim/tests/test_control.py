@@ -107,8 +107,10 @@ class FaultInjectionTest(SimTestCase):
             c.close()
         r = self.c.get(FAULT + "drop", sel)
         self.assertEqual(r.status, 200, r.body)
-        tokens = {t["Name"]: t for t in self.c.stats()["Token"]}
-        self.assertEqual(tokens["t1"], {"Name": "t1", "Requests": "3", "Dropped": "2"})
+        st = self.c.stats()
+        self.assertEqual((st["Token"]["t1"], st["TokenDropped"]["t1"]), (3, 2))
+        r = self.c.get(CONTROL)
+        self.assertIn(b'<p:Token Name="t1">3</p:Token><p:TokenDropped Name="t1">2</p:TokenDropped>', r.body)
 
     def test_dtd_and_deep(self):
         r = self.c.get(FAULT + "dtd")

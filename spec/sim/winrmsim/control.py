@@ -30,6 +30,7 @@ KINDS = {
     "plain": {},
 }
 INT_PARAMS = ("ms", "mb", "count", "levels", "code")
+_ATTR = {'"': "&quot;"}
 
 
 class Effect:
@@ -47,8 +48,9 @@ class ControlHandler(ResourceHandler):
     def stats_xml(self):
         st = self.state.stats_snapshot()
         tokens = "".join(
-            "<p:Token><p:Name>%s</p:Name><p:Requests>%d</p:Requests><p:Dropped>%d</p:Dropped></p:Token>"
-            % (escape(name), seen, dropped) for name, (seen, dropped) in sorted(st["tokens"].items()))
+            '<p:Token Name="%s">%d</p:Token><p:TokenDropped Name="%s">%d</p:TokenDropped>'
+            % (escape(name, _ATTR), seen, escape(name, _ATTR), dropped)
+            for name, (seen, dropped) in sorted(st["tokens"].items()))
         return ('<p:Stats_OUTPUT xmlns:p="%s"><p:OpenEnumerations>%d</p:OpenEnumerations><p:Requests>%d</p:Requests>'
                 "<p:Connections>%d</p:Connections><p:ActiveConnections>%d</p:ActiveConnections>"
                 "<p:Faults>%d</p:Faults>%s<p:ReturnValue>0</p:ReturnValue></p:Stats_OUTPUT>" % (
