@@ -8,7 +8,7 @@ import unittest
 from xml.sax.saxutils import escape
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from simtest import CIMV2, NS, WQL, SimTestCase  # noqa: E402
+from simtest import CIMV2, NS, WQL, Sim, SimTestCase  # noqa: E402
 
 SVC = CIMV2 + "Win32_Service"
 PROC = CIMV2 + "Win32_Process"
@@ -190,6 +190,17 @@ class ExpiryTest(SimTestCase):
         time.sleep(0.5)
         self.assertEqual(self.c.stats()["OpenEnumerations"], 0)
         self.assertFault(self.c.pull(SVC, ctx), 2150858779, "n:InvalidEnumerationContext")
+
+    def test_zero_timeout_expires_at_once(self):
+        sim = Sim("--enum-timeout", "0")
+        try:
+            c = sim.client()
+            r = c.enumerate(SVC, OPT % 2)
+            ctx = r.text("s:Body/n:EnumerateResponse/n:EnumerationContext")
+            self.assertFault(c.pull(SVC, ctx), 2150858779)
+            c.close()
+        finally:
+            sim.stop()
 
     def test_max_batch_items_caps_pull(self):
         r = self.c.enumerate(SVC, OPT % 100)

@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -253,6 +254,33 @@ class UsersAndLogTest(unittest.TestCase):
             self.assertNotIn("S3cret-pass", text)
             self.assertNotIn(base64.b64encode(b"alice:S3cret-pass").decode(), text)
             self.assertNotIn("Authorization", text)
+
+
+class CertificateTest(unittest.TestCase):
+    def test_cert_host_names_the_certificate(self):
+        sim = Sim("--tls", "--cert-host", "other.example", allow_unencrypted=False)
+        try:
+            ctx = ssl.create_default_context(cafile=sim.info["ca_file"])
+            with socket.create_connection((sim.host, sim.port), timeout=5) as raw:
+                with self.assertRaises(ssl.SSLCertVerificationError):
+                    ctx.wrap_socket(raw, server_hostname="127.0.0.1")
+            with socket.create_connection((sim.host, sim.port), timeout=5) as raw:
+                with ctx.wrap_socket(raw, server_hostname="other.example") as tls_sock:
+                    self.assertEqual(dict(x[0] for x in tls_sock.getpeercert()["subject"])["commonName"],
+                                     "other.example")
+        finally:
+            sim.stop()
+
+    def test_openssl_command_fallback(self):
+        sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        from winrmsim import tls
+        with tempfile.TemporaryDirectory() as d:
+            ca, cert, key = (os.path.join(d, n) for n in ("ca.pem", "server.pem", "server.key"))
+            tls._with_openssl(d, ca, cert, key, names=tls.DEFAULT_NAMES)
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(cert, key)
+            out = subprocess.run(["openssl", "verify", "-CAfile", ca, cert], capture_output=True, text=True)
+            self.assertIn("OK", out.stdout)
 
 
 class TlsTest(SimTestCase):

@@ -23,6 +23,9 @@ def parse_args(argv):
     p.add_argument("--prefix", default="wsman", help="URL path of the endpoint (default wsman)")
     p.add_argument("--tls", action="store_true", help="HTTPS with a generated CA and server certificate")
     p.add_argument("--tls-dir", help="where --tls writes ca.pem/server.pem/server.key (default: a temp dir)")
+    p.add_argument("--cert-host", action="append", metavar="NAME",
+                   help="with --tls: a host name or IP address the server certificate is issued for, instead "
+                        "of localhost/127.0.0.1/::1 (repeatable; e.g. to test host name checks)")
     p.add_argument("--users", help='JSON file {"user": "password", ...} (default testuser / Passw0rd!)')
     p.add_argument("--allow-unencrypted", action="store_true",
                    help="accept Basic over plain HTTP (Windows' AllowUnencrypted=true)")
@@ -38,8 +41,10 @@ def parse_args(argv):
     args = p.parse_args(argv)
     if args.max_envelope_kb < 32:
         p.error("--max-envelope-kb must be at least 32")
-    if args.enum_timeout < 1 or args.max_batch_items < 1 or args.processes < 0:
-        p.error("--enum-timeout and --max-batch-items must be positive, --processes not negative")
+    if args.enum_timeout < 0 or args.max_batch_items < 1 or args.processes < 0:
+        p.error("--max-batch-items must be positive, --enum-timeout and --processes not negative")
+    if args.cert_host and not args.tls:
+        p.error("--cert-host needs --tls")
     return args
 
 
@@ -63,7 +68,7 @@ def main(argv=None, parent=None):
         if not directory:
             directory = tempfile.mkdtemp(prefix="winrm-sim-tls-")
             cleanup.append(directory)
-        ca_file, cert, key = tls.generate(directory)
+        ca_file, cert, key = tls.generate(directory, tuple(args.cert_host or tls.DEFAULT_NAMES))
         ssl_context = make_ssl_context(cert, key)
     log = open(args.log, "a", encoding="utf-8") if args.log else None
     settings = Settings(args, schemes)
