@@ -442,9 +442,10 @@ class WmiHandler(ResourceHandler):
         if obj is None:
             raise WSManFault("CANNOT_PROCESS_FILTER", "The association filter has no Object.", provider=WMI_PROVIDER)
         src_uri, src_sels = obj
-        if not src_uri.lower().startswith(ns.CIMV2.lower()):
-            raise WSManFault("CANNOT_PROCESS_FILTER", "The Object EPR is not a root/cimv2 resource.", provider=WMI_PROVIDER)
-        src_cls = self.store.cls(src_uri[len(ns.CIMV2):].strip("/"))
+        if "://" in src_uri and not src_uri.lower().startswith(ns.CIMV2.lower()):
+            raise WSManFault("CANNOT_PROCESS_FILTER", "The Object EPR is not a root/cimv2 resource.",
+                             provider=WMI_PROVIDER)
+        src_cls = self.store.cls(src_uri.rstrip("/").rpartition("/")[2])
         if src_cls is None:
             raise _filter_fault("invalid_class", src_uri)
         with self.store.lock:
