@@ -50,7 +50,7 @@ describe("bad replies", function()
   end
 
   it("an HTML 500 page", function()
-    local e = expect_clear_error(F .. "html500", "HTML")
+    local e = expect_clear_error(F .. "html500", "text/html")
     assert.equals(500, e.http_status)
   end)
 
@@ -71,7 +71,7 @@ describe("bad replies", function()
   end)
 
   it("a body far over the size limit is refused while streaming", function()
-    expect_clear_error(F .. "huge?mb=64", "size")
+    expect_clear_error(F .. "huge?mb=64", "larger than the limit")
   end)
 
   it("a plain-text reply and a bare HTTP status", function()

@@ -52,6 +52,9 @@ function M.start(args, opts)
     self.pipe:close()
     for k2, v in pairs(running) do if v == self then running[k2] = nil end end
   end
+  -- Stop the simulator when the Lua state closes: this finaliser is created after the pipe, so
+  -- it runs before the pipe's own (which waits for the process to end).
+  s.sentinel = setmetatable({}, { __gc = function() if not s.stopped then s:stop() end end })
   if not opts.fresh then running[key] = s end
   return s
 end
