@@ -29,6 +29,18 @@ OS_VERSION = "OS: 10.0.17763 SP: 0.0 Stack: 3.0"
 ANON_VERSION = "OS: 0.0.0 SP: 0.0 Stack: 3.0"
 
 
+_DATE = [0, ""]
+
+
+def http_date():
+    """The Date header value, formatted once per second."""
+    now = int(time.time())
+    if _DATE[0] != now:
+        _DATE[1] = email.utils.formatdate(now, usegmt=True)
+        _DATE[0] = now
+    return _DATE[1]
+
+
 class BadRequest(Exception):
     def __init__(self, status):
         super().__init__(status)
@@ -418,7 +430,7 @@ class ConnectionHandler(socketserver.BaseRequestHandler):
         head.append("Server: " + SERVER)
         for name, value in extra:
             head.append("%s: %s" % (name, value))
-        head.append("Date: " + email.utils.formatdate(usegmt=True))
+        head.append("Date: " + http_date())
         if not keep:
             head.append("Connection: close")
         head.append("Content-Length: %d" % len(body))
