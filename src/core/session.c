@@ -995,11 +995,17 @@ int wsman_identify(wsman_session_t *s, uint32_t flags, wsman_buf_t *out, wsman_e
     wsman_response_t res;
     int rc;
 
+    if (!s) {
+        if (e)
+            wsman_error_set(e, WSMAN_E_INVALIDARG, "Identify needs a session");
+        return -1;
+    }
     memset(&x, 0, sizeof x);
     x.operation = "Identify";
     x.kind = WSMAN_RESP_BODY;
     x.idempotent = 1;
-    x.unauthenticated = (flags & WSMAN_FLAG_USE_NO_AUTHENTICATION) != 0;
+    /* unauthenticated when asked for, or when the session itself uses no authentication */
+    x.unauthenticated = ((flags | s->flags) & WSMAN_FLAG_USE_NO_AUTHENTICATION) != 0;
     wsman_response_init(&res);
     rc = wsman_session_exchange(s, &x, &res, e);
     if (rc == 0 && out && wsman_buf_append(out, res.body.data ? res.body.data : "", res.body.len) != 0) {
