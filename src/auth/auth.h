@@ -23,7 +23,7 @@ typedef struct wsman_credentials {
 typedef struct wsman_auth wsman_auth_t;
 
 typedef struct wsman_auth_mech {
-    const char *name;   /* "Basic", "Negotiate", "Kerberos", ... (HTTP scheme) */
+    const char *name; /* "Basic", "Negotiate", "Kerberos", ... (HTTP scheme) */
     /* Creates mechanism state; credentials are copied (and zeroed on free). */
     void *(*create)(const wsman_credentials_t *creds, const char *host, wsman_error_t *e);
     /* Produces the next Authorization header value from the server's challenge token

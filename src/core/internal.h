@@ -42,9 +42,9 @@ void wsman_buf_reset(wsman_buf_t *b); /* len = 0, keeps memory */
 /* Hands the data over (NUL-terminated, caller frees) and reinitialises b. */
 char *wsman_buf_steal(wsman_buf_t *b);
 
-char *wsman_strdup(const char *s);       /* NULL-safe */
+char *wsman_strdup(const char *s); /* NULL-safe */
 char *wsman_strndup(const char *s, size_t n);
-void wsman_secure_free(char *s);         /* zero then free; NULL-safe */
+void wsman_secure_free(char *s); /* zero then free; NULL-safe */
 int wsman_strcaseeq(const char *a, const char *b);
 /* "uuid:XXXXXXXX-XXXX-4XXX-YXXX-XXXXXXXXXXXX" (upper case) into out[42]. */
 void wsman_uuid(char out[42]);
@@ -60,10 +60,10 @@ int wsman_utf8_to_utf16le(wsman_buf_t *out, const char *s, size_t len);
 void wsman_error_synthesize_fault(wsman_error_t *e);
 
 /* Codes the client reports for transport failures (as Windows' WinRM client does). */
-#define WSMAN_E_ACCESS_DENIED 0x80070005u          /* 401 / wrong credentials */
+#define WSMAN_E_ACCESS_DENIED 0x80070005u /* 401 / wrong credentials */
 #define WSMAN_E_OUTOFMEMORY 0x8007000Eu
 #define WSMAN_E_INVALIDARG 0x80070057u
-#define WSMAN_E_WINHTTP_TIMEOUT 0x80072EE2u        /* ERROR_WINHTTP_TIMEOUT */
+#define WSMAN_E_WINHTTP_TIMEOUT 0x80072EE2u /* ERROR_WINHTTP_TIMEOUT */
 #define WSMAN_E_WINHTTP_NAME_NOT_RESOLVED 0x80072EE7u
 #define WSMAN_E_WINHTTP_CANNOT_CONNECT 0x80072EFDu
 #define WSMAN_E_WINHTTP_CONNECTION_ERROR 0x80072EFEu /* connection reset/closed */
@@ -85,17 +85,18 @@ void wsman_error_synthesize_fault(wsman_error_t *e);
  * Basic (or any unencrypted exchange) over http:// without WSManFlagNoEncryption. */
 #define WSMAN_E_UNENCRYPTED_DISABLED 0x803380DEu
 /* additions (wire engineer) */
-#define WSMAN_E_TIMEOUT 0x800705B4u                 /* HRESULT_FROM_WIN32(ERROR_TIMEOUT): Session.Timeout
-                                                       expired (winrm.vbs retries exactly this code) */
+#define WSMAN_E_TIMEOUT                                                                                      \
+    0x800705B4u /* HRESULT_FROM_WIN32(ERROR_TIMEOUT): Session.Timeout                                        \
+                   expired (winrm.vbs retries exactly this code) */
 #define WSMAN_E_WINHTTP_SECURE_CERT_DATE_INVALID 0x80072F05u
 #define WSMAN_E_DESTINATION_UNREACHABLE 0x80338012u
-#define WSMAN_E_CONNECTIONSTR_INVALID 0x803380D9u   /* bad connection string */
-#define WSMAN_E_TRANSPORT_NOT_SUPPORTED 0x803380DAu /* scheme other than http/https */
-#define WSMAN_E_PORT_INVALID 0x803380DBu            /* port 0, > 65535, not digits */
+#define WSMAN_E_CONNECTIONSTR_INVALID 0x803380D9u           /* bad connection string */
+#define WSMAN_E_TRANSPORT_NOT_SUPPORTED 0x803380DAu         /* scheme other than http/https */
+#define WSMAN_E_PORT_INVALID 0x803380DBu                    /* port 0, > 65535, not digits */
 #define WSMAN_E_CLIENT_USERNAME_PASSWORD_NEEDED 0x803380B0u /* Basic/Digest without user name */
 #define WSMAN_E_AUTHENTICATION_INVALID_FLAG 0x80338145u     /* mechanism not available */
 #define WSMAN_E_CLIENT_MULTIPLE_AUTH_FLAGS 0x803380ADu
-#define WSMAN_E_URI_QUERY_STRING_SYNTAX_ERROR 0x8033807Au   /* bad "?N=V+N=V" selector string */
+#define WSMAN_E_URI_QUERY_STRING_SYNTAX_ERROR 0x8033807Au /* bad "?N=V+N=V" selector string */
 #define WSMAN_E_INVALID_SELECTOR_NAME 0x80338118u
 #define WSMAN_E_INVALID_RESOURCE_URI 0x8033803Bu
 #define WSMAN_E_CLIENT_BLANK_URI 0x803380BFu
@@ -111,7 +112,7 @@ typedef struct wsman_pair {
 } wsman_pair_t;
 
 struct wsman_locator {
-    char *uri;              /* expanded, no selectors */
+    char *uri; /* expanded, no selectors */
     wsman_pair_t *selectors;
     size_t nselectors;
     wsman_pair_t *options;
@@ -127,11 +128,11 @@ typedef struct wsman_request_header {
     const char *to;           /* endpoint URL */
     const char *resource_uri; /* NULL for Identify */
     const char *action;
-    const char *message_id;   /* "uuid:..." */
+    const char *message_id; /* "uuid:..." */
     long max_envelope_size;
-    long timeout_ms;          /* OperationTimeout; <= 0 omits it */
+    long timeout_ms;                /* OperationTimeout; <= 0 omits it */
     const wsman_locator_t *locator; /* selectors, options, fragment (may be NULL) */
-    const char *locale;       /* "en-US" */
+    const char *locale;             /* "en-US" */
 } wsman_request_header_t;
 
 /* Writes '<s:Envelope ...><s:Header>...</s:Header><s:Body>' into b. */
@@ -153,9 +154,9 @@ int wsman_build_filter(wsman_buf_t *b, const char *filter, const char *dialect, 
 /* ---- xmlread.c / response.c ---------------------------------------------------------- */
 
 typedef struct wsman_xml_limits {
-    size_t max_bytes;  /* whole document */
+    size_t max_bytes; /* whole document */
     int max_depth;
-    size_t max_item;   /* one serialized item / result */
+    size_t max_item; /* one serialized item / result */
 } wsman_xml_limits_t;
 
 typedef enum wsman_resp_kind {
@@ -172,9 +173,9 @@ typedef struct wsman_response {
     char *action;
     char *relates_to;
     int is_fault;
-    wsman_error_t fault;     /* filled from the SOAP fault when is_fault */
-    wsman_buf_t body;        /* WSMAN_RESP_BODY: serialized body children */
-    char *enum_context;      /* WSMAN_RESP_ENUM: latest EnumerationContext (may be "") */
+    wsman_error_t fault; /* filled from the SOAP fault when is_fault */
+    wsman_buf_t body;    /* WSMAN_RESP_BODY: serialized body children */
+    char *enum_context;  /* WSMAN_RESP_ENUM: latest EnumerationContext (may be "") */
     int end_of_sequence;
     size_t item_count;
 } wsman_response_t;
@@ -271,11 +272,11 @@ typedef struct wsman_exchange {
     const wsman_locator_t *locator; /* resource URI, selectors, options, fragment */
     const char *body;               /* inside s:Body (may be NULL) */
     wsman_resp_kind_t kind;
-    wsman_item_cb cb;               /* WSMAN_RESP_ENUM items */
+    wsman_item_cb cb; /* WSMAN_RESP_ENUM items */
     void *ud;
-    int idempotent;                 /* may resend after a failure where no reply byte arrived */
-    int unauthenticated;            /* Identify with WSMANIDENTIFY: unauthenticated */
-    int no_flush;                   /* do not send queued Releases first (used by the flush) */
+    int idempotent;      /* may resend after a failure where no reply byte arrived */
+    int unauthenticated; /* Identify with WSMANIDENTIFY: unauthenticated */
+    int no_flush;        /* do not send queued Releases first (used by the flush) */
 } wsman_exchange_t;
 
 /* Sends one request and reads the reply: 0 with out filled (not a fault), or -1 with e set
@@ -293,11 +294,11 @@ typedef struct wsman_transport wsman_transport_t;
 
 typedef struct wsman_transport_config {
     const char *url;
-    uint32_t flags;                /* session flags: TLS checks */
+    uint32_t flags; /* session flags: TLS checks */
     const char *ca_file;
     const char *client_cert, *client_key, *client_key_password;
-    const char *proxy;             /* explicit proxy URL or NULL */
-    int proxy_access_type;         /* WSMAN_PROXY_NO_PROXY_SERVER disables the environment's */
+    const char *proxy;     /* explicit proxy URL or NULL */
+    int proxy_access_type; /* WSMAN_PROXY_NO_PROXY_SERVER disables the environment's */
     int proxy_auth_mechanism;
     const char *proxy_username, *proxy_password;
     long connect_timeout_ms;
@@ -306,9 +307,9 @@ typedef struct wsman_transport_config {
 typedef struct wsman_http_request {
     const char *body;
     size_t len;
-    const char *content_type;     /* e.g. "application/soap+xml;charset=UTF-8" */
-    const char *const *headers;   /* extra "Name: value" lines, NULL-terminated (may be NULL) */
-    long timeout_ms;              /* whole exchange deadline */
+    const char *content_type;   /* e.g. "application/soap+xml;charset=UTF-8" */
+    const char *const *headers; /* extra "Name: value" lines, NULL-terminated (may be NULL) */
+    long timeout_ms;            /* whole exchange deadline */
 } wsman_http_request_t;
 
 /* Called with body bytes as they arrive; status/headers of 'resp' are already filled. Return 0
@@ -318,16 +319,16 @@ typedef int (*wsman_sink_fn)(void *ud, const char *data, size_t len);
 typedef struct wsman_http_response {
     int status;
     char *content_type;
-    char **www_authenticate;  /* every WWW-Authenticate header value */
+    char **www_authenticate; /* every WWW-Authenticate header value */
     size_t n_www_authenticate;
-    int connection_close;     /* server said Connection: close */
+    int connection_close; /* server said Connection: close */
 } wsman_http_response_t;
 
 /* What happened to a failed exchange, for the retry policy. */
 typedef enum wsman_send_state {
-    WSMAN_SENT_NOTHING = 0,   /* connection failed before the request went out (refused, DNS, TLS) */
-    WSMAN_SENT_NO_REPLY,      /* request may have been received, no byte of reply came */
-    WSMAN_SENT_PARTIAL_REPLY  /* reply started then failed */
+    WSMAN_SENT_NOTHING = 0,  /* connection failed before the request went out (refused, DNS, TLS) */
+    WSMAN_SENT_NO_REPLY,     /* request may have been received, no byte of reply came */
+    WSMAN_SENT_PARTIAL_REPLY /* reply started then failed */
 } wsman_send_state_t;
 
 wsman_transport_t *wsman_transport_new(const wsman_transport_config_t *cfg, wsman_error_t *e);

@@ -135,25 +135,25 @@ typedef struct wsman_kv {
  * Fill with the functions below; release with wsman_error_clear().
  */
 typedef struct wsman_error {
-    uint32_t code;        /* WSManFault Code, else MSFT_WmiError error_Code, else the code
-                             Windows' client reports for the same failure (HRESULT/Win32) */
-    char *name;           /* symbolic name from wsmerror.h/winerror.h, e.g. ERROR_WSMAN_INVALID_SELECTORS */
-    char *message;        /* most specific text: provider message, WSManFault message, Reason, or a
-                             client-side explanation that says what to do */
-    char *reason;         /* SOAP Reason text, if a fault was received */
-    char *machine;        /* WSManFault Machine attribute */
-    char *fault_code;     /* SOAP Code value, e.g. "s:Sender" */
-    char *subcode;        /* SOAP Subcode value as sent, e.g. "w:InvalidSelectors" */
-    char *fault_detail;   /* wsman:FaultDetail URI */
-    char *provider;       /* ProviderFault provider attribute */
-    char *provider_path;  /* ProviderFault path attribute */
-    wsman_kv_t *wmi;      /* MSFT_WmiError properties (local name -> text) */
+    uint32_t code;       /* WSManFault Code, else MSFT_WmiError error_Code, else the code
+                            Windows' client reports for the same failure (HRESULT/Win32) */
+    char *name;          /* symbolic name from wsmerror.h/winerror.h, e.g. ERROR_WSMAN_INVALID_SELECTORS */
+    char *message;       /* most specific text: provider message, WSManFault message, Reason, or a
+                            client-side explanation that says what to do */
+    char *reason;        /* SOAP Reason text, if a fault was received */
+    char *machine;       /* WSManFault Machine attribute */
+    char *fault_code;    /* SOAP Code value, e.g. "s:Sender" */
+    char *subcode;       /* SOAP Subcode value as sent, e.g. "w:InvalidSelectors" */
+    char *fault_detail;  /* wsman:FaultDetail URI */
+    char *provider;      /* ProviderFault provider attribute */
+    char *provider_path; /* ProviderFault path attribute */
+    wsman_kv_t *wmi;     /* MSFT_WmiError properties (local name -> text) */
     size_t wmi_count;
-    char *fault_xml;      /* the WSManFault document (server's, or synthesised for client errors) */
-    int http_status;      /* HTTP status of the reply, 0 if none */
-    char *operation;      /* "Get", "Put", "Create", "Delete", "Invoke", "Enumerate", "Pull",
-                             "Release", "Identify", "CreateSession", ... */
-    char *endpoint;       /* endpoint URL of the session (never with credentials) */
+    char *fault_xml; /* the WSManFault document (server's, or synthesised for client errors) */
+    int http_status; /* HTTP status of the reply, 0 if none */
+    char *operation; /* "Get", "Put", "Create", "Delete", "Invoke", "Enumerate", "Pull",
+                        "Release", "Identify", "CreateSession", ... */
+    char *endpoint;  /* endpoint URL of the session (never with credentials) */
     wsman_retry_t retry;
 } wsman_error_t;
 
@@ -231,7 +231,7 @@ size_t wsman_locator_option_count(const wsman_locator_t *l);
 int wsman_locator_option(const wsman_locator_t *l, size_t i, const char **name, const char **value,
                          int *must_comply);
 int wsman_locator_set_fragment_path(wsman_locator_t *l, const char *path, wsman_error_t *e);
-const char *wsman_locator_fragment_path(const wsman_locator_t *l);   /* "" when unset */
+const char *wsman_locator_fragment_path(const wsman_locator_t *l); /* "" when unset */
 int wsman_locator_set_fragment_dialect(wsman_locator_t *l, const char *d, wsman_error_t *e);
 const char *wsman_locator_fragment_dialect(const wsman_locator_t *l); /* XPath 1.0 default */
 void wsman_locator_set_must_understand_options(wsman_locator_t *l, int on);
@@ -258,8 +258,8 @@ typedef struct wsman_options {
     const char *proxy; /* proxy URL */
     const char *spn;
     int delegate;
-    long connect_timeout_ms;  /* 0 = default */
-    long max_envelope_size;   /* bytes; 0 = default 153600 */
+    long connect_timeout_ms; /* 0 = default */
+    long max_envelope_size;  /* bytes; 0 = default 153600 */
 } wsman_options_t;
 
 /* ---- Session --------------------------------------------------------------------------- */
@@ -288,9 +288,10 @@ long wsman_session_connections(const wsman_session_t *s);
 
 /* Operations. 'out' receives the result XML (appended; NUL-terminated). flags are reserved
  * (must be 0) as in COM. */
-int wsman_get(wsman_session_t *s, const wsman_locator_t *l, uint32_t flags, wsman_buf_t *out, wsman_error_t *e);
-int wsman_put(wsman_session_t *s, const wsman_locator_t *l, const char *resource, uint32_t flags, wsman_buf_t *out,
+int wsman_get(wsman_session_t *s, const wsman_locator_t *l, uint32_t flags, wsman_buf_t *out,
               wsman_error_t *e);
+int wsman_put(wsman_session_t *s, const wsman_locator_t *l, const char *resource, uint32_t flags,
+              wsman_buf_t *out, wsman_error_t *e);
 int wsman_create(wsman_session_t *s, const wsman_locator_t *l, const char *resource, uint32_t flags,
                  wsman_buf_t *out, wsman_error_t *e);
 int wsman_delete(wsman_session_t *s, const wsman_locator_t *l, uint32_t flags, wsman_error_t *e);

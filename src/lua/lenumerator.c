@@ -53,10 +53,25 @@ static int m_readitem(lua_State *L)
     return 1;
 }
 
+/* AtEndOfStream: true when no item is left. When the local batch is used up but the server has
+ * not said EndOfSequence, this Pulls (a server may end a batch early), so that
+ * `while not e.AtEndOfStream do e:ReadItem() end` never reads past the end. */
 static int get_eos(lua_State *L)
 {
     lw_enum *x = check(L);
-    lua_pushboolean(L, x->en ? wsman_enum_at_end(x->en) : 1);
+    if (!x->en) {
+        lua_pushboolean(L, 1);
+        return 1;
+    }
+    wsman_error_t e;
+    wsman_error_init(&e);
+    int rc = wsman_enum_fetch(x->en, &e);
+    if (rc < 0) {
+        free(x->error);
+        x->error = e.fault_xml ? strdup(e.fault_xml) : NULL;
+        return lw_raise(L, &e);
+    }
+    lua_pushboolean(L, rc == 0);
     return 1;
 }
 
@@ -129,6 +144,7 @@ int lw_enumerator_push(lua_State *L, wsman_enum_t *en, int session_idx)
 
 void lw_enumerator_register(lua_State *L)
 {
-    static const luaL_Reg meta[] = {{"__gc", e_gc}, {"__close", e_close}, {"__tostring", e_tostring}, {NULL, NULL}};
+    static const luaL_Reg meta[] = {
+        {"__gc", e_gc}, {"__close", e_close}, {"__tostring", e_tostring}, {NULL, NULL}};
     lw_class_register(L, &cls, meta);
 }

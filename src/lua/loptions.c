@@ -79,14 +79,14 @@ static int push_slot(lua_State *L, int slot)
     return 1;
 }
 
-#define STRPROP(fn, slot, display)                                                                 \
-    static int get_##fn(lua_State *L)                                                              \
-    {                                                                                              \
-        return push_slot(L, slot);                                                                 \
-    }                                                                                              \
-    static int set_##fn(lua_State *L)                                                              \
-    {                                                                                              \
-        return store(L, slot, display);                                                            \
+#define STRPROP(fn, slot, display)                                                                           \
+    static int get_##fn(lua_State *L)                                                                        \
+    {                                                                                                        \
+        return push_slot(L, slot);                                                                           \
+    }                                                                                                        \
+    static int set_##fn(lua_State *L)                                                                        \
+    {                                                                                                        \
+        return store(L, slot, display);                                                                      \
     }
 
 STRPROP(username, S_USERNAME, "UserName")
@@ -126,8 +126,8 @@ static long check_ms(lua_State *L, const char *display, long max)
     int ok = 0;
     lua_Integer v = lua_tointegerx(L, 3, &ok);
     if (!ok || v < 0 || v > max)
-        return luaL_error(L, "ConnectionOptions.%s must be an integer from 0 to %d, got %s", display, (int)max,
-                          luaL_tolstring(L, 3, NULL));
+        return luaL_error(L, "ConnectionOptions.%s must be an integer from 0 to %d, got %s", display,
+                          (int)max, luaL_tolstring(L, 3, NULL));
     return (long)v;
 }
 
@@ -153,8 +153,9 @@ static int set_max_envelope_size(lua_State *L)
     lw_options *o = check(L);
     long v = check_ms(L, "max_envelope_size", 0x7fffffff);
     if (v != 0 && v < 8192)
-        return luaL_error(L, "ConnectionOptions.max_envelope_size must be at least 8192 bytes (WinRM refuses "
-                             "smaller envelopes), got %d",
+        return luaL_error(L,
+                          "ConnectionOptions.max_envelope_size must be at least 8192 bytes (WinRM refuses "
+                          "smaller envelopes), got %d",
                           (int)v);
     o->view.max_envelope_size = v;
     return 0;
@@ -169,12 +170,14 @@ static int m_setproxy(lua_State *L)
     const char *pass = lw_optstring(L, 5, NULL);
     if (access != WSMAN_PROXY_IE_CONFIG && access != WSMAN_PROXY_WINHTTP_CONFIG &&
         access != WSMAN_PROXY_AUTO_DETECT && access != WSMAN_PROXY_NO_PROXY_SERVER)
-        return luaL_argerror(L, 2, "accessType must be ProxyIEConfig (1), ProxyWinHttpConfig (2), "
-                                   "ProxyAutoDetect (4) or ProxyNoProxyServer (8)");
+        return luaL_argerror(L, 2,
+                             "accessType must be ProxyIEConfig (1), ProxyWinHttpConfig (2), "
+                             "ProxyAutoDetect (4) or ProxyNoProxyServer (8)");
     if (mech != 0 && mech != WSMAN_PROXY_AUTH_NEGOTIATE && mech != WSMAN_PROXY_AUTH_BASIC &&
         mech != WSMAN_PROXY_AUTH_DIGEST)
-        return luaL_argerror(L, 3, "authenticationMechanism must be 0, ProxyAuthenticationUseNegotiate (1), "
-                                   "ProxyAuthenticationUseBasic (2) or ProxyAuthenticationUseDigest (4)");
+        return luaL_argerror(L, 3,
+                             "authenticationMechanism must be 0, ProxyAuthenticationUseNegotiate (1), "
+                             "ProxyAuthenticationUseBasic (2) or ProxyAuthenticationUseDigest (4)");
     if ((user || pass) && access == WSMAN_PROXY_NO_PROXY_SERVER)
         return luaL_argerror(L, 4, "proxy credentials make no sense with ProxyNoProxyServer");
     o->view.proxy_access_type = (int)access;
@@ -184,12 +187,12 @@ static int m_setproxy(lua_State *L)
     return 0;
 }
 
-#define CONSTMETHOD(fn, value)                                                                     \
-    static int fn(lua_State *L)                                                                    \
-    {                                                                                              \
-        check(L);                                                                                  \
-        lua_pushinteger(L, value);                                                                 \
-        return 1;                                                                                  \
+#define CONSTMETHOD(fn, value)                                                                               \
+    static int fn(lua_State *L)                                                                              \
+    {                                                                                                        \
+        check(L);                                                                                            \
+        lua_pushinteger(L, value);                                                                           \
+        return 1;                                                                                            \
     }
 CONSTMETHOD(m_proxy_ie, WSMAN_PROXY_IE_CONFIG)
 CONSTMETHOD(m_proxy_winhttp, WSMAN_PROXY_WINHTTP_CONFIG)

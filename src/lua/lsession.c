@@ -147,8 +147,9 @@ static int m_invoke(lua_State *L)
     const char *params = lua_type(L, 4) == LUA_TSTRING ? lua_tostring(L, 4) : NULL;
     if (!params) {
         wsman_locator_free(tmp);
-        return luaL_argerror(L, 4, "parameters XML string expected (COM requires it even for methods without "
-                                   "inputs, e.g. '<p:StopService_INPUT xmlns:p=\"...\"/>')");
+        return luaL_argerror(L, 4,
+                             "parameters XML string expected (COM requires it even for methods without "
+                             "inputs, e.g. '<p:StopService_INPUT xmlns:p=\"...\"/>')");
     }
     uint32_t flags = lw_optflags(L, 5);
     wsman_buf_t out;
@@ -234,7 +235,8 @@ static int set_batch(lua_State *L)
     int ok = 0;
     lua_Integer v = lua_tointegerx(L, 3, &ok);
     if (!ok || v <= 0 || v > 0x7fffffff)
-        return luaL_error(L, "Session.BatchItems must be a positive integer, got %s", luaL_tolstring(L, 3, NULL));
+        return luaL_error(L, "Session.BatchItems must be a positive integer, got %s",
+                          luaL_tolstring(L, 3, NULL));
     wsman_session_set_batch_items(s->s, (long)v);
     return 0;
 }
@@ -295,6 +297,7 @@ int lw_session_new(lua_State *L)
 
 void lw_session_register(lua_State *L)
 {
-    static const luaL_Reg meta[] = {{"__gc", s_gc}, {"__close", s_gc}, {"__tostring", s_tostring}, {NULL, NULL}};
+    static const luaL_Reg meta[] = {
+        {"__gc", s_gc}, {"__close", s_gc}, {"__tostring", s_tostring}, {NULL, NULL}};
     lw_class_register(L, &cls, meta);
 }

@@ -77,8 +77,9 @@ int lw_unknown_member(lua_State *L, const char *display, const lw_member *member
 {
     const char *s = lw_suggest(key, members, extra_names);
     if (s)
-        return luaL_error(L, "%s has no member '%s'; did you mean '%s'? (member names are case-sensitive in Lua)",
-                          display, key, s);
+        return luaL_error(
+            L, "%s has no member '%s'; did you mean '%s'? (member names are case-sensitive in Lua)", display,
+            key, s);
     return luaL_error(L, "%s has no member '%s'", display, key);
 }
 
@@ -200,8 +201,9 @@ const char *lw_tovariant(lua_State *L, int idx, const char *what)
         lua_replace(L, idx);
         return lua_tostring(L, idx);
     default:
-        luaL_argerror(L, idx, lua_pushfstring(L, "%s must be a string, number or boolean, got %s", what,
-                                              luaL_typename(L, idx)));
+        luaL_argerror(L, idx,
+                      lua_pushfstring(L, "%s must be a string, number or boolean, got %s", what,
+                                      luaL_typename(L, idx)));
         return NULL;
     }
 }

@@ -64,7 +64,7 @@ void lw_error_register(lua_State *L);
 /* Object constructors used across files. */
 int lw_options_new(lua_State *L);
 int lw_locator_new(lua_State *L, const char *resource); /* raises on error */
-int lw_session_new(lua_State *L);                        /* CreateSession(self, conn, flags, opts) */
+int lw_session_new(lua_State *L);                       /* CreateSession(self, conn, flags, opts) */
 void lw_options_register(lua_State *L);
 void lw_session_register(lua_State *L);
 void lw_locator_register(lua_State *L);

@@ -19,41 +19,41 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define FLAG_LIST(X)                                                                               \
-    X(SessionFlagUTF8, WSMAN_FLAG_UTF8)                                                            \
-    X(SessionFlagCredUsernamePassword, WSMAN_FLAG_CRED_USERNAME_PASSWORD)                          \
-    X(SessionFlagSkipCACheck, WSMAN_FLAG_SKIP_CA_CHECK)                                            \
-    X(SessionFlagSkipCNCheck, WSMAN_FLAG_SKIP_CN_CHECK)                                            \
-    X(SessionFlagUseDigest, WSMAN_FLAG_USE_DIGEST)                                                 \
-    X(SessionFlagUseNegotiate, WSMAN_FLAG_USE_NEGOTIATE)                                           \
-    X(SessionFlagUseBasic, WSMAN_FLAG_USE_BASIC)                                                   \
-    X(SessionFlagUseKerberos, WSMAN_FLAG_USE_KERBEROS)                                             \
-    X(SessionFlagNoEncryption, WSMAN_FLAG_NO_ENCRYPTION)                                           \
-    X(SessionFlagEnableSPNServerPort, WSMAN_FLAG_ENABLE_SPN_SERVER_PORT)                           \
-    X(SessionFlagUseNoAuthentication, WSMAN_FLAG_USE_NO_AUTHENTICATION)                            \
-    X(SessionFlagUseClientCertificate, WSMAN_FLAG_USE_CLIENT_CERTIFICATE)                          \
-    X(SessionFlagUTF16, WSMAN_FLAG_UTF16)                                                          \
-    X(SessionFlagUseCredSsp, WSMAN_FLAG_USE_CREDSSP)                                               \
-    X(SessionFlagSkipRevocationCheck, WSMAN_FLAG_SKIP_REVOCATION_CHECK)                            \
-    X(SessionFlagAllowNegotiateImplicitCredentials, WSMAN_FLAG_ALLOW_NEGOTIATE_IMPLICIT_CREDENTIALS) \
-    X(SessionFlagUseSsl, WSMAN_FLAG_USE_SSL)                                                       \
-    X(EnumerationFlagNonXmlText, WSMAN_ENUM_NON_XML_TEXT)                                          \
-    X(EnumerationFlagReturnEPR, WSMAN_ENUM_RETURN_EPR)                                             \
-    X(EnumerationFlagReturnObjectAndEPR, WSMAN_ENUM_RETURN_OBJECT_AND_EPR)                         \
-    X(EnumerationFlagHierarchyDeep, WSMAN_ENUM_HIERARCHY_DEEP)                                     \
-    X(EnumerationFlagHierarchyShallow, WSMAN_ENUM_HIERARCHY_SHALLOW)                               \
-    X(EnumerationFlagHierarchyDeepBasePropsOnly, WSMAN_ENUM_HIERARCHY_DEEP_BASE_PROPS_ONLY)        \
-    X(EnumerationFlagReturnObject, WSMAN_ENUM_RETURN_OBJECT)                                       \
-    X(EnumerationFlagAssociationInstance, WSMAN_ENUM_ASSOCIATION_INSTANCE)                         \
+#define FLAG_LIST(X)                                                                                         \
+    X(SessionFlagUTF8, WSMAN_FLAG_UTF8)                                                                      \
+    X(SessionFlagCredUsernamePassword, WSMAN_FLAG_CRED_USERNAME_PASSWORD)                                    \
+    X(SessionFlagSkipCACheck, WSMAN_FLAG_SKIP_CA_CHECK)                                                      \
+    X(SessionFlagSkipCNCheck, WSMAN_FLAG_SKIP_CN_CHECK)                                                      \
+    X(SessionFlagUseDigest, WSMAN_FLAG_USE_DIGEST)                                                           \
+    X(SessionFlagUseNegotiate, WSMAN_FLAG_USE_NEGOTIATE)                                                     \
+    X(SessionFlagUseBasic, WSMAN_FLAG_USE_BASIC)                                                             \
+    X(SessionFlagUseKerberos, WSMAN_FLAG_USE_KERBEROS)                                                       \
+    X(SessionFlagNoEncryption, WSMAN_FLAG_NO_ENCRYPTION)                                                     \
+    X(SessionFlagEnableSPNServerPort, WSMAN_FLAG_ENABLE_SPN_SERVER_PORT)                                     \
+    X(SessionFlagUseNoAuthentication, WSMAN_FLAG_USE_NO_AUTHENTICATION)                                      \
+    X(SessionFlagUseClientCertificate, WSMAN_FLAG_USE_CLIENT_CERTIFICATE)                                    \
+    X(SessionFlagUTF16, WSMAN_FLAG_UTF16)                                                                    \
+    X(SessionFlagUseCredSsp, WSMAN_FLAG_USE_CREDSSP)                                                         \
+    X(SessionFlagSkipRevocationCheck, WSMAN_FLAG_SKIP_REVOCATION_CHECK)                                      \
+    X(SessionFlagAllowNegotiateImplicitCredentials, WSMAN_FLAG_ALLOW_NEGOTIATE_IMPLICIT_CREDENTIALS)         \
+    X(SessionFlagUseSsl, WSMAN_FLAG_USE_SSL)                                                                 \
+    X(EnumerationFlagNonXmlText, WSMAN_ENUM_NON_XML_TEXT)                                                    \
+    X(EnumerationFlagReturnEPR, WSMAN_ENUM_RETURN_EPR)                                                       \
+    X(EnumerationFlagReturnObjectAndEPR, WSMAN_ENUM_RETURN_OBJECT_AND_EPR)                                   \
+    X(EnumerationFlagHierarchyDeep, WSMAN_ENUM_HIERARCHY_DEEP)                                               \
+    X(EnumerationFlagHierarchyShallow, WSMAN_ENUM_HIERARCHY_SHALLOW)                                         \
+    X(EnumerationFlagHierarchyDeepBasePropsOnly, WSMAN_ENUM_HIERARCHY_DEEP_BASE_PROPS_ONLY)                  \
+    X(EnumerationFlagReturnObject, WSMAN_ENUM_RETURN_OBJECT)                                                 \
+    X(EnumerationFlagAssociationInstance, WSMAN_ENUM_ASSOCIATION_INSTANCE)                                   \
     X(EnumerationFlagAssociatedInstance, WSMAN_ENUM_ASSOCIATED_INSTANCE)
 
-#define PROXY_LIST(X)                                                                              \
-    X(ProxyIEConfig, WSMAN_PROXY_IE_CONFIG)                                                        \
-    X(ProxyWinHttpConfig, WSMAN_PROXY_WINHTTP_CONFIG)                                              \
-    X(ProxyAutoDetect, WSMAN_PROXY_AUTO_DETECT)                                                    \
-    X(ProxyNoProxyServer, WSMAN_PROXY_NO_PROXY_SERVER)                                             \
-    X(ProxyAuthenticationUseNegotiate, WSMAN_PROXY_AUTH_NEGOTIATE)                                 \
-    X(ProxyAuthenticationUseBasic, WSMAN_PROXY_AUTH_BASIC)                                         \
+#define PROXY_LIST(X)                                                                                        \
+    X(ProxyIEConfig, WSMAN_PROXY_IE_CONFIG)                                                                  \
+    X(ProxyWinHttpConfig, WSMAN_PROXY_WINHTTP_CONFIG)                                                        \
+    X(ProxyAutoDetect, WSMAN_PROXY_AUTO_DETECT)                                                              \
+    X(ProxyNoProxyServer, WSMAN_PROXY_NO_PROXY_SERVER)                                                       \
+    X(ProxyAuthenticationUseNegotiate, WSMAN_PROXY_AUTH_NEGOTIATE)                                           \
+    X(ProxyAuthenticationUseBasic, WSMAN_PROXY_AUTH_BASIC)                                                   \
     X(ProxyAuthenticationUseDigest, WSMAN_PROXY_AUTH_DIGEST)
 
 typedef struct lw_wsman {
@@ -65,12 +65,12 @@ static lw_wsman *check(lua_State *L)
     return luaL_checkudata(L, 1, LW_WSMAN);
 }
 
-#define FLAG_METHOD(name, value)                                                                   \
-    static int m_##name(lua_State *L)                                                              \
-    {                                                                                              \
-        check(L);                                                                                  \
-        lua_pushinteger(L, (lua_Integer)(value));                                                  \
-        return 1;                                                                                  \
+#define FLAG_METHOD(name, value)                                                                             \
+    static int m_##name(lua_State *L)                                                                        \
+    {                                                                                                        \
+        check(L);                                                                                            \
+        lua_pushinteger(L, (lua_Integer)(value));                                                            \
+        return 1;                                                                                            \
     }
 FLAG_LIST(FLAG_METHOD)
 
@@ -161,9 +161,11 @@ static int m_geterrormessage(lua_State *L)
         text = wsman_error_text(code & 0xFFFFu); /* HRESULT_FROM_WIN32 */
     if (!text && code < 0x10000u)
         text = wsman_error_text(0x80070000u | code);
-    if (!text)
-        return luaL_error(L, "GetErrorMessage: no message text is known for error 0x%08X (%u)", (unsigned)code,
-                          (unsigned)code);
+    if (!text) {
+        char num[32];
+        snprintf(num, sizeof num, "0x%08X (%u)", (unsigned)code, (unsigned)code);
+        return luaL_error(L, "GetErrorMessage: no message text is known for error %s", num);
+    }
     lua_pushstring(L, text);
     return 1;
 }
@@ -277,8 +279,9 @@ static int module_index(lua_State *L)
     const char *key = luaL_checkstring(L, 2);
     const char *s = lw_suggest(key, NULL, module_names);
     if (s)
-        return luaL_error(L, "wsman has no member '%s'; did you mean '%s'? (member names are case-sensitive in Lua)",
-                          key, s);
+        return luaL_error(
+            L, "wsman has no member '%s'; did you mean '%s'? (member names are case-sensitive in Lua)", key,
+            s);
     return luaL_error(L, "wsman has no member '%s'", key);
 }
 
@@ -305,8 +308,8 @@ int luaopen_wsman(lua_State *L)
     lua_setfield(L, -2, "new");
     lua_pushliteral(L, WSMAN_VERSION);
     lua_setfield(L, -2, "_VERSION");
-#define FLAG_FIELD(name, value)                                                                    \
-    lua_pushinteger(L, (lua_Integer)(value));                                                      \
+#define FLAG_FIELD(name, value)                                                                              \
+    lua_pushinteger(L, (lua_Integer)(value));                                                                \
     lua_setfield(L, -2, #name);
     FLAG_LIST(FLAG_FIELD)
     PROXY_LIST(FLAG_FIELD)
