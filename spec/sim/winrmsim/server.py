@@ -366,6 +366,11 @@ class ConnectionHandler(socketserver.BaseRequestHandler):
         conn_hdr = hreq.headers.get("connection", "").lower()
         keep = "close" not in conn_hdr and (hreq.version != "HTTP/1.0" or "keep-alive" in conn_hdr)
         path = hreq.path.split("?", 1)[0]
+        if path.lower().startswith(("http://", "https://")):
+            # Absolute form: the client uses this simulator as its HTTP proxy (proxy specs).
+            self.state.count("proxied")
+            parts = path.split("/", 3)
+            path = "/" + (parts[3] if len(parts) > 3 else "")
         anon_path = path.lower() == ANON_PATH
         if path.rstrip("/").lower() != "/" + svc.settings.prefix.lower() and not anon_path:
             svc.log(self.peer, hreq, 404)

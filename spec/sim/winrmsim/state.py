@@ -78,6 +78,7 @@ class SimState:
         self.connections = 0
         self.active = 0
         self.faults = 0
+        self.proxied = 0
         self.tokens = {}
         self.enums = Enumerations(settings.enum_timeout_ms, settings.max_batch_items)
         self.store = WmiStore(settings.data_dir, settings.extra_processes)
@@ -118,4 +119,5 @@ class SimState:
         open_enums = self.enums.open_count()
         with self.lock:
             return {"open_enumerations": open_enums, "requests": self.requests, "connections": self.connections,
-                    "active": self.active, "faults": self.faults, "tokens": dict(self.tokens)}
+                    "active": self.active, "faults": self.faults, "proxied": self.proxied,
+                    "tokens": dict(self.tokens)}
