@@ -17,11 +17,9 @@ module with a C core (libcurl, Expat, OpenSSL), so VBScript WinRM automation run
   license = "MIT",
 }
 dependencies = { "lua >= 5.4, < 5.5" }
-external_dependencies = {
-  CURL = { header = "curl/curl.h" },
-  EXPAT = { header = "expat.h" },
-  OPENSSL = { header = "openssl/ssl.h" },
-}
+-- libcurl, Expat and OpenSSL are found by meson through pkg-config (Debian 12:
+-- libcurl4-openssl-dev libexpat1-dev libssl-dev; curl's headers live in a multiarch directory
+-- that LuaRocks' own header search does not look in).
 build = {
   type = "command",
   build_command = [[meson setup _rockbuild --buildtype=release --wipe >/dev/null 2>&1 || meson setup _rockbuild --buildtype=release && meson compile -C _rockbuild wsman]],
