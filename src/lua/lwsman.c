@@ -274,10 +274,28 @@ static const char *module_names[] = {"new", "_VERSION",
 #define FLAG_NAME(name, value) #name,
                                      FLAG_LIST(FLAG_NAME) PROXY_LIST(FLAG_NAME) NULL};
 
+/* Members written in Lua (lua/wsman/results.lua), loaded on first use and then kept in the
+ * module table: WSMan.decode, WSMan.encode, WSMan.null, WSMan.class, WSMan.epr. */
+static const char *lua_members[] = {"decode", "encode", "null", "class", "epr", NULL};
+
 static int module_index(lua_State *L)
 {
     const char *key = luaL_checkstring(L, 2);
-    const char *s = lw_suggest(key, NULL, module_names);
+    for (size_t i = 0; lua_members[i]; i++) {
+        if (strcmp(key, lua_members[i]) == 0) {
+            lua_getglobal(L, "require");
+            lua_pushliteral(L, "wsman.results");
+            lua_call(L, 1, 1);
+            lua_getfield(L, -1, key);
+            lua_pushvalue(L, 2);
+            lua_pushvalue(L, -2);
+            lua_rawset(L, 1);
+            return 1;
+        }
+    }
+    const char *s = lw_suggest(key, NULL, lua_members);
+    if (!s)
+        s = lw_suggest(key, NULL, module_names);
     if (s)
         return luaL_error(
             L, "wsman has no member '%s'; did you mean '%s'? (member names are case-sensitive in Lua)", key,
