@@ -1,0 +1,1019 @@
+--- The `wsman` command: winrm.cmd (winrm.vbs) for every platform.
+--
+--     wsman get wmicimv2/Win32_Service?Name=Spooler -r:https://host:5986 -u:admin -a:basic
+--     wsman set winrm/config @{MaxEnvelopeSizekb="500"} -r:... -u:... -a:basic
+--     wsman enumerate wmicimv2/Win32_Process -format:json -r:... | jq '.[].Name'
+--
+-- Verbs, switches, the `@{KEY="VALUE";...}` input, the checks and their messages, the text
+-- output and the error display follow winrm.vbs. Additions: `-format:json`, `-cafile:PATH`
+-- (the CA that verifies an HTTPS server), the `WSMAN_PASSWORD` environment variable, a
+-- password prompt without echo, progress on stderr for long enumerations, and `wsman run`.
+--
+-- `bin/wsman` calls `require("wsman.cli").main(arg)`; `run(argv, out, err)` is the same with
+-- the output streams given (it returns the exit status instead of exiting).
+--
+-- @module wsman.cli
+local M = {}
+
+local WSMan -- loaded on first use, so that help and syntax checks work without the C module
+local results = require "wsman.results"
+local xml = require "wsman.xml"
+local format = require "wsman.format"
+
+local concat = table.concat
+
+--------------------------------------------------------------------------------------------
+-- Names (winrm.vbs constants)
+--------------------------------------------------------------------------------------------
+
+local OPS = { get = 1, set = 1, create = 1, delete = 1, enumerate = 1, invoke = 2, identify = 0, helpmsg = 1, run = -1 }
+local OP_SHORTCUTS = { g = "get", s = "set", put = "set", p = "set", c = "create", d = "delete", e = "enumerate",
+                       enum = "enumerate", i = "invoke", id = "identify", helpmsg = "helpmsg" }
+local WINDOWS_ONLY = { quickconfig = true, qc = true, configsddl = true }
+
+local SWITCH_SHORTCUTS = {
+  a = "authentication", auth = "authentication", pa = "proxyauthentication", proxyauth = "proxyauthentication",
+  pac = "proxyaccess", f = "format", p = "password", pp = "proxypassword", r = "remote", machine = "remote",
+  u = "username", pu = "proxyusername", un = "unencrypted", ssl = "usessl", q = "quiet", c = "certificate",
+}
+
+local KNOWN = {}
+for _, n in ipairs { "?", "quiet", "force", "transport", "username", "password", "proxyusername", "proxypassword",
+  "certificate", "dialect", "associations", "file", "filter", "remote", "skipcacheck", "skipcncheck",
+  "skiprevocationcheck", "defaultcreds", "spnport", "timeout", "authentication", "proxyaccess",
+  "proxyauthentication", "unencrypted", "usessl", "encoding", "format", "options", "fragment", "returntype",
+  "shallow", "basepropertiesonly", "cafile" } do
+  KNOWN[n] = true
+end
+
+local CONNECTION = { "username", "password", "proxyusername", "proxypassword", "certificate", "remote",
+  "skipcacheck", "skipcncheck", "skiprevocationcheck", "defaultcreds", "spnport", "timeout", "authentication",
+  "proxyaccess", "proxyauthentication", "unencrypted", "usessl", "encoding", "format", "cafile" }
+
+local function allowed_for(op)
+  local a = { ["?"] = true }
+  for _, n in ipairs(CONNECTION) do a[n] = true end
+  if op ~= "identify" then
+    for _, n in ipairs { "dialect", "file", "filter", "options", "fragment" } do a[n] = true end
+  end
+  if op == "enumerate" then
+    for _, n in ipairs { "returntype", "shallow", "basepropertiesonly", "associations" } do a[n] = true end
+  end
+  return a
+end
+
+local URI_WQL = "http://schemas.microsoft.com/wbem/wsman/1/WQL"
+local URI_SELECTOR = "http://schemas.dmtf.org/wbem/wsman/1/wsman/SelectorFilter"
+local URI_ASSOC = "http://schemas.dmtf.org/wbem/wsman/1/cimbinding/AssociationFilter"
+local URI_XPATH = "http://www.w3.org/TR/1999/REC-xpath-19991116"
+local RESULTS_NS = "http://schemas.dmtf.org/wbem/wsman/1/wsman/results"
+local NS_XSI = "http://www.w3.org/2001/XMLSchema-instance"
+local CIM_BASES = { ["http://schemas.dmtf.org/wbem/wsman/1/base"] = true,
+                    ["http://schemas.dmtf.org/wbem/wscim/1/common"] = true }
+
+M.HASH_SYNTAX = 'Syntax Error: input must be of the form {KEY="VALUE"[;KEY="VALUE"]}'
+local GENERAL = 'Invalid use of command line. Type "wsman -?" for help.'
+
+--------------------------------------------------------------------------------------------
+-- Failures: winrm.vbs ends the script with status 1 after printing; here a Quit error
+-- carries the status up to run().
+--------------------------------------------------------------------------------------------
+
+local Quit = {}
+
+local function quit(status)
+  error(setmetatable({ status = status }, Quit), 0)
+end
+
+local ctx -- { out = file, err = file }
+
+local function errline(s)
+  ctx.err:write(s, "\n")
+end
+
+-- ASSERTBOOL / ErrorHandler: "Error: <msg>" on stderr, status 1.
+local function fail(msg)
+  errline("Error: " .. msg)
+  quit(1)
+end
+
+--------------------------------------------------------------------------------------------
+-- @{KEY="VALUE";...}: winrm.vbs ProcessParameterHash
+--------------------------------------------------------------------------------------------
+
+--- Parses winrm's hash syntax `{KEY="VALUE"[;KEY=$null]...}` (keys `[A-Za-z0-9_:]+`, values in
+-- double quotes without `"` inside, or `$null`; white space allowed around keys, `=` and values).
+-- @tparam string s the text after `@`
+-- @treturn table|nil the values (`WSMan.null` for `$null`), or nil and an error message
+-- @treturn table the keys in input order
+function M.parse_hash(s)
+  if #s == 0 then return nil, M.HASH_SYNTAX end
+  if #s <= 2 then
+    if s == "{}" then return {}, {} end
+    return nil, M.HASH_SYNTAX
+  end
+  if s:sub(1, 1) ~= "{" or s:sub(-1) ~= "}" then return nil, M.HASH_SYNTAX end
+  local body = s:sub(2, -2)
+  local values, keys = {}, {}
+  local pos = 1
+  while true do
+    local key, p = body:match("^%s*([%w_:]+)%s*=%s*()", pos)
+    if not key then return nil, M.HASH_SYNTAX end
+    local value
+    if body:sub(p, p + 4):lower() == "$null" then
+      value = results.null
+      p = p + 5
+    elseif body:sub(p, p) == '"' then
+      local close = body:find('"', p + 1, true)
+      if not close then return nil, M.HASH_SYNTAX end
+      value = body:sub(p + 1, close - 1)
+      p = close + 1
+    else
+      return nil, M.HASH_SYNTAX
+    end
+    if values[key] ~= nil then
+      return nil, "Error: Multiple matching parameter names not allowedin @{...}: " .. key
+    end
+    values[key] = value
+    keys[#keys + 1] = key
+    p = body:match("^%s*()", p)
+    if p > #body then break end
+    if body:sub(p, p) ~= ";" then return nil, M.HASH_SYNTAX end
+    pos = p + 1
+  end
+  return values, keys
+end
+
+local function hash_or_quit(s)
+  local values, keys = M.parse_hash(s)
+  if not values then
+    errline(keys)
+    quit(1)
+  end
+  return values, keys
+end
+
+--------------------------------------------------------------------------------------------
+-- Command line: winrm.vbs CommandLineParser / WSManCommandLineParser, on an argv that the
+-- shell has already split
+--------------------------------------------------------------------------------------------
+
+--- Splits argv into the operation, the positional arguments, the `@{...}` input and the
+-- switches (`-name:value`, `/name:value`, `-name`; names lower-cased, shortcuts expanded).
+-- @tparam {string,...} argv
+-- @treturn table `{unnamed = {...}, at = string|nil, named = {name = value}, order = {names}}`
+function M.parse_args(argv)
+  local cmd = { unnamed = {}, named = {}, order = {} }
+  for i = 1, #argv do
+    local a = argv[i]
+    local c = a:sub(1, 1)
+    if (c == "-" or c == "/") and #a > 1 and not (#cmd.unnamed == 1 and cmd.unnamed[1]:lower() == "helpmsg") then
+      local s = a:sub(2)
+      if s:sub(1, 1) == "-" then s = s:sub(2) end -- --name as -name
+      local colon = s:find(":", 1, true)
+      local name, value
+      if colon then
+        name = s:sub(1, colon - 1):lower()
+        value = s:sub(colon + 1)
+        if value:sub(1, 1) == '"' then
+          if #value < 2 or value:sub(-1) ~= '"' then fail("A quoted parameter value must begin and end with quotes: " .. name) end
+          value = value:sub(2, -2)
+        elseif value:sub(-1) == '"' then
+          fail("A quoted parameter value must begin and end with quotes: " .. name)
+        end
+      else
+        name, value = s:lower(), ""
+      end
+      if name == "help" or name == "h" then name = "?" end
+      name = SWITCH_SHORTCUTS[name] or name
+      if name == "" then fail("Missing switch name") end
+      if cmd.named[name] ~= nil then fail("Option is not unique: " .. name) end
+      cmd.named[name] = (value:gsub('\\"', '"'))
+      cmd.order[#cmd.order + 1] = name
+    elseif c == "@" then
+      if cmd.at == nil then cmd.at = a:sub(2) end
+      cmd.nat = (cmd.nat or 0) + 1
+    else
+      cmd.unnamed[#cmd.unnamed + 1] = a
+    end
+  end
+  return cmd
+end
+
+--------------------------------------------------------------------------------------------
+-- Help
+--------------------------------------------------------------------------------------------
+
+local HELP = {}
+HELP.main = [==[
+wsman - the WinRM command line (winrm.cmd) for any platform, over lua-wsman
+
+Usage:
+  wsman OPERATION RESOURCE_URI [-SWITCH:VALUE [-SWITCH:VALUE] ...]
+        [@{KEY="VALUE"[;KEY="VALUE"]...}]
+
+Operations:
+  wsman g[et] -?        Retrieve management information.
+  wsman s[et] -?        Modify management information.
+  wsman c[reate] -?     Create new instances of management resources.
+  wsman d[elete] -?     Remove an instance of a management resource.
+  wsman e[numerate] -?  List all instances of a management resource.
+  wsman i[nvoke] -?     Execute a method on a management resource.
+  wsman id[entify] -?   Determine whether a WS-Management service runs on the remote machine.
+  wsman helpmsg -?      Display the message of an error code.
+  wsman run -?          Run a command on the remote machine (needs remote shells).
+
+Related topics:
+  wsman help uris       How to construct resource URIs.
+  wsman help aliases    Abbreviations for URIs.
+  wsman help remoting   How to reach remote machines.
+  wsman help auth       Providing credentials.
+  wsman help input      Providing input to create, set and invoke.
+  wsman help filters    Filters and dialects for enumerate.
+  wsman help switches   Other switches: formatting, options, ...
+]==]
+HELP.get = [==[
+wsman get RESOURCE_URI [-SWITCH:VALUE [-SWITCH:VALUE] ...]
+
+Retrieves the instance of RESOURCE_URI.
+
+Example: wsman get winrm/config -format:pretty -r:https://server:5986 -u:admin -a:basic
+Example: wsman get wmicimv2/Win32_Service?Name=spooler -r:... -u:... -a:basic
+Example: wsman get wmicimv2/Win32_Service?Name=spooler -fragment:Status/text() -r:...
+]==]
+HELP.set = [==[
+wsman set RESOURCE_URI [-SWITCH:VALUE [-SWITCH:VALUE] ...]
+          [@{KEY="VALUE"[;KEY="VALUE"]}]
+          [-file:VALUE]
+
+Modifies RESOURCE_URI: with @{...}, reads the instance, changes the named properties
+(KEY="VALUE", or KEY=$null) and writes it back; with -file:, writes the XML in the file.
+
+Example: wsman set winrm/config @{MaxEnvelopeSizekb="100"} -r:...
+Example: wsman set winrm/config/Listener?Address=*+Transport=HTTPS @{Enabled="false"} -r:...
+]==]
+HELP.create = [==[
+wsman create RESOURCE_URI [-SWITCH:VALUE [-SWITCH:VALUE] ...]
+             [@{KEY="VALUE"[;KEY="VALUE"]}]
+             [-file:VALUE]
+
+Creates an instance of RESOURCE_URI from the key-value pairs or the XML in a file.
+
+Example: wsman create winrm/config/Listener?Address=*+Transport=HTTPS @{Hostname="HOST";CertificateThumbprint="XXXX"} -r:...
+]==]
+HELP.delete = [==[
+wsman delete RESOURCE_URI [-SWITCH:VALUE [-SWITCH:VALUE] ...]
+
+Removes an instance of RESOURCE_URI.
+
+Example: wsman delete winrm/config/Listener?Address=IP:192.168.2.1+Transport=HTTP -r:...
+]==]
+HELP.enumerate = [==[
+wsman enumerate RESOURCE_URI [-ReturnType:Value] [-Shallow] [-BasePropertiesOnly]
+                [-filter:VALUE [-dialect:VALUE]] [-associations] [-SWITCH:VALUE ...]
+
+Lists the instances of RESOURCE_URI, streaming them as they arrive.
+  -ReturnType:Object|EPR|ObjectAndEPR  objects (default), their EPRs, or both
+  -Shallow                             only instances of the class named in the URI
+  -BasePropertiesOnly                  only the properties of the class named in the URI
+  -filter: / -dialect:                 see "wsman help filters"
+  -associations                        with the association dialect: association instances
+
+Example: wsman enumerate wmicimv2/Win32_Service -r:...
+Example: wsman enum wmicimv2/* -filter:"select * from Win32_Service where State='Stopped'" -r:...
+Example: wsman e wmicimv2/Win32_Process -format:json -r:... | jq '.[].Name'
+]==]
+HELP.invoke = [==[
+wsman invoke ACTION RESOURCE_URI [-SWITCH:VALUE [-SWITCH:VALUE] ...]
+             [@{KEY="VALUE"[;KEY="VALUE"]}]
+             [-file:VALUE]
+
+Executes the method ACTION on RESOURCE_URI with the parameters given as key-value pairs or
+as the XML in a file.
+
+Example: wsman invoke StartService wmicimv2/Win32_Service?Name=spooler -r:...
+Example: wsman invoke Create wmicimv2/Win32_Process @{CommandLine="notepad.exe";CurrentDirectory="C:\"} -r:...
+]==]
+HELP.identify = [==[
+wsman identify [-SWITCH:VALUE [-SWITCH:VALUE] ...]
+
+Asks the remote machine whether a WS-Management service is running; -a:none asks without
+authenticating.
+
+Example: wsman identify -r:http://server:5985 -a:none
+]==]
+HELP.helpmsg = [==[
+wsman helpmsg errorcode
+
+Displays the message of a WinRM or Windows error code (decimal, negative decimal or 0x hex).
+
+Example: wsman helpmsg 0x5
+Example: wsman helpmsg -2144108526
+]==]
+HELP.run = [==[
+wsman run COMMAND [ARGUMENTS...] [-SWITCH:VALUE ...]
+
+Runs COMMAND in a remote cmd shell, prints its output and exits with its exit code.
+Needs remote shells (session:run_cmd).
+]==]
+HELP.uris = [==[
+Resource URIs name management resources; selectors follow in the form
+  RESOURCE_URI?NAME=VALUE[+NAME=VALUE]...
+WMI:  http://schemas.microsoft.com/wbem/wsman/1/wmi/root/NAMESPACE[/NAMESPACE]/CLASS
+      (alias: wmi/root/NAMESPACE/CLASS, wmicimv2/CLASS)
+Enumerating with a WQL filter needs the class "*" and no selectors (wmicimv2/*).
+Singletons take no selectors (wmicimv2/Win32_WMISetting).
+For create and invoke the last part of the URI must match the case of the XML root element.
+]==]
+HELP.aliases = [==[
+Aliases stand for the start of a resource URI:
+  wmi      = http://schemas.microsoft.com/wbem/wsman/1/wmi
+  wmicimv2 = http://schemas.microsoft.com/wbem/wsman/1/wmi/root/cimv2
+  cimv2    = http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2
+  winrm    = http://schemas.microsoft.com/wbem/wsman/1
+  wsman    = http://schemas.microsoft.com/wbem/wsman/1
+  shell    = http://schemas.microsoft.com/wbem/wsman/1/windows/shell
+Example: wsman get wmicimv2/Win32_Service?Name=WinRM
+]==]
+HELP.remoting = [==[
+-r[emote]:[TRANSPORT://]HOST[:PORT][/PREFIX]   the machine to manage
+  http://host:5985/wsman, https://host:5986/wsman, host (port 5985, or 5986 with -usessl)
+-unencrypted   allow plain HTTP without message encryption (Basic over HTTP needs it)
+-usessl        HTTPS when the -r: value gives no transport
+-skipCAcheck, -skipCNcheck, -skipRevocationCheck   relax HTTPS server certificate checks
+-cafile:PATH   PEM file of the CA(s) that verify the server's certificate
+-encoding:utf-8|utf-16   encoding of the requests
+-timeout:MS    operation timeout in milliseconds
+]==]
+HELP.auth = [==[
+-a[uthentication]:none|basic|digest|negotiate|kerberos|certificate|credssp
+-u[sername]:USER    the account (adds credentials to the chosen mechanism)
+-p[assword]:PASS    its password; when missing, WSMAN_PASSWORD is used, else it is
+                    prompted for (without echo) when standard input is a terminal
+-c[ertificate]:THUMBPRINT   client certificate (-a:certificate)
+-defaultCreds       Negotiate with implicit credentials (HTTPS)
+-SPNPort            include the port in the service principal name
+-proxyaccess:ie_settings|winhttp_settings|auto_detect|no_proxy, -proxyauth:basic|digest|negotiate,
+-proxyusername:, -proxypassword:   proxy settings
+Example: wsman get winrm/config -r:http://server:5985 -u:admin -a:basic -unencrypted
+]==]
+HELP.input = [==[
+create, set and invoke take input as key-value pairs or as an XML file:
+  @{KEY="VALUE"[;KEY="VALUE"]...}   KEY=$null sets a property to null
+  -file:PATH                        the XML to send
+With set, the key-value pairs change the named properties of the current instance.
+Example: wsman invoke Create wmicimv2/Win32_Process @{CommandLine="notepad.exe"} -r:...
+Quote the @{...} argument for your shell: '@{Name="x"}'.
+]==]
+HELP.filters = [==[
+-filter:VALUE -dialect:VALUE   (enumerate)
+  WQL (default):  -filter:"select * from Win32_Service where State='Running'" on wmicimv2/*
+  Selector:       -dialect:selector -filter:{State="Running";StartMode="Auto"}
+  Association:    -dialect:association -filter:{Object=Win32_Service?Name=WinRM;
+                  AssociationClassName=Win32_DependentService;ResultClassName=Win32_Service;
+                  Role=Dependent;ResultRole=Antecedent} [-associations]
+  Other dialects are given by URI.
+]==]
+HELP.switches = [==[
+-format:text|xml|pretty|json   output format (default text, as winrm's)
+    text    Name = value lines            xml     the XML as received
+    pretty  indented XML                   json    one JSON object (enumerate: one array)
+-options:{KEY="VALUE"[;KEY="VALUE"]}   WS-Management options (ResourceLocator.AddOption)
+-fragment:PATH    a part of the instance (e.g. Status/text()); -dialect: sets its dialect
+-timeout:MS       operation timeout in milliseconds
+-file:PATH        input XML (create, set, invoke)
+See also: wsman help remoting, wsman help auth, wsman help filters.
+]==]
+
+local HELP_TOPICS = { help = "main", ["?"] = "main", get = "get", set = "set", create = "create",
+  delete = "delete", enumerate = "enumerate", invoke = "invoke", identify = "identify", helpmsg = "helpmsg",
+  run = "run", uris = "uris", alias = "aliases", aliases = "aliases", remoting = "remoting", remote = "remoting",
+  auth = "auth", authentication = "auth", username = "auth", password = "auth", input = "input", file = "input",
+  ["@{}"] = "input", filters = "filters", filter = "filters", dialect = "filters", switches = "switches",
+  format = "switches", options = "switches", fragment = "switches", timeout = "switches" }
+
+local function help(topic)
+  topic = (topic or ""):lower()
+  topic = OP_SHORTCUTS[topic] or topic
+  if topic == "all" then
+    for _, t in ipairs { "main", "get", "set", "create", "delete", "enumerate", "invoke", "identify", "helpmsg", "run",
+      "uris", "aliases", "remoting", "auth", "input", "filters", "switches" } do
+      ctx.out:write(HELP[t], "\n")
+    end
+    return 0
+  end
+  ctx.out:write(HELP[HELP_TOPICS[topic] or "main"])
+  return 0
+end
+
+--------------------------------------------------------------------------------------------
+-- Terminal helpers
+--------------------------------------------------------------------------------------------
+
+local function isatty(fd)
+  local ok = os.execute("test -t " .. fd)
+  return ok == true
+end
+
+local function prompt_password(user, remote)
+  ctx.err:write(("Enter the password for '%s' to connect to '%s': "):format(user, remote ~= "" and remote or "localhost"))
+  ctx.err:flush()
+  os.execute("stty -echo 2>/dev/null")
+  local ok, line = pcall(io.read, "l")
+  os.execute("stty echo 2>/dev/null")
+  ctx.err:write("\n")
+  if not ok then error(line, 0) end
+  return line
+end
+
+--------------------------------------------------------------------------------------------
+-- Output
+--------------------------------------------------------------------------------------------
+
+local function is_xml(s)
+  return s:find("^%s*<") ~= nil
+end
+
+-- winrm.vbs ReFormat, plus json. Returns the text to print, or nil and a message.
+local function reformat(raw, fmt)
+  if raw == nil or raw == "" then return nil, "" end
+  if fmt == "xml" then return raw end
+  if not is_xml(raw) then
+    if fmt == "json" then return format.json_string(raw) end
+    return raw
+  end
+  local ok, v = pcall(function()
+    if fmt == "text" then return format.text(raw) end
+    if fmt == "pretty" then return format.pretty(raw) end
+    return format.json(results.decode(raw))
+  end)
+  if not ok then return nil, "Unable to parse XML: " .. tostring(v) end
+  return v
+end
+
+local function signed32(code)
+  code = math.tointeger(code) or 0
+  code = code & 0xFFFFFFFF
+  if code >= 0x80000000 then return code - 0x100000000 end
+  return code
+end
+
+-- ASSERTERR: the fault (formatted), "Error number:  <dec> 0x<hex>", the message; status 1.
+local function show_error(err, fmt, fault)
+  if type(err) ~= "table" then
+    errline("Error: " .. tostring(err))
+    quit(1)
+  end
+  fault = err.fault or fault
+  if fault and fault ~= "" then
+    local text = reformat(fault, fmt)
+    errline(text or fault)
+  end
+  local code = math.tointeger(err.code) or 0
+  errline(("Error number:  %d 0x%X"):format(signed32(code), code & 0xFFFFFFFF))
+  errline(tostring(err.message or err))
+  quit(1)
+end
+
+-- Runs f(...); a raised error object is displayed as winrm does (status 1).
+local function try(fmt, f, ...)
+  local ok, a, b, c = pcall(f, ...)
+  if not ok then
+    if getmetatable(a) == Quit then error(a, 0) end
+    show_error(a, fmt)
+  end
+  return a, b, c
+end
+
+--------------------------------------------------------------------------------------------
+-- Session: winrm.vbs CreateSession
+--------------------------------------------------------------------------------------------
+
+local function create_session(wsman, cmd, fmt)
+  local n = cmd.named
+  local flags = 0
+  local opts -- ConnectionOptions
+  local function has(k) return n[k] ~= nil end
+  local function nal(k) if n[k] == "" then fail("Argument's value is not provided: " .. k) end end
+  local function options()
+    opts = opts or wsman:CreateConnectionOptions()
+    return opts
+  end
+  if has("encoding") then
+    nal("encoding")
+    if not has("remote") then fail("The '-encoding' option is only valid when used with the '-remote' option") end
+    local v = n.encoding:lower()
+    if v == "utf-16" then flags = flags | WSMan.SessionFlagUTF16
+    elseif v == "utf-8" then flags = flags | WSMan.SessionFlagUTF8
+    else fail("The specified encoding flag is invalid.") end
+  end
+  if has("unencrypted") then
+    if not has("remote") then fail("The '-unencrypted' option is only valid when used with the '-remote' option") end
+    flags = flags | WSMan.SessionFlagNoEncryption
+  end
+  if has("usessl") then
+    if not has("remote") then fail("The '-usessl' option is only valid when used with the '-remote' option") end
+    flags = flags | WSMan.SessionFlagUseSsl
+  end
+  if has("authentication") then
+    nal("authentication")
+    local a = n.authentication:lower()
+    local function need_user() if not has("username") then fail("The '-username' option must be specified for '-auth:" .. a .. "'") end end
+    local function no_cert() if has("certificate") then fail("The '-certificate' option is not valid for '-auth:" .. a .. "'") end end
+    if a == "none" then
+      flags = flags | WSMan.SessionFlagUseNoAuthentication
+      if has("certificate") then fail("The '-certificate' option is not valid for '-auth:none'") end
+      if has("username") then fail("The '-username' option is not valid for '-auth:none'") end
+      if has("password") then fail("The '-password' option is only valid for '-auth:none'") end
+    elseif a == "basic" then
+      need_user(); no_cert()
+      flags = flags | WSMan.SessionFlagCredUsernamePassword | WSMan.SessionFlagUseBasic
+    elseif a == "digest" then
+      need_user(); no_cert()
+      flags = flags | WSMan.SessionFlagCredUsernamePassword | WSMan.SessionFlagUseDigest
+    elseif a == "kerberos" then
+      no_cert()
+      flags = flags | WSMan.SessionFlagUseKerberos
+    elseif a == "negotiate" then
+      no_cert()
+      flags = flags | WSMan.SessionFlagUseNegotiate
+    elseif a == "certificate" then
+      if not has("certificate") then fail("The '-certificate' option must be specified for '-auth:certificate'") end
+      if has("username") then fail("The '-username' option is not valid for '-auth:certificate'") end
+      if has("password") then fail("The '-password' option is not valid for '-auth:certificate'") end
+      flags = flags | WSMan.SessionFlagUseClientCertificate
+    elseif a == "credssp" then
+      need_user(); no_cert()
+      flags = flags | WSMan.SessionFlagCredUsernamePassword | WSMan.SessionFlagUseCredSsp
+    else
+      fail("The specified '-authentication' flag '" .. n.authentication .. "' has an invalid value.")
+    end
+  end
+  if has("username") then
+    if has("certificate") then fail("The '-certificate' option cannot be used together with '-username'") end
+    options().UserName = n.username
+    local password = n.password
+    if password == nil then password = os.getenv("WSMAN_PASSWORD") end
+    if password == nil and isatty(0) then password = prompt_password(n.username, n.remote or "") end
+    if password ~= nil then opts.Password = password end
+    flags = flags | WSMan.SessionFlagCredUsernamePassword
+  end
+  if has("defaultcreds") then
+    if has("username") then fail("The '-username' option cannot be used together with '-defaultCreds'") end
+    if has("password") then fail("The '-password' option cannot be used together with '-defaultCreds'") end
+    if (n.authentication or ""):lower() ~= "negotiate" then
+      fail("The defaultcreds option is only valid when the authentication mechanism is negotiate")
+    end
+    flags = flags | WSMan.SessionFlagAllowNegotiateImplicitCredentials
+  end
+  if has("certificate") then
+    if has("password") then fail("The '-password' option cannot be used together with '-certificate'") end
+    options().CertificateThumbprint = n.certificate
+    if has("authentication") and n.authentication:lower() ~= "certificate" then
+      fail("The certificate option is only valid when the authentication mechanism is certificate")
+    end
+    flags = flags | WSMan.SessionFlagUseClientCertificate
+  end
+  local access, mech = 0, 0
+  if has("proxyaccess") then
+    nal("proxyaccess")
+    local v = n.proxyaccess:lower()
+    access = ({ ie_settings = WSMan.ProxyIEConfig, winhttp_settings = WSMan.ProxyWinHttpConfig,
+                auto_detect = WSMan.ProxyAutoDetect, no_proxy = WSMan.ProxyNoProxyServer })[v]
+    if not access then fail("The specified '-proxyaccess' field '" .. n.proxyaccess .. "' has an invalid value.") end
+  end
+  if has("proxyauthentication") then
+    nal("proxyauthentication")
+    if not has("proxyaccess") then
+      fail("The '-proxyauthentication' option is only valid when used with the '-proxyaccess' option")
+    end
+    local v = n.proxyauthentication:lower()
+    mech = ({ basic = WSMan.ProxyAuthenticationUseBasic, digest = WSMan.ProxyAuthenticationUseDigest,
+              negotiate = WSMan.ProxyAuthenticationUseNegotiate })[v]
+    if not mech then
+      fail("The specified '-proxyauthentication' flag '" .. n.proxyauthentication .. "' has an invalid value.")
+    end
+  end
+  if has("proxyusername") and not has("proxyauthentication") then
+    fail("The '-proxyusername' option is only valid when used with the '-proxyauthentication' option")
+  end
+  if has("proxypassword") and not has("proxyusername") then
+    fail("The '-proxypassword' option is only valid when used with the '-proxyusername' option")
+  end
+  if has("proxyaccess") then
+    local o = options()
+    try(fmt, o.SetProxy, o, access, mech, n.proxyusername or "", n.proxypassword or "")
+  end
+  if has("cafile") then
+    nal("cafile")
+    options().ca_file = n.cafile
+  end
+  if has("skipcacheck") then flags = flags | WSMan.SessionFlagSkipCACheck end
+  if has("skipcncheck") then flags = flags | WSMan.SessionFlagSkipCNCheck end
+  if has("skiprevocationcheck") then flags = flags | WSMan.SessionFlagSkipRevocationCheck end
+  if has("spnport") then
+    local a = (n.authentication or ""):lower()
+    if has("authentication") and a ~= "negotiate" and a ~= "kerberos" then
+      fail("The spnport option is only valid when the authentication mechanism is negotiate or kerberos")
+    end
+    flags = flags | WSMan.SessionFlagEnableSPNServerPort
+  end
+  local session = try(fmt, wsman.CreateSession, wsman, n.remote or "", flags, opts)
+  if has("timeout") then
+    nal("timeout")
+    local t = tonumber(n.timeout)
+    if not t then fail("Numeric value for -timeout option is expected") end
+    try(fmt, function() session.Timeout = math.floor(t) end)
+  end
+  return session
+end
+
+--------------------------------------------------------------------------------------------
+-- Resource locator and input: winrm.vbs CreateAndInitializeResourceLocator / ProcessInput
+--------------------------------------------------------------------------------------------
+
+local function create_locator(wsman, cmd, uri)
+  local ok, loc = pcall(wsman.CreateResourceLocator, wsman, uri)
+  if not ok then
+    local e = loc
+    if type(e) == "table" then
+      local code = math.tointeger(e.code) or 0
+      errline(("Error number:  %d 0x%X"):format(signed32(code), code & 0xFFFFFFFF))
+      errline(tostring(e.message))
+    else
+      errline("Error: Unable to create ResourceLocator object.")
+      errline(tostring(e))
+    end
+    quit(1)
+  end
+  local n = cmd.named
+  if n.options ~= nil and n.options ~= "" then
+    local values, keys = hash_or_quit(n.options)
+    for _, k in ipairs(keys) do
+      local v = values[k]
+      if v == results.null then loc:AddOption(k, nil) else loc:AddOption(k, v) end
+    end
+  end
+  if n.fragment ~= nil then
+    loc.FragmentPath = n.fragment
+    if n.dialect ~= nil then
+      loc.FragmentDialect = n.dialect:lower() == "xpath" and URI_XPATH or n.dialect
+    end
+  end
+  return loc
+end
+
+local function read_file(path)
+  local f = io.open(path, "rb")
+  if not f then fail("File does not exist: '" .. path .. "'") end
+  local data = f:read("a")
+  f:close()
+  return data
+end
+
+-- Removes attribute `lname` in namespace `ns` from element `el`.
+local function remove_attr(el, lname, ns)
+  if not el.attrs then return end
+  for i = #el.attrs, 1, -1 do
+    local a = el.attrs[i]
+    if a.lname == lname and a.ns == ns then table.remove(el.attrs, i) end
+  end
+end
+
+local function xsi_prefix(root)
+  for _, d in ipairs(root.nsdecl or {}) do
+    if d[2] == NS_XSI then return d[1] end
+  end
+  root.nsdecl = root.nsdecl or {}
+  table.insert(root.nsdecl, { "xsi", NS_XSI })
+  return "xsi"
+end
+
+-- The Put body winrm builds for set with @{...}: the current instance with the named
+-- first-level properties changed.
+local function put_body(current, values, keys)
+  local ok, root = pcall(xml.parse, current)
+  if not ok then fail("Unable to parse XML: " .. tostring(root)) end
+  for _, key in ipairs(keys) do
+    local matches = {}
+    for i = 1, #root do
+      local c = root[i]
+      if type(c) == "table" and c.lname == key and not (key:lower() == "location" and CIM_BASES[c.ns or ""]) then
+        matches[#matches + 1] = c
+      end
+    end
+    if #matches == 0 then fail("Parameter name does not match any properties on resource: " .. key) end
+    if #matches > 1 then fail("Parameter matches more than one property on resource: " .. key) end
+    local el = matches[1]
+    if #el > 1 or (#el == 1 and type(el[1]) ~= "string") then
+      fail("Parameter matches a non-text property on resource: " .. key)
+    end
+    local v = values[key]
+    remove_attr(el, "nil", NS_XSI)
+    if v == results.null then
+      local p = xsi_prefix(root)
+      el.attrs = el.attrs or {}
+      table.insert(el.attrs, { name = p .. ":nil", lname = "nil", ns = NS_XSI, value = "true" })
+      el[1] = nil
+    else
+      el[1] = v
+    end
+  end
+  return xml.serialize(root)
+end
+
+local function process_input(op, cmd, session, loc, uri, action, fmt)
+  local values, keys
+  if cmd.at ~= nil then
+    values, keys = hash_or_quit(cmd.at)
+  end
+  local count = keys and #keys or 0
+  if count == 0 and cmd.named.file ~= nil then
+    return read_file(cmd.named.file)
+  end
+  if op == "create" or op == "invoke" then
+    local t = results.set_order(values or {}, keys or {})
+    if op == "invoke" then
+      return results.encode(loc.ResourceURI, t, action)
+    end
+    t[results.class] = results.last_token(uri)
+    return results.encode(loc.ResourceURI, t)
+  end
+  -- set
+  if count == 0 then fail('No input provided through "@{...}" or "-file:" commandline parameters.') end
+  local current = try(fmt, session.Get, session, loc)
+  return put_body(current, values, keys)
+end
+
+--------------------------------------------------------------------------------------------
+-- Operations
+--------------------------------------------------------------------------------------------
+
+local function print_reply(raw, fmt)
+  local text, msg = reformat(raw, fmt)
+  if not text then
+    if msg ~= "" then errline(msg) end
+    errline("Unable to reformat message. Raw, unformatted, message: ")
+    errline(raw)
+    quit(1)
+  end
+  ctx.out:write(text, "\n")
+end
+
+local function enumerate(cmd, session, loc, fmt)
+  local n = cmd.named
+  local filter, dialect
+  local flags = 0
+  if n.filter ~= nil then
+    filter = n.filter
+    dialect = URI_WQL
+  end
+  if n.dialect ~= nil then dialect = n.dialect end
+  local ld = dialect and dialect:lower()
+  if ld == "selector" then dialect, ld = URI_SELECTOR, URI_SELECTOR:lower() end
+  if ld == URI_SELECTOR:lower() then
+    local values, keys = hash_or_quit(filter or "")
+    local parts = { "<wsman:SelectorSet xmlns:wsman='http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd'>" }
+    for _, k in ipairs(keys) do
+      local v = values[k] == results.null and "" or values[k]
+      parts[#parts + 1] = "<wsman:Selector Name='" .. xml.escape(k) .. "'>" .. xml.escape(v) .. "</wsman:Selector>"
+    end
+    parts[#parts + 1] = "</wsman:SelectorSet>"
+    filter = concat(parts)
+  end
+  if ld == "wql" then dialect, ld = URI_WQL, URI_WQL:lower() end
+  if ld == "association" then dialect, ld = URI_ASSOC, URI_ASSOC:lower() end
+  if ld == URI_ASSOC:lower() then
+    if n.filter == nil then fail("-filter parameter is required for the given dialect") end
+    if n.associations ~= nil then
+      flags = flags | WSMan.EnumerationFlagAssociationInstance
+    else
+      flags = flags | WSMan.EnumerationFlagAssociatedInstance
+    end
+  end
+  if ld ~= URI_ASSOC:lower() and n.associations ~= nil then
+    fail("-associations is not a valid option for the given dialect")
+  end
+  if n.returntype ~= nil then
+    local rt = n.returntype:lower()
+    if rt == "epr" then
+      flags = flags | WSMan.EnumerationFlagReturnEPR
+    elseif rt == "objectandepr" then
+      flags = flags | WSMan.EnumerationFlagReturnObjectAndEPR
+    elseif rt ~= "object" then
+      fail("-returntype:" .. n.returntype .. " is not a valid option")
+    end
+  end
+  if n.shallow ~= nil then
+    flags = flags | WSMan.EnumerationFlagHierarchyShallow
+  elseif n.basepropertiesonly ~= nil then
+    flags = flags | WSMan.EnumerationFlagHierarchyDeepBasePropsOnly
+  else
+    flags = flags | WSMan.EnumerationFlagHierarchyDeep
+  end
+  local batch = tonumber(os.getenv("WSMAN_BATCH") or "") or 500
+  try(fmt, function() session.BatchItems = batch end)
+  local e = try(fmt, session.Enumerate, session, loc, filter, dialect, flags)
+
+  local progress = os.getenv("WSMAN_PROGRESS")
+  local show = progress == "1" or (progress ~= "0" and isatty(2))
+  local t0, count, shown = os.time(), 0, false
+  local out = ctx.out
+  if fmt == "xml" or fmt == "pretty" then out:write('<wsman:Results xmlns:wsman="', RESULTS_NS, '">\n') end
+  if fmt == "json" then out:write("[") end
+  local function finish()
+    if shown then ctx.err:write("\r\27[K") ctx.err:flush() end
+  end
+  while true do
+    local ok, at_end = pcall(function() return e.AtEndOfStream end)
+    if not ok then finish(); show_error(at_end, fmt, e.Error) end
+    if at_end then break end
+    local ok2, item = pcall(e.ReadItem, e)
+    if not ok2 then
+      finish()
+      if fmt == "xml" or fmt == "pretty" then out:write("</wsman:Results>\n") end
+      if fmt == "json" then out:write("]\n") end
+      out:flush()
+      show_error(item, fmt, e.Error)
+    end
+    count = count + 1
+    local text, msg = reformat(item, fmt)
+    if not text then
+      finish()
+      errline(msg)
+      quit(1)
+    end
+    if fmt == "json" then
+      out:write(count > 1 and ",\n" or "\n", text)
+    else
+      out:write(text, "\n")
+    end
+    if show and count % 500 == 0 and count >= 1000 then
+      local dt = os.time() - t0
+      ctx.err:write(("\r%d items%s"):format(count, dt > 0 and ("  %.0f/s"):format(count / dt) or ""))
+      ctx.err:flush()
+      shown = true
+    end
+  end
+  finish()
+  if fmt == "xml" or fmt == "pretty" then out:write("</wsman:Results>\n") end
+  if fmt == "json" then out:write(count > 0 and "\n]\n" or "]\n") end
+end
+
+local function run_command(cmd, session, fmt)
+  local ok, f = pcall(function() return session.run_cmd end)
+  if not ok or type(f) ~= "function" then
+    fail("'run' needs remote shells (session:run_cmd), which are not available yet in this lua-wsman")
+  end
+  local command = cmd.unnamed[2]
+  local args = {}
+  for i = 3, #cmd.unnamed do args[#args + 1] = cmd.unnamed[i] end
+  local stdout, stderr, code = try(fmt, f, session, command, args)
+  if stdout then ctx.out:write(stdout) end
+  if stderr then ctx.err:write(stderr) end
+  code = math.tointeger(code) or 0
+  if code < 0 or code > 255 then code = 1 end
+  return code
+end
+
+local function helpmsg(argv)
+  local a = argv[2] or ""
+  local code
+  if a:lower():sub(1, 2) == "0x" then
+    code = tonumber(a:sub(3), 16)
+    if code and code > 0xFFFFFFFF then code = nil end
+  else
+    code = math.tointeger(tonumber(a))
+    if code and (code < -0x80000000 or code > 0xFFFFFFFF) then code = nil end
+  end
+  if not code then return help("helpmsg") end
+  WSMan = WSMan or require "wsman"
+  local ok, text = pcall(WSMan.new().GetErrorMessage, WSMan.new(), code)
+  if not ok then
+    errline("Error: " .. tostring(type(text) == "table" and text.message or text))
+    return 1
+  end
+  ctx.out:write(text, "\n")
+  return 0
+end
+
+local function main(argv)
+  if #argv == 0 then return help("") end
+  local cmd = M.parse_args(argv)
+  local first = (cmd.unnamed[1] or ""):lower()
+  local op = OP_SHORTCUTS[first] or first
+  if op == "" or op == "help" or op == "?" then return help(cmd.unnamed[2]) end
+  if cmd.named["?"] ~= nil then return help(op) end
+  if op == "helpmsg" then return helpmsg(argv) end
+  if WINDOWS_ONLY[op] then
+    fail("'" .. op .. "' configures the local Windows machine and is not available in wsman")
+  end
+  if not OPS[op] then fail("Unknown operation name: '" .. op .. "'") end
+
+  local valid = true
+  if op == "run" then
+    if #cmd.unnamed < 2 then valid = false end
+  elseif #cmd.unnamed ~= OPS[op] + 1 then -- the operation, [the action,] the resource
+    valid = false
+  end
+  if (cmd.nat or 0) > 1 then valid = false end
+  if cmd.at ~= nil or cmd.named.file ~= nil then
+    if op ~= "invoke" and op ~= "create" and op ~= "set" then
+      fail("Input was supplied to an operation that does not accept input.")
+    end
+  end
+  local allowed = allowed_for(op)
+  for _, name in ipairs(cmd.order) do
+    if not KNOWN[name] then
+      valid = false
+      errline("Error: Unknown switch: " .. name)
+    elseif not allowed[name] then
+      valid = false
+      errline("Error: Switch not allowed with the given operation: " .. name)
+    end
+  end
+  if not valid then fail(GENERAL) end
+
+  local fmt = "text"
+  if cmd.named.format ~= nil then
+    fmt = cmd.named.format:gsub("^#", "")
+    local l = fmt:lower()
+    if l ~= "xml" and l ~= "pretty" and l ~= "text" and l ~= "json" then
+      errline('Invalid option for -format: "' .. fmt .. '"')
+      quit(1)
+    end
+    fmt = l
+  end
+
+  WSMan = WSMan or require "wsman"
+  local wsman = WSMan.new()
+  local session = create_session(wsman, cmd, fmt)
+
+  if op == "run" then return run_command(cmd, session, fmt) end
+  if op == "identify" then
+    print_reply(try(fmt, session.Identify, session), fmt)
+    return 0
+  end
+
+  local action, uri
+  if op == "invoke" then
+    action, uri = cmd.unnamed[2], cmd.unnamed[3]
+  else
+    uri = cmd.unnamed[2]
+  end
+  if uri == "" then fail("URI is 0 length") end
+  local loc = create_locator(wsman, cmd, uri)
+  local input
+  if op == "set" or op == "create" or op == "invoke" then
+    local ok, v = pcall(process_input, op, cmd, session, loc, uri, action, fmt)
+    if not ok then
+      if getmetatable(v) == Quit then error(v, 0) end
+      fail(tostring(type(v) == "table" and v.message or v))
+    end
+    input = v
+  end
+
+  if op == "get" then
+    print_reply(try(fmt, session.Get, session, loc), fmt)
+  elseif op == "set" then
+    print_reply(try(fmt, session.Put, session, loc, input), fmt)
+  elseif op == "create" then
+    print_reply(try(fmt, session.Create, session, loc, input), fmt)
+  elseif op == "delete" then
+    try(fmt, session.Delete, session, loc)
+  elseif op == "invoke" then
+    print_reply(try(fmt, session.Invoke, session, action, loc, input), fmt)
+  elseif op == "enumerate" then
+    enumerate(cmd, session, loc, fmt)
+  end
+  return 0
+end
+
+--- Runs the command with the given arguments and streams; returns the exit status (0 on
+-- success, 1 on failure as winrm; `run` returns the remote command's status).
+-- @tparam {string,...} argv the arguments (without the program name)
+-- @param[opt] out file for output (default io.stdout)
+-- @param[opt] err file for messages (default io.stderr)
+-- @treturn integer
+function M.run(argv, out, err)
+  ctx = { out = out or io.stdout, err = err or io.stderr }
+  local args = {}
+  for i = 1, #argv do args[i] = argv[i] end
+  local ok, status = pcall(main, args)
+  ctx.out:flush()
+  if ok then return status or 0 end
+  if getmetatable(status) == Quit then return status.status end
+  ctx.err:write("Error: ", tostring(type(status) == "table" and (status.message or status) or status), "\n")
+  return 1
+end
+
+--- Entry point of `bin/wsman`: runs the command and exits with its status.
+-- @tparam table argv the script's `arg` table
+function M.main(argv)
+  local status = M.run(argv or {})
+  io.stdout:flush()
+  io.stderr:flush()
+  os.exit(status)
+end
+
+return M
