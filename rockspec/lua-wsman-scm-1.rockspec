@@ -25,6 +25,13 @@ build = {
   build_command = [[meson setup _rockbuild --buildtype=release --wipe >/dev/null 2>&1 || meson setup _rockbuild --buildtype=release && meson compile -C _rockbuild wsman]],
   install = {
     lib = { wsman = "_rockbuild/wsman.so" },
-    lua = {},
+    lua = {
+      ["wsman.xml"] = "lua/wsman/xml.lua",
+      ["wsman.results"] = "lua/wsman/results.lua",
+      ["wsman.tables"] = "lua/wsman/tables.lua",
+      ["wsman.format"] = "lua/wsman/format.lua",
+      ["wsman.cli"] = "lua/wsman/cli.lua",
+    },
+    bin = { wsman = "bin/wsman" },
   },
 }
