@@ -600,9 +600,8 @@ function M.decode(text, opts)
     for _, c in ipairs(elements_of(root) or {}) do
       if c.lname == "Body" and c.ns == NS.soap then body = c end
     end
-    local first = body and (elements_of(body) or {})[1]
-    if not first then error("decode: the SOAP envelope has an empty Body", 2) end
-    root = first
+    if not body then error("decode: the SOAP envelope has no Body", 2) end
+    root = (elements_of(body) or {})[1] or body -- an empty Body gives {[WSMan.class] = "Body"}
   end
   local item_epr
   if root.lname == "Item" and root.ns == W_NS then
