@@ -1,0 +1,567 @@
+-- The wsman command (bin/wsman) as a subprocess against the simulator: every verb and switch,
+-- winrm's messages for bad switches and bad @{...} input, exit codes, output formats.
+local sim = require "helpers.sim"
+local CIM = sim.CIMV2
+
+local root = sim.root
+local build = os.getenv("WSMAN_BUILD_DIR") or "build"
+if not build:match("^/") then build = root .. "/" .. build end
+
+local function q(s)
+  return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
+end
+
+local tmp = os.tmpname()
+
+-- Runs bin/wsman with the arguments; returns status, stdout, stderr.
+local function wsman(args, opts)
+  opts = opts or {}
+  local parts = {}
+  for _, a in ipairs(args) do parts[#parts + 1] = q(a) end
+  local env = "env -u WSMAN_PASSWORD -u WSMAN_PROGRESS LUA_CPATH=" .. q(build .. "/?.so;;") .. " LUA_PATH=" .. q(root .. "/lua/?.lua;;")
+  for k, v in pairs(opts.env or {}) do env = env .. " " .. k .. "=" .. q(v) end
+  local cmd = env .. " " .. q(root .. "/bin/wsman") .. " " .. table.concat(parts, " ")
+    .. " 2>" .. q(tmp) .. " <" .. (opts.stdin or "/dev/null")
+  local p = io.popen(cmd, "r")
+  local out = p:read("a")
+  local _, _, status = p:close()
+  local f = io.open(tmp)
+  local err = f:read("a")
+  f:close()
+  return status, out, err
+end
+
+local function json_ok(text)
+  local f = io.open(tmp .. ".json", "w")
+  f:write(text)
+  f:close()
+  local ok = os.execute("env -u LD_PRELOAD /usr/bin/python3 -c 'import json,sys; json.load(sys.stdin)' < " .. q(tmp .. ".json"))
+  return ok == true
+end
+
+local function json_count(text)
+  local f = io.open(tmp .. ".json", "w")
+  f:write(text)
+  f:close()
+  local p = io.popen("env -u LD_PRELOAD /usr/bin/python3 -c 'import json,sys; v=json.load(sys.stdin); print(len(v) if isinstance(v, list) else -1)' < " .. q(tmp .. ".json"))
+  local n = tonumber(p:read("l"))
+  p:close()
+  return n
+end
+
+local HASH = 'Syntax Error: input must be of the form {KEY="VALUE"[;KEY="VALUE"]}'
+local GENERAL = 'Error: Invalid use of command line. Type "wsman -?" for help.'
+
+describe("wsman command", function()
+  local s, auth
+
+  local function with(args)
+    local t = {}
+    for _, a in ipairs(args) do t[#t + 1] = a end
+    for _, a in ipairs(auth) do t[#t + 1] = a end
+    return t
+  end
+
+  setup(function()
+    s = sim.start { "--allow-unencrypted" }
+    auth = { "-r:" .. s.url, "-u:" .. sim.user, "-p:" .. sim.password, "-a:basic", "-unencrypted" }
+    local session = sim.session(s)
+    session:Invoke("Reset", sim.CONTROL, '<p:Reset_INPUT xmlns:p="' .. sim.CONTROL .. '"/>')
+  end)
+
+  teardown(function()
+    os.remove(tmp)
+    os.remove(tmp .. ".json")
+  end)
+
+  describe("help", function()
+    it("prints the usage with no arguments, -?, help TOPIC and VERB -?", function()
+      local st, out = wsman {}
+      assert.equals(0, st)
+      assert.matches("wsman OPERATION RESOURCE_URI", out, 1, true)
+      st, out = wsman { "-?" }
+      assert.equals(0, st)
+      assert.matches("wsman e%[numerate%]", out)
+      st, out = wsman { "get", "-?" }
+      assert.equals(0, st)
+      assert.matches("wsman get RESOURCE_URI", out, 1, true)
+      st, out = wsman { "help", "input" }
+      assert.matches("$null", out, 1, true)
+      st, out = wsman { "help", "all" }
+      assert.matches("wsman invoke ACTION", out, 1, true)
+      assert.matches("Aliases", out)
+    end)
+
+    it("helpmsg shows the text of a code given in hex, negative or positive decimal", function()
+      local st, out = wsman { "helpmsg", "0x80338012" }
+      assert.equals(0, st)
+      assert.matches("cannot connect to the destination", out)
+      local st2, out2 = wsman { "helpmsg", "-2144108526" }
+      assert.equals(0, st2)
+      assert.equals(out, out2)
+      local _, out3 = wsman { "helpmsg", "2150859002" }
+      assert.matches("singleton", out3)
+      local _, out4 = wsman { "helpmsg", "0x5" }
+      assert.matches("[Aa]ccess is denied", out4)
+      local st5, out5 = wsman { "helpmsg", "zork" }
+      assert.equals(0, st5)
+      assert.matches("wsman helpmsg errorcode", out5, 1, true)
+    end)
+  end)
+
+  describe("command line checks (winrm's messages)", function()
+    it("an unknown switch", function()
+      local st, out, err = wsman(with { "get", "wmicimv2/Win32_Service?Name=Spooler", "-bogus:1" })
+      assert.equals(1, st)
+      assert.equals("", out)
+      assert.equals("Error: Unknown switch: bogus\n" .. GENERAL .. "\n", err)
+    end)
+
+    it("a switch not allowed with the operation", function()
+      local st, _, err = wsman(with { "get", "wmicimv2/Win32_Service?Name=Spooler", "-shallow" })
+      assert.equals(1, st)
+      assert.equals("Error: Switch not allowed with the given operation: shallow\n" .. GENERAL .. "\n", err)
+      st, _, err = wsman(with { "identify", "-filter:x" })
+      assert.equals(1, st)
+      assert.matches("Switch not allowed with the given operation: filter", err, 1, true)
+    end)
+
+    it("a repeated switch, a missing switch name, bad quoting", function()
+      local st, _, err = wsman(with { "get", "wmicimv2/Win32_Service?Name=Spooler", "-r:other" })
+      assert.equals(1, st)
+      assert.equals("Error: Option is not unique: remote\n", err)
+      st, _, err = wsman { "get", "x", "-:1" }
+      assert.equals(1, st)
+      assert.equals("Error: Missing switch name\n", err)
+      st, _, err = wsman { "get", "x", '-filter:"abc' }
+      assert.equals(1, st)
+      assert.equals("Error: A quoted parameter value must begin and end with quotes: filter\n", err)
+    end)
+
+    it("an unknown operation, a wrong number of arguments, input to get", function()
+      local st, _, err = wsman { "frob", "x" }
+      assert.equals(1, st)
+      assert.equals("Error: Unknown operation name: 'frob'\n", err)
+      st, _, err = wsman(with { "get" })
+      assert.equals(1, st)
+      assert.equals(GENERAL .. "\n", err)
+      st, _, err = wsman(with { "invoke", "StopService" })
+      assert.equals(1, st)
+      assert.equals(GENERAL .. "\n", err)
+      st, _, err = wsman(with { "get", "wmicimv2/Win32_Service?Name=Spooler", '@{Name="x"}' })
+      assert.equals(1, st)
+      assert.equals("Error: Input was supplied to an operation that does not accept input.\n", err)
+      st, _, err = wsman { "quickconfig" }
+      assert.equals(1, st)
+      assert.matches("not available", err)
+    end)
+
+    it("bad values: -format, -encoding, -a, -timeout, -returnType, -associations", function()
+      local st, _, err = wsman(with { "get", "wmicimv2/Win32_Service?Name=Spooler", "-format:bogus" })
+      assert.equals(1, st)
+      assert.equals('Invalid option for -format: "bogus"\n', err)
+      st, _, err = wsman { "get", "wmicimv2/Win32_Service?Name=Spooler", "-encoding:utf-8" }
+      assert.equals(1, st)
+      assert.equals("Error: The '-encoding' option is only valid when used with the '-remote' option\n", err)
+      st, _, err = wsman { "get", "x", "-r:" .. s.url, "-encoding:latin1" }
+      assert.equals("Error: The specified encoding flag is invalid.\n", err)
+      st, _, err = wsman { "get", "x", "-r:" .. s.url, "-encoding" }
+      assert.equals("Error: Argument's value is not provided: encoding\n", err)
+      st, _, err = wsman { "get", "x", "-unencrypted" }
+      assert.equals("Error: The '-unencrypted' option is only valid when used with the '-remote' option\n", err)
+      st, _, err = wsman { "get", "x", "-r:" .. s.url, "-a:bogus" }
+      assert.equals(1, st)
+      assert.equals("Error: The specified '-authentication' flag 'bogus' has an invalid value.\n", err)
+      st, _, err = wsman { "get", "x", "-r:" .. s.url, "-a:basic" }
+      assert.equals("Error: The '-username' option must be specified for '-auth:basic'\n", err)
+      st, _, err = wsman { "get", "x", "-r:" .. s.url, "-a:none", "-u:x" }
+      assert.equals("Error: The '-username' option is not valid for '-auth:none'\n", err)
+      st, _, err = wsman(with { "get", "wmicimv2/Win32_Service?Name=Spooler", "-timeout:soon" })
+      assert.equals("Error: Numeric value for -timeout option is expected\n", err)
+      st, _, err = wsman(with { "e", "wmicimv2/Win32_Service", "-returnType:everything" })
+      assert.equals(1, st)
+      assert.equals("Error: -returntype:everything is not a valid option\n", err)
+      st, _, err = wsman(with { "e", "wmicimv2/Win32_Service", "-associations" })
+      assert.equals("Error: -associations is not a valid option for the given dialect\n", err)
+      st, _, err = wsman(with { "e", "wmicimv2/*", "-dialect:association" })
+      assert.equals("Error: -filter parameter is required for the given dialect\n", err)
+    end)
+  end)
+
+  describe("@{...} input (winrm's grammar)", function()
+    for _, bad in ipairs { "@{Name=1}", "@{Name=\"1\";}", "@{Name=\"1\" Value=\"2\"}", "@Name=\"1\"", "@",
+      "@{ }", "@{Name=\"a\"b\"}", "@{Name=$nullx}", "@{=\"1\"}", "@{Na-me=\"1\"}", "@x}" } do
+      it("refuses " .. bad, function()
+        local st, out, err = wsman(with { "create", "wmicimv2/Win32_Environment", bad })
+        assert.equals(1, st)
+        assert.equals("", out)
+        assert.equals(HASH .. "\n", err)
+      end)
+    end
+
+    it("refuses a repeated key with winrm's message", function()
+      local st, _, err = wsman(with { "create", "wmicimv2/Win32_Environment", '@{Name="a";Name="b"}' })
+      assert.equals(1, st)
+      assert.equals("Error: Multiple matching parameter names not allowedin @{...}: Name\n", err)
+    end)
+
+    it("accepts white space, $null in any case, and {} for no parameters", function()
+      local cli = require "wsman.cli"
+      local v, keys = cli.parse_hash('{ Name = "a b" ;  X:y=$NULL; Empty="" }')
+      assert.same({ "Name", "X:y", "Empty" }, keys)
+      assert.equals("a b", v.Name)
+      assert.equals(require("wsman").null, v["X:y"])
+      assert.equals("", v.Empty)
+      assert.same({}, (cli.parse_hash("{}")))
+    end)
+  end)
+
+  describe("get", function()
+    it("prints winrm's text by default", function()
+      local st, out, err = wsman(with { "get", "wmicimv2/Win32_Service?Name=Spooler" })
+      assert.equals(0, st, err)
+      assert.equals("", err)
+      assert.matches("^Win32_Service\n    AcceptPause = false\n    AcceptStop = true\n", out)
+      assert.matches("\n    InstallDate = null\n", out, 1, true)
+      assert.matches("\n    Name = Spooler\n", out, 1, true)
+      assert.not_matches("Location", out)
+      assert.matches("\n\n$", out)
+    end)
+
+    it("-format:xml prints the XML as received, -format:pretty indented, -format:json an object", function()
+      local session = sim.session(s)
+      local _, out = wsman(with { "get", "winrm/config", "-format:xml" })
+      assert.equals(session:Get("winrm/config") .. "\n", out)
+      _, out = wsman(with { "get", "winrm/config", "-format:pretty" })
+      assert.matches('^<cfg:Config xmlns:cfg="http://schemas.microsoft.com/wbem/wsman/1/config">\n    <cfg:MaxEnvelopeSizekb>', out)
+      assert.matches("\n        <cfg:Auth>\n            <cfg:Basic>true</cfg:Basic>\n", out, 1, true)
+      assert.matches("\n        <cfg:TrustedHosts/>\n", out, 1, true)
+      _, out = wsman(with { "get", "winrm/config", "-format:json" })
+      assert.is_true(json_ok(out))
+      assert.matches('^{"#class":"Config","MaxEnvelopeSizekb":"', out)
+      _, out = wsman(with { "get", "wmicimv2/Sim_NumericTypes?Id=1", "-f:json" })
+      assert.is_true(json_ok(out))
+      assert.matches('"Text":"<xml & \\"quotes\\">"', out, 1, true)
+      assert.matches('"Nothing":null', out, 1, true)
+      assert.matches('"Numbers":["1","-2","3"]', out, 1, true)
+      assert.matches('"#epr":{', out, 1, true)
+    end)
+
+    it("text for winrm/config: nested sections and empty values as winrm shows them", function()
+      local _, out = wsman(with { "get", "winrm/config" })
+      assert.matches("^Config\n    MaxEnvelopeSizekb = %d+\n", out)
+      assert.matches("\n    Client\n        NetworkDelayms = 5000\n", out, 1, true)
+      assert.matches("\n        Auth\n            Basic = true\n", out, 1, true)
+      assert.matches("\n        TrustedHosts\n", out, 1, true)
+    end)
+
+    it("-fragment and -dialect", function()
+      local st, out = wsman(with { "get", "wmicimv2/Win32_Processor?DeviceID=CPU0", "-fragment:NumberOfCores" })
+      assert.equals(0, st)
+      assert.matches("^XmlFragment\n    NumberOfCores = %d+\n", out)
+      st, out = wsman(with { "get", "wmicimv2/Win32_Processor?DeviceID=CPU0", "-fragment:NumberOfCores",
+        "-dialect:xpath", "-format:xml" })
+      assert.equals(0, st)
+      assert.matches("NumberOfCores>%d+<", out)
+    end)
+
+    it("-options, -timeout, -encoding, -skipCAcheck/-skipCNcheck on HTTP", function()
+      local st, out, err = wsman(with { "get", "wmicimv2/Win32_Service?Name=Spooler", '-options:{Opt="1"}',
+        "-timeout:20000", "-encoding:utf-16", "-format:xml" })
+      assert.equals(0, st, err)
+      assert.matches("<p:Name>Spooler</p:Name>", out)
+      st, _, err = wsman(with { "get", "wmicimv2/Win32_Service?Name=Spooler", "-options:{Opt=1}" })
+      assert.equals(1, st)
+      assert.equals(HASH .. "\n", err)
+    end)
+
+    it("a failure: winrm's error display on stderr and status 1", function()
+      local st, out, err = wsman(with { "get", "wmicimv2/Win32_Service?Name=NoSuchService" })
+      assert.equals(1, st)
+      assert.equals("", out)
+      assert.matches("^WSManFault\n    Message\n        ProviderFault\n", err)
+      assert.matches("\n\nError number:  %-2144108544 0x80338000\nThe WS%-Management service cannot process the request%.", err)
+      st, _, err = wsman(with { "get", "wmicimv2/Win32_QuotaSetting" })
+      assert.equals(1, st)
+      assert.matches("Error number:  -2144108294 0x803380FA\n", err, 1, true)
+      st, _, err = wsman(with { "get", "wmicimv2/Win32_Service?Name=NoSuchService", "-format:xml" })
+      assert.matches('^<f:WSManFault xmlns:f="http://schemas.microsoft.com/wbem/wsman/1/wsmanfault" Code="2150858752"', err)
+      st, _, err = wsman(with { "get", "wmicimv2/Win32_Service?Name=NoSuchService", "-format:json" })
+      assert.is_true(json_ok(err:match("^[^\n]*")))
+      st, _, err = wsman { "get", "wmicimv2/Win32_Service?Name=Spooler", "-r:http://127.0.0.1:" .. sim.closed_port() .. "/wsman",
+        "-u:x", "-p:y", "-a:basic", "-unencrypted" }
+      assert.equals(1, st)
+      assert.matches("Error number:  -2147012867 0x80072EFD\n", err, 1, true)
+    end)
+  end)
+
+  describe("credentials", function()
+    it("reads a missing password from WSMAN_PASSWORD", function()
+      local st, out, err = wsman({ "get", "wmicimv2/Win32_Service?Name=Spooler", "-r:" .. s.url, "-u:" .. sim.user,
+        "-a:basic", "-unencrypted", "-format:xml" }, { env = { WSMAN_PASSWORD = sim.password } })
+      assert.equals(0, st, err)
+      assert.matches("Spooler", out)
+    end)
+
+    it("without a password and without a terminal, the server refuses (no prompt)", function()
+      local st, out, err = wsman { "get", "wmicimv2/Win32_Service?Name=Spooler", "-r:" .. s.url, "-u:" .. sim.user,
+        "-a:basic", "-unencrypted" }
+      assert.equals(1, st)
+      assert.equals("", out)
+      assert.matches("0x80070005", err)
+      assert.not_matches("password for", err)
+    end)
+
+    it("prompts for the password without echo on a terminal", function()
+      local cmd = "env -u WSMAN_PASSWORD LUA_CPATH=" .. q(build .. "/?.so;;") .. " LUA_PATH=" .. q(root .. "/lua/?.lua;;")
+        .. " " .. q(root .. "/bin/wsman") .. " get wmicimv2/Win32_Service?Name=Spooler -r:" .. s.url .. " -u:" .. sim.user
+        .. " -a:basic -unencrypted -format:xml"
+      -- the password arrives after the prompt (echo is off by then), as typed by a person
+      local p = io.popen("(sleep 2; printf '%s\\n' " .. q(sim.password) .. ") | script -qec " .. q(cmd) .. " /dev/null 2>&1")
+      local out = p:read("a")
+      p:close()
+      assert.matches("Enter the password for 'testuser' to connect to '" .. s.url:gsub("%p", "%%%0") .. "': ", out)
+      assert.matches("<p:Name>Spooler</p:Name>", out)
+      assert.not_matches(sim.password, out, 1, true)
+    end)
+  end)
+
+  describe("identify", function()
+    it("unauthenticated with -a:none, and authenticated", function()
+      local st, out = wsman { "identify", "-r:" .. s.url, "-a:none" }
+      assert.equals(0, st)
+      assert.equals("IdentifyResponse\n    ProtocolVersion = http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd\n"
+        .. "    ProductVendor = Microsoft Corporation\n    ProductVersion = OS: 0.0.0 SP: 0.0 Stack: 3.0\n\n", out)
+      st, out = wsman(with { "id", "-format:json" })
+      assert.equals(0, st)
+      assert.is_true(json_ok(out))
+      assert.matches('"ProductVersion":"OS: 10', out, 1, true)
+    end)
+  end)
+
+  describe("set", function()
+    it("changes properties with @{...} (read, change, write back) and prints the result", function()
+      local st, out, err = wsman(with { "set", "wmicimv2/Win32_Service?Name=Spooler", '@{Description="via wsman & co"}' })
+      assert.equals(0, st, err)
+      assert.matches("\n    Description = via wsman & co\n", out, 1, true)
+      st, out = wsman(with { "set", "wmicimv2/Win32_Service?Name=Spooler", "@{Description=$null}" })
+      assert.equals(0, st)
+      assert.matches("\n    Description = null\n", out, 1, true)
+      st, out = wsman(with { "s", "winrm/config/client", '@{TrustedHosts="host1,host2"}' })
+      assert.equals(0, st)
+      assert.matches("\n    TrustedHosts = host1,host2\n", out, 1, true)
+    end)
+
+    it("winrm's errors for names that match nothing, or a non-text property; no input", function()
+      local st, _, err = wsman(with { "set", "wmicimv2/Win32_WMISetting", '@{NoSuchThing="1"}' })
+      assert.equals(1, st)
+      assert.equals("Error: Parameter name does not match any properties on resource: NoSuchThing\n", err)
+      st, _, err = wsman(with { "set", "winrm/config", '@{Client="1"}' })
+      assert.equals(1, st)
+      assert.equals("Error: Parameter matches a non-text property on resource: Client\n", err)
+      st, _, err = wsman(with { "set", "wmicimv2/Win32_WMISetting" })
+      assert.equals(1, st)
+      assert.equals('Error: No input provided through "@{...}" or "-file:" commandline parameters.\n', err)
+      st, _, err = wsman(with { "set", "wmicimv2/Win32_Service?Name=Spooler", '@{State="Paused"}' })
+      assert.equals(1, st)
+      assert.matches("read%-only", err)
+      assert.matches("Error number:  %-", err)
+    end)
+
+    it("-file: Puts the XML of a file", function()
+      local path = tmp .. ".xml"
+      local f = io.open(path, "w")
+      f:write('<p:Win32_WMISetting xmlns:p="' .. CIM .. 'Win32_WMISetting"><p:LoggingLevel>2</p:LoggingLevel></p:Win32_WMISetting>')
+      f:close()
+      local st, out, err = wsman(with { "set", "wmicimv2/Win32_WMISetting", "-file:" .. path })
+      assert.equals(0, st, err)
+      assert.matches("\n    LoggingLevel = 2\n", out, 1, true)
+      os.remove(path)
+      st, _, err = wsman(with { "set", "wmicimv2/Win32_WMISetting", "-file:/nonexistent/x.xml" })
+      assert.equals(1, st)
+      assert.equals("Error: File does not exist: '/nonexistent/x.xml'\n", err)
+    end)
+  end)
+
+  describe("create, delete, invoke", function()
+    it("create from @{...} prints the EPR; delete prints nothing", function()
+      local st, out, err = wsman(with { "create", "wmicimv2/Win32_Environment",
+        '@{Name="WSMAN_CLI";UserName="<SYSTEM>";VariableValue="1";Description=$null}' })
+      assert.equals(0, st, err)
+      assert.matches("^ResourceCreated\n    Address = http://", out)
+      assert.matches("\n        SelectorSet\n            Selector: Name = WSMAN_CLI, UserName = <SYSTEM>\n", out, 1, true)
+      st, out = wsman(with { "get", "wmicimv2/Win32_Environment?Name=WSMAN_CLI+UserName=<SYSTEM>" })
+      assert.equals(0, st)
+      assert.matches("\n    VariableValue = 1\n", out, 1, true)
+      st, out, err = wsman(with { "delete", "wmicimv2/Win32_Environment?Name=WSMAN_CLI+UserName=<SYSTEM>" })
+      assert.equals(0, st, err)
+      assert.equals("", out)
+      st = wsman(with { "get", "wmicimv2/Win32_Environment?Name=WSMAN_CLI+UserName=<SYSTEM>" })
+      assert.equals(1, st)
+    end)
+
+    it("create from -file:, and a listener with selectors in the URI", function()
+      local path = tmp .. ".xml"
+      local f = io.open(path, "w")
+      f:write('<p:Win32_Environment xmlns:p="' .. CIM .. 'Win32_Environment"><p:Name>WSMAN_FILE</p:Name>'
+        .. '<p:UserName>&lt;SYSTEM&gt;</p:UserName><p:VariableValue>2</p:VariableValue></p:Win32_Environment>')
+      f:close()
+      local st, out, err = wsman(with { "c", "wmicimv2/Win32_Environment", "-file:" .. path, "-format:json" })
+      os.remove(path)
+      assert.equals(0, st, err)
+      assert.is_true(json_ok(out))
+      assert.matches('"selectors":{', out, 1, true)
+      assert.equals(0, (wsman(with { "d", "wmicimv2/Win32_Environment?Name=WSMAN_FILE+UserName=<SYSTEM>" })))
+      st, out, err = wsman(with { "create", "winrm/config/Listener?Address=IP:127.0.0.9+Transport=HTTP", '@{Hostname="h.example"}' })
+      assert.equals(0, st, err)
+      assert.matches("ResourceCreated", out)
+      assert.equals(0, (wsman(with { "delete", "winrm/config/Listener?Address=IP:127.0.0.9+Transport=HTTP" })))
+    end)
+
+    it("invoke without and with parameters", function()
+      wsman(with { "invoke", "StartService", "wmicimv2/Win32_Service?Name=W32Time" })
+      local st, out, err = wsman(with { "invoke", "StopService", "wmicimv2/Win32_Service?Name=W32Time" })
+      assert.equals(0, st, err)
+      assert.equals("StopService_OUTPUT\n    ReturnValue = 0\n\n", out)
+      st, out = wsman(with { "i", "StartService", "wmicimv2/Win32_Service?Name=W32Time", "@{}" })
+      assert.equals(0, st)
+      assert.equals("StartService_OUTPUT\n    ReturnValue = 0\n\n", out)
+      st, out, err = wsman(with { "invoke", "Create", "wmicimv2/Win32_Process", '@{CommandLine="notepad.exe";CurrentDirectory="C:\\"}', "-format:json" })
+      assert.equals(0, st, err)
+      assert.is_true(json_ok(out))
+      local pid = out:match('"ProcessId":"(%d+)"')
+      assert.truthy(pid)
+      local _, got = wsman(with { "get", "wmicimv2/Win32_Process?Handle=" .. pid })
+      assert.matches("\n    CommandLine = notepad.exe\n", got, 1, true)
+      st, _, err = wsman(with { "invoke", "NoSuchMethod", "wmicimv2/Win32_Service?Name=W32Time" })
+      assert.equals(1, st)
+      assert.matches("Error number:  %-%d+ 0x8033", err)
+    end)
+  end)
+
+  describe("enumerate", function()
+    it("text: every item, separated by empty lines", function()
+      local st, out, err = wsman(with { "enumerate", "wmicimv2/Win32_Share" })
+      assert.equals(0, st, err)
+      local n = 0
+      for _ in out:gmatch("Win32_Share\n    AccessMask") do n = n + 1 end
+      assert.equals(4, n)
+      assert.matches("\n\nWin32_Share\n", out, 1, true)
+    end)
+
+    it("-format:xml and pretty wrap the items in wsman:Results; json is one array", function()
+      local _, out = wsman(with { "e", "wmicimv2/Win32_Share", "-format:xml" })
+      assert.matches('^<wsman:Results xmlns:wsman="http://schemas.dmtf.org/wbem/wsman/1/wsman/results">\n<p:Win32_Share', out)
+      assert.matches("</p:Win32_Share>\n</wsman:Results>\n$", out)
+      _, out = wsman(with { "e", "wmicimv2/Win32_Share", "-format:pretty" })
+      assert.matches("^<wsman:Results[^\n]*>\n<p:Win32_Share[^\n]*>\n    <p:AccessMask xsi:nil=\"true\"/>\n", out)
+      _, out = wsman(with { "e", "wmicimv2/Win32_Service", "-format:json" })
+      assert.is_true(json_count(out) >= 20)
+      _, out = wsman(with { "e", "wmicimv2/*", "-filter:SELECT * FROM Win32_Service WHERE Name='NoSuch'", "-format:json" })
+      assert.equals(0, json_count(out))
+    end)
+
+    it("-filter (WQL by default), -dialect:selector, -dialect:association with -associations", function()
+      local _, out = wsman(with { "e", "wmicimv2/*", "-filter:SELECT * FROM Win32_Service WHERE State='Stopped'", "-format:json" })
+      local stopped = json_count(out)
+      assert.is_true(stopped >= 1)
+      _, out = wsman(with { "e", "wmicimv2/*", "-filter:SELECT Name FROM Win32_Service WHERE State='Stopped'", "-dialect:WQL", "-format:json" })
+      assert.equals(stopped, json_count(out))
+      _, out = wsman(with { "e", "wmicimv2/Win32_Service", '-filter:{State="Stopped"}', "-dialect:selector", "-format:json" })
+      assert.equals(stopped, json_count(out))
+      local st, _, err = wsman(with { "e", "wmicimv2/Win32_Service", "-filter:{State=Stopped}", "-dialect:selector" })
+      assert.equals(1, st)
+      assert.equals(HASH .. "\n", err)
+      local assoc = "{Object=Win32_Service?Name=WinRM;AssociationClassName=Win32_DependentService;ResultClassName=win32_service;ResultRole=antecedent;Role=dependent}"
+      st, out, err = wsman(with { "e", "wmicimv2/*", "-filter:" .. assoc, "-dialect:association" })
+      assert.equals(0, st, err)
+      assert.matches("Name = RpcSs", out, 1, true)
+      st, out = wsman(with { "e", "wmicimv2/*", "-filter:{Object=Win32_Service?Name=WinRM;ResultClassName=Win32_DependentService}",
+        "-dialect:association", "-associations" })
+      assert.equals(0, st)
+      assert.matches("^Win32_DependentService\n    Antecedent\n        Address = ", out)
+    end)
+
+    it("-returnType:EPR and ObjectAndEPR; -shallow and -BasePropertiesOnly reach the server", function()
+      local st, out = wsman(with { "e", "wmicimv2/Win32_Share", "-returnType:EPR" })
+      assert.equals(0, st)
+      assert.matches("^EndpointReference\n    Address = ", out)
+      assert.matches("Selector: Name = ADMIN$", out, 1, true)
+      st, out = wsman(with { "e", "wmicimv2/Win32_OperatingSystem", "-returnType:ObjectAndEPR", "-format:json" })
+      assert.equals(0, st)
+      assert.matches('"#epr":{', out, 1, true)
+      local err
+      st, _, err = wsman(with { "e", "wmicimv2/Win32_Service", "-shallow" })
+      assert.equals(1, st)
+      assert.matches("0x80338137", err, 1, true)
+      st, _, err = wsman(with { "e", "wmicimv2/Win32_Service", "-BasePropertiesOnly" })
+      assert.equals(1, st)
+      assert.matches("0x80338137", err, 1, true)
+    end)
+
+    it("shows progress on stderr for long enumerations only when asked or on a terminal", function()
+      local big = sim.start { "--allow-unencrypted", "--processes", "2500" }
+      local a = { "e", "wmicimv2/Win32_Process", "-r:" .. big.url, "-u:" .. sim.user, "-p:" .. sim.password, "-a:basic",
+        "-unencrypted", "-format:json" }
+      local st, out, err = wsman(a)
+      assert.equals(0, st)
+      assert.equals("", err)
+      assert.is_true(json_count(out) >= 2500)
+      st, out, err = wsman(a, { env = { WSMAN_PROGRESS = "1" } })
+      assert.equals(0, st)
+      assert.matches("\r1000 items", err, 1, true)
+      assert.is_true(json_count(out) >= 2500)
+    end)
+  end)
+
+  describe("HTTPS", function()
+    it("-usessl/https with -cafile, -skipCAcheck and -skipCNcheck", function()
+      local tls = sim.start { "--tls" }
+      local base = { "get", "wmicimv2/Win32_Service?Name=Spooler", "-r:" .. tls.url, "-u:" .. sim.user, "-p:" .. sim.password,
+        "-a:basic", "-format:xml" }
+      local function plus(...)
+        local t = { table.unpack(base) }
+        for _, x in ipairs { ... } do t[#t + 1] = x end
+        return t
+      end
+      local st, _, err = wsman(base)
+      assert.equals(1, st)
+      assert.matches("certificate", err)
+      local out
+      st, out, err = wsman(plus("-cafile:" .. tls.ca_file))
+      assert.equals(0, st, err)
+      assert.matches("Spooler", out)
+      st, out, err = wsman(plus("-skipCAcheck"))
+      assert.equals(0, st, err)
+      local host, port = tls.url:match("^https://([^:/]+):(%d+)")
+      st, out, err = wsman { "get", "wmicimv2/Win32_Service?Name=Spooler", "-r:" .. host .. ":" .. port, "-usessl",
+        "-u:" .. sim.user, "-p:" .. sim.password, "-a:basic", "-cafile:" .. tls.ca_file, "-format:xml" }
+      assert.equals(0, st, err)
+      local other = sim.start { "--tls", "--cert-host", "other.example" }
+      st, _, err = wsman { "get", "wmicimv2/Win32_Service?Name=Spooler", "-r:" .. other.url, "-u:" .. sim.user,
+        "-p:" .. sim.password, "-a:basic", "-cafile:" .. other.ca_file }
+      assert.equals(1, st)
+      assert.matches("0x80072F06", err, 1, true)
+      st = wsman { "get", "wmicimv2/Win32_Service?Name=Spooler", "-r:" .. other.url, "-u:" .. sim.user,
+        "-p:" .. sim.password, "-a:basic", "-cafile:" .. other.ca_file, "-skipCNcheck" }
+      assert.equals(0, st)
+    end)
+  end)
+
+  describe("run", function()
+    it("says clearly when remote shells are not available, else runs the command", function()
+      local st, out, err = wsman(with { "run", "echo", "hello" })
+      if err:match("not available yet") then
+        assert.equals(1, st)
+        assert.equals("", out)
+        assert.matches("session:run_cmd", err, 1, true)
+      else
+        assert.equals(0, st, err)
+        assert.matches("hello", out)
+      end
+      st, _, err = wsman(with { "run" })
+      assert.equals(1, st)
+      assert.equals(GENERAL .. "\n", err)
+    end)
+  end)
+end)
