@@ -160,9 +160,11 @@ typedef struct wsman_xml_limits {
 } wsman_xml_limits_t;
 
 typedef enum wsman_resp_kind {
-    WSMAN_RESP_BODY,  /* Get/Put/Create/Invoke/Identify: serialize Body children */
-    WSMAN_RESP_EMPTY, /* Delete, Release: body ignored */
-    WSMAN_RESP_ENUM   /* EnumerateResponse / PullResponse */
+    WSMAN_RESP_BODY,   /* Get/Put/Create/Invoke/Identify: serialize Body children */
+    WSMAN_RESP_EMPTY,  /* Delete, Release: body ignored */
+    WSMAN_RESP_ENUM,   /* EnumerateResponse / PullResponse */
+    WSMAN_RESP_RECEIVE /* (shell) rsp:ReceiveResponse: rsp:Stream chunks decoded to a wsman_stream_sink_t
+                          passed as the exchange's ud, CommandState and ExitCode into the response */
 } wsman_resp_kind_t;
 
 /* Called for every enumeration item as soon as it is complete (streaming). Return 0 to go on,
@@ -178,7 +180,20 @@ typedef struct wsman_response {
     char *enum_context;  /* WSMAN_RESP_ENUM: latest EnumerationContext (may be "") */
     int end_of_sequence;
     size_t item_count;
+    /* WSMAN_RESP_RECEIVE (shell) */
+    char *command_state; /* rsp:CommandState State URI (last one), NULL when absent */
+    long long exit_code; /* rsp:ExitCode when have_exit_code */
+    int have_exit_code;
 } wsman_response_t;
+
+/* (shell) WSMAN_RESP_RECEIVE: the reader hands the decoded bytes of every rsp:Stream element to chunk() as
+ * soon as the element is complete (an element larger than 64 KiB in several calls), then, for an element
+ * with End="true", one call with len 0 and end 1. stream is the Name attribute ("stdout", "stderr").
+ * Return 0 to go on, -1 to abort the reply (out of memory). */
+typedef struct wsman_stream_sink {
+    int (*chunk)(void *ud, const char *stream, const char *data, size_t len, int end);
+    void *ud;
+} wsman_stream_sink_t;
 
 typedef struct wsman_reader wsman_reader_t;
 
@@ -277,6 +292,8 @@ typedef struct wsman_exchange {
     int idempotent;      /* may resend after a failure where no reply byte arrived */
     int unauthenticated; /* Identify with WSMANIDENTIFY: unauthenticated */
     int no_flush;        /* do not send queued Releases first (used by the flush) */
+    long timeout_ms;     /* (shell) > 0: OperationTimeout of this exchange (and the client's deadline,
+                            plus the network delay) instead of Session.Timeout */
 } wsman_exchange_t;
 
 /* Sends one request and reads the reply: 0 with out filled (not a fault), or -1 with e set
@@ -286,6 +303,10 @@ int wsman_session_exchange(wsman_session_t *s, const wsman_exchange_t *x, wsman_
 /* Queues a Release of an enumeration context, sent before the session's next request. Takes
  * ownership of loc and context (freed even on failure). No network I/O. */
 void wsman_session_queue_release(wsman_session_t *s, wsman_locator_t *loc, char *context);
+/* (shell) Queues any cleanup request the same way (a shell's Delete, a command's Signal terminate):
+ * operation and action are static strings, loc and body (may be NULL) are taken over. No network I/O. */
+void wsman_session_queue_request(wsman_session_t *s, const char *operation, const char *action,
+                                 wsman_locator_t *loc, char *body);
 long wsman_session_max_envelope_size(const wsman_session_t *s);
 
 /* ---- transport.c ----------------------------------------------------------------------- */

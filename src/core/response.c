@@ -12,6 +12,8 @@
 #include <string.h>
 
 #define NS_WSA2005 "http://www.w3.org/2005/08/addressing"
+#define NS_RSP "http://schemas.microsoft.com/wbem/wsman/1/windows/shell"
+#define STREAM_FLUSH 65536 /* hand decoded stream bytes over at least this often */
 
 enum role {
     R_OTHER = 0,
@@ -39,7 +41,11 @@ enum role {
     R_CONTEXT,
     R_ITEMS,
     R_ITEM,
-    R_EOS
+    R_EOS,
+    R_RECVRESP, /* (shell) rsp:ReceiveResponse */
+    R_STREAM,   /* rsp:Stream: base64 text decoded as it arrives */
+    R_CMDSTATE,
+    R_EXITCODE
 };
 
 typedef struct frame {
@@ -67,6 +73,12 @@ struct wsman_reader {
     char *message;
     int message_rank;
     char *wmi_message;
+    /* (shell) rsp:Stream being read: name, End flag, base64 characters not yet decoded, decoded bytes */
+    char *stream_name;
+    int stream_end;
+    char b64[4];
+    int nb64;
+    wsman_buf_t decoded;
 };
 
 /* ---- helpers --------------------------------------------------------------------------- */
@@ -189,10 +201,66 @@ static int collects(int role)
     case R_PROVIDERFAULT:
     case R_WMIPROP:
     case R_CONTEXT:
+    case R_EXITCODE:
         return 1;
     default:
         return 0;
     }
+}
+
+/* ---- (shell) rsp:Stream: base64 decoded as the text arrives --------------------------------- */
+
+static int is_true(const char *v)
+{
+    return v && (wsman_strcaseeq(v, "true") || strcmp(v, "1") == 0);
+}
+
+static int stream_flush(wsman_reader_t *r)
+{
+    const wsman_stream_sink_t *sink = r->ud;
+    int rc = 0;
+
+    if (r->decoded.len && sink && sink->chunk)
+        rc = sink->chunk(sink->ud, r->stream_name, r->decoded.data, r->decoded.len, 0);
+    wsman_buf_reset(&r->decoded);
+    return rc;
+}
+
+/* Decodes every complete quantum of s (whitespace skipped); keeps the rest for the next call. */
+static int stream_text(wsman_reader_t *r, const char *s, size_t len)
+{
+    size_t i;
+
+    for (i = 0; i < len; i++) {
+        char c = s[i];
+        if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+            continue;
+        r->b64[r->nb64++] = c;
+        if (r->nb64 == 4) {
+            if (wsman_base64_decode(&r->decoded, r->b64, 4) != 0)
+                return wsman_xml_fail(r->x, "reply: an rsp:Stream element is not valid base64");
+            r->nb64 = 0;
+            if (r->decoded.len >= STREAM_FLUSH && stream_flush(r) != 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+static int stream_finish(wsman_reader_t *r)
+{
+    const wsman_stream_sink_t *sink = r->ud;
+
+    if (r->nb64 && wsman_base64_decode(&r->decoded, r->b64, (size_t)r->nb64) != 0)
+        return wsman_xml_fail(r->x, "reply: an rsp:Stream element is not valid base64");
+    r->nb64 = 0;
+    if (stream_flush(r) != 0)
+        return -1;
+    if (r->stream_end && sink && sink->chunk && sink->chunk(sink->ud, r->stream_name, "", 0, 1) != 0)
+        return -1;
+    free(r->stream_name);
+    r->stream_name = NULL;
+    return 0;
 }
 
 static int offer_message(wsman_reader_t *r, const wsman_buf_t *b, int rank)
@@ -290,7 +358,32 @@ static int r_start(void *ud, const char *ns, const char *local, const char **att
             } else if (r->kind == WSMAN_RESP_ENUM && strcmp(ns, WSMAN_NS_WSEN) == 0 &&
                        (strcmp(local, "EnumerateResponse") == 0 || strcmp(local, "PullResponse") == 0)) {
                 role = R_ENUMRESP;
+            } else if (r->kind == WSMAN_RESP_RECEIVE && is(ns, local, NS_RSP, "ReceiveResponse")) {
+                role = R_RECVRESP;
             }
+            break;
+        case R_RECVRESP:
+            if (is(ns, local, NS_RSP, "Stream")) {
+                const char *n = wsman_xml_attr(x, atts, NULL, "Name");
+                role = R_STREAM;
+                free(r->stream_name);
+                if (!(r->stream_name = wsman_strdup(n ? n : "")))
+                    return -1;
+                r->stream_end = is_true(wsman_xml_attr(x, atts, NULL, "End"));
+                r->nb64 = 0;
+                wsman_buf_reset(&r->decoded);
+            } else if (is(ns, local, NS_RSP, "CommandState")) {
+                const char *st = wsman_xml_attr(x, atts, NULL, "State");
+                role = R_CMDSTATE;
+                free(r->res.command_state);
+                r->res.command_state = NULL;
+                if (st && !(r->res.command_state = wsman_strdup(st)))
+                    return -1;
+            }
+            break;
+        case R_CMDSTATE:
+            if (is(ns, local, NS_RSP, "ExitCode"))
+                role = R_EXITCODE;
             break;
         case R_FAULT:
             if (is(ns, local, WSMAN_NS_SOAP, "Code"))
@@ -402,6 +495,8 @@ static int r_text(void *ud, const char *s, size_t len)
     wsman_reader_t *r = ud;
     int d = wsman_xml_depth(r->x);
 
+    if (d >= 1 && r->fr[d].role == R_STREAM)
+        return stream_text(r, s, len);
     if (d < 1 || !collects(r->fr[d].role))
         return 0;
     if (r->text[d].len + len > r->lim.max_item)
@@ -475,6 +570,24 @@ static int r_end(void *ud, const char *ns, const char *local)
     case R_CONTEXT:
         slot = &r->res.enum_context;
         break;
+    case R_STREAM:
+        if (stream_finish(r) != 0)
+            return -1;
+        break;
+    case R_EXITCODE: {
+        char *v = trimmed(t), *end = NULL;
+        long long code;
+        if (!v)
+            return -1;
+        errno = 0;
+        code = strtoll(v, &end, 10);
+        if (*v && end && !*end && !errno) {
+            r->res.exit_code = code;
+            r->res.have_exit_code = 1;
+        }
+        free(v);
+        break;
+    }
     case R_ITEM:
         r->res.item_count++;
         if (r->cb && r->cb(r->ud, r->item.data ? r->item.data : "", r->item.len) != 0)
@@ -513,6 +626,7 @@ void wsman_response_clear(wsman_response_t *r)
     free(r->action);
     free(r->relates_to);
     free(r->enum_context);
+    free(r->command_state);
     wsman_error_clear(&r->fault);
     wsman_buf_free(&r->body);
     wsman_response_init(r);
@@ -536,6 +650,7 @@ wsman_reader_t *wsman_reader_new(wsman_resp_kind_t kind, const wsman_xml_limits_
     wsman_response_init(&r->res);
     wsman_buf_init(&r->item);
     wsman_buf_init(&r->fault_xml);
+    wsman_buf_init(&r->decoded);
     r->fr = calloc((size_t)r->lim.max_depth + 2, sizeof *r->fr);
     r->text = calloc((size_t)r->lim.max_depth + 2, sizeof *r->text);
     r->x = wsman_xml_new(&r->lim, "reply", &reader_handler, r);
@@ -563,6 +678,8 @@ void wsman_reader_free(wsman_reader_t *r)
     wsman_buf_free(&r->fault_xml);
     free(r->message);
     free(r->wmi_message);
+    free(r->stream_name);
+    wsman_buf_free(&r->decoded);
     free(r);
 }
 

@@ -29,9 +29,12 @@
 #define EXCERPT_MAX 4096
 #define MAX_AUTH_LEGS 6
 
+/* A cleanup request queued without network I/O (an Enumerator's Release, a shell's Delete, a command's
+ * Signal terminate), sent before the session's next request. */
 typedef struct pending_release {
+    const char *operation, *action; /* static strings */
     wsman_locator_t *loc;
-    char *context;
+    char *body; /* inside s:Body, may be NULL */
     struct pending_release *next;
 } pending_release_t;
 
@@ -121,7 +124,7 @@ static void free_releases(wsman_session_t *s)
         pending_release_t *p = s->releases;
         s->releases = p->next;
         wsman_locator_free(p->loc);
-        free(p->context);
+        free(p->body);
         free(p);
     }
     s->releases_tail = &s->releases;
@@ -201,19 +204,38 @@ long wsman_session_max_envelope_size(const wsman_session_t *s)
     return s->max_envelope_size;
 }
 
-void wsman_session_queue_release(wsman_session_t *s, wsman_locator_t *loc, char *context)
+void wsman_session_queue_request(wsman_session_t *s, const char *operation, const char *action,
+                                 wsman_locator_t *loc, char *body)
 {
     pending_release_t *p = calloc(1, sizeof *p);
 
-    if (!p) {
+    if (!p || !loc) {
+        free(p);
+        wsman_locator_free(loc);
+        free(body);
+        return;
+    }
+    p->operation = operation;
+    p->action = action;
+    p->loc = loc;
+    p->body = body;
+    *s->releases_tail = p;
+    s->releases_tail = &p->next;
+}
+
+void wsman_session_queue_release(wsman_session_t *s, wsman_locator_t *loc, char *context)
+{
+    wsman_buf_t body;
+
+    wsman_buf_init(&body);
+    if (!context || wsman_body_release(&body, context) != 0) {
+        wsman_buf_free(&body);
         wsman_locator_free(loc);
         free(context);
         return;
     }
-    p->loc = loc;
-    p->context = context;
-    *s->releases_tail = p;
-    s->releases_tail = &p->next;
+    free(context);
+    wsman_session_queue_request(s, "Release", ACTION_RELEASE, loc, wsman_buf_steal(&body));
 }
 
 /* ---- time ---------------------------------------------------------------------------------- */
@@ -484,41 +506,46 @@ static int flush_releases(wsman_session_t *s)
         wsman_exchange_t x;
         wsman_response_t res;
         wsman_error_t err;
-        wsman_buf_t body;
         wsman_locator_t lite = *p->loc;
+        int is_release = strcmp(p->action, ACTION_RELEASE) == 0;
 
         s->releases = p->next;
         if (!s->releases)
             s->releases_tail = &s->releases;
-        lite.noptions = 0;
-        lite.options = NULL;
-        lite.fragment_path = NULL;
-        lite.fragment_dialect = NULL;
-        lite.must_understand_options = 0;
-        wsman_buf_init(&body);
+        if (is_release) {
+            lite.noptions = 0;
+            lite.options = NULL;
+            lite.fragment_path = NULL;
+            lite.fragment_dialect = NULL;
+            lite.must_understand_options = 0;
+        }
         memset(&x, 0, sizeof x);
-        x.operation = "Release";
-        x.action = ACTION_RELEASE;
+        x.operation = p->operation;
+        x.action = p->action;
         x.locator = &lite;
+        x.body = p->body;
         x.kind = WSMAN_RESP_EMPTY;
         x.idempotent = 1;
         x.no_flush = 1;
         wsman_response_init(&res);
         wsman_error_init(&err);
-        if (wsman_body_release(&body, p->context) == 0) {
-            x.body = body.data;
-            /* errors ignored: the server expires idle contexts. But when the host cannot be
-             * reached at all, do not make the caller's request wait for every queued Release. */
-            if (wsman_session_exchange(s, &x, &res, &err) != 0 && !err.fault_code && !err.http_status)
-                free_releases(s);
-        }
+        /* errors ignored: the server expires idle contexts (and idle shells). But when the host
+         * cannot be reached at all, do not make the caller's request wait for every queued one. */
+        if (wsman_session_exchange(s, &x, &res, &err) != 0 && !err.fault_code && !err.http_status)
+            free_releases(s);
         wsman_response_clear(&res);
         wsman_error_clear(&err);
-        wsman_buf_free(&body);
         wsman_locator_free(p->loc);
-        free(p->context);
+        free(p->body);
         free(p);
     }
+    return 0;
+}
+
+int wsman_session_flush(wsman_session_t *s)
+{
+    if (s && s->releases)
+        flush_releases(s);
     return 0;
 }
 
@@ -547,7 +574,7 @@ static int build_request(wsman_session_t *s, const wsman_exchange_t *x, wsman_bu
         h.action = x->action;
         h.message_id = mid;
         h.max_envelope_size = s->max_envelope_size;
-        h.timeout_ms = s->timeout_ms;
+        h.timeout_ms = x->timeout_ms > 0 ? x->timeout_ms : s->timeout_ms;
         h.locator = x->locator;
         h.locale = "en-US";
         rc = wsman_envelope_begin(&env, &h);
@@ -732,7 +759,8 @@ int wsman_session_exchange(wsman_session_t *s, const wsman_exchange_t *x, wsman_
 {
     wsman_error_t local;
     wsman_buf_t reqbody;
-    long deadline = s->timeout_ms + (s->timeout_ms < NETWORK_DELAY_MS ? s->timeout_ms : NETWORK_DELAY_MS);
+    long optimeout = x->timeout_ms > 0 ? x->timeout_ms : s->timeout_ms;
+    long deadline = optimeout + (optimeout < NETWORK_DELAY_MS ? optimeout : NETWORK_DELAY_MS);
     long long start, end;
     int use_auth = 0, retries = 0, legs = 0, rc = -1;
     long backoff = 50;

@@ -326,6 +326,136 @@ int wsman_enum_release(wsman_enum_t *en, wsman_error_t *e);
  * session's next request. Safe to call from a garbage collector. */
 void wsman_enum_free(wsman_enum_t *en);
 
+/* ---- Shells (WinRS: remote commands) ---------------------------------------------------------
+ *
+ * A shell is a WinRS cmd shell on the host (resource .../windows/shell/cmd); it runs many commands,
+ * one after the other or at the same time. A command streams stdout and stderr as the host produces
+ * them, takes stdin, and ends with an exit code. Output is always handed over as UTF-8: with a shell
+ * codepage other than 65001 it is converted with iconv (bytes that do not convert become U+FFFD).
+ * Input is sent as given.
+ *
+ * Lifetime: wsman_shell_free and wsman_command_free never do network I/O. A shell still open when
+ * its last reference goes is deleted by a Delete queued on the session (as an Enumerator's Release,
+ * sent before the session's next request, or by wsman_session_flush); a command that has not ended
+ * gets a queued Signal terminate likewise. Commands hold a reference to their shell, shells one to
+ * their session.
+ *
+ * Errors: quota faults (ERROR_WSMAN_QUOTA_MAX_SHELLS 0x803381A5, ..._MAX_OPERATIONS 0x803381A6, ...)
+ * and a shell or command the host no longer knows (0x8033805B) keep the server's code and have
+ * retry WSMAN_RETRY_QUOTA: close shells, or open a new one, then retry.
+ */
+
+#define WSMAN_SHELL_URI "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/cmd"
+
+typedef struct wsman_shell wsman_shell_t;
+typedef struct wsman_command wsman_command_t;
+
+/* Zero-initialise, then set what you need (every field optional). */
+typedef struct wsman_shell_options {
+    const char *working_directory;  /* rsp:WorkingDirectory */
+    const char *const *environment; /* name, value, name, value, ..., NULL: rsp:Environment */
+    unsigned codepage;              /* WINRS_CODEPAGE; 0 = 65001 (UTF-8) */
+    int noprofile;                  /* WINRS_NOPROFILE: 1 TRUE, -1 FALSE, 0 not sent (host default) */
+    long idle_timeout_ms;           /* rsp:IdleTimeOut; 0 = host default */
+    long lifetime_ms;               /* rsp:Lifetime; 0 = host default */
+    const char *name;               /* rsp:Name */
+} wsman_shell_options_t;
+
+/* Creates a shell (transfer Create). Holds a session reference. */
+wsman_shell_t *wsman_shell_open(wsman_session_t *s, const wsman_shell_options_t *o, wsman_error_t *e);
+/* A shell object for an existing ShellId (no network I/O); codepage 0 = 65001. */
+wsman_shell_t *wsman_shell_attach(wsman_session_t *s, const char *shell_id, unsigned codepage,
+                                  wsman_error_t *e);
+const char *wsman_shell_id(const wsman_shell_t *sh);
+wsman_session_t *wsman_shell_session(const wsman_shell_t *sh);
+unsigned wsman_shell_codepage(const wsman_shell_t *sh);
+/* 1 until closed, detached, or found gone on the host. */
+int wsman_shell_is_open(const wsman_shell_t *sh);
+/* Deletes the shell now (its running commands end). A shell the host no longer knows counts as
+ * deleted (0). Afterwards the shell is closed whatever happened. */
+int wsman_shell_close(wsman_shell_t *sh, wsman_error_t *e);
+/* Forgets the shell without deleting it (it stays open on the host until its idle timeout). */
+void wsman_shell_detach(wsman_shell_t *sh);
+void wsman_shell_ref(wsman_shell_t *sh);
+/* Drops a reference; the last one queues the Delete of a shell that is still open. */
+void wsman_shell_free(wsman_shell_t *sh);
+
+/* wsman_shell_run flags */
+#define WSMAN_COMMAND_SKIP_CMD_SHELL 0x1u /* WINRS_SKIP_CMD_SHELL=TRUE: run without cmd.exe */
+
+/* Starts a command (rsp:Command = command, one rsp:Arguments per argument; the host joins them with
+ * spaces). */
+wsman_command_t *wsman_shell_run(wsman_shell_t *sh, const char *command, const char *const *args,
+                                 size_t nargs, uint32_t flags, wsman_error_t *e);
+/* A command object for a CommandId of this shell (no network I/O). */
+wsman_command_t *wsman_command_attach(wsman_shell_t *sh, const char *command_id, wsman_error_t *e);
+const char *wsman_command_id(const wsman_command_t *c);
+
+#define WSMAN_STREAM_STDOUT 0
+#define WSMAN_STREAM_STDERR 1
+/* Output chunk (UTF-8) of stream WSMAN_STREAM_STDOUT or _STDERR. Return 0, or -1 to stop (the
+ * Receive then fails with out of memory). */
+typedef int (*wsman_output_cb)(void *ud, int stream, const char *data, size_t len);
+
+/* One Receive: waits up to wait_ms (<= 0: Session.Timeout, at most 60 s) for output, handing every
+ * chunk to cb as soon as it is parsed. Returns 1 when the command is done (the exit code is known
+ * and every stream has ended; the Signal terminate that frees the host's operation is then sent),
+ * 0 when it is still running (also when the host answered the OperationTimeout fault 2150858793:
+ * no output yet, poll again), -1 on error. A command that is done returns 1 at once. */
+int wsman_command_receive(wsman_command_t *c, long wait_ms, wsman_output_cb cb, void *ud, wsman_error_t *e);
+int wsman_command_done(const wsman_command_t *c);
+/* 1 with *code set when the host reported the exit code, else 0 (running, or terminated). */
+int wsman_command_exit_code(const wsman_command_t *c, long long *code);
+/* Largest stdin piece one Send carries (from MaxEnvelopeSize, after base64). */
+size_t wsman_command_send_size(const wsman_command_t *c);
+/* Sends stdin (any length: split into Sends of wsman_command_send_size bytes); end = 1 closes stdin
+ * with the last piece (len may be 0). */
+int wsman_command_send(wsman_command_t *c, const void *data, size_t len, int end, wsman_error_t *e);
+/* Signal: "terminate", "ctrl_c", "ctrl_break", or a full signal URI. After terminate the command is
+ * done without an exit code. */
+int wsman_command_signal(wsman_command_t *c, const char *signal, wsman_error_t *e);
+/* Frees without network I/O: a command that has not ended gets a queued Signal terminate. */
+void wsman_command_free(wsman_command_t *c);
+
+/* Sends the cleanup requests queued on the session (Releases, shell Deletes, Signals) now; errors
+ * are ignored as in the queue. Safe to call at any time; never from a garbage collector. */
+int wsman_session_flush(wsman_session_t *s);
+
+/* ---- PowerShell over a cmd shell ------------------------------------------------------------ */
+
+/* The arguments of powershell.exe that run a script of any length: a short -EncodedCommand
+ * (UTF-16LE base64) bootstrap that reads the script from stdin as UTF-8 and runs it. Send the
+ * script as the command's stdin. args receives pointers to static strings and to *encoded (caller
+ * frees it with wsman_free); returns the number of arguments (<= 8), or -1 when out of memory. */
+#define WSMAN_PS_EXE "powershell.exe"
+int wsman_ps_bootstrap_args(const char *args[8], char **encoded);
+/* The bootstrap script itself (what -EncodedCommand carries). */
+const char *wsman_ps_bootstrap(void);
+/* -EncodedCommand value of any script: base64 of its UTF-16LE text. Caller frees; NULL when out of
+ * memory or the script is not UTF-8. */
+char *wsman_ps_encode_command(const char *script, size_t len);
+
+/* A record decoded from CLIXML on stderr (#< CLIXML). type: "error", "warning", "verbose", "debug",
+ * "information", "progress" (or the stream name as sent). Strings are UTF-8 or NULL; numbers
+ * LLONG_MIN when absent. */
+typedef struct wsman_ps_record {
+    const char *type;
+    const char *message;            /* text (lines of one error joined), or a progress StatusDescription */
+    const char *activity;           /* progress: AV */
+    const char *current_operation;  /* progress: CO */
+    const char *status_description; /* progress: SD */
+    const char *record_type;        /* progress: T ("Processing", "Completed") */
+    long long activity_id, parent_activity_id, percent_complete, seconds_remaining, source_id;
+} wsman_ps_record_t;
+typedef int (*wsman_ps_record_cb)(void *ud, const wsman_ps_record_t *r);
+
+/* Splits PowerShell's stderr: every "#< CLIXML" document is removed and decoded (_xHHHH_ escapes
+ * included); the text of its error stream and everything that is not CLIXML is appended to text, and
+ * each record goes to cb (may be NULL). A document that does not parse is left in text as it was.
+ * Returns 0, or -1 when out of memory or cb failed. */
+int wsman_ps_clixml_decode(const char *data, size_t len, wsman_buf_t *text, wsman_ps_record_cb cb, void *ud,
+                           wsman_error_t *e);
+
 #ifdef __cplusplus
 }
 #endif

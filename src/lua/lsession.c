@@ -11,6 +11,8 @@
  *   Identify([flags])                              -> XML of the IdentifyResponse
  * resource: URI string (aliases, ?selectors, EPR XML) or ResourceLocator.
  * Properties: Error (r), Timeout (rw, ms, 60000 until set), BatchItems (rw, 20 until set).
+ * Remote commands (lower case, next to the COM mirror): shell([opts]) -> Shell (lshell.c),
+ * run_cmd(command [, args [, opts]]), run_ps(script [, opts]) (lua/wsman/ps.lua).
  * A failed call raises an error object (lerror.c) and leaves the WSManFault XML in Error.
  * The session closes its connection when collected, or at once with `local s <close>`.
  */
@@ -30,6 +32,14 @@ static lw_session *check(lua_State *L)
     if (!s->s)
         luaL_error(L, "Session is closed");
     return s;
+}
+
+wsman_session_t *lw_session_check(lua_State *L, int idx)
+{
+    lw_session *s = luaL_checkudata(L, idx, LW_SESSION);
+    if (!s->s)
+        luaL_error(L, "Session is closed");
+    return s->s;
 }
 
 static int fail(lua_State *L, lw_session *s, wsman_error_t *e)
@@ -252,6 +262,7 @@ static const lw_member members[] = {
     {"Error", NULL, get_error, NULL},
     {"Timeout", NULL, get_timeout, set_timeout},
     {"BatchItems", NULL, get_batch, set_batch},
+    {"shell", lw_session_shell, NULL, NULL},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -266,6 +277,15 @@ static int s_gc(lua_State *L)
     free(s->error);
     s->error = NULL;
     return 0;
+}
+
+/* <close>: sends the queued cleanup requests (Releases, shell Deletes, Signals), then closes. */
+static int s_close(lua_State *L)
+{
+    lw_session *s = luaL_checkudata(L, 1, LW_SESSION);
+    if (s->s)
+        wsman_session_flush(s->s);
+    return s_gc(L);
 }
 
 static int s_tostring(lua_State *L)
@@ -304,6 +324,7 @@ static const struct {
 } lua_methods[] = {
     {"get", "wsman.tables"},    {"put", "wsman.tables"},    {"create", "wsman.tables"},
     {"delete", "wsman.tables"}, {"invoke", "wsman.tables"}, {"enumerate", "wsman.tables"},
+    {"run_cmd", "wsman.ps"},    {"run_ps", "wsman.ps"},
 };
 
 static int s_index(lua_State *L)
@@ -338,7 +359,7 @@ static int s_index(lua_State *L)
 void lw_session_register(lua_State *L)
 {
     static const luaL_Reg meta[] = {
-        {"__gc", s_gc}, {"__close", s_gc}, {"__tostring", s_tostring}, {NULL, NULL}};
+        {"__gc", s_gc}, {"__close", s_close}, {"__tostring", s_tostring}, {NULL, NULL}};
     lw_class_register(L, &cls, meta);
     luaL_getmetatable(L, LW_SESSION);
     lua_getfield(L, -1, "__index");

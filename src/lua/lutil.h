@@ -71,6 +71,13 @@ void lw_locator_register(lua_State *L);
 void lw_enumerator_register(lua_State *L);
 int lw_enumerator_push(lua_State *L, wsman_enum_t *en, int session_idx);
 
+/* Remote commands (lshell.c): Shell and Process classes, session:shell, WSMan.clixml. */
+void lw_shell_register(lua_State *L);
+int lw_session_shell(lua_State *L);
+int lw_clixml(lua_State *L);
+/* The core session of a Session userdata (raises when it is not one, or closed). */
+wsman_session_t *lw_session_check(lua_State *L, int idx);
+
 /* ConnectionOptions as the core wants them (pointers valid while the userdata lives). */
 typedef struct lw_options lw_options;
 const wsman_options_t *lw_options_view(lua_State *L, int idx);

@@ -270,7 +270,7 @@ static int mod_new(lua_State *L)
 }
 
 /* Module members that are not flags (for suggestions). */
-static const char *module_names[] = {"new", "_VERSION",
+static const char *module_names[] = {"new", "_VERSION", "clixml",
 #define FLAG_NAME(name, value) #name,
                                      FLAG_LIST(FLAG_NAME) PROXY_LIST(FLAG_NAME) NULL};
 
@@ -320,12 +320,15 @@ int luaopen_wsman(lua_State *L)
     lw_session_register(L);
     lw_locator_register(L);
     lw_enumerator_register(L);
+    lw_shell_register(L);
 
     lua_newtable(L);
     lua_pushcfunction(L, mod_new);
     lua_setfield(L, -2, "new");
     lua_pushliteral(L, WSMAN_VERSION);
     lua_setfield(L, -2, "_VERSION");
+    lua_pushcfunction(L, lw_clixml); /* WSMan.clixml(stderr) -> text, records (lshell.c) */
+    lua_setfield(L, -2, "clixml");
 #define FLAG_FIELD(name, value)                                                                              \
     lua_pushinteger(L, (lua_Integer)(value));                                                                \
     lua_setfield(L, -2, #name);
