@@ -1,10 +1,10 @@
 --- The `wsman` command: winrm.cmd (winrm.vbs) for every platform.
 --
 --     wsman get wmicimv2/Win32_Service?Name=Spooler -r:https://host:5986 -u:admin -a:basic
---     wsman set winrm/config @{MaxEnvelopeSizekb="500"} -r:... -u:... -a:basic
+--     wsman invoke StopService wmicimv2/Win32_Service?Name=Spooler -r:... -u:... -a:basic
 --     wsman enumerate wmicimv2/Win32_Process -format:json -r:... | jq '.[].Name'
 --
--- Verbs, switches, the `@{KEY="VALUE";...}` input, the checks and their messages, the text
+-- Verbs, switches, the key-value input (`{KEY="VALUE";...}` after an at sign), the checks and their messages, the text
 -- output and the error display follow winrm.vbs. Additions: `-format:json`, `-cafile:PATH`
 -- (the CA that verifies an HTTPS server), the `WSMAN_PASSWORD` environment variable, a
 -- password prompt without echo, progress on stderr for long enumerations, and `wsman run`.
@@ -22,9 +22,9 @@ local format = require "wsman.format"
 
 local concat = table.concat
 
---------------------------------------------------------------------------------------------
+-- ------------------------------------------------------------------------------------------
 -- Names (winrm.vbs constants)
---------------------------------------------------------------------------------------------
+-- ------------------------------------------------------------------------------------------
 
 local OPS = { get = 1, set = 1, create = 1, delete = 1, enumerate = 1, invoke = 2, identify = 0, helpmsg = 1, run = -1 }
 local OP_SHORTCUTS = { g = "get", s = "set", put = "set", p = "set", c = "create", d = "delete", e = "enumerate",
@@ -74,10 +74,10 @@ local CIM_BASES = { ["http://schemas.dmtf.org/wbem/wsman/1/base"] = true,
 M.HASH_SYNTAX = 'Syntax Error: input must be of the form {KEY="VALUE"[;KEY="VALUE"]}'
 local GENERAL = 'Invalid use of command line. Type "wsman -?" for help.'
 
---------------------------------------------------------------------------------------------
+-- ------------------------------------------------------------------------------------------
 -- Failures: winrm.vbs ends the script with status 1 after printing; here a Quit error
 -- carries the status up to run().
---------------------------------------------------------------------------------------------
+-- ------------------------------------------------------------------------------------------
 
 local Quit = {}
 
@@ -97,13 +97,13 @@ local function fail(msg)
   quit(1)
 end
 
---------------------------------------------------------------------------------------------
--- @{KEY="VALUE";...}: winrm.vbs ProcessParameterHash
---------------------------------------------------------------------------------------------
+-- ------------------------------------------------------------------------------------------
+-- The input after "@", {KEY="VALUE";...}: winrm.vbs ProcessParameterHash
+-- ------------------------------------------------------------------------------------------
 
 --- Parses winrm's hash syntax `{KEY="VALUE"[;KEY=$null]...}` (keys `[A-Za-z0-9_:]+`, values in
 -- double quotes without `"` inside, or `$null`; white space allowed around keys, `=` and values).
--- @tparam string s the text after `@`
+-- @tparam string s the text after the at sign
 -- @treturn table|nil the values (`WSMan.null` for `$null`), or nil and an error message
 -- @treturn table the keys in input order
 function M.parse_hash(s)
@@ -153,15 +153,16 @@ local function hash_or_quit(s)
   return values, keys
 end
 
---------------------------------------------------------------------------------------------
+-- ------------------------------------------------------------------------------------------
 -- Command line: winrm.vbs CommandLineParser / WSManCommandLineParser, on an argv that the
 -- shell has already split
---------------------------------------------------------------------------------------------
+-- ------------------------------------------------------------------------------------------
 
---- Splits argv into the operation, the positional arguments, the `@{...}` input and the
+--- Splits argv into the operation, the positional arguments, the input after the at sign and the
 -- switches (`-name:value`, `/name:value`, `-name`; names lower-cased, shortcuts expanded).
 -- @tparam {string,...} argv
--- @treturn table `{unnamed = {...}, at = string|nil, named = {name = value}, order = {names}}`
+-- @treturn table fields `unnamed` (list), `at` (the text after the at sign, or nil), `named`
+-- (name -> value) and `order` (switch names in order)
 function M.parse_args(argv)
   local cmd = { unnamed = {}, named = {}, order = {} }
   for i = 1, #argv do
@@ -200,9 +201,9 @@ function M.parse_args(argv)
   return cmd
 end
 
---------------------------------------------------------------------------------------------
+-- ------------------------------------------------------------------------------------------
 -- Help
---------------------------------------------------------------------------------------------
+-- ------------------------------------------------------------------------------------------
 
 local HELP = {}
 HELP.main = [==[
@@ -406,9 +407,9 @@ local function help(topic)
   return 0
 end
 
---------------------------------------------------------------------------------------------
+-- ------------------------------------------------------------------------------------------
 -- Terminal helpers
---------------------------------------------------------------------------------------------
+-- ------------------------------------------------------------------------------------------
 
 local function isatty(fd)
   local ok = os.execute("test -t " .. fd)
@@ -426,9 +427,9 @@ local function prompt_password(user, remote)
   return line
 end
 
---------------------------------------------------------------------------------------------
+-- ------------------------------------------------------------------------------------------
 -- Output
---------------------------------------------------------------------------------------------
+-- ------------------------------------------------------------------------------------------
 
 local function is_xml(s)
   return s:find("^%s*<") ~= nil
@@ -485,9 +486,9 @@ local function try(fmt, f, ...)
   return a, b, c
 end
 
---------------------------------------------------------------------------------------------
+-- ------------------------------------------------------------------------------------------
 -- Session: winrm.vbs CreateSession
---------------------------------------------------------------------------------------------
+-- ------------------------------------------------------------------------------------------
 
 local function create_session(wsman, cmd, fmt)
   local n = cmd.named
@@ -628,9 +629,9 @@ local function create_session(wsman, cmd, fmt)
   return session
 end
 
---------------------------------------------------------------------------------------------
+-- ------------------------------------------------------------------------------------------
 -- Resource locator and input: winrm.vbs CreateAndInitializeResourceLocator / ProcessInput
---------------------------------------------------------------------------------------------
+-- ------------------------------------------------------------------------------------------
 
 local function create_locator(wsman, cmd, uri)
   local ok, loc = pcall(wsman.CreateResourceLocator, wsman, uri)
@@ -689,7 +690,7 @@ local function xsi_prefix(root)
   return "xsi"
 end
 
--- The Put body winrm builds for set with @{...}: the current instance with the named
+-- The Put body winrm builds for set with key-value input: the current instance with the named
 -- first-level properties changed.
 local function put_body(current, values, keys)
   local ok, root = pcall(xml.parse, current)
@@ -745,9 +746,9 @@ local function process_input(op, cmd, session, loc, uri, action, fmt)
   return put_body(current, values, keys)
 end
 
---------------------------------------------------------------------------------------------
+-- ------------------------------------------------------------------------------------------
 -- Operations
---------------------------------------------------------------------------------------------
+-- ------------------------------------------------------------------------------------------
 
 local function print_reply(raw, fmt)
   local text, msg = reformat(raw, fmt)
@@ -811,7 +812,7 @@ local function enumerate(cmd, session, loc, fmt)
   else
     flags = flags | WSMan.EnumerationFlagHierarchyDeep
   end
-  local batch = tonumber(os.getenv("WSMAN_BATCH") or "") or 500
+  local batch = tonumber(os.getenv("WSMAN_BATCH") or "") or 50
   try(fmt, function() session.BatchItems = batch end)
   local e = try(fmt, session.Enumerate, session, loc, filter, dialect, flags)
 
