@@ -3,18 +3,9 @@ local WSMan = require "wsman"
 local sim = require "helpers.sim"
 local CIM = sim.CIMV2
 
-local function err_of(f, ...)
-  local ok, e = pcall(f, ...)
-  assert(not ok, "expected an error")
-  return e
-end
+local err_of = sim.err_of
 
-local function stats(session)
-  local xml = session:Get(sim.CONTROL)
-  local t = {}
-  for k, v in xml:gmatch("<p:(%w+)>([^<]*)</p:%w+>") do t[k] = tonumber(v) or v end
-  return t
-end
+local stats = sim.stats
 
 local function read_all(e)
   local items = {}

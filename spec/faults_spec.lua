@@ -5,18 +5,12 @@ local CIM = sim.CIMV2
 local F = sim.FAULT
 
 local function err_of(f, ...)
-  local ok, e = pcall(f, ...)
-  assert(not ok, "expected an error")
+  local e = sim.err_of(f, ...)
   assert.equals("table", type(e), tostring(e))
   return e
 end
 
-local function stats(session)
-  local xml = session:Get(sim.CONTROL)
-  local t = {}
-  for k, v in xml:gmatch("<p:(%w+)>([^<]*)</p:%w+>") do t[k] = tonumber(v) or v end
-  return t
-end
+local stats = sim.stats
 
 local function token()
   return tostring(math.random(1, 1 << 30)) .. tostring(os.time())
