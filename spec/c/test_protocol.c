@@ -1761,9 +1761,9 @@ TEST(session_client_side_errors)
 
 TEST(session_auth_refused_before_sending)
 {
-    /* Basic over http:// without NoEncryption, and mechanisms not built: the operation fails
-     * with the mechanism's error and nothing is sent */
-    uint32_t flags[] = {WSMAN_FLAG_USE_BASIC | WSMAN_FLAG_CRED_USERNAME_PASSWORD, WSMAN_FLAG_USE_KERBEROS};
+    /* Basic over http:// without NoEncryption, and a mechanism not built (CredSSP): the operation
+     * fails with the mechanism's error and nothing is sent */
+    uint32_t flags[] = {WSMAN_FLAG_USE_BASIC | WSMAN_FLAG_CRED_USERNAME_PASSWORD, WSMAN_FLAG_USE_CREDSSP};
     size_t i;
 
     for (i = 0; i < 2; i++) {

@@ -121,4 +121,5 @@ const wsman_auth_mech_t wsman_auth_basic = {
     .header = basic_header,
     .reset = basic_reset,
     .destroy = basic_destroy,
+    .flags = WSMAN_MECH_PREEMPTIVE,
 };

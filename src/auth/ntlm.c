@@ -1222,4 +1222,5 @@ const wsman_auth_mech_t wsman_auth_ntlm = {
     .wrap = mech_wrap,
     .unwrap = mech_unwrap,
     .set_channel_bindings = mech_set_cbt,
+    .flags = WSMAN_MECH_CONNECTION,
 };

@@ -114,16 +114,24 @@ static const code_entry_t code_table[] = {
      "The parameter is incorrect."},
     {0x80090302u, "SEC_E_UNSUPPORTED_FUNCTION",
      "The function requested is not supported"},
+    {0x80090303u, "SEC_E_TARGET_UNKNOWN",
+     "The specified target is unknown or unreachable"},
     {0x80090308u, "SEC_E_INVALID_TOKEN",
      "The token supplied to the function is invalid"},
     {0x8009030Cu, "SEC_E_LOGON_DENIED",
      "The logon attempt failed"},
     {0x8009030Eu, "SEC_E_NO_CREDENTIALS",
      "No credentials are available in the security package"},
+    {0x8009030Fu, "SEC_E_MESSAGE_ALTERED",
+     "The message or signature supplied for verification has been altered"},
+    {0x80090310u, "SEC_E_OUT_OF_SEQUENCE",
+     "The message supplied for verification is out of sequence"},
     {0x80090311u, "SEC_E_NO_AUTHENTICATING_AUTHORITY",
      "No authority could be contacted for authentication."},
     {0x80090322u, "SEC_E_WRONG_PRINCIPAL",
      "The target principal name is incorrect."},
+    {0x80090324u, "SEC_E_TIME_SKEW",
+     "The clocks on the client and server machines are skewed."},
     {0x80338000u, "ERROR_WSMAN_RESOURCE_NOT_FOUND",
      "The WS-Management service cannot process the request. The service cannot find the resource identified by the resource URI and selectors."},
     {0x80338001u, "ERROR_WSMAN_INVALID_ACTIONURI",
@@ -1225,10 +1233,12 @@ wsman_retry_t wsman_error_retry_class(uint32_t code)
     case 0x80338105u: /* ERROR_WSMAN_WMI_PROVIDER_ACCESS_DENIED */
     case 0x80338106u: /* ERROR_WSMAN_WMI_CANNOT_CONNECT_ACCESS_DENIED */
     case 0x803381F0u: /* ERROR_WSMAN_MUTUAL_AUTH_FAILED */
+    case 0x80090303u: /* SEC_E_TARGET_UNKNOWN */
     case 0x8009030Cu: /* SEC_E_LOGON_DENIED */
     case 0x8009030Eu: /* SEC_E_NO_CREDENTIALS */
     case 0x80090311u: /* SEC_E_NO_AUTHENTICATING_AUTHORITY */
     case 0x80090322u: /* SEC_E_WRONG_PRINCIPAL */
+    case 0x80090324u: /* SEC_E_TIME_SKEW */
         return WSMAN_RETRY_AUTH;
 
     /* transient: timeouts, connection failures, service temporarily unavailable */

@@ -9,6 +9,7 @@
  */
 #include "internal.h"
 #include "auth.h"
+#include "encrypt.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +28,6 @@
 #define NETWORK_DELAY_MS 5000L /* what Windows adds to OperationTimeout (NetworkDelayms) */
 #define MAX_RETRIES 3
 #define EXCERPT_MAX 4096
-#define MAX_AUTH_LEGS 6
 
 /* A cleanup request queued without network I/O (an Enumerator's Release, a shell's Delete, a command's
  * Signal terminate), sent before the session's next request. */
@@ -50,6 +50,7 @@ struct wsman_session {
     long timeout_ms, batch_items;
     wsman_transport_t *transport;
     wsman_auth_t *auth;
+    char *cert_file, *key_file; /* (auth) CertificateThumbprint found in cert_dir */
     pending_release_t *releases, **releases_tail;
 };
 
@@ -152,6 +153,8 @@ void wsman_session_free(wsman_session_t *s)
     free(s->cert_dir);
     free(s->proxy);
     free(s->spn);
+    free(s->cert_file);
+    free(s->key_file);
     free(s);
 }
 
@@ -266,6 +269,11 @@ typedef struct sink_ctx {
     size_t received;
     int failed;
     wsman_error_t err;
+    /* (auth) message encryption: an encrypted reply is collected whole, then decrypted and read;
+     * a plain SOAP reply where an encrypted one was due is refused (never read) */
+    int expect_encrypted, encrypted, plain_refused;
+    wsman_buf_t sealed;
+    size_t sealed_max;
 } sink_ctx_t;
 
 static int is_soap(const char *ct)
@@ -284,9 +292,29 @@ static int sink(void *ud, const char *data, size_t len)
     if (!c->decided) {
         c->decided = 1;
         c->soap = is_soap(c->resp->content_type) && c->resp->status != 401;
+        c->encrypted = c->resp->status != 401 && wsman_is_encrypted_content_type(c->resp->content_type);
+        if (c->soap && c->expect_encrypted) {
+            c->soap = 0;
+            c->plain_refused = 1;
+        }
     }
     c->received += len;
-    if (c->soap) {
+    if (c->encrypted) {
+        if (c->sealed.len + len > c->sealed_max) {
+            wsman_error_set(
+                &c->err, WSMAN_E_ENCODING_LIMIT,
+                "The encrypted reply is larger than the %zu bytes allowed for it (MaxEnvelopeSize); "
+                "it was not read.",
+                c->sealed_max);
+            c->failed = 1;
+            return -1;
+        }
+        if (wsman_buf_append(&c->sealed, data, len) != 0) {
+            wsman_error_set(&c->err, WSMAN_E_OUTOFMEMORY, "out of memory");
+            c->failed = 1;
+            return -1;
+        }
+    } else if (c->soap) {
         if (wsman_reader_feed(c->reader, data, len, 0, &c->err) != 0) {
             c->failed = 1;
             return -1;
@@ -351,71 +379,15 @@ static uint32_t status_code(int status, int soap)
     }
 }
 
-/* Offered schemes from the WWW-Authenticate values ("Negotiate, Basic realm=..." -> "Negotiate, Basic"). */
-static void offered_schemes(const wsman_http_response_t *r, wsman_buf_t *out)
-{
-    size_t i;
-    for (i = 0; i < r->n_www_authenticate; i++) {
-        const char *v = r->www_authenticate[i];
-        size_t n = strcspn(v, " \t,");
-        if (!n)
-            continue;
-        if (out->len)
-            wsman_buf_puts(out, ", ");
-        wsman_buf_append(out, v, n);
-    }
-}
+static void auth_site(wsman_session_t *s, wsman_auth_site_t *site);
 
-static int offers(const wsman_http_response_t *r, const char *scheme, const char **token)
-{
-    size_t i, n = strlen(scheme);
-    for (i = 0; i < r->n_www_authenticate; i++) {
-        const char *v = r->www_authenticate[i];
-        if (strncasecmp(v, scheme, n) == 0 && (v[n] == '\0' || v[n] == ' ' || v[n] == '\t')) {
-            if (token) {
-                const char *t = v + n;
-                while (*t == ' ' || *t == '\t')
-                    t++;
-                *token = *t ? t : NULL;
-            }
-            return 1;
-        }
-    }
-    return 0;
-}
-
+/* (auth) 401 (403 for certificates) to a request: handshake.c tells which case it is. */
 static void access_denied(wsman_session_t *s, const wsman_exchange_t *x, const wsman_http_response_t *r,
                           int sent_auth, wsman_error_t *e)
 {
-    wsman_buf_t off;
-    const char *mech = s->auth ? s->auth->mech->name : NULL;
-
-    wsman_buf_init(&off);
-    offered_schemes(r, &off);
-    if (!sent_auth) {
-        wsman_error_set(e, WSMAN_E_ACCESS_DENIED,
-                        "Access is denied: %s answered HTTP 401 to a request sent without credentials "
-                        "(it offers: %s). Create the session with an authentication flag "
-                        "(e.g. SessionFlagUseBasic + SessionFlagCredUsernamePassword) and a user name "
-                        "and password.",
-                        s->ep.url, off.len ? off.data : "no scheme");
-    } else if (mech && !offers(r, mech, NULL) && r->n_www_authenticate) {
-        wsman_error_set(e, WSMAN_E_ACCESS_DENIED,
-                        "Access is denied: %s does not accept %s authentication (it offers: %s). Enable %s "
-                        "on the host (winrm set winrm/config/service/auth @{%s=\"true\"}) or use a scheme it "
-                        "offers.",
-                        s->ep.url, mech, off.data, mech, mech);
-    } else {
-        wsman_error_set(e, WSMAN_E_ACCESS_DENIED,
-                        "Access is denied: %s rejected the %s credentials of user '%s' (HTTP 401; it "
-                        "offers: %s). Check the user name and password, and that the account may use "
-                        "WinRM (Administrators or Remote Management Users).",
-                        s->ep.url, mech ? mech : "supplied", s->username ? s->username : "",
-                        off.len ? off.data : "no scheme");
-    }
-    e->retry = WSMAN_RETRY_AUTH;
-    e->http_status = 401;
-    wsman_buf_free(&off);
+    wsman_auth_site_t site;
+    auth_site(s, &site);
+    wsman_auth_denied(sent_auth ? s->auth : NULL, &site, r, 0, e);
     (void)x;
 }
 
@@ -429,9 +401,19 @@ static int ensure_transport(wsman_session_t *s, wsman_error_t *e)
     cfg.url = s->ep.url;
     cfg.flags = s->flags;
     cfg.ca_file = s->ca_file;
-    cfg.client_cert = s->client_cert;
-    cfg.client_key = s->client_key;
+    /* (auth) CertificateThumbprint: the certificate and key files found in cert_dir */
+    if ((s->flags & WSMAN_FLAG_USE_CLIENT_CERTIFICATE) && (!s->client_cert || !*s->client_cert) &&
+        s->certificate_thumbprint && *s->certificate_thumbprint && !s->cert_file &&
+        wsman_cert_lookup(s->cert_dir, s->certificate_thumbprint, &s->cert_file, &s->key_file, e) != 0)
+        return -1;
+    cfg.client_cert = s->cert_file ? s->cert_file : s->client_cert;
+    cfg.client_key = s->cert_file ? s->key_file : s->client_key;
     cfg.client_key_password = s->client_key_password;
+    if (s->flags & WSMAN_FLAG_USE_DIGEST) { /* (auth) libcurl answers the Digest challenge */
+        cfg.digest = 1;
+        cfg.username = s->username;
+        cfg.password = s->password;
+    }
     cfg.proxy = s->proxy;
     cfg.proxy_access_type = s->proxy_access_type;
     cfg.proxy_auth_mechanism = s->proxy_auth_mechanism;
@@ -445,15 +427,22 @@ static int ensure_transport(wsman_session_t *s, wsman_error_t *e)
 /* 1 when an auth mechanism is in place, 0 when none is used, -1 on error. */
 static int ensure_auth(wsman_session_t *s, wsman_error_t *e)
 {
-    wsman_credentials_t creds;
+    wsman_auth_params_t p;
     wsman_error_t err;
 
     if (s->auth)
         return 1;
-    creds.username = s->username;
-    creds.password = s->password;
+    memset(&p, 0, sizeof p);
+    p.flags = s->flags;
+    p.username = s->username;
+    p.password = s->password;
+    p.ep = &s->ep;
+    p.spn = s->spn;
+    p.delegate = s->delegate;
+    p.client_cert = s->client_cert;
+    p.certificate_thumbprint = s->certificate_thumbprint;
     wsman_error_init(&err);
-    s->auth = wsman_auth_new(s->flags, &creds, &s->ep, &err);
+    s->auth = wsman_auth_new_ex(&p, &err);
     if (!s->auth && err.code) {
         wsman_error_move(e, &err);
         return -1;
@@ -600,31 +589,59 @@ static int build_request(wsman_session_t *s, const wsman_exchange_t *x, wsman_bu
     return 0;
 }
 
-/* One HTTP attempt. Returns 0 done (ok or error in e), 1 retryable transport failure, 2 resend
- * for a further authentication leg. */
+/* (auth) Encrypts the request body for a connection-authenticated session (multipart/encrypted). */
+static int seal_request(wsman_session_t *s, const wsman_buf_t *plain, wsman_buf_t *body, wsman_buf_t *ctype,
+                        wsman_error_t *e)
+{
+    wsman_encryptor_t enc;
+    if (wsman_encryptor_from_mech(&enc, s->auth->mech, s->auth->state, e) != 0)
+        return -1;
+    return wsman_encrypt_message(&enc, plain->data ? plain->data : "", plain->len,
+                                 (s->flags & WSMAN_FLAG_UTF16) ? "UTF-16" : "UTF-8", body, ctype, e);
+}
+
+static void auth_site(wsman_session_t *s, wsman_auth_site_t *site)
+{
+    memset(site, 0, sizeof *site);
+    site->url = s->ep.url;
+    site->username = s->username;
+    site->https = s->ep.scheme && strcasecmp(s->ep.scheme, "https") == 0;
+    site->flags = s->flags;
+    site->client_cert = s->cert_file ? s->cert_file : s->client_cert;
+}
+
+/* One HTTP attempt. Returns 0 done (ok or error in e), 1 retryable transport failure, 3 the
+ * connection-bound authentication no longer holds (HTTP 401: the request was not processed;
+ * authenticate again and resend). */
 static int attempt(wsman_session_t *s, const wsman_exchange_t *x, const wsman_buf_t *reqbody, int use_auth,
-                   const char *challenge, long timeout, wsman_response_t *out, int *ok,
-                   const char **next_challenge, char **challenge_store, wsman_send_state_t *state,
-                   wsman_error_t *e)
+                   long timeout, wsman_response_t *out, int *ok, wsman_send_state_t *state, wsman_error_t *e)
 {
     wsman_http_request_t req;
     wsman_http_response_t resp;
     wsman_xml_limits_t lim;
     sink_ctx_t c;
-    wsman_buf_t authv;
+    wsman_buf_t authv, sealed, ctype, plain;
     char *authline = NULL;
     const char *headers[6];
     size_t nh = 0;
     int rc, result = 0;
+    int conn_auth = use_auth && (s->auth->mech->flags & WSMAN_MECH_CONNECTION);
+    int seal = conn_auth && s->auth->encrypt;
 
     *ok = 0;
     memset(&resp, 0, sizeof resp);
     memset(&c, 0, sizeof c);
     wsman_buf_init(&c.excerpt);
+    wsman_buf_init(&c.sealed);
     wsman_buf_init(&authv);
+    wsman_buf_init(&sealed);
+    wsman_buf_init(&ctype);
+    wsman_buf_init(&plain);
     wsman_error_init(&c.err);
     c.resp = &resp;
     wsman_xml_limits_for(&lim, s->max_envelope_size);
+    c.expect_encrypted = seal;
+    c.sealed_max = lim.max_bytes + 65536;
     c.reader = wsman_reader_new(x->kind, &lim, x->cb, x->ud);
     if (!c.reader)
         return oom_error(e), 0;
@@ -632,8 +649,8 @@ static int attempt(wsman_session_t *s, const wsman_exchange_t *x, const wsman_bu
     headers[nh++] = "User-Agent: lua-wsman/" WSMAN_VERSION; /* the transport adds "Expect:" (empty) */
     if (x->unauthenticated)
         headers[nh++] = "WSMANIDENTIFY: unauthenticated";
-    if (use_auth) {
-        if (auth_value(s->auth, challenge, &authv, e) != 0) {
+    if (use_auth && (s->auth->mech->flags & WSMAN_MECH_PREEMPTIVE)) {
+        if (auth_value(s->auth, NULL, &authv, e) != 0) {
             wsman_reader_free(c.reader);
             wsman_buf_free_secure(&authv);
             return 0;
@@ -660,12 +677,23 @@ static int attempt(wsman_session_t *s, const wsman_exchange_t *x, const wsman_bu
     req.len = reqbody->len;
     req.content_type = (s->flags & WSMAN_FLAG_UTF16) ? "application/soap+xml;charset=UTF-16"
                                                      : "application/soap+xml;charset=UTF-8";
+    if (seal) {
+        if (seal_request(s, reqbody, &sealed, &ctype, e) != 0) {
+            wsman_auth_invalidate(s->auth);
+            goto out;
+        }
+        req.body = sealed.data;
+        req.len = sealed.len;
+        req.content_type = ctype.data;
+    }
     req.headers = headers;
     req.timeout_ms = timeout;
 
     *state = WSMAN_SENT_NOTHING;
     rc = wsman_transport_post(s->transport, &req, sink, &c, &resp, state, e);
     wsman_secure_free(authline);
+    if (seal || (conn_auth && rc != 0))
+        wsman_buf_free_secure(&sealed);
 
     if (rc != 0) {
         if (c.failed)
@@ -674,28 +702,68 @@ static int attempt(wsman_session_t *s, const wsman_exchange_t *x, const wsman_bu
             result = 1;
         if (resp.status > 0)
             e->http_status = resp.status;
+        if (seal)
+            wsman_auth_invalidate(s->auth); /* the security context may be out of step */
         goto out;
     }
     if (!c.decided) {
         c.decided = 1;
         c.soap = is_soap(resp.content_type) && resp.status != 401;
+        c.encrypted = resp.status != 401 && wsman_is_encrypted_content_type(resp.content_type);
+        if (c.soap && seal) {
+            c.soap = 0;
+            c.plain_refused = 1;
+        }
     }
 
     if (resp.status == 401) {
-        const char *tok = NULL;
-        if (use_auth && !s->auth->done && offers(&resp, s->auth->mech->name, &tok) && tok) {
-            *challenge_store = wsman_strdup(tok);
-            if (!*challenge_store) {
-                oom_error(e);
-                goto out;
-            }
-            *next_challenge = *challenge_store;
-            result = 2;
+        if (conn_auth) {
+            /* the connection lost its authentication (a new connection, an expired context) or the
+             * host refuses this message: either way it was not processed */
+            wsman_auth_invalidate(s->auth);
+            result = 3;
+            e->http_status = 401;
             goto out;
         }
         access_denied(s, x, &resp, use_auth, e);
         if (s->auth)
             auth_restart(s->auth);
+        goto out;
+    }
+    if (c.encrypted) {
+        wsman_encryptor_t enc;
+        if (!seal) {
+            wsman_error_set(
+                e, WSMAN_E_WINHTTP_INVALID_SERVER_RESPONSE,
+                "%s sent an encrypted reply (HTTP %d, %s) to a request that was not encrypted: the "
+                "session has no security context to decrypt it with.",
+                s->ep.url, resp.status, resp.content_type ? resp.content_type : "");
+            e->http_status = resp.status;
+            goto out;
+        }
+        if (wsman_encryptor_from_mech(&enc, s->auth->mech, s->auth->state, e) != 0 ||
+            wsman_decrypt_message(&enc, resp.content_type, c.sealed.data ? c.sealed.data : "", c.sealed.len,
+                                  &plain, e) != 0) {
+            wsman_auth_invalidate(s->auth); /* out of step: the next request authenticates again */
+            wsman_error_context(e, x->operation, s->ep.url);
+            e->http_status = resp.status;
+            goto out;
+        }
+        c.soap = 1;
+        c.received = plain.len;
+        if (plain.len && wsman_reader_feed(c.reader, plain.data, plain.len, 0, e) != 0) {
+            e->http_status = resp.status;
+            goto out;
+        }
+    } else if (c.plain_refused) {
+        wsman_error_set(
+            e, WSMAN_E_WINHTTP_INVALID_SERVER_RESPONSE,
+            "%s answered an encrypted %s request with an unencrypted SOAP reply (HTTP %d); it was "
+            "refused, since anyone on the network path could have written it. A WinRM host "
+            "encrypts every reply once messages are encrypted: check for a proxy in between.",
+            s->ep.url, x->operation, resp.status);
+        e->http_status = resp.status;
+        wsman_auth_invalidate(s->auth);
         goto out;
     }
     if (c.soap) {
@@ -736,6 +804,8 @@ static int attempt(wsman_session_t *s, const wsman_exchange_t *x, const wsman_bu
         if (resp.status == 200 && c.received == 0 && (!resp.content_type || !*resp.content_type))
             wsman_error_set(e, 0x803380F5u, "%s returned HTTP 200 with an empty body to %s", s->ep.url,
                             x->operation);
+        else if (resp.status == 403 && use_auth && s->auth->mech == &wsman_auth_certificate)
+            access_denied(s, x, &resp, 1, e);
         else
             wsman_error_set(e, status_code(resp.status, 0),
                             "%s answered HTTP %d with content type '%s' instead of a SOAP reply%s%s%s. Check "
@@ -749,6 +819,10 @@ static int attempt(wsman_session_t *s, const wsman_exchange_t *x, const wsman_bu
 out:
     wsman_reader_free(c.reader);
     wsman_buf_free(&c.excerpt);
+    wsman_buf_free_secure(&c.sealed);
+    wsman_buf_free_secure(&plain);
+    wsman_buf_free_secure(&sealed);
+    wsman_buf_free(&ctype);
     wsman_error_clear(&c.err);
     wsman_http_response_clear(&resp);
     return result;
@@ -762,10 +836,8 @@ int wsman_session_exchange(wsman_session_t *s, const wsman_exchange_t *x, wsman_
     long optimeout = x->timeout_ms > 0 ? x->timeout_ms : s->timeout_ms;
     long deadline = optimeout + (optimeout < NETWORK_DELAY_MS ? optimeout : NETWORK_DELAY_MS);
     long long start, end;
-    int use_auth = 0, retries = 0, legs = 0, rc = -1;
+    int use_auth = 0, retries = 0, reauths = 0, rc = -1;
     long backoff = 50;
-    const char *challenge = NULL;
-    char *challenge_store = NULL;
 
     if (!e) {
         wsman_error_init(&local);
@@ -789,23 +861,49 @@ int wsman_session_exchange(wsman_session_t *s, const wsman_exchange_t *x, wsman_
     for (;;) {
         wsman_send_state_t state = WSMAN_SENT_NOTHING;
         int ok = 0, r;
-        const char *next = NULL;
-        char *store = NULL;
         long long remaining = end - now_ms();
 
         if (remaining < 1)
             remaining = 1;
         wsman_error_clear(e);
-        r = attempt(s, x, &reqbody, use_auth, challenge, (long)remaining, out, &ok, &next, &store, &state, e);
-        free(challenge_store);
-        challenge_store = store;
-        challenge = next;
+        if (use_auth && !wsman_auth_ready(s->auth, s->transport)) {
+            /* (auth) Negotiate/Kerberos: authenticate this (new) connection first, with empty POSTs */
+            wsman_auth_site_t site;
+            int transport_failed = 0;
+            auth_site(s, &site);
+            int hs =
+                wsman_auth_handshake(s->auth, s->transport, &site, (long)remaining, &transport_failed, e);
+            if (hs != 0) {
+                /* the handshake carries no message, so trying it again is always safe */
+                if (transport_failed && e->retry == WSMAN_RETRY_TRANSIENT && retries < MAX_RETRIES &&
+                    end - now_ms() > backoff + 50) {
+                    sleep_ms(backoff);
+                    backoff *= 2;
+                    retries++;
+                    continue;
+                }
+                if (is_deadline(e))
+                    explain_timeout(s, x, deadline, e);
+                break;
+            }
+            remaining = end - now_ms();
+            if (remaining < 1)
+                remaining = 1;
+        }
+        r = attempt(s, x, &reqbody, use_auth, (long)remaining, out, &ok, &state, e);
         if (ok) {
             rc = 0;
             break;
         }
-        if (r == 2 && ++legs < MAX_AUTH_LEGS)
-            continue;
+        if (r == 3) {
+            /* (auth) 401 on an authenticated connection: the message was not processed */
+            wsman_auth_site_t site;
+            if (++reauths <= 1)
+                continue;
+            auth_site(s, &site);
+            wsman_auth_denied(s->auth, &site, NULL, !site.https && !s->auth->encrypt ? 2 : 3, e);
+            break;
+        }
         if (r == 1) {
             int may = e->retry == WSMAN_RETRY_TRANSIENT &&
                       (state == WSMAN_SENT_NOTHING || (x->idempotent && state == WSMAN_SENT_NO_REPLY));
@@ -814,7 +912,7 @@ int wsman_session_exchange(wsman_session_t *s, const wsman_exchange_t *x, wsman_
                 backoff *= 2;
                 retries++;
                 if (s->auth && state != WSMAN_SENT_NOTHING)
-                    auth_restart(s->auth); /* a new connection: connection-bound schemes start over */
+                    wsman_auth_invalidate(s->auth); /* a new connection: authenticate it again */
                 continue;
             }
         }
@@ -823,7 +921,6 @@ int wsman_session_exchange(wsman_session_t *s, const wsman_exchange_t *x, wsman_
         break;
     }
 done:
-    free(challenge_store);
     wsman_buf_free_secure(&reqbody);
     if (rc != 0) {
         if (!e->code)

@@ -57,6 +57,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -99,6 +100,8 @@ struct wsman_transport {
     long connections;
     char errbuf[CURL_ERROR_SIZE];
     curl_socket_t last_sock; /* the socket libcurl opened last (CURL_SOCKET_BAD once closed) */
+    long last_done_ms;       /* (auth) when the last request ended: idle connections expire */
+    wsman_buf_t peer_der;    /* (auth) server certificate of the latest TLS connection */
 
     /* per request */
     const wsman_http_request_t *req;
@@ -112,6 +115,10 @@ struct wsman_transport {
     wsman_http_response_t *resp;
     int oom;
 };
+
+#define MAXAGE_CONN_S 118L
+
+static void keep_peer_cert(wsman_transport_t *t);
 
 static long now_ms(void)
 {
@@ -337,6 +344,18 @@ wsman_transport_t *wsman_transport_new(const wsman_transport_config_t *cfg, wsma
     SETOPT(CURLOPT_CLOSESOCKETDATA, t);
     if (cfg->connect_timeout_ms > 0)
         SETOPT(CURLOPT_CONNECTTIMEOUT_MS, cfg->connect_timeout_ms);
+    /* idle connections older than this are not reused (below HTTP.sys' 120 s); see
+     * wsman_transport_reusable */
+    SETOPT(CURLOPT_MAXAGE_CONN, (long)MAXAGE_CONN_S);
+
+    /* Digest (SessionFlagUseDigest): libcurl answers the challenge. It first POSTs an empty body
+     * (no request sent twice), then reuses the nonce on later requests. */
+    failed_opt = "Digest authentication";
+    if (cfg->digest) {
+        SETOPT(CURLOPT_HTTPAUTH, (long)CURLAUTH_DIGEST);
+        SETOPT(CURLOPT_USERNAME, cfg->username ? cfg->username : "");
+        SETOPT(CURLOPT_PASSWORD, cfg->password ? cfg->password : "");
+    }
 
     /* TLS: verification on unless the session flags say otherwise */
     failed_opt = "TLS options";
@@ -416,6 +435,7 @@ void wsman_transport_free(wsman_transport_t *t)
     if (t->multi)
         curl_multi_cleanup(t->multi);
     free(t->hostport);
+    wsman_buf_free(&t->peer_der);
     free(t);
 }
 
@@ -800,8 +820,12 @@ int wsman_transport_post(wsman_transport_t *t, const wsman_http_request_t *req, 
     if (!done && !timed_out && rc == CURLE_OK)
         rc = CURLE_GOT_NOTHING; /* the multi handle stopped without a result */
 
-    if (curl_easy_getinfo(t->easy, CURLINFO_NUM_CONNECTS, &conns) == CURLE_OK && conns > 0)
+    if (curl_easy_getinfo(t->easy, CURLINFO_NUM_CONNECTS, &conns) == CURLE_OK && conns > 0) {
         t->connections += conns;
+        if (t->https)
+            keep_peer_cert(t); /* a new TLS connection: its certificate, for channel binding */
+    }
+    t->last_done_ms = now_ms();
     if (timed_out)
         set_deadline_error(t, req->timeout_ms, state, e);
     /* Removing a handle mid-transfer aborts it and closes its connection (state unknown). */
@@ -837,11 +861,9 @@ oom:
 
 /* ---- peer certificate (channel binding) ---------------------------------------------------------- */
 
-int wsman_transport_peer_cert(wsman_transport_t *t, wsman_buf_t *der)
+static int certinfo_der(wsman_transport_t *t, wsman_buf_t *der)
 {
     struct curl_certinfo *ci = NULL;
-    if (!t || !der)
-        return -1;
     if (!t->https || curl_easy_getinfo(t->easy, CURLINFO_CERTINFO, &ci) != CURLE_OK || !ci ||
         ci->num_of_certs < 1)
         return -1;
@@ -857,4 +879,61 @@ int wsman_transport_peer_cert(wsman_transport_t *t, wsman_buf_t *der)
         return wsman_base64_decode(der, begin, (size_t)(end - begin));
     }
     return -1;
+}
+
+/* libcurl fills CERTINFO when it sets up a TLS connection; a reused connection's transfer may
+ * leave it empty, so the latest one is kept here. */
+static void keep_peer_cert(wsman_transport_t *t)
+{
+    wsman_buf_t der;
+    wsman_buf_init(&der);
+    if (certinfo_der(t, &der) == 0 && der.len) {
+        wsman_buf_free(&t->peer_der);
+        t->peer_der = der;
+        return;
+    }
+    wsman_buf_free(&der);
+}
+
+int wsman_transport_peer_cert(wsman_transport_t *t, wsman_buf_t *der)
+{
+    if (!t || !der || !t->https)
+        return -1;
+    if (t->peer_der.len)
+        return wsman_buf_append(der, t->peer_der.data, t->peer_der.len);
+    return certinfo_der(t, der);
+}
+
+/* ---- connection reuse (connection-bound authentication) -------------------------------------------- */
+
+int wsman_transport_reusable(wsman_transport_t *t)
+{
+    struct pollfd p;
+    int r;
+
+    if (!t || t->last_sock == CURL_SOCKET_BAD)
+        return 0;
+    /* libcurl does not reuse a connection idle for CURLOPT_MAXAGE_CONN seconds (margin: 2 s) */
+    if (now_ms() - t->last_done_ms > (MAXAGE_CONN_S - 2) * 1000L)
+        return 0;
+    p.fd = t->last_sock;
+    p.events = POLLIN;
+    p.revents = 0;
+    r = poll(&p, 1, 0);
+    if (r == 0)
+        return 1; /* nothing to read: open and idle */
+    if (r < 0 || (p.revents & (POLLERR | POLLNVAL)))
+        return 0;
+    if (p.revents & POLLIN) {
+        char c;
+        ssize_t n = recv(t->last_sock, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+        if (n == 0)
+            return 0; /* the server closed it */
+        if (n < 0)
+            return 0;
+        /* bytes on an idle connection: TLS records (session tickets, alerts) libcurl will look at;
+         * plain HTTP has nothing to say between replies, libcurl drops such a connection */
+        return t->https;
+    }
+    return (p.revents & POLLHUP) ? 0 : 1;
 }

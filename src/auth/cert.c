@@ -1,0 +1,279 @@
+/*
+ * cert.c - CertificateThumbprint: finds a client certificate by its SHA-1 thumbprint in a
+ * directory of certificate files (options.cert_dir), as Windows selects one from its certificate
+ * store for SessionFlagUseClientCertificate.
+ *
+ * The thumbprint is written as Windows shows it: 40 hex digits, any case, with or without spaces
+ * or colons (an invisible U+200E LEFT-TO-RIGHT MARK copied from the certificate dialog is ignored
+ * too). Every regular file in the directory is read: PEM files (any number of certificates), else
+ * one DER certificate. The private key is taken from the certificate's own file when it holds one
+ * ("-----BEGIN ... PRIVATE KEY-----"), else from <name>.key, <name>.key.pem or <name>-key.pem
+ * beside it, <name> being the file name without its extension. An encrypted key is opened with
+ * options.client_key_password by the TLS layer.
+ */
+#include "auth.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#define ERROR_WSMAN_CERT_NOT_FOUND 0x80338082u
+#define MAX_CERT_FILE (4u << 20) /* larger files are not certificate files */
+
+static int hexval(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* 0 with the 20 bytes, -1 when the text is not a SHA-1 thumbprint. */
+static int parse_thumbprint(const char *s, unsigned char out[20])
+{
+    size_t n = 0;
+    int hi = -1;
+
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        int v;
+        if (*p == ' ' || *p == '\t' || *p == ':' || *p == '-')
+            continue;
+        if (p[0] == 0xE2 && p[1] == 0x80 && (p[2] == 0x8E || p[2] == 0x8F)) { /* LRM / RLM */
+            p += 2;
+            continue;
+        }
+        v = hexval(*p);
+        if (v < 0 || n >= 20)
+            return -1;
+        if (hi < 0) {
+            hi = v;
+        } else {
+            out[n++] = (unsigned char)(hi << 4 | v);
+            hi = -1;
+        }
+    }
+    return n == 20 && hi < 0 ? 0 : -1;
+}
+
+static char *join(const char *dir, const char *name)
+{
+    wsman_buf_t b;
+    size_t n = strlen(dir);
+    wsman_buf_init(&b);
+    if (wsman_buf_puts(&b, dir) != 0 || (n && dir[n - 1] != '/' && wsman_buf_puts(&b, "/") != 0) ||
+        wsman_buf_puts(&b, name) != 0) {
+        wsman_buf_free(&b);
+        return NULL;
+    }
+    return wsman_buf_steal(&b);
+}
+
+static int read_file(const char *path, wsman_buf_t *out)
+{
+    FILE *f = fopen(path, "rb");
+    char chunk[4096];
+    size_t n;
+
+    if (!f)
+        return -1;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        if (out->len + n > MAX_CERT_FILE || wsman_buf_append(out, chunk, n) != 0) {
+            fclose(f);
+            return -1;
+        }
+    }
+    fclose(f);
+    return 0;
+}
+
+static int is_regular(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
+static int has_private_key(const wsman_buf_t *b)
+{
+    const char *p = b->data;
+    while (p && (p = strstr(p, "-----BEGIN ")) != NULL) {
+        const char *end = strstr(p + 11, "-----");
+        if (!end)
+            return 0;
+        if ((size_t)(end - p) >= 11 + 11 && memcmp(end - 11, "PRIVATE KEY", 11) == 0)
+            return 1;
+        p = end;
+    }
+    return 0;
+}
+
+/* 1 when a certificate of the file has the thumbprint, 0 when none, -1 on out of memory. */
+static int file_matches(const wsman_buf_t *b, const unsigned char want[20], int *count)
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    BIO *bio;
+    X509 *x;
+    int found = 0, any = 0;
+
+    bio = BIO_new_mem_buf(b->data, (int)b->len);
+    if (!bio)
+        return -1;
+    while (!found && (x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+        any = 1;
+        (*count)++;
+        if (X509_digest(x, EVP_sha1(), md, &mdlen) == 1 && mdlen == 20 && memcmp(md, want, 20) == 0)
+            found = 1;
+        X509_free(x);
+    }
+    BIO_free(bio);
+    ERR_clear_error();
+    if (!any && !found) {
+        const unsigned char *p = (const unsigned char *)b->data;
+        x = d2i_X509(NULL, &p, (long)b->len);
+        if (x) {
+            (*count)++;
+            if (X509_digest(x, EVP_sha1(), md, &mdlen) == 1 && mdlen == 20 && memcmp(md, want, 20) == 0)
+                found = 1;
+            X509_free(x);
+        }
+        ERR_clear_error();
+    }
+    return found;
+}
+
+static char *find_key(const char *dir, const char *name)
+{
+    static const char *const suffixes[] = {".key", ".key.pem", "-key.pem"};
+    const char *dot = strrchr(name, '.');
+    size_t base = dot && dot != name ? (size_t)(dot - name) : strlen(name);
+
+    for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+        wsman_buf_t fn;
+        char *path;
+        wsman_buf_init(&fn);
+        if (wsman_buf_append(&fn, name, base) != 0 || wsman_buf_puts(&fn, suffixes[i]) != 0) {
+            wsman_buf_free(&fn);
+            return NULL;
+        }
+        path = join(dir, fn.data);
+        wsman_buf_free(&fn);
+        if (path && is_regular(path))
+            return path;
+        free(path);
+    }
+    return NULL;
+}
+
+int wsman_cert_lookup(const char *dir, const char *thumbprint, char **cert_path, char **key_path,
+                      wsman_error_t *e)
+{
+    unsigned char want[20];
+    DIR *d;
+    struct dirent *de;
+    int count = 0, rc = -1;
+
+    *cert_path = NULL;
+    *key_path = NULL;
+    if (!thumbprint || parse_thumbprint(thumbprint, want) != 0) {
+        wsman_error_set(e, 0x803380E7u, /* ERROR_WSMAN_CERT_THUMBPRINT_BLANK */
+                        "options.CertificateThumbprint \"%s\" is not a SHA-1 thumbprint: it must be 40 "
+                        "hexadecimal digits (spaces and colons are allowed), as Windows shows a "
+                        "certificate's thumbprint.",
+                        thumbprint ? thumbprint : "");
+        return -1;
+    }
+    if (!dir || !*dir) {
+        wsman_error_set(
+            e, ERROR_WSMAN_CERT_NOT_FOUND,
+            "options.CertificateThumbprint is set but options.cert_dir is not: set cert_dir to the "
+            "directory holding the client certificate (PEM, with its key in the same file or in "
+            "<name>.key), or give options.client_cert and options.client_key directly.");
+        return -1;
+    }
+    d = opendir(dir);
+    if (!d) {
+        wsman_error_set(e, ERROR_WSMAN_CERT_NOT_FOUND,
+                        "The certificate directory options.cert_dir \"%s\" cannot be read (%s).", dir,
+                        strerror(errno));
+        return -1;
+    }
+    while ((de = readdir(d)) != NULL) {
+        wsman_buf_t b;
+        char *path;
+        int m;
+
+        if (de->d_name[0] == '.')
+            continue;
+        path = join(dir, de->d_name);
+        if (!path) {
+            wsman_error_set(e, WSMAN_E_OUTOFMEMORY, NULL);
+            goto out;
+        }
+        wsman_buf_init(&b);
+        if (!is_regular(path) || read_file(path, &b) != 0 || !b.len) {
+            wsman_buf_free_secure(&b);
+            free(path);
+            continue;
+        }
+        m = file_matches(&b, want, &count);
+        if (m == 1) {
+            if (has_private_key(&b)) {
+                *key_path = wsman_strdup(path);
+            } else {
+                *key_path = find_key(dir, de->d_name);
+                if (!*key_path) {
+                    wsman_error_set(e, ERROR_WSMAN_CERT_NOT_FOUND,
+                                    "The certificate with thumbprint %s is %s, but its private key was not "
+                                    "found: put the key in the same PEM file, or beside it as <name>.key, "
+                                    "<name>.key.pem or <name>-key.pem.",
+                                    thumbprint, path);
+                    wsman_buf_free_secure(&b);
+                    free(path);
+                    goto out;
+                }
+            }
+            wsman_buf_free_secure(&b);
+            if (!*key_path) {
+                free(path);
+                wsman_error_set(e, WSMAN_E_OUTOFMEMORY, NULL);
+                goto out;
+            }
+            *cert_path = path;
+            rc = 0;
+            goto out;
+        }
+        wsman_buf_free_secure(&b);
+        free(path);
+        if (m < 0) {
+            wsman_error_set(e, WSMAN_E_OUTOFMEMORY, NULL);
+            goto out;
+        }
+    }
+    wsman_error_set(
+        e, ERROR_WSMAN_CERT_NOT_FOUND,
+        "No certificate with thumbprint %s was found in options.cert_dir \"%s\" (%d certificate%s "
+        "checked). Check the thumbprint (the SHA-1 fingerprint: openssl x509 -noout -fingerprint "
+        "-sha1 -in cert.pem) and the directory.",
+        thumbprint, dir, count, count == 1 ? "" : "s");
+out:
+    closedir(d);
+    if (rc != 0) {
+        free(*cert_path);
+        free(*key_path);
+        *cert_path = NULL;
+        *key_path = NULL;
+    }
+    return rc;
+}
