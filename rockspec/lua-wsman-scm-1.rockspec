@@ -31,6 +31,7 @@ build = {
       ["wsman.tables"] = "lua/wsman/tables.lua",
       ["wsman.format"] = "lua/wsman/format.lua",
       ["wsman.cli"] = "lua/wsman/cli.lua",
+      ["wsman.ps"] = "lua/wsman/ps.lua",
     },
     bin = { wsman = "bin/wsman" },
   },

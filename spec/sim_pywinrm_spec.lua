@@ -1,7 +1,9 @@
 -- Interoperability of the WinRM simulator (spec/sim/winrm-sim) with an independent client:
 -- Debian's python3-winrm (pywinrm) sends Get and Enumerate/Pull envelopes with Protocol.send_message
--- over HTTP (Basic, AllowUnencrypted) and HTTPS. spec/sim/tests/pywinrm_check.py prints TAP; each TAP
--- line becomes one test here.
+-- over HTTP (Basic, AllowUnencrypted) and HTTPS, and authenticates with NTLM under Negotiate
+-- (requests-ntlm / ntlm-auth) with WinRM message encryption over HTTP, with channel binding over HTTPS
+-- (CbtHardeningLevel=Strict), and with a client certificate. spec/sim/tests/pywinrm_check.py prints TAP;
+-- each TAP line becomes one test here.
 
 local function script_dir()
   local source = debug.getinfo(1, "S").source

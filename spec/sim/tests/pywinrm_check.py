@@ -2,7 +2,10 @@
 """Interoperability check: Debian's python3-winrm (pywinrm) against the simulator. Prints TAP.
 
 pywinrm builds the envelopes (its own _get_soap_header + xmltodict) and sends them with
-Protocol.send_message, over HTTP with Basic (--allow-unencrypted) and over HTTPS (--tls).
+Protocol.send_message, over HTTP with Basic (--allow-unencrypted) and over HTTPS (--tls). The NTLM
+checks (requests-ntlm / ntlm-auth: Negotiate with message encryption, channel binding) and the client
+certificate check run pywinrm in a child process whose OPENSSL_CONF enables the OpenSSL 3 legacy provider
+(ntlm-auth needs MD4); this process and the simulators keep the system configuration.
 """
 
 import os
@@ -16,6 +19,7 @@ from winrm.protocol import Protocol
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from simtest import CIMV2, NS, WQL, Sim  # noqa: E402
+import authtest  # noqa: E402
 
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
 # pywinrm lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE override server_cert_validation="ignore" (requests'
@@ -84,8 +88,27 @@ SIMS = {}
 def sim(kind):
     if kind not in SIMS:
         SIMS[kind] = {"http": lambda: Sim(), "https": lambda: Sim("--tls", allow_unencrypted=False),
-                      "strict": lambda: Sim(allow_unencrypted=False)}[kind]()
+                      "strict": lambda: Sim(allow_unencrypted=False),
+                      "negotiate": lambda: Sim("--auth", "negotiate,kerberos", allow_unencrypted=False),
+                      "cbt": lambda: Sim("--tls", "--auth", "negotiate,certificate", "--cbt", "strict",
+                                         allow_unencrypted=False)}[kind]()
     return SIMS[kind]
+
+
+LEGACY = []
+
+
+class Skip(Exception):
+    pass
+
+
+def pywinrm_child(kind, gets, **kw):
+    """pywinrm in a child process with the legacy-provider OPENSSL_CONF (authtest.run_pywinrm)."""
+    if kw.get("transport") == "ntlm" and "ntlm" not in sim(kind).info.get("gss_mechs", "").split(","):
+        raise Skip("gss-ntlmssp / python3-gssapi not installed (see .ci/deps)")
+    if not LEGACY:
+        LEGACY.append(authtest.LegacyOpenSSL())
+    return authtest.run_pywinrm(LEGACY[0], sim(kind).url, gets, **kw)
 
 
 @check("http: Get Win32_Service?Name=WinRM with Basic (AllowUnencrypted)")
@@ -172,6 +195,56 @@ def _():
     raise AssertionError("an unknown CA was accepted")
 
 
+@check("http: NTLM (Negotiate) with message encryption against AllowUnencrypted=false")
+def _():
+    res = pywinrm_child("negotiate", [[SVC, [["Name", "WinRM"]]], [SVC, [["Name", "Spooler"]]]], transport="ntlm",
+                        user=USER, password=PASSWORD, message_encryption="always")
+    expect(all(r["ok"] for r in res), res)
+    expect("<p:Name>WinRM</p:Name>" in res[0]["body"] and "<p:Name>Spooler</p:Name>" in res[1]["body"], res)
+
+
+@check("http: NTLM encrypted SOAP fault (HTTP 500) is decrypted with its WSManFault code")
+def _():
+    (res,) = pywinrm_child("negotiate", [[SVC, [["Name", "NoSuchService"]]]], transport="ntlm", user=USER,
+                           password=PASSWORD, message_encryption="always")
+    expect(not res["ok"] and "2150858752" in res["text"], res)
+
+
+@check("http: NTLM without message encryption is refused like Windows (HTTP 500)")
+def _():
+    (res,) = pywinrm_child("negotiate", [[SVC, [["Name", "WinRM"]]]], transport="ntlm", user=USER,
+                           password=PASSWORD, message_encryption="never")
+    expect(not res["ok"] and "500" in res["text"], res)
+
+
+@check("http: NTLM with a wrong password is InvalidCredentialsError (401)")
+def _():
+    (res,) = pywinrm_child("negotiate", [[SVC, [["Name", "WinRM"]]]], transport="ntlm", user=USER,
+                           password="wrong", message_encryption="always")
+    expect(res.get("error") == "InvalidCredentialsError", res)
+
+
+@check("https: NTLM with channel binding against CbtHardeningLevel=Strict; without CBT refused")
+def _():
+    common = dict(transport="ntlm", user=USER, password=PASSWORD, ca_trust_path=sim("cbt").info["ca_file"])
+    (res,) = pywinrm_child("cbt", [[SVC, [["Name", "WinRM"]]]], **common)
+    expect(res["ok"], res)
+    (res,) = pywinrm_child("cbt", [[SVC, [["Name", "WinRM"]]]], send_cbt=False, **common)
+    expect(res.get("error") == "InvalidCredentialsError", res)
+
+
+@check("https: client certificate authentication (transport='certificate'); unmapped certificate refused")
+def _():
+    i = sim("cbt").info
+    (res,) = pywinrm_child("cbt", [[SVC, [["Name", "WinRM"]]]], transport="certificate", cert_pem=i["client_cert"],
+                           cert_key_pem=i["client_key"], ca_trust_path=i["ca_file"])
+    expect(res["ok"] and "<p:Name>WinRM</p:Name>" in res["body"], res)
+    (res,) = pywinrm_child("cbt", [[SVC, [["Name", "WinRM"]]]], transport="certificate",
+                           cert_pem=i["client_cert_unmapped"], cert_key_pem=i["client_key_unmapped"],
+                           ca_trust_path=i["ca_file"])
+    expect(res.get("error") == "InvalidCredentialsError", res)
+
+
 def main():
     print("1..%d" % len(results))
     failed = 0
@@ -180,6 +253,8 @@ def main():
             try:
                 fn()
                 print("ok %d - %s" % (i, name))
+            except Skip as why:
+                print("ok %d - %s # SKIP %s" % (i, name, why))
             except Exception:
                 failed += 1
                 print("not ok %d - %s" % (i, name))
@@ -189,6 +264,8 @@ def main():
     finally:
         for s in SIMS.values():
             s.stop()
+        for legacy in LEGACY:
+            legacy.close()
     return 1 if failed else 0
 
 

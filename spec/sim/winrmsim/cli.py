@@ -9,7 +9,8 @@ import tempfile
 import threading
 import time
 
-from . import auth, replay, tls
+from . import auth, certauth, gss, replay, tls
+from . import security as sec
 from .server import Service, ThreadedServer, make_ssl_context
 from .state import SimState, Settings
 
@@ -29,7 +30,23 @@ def parse_args(argv):
     p.add_argument("--users", help='JSON file {"user": "password", ...} (default testuser / Passw0rd!)')
     p.add_argument("--allow-unencrypted", action="store_true",
                    help="accept Basic over plain HTTP (Windows' AllowUnencrypted=true)")
-    p.add_argument("--auth", default="basic", help="schemes to offer: basic,negotiate,kerberos,credssp")
+    p.add_argument("--auth", default="basic",
+                   help="schemes to offer: basic,negotiate,kerberos,certificate,digest,credssp (default basic)")
+    p.add_argument("--cbt", choices=("strict", "relaxed", "none"), default="relaxed",
+                   help="with --tls: channel binding check for Negotiate/Kerberos (CbtHardeningLevel; default "
+                        "relaxed: wrong bindings are refused, missing ones accepted; strict: required)")
+    p.add_argument("--keytab", help="Kerberos acceptor keytab (default: $KRB5_KTNAME); see spec/kdc/")
+    p.add_argument("--client-ca", action="append", metavar="FILE",
+                   help="with --tls and certificate auth: also trust client certificates issued by this CA "
+                        "(PEM; repeatable). The simulator's own CA is always trusted")
+    p.add_argument("--cert-hash", choices=("sha256", "sha384", "sha512"), default="sha256",
+                   help="with --tls: signature hash of the server certificate (decides the channel-binding hash)")
+    p.add_argument("--make-client-cert", metavar="DIR",
+                   help="issue a client certificate for --user signed by the CA in --tls-dir (created if "
+                        "missing) into DIR, print its paths as key=value lines, and exit")
+    p.add_argument("--user", default="testuser", help="with --make-client-cert: the certificate's user")
+    p.add_argument("--key-password", default=certauth.KEY_PASSWORD,
+                   help="with --make-client-cert: password of the encrypted key copy (default Passw0rd!)")
     p.add_argument("--data", default=os.path.join(HERE, "data"), help="data directory (default spec/sim/data)")
     p.add_argument("--enum-timeout", type=int, default=60000, help="idle enumeration context expiry, ms")
     p.add_argument("--max-envelope-kb", type=int, default=500, help="service MaxEnvelopeSizekb (default 500)")
@@ -47,11 +64,30 @@ def parse_args(argv):
         p.error("--cert-host needs --tls")
     return args
 
+    if args.make_client_cert and not args.tls_dir:
+        p.error("--make-client-cert needs --tls-dir (the CA directory of the simulator)")
 
 def main(argv=None, parent=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
+def make_client_cert(args):
+    ca_pem = os.path.join(args.tls_dir, "ca.pem")
+    ca_key = os.path.join(args.tls_dir, "ca.key")
+    if not (os.path.exists(ca_pem) and os.path.exists(ca_key)):
+        tls.generate(args.tls_dir, tuple(args.cert_host or tls.DEFAULT_NAMES), args.cert_hash)
+    info = certauth.issue(args.make_client_cert, ca_pem, ca_key, args.user, password=args.key_password)
+    print("client_cert=%s\nclient_key=%s\nclient_key_encrypted=%s\nclient_key_password=%s\n"
+          "client_cert_thumbprint=%s\nca_file=%s\n" % (info["cert"], info["key"], info["key_encrypted"],
+                                                      info["password"], info["thumbprint"], os.path.abspath(ca_pem)))
+    return 0
+
+
     try:
         schemes = auth.build(args.auth.split(","))
+    if args.make_client_cert:
+        return make_client_cert(args)
+    if args.keytab:
+        os.environ["KRB5_KTNAME"] = "FILE:" + os.path.abspath(args.keytab) if ":" not in args.keytab[:6] \
+            else args.keytab
         users = auth.load_users(args.users)
         replayer = replay.Replayer(replay.load(args.replay)) if args.replay else None
     except (ValueError, OSError) as exc:
@@ -62,23 +98,40 @@ def main(argv=None, parent=None):
         return 2
     cleanup = []
     ssl_context = None
+    if any(s.per_connection for s in schemes) and not gss.available():
+        print("winrm-sim: warning: python3-gssapi is not installed; Negotiate/Kerberos tokens will be refused",
+              file=sys.stderr)
+    if any(s.requires_tls for s in schemes) and not args.tls:
+        print("winrm-sim: certificate authentication needs --tls", file=sys.stderr)
+        return 2
     ca_file = None
     if args.tls:
         directory = args.tls_dir
         if not directory:
             directory = tempfile.mkdtemp(prefix="winrm-sim-tls-")
             cleanup.append(directory)
-        ca_file, cert, key = tls.generate(directory, tuple(args.cert_host or tls.DEFAULT_NAMES))
+        ca_file, cert, key = tls.generate(directory, tuple(args.cert_host or tls.DEFAULT_NAMES), args.cert_hash)
         ssl_context = make_ssl_context(cert, key)
     log = open(args.log, "a", encoding="utf-8") if args.log else None
     settings = Settings(args, schemes)
+        cert_info = client_certificates(args, schemes, users, directory, ca_file, ssl_context)
     server = ThreadedServer((args.host, args.port), None, ssl_context, ipv6=":" in args.host)
     settings.port = server.server_address[1]
     state = SimState(settings, replayer)
     server.service = Service(state, users, log)
     stop = threading.Event()
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
+    security = sec.Security(settings, users, cbt=args.cbt,
+                            cbt_data=tls.tls_server_end_point(cert) if args.tls else None, state=state)
+    server.service.security = security
     thread.start()
+
+    def on_signal(signum, frame):
+        stop.set()
+
+    # before the startup lines: a SIGTERM right after reading them must still end with status 0
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
     host = "[%s]" % args.host if ":" in args.host else args.host
     out = ["%s://%s:%d/%s" % ("https" if args.tls else "http", host, settings.port, settings.prefix),
            "pid=%d" % os.getpid()]
@@ -86,12 +139,12 @@ def main(argv=None, parent=None):
         out.append("ca_file=%s" % ca_file)
     sys.stdout.write("\n".join(out) + "\n\n")
     sys.stdout.flush()
+        out.extend("%s=%s" % kv for kv in cert_info)
+    if any(s.per_connection for s in schemes):
+        out.append("gss_mechs=%s" % ",".join(sorted(gss.mechs())))
+        if args.tls:
+            out.append("cbt=%s" % args.cbt)
 
-    def on_signal(signum, frame):
-        stop.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
     if args.exit_with_parent:
         parent = os.getppid() if parent is None else parent
 
@@ -107,6 +160,30 @@ def main(argv=None, parent=None):
     server.server_close()
     if log:
         log.close()
+    security.close()
     for d in cleanup:
         shutil.rmtree(d, ignore_errors=True)
     return 0
+
+
+def client_certificates(args, schemes, users, directory, ca_file, ssl_context):
+    """With certificate auth: ask TLS clients for a certificate and issue test certificates. -> [(k, v)]."""
+    if not any(isinstance(s, auth.CertificateScheme) for s in schemes):
+        return []
+    import ssl
+    ssl_context.verify_mode = ssl.CERT_OPTIONAL
+    ssl_context.load_verify_locations(ca_file)
+    for extra in args.client_ca or ():
+        ssl_context.load_verify_locations(extra)
+    ca_key = os.path.join(directory, "ca.key")
+    certs = os.path.join(directory, "client-certs")
+    user = sorted(users)[0] if "testuser" not in users else "testuser"
+    mapped = certauth.issue(certs, ca_file, ca_key, user)
+    stranger = "nobody"
+    while stranger in {u.lower() for u in users}:
+        stranger += "x"
+    unmapped = certauth.issue(os.path.join(directory, "client-certs-unmapped"), ca_file, ca_key, stranger)
+    return [("client_cert", mapped["cert"]), ("client_key", mapped["key"]),
+            ("client_key_encrypted", mapped["key_encrypted"]), ("client_key_password", mapped["password"]),
+            ("client_cert_thumbprint", mapped["thumbprint"]), ("client_cert_dir", os.path.abspath(certs)),
+            ("client_cert_unmapped", unmapped["cert"]), ("client_key_unmapped", unmapped["key"])]

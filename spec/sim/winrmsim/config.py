@@ -80,6 +80,8 @@ class ConfigHandler(ResourceHandler):
                 svc["Auth"][scheme] = "true" if enabled else "false"
             for lst in self.listeners:
                 lst["Transport"] = "HTTPS" if s.tls else "HTTP"
+            svc["Auth"]["CbtHardeningLevel"] = {"strict": "Strict", "none": "None"}.get(
+                getattr(s, "cbt", "relaxed"), "Relaxed")
                 lst["Port"] = str(s.port)
                 lst["URLPrefix"] = s.prefix
                 lst["ListeningOn"] = [s.host]

@@ -53,10 +53,11 @@ class ControlHandler(ResourceHandler):
             for name, (seen, dropped) in sorted(st["tokens"].items()))
         return ('<p:Stats_OUTPUT xmlns:p="%s"><p:OpenEnumerations>%d</p:OpenEnumerations><p:Requests>%d</p:Requests>'
                 "<p:Connections>%d</p:Connections><p:ActiveConnections>%d</p:ActiveConnections>"
-                "<p:Faults>%d</p:Faults><p:ProxiedRequests>%d</p:ProxiedRequests>%s"
+                "<p:Faults>%d</p:Faults><p:ProxiedRequests>%d</p:ProxiedRequests>"
+                "<p:Handshakes>%d</p:Handshakes><p:Delegations>%d</p:Delegations>%s"
                 "<p:ReturnValue>0</p:ReturnValue></p:Stats_OUTPUT>" % (
                     CONTROL_URI, st["open_enumerations"], st["requests"], st["connections"], st["active"],
-                    st["faults"], st["proxied"], tokens))
+                    st["faults"], st["proxied"], st["handshakes"], st["delegations"], tokens))
 
     def get(self, op):
         return self.stats_xml()

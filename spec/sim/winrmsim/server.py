@@ -15,7 +15,8 @@ import threading
 import time
 import traceback
 
-from . import enumeration, ns
+from . import encryption, enumeration, ns
+from . import security as sec
 from .faults import WSManFault
 from .handlers import Operation
 from .soap import SoapRequest, decode_body, envelope, fault_envelope
@@ -124,7 +125,7 @@ def identify_body(authenticated, settings):
     if authenticated:
         profiles = []
         for scheme in settings.schemes:
-            profiles.extend(scheme.profiles(settings.tls))
+            profiles.extend(p for p in scheme.profiles(settings.tls) if p not in profiles)
         x += "<wsmid:SecurityProfiles>%s</wsmid:SecurityProfiles>" % "".join(
             "<wsmid:SecurityProfileName>%s</wsmid:SecurityProfileName>" % p for p in profiles)
     return ('<s:Envelope xmlns:s="%s" xml:lang="en-US"><s:Header/><s:Body>%s</wsmid:IdentifyResponse></s:Body>'
@@ -161,26 +162,11 @@ class Service:
         self.users = users
         self.log_file = log
         self.log_lock = threading.Lock()
+        self.security = sec.Security(self.settings, users, state=state)   # cli.py replaces it (CBT options)
 
-    # ---- authentication ----------------------------------------------------------------------
+    # ---- authentication (security.py) --------------------------------------------------------
     def challenges(self):
-        return [s.challenge() for s in self.settings.schemes if self.settings.enabled.get(s.config_key)]
-
-    def authenticate(self, hreq, conn):
-        """-> (user, close_connection). user None means 401."""
-        header = hreq.headers.get("authorization")
-        if not header:
-            return None, False
-        name, _, token = header.partition(" ")
-        for scheme in self.settings.schemes:
-            if scheme.name.lower() == name.lower():
-                if not self.settings.enabled.get(scheme.config_key):
-                    return None, False
-                if not self.settings.tls and not scheme.encrypts and not self.settings.allow_unencrypted:
-                    # AllowUnencrypted=false: Windows refuses an unencrypted request with 401.
-                    return None, False
-                return scheme.authenticate(token, conn, self.users), False
-        return None, True   # a scheme Windows does not offer (e.g. NTLM): 401 + Connection: close
+        return [v for _, v in self.security.challenge().headers]
 
     # ---- SOAP --------------------------------------------------------------------------------
     def machine(self, hreq):
@@ -314,6 +300,9 @@ class ConnectionHandler(socketserver.BaseRequestHandler):
         self.state.count("connections")
         self.state.count("active")
         try:
+        self.security = sec.ConnState()   # this connection's authentication context (security.py)
+        self.seal = None                  # (context, protocol) while a request's reply must be encrypted
+        self.reply_headers = ()           # e.g. the final WWW-Authenticate token of a handshake
             self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         except OSError:
             pass
@@ -336,6 +325,7 @@ class ConnectionHandler(socketserver.BaseRequestHandler):
         self.sock.settimeout(IDLE_TIMEOUT)
         self.peer = "%s:%s" % self.client_address[:2]
         rfile = self.sock.makefile("rb", 65536)
+            self.security.peer_cert = self.sock.getpeercert(binary_form=True)
         try:
             while True:
                 max_body = max(self.service.settings.max_envelope_kb * 1024, 8192)
@@ -366,6 +356,8 @@ class ConnectionHandler(socketserver.BaseRequestHandler):
         conn_hdr = hreq.headers.get("connection", "").lower()
         keep = "close" not in conn_hdr and (hreq.version != "HTTP/1.0" or "keep-alive" in conn_hdr)
         path = hreq.path.split("?", 1)[0]
+        self.seal = None
+        self.reply_headers = ()
         if path.lower().startswith(("http://", "https://")):
             # Absolute form: the client uses this simulator as its HTTP proxy (proxy specs).
             self.state.count("proxied")
@@ -391,17 +383,37 @@ class ConnectionHandler(socketserver.BaseRequestHandler):
                 return self.send(200, identify_body(False, svc.settings), SOAP_UTF8, keep)
             if anon_path:
                 return self.send(401, b"", None, keep, [("WWW-Authenticate", c) for c in svc.challenges()])
-        user, close = svc.authenticate(hreq, self)
-        if user is None:
-            svc.log(self.peer, hreq, 401)
-            return self.send(401, b"", None, keep and not close,
-                             [("WWW-Authenticate", c) for c in svc.challenges()])
+        outcome = svc.security.authenticate(self.security, hreq)
+        if outcome.user is None:
+            svc.log(self.peer, hreq, 401, outcome.reason)
+            return self.send(401, b"", None, keep and not outcome.close, outcome.headers)
+        user = outcome.user
+        self.reply_headers = outcome.headers
         if not hreq.body:
             svc.log(self.peer, hreq, 200, "empty body")
             return self.send(200, b"", None, keep)
         if not self.content_type_ok(hreq):
             svc.log(self.peer, hreq, 415)
             return self.send(415, b"", None, keep)
+        if encryption.is_encrypted(hreq.headers.get("content-type", "")):
+            if outcome.ctx is None:
+                svc.log(self.peer, hreq, 400, "encrypted body without a Negotiate/Kerberos context")
+                return self.send(400, b"", None, keep)
+            try:
+                plain, otype, protocol = encryption.decrypt(hreq.body, hreq.headers["content-type"], outcome.ctx)
+            except (encryption.BadMessage, sec.gss.AuthFailed) as exc:
+                # the context's sequence state is now unusable: answer 400 and drop the connection
+                self.security.ctx = None
+                svc.log(self.peer, hreq, 400, "cannot decrypt: %s" % exc)
+                return self.send(400, b"", None, False)
+            hreq.body = plain
+            hreq.headers["content-type"] = otype
+            self.seal = (outcome.ctx, protocol)
+        elif outcome.ctx is not None and not svc.settings.tls and not svc.settings.allow_unencrypted:
+            # AllowUnencrypted=false: Windows answers plain SOAP on a Negotiate/Kerberos HTTP connection
+            # with HTTP 500 and no body (pywinrm #129, winrm4j #151, metasploit #8900, rundeck-winrm #18).
+            svc.log(self.peer, hreq, 500, "unencrypted SOAP refused (AllowUnencrypted=false)")
+            return self.send(500, b"", None, keep)
         reply = svc.soap(hreq, user)
         note = ""
         if reply.req is not None:
@@ -432,12 +444,16 @@ class ConnectionHandler(socketserver.BaseRequestHandler):
         head = ["HTTP/1.1 %d %s" % (status, reason)]
         if ctype:
             head.append("Content-Type: " + ctype)
+        if self.seal is not None and body and ctype and ctype.startswith("application/soap+xml"):
+            body, ctype = encryption.encrypt(body, self.seal[0], self.seal[1], ctype)
         head.append("Server: " + SERVER)
         for name, value in extra:
             head.append("%s: %s" % (name, value))
         head.append("Date: " + http_date())
         if not keep:
             head.append("Connection: close")
+        for name, value in self.reply_headers:
+            head.append("%s: %s" % (name, value))
         head.append("Content-Length: %d" % len(body))
         data = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body
         try:
@@ -470,9 +486,12 @@ class ConnectionHandler(socketserver.BaseRequestHandler):
             return self.send(reply.status, reply.body, SOAP_UTF8, keep)
         if kind == "close":
             head = ("HTTP/1.1 200 OK\r\nContent-Type: %s\r\nServer: %s\r\nContent-Length: %d\r\n\r\n"
-                    % (SOAP_UTF8, SERVER, len(reply.body))).encode("latin-1")
+                    % (ctype, SERVER, len(body))).encode("latin-1")
             try:
-                self.sock.sendall(head + reply.body[:len(reply.body) // 2])
+            body, ctype = reply.body, SOAP_UTF8
+            if self.seal is not None:
+                body, ctype = encryption.encrypt(body, self.seal[0], self.seal[1], ctype)
+                self.sock.sendall(head + body[:len(body) // 2])
                 self.sock.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
