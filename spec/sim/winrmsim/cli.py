@@ -62,13 +62,11 @@ def parse_args(argv):
         p.error("--max-batch-items must be positive, --enum-timeout and --processes not negative")
     if args.cert_host and not args.tls:
         p.error("--cert-host needs --tls")
-    return args
-
     if args.make_client_cert and not args.tls_dir:
         p.error("--make-client-cert needs --tls-dir (the CA directory of the simulator)")
+    return args
 
-def main(argv=None, parent=None):
-    args = parse_args(sys.argv[1:] if argv is None else argv)
+
 def make_client_cert(args):
     ca_pem = os.path.join(args.tls_dir, "ca.pem")
     ca_key = os.path.join(args.tls_dir, "ca.key")
@@ -81,13 +79,15 @@ def make_client_cert(args):
     return 0
 
 
-    try:
-        schemes = auth.build(args.auth.split(","))
+def main(argv=None, parent=None):
+    args = parse_args(sys.argv[1:] if argv is None else argv)
     if args.make_client_cert:
         return make_client_cert(args)
     if args.keytab:
         os.environ["KRB5_KTNAME"] = "FILE:" + os.path.abspath(args.keytab) if ":" not in args.keytab[:6] \
             else args.keytab
+    try:
+        schemes = auth.build(args.auth.split(","))
         users = auth.load_users(args.users)
         replayer = replay.Replayer(replay.load(args.replay)) if args.replay else None
     except (ValueError, OSError) as exc:
@@ -96,14 +96,14 @@ def make_client_cert(args):
     if not schemes:
         print("winrm-sim: --auth needs at least one scheme", file=sys.stderr)
         return 2
-    cleanup = []
-    ssl_context = None
     if any(s.per_connection for s in schemes) and not gss.available():
         print("winrm-sim: warning: python3-gssapi is not installed; Negotiate/Kerberos tokens will be refused",
               file=sys.stderr)
     if any(s.requires_tls for s in schemes) and not args.tls:
         print("winrm-sim: certificate authentication needs --tls", file=sys.stderr)
         return 2
+    cleanup = []
+    ssl_context = None
     ca_file = None
     if args.tls:
         directory = args.tls_dir
@@ -112,19 +112,17 @@ def make_client_cert(args):
             cleanup.append(directory)
         ca_file, cert, key = tls.generate(directory, tuple(args.cert_host or tls.DEFAULT_NAMES), args.cert_hash)
         ssl_context = make_ssl_context(cert, key)
+        cert_info = client_certificates(args, schemes, users, directory, ca_file, ssl_context)
     log = open(args.log, "a", encoding="utf-8") if args.log else None
     settings = Settings(args, schemes)
-        cert_info = client_certificates(args, schemes, users, directory, ca_file, ssl_context)
     server = ThreadedServer((args.host, args.port), None, ssl_context, ipv6=":" in args.host)
     settings.port = server.server_address[1]
     state = SimState(settings, replayer)
     server.service = Service(state, users, log)
-    stop = threading.Event()
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
     security = sec.Security(settings, users, cbt=args.cbt,
                             cbt_data=tls.tls_server_end_point(cert) if args.tls else None, state=state)
     server.service.security = security
-    thread.start()
+    stop = threading.Event()
 
     def on_signal(signum, frame):
         stop.set()
@@ -132,18 +130,20 @@ def make_client_cert(args):
     # before the startup lines: a SIGTERM right after reading them must still end with status 0
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
+    thread.start()
     host = "[%s]" % args.host if ":" in args.host else args.host
     out = ["%s://%s:%d/%s" % ("https" if args.tls else "http", host, settings.port, settings.prefix),
            "pid=%d" % os.getpid()]
     if ca_file:
         out.append("ca_file=%s" % ca_file)
-    sys.stdout.write("\n".join(out) + "\n\n")
-    sys.stdout.flush()
         out.extend("%s=%s" % kv for kv in cert_info)
     if any(s.per_connection for s in schemes):
         out.append("gss_mechs=%s" % ",".join(sorted(gss.mechs())))
         if args.tls:
             out.append("cbt=%s" % args.cbt)
+    sys.stdout.write("\n".join(out) + "\n\n")
+    sys.stdout.flush()
 
     if args.exit_with_parent:
         parent = os.getppid() if parent is None else parent
@@ -158,9 +158,9 @@ def make_client_cert(args):
         pass
     server.shutdown()
     server.server_close()
+    security.close()
     if log:
         log.close()
-    security.close()
     for d in cleanup:
         shutil.rmtree(d, ignore_errors=True)
     return 0

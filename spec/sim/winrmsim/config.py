@@ -78,10 +78,10 @@ class ConfigHandler(ResourceHandler):
             svc["AllowUnencrypted"] = "true" if s.allow_unencrypted else "false"
             for scheme, enabled in s.auth_flags().items():
                 svc["Auth"][scheme] = "true" if enabled else "false"
-            for lst in self.listeners:
-                lst["Transport"] = "HTTPS" if s.tls else "HTTP"
             svc["Auth"]["CbtHardeningLevel"] = {"strict": "Strict", "none": "None"}.get(
                 getattr(s, "cbt", "relaxed"), "Relaxed")
+            for lst in self.listeners:
+                lst["Transport"] = "HTTPS" if s.tls else "HTTP"
                 lst["Port"] = str(s.port)
                 lst["URLPrefix"] = s.prefix
                 lst["ListeningOn"] = [s.host]

@@ -297,12 +297,12 @@ class ConnectionHandler(socketserver.BaseRequestHandler):
         self.service = self.server.service
         self.state = self.service.state
         self.sock = self.request
-        self.state.count("connections")
-        self.state.count("active")
-        try:
         self.security = sec.ConnState()   # this connection's authentication context (security.py)
         self.seal = None                  # (context, protocol) while a request's reply must be encrypted
         self.reply_headers = ()           # e.g. the final WWW-Authenticate token of a handshake
+        self.state.count("connections")
+        self.state.count("active")
+        try:
             self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         except OSError:
             pass
@@ -322,10 +322,10 @@ class ConnectionHandler(socketserver.BaseRequestHandler):
                 self.sock = ctx.wrap_socket(self.sock, server_side=True)
             except (OSError, ssl.SSLError):
                 return
+            self.security.peer_cert = self.sock.getpeercert(binary_form=True)
         self.sock.settimeout(IDLE_TIMEOUT)
         self.peer = "%s:%s" % self.client_address[:2]
         rfile = self.sock.makefile("rb", 65536)
-            self.security.peer_cert = self.sock.getpeercert(binary_form=True)
         try:
             while True:
                 max_body = max(self.service.settings.max_envelope_kb * 1024, 8192)
@@ -353,11 +353,11 @@ class ConnectionHandler(socketserver.BaseRequestHandler):
     def process(self, hreq):
         svc = self.service
         self.state.count("requests")
+        self.seal = None
+        self.reply_headers = ()
         conn_hdr = hreq.headers.get("connection", "").lower()
         keep = "close" not in conn_hdr and (hreq.version != "HTTP/1.0" or "keep-alive" in conn_hdr)
         path = hreq.path.split("?", 1)[0]
-        self.seal = None
-        self.reply_headers = ()
         if path.lower().startswith(("http://", "https://")):
             # Absolute form: the client uses this simulator as its HTTP proxy (proxy specs).
             self.state.count("proxied")
@@ -392,9 +392,6 @@ class ConnectionHandler(socketserver.BaseRequestHandler):
         if not hreq.body:
             svc.log(self.peer, hreq, 200, "empty body")
             return self.send(200, b"", None, keep)
-        if not self.content_type_ok(hreq):
-            svc.log(self.peer, hreq, 415)
-            return self.send(415, b"", None, keep)
         if encryption.is_encrypted(hreq.headers.get("content-type", "")):
             if outcome.ctx is None:
                 svc.log(self.peer, hreq, 400, "encrypted body without a Negotiate/Kerberos context")
@@ -414,6 +411,9 @@ class ConnectionHandler(socketserver.BaseRequestHandler):
             # with HTTP 500 and no body (pywinrm #129, winrm4j #151, metasploit #8900, rundeck-winrm #18).
             svc.log(self.peer, hreq, 500, "unencrypted SOAP refused (AllowUnencrypted=false)")
             return self.send(500, b"", None, keep)
+        if not self.content_type_ok(hreq):
+            svc.log(self.peer, hreq, 415)
+            return self.send(415, b"", None, keep)
         reply = svc.soap(hreq, user)
         note = ""
         if reply.req is not None:
@@ -441,19 +441,19 @@ class ConnectionHandler(socketserver.BaseRequestHandler):
             reason = http.HTTPStatus(status).phrase
         except ValueError:
             reason = "Unknown"
+        if self.seal is not None and body and ctype and ctype.startswith("application/soap+xml"):
+            body, ctype = encryption.encrypt(body, self.seal[0], self.seal[1], ctype)
         head = ["HTTP/1.1 %d %s" % (status, reason)]
         if ctype:
             head.append("Content-Type: " + ctype)
-        if self.seal is not None and body and ctype and ctype.startswith("application/soap+xml"):
-            body, ctype = encryption.encrypt(body, self.seal[0], self.seal[1], ctype)
         head.append("Server: " + SERVER)
         for name, value in extra:
+            head.append("%s: %s" % (name, value))
+        for name, value in self.reply_headers:
             head.append("%s: %s" % (name, value))
         head.append("Date: " + http_date())
         if not keep:
             head.append("Connection: close")
-        for name, value in self.reply_headers:
-            head.append("%s: %s" % (name, value))
         head.append("Content-Length: %d" % len(body))
         data = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body
         try:
@@ -485,12 +485,12 @@ class ConnectionHandler(socketserver.BaseRequestHandler):
             time.sleep(wait)
             return self.send(reply.status, reply.body, SOAP_UTF8, keep)
         if kind == "close":
-            head = ("HTTP/1.1 200 OK\r\nContent-Type: %s\r\nServer: %s\r\nContent-Length: %d\r\n\r\n"
-                    % (ctype, SERVER, len(body))).encode("latin-1")
-            try:
             body, ctype = reply.body, SOAP_UTF8
             if self.seal is not None:
                 body, ctype = encryption.encrypt(body, self.seal[0], self.seal[1], ctype)
+            head = ("HTTP/1.1 200 OK\r\nContent-Type: %s\r\nServer: %s\r\nContent-Length: %d\r\n\r\n"
+                    % (ctype, SERVER, len(body))).encode("latin-1")
+            try:
                 self.sock.sendall(head + body[:len(body) // 2])
                 self.sock.shutdown(socket.SHUT_RDWR)
             except OSError:

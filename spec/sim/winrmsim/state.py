@@ -26,8 +26,8 @@ class Settings:
         self.max_batch_items = args.max_batch_items
         self.enum_timeout_ms = args.enum_timeout
         self.data_dir = args.data
-        self.extra_processes = args.processes
         self.cbt = getattr(args, "cbt", "relaxed")   # CbtHardeningLevel (HTTPS channel binding, security.py)
+        self.extra_processes = args.processes
 
     def auth_flags(self):
         known = ("Basic", "Kerberos", "Negotiate", "Certificate", "CredSSP")
@@ -58,13 +58,13 @@ class Settings:
                     raise WSManFault("INVALID_REPRESENTATION",
                                      "The WS-Management service cannot process the request. %s must be true or "
                                      "false." % key, provider=CONFIG_PROVIDER)
-
-    def apply_config(self, tree):
             level = tree.get("CbtHardeningLevel")
             if isinstance(level, str) and level.lower() not in ("strict", "relaxed", "none"):
                 raise WSManFault("INVALID_REPRESENTATION",
                                  "The WS-Management service cannot process the request. CbtHardeningLevel must be "
                                  "Strict, Relaxed or None.", provider=CONFIG_PROVIDER)
+
+    def apply_config(self, tree):
         self.max_envelope_kb = int(tree["MaxEnvelopeSizekb"])
         self.max_batch_items = int(tree["MaxBatchItems"])
         svc = tree["Service"]
@@ -73,11 +73,11 @@ class Settings:
         for key, value in svc["Auth"].items():
             if key in self.enabled:
                 self.enabled[key] = value.lower() == "true"
-
-
         level = svc["Auth"].get("CbtHardeningLevel")
         if isinstance(level, str) and level.lower() in ("strict", "relaxed", "none"):
             self.cbt = level.lower()   # read by security.py on each handshake
+
+
 class SimState:
     def __init__(self, settings, replayer=None):
         self.settings = settings
@@ -88,10 +88,10 @@ class SimState:
         self.active = 0
         self.faults = 0
         self.proxied = 0
-        self.tokens = {}
-        self.enums = Enumerations(settings.enum_timeout_ms, settings.max_batch_items)
         self.handshakes = 0      # completed Negotiate/Kerberos handshakes (security.py)
         self.delegations = 0     # of which the client delegated credentials (Kerberos forwarded TGT)
+        self.tokens = {}
+        self.enums = Enumerations(settings.enum_timeout_ms, settings.max_batch_items)
         self.store = WmiStore(settings.data_dir, settings.extra_processes)
         self.registry = Registry()
         self.registry.register(ns.WMI_ROOT, WmiHandler(self.store))
@@ -131,5 +131,5 @@ class SimState:
         with self.lock:
             return {"open_enumerations": open_enums, "requests": self.requests, "connections": self.connections,
                     "active": self.active, "faults": self.faults, "proxied": self.proxied,
-                    "tokens": dict(self.tokens)}
                     "handshakes": self.handshakes, "delegations": self.delegations,
+                    "tokens": dict(self.tokens)}
