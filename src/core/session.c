@@ -303,8 +303,8 @@ static int sink(void *ud, const char *data, size_t len)
         if (c->sealed.len + len > c->sealed_max) {
             wsman_error_set(
                 &c->err, WSMAN_E_ENCODING_LIMIT,
-                "The encrypted reply is larger than the %zu bytes allowed for it (MaxEnvelopeSize); "
-                "it was not read.",
+                "The encrypted reply is larger than the limit (%zu bytes, from MaxEnvelopeSize); it was "
+                "refused before it was decrypted.",
                 c->sealed_max);
             c->failed = 1;
             return -1;
