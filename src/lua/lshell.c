@@ -235,6 +235,7 @@ int lw_session_shell(lua_State *L)
     const char *id;
 
     memset(&o, 0, sizeof o);
+    lua_settop(L, 2);
     if (!lua_isnoneornil(L, 2)) {
         luaL_checktype(L, 2, LUA_TTABLE);
         check_keys(L, 2, "session:shell{}", shell_keys);
@@ -609,6 +610,7 @@ static int m_run(lua_State *L)
     wsman_error_t e;
     uint32_t flags;
 
+    lua_settop(L, 4);
     if (!lua_isnoneornil(L, 3)) {
         int keep;
         luaL_checktype(L, 3, LUA_TTABLE);
@@ -648,6 +650,7 @@ static int m_powershell(lua_State *L)
     uint32_t flags;
     int n;
 
+    lua_settop(L, 2);
     flags = run_opts(L, 2);
     n = wsman_ps_bootstrap_args(args, &encoded);
     if (n < 0)

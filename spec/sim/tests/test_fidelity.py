@@ -34,6 +34,7 @@ class FidelityTest(unittest.TestCase):
         # The recorded host: MaxEnvelopeSizekb 4096, Basic/Kerberos/Negotiate/CredSSP, HTTPS only.
         msg, r = self.exchange("test_wsman_update_envelope_size_4096.yml", 0, "--tls", "--max-envelope-kb", "4096",
                                "--auth", "basic,negotiate,kerberos,credssp", "--enum-timeout", "240000",
+                               "--max-shells-per-user", "2147483647",
                                allow_unencrypted=False)
         self.assertEqual(r.status, 200)
         self.assertEqual(normalise(r.body.decode()), normalise(msg["response"]))

@@ -52,6 +52,8 @@ def parse_args(argv):
     p.add_argument("--max-envelope-kb", type=int, default=500, help="service MaxEnvelopeSizekb (default 500)")
     p.add_argument("--max-batch-items", type=int, default=32000, help="service MaxBatchItems (default 32000)")
     p.add_argument("--processes", type=int, default=0, help="add N generated Win32_Process instances")
+    p.add_argument("--max-shells-per-user", type=int, default=30,
+                   help="winrm/config/winrs MaxShellsPerUser the simulator starts with (default 30)")
     p.add_argument("--replay", help="serve the responses of a recorded exchange file (pypsrp YAML), in order")
     p.add_argument("--exit-with-parent", action="store_true", help="exit when the parent process goes away")
     p.add_argument("--log", help="request log file (never contains credentials)")

@@ -73,6 +73,8 @@ class ConfigHandler(ResourceHandler):
             s = self.settings
             self.tree["MaxEnvelopeSizekb"] = str(s.max_envelope_kb)
             self.tree["MaxBatchItems"] = str(s.max_batch_items)
+            if getattr(s, "max_shells_per_user", None) is not None:
+                self.tree["Winrs"]["MaxShellsPerUser"] = str(s.max_shells_per_user)
             svc = self.tree["Service"]
             svc["EnumerationTimeoutms"] = str(s.enum_timeout_ms)
             svc["AllowUnencrypted"] = "true" if s.allow_unencrypted else "false"

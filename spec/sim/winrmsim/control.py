@@ -51,6 +51,7 @@ class ControlHandler(ResourceHandler):
             '<p:Token Name="%s">%d</p:Token><p:TokenDropped Name="%s">%d</p:TokenDropped>'
             % (escape(name, _ATTR), seen, escape(name, _ATTR), dropped)
             for name, (seen, dropped) in sorted(st["tokens"].items()))
+        tokens = self.extra_stats() + tokens
         return ('<p:Stats_OUTPUT xmlns:p="%s"><p:OpenEnumerations>%d</p:OpenEnumerations><p:Requests>%d</p:Requests>'
                 "<p:Connections>%d</p:Connections><p:ActiveConnections>%d</p:ActiveConnections>"
                 "<p:Faults>%d</p:Faults><p:ProxiedRequests>%d</p:ProxiedRequests>"
@@ -58,6 +59,14 @@ class ControlHandler(ResourceHandler):
                 "<p:ReturnValue>0</p:ReturnValue></p:Stats_OUTPUT>" % (
                     CONTROL_URI, st["open_enumerations"], st["requests"], st["connections"], st["active"],
                     st["faults"], st["proxied"], st["handshakes"], st["delegations"], tokens))
+
+    def extra_stats(self):
+        """OpenShells (WinRS shells open now), ReplayRemaining (with --replay: recorded messages not served)."""
+        shells = getattr(self.state, "shells", None)
+        x = "<p:OpenShells>%d</p:OpenShells>" % (shells.open_count() if shells is not None else 0)
+        if self.state.replayer is not None:
+            x += "<p:ReplayRemaining>%d</p:ReplayRemaining>" % self.state.replayer.remaining()
+        return x
 
     def get(self, op):
         return self.stats_xml()

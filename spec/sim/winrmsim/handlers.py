@@ -46,6 +46,11 @@ class ResourceHandler:
     def enumerate(self, op, dialect, filter_elem):
         raise WSManFault("ACTION_NOT_SUPPORTED")
 
+    def handle(self, op, finish):
+        """First look at every request: return the reply bytes (``finish(body, action, prefixes)``) to
+        answer it yourself (e.g. the shell plug-in's own actions), or None for the standard dispatch."""
+        return None
+
     def reset(self):
         """Restore initial data (control Reset)."""
 

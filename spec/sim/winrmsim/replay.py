@@ -9,6 +9,8 @@ import json
 import re
 import threading
 
+from .faults import WSManFault
+
 _KEY = re.compile(r"^(?P<indent> *)(?P<dash>- )?(?P<key>[A-Za-z_][A-Za-z0-9_]*):(?: (?P<value>.*))?$")
 
 
@@ -146,6 +148,7 @@ def load(path):
 
 
 _RELATES = re.compile(r"<a:RelatesTo>[^<]*</a:RelatesTo>")
+_ACTION = re.compile(r"<(?:\w+:)?Action[^>]*>([^<]*)</(?:\w+:)?Action>")
 
 
 class Replayer:
@@ -156,11 +159,21 @@ class Replayer:
         self.pos = 0
         self.lock = threading.Lock()
 
-    def next(self):
+    def next(self, action=None):
+        """The next recorded message. With the request's action: a request whose action differs from the
+        recorded one (Create, Command, Receive, Signal, Delete... in the recorded order) gets a fault and
+        does not consume the message, so a client that does not follow the recording fails visibly.
+        MessageIDs, ShellIds and CommandIds are not compared (a client sends its own, and takes the
+        recorded ShellId/CommandId from the recorded responses)."""
         with self.lock:
             if self.pos >= len(self.messages):
                 return None
             msg = self.messages[self.pos]
+            want = _ACTION.search(msg.get("request") or "")
+            if action is not None and want is not None and want.group(1).strip() != action.strip():
+                raise WSManFault("ACTION_NOT_SUPPORTED",
+                                 "The simulator's replay file expects a request with action %s here (message %d), "
+                                 "not %s." % (want.group(1).strip(), self.pos + 1, action))
             self.pos += 1
             return msg
 

@@ -233,6 +233,9 @@ class Service:
         def finish_enum(body, action, prefixes=None):
             return finish(body, action, prefixes, "sanwp")
 
+        own = handler.handle(op, finish)
+        if own is not None:
+            return own
         action = req.action
         if action == ns.T_GET:
             return finish(handler.get(op), ns.X + "/GetResponse")
@@ -260,7 +263,7 @@ class Service:
     def replay(self, sreq):
         from .control import Effect
         from .replay import Replayer
-        msg = self.state.replayer.next()
+        msg = self.state.replayer.next(sreq.action)
         if msg is None:
             raise WSManFault("ACTION_NOT_SUPPORTED", "The simulator's replay file has no more recorded messages.")
         if msg.get("http_error"):

@@ -8,6 +8,7 @@ from .control import CONTROL_URI, FAULT_URI, ControlHandler, FaultHandler
 from .enumeration import Enumerations
 from .faults import CONFIG_PROVIDER, WSManFault
 from .handlers import Registry
+from .shell import SHELL_ROOT, ShellHandler
 from .wmi import WmiHandler, WmiStore
 
 
@@ -28,6 +29,7 @@ class Settings:
         self.data_dir = args.data
         self.cbt = getattr(args, "cbt", "relaxed")   # CbtHardeningLevel (HTTPS channel binding, security.py)
         self.extra_processes = args.processes
+        self.max_shells_per_user = getattr(args, "max_shells_per_user", 30)
 
     def auth_flags(self):
         known = ("Basic", "Kerberos", "Negotiate", "Certificate", "CredSSP")
@@ -99,6 +101,8 @@ class SimState:
         self.registry.register(ns.CONFIG, self.config)
         self.registry.register(CONTROL_URI, ControlHandler(self))
         self.registry.register(FAULT_URI, FaultHandler())
+        self.shells = ShellHandler(self.config)    # WinRS: .../windows/shell/cmd (shell.py)
+        self.registry.register(SHELL_ROOT, self.shells)
 
     def _config_changed(self, handler):
         self.settings.apply_config(handler.tree)
