@@ -801,7 +801,13 @@ static int attempt(wsman_session_t *s, const wsman_exchange_t *x, const wsman_bu
         wsman_buf_t ex;
         wsman_buf_init(&ex);
         body_excerpt(&c.excerpt, &ex);
-        if (resp.status == 200 && c.received == 0 && (!resp.content_type || !*resp.content_type))
+        if (conn_auth && !seal && !x->unauthenticated && strcasecmp(s->ep.scheme, "https") != 0 &&
+            (resp.status == 400 || resp.status == 500) && c.received == 0) {
+            /* (auth) an unencrypted message refused after the handshake: the host wants encryption */
+            wsman_auth_site_t site;
+            auth_site(s, &site);
+            wsman_auth_denied(s->auth, &site, &resp, 2, e);
+        } else if (resp.status == 200 && c.received == 0 && (!resp.content_type || !*resp.content_type))
             wsman_error_set(e, 0x803380F5u, "%s returned HTTP 200 with an empty body to %s", s->ep.url,
                             x->operation);
         else if (resp.status == 403 && use_auth && s->auth->mech == &wsman_auth_certificate)
