@@ -193,9 +193,17 @@ def start(args):
         log = open(os.path.join(d, "krb5kdc.out"), "ab")
         proc = subprocess.Popen([tool("krb5kdc"), "-n", "-r", realm, "-P", os.path.join(d, "krb5kdc.pid")],
                                 env=env_for(d), stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                                start_new_session=True)
+                                start_new_session=True, preexec_fn=None if args.daemon else _die_with_parent)
         log.close()
-        if wait_ready(d, proc, port, realm):
+        try:
+            ready = wait_ready(d, proc, port, realm)
+        except SystemExit:
+            proc.terminate()
+            proc.wait(10)
+            if own_dir:
+                shutil.rmtree(d, ignore_errors=True)
+            raise
+        if ready:
             break
         if proc.poll() is None:
             proc.terminate()
@@ -241,7 +249,8 @@ def start(args):
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    while not stopping and proc.poll() is None:
+    parent = os.getppid()
+    while not stopping and proc.poll() is None and os.getppid() == parent:   # also ends when the parent goes
         try:
             proc.wait(0.5)
         except subprocess.TimeoutExpired:
@@ -250,13 +259,25 @@ def start(args):
     return 0
 
 
+def _die_with_parent():
+    """In the foreground KDC child: SIGTERM when start.py dies, even by SIGKILL (Linux prctl)."""
+    try:
+        import ctypes
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)   # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def stop_dir(d):
     d = os.path.abspath(d)
-    try:
-        with open(os.path.join(d, "pid")) as fh:
-            pid = int(fh.read().strip())
-    except (OSError, ValueError):
-        pid = None
+    pid = None
+    for name in ("pid", "krb5kdc.pid"):
+        try:
+            with open(os.path.join(d, name)) as fh:
+                pid = int(fh.read().strip())
+            break
+        except (OSError, ValueError):
+            continue
     if pid:
         try:
             os.kill(pid, signal.SIGTERM)

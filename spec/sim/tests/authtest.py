@@ -81,6 +81,8 @@ def initiator(mech, target="HTTP@localhost", bindings=None, user=USER, password=
         name = gssapi.Name(user, gssapi.NameType.user)
         mechs = [oid(NTLM_OID)] + ([oid(SPNEGO_OID)] if mech == SPNEGO_OID else [])
         creds = gr.acquire_cred_with_password(name, password.encode(), usage="initiate", mechs=mechs).creds
+        if mech == SPNEGO_OID:
+            gr.set_neg_mechs(creds, [oid(NTLM_OID)])   # NTLM inside SPNEGO even when a Kerberos ticket exists
     cb = gr.ChannelBindings(application_data=bindings) if bindings is not None else None
     return gssapi.SecurityContext(name=gssapi.Name(target, gssapi.NameType.hostbased_service), creds=creds,
                                   usage="initiate", mech=oid(mech), flags=flags, channel_bindings=cb)
@@ -184,6 +186,8 @@ class GssClient:
                 final = self.token_of(r)
                 if final is not None and not self.ctx.complete:
                     self.ctx.step(final)
+                if self.ctx.complete:   # the mechanism SPNEGO chose decides the wrap format
+                    self.mech = "ntlm" if self.ctx.mech.dotted_form == NTLM_OID else "kerberos"
                 return r
             reply = self.token_of(r)
             if reply is None:

@@ -201,6 +201,7 @@ class NegotiateHttpTest(GssSimCase):
         c = self.client(spnego=True)
         r = c.handshake()
         self.assertEqual(r.status, 200)
+        self.assertEqual(c.ctx.mech.dotted_form, NTLM_OID)
         r = c.post(get_xml(self.sim))
         self.assertEqual(r.status, 200)
         self.assertIn(b"<p:Name>WinRM</p:Name>", c.decrypt(r))

@@ -178,14 +178,26 @@ class KerberosRc4Test(unittest.TestCase):
         cls.kdc = Kdc("--enctypes", "rc4-hmac")
         cls.saved = {k: os.environ.get(k) for k in cls.kdc.env()}
         os.environ.update(cls.kdc.env())
-        cls.sim = Sim("--auth", "negotiate,kerberos", "--keytab", cls.kdc.info["KRB5_KTNAME"], allow_unencrypted=False)
+        try:
+            cls.sim = Sim("--auth", "negotiate,kerberos", "--keytab", cls.kdc.info["KRB5_KTNAME"],
+                          allow_unencrypted=False)
+        except Exception:
+            cls.restore()
+            raise
+
+    @classmethod
+    def restore(cls):
+        cls.kdc.stop()
+        for k, v in cls.saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
     @classmethod
     def tearDownClass(cls):
         cls.sim.stop()
-        cls.kdc.stop()
-        for k, v in cls.saved.items():
-            os.environ[k] = v
+        cls.restore()
 
     def test_rc4_wrap_both_ways(self):
         for scheme, spnego in (("Kerberos", False), ("Negotiate", True)):
