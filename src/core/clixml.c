@@ -466,7 +466,7 @@ int wsman_ps_clixml_decode(const char *data, size_t len, wsman_buf_t *text, wsma
         const char *m = find(p, (size_t)(end - p), MARKER), *q, *close;
         cx_ctx_t c;
         wsman_buf_t errtext;
-        int oomed = 0;
+        int oomed = 0, parsed = 0;
 
         if (!m) {
             rc = wsman_buf_append(text, p, (size_t)(end - p));
@@ -490,6 +490,7 @@ int wsman_ps_clixml_decode(const char *data, size_t len, wsman_buf_t *text, wsma
         wsman_buf_init(&errtext);
         if (parse_doc(q, (size_t)(close - q), &errtext, &c, &oomed) == 0) {
             size_t i;
+            parsed = 1;
             rc = wsman_buf_append(text, errtext.data ? errtext.data : "", errtext.len);
             for (i = 0; rc == 0 && cb && i < c.nrecs; i++) {
                 const rec_t *r = &c.recs[i];
@@ -517,6 +518,10 @@ int wsman_ps_clixml_decode(const char *data, size_t len, wsman_buf_t *text, wsma
         wsman_buf_free(&c.errmsg);
         wsman_buf_free(&errtext);
         p = close;
+        if (parsed && p < end && *p == '\r') /* the line end PowerShell writes after the document */
+            p++;
+        if (parsed && p < end && *p == '\n')
+            p++;
     }
     if (rc == 0 && wsman_buf_reserve(text, 0) != 0)
         rc = -1;

@@ -90,6 +90,9 @@ static void check_keys(lua_State *L, int idx, const char *what, const char *keys
             ok |= strcmp(k, keys[i]) == 0;
         if (!ok) {
             const char *s = k ? lw_suggest(k, NULL, keys) : NULL;
+            for (i = 0; k && !s && *k && keys[i]; i++) /* a shortened name: working_dir */
+                if (strncmp(keys[i], k, strlen(k)) == 0)
+                    s = keys[i];
             if (s)
                 luaL_error(L, "%s has no option '%s'; did you mean '%s'?", what, k, s);
             luaL_error(L, "%s has no option '%s'", what, k ? k : luaL_typename(L, -2));

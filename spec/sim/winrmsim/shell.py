@@ -4,8 +4,9 @@ Create/Delete a shell, Command, Send, Receive, Signal (protocol.md 7), shaped li
 (shared/captures/windows-pypsrp/test_winrs_*.yml). Commands really run on the simulator's machine:
 
 * a cmd.exe command line runs through /bin/sh (``cmd.exe /c X`` and ``cmd /c X`` run X; nothing else of
-  cmd.exe is translated); with WINRS_SKIP_CMD_SHELL=True the program runs directly (a program not found
-  gives the recorded 0x80070002 fault);
+  cmd.exe is translated; a line longer than cmd.exe's 8191 characters fails as cmd.exe does: "The command
+  line is too long.", exit code 1); with WINRS_SKIP_CMD_SHELL=True the program runs directly (a program
+  not found gives the recorded 0x80070002 fault);
 * stdout and stderr are read as the process writes them and handed out by Receive as they are
   available (a Receive waits up to its OperationTimeout, then faults w:TimedOut 2150858793 exactly as
   the recording test_winrs_operation_timeout.yml); output is converted from UTF-8 to the shell's
@@ -52,6 +53,7 @@ STATE_RUNNING = ns.RSP + "/CommandState/Running"
 SIGNAL_PREFIX = ns.RSP + "/signal/"
 PS_SIGNAL_PREFIX = "http://schemas.microsoft.com/powershell/signal/"
 SHELL_PLUGIN = ("Shell cmd plugin", "%systemroot%\\system32\\winrscmd.dll")
+CMD_LINE_MAX = 8191                       # cmd.exe's command-line limit
 CTRL_C_EXIT = -1073741510                 # 0xC000013A STATUS_CONTROL_C_EXIT as a signed 32-bit value
 BUFFER_LIMIT = 1 << 20                    # output read ahead per command before the process is throttled
 ENVELOPE_OVERHEAD = 2048                  # envelope, CommandState and End elements around the streams
@@ -556,7 +558,9 @@ class ShellHandler(ResourceHandler):
         env = dict(os.environ)
         env.update(shell.env)
         emulated = powershell(program, args, skip)
-        if emulated is not None:
+        if not skip and len(" ".join([program] + args)) > CMD_LINE_MAX:
+            cmd.start_emulated(command_line_too_long)   # what cmd.exe answers
+        elif emulated is not None:
             cmd.start_emulated(emulated)
         elif skip:
             exe = program if os.sep in program else shutil.which(program)
@@ -758,6 +762,11 @@ def powershell(program, args, skip_cmd_shell):
             script = (script_text or "").encode("utf-8")
         return run_script(cmd, script)
     return run
+
+
+def command_line_too_long(cmd):
+    cmd.out.put("stderr", b"The command line is too long.\r\n")
+    return 1
 
 
 def run_script(cmd, script):
