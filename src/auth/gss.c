@@ -557,6 +557,59 @@ static void init_failed(gss_state_t *st, OM_uint32 maj, OM_uint32 min, wsman_err
     wsman_buf_free(&spn);
 }
 
+/* SPNEGO reports a failed Kerberos as "no mechanism to negotiate": ask Kerberos itself what went
+ * wrong (a credential and a first token for the same target, thrown away), for the message and
+ * for Negotiate's fallback to NTLM. Only on the failure path. */
+static void diagnose_krb5(gss_state_t *st, OM_uint32 *maj, OM_uint32 *min)
+{
+    gss_OID_set_desc krb5_set = {1, (gss_OID)gss_mech_krb5};
+    gss_cred_id_t cred = GSS_C_NO_CREDENTIAL;
+    gss_ctx_id_t ctx = GSS_C_NO_CONTEXT;
+    gss_buffer_desc out = {0, NULL};
+    gss_name_t name = GSS_C_NO_NAME;
+    OM_uint32 dmaj, dmin = 0, m;
+
+    if (st->mem_cc) {
+        char *ccname = NULL;
+        gss_key_value_element_desc el;
+        gss_key_value_set_desc store;
+        if (krb5_cc_get_full_name(st->kctx, st->mem_cc, &ccname) != 0)
+            return;
+        el.key = "ccache";
+        el.value = ccname;
+        store.count = 1;
+        store.elements = &el;
+        dmaj = gss_acquire_cred_from(&dmin, GSS_C_NO_NAME, GSS_C_INDEFINITE, &krb5_set, GSS_C_INITIATE,
+                                     &store, &cred, NULL, NULL);
+        krb5_free_string(st->kctx, ccname);
+    } else {
+        if (st->principal && *st->principal) {
+            gss_buffer_desc nb;
+            nb.value = st->principal;
+            nb.length = strlen(st->principal);
+            if (GSS_ERROR(gss_import_name(&m, &nb, GSS_KRB5_NT_PRINCIPAL_NAME, &name)))
+                name = GSS_C_NO_NAME;
+        }
+        dmaj = gss_acquire_cred(&dmin, name, GSS_C_INDEFINITE, &krb5_set, GSS_C_INITIATE, &cred, NULL, NULL);
+        if (name != GSS_C_NO_NAME)
+            gss_release_name(&m, &name);
+    }
+    if (!GSS_ERROR(dmaj))
+        dmaj = gss_init_sec_context(&dmin, cred, &ctx, st->target, (gss_OID)gss_mech_krb5,
+                                    GSS_C_MUTUAL_FLAG | GSS_C_CONF_FLAG | GSS_C_INTEG_FLAG, 0,
+                                    GSS_C_NO_CHANNEL_BINDINGS, GSS_C_NO_BUFFER, NULL, &out, NULL, NULL);
+    if (GSS_ERROR(dmaj)) {
+        *maj = dmaj;
+        *min = dmin;
+    }
+    if (out.value)
+        gss_release_buffer(&m, &out);
+    if (ctx != GSS_C_NO_CONTEXT)
+        gss_delete_sec_context(&m, &ctx, GSS_C_NO_BUFFER);
+    if (cred != GSS_C_NO_CREDENTIAL)
+        gss_release_cred(&m, &cred);
+}
+
 static int gss_step(void *p, const char *challenge, wsman_buf_t *header_value, int *done, wsman_error_t *e)
 {
     gss_state_t *st = p;
@@ -631,6 +684,8 @@ static int gss_step(void *p, const char *challenge, wsman_buf_t *header_value, i
                 scheme, t.data ? t.data : "");
             wsman_buf_free(&t);
         } else {
+            if (st->spnego)
+                diagnose_krb5(st, &maj, &min);
             init_failed(st, maj, min, e);
         }
         goto out;

@@ -749,6 +749,10 @@ static int attempt(wsman_session_t *s, const wsman_exchange_t *x, const wsman_bu
             e->http_status = resp.status;
             goto out;
         }
+        /* RFC 4757 (RC4) wrap tokens from non-Windows servers carry one byte of padding (0x01)
+         * that the IOV unwrap Windows' unpadded tokens need leaves in the data; 0x01 is never XML */
+        if (plain.len && plain.data[plain.len - 1] == 0x01)
+            plain.data[--plain.len] = '\0';
         c.soap = 1;
         c.received = plain.len;
         if (plain.len && wsman_reader_feed(c.reader, plain.data, plain.len, 0, e) != 0) {
