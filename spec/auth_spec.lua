@@ -214,6 +214,17 @@ describe("Kerberos (GSSAPI, test KDC)", function()
     assert.equals(before + 1, stats(ss2).Delegations)
   end)
 
+  kit("Negotiate falls back to NTLM when the KDC does not know the SPN (not with delegation)", function()
+    local fields = { UserName = k.principal, Password = k.password, spn = "HTTP/nowhere.example" }
+    local ss = session_for(s, WSMan.SessionFlagUseNegotiate | C, fields)
+    assert.matches("Spooler", ss:Get(GET))
+    fields.delegate = true
+    ss = session_for(s, WSMan.SessionFlagUseNegotiate | C, fields)
+    local e = get_fails(ss)
+    assert.matches("not found in Kerberos database", e.message)
+    assert.matches("NTLM, which cannot delegate", e.message)
+  end)
+
   kit("the user's credential cache (kinit), with no credentials or with AllowNegotiateImplicitCredentials", function()
     sim.kinit { forwardable = true }
     local ss = session_for(s, WSMan.SessionFlagUseKerberos, {})
