@@ -236,6 +236,22 @@ describe("Kerberos (GSSAPI, test KDC)", function()
     assert.matches("Spooler", ss:Get(GET))
   end)
 
+  kit("a client keytab (KRB5_CLIENT_KTNAME) makes Kerberos possible without a password", function()
+    local env = require "testenv"
+    assert.is_string(k.client_keytab)
+    sim.kdestroy()
+    env.setenv("KRB5_CLIENT_KTNAME", k.client_keytab)
+    local ok, err = pcall(function()
+      local ss = session_for(s, 0, {}) -- Negotiate, no credentials: Kerberos from the keytab
+      assert.matches("Spooler", ss:Get(GET))
+      ss = session_for(s, WSMan.SessionFlagUseKerberos, { UserName = k.principal })
+      assert.matches("Spooler", ss:Get(GET))
+    end)
+    env.setenv("KRB5_CLIENT_KTNAME", nil)
+    sim.kdestroy()
+    assert(ok, err)
+  end)
+
   kit("no ticket in the cache: the error says to kinit or give the password", function()
     sim.kdestroy()
     local ss = session_for(s, WSMan.SessionFlagUseKerberos, {})

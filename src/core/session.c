@@ -692,8 +692,6 @@ static int attempt(wsman_session_t *s, const wsman_exchange_t *x, const wsman_bu
     *state = WSMAN_SENT_NOTHING;
     rc = wsman_transport_post(s->transport, &req, sink, &c, &resp, state, e);
     wsman_secure_free(authline);
-    if (seal || (conn_auth && rc != 0))
-        wsman_buf_free_secure(&sealed);
 
     if (rc != 0) {
         if (c.failed)
