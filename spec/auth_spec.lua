@@ -384,7 +384,7 @@ describe("Client certificates", function()
   local flags = WSMan.SessionFlagUseClientCertificate
 
   setup(function()
-    s = sim.start { "--tls", "--auth", "certificate" }
+    s = sim.cert_sim()
   end)
 
   it("certificate and key files", function()

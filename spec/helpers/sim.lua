@@ -217,6 +217,18 @@ function M.kdestroy()
   if k then os.remove((k.ccache:gsub("^FILE:", ""))) end
 end
 
+-- A simulator with client-certificate authentication over HTTPS, and the certificates it issued:
+-- its fields client_cert, client_key, client_key_encrypted (with client_key_password),
+-- client_cert_thumbprint and client_cert_dir (for CertificateThumbprint), and client_cert_unmapped /
+-- client_key_unmapped (a certificate the host maps to no account). extra: more simulator options.
+function M.cert_sim(extra)
+  local args = { "--tls", "--auth", "certificate" }
+  for _, a in ipairs(extra or {}) do args[#args + 1] = a end
+  local s = M.start(args)
+  assert(s.client_cert, "the simulator printed no client certificate")
+  return s
+end
+
 -- Adds service principals (e.g. "HTTP/127.0.0.1:41234") to the realm and the acceptor keytab.
 function M.add_principal(...)
   local k = assert(M.kdc())
