@@ -59,7 +59,7 @@ BUFFER_LIMIT = 1 << 20                    # output read ahead per command before
 ENVELOPE_OVERHEAD = 2048                  # envelope, CommandState and End elements around the streams
 CLIXML_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data", "clixml")
 _Q = "{%s}" % ns.RSP
-_DIRECTIVE = re.compile(r"^[ \t]*#sim:(\w+)[ \t]*(.*?)[ \t]*$", re.M)
+_DIRECTIVE = re.compile(r"^\ufeff?[ \t]*#sim:(\w+)[ \t]*(.*?)\s*$", re.M)
 _PS_NAMES = ("powershell", "powershell.exe", "pwsh", "pwsh.exe")
 
 CATALOG.update({
@@ -356,8 +356,9 @@ class Shell:
         parts = ["<rsp:ShellId>%s</rsp:ShellId><rsp:ResourceUri>%s</rsp:ResourceUri><rsp:Owner>%s</rsp:Owner>"
                  "<rsp:ClientIP>%s</rsp:ClientIP>" % (self.id, CMD_URI, escape(self.owner), client_ip)]
         if self.env:
+            # Windows echoes a variable name without its backslashes (test_winrs_environment.yml)
             parts.append("<rsp:Environment>%s</rsp:Environment>" % "".join(
-                '<rsp:Variable Name="%s">%s</rsp:Variable>' % (escape(n, {'"': "&quot;"}),
+                '<rsp:Variable Name="%s">%s</rsp:Variable>' % (escape(n.replace("\\", ""), {'"': "&quot;"}),
                                                                 escape(v, {'"': "&quot;"})) for n, v in self.env))
         if self.cwd:
             parts.append("<rsp:WorkingDirectory>%s</rsp:WorkingDirectory>" % escape(self.cwd))
