@@ -357,8 +357,8 @@ static void receive(lua_State *L, int pidx, lw_proc *p, long long deadline, doub
         if (left <= 0)
             expire(L, p, seconds);
         wait = (long)(left < 60000 ? left : 60000);
-        if (wait < 50)
-            wait = 50;
+        if (wait < 200)
+            wait = 200; /* an OperationTimeout the host takes; the deadline may pass by that much */
     }
     wsman_error_init(&e);
     rc = wsman_command_receive(p->c, wait, on_output, p, &e);
