@@ -55,6 +55,7 @@ PS_SIGNAL_PREFIX = "http://schemas.microsoft.com/powershell/signal/"
 SHELL_PLUGIN = ("Shell cmd plugin", "%systemroot%\\system32\\winrscmd.dll")
 CMD_LINE_MAX = 8191                       # cmd.exe's command-line limit
 CTRL_C_EXIT = -1073741510                 # 0xC000013A STATUS_CONTROL_C_EXIT as a signed 32-bit value
+LINGER = 0.02                             # s a Receive with output waits for more (or the end)
 BUFFER_LIMIT = 1 << 20                    # output read ahead per command before the process is throttled
 ENVELOPE_OVERHEAD = 2048                  # envelope, CommandState and End elements around the streams
 CLIXML_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data", "clixml")
@@ -162,6 +163,11 @@ class Output:
                 if left <= 0:
                     return None
                 self.cond.wait(left)
+            # a moment for more output or the end (a short command then answers in one reply, as in
+            # the recordings; a busy one fills the reply)
+            linger = min(time.monotonic() + LINGER, deadline)
+            while not self.finished and self.size < room * 3 // 4 and time.monotonic() < linger:
+                self.cond.wait(linger - time.monotonic())
             out = []
             while self.chunks:
                 stream, data = self.chunks[0]
