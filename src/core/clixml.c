@@ -17,11 +17,13 @@
 #define MARKER "#< CLIXML"
 
 /* Reads all of stdin as bytes (exact, whatever the console codepage), decodes it as UTF-8 and runs
- * it as a script block. Written for PowerShell 2.0 and later (no Stream.CopyTo). */
+ * it as a script block. Written for PowerShell 2.0 and later (no Stream.CopyTo). Should the host
+ * have consumed stdin itself, the script is taken from $input as Ansible's bootstrap does. */
 static const char bootstrap[] =
     "$ErrorActionPreference='Stop';$wsi=[Console]::OpenStandardInput();$wsm=New-Object IO.MemoryStream;"
     "$wsb=New-Object byte[] 65536;while(($wsn=$wsi.Read($wsb,0,65536)) -gt 0){$wsm.Write($wsb,0,$wsn)};"
-    "$wss=[Text.Encoding]::UTF8.GetString($wsm.ToArray()).TrimStart([char]0xFEFF);"
+    "if($wsm.Length -gt 0){$wss=[Text.Encoding]::UTF8.GetString($wsm.ToArray()).TrimStart([char]0xFEFF)}"
+    "else{$wss=$input|Out-String};"
     "Remove-Variable wsi,wsm,wsb,wsn;$ErrorActionPreference='Continue';& ([ScriptBlock]::Create($wss))";
 
 const char *wsman_ps_bootstrap(void)
