@@ -549,19 +549,20 @@ describe("wsman command", function()
   end)
 
   describe("run", function()
-    it("says clearly when remote shells are not available, else runs the command", function()
+    it("runs a command in a remote shell, with its output, stderr and exit code", function()
       local st, out, err = wsman(with { "run", "echo", "hello" })
-      if err:match("not available yet") then
-        assert.equals(1, st)
-        assert.equals("", out)
-        assert.matches("session:run_cmd", err, 1, true)
-      elseif st == 0 then
-        assert.matches("hello", out)
-      else
-        -- shells are built, but this simulator does not host shell/cmd: winrm's error display
-        assert.equals(1, st)
-        assert.matches("Error number:  %-?%d+ 0x%x+\n", err)
-      end
+      assert.equals(0, st)
+      assert.matches("hello", out)
+      -- arguments that are not wsman's switches belong to the remote command line
+      st, out, err = wsman(with { "run", "sh", "-c", "'echo out; echo err >&2; exit 3'" })
+      assert.equals(3, st)
+      assert.matches("out", out)
+      assert.matches("err", err)
+      local args = with { "run" }
+      for _, a in ipairs { "--", "echo", "-r:x", "-unencrypted" } do args[#args + 1] = a end
+      st, out = wsman(args)
+      assert.equals(0, st)
+      assert.matches("%-r:x %-unencrypted", out)
       st, _, err = wsman(with { "run" })
       assert.equals(1, st)
       assert.equals(GENERAL .. "\n", err)

@@ -165,10 +165,25 @@ end
 -- (name -> value) and `order` (switch names in order)
 function M.parse_args(argv)
   local cmd = { unnamed = {}, named = {}, order = {} }
+  local verbatim = false
   for i = 1, #argv do
     local a = argv[i]
     local c = a:sub(1, 1)
-    if (c == "-" or c == "/") and #a > 1 and not (#cmd.unnamed == 1 and cmd.unnamed[1]:lower() == "helpmsg") then
+    -- `wsman run COMMAND ARGS...`: once the command is named, an argument that is not one of
+    -- wsman's own switches belongs to the remote command line (`wsman run sh -c "echo hi"
+    -- -r:host`); `--` makes every following argument part of it. The remote command line is the
+    -- arguments joined by spaces, as winrs and Windows join them.
+    if not verbatim and a == "--" then
+      verbatim = true
+      goto continue
+    end
+    local in_command = #cmd.unnamed >= 2 and cmd.unnamed[1]:lower() == "run"
+    local switch = (c == "-" or c == "/") and a:sub(2):gsub("^%-", ""):match("^[^:]*"):lower()
+    -- (a one-letter shortcut counts as wsman's only with a value, so `sh -c` stays remote)
+    local own = switch and (KNOWN[switch] or (SWITCH_SHORTCUTS[switch] and a:find(":", 1, true)))
+    if verbatim or (in_command and not own) then
+      cmd.unnamed[#cmd.unnamed + 1] = a
+    elseif (c == "-" or c == "/") and #a > 1 and not (#cmd.unnamed == 1 and cmd.unnamed[1]:lower() == "helpmsg") then
       local s = a:sub(2)
       if s:sub(1, 1) == "-" then s = s:sub(2) end -- --name as -name
       local colon = s:find(":", 1, true)
@@ -197,6 +212,7 @@ function M.parse_args(argv)
     else
       cmd.unnamed[#cmd.unnamed + 1] = a
     end
+    ::continue::
   end
   return cmd
 end
