@@ -4,20 +4,15 @@
 -- request (os.clock of this process: libcurl, TLS, NTLM/Kerberos sealing, XML), the wall time, and
 -- from the simulator's Stats the HTTP requests, TCP connections and authentication handshakes the
 -- run needed. Figures, not assertions: compare encrypted NTLM over HTTP with Basic over HTTPS.
-package.path = "lua/?.lua;lua/?/init.lua;spec/?.lua;" .. package.path
-package.cpath = (os.getenv("WSMAN_BUILD_DIR") or "build") .. "/?.so;" .. package.cpath
+package.path = "spec/?.lua;" .. package.path
+local bench = require "helpers.bench"
 local WSMan = require "wsman"
 local sim = require "helpers.sim"
 local n = tonumber(arg[1]) or 1000
 local GET = "wmicimv2/Win32_Service?Name=Spooler"
 local C = WSMan.SessionFlagCredUsernamePassword
 
-local function now()
-  local p = io.popen("date +%s.%N")
-  local t = tonumber(p:read("l"))
-  p:close()
-  return t
-end
+local now = bench.now
 
 local cases = {
   { "Basic, HTTP (NoEncryption)", { "--allow-unencrypted" }, WSMan.SessionFlagUseBasic | WSMan.SessionFlagNoEncryption },

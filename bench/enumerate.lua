@@ -2,32 +2,16 @@
 --   lua5.4 bench/enumerate.lua [instances]       (from the repo root, after meson compile -C build)
 -- Prints items per second, requests, TCP connections and the client's peak RSS for several
 -- batch sizes. Figures, not assertions: run it before and after a change.
-package.path = "lua/?.lua;lua/?/init.lua;spec/?.lua;" .. package.path
-package.cpath = (os.getenv("WSMAN_BUILD_DIR") or "build") .. "/?.so;" .. package.cpath
+package.path = "spec/?.lua;" .. package.path
+local bench = require "helpers.bench"
 local sim = require "helpers.sim"
 local n = tonumber(arg[1]) or 20000
 
-local function now()
-  local p = io.popen("date +%s.%N")
-  local t = tonumber(p:read("l"))
-  p:close()
-  return t
-end
-
-local function rss_kb(field)
-  for line in io.lines("/proc/self/status") do
-    local v = line:match("^" .. field .. ":%s+(%d+)")
-    if v then return tonumber(v) end
-  end
-end
+local now, rss_kb = bench.now, bench.status_kb
 
 local s = sim.start { "--allow-unencrypted", "--processes", tostring(n) }
 local session = sim.session(s)
-local function stats()
-  local t = {}
-  for k, v in session:Get(sim.CONTROL):gmatch("<p:(%w+)>([^<]*)</p:%w+>") do t[k] = tonumber(v) or v end
-  return t
-end
+local function stats() return sim.stats(session) end
 
 print(string.format("simulator with %d generated Win32_Process instances", n))
 print(string.format("%-8s %9s %10s %13s %9s %12s %15s", "batch", "items", "items/s", "client CPU/s", "requests",

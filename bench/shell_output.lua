@@ -5,32 +5,16 @@
 -- (peak RSS, and the RSS and Lua heap sampled while streaming) to show it stays flat.
 -- Figures, not assertions: run it before and after a change. The simulator (Python, same machine)
 -- is usually the bottleneck.
-package.path = "lua/?.lua;lua/?/init.lua;spec/?.lua;" .. package.path
-package.cpath = (os.getenv("WSMAN_BUILD_DIR") or "build") .. "/?.so;" .. package.cpath
+package.path = "spec/?.lua;" .. package.path
+local bench = require "helpers.bench"
 local sim = require "helpers.sim"
 local mb = tonumber(arg[1]) or 100
 
-local function now()
-  local p = io.popen("env -u LD_PRELOAD date +%s.%N")
-  local t = tonumber(p:read("l"))
-  p:close()
-  return t
-end
-
-local function status_kb(field)
-  for line in io.lines("/proc/self/status") do
-    local v = line:match("^" .. field .. ":%s+(%d+)")
-    if v then return tonumber(v) end
-  end
-end
+local now, status_kb = bench.now, bench.status_kb
 
 local s = sim.start { "--allow-unencrypted" }
 local session = sim.session(s)
-local function stats()
-  local t = {}
-  for k, v in session:Get(sim.CONTROL):gmatch("<p:(%w+)>([^<]*)</p:%w+>") do t[k] = tonumber(v) or v end
-  return t
-end
+local function stats() return sim.stats(session) end
 
 print(string.format("MaxEnvelopeSize %d bytes (client default); simulator MaxEnvelopeSizekb 500", 153600))
 print(string.format("%8s %9s %14s %9s %8s %15s %15s %14s", "MB", "MB/s", "CPU s per MB", "Receives", "chunks",
