@@ -1,10 +1,18 @@
---- A small, strict XML reader and writer helpers for WinRM replies (pure Lua).
+--- A small, strict XML reader (pure Lua, with a faster C twin in the module) and writer helpers
+-- for WinRM replies.
 --
--- `parse` reads a whole UTF-8 document into a tree and refuses anything that is not
--- well-formed, namespace-correct XML 1.0: mismatched or unclosed tags, bad names, duplicate
--- attributes, undeclared prefixes, `&` without a valid entity or character reference,
--- characters XML forbids, text or a second element outside the root, and DTDs (which WinRM
--- never sends; refusing them rules out entity expansion attacks).
+-- `parse` reads a whole UTF-8 document (or UTF-16 with a byte order mark, read as the same
+-- text in UTF-8) into a tree and refuses anything that is not well-formed, namespace-correct
+-- XML 1.0: mismatched or unclosed tags, bad names, duplicate attributes, undeclared prefixes,
+-- `&` without a valid entity or character reference, characters XML forbids, text or a second
+-- element outside the root, and DTDs (which WinRM never sends; refusing them rules out entity
+-- expansion attacks). Documents longer than `max_bytes` or with elements nested deeper than
+-- `max_depth` are refused too.
+--
+-- With the C module (`require "wsman"`) at hand, `parse` is its `_xml_parse` (src/lua/lxml.c,
+-- on Expat), which builds the same tree several times faster; `parse_lua` is this file's
+-- reader, used without the C module and the reference the C one is tested against
+-- (spec/xml_spec.lua). Line ends are kept as written (a CR is not folded into LF).
 --
 -- An element is a table: `name` (qualified name as written), `lname` (local name), `ns`
 -- (namespace URI or nil), `attrs` (nil, or an array of `{name=, lname=, ns=, value=}` without
@@ -26,6 +34,11 @@ local concat = table.concat
 M.XML_NS = "http://www.w3.org/XML/1998/namespace"
 --- The namespace of `xmlns:` declarations.
 M.XMLNS_NS = "http://www.w3.org/2000/xmlns/"
+
+--- Documents longer than this many bytes are refused.
+M.max_bytes = 64 * 1024 * 1024
+--- Elements nested deeper than this are refused.
+M.max_depth = 256
 
 local PREDEFINED = { lt = "<", gt = ">", amp = "&", quot = '"', apos = "'" }
 
@@ -67,19 +80,51 @@ end
 
 local ROOT_SCOPE = { xml = M.XML_NS, xmlns = M.XMLNS_NS }
 
---- Parses a document; returns the root element. Raises `"XML: ... at offset N"` errors.
--- A UTF-8 byte order mark, an XML declaration, comments, processing instructions and
--- whitespace around the root are allowed.
+-- UTF-16 after its byte order mark (FF FE little-endian, FE FF big-endian) as UTF-8.
+local function from_utf16(s)
+  local len = #s
+  if len % 2 ~= 0 then error("XML: the document is not valid UTF-16 (odd length)", 0) end
+  local fmt = byte(s, 1) == 0xFE and ">I2" or "<I2"
+  local unpack, char = string.unpack, utf8.char
+  local out, n, i = {}, 0, 3
+  while i < len do
+    local u = unpack(fmt, s, i)
+    if u >= 0xD800 and u <= 0xDFFF then
+      local v = u <= 0xDBFF and i + 3 <= len and unpack(fmt, s, i + 2) or 0
+      if v < 0xDC00 or v > 0xDFFF then
+        error(("XML: the document is not valid UTF-16 (lone surrogate) at offset %d"):format(i - 1), 0)
+      end
+      u = 0x10000 + ((u - 0xD800) << 10) + (v - 0xDC00)
+      i = i + 2
+    end
+    n = n + 1
+    out[n] = char(u)
+    i = i + 2
+  end
+  return concat(out)
+end
+
+--- Parses a document with this file's pure-Lua reader; returns the root element. Raises
+-- `"XML: ... at offset N"` errors. A byte order mark, an XML declaration (its encoding is not
+-- consulted), comments, processing instructions and whitespace around the root are allowed.
 -- @tparam string s the document
 -- @treturn table the root element
-function M.parse(s)
+function M.parse_lua(s)
   if type(s) ~= "string" then error("XML: a string is expected, got " .. type(s), 0) end
+  if #s > M.max_bytes then
+    error(("XML: the document is larger than the limit of %d bytes"):format(M.max_bytes), 0)
+  end
+  local b1, b2 = byte(s, 1, 2)
+  if (b1 == 0xFF and b2 == 0xFE) or (b1 == 0xFE and b2 == 0xFF) then s = from_utf16(s) end
   if not utf8.len(s) then fail("the document is not valid UTF-8") end
   local bad = find(s, "[%z\1-\8\11\12\14-\31]")
   if bad then fail(("control character 0x%02X is not allowed in XML"):format(byte(s, bad)), bad) end
+  bad = find(s, "\239\191[\190\191]")
+  if bad then fail(("character U+%04X is not allowed in XML"):format(0xFF40 + byte(s, bad + 2)), bad) end
   local pos, len = 1, #s
   if sub(s, 1, 3) == "\239\187\191" then pos = 4 end
   local stack, depth = {}, 0
+  local max_depth = M.max_depth
   local root
   local scope = ROOT_SCOPE
   local scopes = {}
@@ -134,6 +179,7 @@ function M.parse(s)
     else
       local name, e = match(s, START_TAG, pos)
       if not name then fail("bad start tag", pos) end
+      if depth >= max_depth then fail(("elements nested deeper than the limit of %d"):format(max_depth), pos) end
       if not top and root then fail("a second root element <" .. name .. ">", pos) end
       local tagpos = pos
       pos = e
@@ -224,6 +270,24 @@ function M.parse(s)
   if depth > 0 then fail("element <" .. stack[depth].name .. "> is not closed") end
   if not root then fail("no root element") end
   return root
+end
+
+-- The C reader, when the module is there (its table raises on unknown names: rawget).
+local cparse
+do
+  local ok, mod = pcall(require, "wsman")
+  if ok and type(mod) == "table" and type(rawget(mod, "_xml_parse")) == "function" then cparse = mod._xml_parse end
+end
+--- The C module's reader (nil without it): `parse_c(s [, max_depth [, max_bytes]])`.
+M.parse_c = cparse
+
+--- Parses a document; returns the root element. Raises `"XML: ... at offset N"` errors.
+-- The C reader when the module is there, else `parse_lua`; the tree is the same.
+-- @tparam string s the document
+-- @treturn table the root element
+function M.parse(s)
+  if cparse then return cparse(s, M.max_depth, M.max_bytes) end
+  return M.parse_lua(s)
 end
 
 --- The value of an attribute by local name and namespace (nil namespace: unqualified).

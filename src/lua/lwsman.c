@@ -321,6 +321,7 @@ int luaopen_wsman(lua_State *L)
     lw_locator_register(L);
     lw_enumerator_register(L);
     lw_shell_register(L);
+    lw_xml_register(L);
 
     lua_newtable(L);
     lua_pushcfunction(L, mod_new);
@@ -329,6 +330,8 @@ int luaopen_wsman(lua_State *L)
     lua_setfield(L, -2, "_VERSION");
     lua_pushcfunction(L, lw_clixml); /* WSMan.clixml(stderr) -> text, records (lshell.c) */
     lua_setfield(L, -2, "clixml");
+    lua_pushcfunction(L, lw_xml_parse); /* used by wsman.xml's parse when present (lxml.c) */
+    lua_setfield(L, -2, "_xml_parse");
 #define FLAG_FIELD(name, value)                                                                              \
     lua_pushinteger(L, (lua_Integer)(value));                                                                \
     lua_setfield(L, -2, #name);
