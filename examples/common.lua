@@ -49,8 +49,9 @@ function common.args(default_endpoint, default_user, default_password)
   }
   if cfg.user and not cfg.password then cfg.password = default_password or "" end
   -- An account given: the ports use Basic with it (see BasicFlags) instead of the sample's
-  -- Negotiate/Kerberos/logon credentials, which lua-wsman does not have yet (issue 4).
-  -- WSMAN_AUTH=sample keeps the sample's own authentication.
+  -- Negotiate/Kerberos/logon credentials, so they run against the simulator's default (Basic)
+  -- configuration. WSMAN_AUTH=sample keeps the sample's own authentication (Kerberos or
+  -- Negotiate: a simulator started with --auth negotiate,kerberos and a KDC, or a real host).
   cfg.basic = cfg.user ~= nil and os.getenv("WSMAN_AUTH") ~= "sample"
   if not cfg.user then cfg.user, cfg.password = default_user, default_password end
   return cfg
@@ -83,8 +84,8 @@ end
 
 -- objWsman:CreateSession(strConnection), as the samples that use this computer's logon (or the
 -- default authentication) call it. When an account was given (cfg.basic), Basic with that
--- account instead (+ NoEncryption unless https://), so the port runs against the simulator
--- until Negotiate/Kerberos are built (issue 4).
+-- account instead (+ NoEncryption unless https://), so the port runs against the simulator's
+-- default (Basic) configuration.
 function common.CreateSession(objWsman, cfg, strConnection)
   if cfg.basic then
     return objWsman:CreateSession(strConnection, common.BasicFlags(objWsman, strConnection),

@@ -50,7 +50,8 @@ common.main(function()
     -- and Lua, unlike VBScript, is case-sensitive.)
     local iFlags = objWsman:SessionFlagUseKerberos() | objWsman:SessionFlagCredUsernamePassword()
     if cfg.basic then
-      -- Basic instead of Kerberos until issue 4 (+ NoEncryption when the endpoint is http://).
+      -- Basic instead of Kerberos when an account is given (+ NoEncryption when the endpoint is
+      -- http://), for the simulator's default configuration; WSMAN_AUTH=sample keeps Kerberos.
       iFlags = common.BasicFlags(objWsman, common.connection("https://", RemoteComputer))
     end
     -- Set objSession = objWsman.CreateSession("https://" & RemoteComputer, _

@@ -38,7 +38,8 @@ common.main(function()
   local iFlags = ObjWSMan:SessionFlagUseKerberos()
   local objConnectionOptions
   if cfg.basic then
-    -- Basic with the account given instead of Kerberos until issue 4.
+    -- Basic with the account given instead of Kerberos (the simulator's default configuration);
+    -- WSMAN_AUTH=sample keeps Kerberos.
     iFlags = common.BasicFlags(ObjWSMan, cfg.endpoint)
     objConnectionOptions = common.Credentials(ObjWSMan, cfg)
   end
