@@ -5,6 +5,7 @@
  * runs with an empty krb5.conf, so it is "unavailable" at once. (With a KDC: test_gss.c.)
  */
 #include "check.h"
+#include "testutil.h"
 
 #include "auth.h"
 #include "gss.h"
@@ -26,11 +27,6 @@ const char *__lsan_default_suppressions(void)
 }
 
 static const char *const PASSWORD = "S3cret-pa55!";
-
-static int contains(const char *s, const char *needle)
-{
-    return s && strstr(s, needle) != NULL;
-}
 
 #define CHECK_HAS(s, needle)                                                                                 \
     do {                                                                                                     \

@@ -5,6 +5,7 @@
  * ../shared/captures/windows-pypsrp. No network.
  */
 #include "check.h"
+#include "testutil.h"
 #include "internal.h"
 
 #include <dirent.h>
@@ -82,29 +83,6 @@ static int parse(wsman_resp_kind_t kind, const char *data, size_t len, size_t ch
                  const wsman_xml_limits_t *lim, wsman_response_t *res, items_t *items, wsman_error_t *e)
 {
     return parse_split(kind, data, len, SIZE_MAX, chunk, lim, res, items, e);
-}
-
-static int contains(const char *hay, const char *needle)
-{
-    return hay && needle && strstr(hay, needle) != NULL;
-}
-
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    wsman_buf_t b;
-    char tmp[65536];
-    size_t n;
-
-    if (!f)
-        return NULL;
-    wsman_buf_init(&b);
-    while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
-        wsman_buf_append(&b, tmp, n);
-    fclose(f);
-    if (len)
-        *len = b.len;
-    return wsman_buf_steal(&b);
 }
 
 static int have_shared(void)

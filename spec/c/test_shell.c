@@ -5,6 +5,7 @@
  * decoder on the real stderr samples (shared/captures/windows-pypsrp/test_sanitise_clixml_*.xml).
  */
 #include "check.h"
+#include "testutil.h"
 #include "internal.h"
 
 #include <limits.h>
@@ -124,23 +125,6 @@ static int parse_receive(const char *doc, size_t len, size_t chunk, streams_t *s
         wsman_reader_result(r, res);
     wsman_reader_free(r);
     return rc;
-}
-
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    wsman_buf_t b;
-    char tmp[4096];
-    size_t n;
-
-    if (!f)
-        return NULL;
-    wsman_buf_init(&b);
-    while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
-        wsman_buf_append(&b, tmp, n);
-    fclose(f);
-    *len = b.len;
-    return wsman_buf_steal(&b);
 }
 
 /* ---- Receive ------------------------------------------------------------------------------- */
