@@ -49,8 +49,7 @@ local escape = xml.escape
 -- The core's alias table (uri.c), from the C module.
 local expand_alias
 do
-  local ok, core = pcall(require, "wsman.core")
-  if not ok then core = require "wsman" end
+  local core = require "wsman.core"
   expand_alias = rawget(core, "_expand_alias") -- (the module's table raises on unknown names)
 end
 

@@ -39,8 +39,7 @@ M.max_depth = 256
 -- The core's reader, from the C module.
 local cparse
 do
-  local ok, core = pcall(require, "wsman.core")
-  if not ok then core = require "wsman" end
+  local core = require "wsman.core"
   cparse = rawget(core, "_xml_parse") -- (the module's table raises on unknown names)
 end
 
