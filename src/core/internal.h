@@ -49,6 +49,8 @@ int wsman_strcaseeq(const char *a, const char *b);
 /* "uuid:XXXXXXXX-XXXX-4XXX-YXXX-XXXXXXXXXXXX" (upper case) into out[42]. */
 void wsman_uuid(char out[42]);
 int wsman_base64_encode(wsman_buf_t *out, const unsigned char *data, size_t len);
+/* Value of a hexadecimal digit (either case), or -1. */
+int wsman_hexval(int c);
 /* Tolerates whitespace; returns -1 on invalid input. */
 int wsman_base64_decode(wsman_buf_t *out, const char *s, size_t len);
 /* UTF-8 -> UTF-16LE with BOM; -1 on invalid UTF-8. */
