@@ -12,7 +12,7 @@
  * a CDATA section is a child of its own (an empty one gives ""). Whitespace between elements
  * is kept, whitespace outside the root is not.
  *
- * Expat runs without its namespace processing (as in src/core/xmlread.c) and checks
+ * Expat runs without its namespace processing (as in src/core/protocol/xmlread.c) and checks
  * well-formedness, characters and UTF-8. This file resolves prefixes with xml.lua's rules
  * (undeclared prefixes, misused xml/xmlns, empty prefix declarations and attributes with the
  * same local name and namespace are refused) and undoes where Expat's XML 1.0 reading differs
