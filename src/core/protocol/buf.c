@@ -302,6 +302,17 @@ int wsman_base64_encode(wsman_buf_t *out, const unsigned char *data, size_t len)
     return 0;
 }
 
+int wsman_hexval(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
 static int b64val(unsigned char c)
 {
     if (c >= 'A' && c <= 'Z')

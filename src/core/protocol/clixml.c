@@ -72,17 +72,6 @@ int wsman_ps_bootstrap_args(const char *args[8], char **encoded)
 
 /* ---- _xHHHH_ escapes -------------------------------------------------------------------- */
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* "_xHHHH_" at s (n bytes available) -> the code unit, or -1. */
 static long escape_at(const char *s, size_t n)
 {
@@ -92,7 +81,7 @@ static long escape_at(const char *s, size_t n)
     if (n < 7 || s[0] != '_' || (s[1] != 'x' && s[1] != 'X') || s[6] != '_')
         return -1;
     for (i = 2; i < 6; i++) {
-        int h = hexval(s[i]);
+        int h = wsman_hexval(s[i]);
         if (h < 0)
             return -1;
         v = v * 16 + h;

@@ -10,6 +10,7 @@
  *   xmlread.c    bounded streaming Expat reader and subtree serializer
  *   response.c   response parsers (result body, faults, enumeration batches)
  *   clixml.c     PowerShell CLIXML serialization
+ *   psrp.c       PSRP messages and fragments (declared in the public psrp.h)
  *
  * Layers, lowest first: protocol, transport (transport.h), auth (auth.h), engine (engine.h). A
  * header includes only its own and lower layers' headers (tools/check-layers).
@@ -53,6 +54,8 @@ int wsman_strcaseeq(const char *a, const char *b);
 /* "uuid:XXXXXXXX-XXXX-4XXX-YXXX-XXXXXXXXXXXX" (upper case) into out[42]. */
 void wsman_uuid(char out[42]);
 int wsman_base64_encode(wsman_buf_t *out, const unsigned char *data, size_t len);
+/* Value of a hexadecimal digit (either case), or -1. */
+int wsman_hexval(int c);
 /* Tolerates whitespace; returns -1 on invalid input. */
 int wsman_base64_decode(wsman_buf_t *out, const char *s, size_t len);
 /* UTF-8 -> UTF-16LE with BOM; -1 on invalid UTF-8. */
