@@ -275,7 +275,7 @@ end
 -- The C reader, when the module is there (its table raises on unknown names: rawget).
 local cparse
 do
-  local ok, mod = pcall(require, "wsman")
+  local ok, mod = pcall(require, "wsman.core")
   if ok and type(mod) == "table" and type(rawget(mod, "_xml_parse")) == "function" then cparse = mod._xml_parse end
 end
 --- The C module's reader (nil without it): `parse_c(s [, max_depth [, max_bytes]])`.
