@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * lxml.c - WSMan._xml_parse(text [, max_depth [, max_bytes]]): the tree lua/wsman/xml.lua hands
- * out, built from the core's reader (wsman_xml_tree_parse, src/core xmltree.c), which does all
+ * out, built from the core's reader (wsman_xml_tree_parse, src/core/protocol/xmltree.c), which does all
  * the reading and checking; this file only turns its events into Lua tables.
  *
  * The tree: an element is a table with `name` (as written), `lname`, `ns` (nil without a

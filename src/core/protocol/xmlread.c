@@ -12,7 +12,7 @@
  * parameter entity parsing stays off); references to undeclared entities are Expat errors.
  * Limits: total bytes fed, element depth, and the size of a captured subtree.
  */
-#include "internal.h"
+#include "protocol.h"
 
 #include <expat.h>
 #include <limits.h>

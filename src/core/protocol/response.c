@@ -5,7 +5,7 @@
  *
  * Everything is matched by namespace URI and local name, never by prefix.
  */
-#include "internal.h"
+#include "protocol.h"
 
 #include <errno.h>
 #include <stdlib.h>

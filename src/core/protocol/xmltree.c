@@ -20,7 +20,7 @@
  * Input: UTF-8 (BOM optional) or UTF-16 with a BOM, turned into UTF-8 first (offsets in
  * messages then count in the UTF-8 text); an encoding declaration is not consulted.
  */
-#include "internal.h"
+#include "protocol.h"
 
 #include <stdint.h>
 #include <stdlib.h>

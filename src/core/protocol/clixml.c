@@ -6,7 +6,7 @@
  *
  * Samples: shared/captures/windows-pypsrp/test_sanitise_clixml_*.xml (real stderr of powershell.exe).
  */
-#include "internal.h"
+#include "protocol.h"
 
 #include <errno.h>
 #include <limits.h>

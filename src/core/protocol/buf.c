@@ -4,7 +4,7 @@
  * Every growth is overflow-checked; on failure the buffer is left unchanged and -1 returned.
  * A buffer's data is always NUL-terminated after len bytes once anything was appended.
  */
-#include "internal.h"
+#include "protocol.h"
 
 #include <ctype.h>
 #include <stdint.h>

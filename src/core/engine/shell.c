@@ -6,7 +6,7 @@
  * Nothing here accumulates output: a Receive reply is parsed as it arrives and every rsp:Stream
  * element goes to the caller's callback (converted) before the next one is read.
  */
-#include "internal.h"
+#include "engine.h"
 
 #include <errno.h>
 #include <iconv.h>
