@@ -1,5 +1,5 @@
 /*
- * lshell.c - remote commands: Shell and Process objects (WinRS, src/core/shell.c).
+ * lshell.c - remote commands: Shell and Process objects (WinRS, src/core/engine/shell.c).
  *
  *   local sh <close> = session:shell{working_directory=, environment={NAME=value}, codepage=65001,
  *                                    noprofile=true, idle_timeout=seconds, lifetime=seconds, name=}

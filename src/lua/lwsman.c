@@ -284,6 +284,18 @@ static int module_index(lua_State *L)
     return lw_unknown_member(L, "wsman", NULL, key, names);
 }
 
+/* WSMan._expand_alias(uri): the resource URI with the alias of its first segment expanded
+ * (wsman_expand_alias: the core's one alias table), for the Lua layers. */
+static int mod_expand_alias(lua_State *L)
+{
+    char *s = wsman_expand_alias(luaL_checkstring(L, 1));
+    if (!s)
+        return luaL_error(L, "out of memory while expanding a resource URI alias");
+    lua_pushstring(L, s);
+    wsman_free(s);
+    return 1;
+}
+
 /* WSMan._methods: the method tables of the classes, by class name. */
 static void push_method_tables(lua_State *L)
 {
@@ -325,8 +337,10 @@ int luaopen_wsman_core(lua_State *L)
     lua_setfield(L, -2, "_VERSION");
     lua_pushcfunction(L, lw_clixml); /* WSMan.clixml(stderr) -> text, records (lshell.c) */
     lua_setfield(L, -2, "clixml");
-    lua_pushcfunction(L, lw_xml_parse); /* used by wsman.xml's parse when present (lxml.c) */
+    lua_pushcfunction(L, lw_xml_parse); /* wsman.xml's parse (lxml.c) */
     lua_setfield(L, -2, "_xml_parse");
+    lua_pushcfunction(L, mod_expand_alias);
+    lua_setfield(L, -2, "_expand_alias");
     push_method_tables(L);
     lua_setfield(L, -2, "_methods");
 #define FLAG_FIELD(name, value)                                                                              \
