@@ -84,6 +84,7 @@ describe("meson install and the pkg-config build of examples/embed", function()
     local nm = sh("nm -D --defined-only " .. shell_quote(installed("/libwsman-lua.so")))
     assert.matches(" T luaopen_wsman\n", nm)
     assert.matches(" T luaopen_wsman_core\n", nm)
+    assert.matches(" T lwsman_preload\n", nm)
   end)
 
   it("lua-wsman.pc gives the include directory, the libraries and the private dependencies", function()
