@@ -203,6 +203,11 @@ void wsman_endpoint_clear(wsman_endpoint_t *ep);
  * unchanged. */
 char *wsman_expand_alias(const char *uri);
 
+/* Appends the wsman:SelectorSet element of n selectors (names[i] = values[i]; a NULL value gives
+ * an empty selector) as requests carry it; the wsman prefix is the caller's to declare. 0, or -1
+ * when out of memory. */
+int wsman_selector_set_xml(wsman_buf_t *b, const char *const *names, const char *const *values, size_t n);
+
 /* ---- ResourceLocator ---------------------------------------------------------------- */
 
 typedef struct wsman_locator wsman_locator_t;
