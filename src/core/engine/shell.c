@@ -229,7 +229,7 @@ static int find_end(void *ud, const char *ns, const char *local)
 static char *find_value(const wsman_buf_t *body, const char *ns, const char *local, const char *alt_ns,
                         const char *alt_local, const char *alt_attr, const char *alt_value)
 {
-    static const wsman_xml_handler_t h = {find_start, find_end, find_text};
+    static const wsman_xml_handler_t h = {find_start, find_end, find_text, NULL};
     static const char open[] = "<r>", close[] = "</r>";
     wsman_xml_limits_t lim;
     find_ctx_t c;

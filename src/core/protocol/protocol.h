@@ -58,6 +58,8 @@ int wsman_base64_encode(wsman_buf_t *out, const unsigned char *data, size_t len)
 int wsman_hexval(int c);
 /* Tolerates whitespace; returns -1 on invalid input. */
 int wsman_base64_decode(wsman_buf_t *out, const char *s, size_t len);
+/* Appends the code point cp (at most 0x10FFFF) in UTF-8. */
+int wsman_buf_put_utf8(wsman_buf_t *b, uint32_t cp);
 /* UTF-8 -> UTF-16LE with BOM; -1 on invalid UTF-8. */
 int wsman_utf8_to_utf16le(wsman_buf_t *out, const char *s, size_t len);
 
@@ -129,6 +131,13 @@ int wsman_build_filter(wsman_buf_t *b, const char *filter, const char *dialect, 
                        wsman_error_t *e);
 
 /* ---- xmlread.c / response.c ---------------------------------------------------------- */
+
+/* Reading modes of the low-level reader (wsman_xml_new_mode). */
+enum {
+    WSMAN_XML_RAW_NAMES = 1,  /* no namespace processing: handlers get ns NULL and the names as written */
+    WSMAN_XML_AS_UTF8 = 2,    /* the declared encoding is not consulted: the input is UTF-8 */
+    WSMAN_XML_AT_OFFSET = 4,  /* messages say " at offset N" (bytes) instead of line and column */
+};
 
 typedef struct wsman_xml_limits {
     size_t max_bytes; /* whole document */
@@ -208,10 +217,18 @@ void wsman_xml_limits_for(wsman_xml_limits_t *l, long max_envelope_size);
  * Expat); every string handed out is UTF-8. Names given to handlers: ns is the namespace URI
  * ("" when none), local the local name; atts the raw Expat name/value array. */
 typedef struct wsman_xml wsman_xml_t;
+/* What cuts text without being an element (wsman_xml_handler_t.mark). */
+typedef enum wsman_xml_mark {
+    WSMAN_XML_MARK_CDATA_START,
+    WSMAN_XML_MARK_CDATA_END,
+    WSMAN_XML_MARK_COMMENT,
+    WSMAN_XML_MARK_PI, /* target: the processing instruction's target */
+} wsman_xml_mark_t;
 typedef struct wsman_xml_handler {
     int (*start)(void *ud, const char *ns, const char *local, const char **atts);
     int (*end)(void *ud, const char *ns, const char *local);
     int (*text)(void *ud, const char *s, size_t len);
+    int (*mark)(void *ud, wsman_xml_mark_t mark, const char *target); /* optional */
 } wsman_xml_handler_t; /* each returns 0, or -1 (after wsman_xml_fail, else "out of memory") */
 
 /* Fills the zero fields of l with the defaults (153600-byte envelope: 4 x + 64 KiB, depth 64,
@@ -220,6 +237,9 @@ void wsman_xml_limits_fill(wsman_xml_limits_t *l);
 /* what: how messages name the document ("reply", "filter", "EPR", ...). */
 wsman_xml_t *wsman_xml_new(const wsman_xml_limits_t *lim, const char *what, const wsman_xml_handler_t *h,
                            void *ud);
+/* The same with WSMAN_XML_* modes (0: as wsman_xml_new). */
+wsman_xml_t *wsman_xml_new_mode(const wsman_xml_limits_t *lim, const char *what, const wsman_xml_handler_t *h,
+                                void *ud, unsigned modes);
 void wsman_xml_free(wsman_xml_t *x);
 /* Binds a prefix in an outermost scope (a fragment checked as if inside an envelope). */
 int wsman_xml_bind(wsman_xml_t *x, const char *prefix, const char *uri);
@@ -234,6 +254,9 @@ int wsman_xml_fail(wsman_xml_t *x, const char *fmt, ...)
 #endif
     ;
 int wsman_xml_depth(const wsman_xml_t *x); /* current element depth, root = 1 */
+/* From a handler: the bytes of the input the current event was read from (offset from the
+ * start of everything fed, and count); -1 when Expat does not know them. */
+int wsman_xml_span(const wsman_xml_t *x, size_t *offset, size_t *count);
 /* Namespace URI bound to prefix in the current scope ("" or NULL prefix: default); NULL if unbound. */
 const char *wsman_xml_lookup(const wsman_xml_t *x, const char *prefix, size_t plen);
 /* Resolves a QName value ("w:InvalidSelectors") in the current scope: its namespace URI (NULL if
