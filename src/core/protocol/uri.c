@@ -116,7 +116,7 @@ int wsman_endpoint_parse(const char *connection, uint32_t flags, wsman_endpoint_
             port = 80;
             if (ssl_flag) {
                 wsman_error_set(
-                    e, 0x803381BEu,
+                    e, WSMAN_E_INVALID_USESSL_PARAM,
                     "The connection string \"%s\" specifies http:// but SessionFlagUseSsl is set. "
                     "Use https:// (or no transport) with SessionFlagUseSsl, or remove the flag.",
                     s);
