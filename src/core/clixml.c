@@ -116,8 +116,7 @@ static int put_utf8(wsman_buf_t *b, unsigned long cp)
     return wsman_buf_append(b, u, n);
 }
 
-/* Appends s with the _xHHHH_ escapes of PowerShell's serializer decoded. */
-static int unescape(wsman_buf_t *out, const char *s, size_t n)
+int wsman_ps_unescape(wsman_buf_t *out, const char *s, size_t n)
 {
     size_t i = 0, start = 0;
 
@@ -320,7 +319,7 @@ static int set_str(rec_t *r, int f, const wsman_buf_t *t)
 {
     wsman_buf_t v;
     wsman_buf_init(&v);
-    if (unescape(&v, t->data ? t->data : "", t->len) != 0 || wsman_buf_reserve(&v, 0) != 0) {
+    if (wsman_ps_unescape(&v, t->data ? t->data : "", t->len) != 0 || wsman_buf_reserve(&v, 0) != 0) {
         wsman_buf_free(&v);
         return -1;
     }
@@ -351,7 +350,7 @@ static int cx_end(void *ud, const char *ns, const char *local)
     if (d == 2 && strcmp(local, "S") == 0 && c->leaf) {
         wsman_buf_t line;
         wsman_buf_init(&line);
-        if (unescape(&line, c->t.data ? c->t.data : "", c->t.len) != 0) {
+        if (wsman_ps_unescape(&line, c->t.data ? c->t.data : "", c->t.len) != 0) {
             wsman_buf_free(&line);
             return -1;
         }

@@ -270,7 +270,13 @@ static int mod_new(lua_State *L)
 }
 
 /* Module members that are not flags (for suggestions). */
-static const char *module_names[] = {"new", "_VERSION", "clixml",
+static const char *module_names[] = {"new",
+                                     "_VERSION",
+                                     "clixml",
+                                     "clixml_decode",
+                                     "clixml_encode",
+                                     "ps_value",
+                                     "ps_object",
 #define FLAG_NAME(name, value) #name,
                                      FLAG_LIST(FLAG_NAME) PROXY_LIST(FLAG_NAME) NULL};
 
@@ -322,6 +328,7 @@ int luaopen_wsman(lua_State *L)
     lw_enumerator_register(L);
     lw_shell_register(L);
     lw_xml_register(L);
+    lw_psobject_register(L);
 
     lua_newtable(L);
     lua_pushcfunction(L, mod_new);
@@ -332,6 +339,7 @@ int luaopen_wsman(lua_State *L)
     lua_setfield(L, -2, "clixml");
     lua_pushcfunction(L, lw_xml_parse); /* used by wsman.xml's parse when present (lxml.c) */
     lua_setfield(L, -2, "_xml_parse");
+    lw_psobject_fields(L); /* clixml_decode, clixml_encode, ps_value, ps_object (lpsobject.c) */
 #define FLAG_FIELD(name, value)                                                                              \
     lua_pushinteger(L, (lua_Integer)(value));                                                                \
     lua_setfield(L, -2, #name);
