@@ -6,7 +6,7 @@
  */
 #include "check.h"
 #include "testutil.h"
-#include "internal.h"
+#include "engine.h"
 
 #include <dirent.h>
 #include <stdio.h>

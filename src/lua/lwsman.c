@@ -1,5 +1,9 @@
 /*
- * lwsman.c - the module and the WSMan object (IWSMan/IWSManEx/Ex2/Ex3).
+ * lwsman.c - the C module wsman.core and the WSMan object (IWSMan/IWSManEx/Ex2/Ex3).
+ *
+ * Scripts use `require "wsman"`: the facade lua/wsman/init.lua loads this module and adds the
+ * members written in Lua (WSMan.decode, session:get, run_cmd, ...). This module never loads
+ * Lua modules itself.
  *
  *   local WSMan = require "wsman"
  *   local wsman = WSMan.new()                 -- CreateObject("WSMan.Automation")
@@ -14,6 +18,7 @@
  * error that names the member meant.
  */
 #include "lutil.h"
+#include "lwsman.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -269,55 +274,110 @@ static int mod_new(lua_State *L)
     return 1;
 }
 
-/* Module members that are not flags (for suggestions). */
-static const char *module_names[] = {"new",
-                                     "_VERSION",
-                                     "clixml",
-                                     "clixml_decode",
-                                     "clixml_encode",
-                                     "ps_value",
-                                     "ps_object",
-#define FLAG_NAME(name, value) #name,
-                                     FLAG_LIST(FLAG_NAME) PROXY_LIST(FLAG_NAME) NULL};
-
-/* Members written in Lua (lua/wsman/results.lua), loaded on first use and then kept in the
- * module table: WSMan.decode, WSMan.encode, WSMan.null, WSMan.class, WSMan.epr. */
-static const char *lua_members[] = {"decode", "encode", "null", "class", "epr", NULL};
-
+/* Unknown module member: suggests among the module table's own names (the flags, the C
+ * functions, and what the wsman facade added: decode, encode, connect, ...). */
 static int module_index(lua_State *L)
 {
     const char *key = luaL_checkstring(L, 2);
-    for (size_t i = 0; lua_members[i]; i++) {
-        if (strcmp(key, lua_members[i]) == 0) {
-            lua_getglobal(L, "require");
-            lua_pushliteral(L, "wsman.results");
-            lua_call(L, 1, 1);
-            lua_getfield(L, -1, key);
-            lua_pushvalue(L, 2);
-            lua_pushvalue(L, -2);
-            lua_rawset(L, 1);
-            return 1;
-        }
-    }
-    const char *s = lw_suggest(key, NULL, lua_members);
-    if (!s)
-        s = lw_suggest(key, NULL, module_names);
-    if (s)
-        return luaL_error(
-            L, "wsman has no member '%s'; did you mean '%s'? (member names are case-sensitive in Lua)", key,
-            s);
-    return luaL_error(L, "wsman has no member '%s'", key);
+    const char *names[LW_MAX_NAMES + 1];
+    lw_string_keys(L, 1, names, LW_MAX_NAMES);
+    return lw_unknown_member(L, "wsman", NULL, key, names);
 }
 
-#ifdef WSMAN_STATIC_MODULE
-#define WSMAN_EXPORT
-#else
-#define WSMAN_EXPORT __attribute__((visibility("default")))
-#endif
+/* WSMan._expand_alias(uri): the resource URI with the alias of its first segment expanded
+ * (wsman_expand_alias: the core's one alias table), for the Lua layers. */
+static int mod_expand_alias(lua_State *L)
+{
+    char *s = wsman_expand_alias(luaL_checkstring(L, 1));
+    if (!s)
+        return luaL_error(L, "out of memory while expanding a resource URI alias");
+    lua_pushstring(L, s);
+    wsman_free(s);
+    return 1;
+}
 
-WSMAN_EXPORT int luaopen_wsman(lua_State *L);
+/* A string of list[i][k] (nil allowed when may_nil), without embedded NULs. */
+static const char *pair_string(lua_State *L, int i, int k, int may_nil)
+{
+    size_t len;
+    lua_rawgeti(L, -1, k);
+    if (may_nil && lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        return NULL;
+    }
+    if (lua_type(L, -1) != LUA_TSTRING)
+        luaL_error(L, "selector %d: a string is expected for its %s", i, k == 1 ? "name" : "value");
+    const char *s = lua_tolstring(L, -1, &len);
+    if (strlen(s) != len)
+        luaL_error(L, "selector %d: its %s contains a NUL byte", i, k == 1 ? "name" : "value");
+    lua_pop(L, 1); /* (the string stays referenced by the list) */
+    return s;
+}
 
-int luaopen_wsman(lua_State *L)
+/* WSMan._selector_set({{name, value}, ...}): the wsman:SelectorSet XML of the core's one writer
+ * (wsman_selector_set_xml), for the filters the Lua layers build. */
+static int mod_selector_set(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    size_t n = (size_t)luaL_len(L, 1);
+    if (n > SIZE_MAX / (2 * sizeof(char *)))
+        return luaL_error(L, "too many selectors");
+    const char **names = lua_newuserdatauv(L, 2 * n * sizeof *names + 1, 0), **values = names + n;
+    for (size_t i = 0; i < n; i++) {
+        if (lua_rawgeti(L, 1, (lua_Integer)i + 1) != LUA_TTABLE)
+            return luaL_error(L, "selector %d: a {name, value} table is expected", (int)i + 1);
+        names[i] = pair_string(L, (int)i + 1, 1, 0);
+        values[i] = pair_string(L, (int)i + 1, 2, 1);
+        lua_pop(L, 1);
+    }
+    wsman_buf_t b;
+    wsman_buf_init(&b);
+    if (wsman_selector_set_xml(&b, names, values, n) != 0) {
+        wsman_buf_free(&b);
+        return luaL_error(L, "out of memory while writing a selector set");
+    }
+    lua_pushlstring(L, b.data, b.len);
+    wsman_buf_free(&b);
+    return 1;
+}
+
+/* WSMan._dialects: the filter dialect URIs, by short name. */
+static void push_dialects(lua_State *L)
+{
+    lua_createtable(L, 0, 4);
+    lua_pushliteral(L, WSMAN_DIALECT_WQL);
+    lua_setfield(L, -2, "wql");
+    lua_pushliteral(L, WSMAN_DIALECT_SELECTOR);
+    lua_setfield(L, -2, "selector");
+    lua_pushliteral(L, WSMAN_DIALECT_ASSOCIATION);
+    lua_setfield(L, -2, "association");
+    lua_pushliteral(L, WSMAN_DIALECT_XPATH);
+    lua_setfield(L, -2, "xpath");
+}
+
+/* WSMan._methods: the method tables of the classes, by class name. */
+static void push_method_tables(lua_State *L)
+{
+    static const struct {
+        const char *display;
+        const char *tname;
+    } classes[] = {
+        {"WSMan", LW_WSMAN},
+        {"Session", LW_SESSION},
+        {"ConnectionOptions", LW_OPTIONS},
+        {"ResourceLocator", LW_LOCATOR},
+        {"Enumerator", LW_ENUMERATOR},
+        {"Shell", LW_SHELL},
+        {"Process", LW_PROCESS},
+    };
+    lua_createtable(L, 0, (int)(sizeof classes / sizeof classes[0]));
+    for (size_t i = 0; i < sizeof classes / sizeof classes[0]; i++) {
+        lw_push_methods(L, classes[i].tname);
+        lua_setfield(L, -2, classes[i].display);
+    }
+}
+
+int luaopen_wsman_core(lua_State *L)
 {
     static const luaL_Reg wmeta[] = {{"__gc", w_gc}, {"__tostring", w_tostring}, {NULL, NULL}};
     lw_class_register(L, &cls, wmeta);
@@ -337,9 +397,17 @@ int luaopen_wsman(lua_State *L)
     lua_setfield(L, -2, "_VERSION");
     lua_pushcfunction(L, lw_clixml); /* WSMan.clixml(stderr) -> text, records (lshell.c) */
     lua_setfield(L, -2, "clixml");
-    lua_pushcfunction(L, lw_xml_parse); /* used by wsman.xml's parse when present (lxml.c) */
+    lua_pushcfunction(L, lw_xml_parse); /* wsman.xml's parse (lxml.c) */
     lua_setfield(L, -2, "_xml_parse");
     lw_psobject_fields(L); /* clixml_decode, clixml_encode, ps_value, ps_object (lpsobject.c) */
+    lua_pushcfunction(L, mod_expand_alias);
+    lua_setfield(L, -2, "_expand_alias");
+    lua_pushcfunction(L, mod_selector_set);
+    lua_setfield(L, -2, "_selector_set");
+    push_dialects(L);
+    lua_setfield(L, -2, "_dialects");
+    push_method_tables(L);
+    lua_setfield(L, -2, "_methods");
 #define FLAG_FIELD(name, value)                                                                              \
     lua_pushinteger(L, (lua_Integer)(value));                                                                \
     lua_setfield(L, -2, #name);

@@ -10,7 +10,7 @@
  * them can name an ancestor.
  */
 #include "psobject.h"
-#include "internal.h"
+#include "protocol.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -713,7 +713,7 @@ static int on_end(void *ud, const char *ns, const char *local)
 
 wsman_psdoc_t *wsman_psdoc_parse(const char *xml, size_t len, int max_depth, wsman_error_t *e)
 {
-    static const wsman_xml_handler_t h = {on_start, on_end, on_text};
+    static const wsman_xml_handler_t h = {on_start, on_end, on_text, NULL};
     wsman_xml_limits_t lim;
     parser_t p;
     int rc;

@@ -7,7 +7,7 @@
  * escapes for control characters and for an underscore that would otherwise read as one.
  */
 #include "psobject.h"
-#include "internal.h"
+#include "protocol.h"
 
 #include <stdint.h>
 #include <stdlib.h>
