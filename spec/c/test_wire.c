@@ -442,9 +442,10 @@ TEST(error_table_lookups)
     CHECK_STR(wsman_error_name(0x803381FFu), "ERROR_WSMAN_EVENTING_PUSH_SUBSCRIPTION_NOACTIVATE_EVENTSOURCE");
     CHECK_STR(wsman_error_name(0x80338169u), "ERROR_WSMAN_PUBLIC_FIREWALL_PROFILE_ACTIVE");
     CHECK_STR(wsman_error_name(0x80338137u), "ERROR_WSMAN_POLYMORPHISM_MODE_UNSUPPORTED");
-    CHECK_STR(wsman_error_name(WSMAN_E_UNENCRYPTED_DISABLED), "ERROR_WSMAN_CLIENT_UNENCRYPTED_DISABLED");
-    CHECK(
-        strstr(wsman_error_text(WSMAN_E_UNENCRYPTED_DISABLED), "Unencrypted traffic is currently disabled"));
+    CHECK_STR(wsman_error_name(WSMAN_E_CLIENT_UNENCRYPTED_DISABLED),
+              "ERROR_WSMAN_CLIENT_UNENCRYPTED_DISABLED");
+    CHECK(strstr(wsman_error_text(WSMAN_E_CLIENT_UNENCRYPTED_DISABLED),
+                 "Unencrypted traffic is currently disabled"));
     CHECK(strstr(wsman_error_text(0x80338005u), "defaults:\n\nwinrm invoke Restore") != NULL);
     /* every FACILITY_WINRM code from 0x80338000 to 0x803381FF is known */
     for (uint32_t c = 0x80338000u; c <= 0x803381FFu; c++) {
@@ -635,16 +636,17 @@ TEST(auth_selection)
 
     /* Basic over http:// without NoEncryption: refused before anything is sent */
     check_auth_error(WSMAN_FLAG_USE_BASIC | WSMAN_FLAG_CRED_USERNAME_PASSWORD, &creds, "host",
-                     WSMAN_E_UNENCRYPTED_DISABLED, "Unencrypted traffic is currently disabled");
-    check_auth_error(WSMAN_FLAG_USE_BASIC, &creds, "http://host:5986", WSMAN_E_UNENCRYPTED_DISABLED,
+                     WSMAN_E_CLIENT_UNENCRYPTED_DISABLED, "Unencrypted traffic is currently disabled");
+    check_auth_error(WSMAN_FLAG_USE_BASIC, &creds, "http://host:5986", WSMAN_E_CLIENT_UNENCRYPTED_DISABLED,
                      "SessionFlagNoEncryption");
-    check_auth_error(WSMAN_FLAG_USE_BASIC, &creds, "host", WSMAN_E_UNENCRYPTED_DISABLED, "SessionFlagUseSsl");
+    check_auth_error(WSMAN_FLAG_USE_BASIC, &creds, "host", WSMAN_E_CLIENT_UNENCRYPTED_DISABLED,
+                     "SessionFlagUseSsl");
     /* Basic without a user name */
     check_auth_error(WSMAN_FLAG_USE_BASIC | WSMAN_FLAG_USE_SSL, &none, "host",
                      WSMAN_E_CLIENT_USERNAME_PASSWORD_NEEDED, "options.UserName");
     /* CredSSP is not built: said so, never a fallback (the other mechanisms: test_auth.c) */
     check_auth_error(WSMAN_FLAG_USE_CREDSSP, &creds, "host", 0x80004001u, "CredSSP");
-    check_auth_error(WSMAN_FLAG_USE_DIGEST, &creds, "host", WSMAN_E_UNENCRYPTED_DISABLED, "Digest");
+    check_auth_error(WSMAN_FLAG_USE_DIGEST, &creds, "host", WSMAN_E_CLIENT_UNENCRYPTED_DISABLED, "Digest");
     check_auth_error(WSMAN_FLAG_USE_CLIENT_CERTIFICATE, &none, "https://host", 0x803380B4u, "certificate");
     check_auth_error(WSMAN_FLAG_USE_BASIC | WSMAN_FLAG_USE_NEGOTIATE, &creds, "host",
                      WSMAN_E_CLIENT_MULTIPLE_AUTH_FLAGS, "More than one");

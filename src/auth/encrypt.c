@@ -85,7 +85,7 @@ int wsman_encryptor_from_mech(wsman_encryptor_t *enc, const wsman_auth_mech_t *m
 {
     memset(enc, 0, sizeof *enc);
     if (!mech || !mech->wrap || !mech->unwrap || !mech->encrypt_protocol) {
-        wsman_error_set(e, WSMAN_E_UNENCRYPTED_DISABLED,
+        wsman_error_set(e, WSMAN_E_CLIENT_UNENCRYPTED_DISABLED,
                         "The %s authentication mechanism cannot encrypt messages; use HTTPS.",
                         mech && mech->name ? mech->name : "selected");
         return -1;

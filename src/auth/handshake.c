@@ -293,9 +293,9 @@ static int post(wsman_transport_t *t, const char *authz, long long end, wsman_ht
 static void unexpected_status(const wsman_auth_site_t *site, const wsman_http_response_t *r, const char *when,
                               wsman_error_t *e)
 {
-    uint32_t code = r->status == 404   ? 0x80338113u
-                    : r->status == 503 ? 0x80338112u
-                    : r->status >= 500 ? 0x80338170u
+    uint32_t code = r->status == 404   ? WSMAN_E_HTTP_NOT_FOUND_STATUS
+                    : r->status == 503 ? WSMAN_E_HTTP_SERVICE_UNAVAILABLE_STATUS
+                    : r->status >= 500 ? WSMAN_E_HTTP_STATUS_SERVER_ERROR
                                        : WSMAN_E_WINHTTP_INVALID_SERVER_RESPONSE;
     wsman_error_set(
         e, code,

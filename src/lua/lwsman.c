@@ -162,10 +162,10 @@ static int m_geterrormessage(lua_State *L)
     check(L);
     uint32_t code = check_code(L, 2);
     const char *text = wsman_error_text(code);
-    if (!text && (code & 0xFFFF0000u) == 0x80070000u)
+    if (!text && (code & WSMAN_HRESULT_WIN32_MASK) == WSMAN_HRESULT_WIN32)
         text = wsman_error_text(code & 0xFFFFu); /* HRESULT_FROM_WIN32 */
     if (!text && code < 0x10000u)
-        text = wsman_error_text(0x80070000u | code);
+        text = wsman_error_text(WSMAN_HRESULT_WIN32 | code);
     if (!text) {
         char num[32];
         snprintf(num, sizeof num, "0x%08X (%u)", (unsigned)code, (unsigned)code);

@@ -15,12 +15,6 @@
 #include <strings.h>
 #include <time.h>
 
-#define ACTION_GET "http://schemas.xmlsoap.org/ws/2004/09/transfer/Get"
-#define ACTION_PUT "http://schemas.xmlsoap.org/ws/2004/09/transfer/Put"
-#define ACTION_CREATE "http://schemas.xmlsoap.org/ws/2004/09/transfer/Create"
-#define ACTION_DELETE "http://schemas.xmlsoap.org/ws/2004/09/transfer/Delete"
-#define ACTION_RELEASE "http://schemas.xmlsoap.org/ws/2004/09/enumeration/Release"
-
 #define DEFAULT_TIMEOUT_MS 60000L
 #define DEFAULT_BATCH_ITEMS 20L
 #define DEFAULT_MAX_ENVELOPE 153600L
@@ -237,7 +231,7 @@ void wsman_session_queue_release(wsman_session_t *s, wsman_locator_t *loc, char 
         return;
     }
     free(context);
-    wsman_session_queue_request(s, "Release", ACTION_RELEASE, loc, wsman_buf_steal(&body));
+    wsman_session_queue_request(s, "Release", WSMAN_ACTION_RELEASE, loc, wsman_buf_steal(&body));
 }
 
 /* ---- time ---------------------------------------------------------------------------------- */
@@ -362,18 +356,19 @@ static uint32_t status_code(int status, int soap)
 {
     switch (status) {
     case 400:
-        return 0x80338171u; /* ERROR_WSMAN_HTTP_STATUS_BAD_REQUEST */
+        return WSMAN_E_HTTP_STATUS_BAD_REQUEST;
     case 404:
-        return 0x80338113u; /* ERROR_WSMAN_HTTP_NOT_FOUND_STATUS */
+        return WSMAN_E_HTTP_NOT_FOUND_STATUS;
     case 413:
-        return 0x80338111u; /* ERROR_WSMAN_HTTP_REQUEST_TOO_LARGE_STATUS */
+        return WSMAN_E_HTTP_REQUEST_TOO_LARGE_STATUS;
     case 503:
-        return 0x80338112u; /* ERROR_WSMAN_HTTP_SERVICE_UNAVAILABLE_STATUS */
+        return WSMAN_E_HTTP_SERVICE_UNAVAILABLE_STATUS;
     case 200:
-        return soap ? 0x803380F6u : 0x803380F7u;
+        return soap ? WSMAN_E_RESPONSE_INVALID_SOAP_FAULT
+                    : WSMAN_E_HTTP_INVALID_CONTENT_TYPE_IN_RESPONSE_DATA;
     default:
         if (status >= 500)
-            return soap ? 0x803380F6u : 0x80338170u; /* invalid fault / HTTP_STATUS_SERVER_ERROR */
+            return soap ? WSMAN_E_RESPONSE_INVALID_SOAP_FAULT : WSMAN_E_HTTP_STATUS_SERVER_ERROR;
         return WSMAN_E_WINHTTP_INVALID_SERVER_RESPONSE;
     }
 }
@@ -495,7 +490,7 @@ static int flush_releases(wsman_session_t *s)
         wsman_response_t res;
         wsman_error_t err;
         wsman_locator_t lite = *p->loc;
-        int is_release = strcmp(p->action, ACTION_RELEASE) == 0;
+        int is_release = strcmp(p->action, WSMAN_ACTION_RELEASE) == 0;
 
         s->releases = p->next;
         if (!s->releases)
@@ -771,8 +766,8 @@ static int attempt(wsman_session_t *s, const wsman_exchange_t *x, const wsman_bu
         wsman_response_t res;
         if (wsman_reader_feed(c.reader, NULL, 0, 1, e) != 0) {
             if (c.received == 0 && resp.status == 200)
-                wsman_error_set(e, 0x803380F5u, "%s returned HTTP 200 with an empty body to %s", s->ep.url,
-                                x->operation);
+                wsman_error_set(e, WSMAN_E_HTTP_NO_RESPONSE_DATA,
+                                "%s returned HTTP 200 with an empty body to %s", s->ep.url, x->operation);
             e->http_status = resp.status;
             goto out;
         }
@@ -809,8 +804,8 @@ static int attempt(wsman_session_t *s, const wsman_exchange_t *x, const wsman_bu
             auth_site(s, &site);
             wsman_auth_denied(s->auth, &site, &resp, 2, e);
         } else if (resp.status == 200 && c.received == 0 && (!resp.content_type || !*resp.content_type))
-            wsman_error_set(e, 0x803380F5u, "%s returned HTTP 200 with an empty body to %s", s->ep.url,
-                            x->operation);
+            wsman_error_set(e, WSMAN_E_HTTP_NO_RESPONSE_DATA, "%s returned HTTP 200 with an empty body to %s",
+                            s->ep.url, x->operation);
         else if (resp.status == 403 && use_auth && s->auth->mech == &wsman_auth_certificate)
             access_denied(s, x, &resp, 1, e);
         else
@@ -931,7 +926,7 @@ done:
     wsman_buf_free_secure(&reqbody);
     if (rc != 0) {
         if (!e->code)
-            wsman_error_set(e, 0x80004005u, "%s failed", x->operation);
+            wsman_error_set(e, WSMAN_E_FAIL, "%s failed", x->operation);
         wsman_error_context(e, x->operation, s->ep.url);
         if (!e->fault_xml)
             wsman_error_synthesize_fault(e);
@@ -1012,7 +1007,7 @@ int wsman_get(wsman_session_t *s, const wsman_locator_t *l, uint32_t flags, wsma
 {
     if (check_args(s, l, flags, "Get", e) != 0)
         return -1;
-    return simple_op(s, "Get", ACTION_GET, l, NULL, WSMAN_RESP_BODY, 1, out, e);
+    return simple_op(s, "Get", WSMAN_ACTION_GET, l, NULL, WSMAN_RESP_BODY, 1, out, e);
 }
 
 int wsman_put(wsman_session_t *s, const wsman_locator_t *l, const char *resource, uint32_t flags,
@@ -1058,7 +1053,7 @@ int wsman_put(wsman_session_t *s, const wsman_locator_t *l, const char *resource
         wsman_buf_free(&wrapped);
         return -1;
     }
-    rc = simple_op(s, "Put", ACTION_PUT, l, body, WSMAN_RESP_BODY, 0, out, e);
+    rc = simple_op(s, "Put", WSMAN_ACTION_PUT, l, body, WSMAN_RESP_BODY, 0, out, e);
     wsman_buf_free(&wrapped);
     return rc;
 }
@@ -1073,14 +1068,14 @@ int wsman_create(wsman_session_t *s, const wsman_locator_t *l, const char *resou
     body = wsman_xml_skip_decl(resource ? resource : "");
     if (*body && check_xml(s, body, "resource XML", "Create", NULL, NULL, e) != 0)
         return -1;
-    return simple_op(s, "Create", ACTION_CREATE, l, body, WSMAN_RESP_BODY, 0, out, e);
+    return simple_op(s, "Create", WSMAN_ACTION_CREATE, l, body, WSMAN_RESP_BODY, 0, out, e);
 }
 
 int wsman_delete(wsman_session_t *s, const wsman_locator_t *l, uint32_t flags, wsman_error_t *e)
 {
     if (check_args(s, l, flags, "Delete", e) != 0)
         return -1;
-    return simple_op(s, "Delete", ACTION_DELETE, l, NULL, WSMAN_RESP_EMPTY, 0, NULL, e);
+    return simple_op(s, "Delete", WSMAN_ACTION_DELETE, l, NULL, WSMAN_RESP_EMPTY, 0, NULL, e);
 }
 
 int wsman_invoke(wsman_session_t *s, const char *action, const wsman_locator_t *l, const char *parameters,

@@ -558,7 +558,7 @@ static void map_error(wsman_transport_t *t, CURLcode rc, long timeout_ms, wsman_
         /* the reader refused the data: keep its more specific error if it filled ours */
         *state = WSMAN_SENT_PARTIAL_REPLY;
         if (e && e->code == 0)
-            wsman_error_set(e, 0x80004004u /* E_ABORT */,
+            wsman_error_set(e, WSMAN_E_ABORT,
                             "The reply from %s was abandoned by the reader while it was being received.",
                             t->hostport);
         return;
