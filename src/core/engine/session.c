@@ -8,7 +8,6 @@
  * unauthenticated Identify, and errors from either become the error of that operation.
  */
 #include "engine.h"
-#include "encrypt.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -381,7 +380,7 @@ static void access_denied(wsman_session_t *s, const wsman_exchange_t *x, const w
 {
     wsman_auth_site_t site;
     auth_site(s, &site);
-    wsman_auth_denied(sent_auth ? s->auth : NULL, &site, r, 0, e);
+    wsman_auth_denied(sent_auth ? s->auth : NULL, &site, r, WSMAN_AUTH_STAGE_REQUEST, e);
     (void)x;
 }
 
@@ -583,17 +582,6 @@ static int build_request(wsman_session_t *s, const wsman_exchange_t *x, wsman_bu
     return 0;
 }
 
-/* (auth) Encrypts the request body for a connection-authenticated session (multipart/encrypted). */
-static int seal_request(wsman_session_t *s, const wsman_buf_t *plain, wsman_buf_t *body, wsman_buf_t *ctype,
-                        wsman_error_t *e)
-{
-    wsman_encryptor_t enc;
-    if (wsman_encryptor_from_mech(&enc, s->auth->mech, s->auth->state, e) != 0)
-        return -1;
-    return wsman_encrypt_message(&enc, plain->data ? plain->data : "", plain->len,
-                                 (s->flags & WSMAN_FLAG_UTF16) ? "UTF-16" : "UTF-8", body, ctype, e);
-}
-
 static void auth_site(wsman_session_t *s, wsman_auth_site_t *site)
 {
     memset(site, 0, sizeof *site);
@@ -672,7 +660,8 @@ static int attempt(wsman_session_t *s, const wsman_exchange_t *x, const wsman_bu
     req.content_type = (s->flags & WSMAN_FLAG_UTF16) ? "application/soap+xml;charset=UTF-16"
                                                      : "application/soap+xml;charset=UTF-8";
     if (seal) {
-        if (seal_request(s, reqbody, &sealed, &ctype, e) != 0) {
+        if (wsman_auth_seal(s->auth, reqbody->data, reqbody->len, (s->flags & WSMAN_FLAG_UTF16) != 0, &sealed,
+                            &ctype, e) != 0) {
             wsman_auth_invalidate(s->auth);
             goto out;
         }
@@ -682,11 +671,22 @@ static int attempt(wsman_session_t *s, const wsman_exchange_t *x, const wsman_bu
     }
     req.headers = headers;
     req.timeout_ms = timeout;
+    if (conn_auth) { /* the connection's token, if any, is set once the connection is up */
+        req.authorize = wsman_auth_authorize_message;
+        req.authorize_ud = s->auth;
+    }
 
     *state = WSMAN_SENT_NOTHING;
     rc = wsman_transport_post(s->transport, &req, sink, &c, &resp, state, e);
     wsman_secure_free(authline);
 
+    if (rc != 0 && conn_auth) {
+        wsman_auth_abort_t why = wsman_auth_aborted(s->auth, e);
+        if (why != WSMAN_AUTH_NOT_ABORTED) {
+            result = why == WSMAN_AUTH_ABORT_RECONNECTED ? 3 : 0; /* nothing was sent */
+            goto out;
+        }
+    }
     if (rc != 0) {
         if (c.failed)
             wsman_error_move(e, &c.err); /* our sink stopped it: bad XML, limit, OOM */
@@ -708,6 +708,15 @@ static int attempt(wsman_session_t *s, const wsman_exchange_t *x, const wsman_bu
         }
     }
 
+    if (conn_auth) {
+        /* a message that carried the final token: its reply completes the handshake or refuses it */
+        wsman_auth_site_t site;
+        auth_site(s, &site);
+        if (wsman_auth_message_reply(s->auth, s->transport, &site, &resp, e) != 0) {
+            wsman_error_context(e, x->operation, s->ep.url);
+            goto out;
+        }
+    }
     if (resp.status == 401) {
         if (conn_auth) {
             /* the connection lost its authentication (a new connection, an expired context) or the
@@ -723,7 +732,6 @@ static int attempt(wsman_session_t *s, const wsman_exchange_t *x, const wsman_bu
         goto out;
     }
     if (c.encrypted) {
-        wsman_encryptor_t enc;
         if (!seal) {
             wsman_error_set(
                 e, WSMAN_E_WINHTTP_INVALID_SERVER_RESPONSE,
@@ -733,18 +741,11 @@ static int attempt(wsman_session_t *s, const wsman_exchange_t *x, const wsman_bu
             e->http_status = resp.status;
             goto out;
         }
-        if (wsman_encryptor_from_mech(&enc, s->auth->mech, s->auth->state, e) != 0 ||
-            wsman_decrypt_message(&enc, resp.content_type, c.sealed.data ? c.sealed.data : "", c.sealed.len,
-                                  &plain, e) != 0) {
-            wsman_auth_invalidate(s->auth); /* out of step: the next request authenticates again */
-            wsman_error_context(e, x->operation, s->ep.url);
+        if (wsman_auth_unseal(s->auth, resp.content_type, c.sealed.data, c.sealed.len, &plain, e) != 0) {
+            wsman_error_context(e, x->operation, s->ep.url); /* the next request authenticates again */
             e->http_status = resp.status;
             goto out;
         }
-        /* RFC 4757 (RC4) wrap tokens from non-Windows servers carry one byte of padding (0x01)
-         * that the IOV unwrap Windows' unpadded tokens need leaves in the data; 0x01 is never XML */
-        if (plain.len && plain.data[plain.len - 1] == 0x01)
-            plain.data[--plain.len] = '\0';
         c.soap = 1;
         c.received = plain.len;
         if (plain.len && wsman_reader_feed(c.reader, plain.data, plain.len, 0, e) != 0) {
@@ -802,7 +803,7 @@ static int attempt(wsman_session_t *s, const wsman_exchange_t *x, const wsman_bu
             /* (auth) an unencrypted message refused after the handshake: the host wants encryption */
             wsman_auth_site_t site;
             auth_site(s, &site);
-            wsman_auth_denied(s->auth, &site, &resp, 2, e);
+            wsman_auth_denied(s->auth, &site, &resp, WSMAN_AUTH_STAGE_UNENCRYPTED_REFUSED, e);
         } else if (resp.status == 200 && c.received == 0 && (!resp.content_type || !*resp.content_type))
             wsman_error_set(e, WSMAN_E_HTTP_NO_RESPONSE_DATA, "%s returned HTTP 200 with an empty body to %s",
                             s->ep.url, x->operation);
@@ -869,7 +870,7 @@ int wsman_session_exchange(wsman_session_t *s, const wsman_exchange_t *x, wsman_
             remaining = 1;
         wsman_error_clear(e);
         if (use_auth && !wsman_auth_ready(s->auth, s->transport)) {
-            /* (auth) Negotiate/Kerberos: authenticate this (new) connection first, with empty POSTs */
+            /* (auth) Negotiate/Kerberos: the legs this (new) connection needs before the message */
             wsman_auth_site_t site;
             int transport_failed = 0;
             auth_site(s, &site);
@@ -903,7 +904,10 @@ int wsman_session_exchange(wsman_session_t *s, const wsman_exchange_t *x, wsman_
             if (++reauths <= 1)
                 continue;
             auth_site(s, &site);
-            wsman_auth_denied(s->auth, &site, NULL, !site.https && !s->auth->encrypt ? 2 : 3, e);
+            wsman_auth_denied(s->auth, &site, NULL,
+                              !site.https && !s->auth->encrypt ? WSMAN_AUTH_STAGE_UNENCRYPTED_REFUSED
+                                                               : WSMAN_AUTH_STAGE_MESSAGE_REFUSED,
+                              e);
             break;
         }
         if (r == 1) {
