@@ -36,6 +36,7 @@ build = {
       ["wsman.format"] = "lua/wsman/format.lua",
       ["wsman.cli"] = "lua/wsman/cli.lua",
       ["wsman.ps"] = "lua/wsman/ps.lua",
+      ["wsman.connect"] = "lua/wsman/connect.lua",
     },
     bin = { wsman = "bin/wsman" },
   },

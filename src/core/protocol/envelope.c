@@ -566,7 +566,7 @@ static int verbatim_xml(wsman_buf_t *b, const char *filter, const char *what, ws
     if (wsman_xml_check_fragment(p, strlen(p), what, NULL, NULL, e) != 0) {
         if (e && e->code == WSMAN_E_INVALID_XML) {
             char *m = wsman_strdup(e->message);
-            wsman_error_set(e, 0x80338107u, "%s", m ? m : "the filter is not well-formed XML");
+            wsman_error_set(e, WSMAN_E_INVALID_FILTER_XML, "%s", m ? m : "the filter is not well-formed XML");
             free(m);
         }
         return -1;
