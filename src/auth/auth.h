@@ -142,13 +142,19 @@ void wsman_auth_invalidate(wsman_auth_t *a);
  * *transport_failed = 1 when the transport failed (e from the transport: retry policy). */
 int wsman_auth_handshake(wsman_auth_t *a, wsman_transport_t *t, const wsman_auth_site_t *site,
                          long timeout_ms, int *transport_failed, wsman_error_t *e);
-/* The error for a 401 (or 403 for certificates): which case it is and the likely fix. stage: 0 a
- * request (preemptive or transport mechanisms) or the handshake's probe, 1 the handshake's last
- * leg, 2 an unencrypted message refused after a completed handshake (the host wants encryption),
- * 3 a message refused after two completed handshakes. r: the reply (its WWW-Authenticate list),
- * or NULL. */
+/* Where a request was refused, for wsman_auth_denied. */
+typedef enum wsman_denied_stage {
+    WSMAN_DENIED_REQUEST,     /* a request (preemptive or transport mechanisms) or the handshake's probe */
+    WSMAN_DENIED_LAST_LEG,    /* the handshake's last leg */
+    WSMAN_DENIED_UNENCRYPTED, /* an unencrypted message after a completed handshake (the host wants
+                                 encryption) */
+    WSMAN_DENIED_AGAIN        /* a message refused after two completed handshakes */
+} wsman_denied_stage_t;
+
+/* The error for a 401 (or 403 for certificates): which case it is and the likely fix. r: the
+ * reply (its WWW-Authenticate list), or NULL. */
 void wsman_auth_denied(wsman_auth_t *a, const wsman_auth_site_t *site, const wsman_http_response_t *r,
-                       int stage, wsman_error_t *e);
+                       wsman_denied_stage_t stage, wsman_error_t *e);
 /* The schemes a reply offers, "Negotiate, Kerberos, Basic" (appended to out). */
 void wsman_auth_offered(const wsman_http_response_t *r, wsman_buf_t *out);
 

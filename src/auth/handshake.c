@@ -142,7 +142,7 @@ static void append_context(wsman_auth_t *a, const wsman_auth_site_t *site, wsman
 }
 
 void wsman_auth_denied(wsman_auth_t *a, const wsman_auth_site_t *site, const wsman_http_response_t *r,
-                       int stage, wsman_error_t *e)
+                       wsman_denied_stage_t stage, wsman_error_t *e)
 {
     wsman_buf_t m, off;
     const char *scheme = a ? a->mech->name : NULL;
@@ -175,7 +175,7 @@ void wsman_auth_denied(wsman_auth_t *a, const wsman_auth_site_t *site, const wsm
             "UPN in its subject alternative name.",
             site->url, site->client_cert ? " " : "", site->client_cert ? site->client_cert : "", status,
             off.len ? "; it offers: " : "", off.len ? off.data : "");
-    } else if (stage == 2) {
+    } else if (stage == WSMAN_DENIED_UNENCRYPTED) {
         wsman_buf_printf(
             &m,
             "Access is denied: %s refused an unencrypted message after the %s handshake succeeded: "
@@ -183,14 +183,14 @@ void wsman_auth_denied(wsman_auth_t *a, const wsman_auth_site_t *site, const wsm
             "SessionFlagNoEncryption (messages are then encrypted), or use HTTPS.",
             site->url, wsman_auth_describe(a));
         append_context(a, site, &m);
-    } else if (stage == 3) {
+    } else if (stage == WSMAN_DENIED_AGAIN) {
         wsman_buf_printf(
             &m,
             "Access is denied: %s completed the %s handshake but then answered HTTP 401 to the "
             "message itself, on two fresh authentications: the host could not use the %s message.",
             site->url, wsman_auth_describe(a), a->encrypt ? "encrypted" : "unencrypted");
         append_context(a, site, &m);
-    } else if (off.len && !offers(r, scheme, NULL) && stage == 0) {
+    } else if (off.len && !offers(r, scheme, NULL) && stage == WSMAN_DENIED_REQUEST) {
         wsman_buf_printf(&m, "Access is denied: %s does not accept %s authentication (it offers: %s). %s",
                          site->url, scheme, off.data, scheme_fix(scheme, off.data));
         append_context(a, site, &m);
@@ -384,7 +384,7 @@ restart:
         goto out;
     }
     if (!offers(&resp, scheme, NULL)) {
-        wsman_auth_denied(a, site, &resp, 0, e);
+        wsman_auth_denied(a, site, &resp, WSMAN_DENIED_REQUEST, e);
         goto out;
     }
     if (set_cbt(a, t, site, e) != 0)
@@ -433,7 +433,7 @@ restart:
                     goto restart; /* the next leg could only go on a new connection */
                 continue;
             }
-            wsman_auth_denied(a, site, &resp, 1, e);
+            wsman_auth_denied(a, site, &resp, WSMAN_DENIED_LAST_LEG, e);
             goto out;
         }
         if (resp.status == 200) {
