@@ -576,17 +576,13 @@ wsman_auth_t *wsman_auth_new_ex(const wsman_auth_params_t *p, wsman_error_t *e)
     return a;
 }
 
-wsman_auth_t *wsman_auth_new(uint32_t flags, const wsman_credentials_t *creds, const wsman_endpoint_t *ep,
-                             wsman_error_t *e)
+int wsman_auth_first_leg_final(const wsman_auth_t *a)
 {
-    wsman_auth_params_t p;
-
-    memset(&p, 0, sizeof p);
-    p.flags = flags;
-    p.username = creds ? creds->username : NULL;
-    p.password = creds ? creds->password : NULL;
-    p.ep = ep;
-    return wsman_auth_new_ex(&p, e);
+    if (!a || !a->mech)
+        return 0;
+    if (a->mech == &wsman_auth_gss_kerberos)
+        return 1;
+    return a->mech == &wsman_auth_negotiate && a->state && ((const nego_state_t *)a->state)->use_gss;
 }
 
 const char *wsman_auth_describe(const wsman_auth_t *a)
@@ -614,6 +610,8 @@ void wsman_auth_free(wsman_auth_t *a)
     free(a->spn);
     free(a->cbt_note);
     free(a->offered);
+    wsman_buf_free_secure(&a->next);
+    wsman_error_clear(&a->hook_err);
     OPENSSL_cleanse(a, sizeof *a);
     free(a);
 }

@@ -8,7 +8,6 @@
  * unauthenticated Identify, and errors from either become the error of that operation.
  */
 #include "engine.h"
-#include "encrypt.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -383,7 +382,7 @@ static void access_denied(wsman_session_t *s, const wsman_exchange_t *x, const w
 {
     wsman_auth_site_t site;
     auth_site(s, &site);
-    wsman_auth_denied(sent_auth ? s->auth : NULL, &site, r, WSMAN_DENIED_REQUEST, e);
+    wsman_auth_denied(sent_auth ? s->auth : NULL, &site, r, WSMAN_AUTH_STAGE_REQUEST, e);
     (void)x;
 }
 
@@ -585,17 +584,6 @@ static int build_request(wsman_session_t *s, const wsman_exchange_t *x, wsman_bu
     return 0;
 }
 
-/* (auth) Encrypts the request body for a connection-authenticated session (multipart/encrypted). */
-static int seal_request(wsman_session_t *s, const wsman_buf_t *plain, wsman_buf_t *body, wsman_buf_t *ctype,
-                        wsman_error_t *e)
-{
-    wsman_encryptor_t enc;
-    if (wsman_encryptor_from_mech(&enc, s->auth->mech, s->auth->state, e) != 0)
-        return -1;
-    return wsman_encrypt_message(&enc, plain->data ? plain->data : "", plain->len,
-                                 (s->flags & WSMAN_FLAG_UTF16) ? "UTF-16" : "UTF-8", body, ctype, e);
-}
-
 static void auth_site(wsman_session_t *s, wsman_auth_site_t *site)
 {
     memset(site, 0, sizeof *site);
@@ -708,7 +696,8 @@ static int attempt_post(attempt_t *a, const wsman_buf_t *reqbody, long timeout, 
     req.content_type = (s->flags & WSMAN_FLAG_UTF16) ? "application/soap+xml;charset=UTF-16"
                                                      : "application/soap+xml;charset=UTF-8";
     if (a->seal) {
-        if (seal_request(s, reqbody, &a->sealed, &a->ctype, e) != 0) {
+        if (wsman_auth_seal(s->auth, reqbody->data, reqbody->len, (s->flags & WSMAN_FLAG_UTF16) != 0,
+                            &a->sealed, &a->ctype, e) != 0) {
             wsman_auth_invalidate(s->auth);
             return -1;
         }
@@ -718,10 +707,21 @@ static int attempt_post(attempt_t *a, const wsman_buf_t *reqbody, long timeout, 
     }
     req.headers = a->headers;
     req.timeout_ms = timeout;
+    if (a->conn_auth) { /* the connection's token, if any, is set once the connection is up */
+        req.authorize = wsman_auth_authorize_message;
+        req.authorize_ud = s->auth;
+    }
     *state = WSMAN_SENT_NOTHING;
     if (wsman_transport_post(s->transport, &req, sink, &a->c, &a->resp, state, e) == 0) {
         decide_reply_kind(&a->c);
         return 0;
+    }
+    if (a->conn_auth) {
+        wsman_auth_abort_t why = wsman_auth_aborted(s->auth, e);
+        if (why != WSMAN_AUTH_NOT_ABORTED) { /* nothing was sent */
+            *failure = why == WSMAN_AUTH_ABORT_RECONNECTED ? ATTEMPT_REAUTH : ATTEMPT_FAILED;
+            return -1;
+        }
     }
     if (a->c.failed)
         wsman_error_move(e, &a->c.err); /* our sink stopped it: bad XML, limit, OOM */
@@ -752,7 +752,6 @@ static attempt_result_t reply_unauthorized(attempt_t *a, wsman_error_t *e)
 static int decrypt_reply(attempt_t *a, wsman_error_t *e)
 {
     wsman_session_t *s = a->s;
-    wsman_encryptor_t enc;
 
     if (!a->seal) {
         wsman_error_set(e, WSMAN_E_WINHTTP_INVALID_SERVER_RESPONSE,
@@ -761,17 +760,11 @@ static int decrypt_reply(attempt_t *a, wsman_error_t *e)
                         s->ep.url, a->resp.status, a->resp.content_type ? a->resp.content_type : "");
         return -1;
     }
-    if (wsman_encryptor_from_mech(&enc, s->auth->mech, s->auth->state, e) != 0 ||
-        wsman_decrypt_message(&enc, a->resp.content_type, a->c.sealed.data ? a->c.sealed.data : "",
-                              a->c.sealed.len, &a->plain, e) != 0) {
-        wsman_auth_invalidate(s->auth); /* out of step: the next request authenticates again */
-        wsman_error_context(e, a->x->operation, s->ep.url);
+    if (wsman_auth_unseal(s->auth, a->resp.content_type, a->c.sealed.data, a->c.sealed.len, &a->plain, e) !=
+        0) {
+        wsman_error_context(e, a->x->operation, s->ep.url); /* the next request authenticates again */
         return -1;
     }
-    /* RFC 4757 (RC4) wrap tokens from non-Windows servers carry one byte of padding (0x01)
-     * that the IOV unwrap Windows' unpadded tokens need leaves in the data; 0x01 is never XML */
-    if (a->plain.len && a->plain.data[a->plain.len - 1] == 0x01)
-        a->plain.data[--a->plain.len] = '\0';
     a->c.soap = 1;
     a->c.received = a->plain.len;
     if (a->plain.len && wsman_reader_feed(a->c.reader, a->plain.data, a->plain.len, 0, e) != 0)
@@ -835,7 +828,7 @@ static void non_soap_reply(attempt_t *a, wsman_error_t *e)
         /* an unencrypted message refused after the handshake: the host wants encryption */
         wsman_auth_site_t site;
         auth_site(s, &site);
-        wsman_auth_denied(s->auth, &site, r, WSMAN_DENIED_UNENCRYPTED, e);
+        wsman_auth_denied(s->auth, &site, r, WSMAN_AUTH_STAGE_UNENCRYPTED_REFUSED, e);
     } else if (r->status == 200 && a->c.received == 0 && (!r->content_type || !*r->content_type))
         wsman_error_set(e, WSMAN_E_HTTP_NO_RESPONSE_DATA, "%s returned HTTP 200 with an empty body to %s",
                         s->ep.url, a->x->operation);
@@ -853,6 +846,15 @@ static void non_soap_reply(attempt_t *a, wsman_error_t *e)
 
 static attempt_result_t read_reply(attempt_t *a, wsman_response_t *out, wsman_error_t *e)
 {
+    if (a->conn_auth) {
+        /* a message that carried the final token: its reply completes the handshake or refuses it */
+        wsman_auth_site_t site;
+        auth_site(a->s, &site);
+        if (wsman_auth_message_reply(a->s->auth, a->s->transport, &site, &a->resp, e) != 0) {
+            wsman_error_context(e, a->x->operation, a->s->ep.url);
+            return ATTEMPT_FAILED;
+        }
+    }
     if (a->resp.status == 401)
         return reply_unauthorized(a, e);
     if (a->c.encrypted) {
@@ -927,7 +929,7 @@ static int backoff_for_retry(exchange_clock_t *k)
     return 1;
 }
 
-/* Connection mechanisms (Negotiate, Kerberos): authenticates a new connection first. */
+/* Connection mechanisms (Negotiate, Kerberos): the legs a (new) connection needs before the message. */
 static exchange_step_t authenticate_connection(wsman_session_t *s, const wsman_exchange_t *x,
                                                exchange_clock_t *k, wsman_error_t *e)
 {
@@ -957,7 +959,8 @@ static exchange_step_t after_failure(wsman_session_t *s, const wsman_exchange_t 
             return STEP_RETRY;
         auth_site(s, &site);
         wsman_auth_denied(s->auth, &site, NULL,
-                          !site.https && !s->auth->encrypt ? WSMAN_DENIED_UNENCRYPTED : WSMAN_DENIED_AGAIN,
+                          !site.https && !s->auth->encrypt ? WSMAN_AUTH_STAGE_UNENCRYPTED_REFUSED
+                                                           : WSMAN_AUTH_STAGE_MESSAGE_REFUSED,
                           e);
         return STEP_STOP;
     }

@@ -65,6 +65,12 @@ int wsman_buf_put_utf8(wsman_buf_t *b, uint32_t cp);
 /* UTF-8 -> UTF-16LE with BOM; -1 on invalid UTF-8. */
 int wsman_utf8_to_utf16le(wsman_buf_t *out, const char *s, size_t len);
 
+/* ---- clixml.c --------------------------------------------------------------------------- */
+
+/* Appends s with the _xHHHH_ escapes of PowerShell's serializer decoded (UTF-16 surrogate pairs
+ * joined, lone surrogates as U+FFFD). Returns 0, or -1 when out of memory. */
+int wsman_ps_unescape(wsman_buf_t *out, const char *s, size_t n);
+
 /* ---- errors.c ------------------------------------------------------------------------- */
 
 /* Builds fault_xml for a client-side error from code/message/machine. */
