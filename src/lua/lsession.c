@@ -353,6 +353,54 @@ Creates a remote cmd shell (WinRS), or attaches to one.
 */
 
 /***
+Gets an instance as a table (written in Lua: `session:get(uri [, selectors [, opts]])`).
+@function Session:get
+@see wsman.tables.get
+*/
+
+/***
+Updates properties of an instance from a table of changes.
+@function Session:put
+@see wsman.tables.put
+*/
+
+/***
+Creates a resource from a table of properties.
+@function Session:create
+@see wsman.tables.create
+*/
+
+/***
+Deletes a resource named by a URI, locator or EPR table and selectors.
+@function Session:delete
+@see wsman.tables.delete
+*/
+
+/***
+Invokes a method with a table of parameters; returns the output as a table.
+@function Session:invoke
+@see wsman.tables.invoke
+*/
+
+/***
+Iterates over the instances of a resource as tables: `for obj in session:enumerate(uri [, opts]) do`.
+@function Session:enumerate
+@see wsman.tables.enumerate
+*/
+
+/***
+Runs a command in a new shell and returns its stdout, stderr and exit code.
+@function Session:run_cmd
+@see wsman.ps.run_cmd
+*/
+
+/***
+Runs a PowerShell script of any length and returns its stdout, stderr, exit code and records.
+@function Session:run_ps
+@see wsman.ps.run_ps
+*/
+
+/***
 The fault XML of the last failed call, `""` after a success (read-only).
 @field Session.Error
 */
