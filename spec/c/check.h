@@ -17,7 +17,7 @@
 #include <string.h>
 
 static int check_n, check_failed_tests, check_cur_failed, check_cur_skipped;
-static const char *check_skip_why;
+static const char *check_skip_why = "";
 
 #define SKIP(why)                                                                                  \
     do {                                                                                           \

@@ -6,7 +6,7 @@
  * fields big-endian (as the specification and every recording have them).
  */
 #include "psrp.h"
-#include "internal.h"
+#include "protocol.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,5 +1,7 @@
+/* SPDX-License-Identifier: MIT */
 /*
- * internal.h - interfaces between the parts of the core (not installed, not public).
+ * protocol.h - the protocol layer of the engine (not installed, not public): what a WS-Management
+ * message is, independent of how it travels.
  *
  *   buf.c        growable buffers, string helpers, base64, uuid
  *   errors.c     error objects, code table (names, texts, retry classes)
@@ -7,11 +9,14 @@
  *   envelope.c   SOAP envelope writer
  *   xmlread.c    bounded streaming Expat reader and subtree serializer
  *   response.c   response parsers (result body, faults, enumeration batches)
- *   transport.c  libcurl (multi interface) HTTP transport
- *   session.c    operations: envelope -> transport -> parser, retries, enumeration
+ *   clixml.c     PowerShell CLIXML serialization
+ *   psrp.c       PSRP messages and fragments (declared in the public psrp.h)
+ *
+ * Layers, lowest first: protocol, transport (transport.h), auth (auth.h), engine (engine.h). A
+ * header includes only its own and lower layers' headers (tools/check-layers).
  */
-#ifndef WSMAN_INTERNAL_H
-#define WSMAN_INTERNAL_H
+#ifndef WSMAN_PROTOCOL_H
+#define WSMAN_PROTOCOL_H
 
 #include "wsman.h"
 
@@ -53,57 +58,25 @@ int wsman_base64_encode(wsman_buf_t *out, const unsigned char *data, size_t len)
 int wsman_hexval(int c);
 /* Tolerates whitespace; returns -1 on invalid input. */
 int wsman_base64_decode(wsman_buf_t *out, const char *s, size_t len);
+/* Appends the code point cp (at most 0x10FFFF) in UTF-8. */
+int wsman_buf_put_utf8(wsman_buf_t *b, uint32_t cp);
 /* UTF-8 -> UTF-16LE with BOM; -1 on invalid UTF-8. */
 int wsman_utf8_to_utf16le(wsman_buf_t *out, const char *s, size_t len);
+
+/* ---- clixml.c --------------------------------------------------------------------------- */
+
+/* Appends s with the _xHHHH_ escapes of PowerShell's serializer decoded (UTF-16 surrogate pairs
+ * joined, lone surrogates as U+FFFD). Returns 0, or -1 when out of memory. */
+int wsman_ps_unescape(wsman_buf_t *out, const char *s, size_t n);
 
 /* ---- errors.c ------------------------------------------------------------------------- */
 
 /* Builds fault_xml for a client-side error from code/message/machine. */
 void wsman_error_synthesize_fault(wsman_error_t *e);
 
-/* Codes the client reports for transport failures (as Windows' WinRM client does). */
-#define WSMAN_E_ACCESS_DENIED 0x80070005u /* 401 / wrong credentials */
-#define WSMAN_E_OUTOFMEMORY 0x8007000Eu
-#define WSMAN_E_INVALIDARG 0x80070057u
-#define WSMAN_E_WINHTTP_TIMEOUT 0x80072EE2u /* ERROR_WINHTTP_TIMEOUT */
-#define WSMAN_E_WINHTTP_NAME_NOT_RESOLVED 0x80072EE7u
-#define WSMAN_E_WINHTTP_CANNOT_CONNECT 0x80072EFDu
-#define WSMAN_E_WINHTTP_CONNECTION_ERROR 0x80072EFEu /* connection reset/closed */
-#define WSMAN_E_WINHTTP_INVALID_SERVER_RESPONSE 0x80072F78u
-#define WSMAN_E_WINHTTP_SECURE_FAILURE 0x80072F8Fu
-#define WSMAN_E_WINHTTP_SECURE_CERT_CN_INVALID 0x80072F06u
-#define WSMAN_E_WINHTTP_SECURE_INVALID_CA 0x80072F0Du
-#define WSMAN_E_INVALID_URI 0x80338002u
-#define WSMAN_E_INVALID_XML 0x80338043u
-#define WSMAN_E_OPERATION_TIMEDOUT 0x80338029u
-#define WSMAN_E_INVALID_SELECTORS 0x8033803Du
-#define WSMAN_E_POLYMORPHISM_MODE_UNSUPPORTED 0x80338137u
-#define WSMAN_E_MAX_ENVELOPE_SIZE_EXCEEDED 0x80338048u
-#define WSMAN_E_ENCODING_LIMIT 0x80338035u
-#define WSMAN_E_INVALID_ENUM_CONTEXT 0x8033801Bu
-#define WSMAN_E_NETWORK_TIMEDOUT 0x80338126u
-/* ERROR_WSMAN_CLIENT_UNENCRYPTED_DISABLED: "The WinRM client cannot process the request. Unencrypted
- * traffic is currently disabled in the client configuration." - what Windows' client reports for
- * Basic (or any unencrypted exchange) over http:// without WSManFlagNoEncryption. */
-#define WSMAN_E_UNENCRYPTED_DISABLED 0x803380DEu
-/* additions (wire engineer) */
-#define WSMAN_E_TIMEOUT                                                                                      \
-    0x800705B4u /* HRESULT_FROM_WIN32(ERROR_TIMEOUT): Session.Timeout                                        \
-                   expired (winrm.vbs retries exactly this code) */
-#define WSMAN_E_WINHTTP_SECURE_CERT_DATE_INVALID 0x80072F05u
-#define WSMAN_E_DESTINATION_UNREACHABLE 0x80338012u
-#define WSMAN_E_CONNECTIONSTR_INVALID 0x803380D9u           /* bad connection string */
-#define WSMAN_E_TRANSPORT_NOT_SUPPORTED 0x803380DAu         /* scheme other than http/https */
-#define WSMAN_E_PORT_INVALID 0x803380DBu                    /* port 0, > 65535, not digits */
-#define WSMAN_E_CLIENT_USERNAME_PASSWORD_NEEDED 0x803380B0u /* Basic/Digest without user name */
-#define WSMAN_E_AUTHENTICATION_INVALID_FLAG 0x80338145u     /* mechanism not available */
-#define WSMAN_E_CLIENT_MULTIPLE_AUTH_FLAGS 0x803380ADu
-#define WSMAN_E_URI_QUERY_STRING_SYNTAX_ERROR 0x8033807Au /* bad "?N=V+N=V" selector string */
-#define WSMAN_E_INVALID_SELECTOR_NAME 0x80338118u
-#define WSMAN_E_INVALID_RESOURCE_URI 0x8033803Bu
-#define WSMAN_E_CLIENT_BLANK_URI 0x803380BFu
-#define WSMAN_E_INVALID_FRAGMENT_DIALECT 0x80338092u
-#define WSMAN_E_INVALID_OPTIONSET 0x80338184u
+/* Every code has a WSMAN_E_* name in wsman_errors.h (generated, included by wsman.h). The client's
+ * own failures use Windows' codes (see transport.c for the transport's); WSMAN_E_TIMEOUT is
+ * Session.Timeout expiring, the code winrm.vbs retries on. */
 
 /* ---- uri.c ------------------------------------------------------------------------------ */
 
@@ -123,6 +96,16 @@ struct wsman_locator {
     char *fragment_dialect; /* NULL = default XPath */
     int must_understand_options;
 };
+
+/* ---- actions (wsa:Action) ------------------------------------------------------------ */
+
+#define WSMAN_ACTION_GET WSMAN_NS_WST "/Get"
+#define WSMAN_ACTION_PUT WSMAN_NS_WST "/Put"
+#define WSMAN_ACTION_CREATE WSMAN_NS_WST "/Create"
+#define WSMAN_ACTION_DELETE WSMAN_NS_WST "/Delete"
+#define WSMAN_ACTION_ENUMERATE WSMAN_NS_WSEN "/Enumerate"
+#define WSMAN_ACTION_PULL WSMAN_NS_WSEN "/Pull"
+#define WSMAN_ACTION_RELEASE WSMAN_NS_WSEN "/Release"
 
 /* ---- envelope.c ----------------------------------------------------------------------- */
 
@@ -154,6 +137,13 @@ int wsman_build_filter(wsman_buf_t *b, const char *filter, const char *dialect, 
                        wsman_error_t *e);
 
 /* ---- xmlread.c / response.c ---------------------------------------------------------- */
+
+/* Reading modes of the low-level reader (wsman_xml_new_mode). */
+enum {
+    WSMAN_XML_RAW_NAMES = 1,  /* no namespace processing: handlers get ns NULL and the names as written */
+    WSMAN_XML_AS_UTF8 = 2,    /* the declared encoding is not consulted: the input is UTF-8 */
+    WSMAN_XML_AT_OFFSET = 4,  /* messages say " at offset N" (bytes) instead of line and column */
+};
 
 typedef struct wsman_xml_limits {
     size_t max_bytes; /* whole document */
@@ -214,8 +204,6 @@ void wsman_response_clear(wsman_response_t *r);
 /* Parses a WS-Addressing EPR XML string into uri + selectors (for wsman_locator_parse). */
 int wsman_parse_epr(const char *xml, char **uri, wsman_pair_t **sel, size_t *nsel, wsman_error_t *e);
 
-/* ---- additions (protocol engineer) ------------------------------------------------------ */
-
 /* response.c: frees what wsman_parse_epr returned (each name/value, then the array). */
 void wsman_epr_pairs_free(wsman_pair_t *p, size_t n);
 
@@ -235,10 +223,18 @@ void wsman_xml_limits_for(wsman_xml_limits_t *l, long max_envelope_size);
  * Expat); every string handed out is UTF-8. Names given to handlers: ns is the namespace URI
  * ("" when none), local the local name; atts the raw Expat name/value array. */
 typedef struct wsman_xml wsman_xml_t;
+/* What cuts text without being an element (wsman_xml_handler_t.mark). */
+typedef enum wsman_xml_mark {
+    WSMAN_XML_MARK_CDATA_START,
+    WSMAN_XML_MARK_CDATA_END,
+    WSMAN_XML_MARK_COMMENT,
+    WSMAN_XML_MARK_PI, /* target: the processing instruction's target */
+} wsman_xml_mark_t;
 typedef struct wsman_xml_handler {
     int (*start)(void *ud, const char *ns, const char *local, const char **atts);
     int (*end)(void *ud, const char *ns, const char *local);
     int (*text)(void *ud, const char *s, size_t len);
+    int (*mark)(void *ud, wsman_xml_mark_t mark, const char *target); /* optional */
 } wsman_xml_handler_t; /* each returns 0, or -1 (after wsman_xml_fail, else "out of memory") */
 
 /* Fills the zero fields of l with the defaults (153600-byte envelope: 4 x + 64 KiB, depth 64,
@@ -247,6 +243,9 @@ void wsman_xml_limits_fill(wsman_xml_limits_t *l);
 /* what: how messages name the document ("reply", "filter", "EPR", ...). */
 wsman_xml_t *wsman_xml_new(const wsman_xml_limits_t *lim, const char *what, const wsman_xml_handler_t *h,
                            void *ud);
+/* The same with WSMAN_XML_* modes (0: as wsman_xml_new). */
+wsman_xml_t *wsman_xml_new_mode(const wsman_xml_limits_t *lim, const char *what, const wsman_xml_handler_t *h,
+                                void *ud, unsigned modes);
 void wsman_xml_free(wsman_xml_t *x);
 /* Binds a prefix in an outermost scope (a fragment checked as if inside an envelope). */
 int wsman_xml_bind(wsman_xml_t *x, const char *prefix, const char *uri);
@@ -261,6 +260,9 @@ int wsman_xml_fail(wsman_xml_t *x, const char *fmt, ...)
 #endif
     ;
 int wsman_xml_depth(const wsman_xml_t *x); /* current element depth, root = 1 */
+/* From a handler: the bytes of the input the current event was read from (offset from the
+ * start of everything fed, and count); -1 when Expat does not know them. */
+int wsman_xml_span(const wsman_xml_t *x, size_t *offset, size_t *count);
 /* Namespace URI bound to prefix in the current scope ("" or NULL prefix: default); NULL if unbound. */
 const char *wsman_xml_lookup(const wsman_xml_t *x, const char *prefix, size_t plen);
 /* Resolves a QName value ("w:InvalidSelectors") in the current scope: its namespace URI (NULL if
@@ -281,98 +283,5 @@ int wsman_xml_capture(wsman_xml_t *x, wsman_buf_t *dst);
 const char *wsman_xml_skip_decl(const char *s);
 int wsman_xml_check_fragment(const char *xml, size_t len, const char *what, char **root_ns, char **root_local,
                              wsman_error_t *e);
-
-/* session.c: one request/reply exchange (used by enumerate.c). */
-typedef struct wsman_exchange {
-    const char *operation;          /* "Get", "Pull", ... (errors, retry policy) */
-    const char *action;             /* wsa:Action; NULL = Identify envelope */
-    const wsman_locator_t *locator; /* resource URI, selectors, options, fragment */
-    const char *body;               /* inside s:Body (may be NULL) */
-    wsman_resp_kind_t kind;
-    wsman_item_cb cb; /* WSMAN_RESP_ENUM items */
-    void *ud;
-    int idempotent;      /* may resend after a failure where no reply byte arrived */
-    int unauthenticated; /* Identify with WSMANIDENTIFY: unauthenticated */
-    int no_flush;        /* do not send queued Releases first (used by the flush) */
-    long timeout_ms;     /* (shell) > 0: OperationTimeout of this exchange (and the client's deadline,
-                            plus the network delay) instead of Session.Timeout */
-} wsman_exchange_t;
-
-/* Sends one request and reads the reply: 0 with out filled (not a fault), or -1 with e set
- * (server fault, HTTP/transport failure, bad reply), operation and endpoint always set. */
-int wsman_session_exchange(wsman_session_t *s, const wsman_exchange_t *x, wsman_response_t *out,
-                           wsman_error_t *e);
-/* Queues a Release of an enumeration context, sent before the session's next request. Takes
- * ownership of loc and context (freed even on failure). No network I/O. */
-void wsman_session_queue_release(wsman_session_t *s, wsman_locator_t *loc, char *context);
-/* (shell) Queues any cleanup request the same way (a shell's Delete, a command's Signal terminate):
- * operation and action are static strings, loc and body (may be NULL) are taken over. No network I/O. */
-void wsman_session_queue_request(wsman_session_t *s, const char *operation, const char *action,
-                                 wsman_locator_t *loc, char *body);
-long wsman_session_max_envelope_size(const wsman_session_t *s);
-
-/* ---- transport.c ----------------------------------------------------------------------- */
-
-typedef struct wsman_transport wsman_transport_t;
-
-typedef struct wsman_transport_config {
-    const char *url;
-    uint32_t flags; /* session flags: TLS checks */
-    const char *ca_file;
-    const char *client_cert, *client_key, *client_key_password;
-    const char *proxy;     /* explicit proxy URL or NULL */
-    int proxy_access_type; /* WSMAN_PROXY_NO_PROXY_SERVER disables the environment's */
-    int proxy_auth_mechanism;
-    const char *proxy_username, *proxy_password;
-    long connect_timeout_ms;
-    /* (auth) Digest: libcurl answers the server's challenge (CURLAUTH_DIGEST) with these */
-    int digest;
-    const char *username, *password;
-} wsman_transport_config_t;
-
-typedef struct wsman_http_request {
-    const char *body;
-    size_t len;
-    const char *content_type;   /* e.g. "application/soap+xml;charset=UTF-8" */
-    const char *const *headers; /* extra "Name: value" lines, NULL-terminated (may be NULL) */
-    long timeout_ms;            /* whole exchange deadline */
-} wsman_http_request_t;
-
-/* Called with body bytes as they arrive; status/headers of 'resp' are already filled. Return 0
- * to continue, -1 to abort (sink_error then describes why). */
-typedef int (*wsman_sink_fn)(void *ud, const char *data, size_t len);
-
-typedef struct wsman_http_response {
-    int status;
-    char *content_type;
-    char **www_authenticate; /* every WWW-Authenticate header value */
-    size_t n_www_authenticate;
-    int connection_close; /* server said Connection: close */
-} wsman_http_response_t;
-
-/* What happened to a failed exchange, for the retry policy. */
-typedef enum wsman_send_state {
-    WSMAN_SENT_NOTHING = 0,  /* connection failed before the request went out (refused, DNS, TLS) */
-    WSMAN_SENT_NO_REPLY,     /* request may have been received, no byte of reply came */
-    WSMAN_SENT_PARTIAL_REPLY /* reply started then failed */
-} wsman_send_state_t;
-
-wsman_transport_t *wsman_transport_new(const wsman_transport_config_t *cfg, wsman_error_t *e);
-void wsman_transport_free(wsman_transport_t *t);
-/* POSTs one request on the kept-alive connection. Returns 0 when a full HTTP reply was received
- * (any status), -1 on transport failure with e set (code as Windows' client: cannot connect,
- * name not resolved, timeout, secure failure, connection reset) and *state telling how far it
- * got. */
-int wsman_transport_post(wsman_transport_t *t, const wsman_http_request_t *req, wsman_sink_fn sink, void *ud,
-                         wsman_http_response_t *resp, wsman_send_state_t *state, wsman_error_t *e);
-void wsman_http_response_clear(wsman_http_response_t *r);
-/* TCP connections opened so far. */
-long wsman_transport_connections(const wsman_transport_t *t);
-/* TLS: DER of the server certificate of the current connection (for channel binding). */
-int wsman_transport_peer_cert(wsman_transport_t *t, wsman_buf_t *der);
-/* (auth) 1 when the connection the last request used is still open and libcurl will reuse it for
- * the next one (so a connection-bound authentication still holds), 0 when the next request will
- * open a new connection. */
-int wsman_transport_reusable(wsman_transport_t *t);
 
 #endif

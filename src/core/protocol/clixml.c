@@ -6,7 +6,7 @@
  *
  * Samples: shared/captures/windows-pypsrp/test_sanitise_clixml_*.xml (real stderr of powershell.exe).
  */
-#include "internal.h"
+#include "protocol.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -89,35 +89,8 @@ static long escape_at(const char *s, size_t n)
     return v;
 }
 
-static int put_utf8(wsman_buf_t *b, unsigned long cp)
-{
-    char u[4];
-    size_t n;
-
-    if (cp < 0x80) {
-        u[0] = (char)cp;
-        n = 1;
-    } else if (cp < 0x800) {
-        u[0] = (char)(0xC0 | (cp >> 6));
-        u[1] = (char)(0x80 | (cp & 0x3F));
-        n = 2;
-    } else if (cp < 0x10000) {
-        u[0] = (char)(0xE0 | (cp >> 12));
-        u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        u[2] = (char)(0x80 | (cp & 0x3F));
-        n = 3;
-    } else {
-        u[0] = (char)(0xF0 | (cp >> 18));
-        u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-        u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        u[3] = (char)(0x80 | (cp & 0x3F));
-        n = 4;
-    }
-    return wsman_buf_append(b, u, n);
-}
-
 /* Appends s with the _xHHHH_ escapes of PowerShell's serializer decoded. */
-static int unescape(wsman_buf_t *out, const char *s, size_t n)
+int wsman_ps_unescape(wsman_buf_t *out, const char *s, size_t n)
 {
     size_t i = 0, start = 0;
 
@@ -141,7 +114,7 @@ static int unescape(wsman_buf_t *out, const char *s, size_t n)
         } else if (v >= 0xDC00 && v <= 0xDFFF) {
             v = 0xFFFD;
         }
-        if (put_utf8(out, (unsigned long)v) != 0)
+        if (wsman_buf_put_utf8(out, (uint32_t)v) != 0)
             return -1;
         start = i;
     }
@@ -320,7 +293,7 @@ static int set_str(rec_t *r, int f, const wsman_buf_t *t)
 {
     wsman_buf_t v;
     wsman_buf_init(&v);
-    if (unescape(&v, t->data ? t->data : "", t->len) != 0 || wsman_buf_reserve(&v, 0) != 0) {
+    if (wsman_ps_unescape(&v, t->data ? t->data : "", t->len) != 0 || wsman_buf_reserve(&v, 0) != 0) {
         wsman_buf_free(&v);
         return -1;
     }
@@ -351,7 +324,7 @@ static int cx_end(void *ud, const char *ns, const char *local)
     if (d == 2 && strcmp(local, "S") == 0 && c->leaf) {
         wsman_buf_t line;
         wsman_buf_init(&line);
-        if (unescape(&line, c->t.data ? c->t.data : "", c->t.len) != 0) {
+        if (wsman_ps_unescape(&line, c->t.data ? c->t.data : "", c->t.len) != 0) {
             wsman_buf_free(&line);
             return -1;
         }
@@ -411,7 +384,7 @@ static int cx_end(void *ud, const char *ns, const char *local)
  * (or out of memory: *oom set). */
 static int parse_doc(const char *doc, size_t len, wsman_buf_t *errtext, cx_ctx_t *c, int *oomed)
 {
-    static const wsman_xml_handler_t h = {cx_start, cx_end, cx_text};
+    static const wsman_xml_handler_t h = {cx_start, cx_end, cx_text, NULL};
     wsman_xml_limits_t lim;
     wsman_error_t err;
     int rc;
