@@ -324,7 +324,8 @@ Invokes a method of a resource (a custom action).
 /***
 Starts an enumeration (WS-Enumeration); items are pulled as they are read.
 @function Session:Enumerate
-@tparam string|ResourceLocator resource the class (`wmicimv2/*` with a WQL filter)
+@tparam string|ResourceLocator resource the class; with a WQL filter, the namespace's `*` class
+ (`wmicimv2/` followed by `*`)
 @tparam[opt] string filter a WQL query, selector XML or `{Name="Value";...}` hash, or an
  association filter (XML or winrm's `{Object=...;AssociationClassName=...}` hash)
 @tparam[opt] string dialect the filter's dialect URI (WQL when the filter is text, else XML)
