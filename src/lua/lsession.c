@@ -324,8 +324,7 @@ Invokes a method of a resource (a custom action).
 /***
 Starts an enumeration (WS-Enumeration); items are pulled as they are read.
 @function Session:Enumerate
-@tparam string|ResourceLocator resource the class; with a WQL filter, the namespace's `*` class
- (`wmicimv2/` followed by `*`)
+@tparam string|ResourceLocator resource the class (the wildcard wmicimv2/\* with a WQL filter)
 @tparam[opt] string filter a WQL query, selector XML or `{Name="Value";...}` hash, or an
  association filter (XML or winrm's `{Object=...;AssociationClassName=...}` hash)
 @tparam[opt] string dialect the filter's dialect URI (WQL when the filter is text, else XML)
