@@ -593,6 +593,19 @@ static void parse_ep(const char *conn, uint32_t flags, wsman_endpoint_t *ep)
     CHECK_INT(wsman_endpoint_parse(conn, flags, ep, NULL), 0);
 }
 
+/* The session's way to pick a mechanism: wsman_auth_new_ex with flags, credentials and endpoint. */
+static wsman_auth_t *new_auth(uint32_t flags, const wsman_credentials_t *c, const wsman_endpoint_t *ep,
+                              wsman_error_t *e)
+{
+    wsman_auth_params_t p;
+    memset(&p, 0, sizeof p);
+    p.flags = flags;
+    p.username = c ? c->username : NULL;
+    p.password = c ? c->password : NULL;
+    p.ep = ep;
+    return wsman_auth_new_ex(&p, e);
+}
+
 static void check_auth_error(uint32_t flags, const wsman_credentials_t *c, const char *conn, uint32_t code,
                              const char *needle)
 {
@@ -601,7 +614,7 @@ static void check_auth_error(uint32_t flags, const wsman_credentials_t *c, const
     wsman_auth_t *a;
     wsman_error_init(&e);
     parse_ep(conn, flags, &ep);
-    a = wsman_auth_new(flags, c, &ep, &e);
+    a = new_auth(flags, c, &ep, &e);
     CHECK(a == NULL);
     CHECK_INT(e.code, code);
     if (needle && (!e.message || !strstr(e.message, needle))) {
@@ -628,7 +641,7 @@ TEST(auth_selection)
     /* no authentication */
     wsman_error_init(&e);
     parse_ep("host", 0, &ep);
-    a = wsman_auth_new(WSMAN_FLAG_USE_NO_AUTHENTICATION, &none, &ep, &e);
+    a = new_auth(WSMAN_FLAG_USE_NO_AUTHENTICATION, &none, &ep, &e);
     CHECK(a == NULL);
     CHECK_INT(e.code, 0);
     wsman_endpoint_clear(&ep);
@@ -653,7 +666,7 @@ TEST(auth_selection)
 
     /* Basic over HTTPS, and over HTTP with NoEncryption */
     parse_ep("host", WSMAN_FLAG_USE_SSL, &ep);
-    a = wsman_auth_new(WSMAN_FLAG_USE_BASIC | WSMAN_FLAG_USE_SSL, &creds, &ep, &e);
+    a = new_auth(WSMAN_FLAG_USE_BASIC | WSMAN_FLAG_USE_SSL, &creds, &ep, &e);
     CHECK(a != NULL);
     CHECK_INT(e.code, 0);
     if (a) {
@@ -677,7 +690,7 @@ TEST(auth_selection)
     parse_ep("http://host:5985", 0, &ep);
     {
         wsman_credentials_t u8 = {"DOMAIN\\j\xc3\xbcrgen", ""};
-        a = wsman_auth_new(WSMAN_FLAG_USE_BASIC | WSMAN_FLAG_NO_ENCRYPTION, &u8, &ep, &e);
+        a = new_auth(WSMAN_FLAG_USE_BASIC | WSMAN_FLAG_NO_ENCRYPTION, &u8, &ep, &e);
         CHECK(a != NULL);
         if (a) {
             wsman_buf_t h;
@@ -688,7 +701,7 @@ TEST(auth_selection)
         }
         wsman_auth_free(a);
         wsman_credentials_t colon = {"a:b", "x"};
-        CHECK(wsman_auth_new(WSMAN_FLAG_USE_BASIC | WSMAN_FLAG_NO_ENCRYPTION, &colon, &ep, &e) == NULL);
+        CHECK(new_auth(WSMAN_FLAG_USE_BASIC | WSMAN_FLAG_NO_ENCRYPTION, &colon, &ep, &e) == NULL);
         CHECK_INT(e.code, WSMAN_E_INVALIDARG);
         wsman_error_clear(&e);
     }
