@@ -833,6 +833,48 @@ TEST(reader_fault_nested_provider)
     wsman_error_clear(&e);
 }
 
+/* ProviderFault elements that carry path= without provider=, many of them (siblings and nested):
+ * the first one's path is kept and the others are not allocated (valgrind and ASan see no leak). */
+TEST(reader_fault_provider_path_only_repeated)
+{
+    static const char head[] = ENV_OPEN HDR(
+        "http://schemas.dmtf.org/wbem/wsman/1/wsman/fault") "<s:Body><s:Fault>"
+                                                            "<s:Code><s:Value>s:Sender</s:Value></"
+                                                            "s:Code><s:Reason><s:Text "
+                                                            "xml:lang=\"en-US\">No.</s:Text></s:Reason>"
+                                                            "<s:Detail><f:WSManFault "
+                                                            "xmlns:f=\"http://schemas.microsoft.com/wbem/"
+                                                            "wsman/1/wsmanfault\" Code=\"5\" "
+                                                            "Machine=\"h\"><f:Message>";
+    static const char tail[] = "</f:Message></f:WSManFault></s:Detail></s:Fault></s:Body></s:Envelope>";
+    enum { SIBLINGS = 1000, NESTED = 15 }; /* 15 levels stay under the depth limit of 64 */
+    wsman_buf_t doc;
+    wsman_response_t res;
+    wsman_error_t e;
+    int i;
+
+    wsman_buf_init(&doc);
+    wsman_buf_append(&doc, head, sizeof head - 1);
+    for (i = 0; i < SIBLINGS; i++)
+        wsman_buf_printf(&doc, "<f:ProviderFault path=\"C:\\\\p%d.dll\">text</f:ProviderFault>", i);
+    for (i = 0; i < NESTED; i++)
+        wsman_buf_printf(&doc, "<f:ProviderFault path=\"n%d\"><f:WSManFault Code=\"5\"><f:Message>", i);
+    for (i = 0; i < NESTED; i++)
+        wsman_buf_printf(&doc, "</f:Message></f:WSManFault></f:ProviderFault>");
+    wsman_buf_append(&doc, tail, sizeof tail - 1);
+
+    wsman_error_init(&e);
+    CHECK_INT(parse(WSMAN_RESP_BODY, doc.data, doc.len, 0, NULL, &res, NULL, &e), 0);
+    if (e.message)
+        printf("# %s\n", e.message);
+    CHECK_INT(res.is_fault, 1);
+    CHECK_STR(res.fault.provider_path, "C:\\\\p0.dll");
+    CHECK(res.fault.provider == NULL);
+    wsman_response_clear(&res);
+    wsman_error_clear(&e);
+    wsman_buf_free(&doc);
+}
+
 TEST(reader_fault_provider_text_and_wmi)
 {
     static const char pf[] = ENV_OPEN HDR(
@@ -1776,6 +1818,7 @@ int main(void)
     RUN(reader_multi_element_body_and_default_ns);
     RUN(reader_fault_nested_provider);
     RUN(reader_fault_provider_text_and_wmi);
+    RUN(reader_fault_provider_path_only_repeated);
     RUN(reader_fault_subcode_mapping);
     RUN(reader_enumeration);
     RUN(reader_items_are_streamed);

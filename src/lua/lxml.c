@@ -217,7 +217,7 @@ static int split_qname(const char *q, size_t *plen, const char **local)
 
 /* ---- errors ------------------------------------------------------------------------------- */
 
-static int fail(lx_state *x, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static int fail(lx_state *x, const char *fmt, ...)
 {
     va_list ap;
     size_t n;
