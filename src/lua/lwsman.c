@@ -136,7 +136,7 @@ static int m_createlocator(lua_State *L)
 static uint32_t check_code(lua_State *L, int idx)
 {
     if (lua_type(L, idx) == LUA_TSTRING) {
-        const char *s = lua_tostring(L, idx);
+        const char *s = lw_checkcstring(L, idx, NULL);
         char *end = NULL;
         long long v = strtoll(s, &end, 0);
         if (end == s || *end != '\0' || v < INT32_MIN || v > (long long)UINT32_MAX)
