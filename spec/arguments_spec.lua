@@ -84,6 +84,55 @@ describe("embedded NUL bytes", function()
   end)
 end)
 
+describe("text XML 1.0 cannot carry", function()
+  local s, session, wsman
+
+  setup(function()
+    s = sim.start { "--allow-unencrypted" }
+    session, wsman = sim.session(s)
+  end)
+
+  it("control characters and invalid UTF-8 are refused at the call, naming the argument and the offset", function()
+    local l = wsman:CreateResourceLocator("wmicimv2/Win32_Service")
+    local cases = {
+      { "AddSelector: the selector value has the character U+0001 at byte offset 7",
+        function() l:AddSelector("Name", "Spooler\1") end },
+      { "AddOption: the option value is not valid UTF-8 at byte offset 3 (byte 0xE9)",
+        function() l:AddOption("o", "caf\xE9") end },
+      { "FragmentPath has the character U+001B at byte offset 0", function() l.FragmentPath = "\27[0m" end },
+      { "ResourceURI is not valid UTF-8 at byte offset 9", function() l.ResourceURI = "wmicimv2/\xFF" end },
+      { "The resource has the character U+0008 at byte offset 34",
+        function() return session:Get("wmicimv2/Win32_Service?Name=Spoole\8") end },
+      { "Enumerate: the filter has the character U+FFFF at byte offset 7",
+        function() return session:Enumerate("wmicimv2/*", "select \u{FFFF} from Win32_Service",
+          "http://schemas.microsoft.com/wbem/wsman/1/WQL") end },
+      { "Invoke: the action has the character U+0002 at byte offset 5",
+        function() return session:Invoke("Start\2", "wmicimv2/Win32_Service?Name=Spooler", "<x/>") end },
+      { "CreateShell: the working directory is not valid UTF-8 at byte offset 3",
+        function() return session:shell { working_directory = "C:\\\xC3" } end },
+    }
+    local before = sim.stats(session).Requests
+    for _, c in ipairs(cases) do
+      local e = err_of(c[2])
+      assert.equals("table", type(e), tostring(e))
+      assert.matches(c[1], e.message, 1, true)
+      assert.equals(0x80070057, e.code)
+    end
+    assert.equals(before + 1, sim.stats(session).Requests) -- only the Stats Get itself
+    local sh <close> = session:shell()
+    local e = err_of(sh.run, sh, "cmd", { "/c", "echo \1" })
+    assert.matches("Command: an argument has the character U+0001 at byte offset 5", e.message, 1, true)
+  end)
+
+  it("tab, line feed, carriage return and any valid UTF-8 pass", function()
+    local l = wsman:CreateResourceLocator("wmicimv2/Win32_Service")
+    l:AddSelector("Name", "caf\u{E9} \u{1F600}\t\r\n")
+    local e = err_of(session.Get, session, l)
+    assert.equals(500, e.http_status, tostring(e)) -- sent: the host answered no such instance
+    assert.equals(0x80338000, e.code)
+  end)
+end)
+
 describe("bad arguments allocate nothing", function()
   local s, session
   local env = require "testenv"

@@ -171,6 +171,11 @@ wsman_enum_t *wsman_enumerate(wsman_session_t *s, const wsman_locator_t *l, cons
         wsman_error_context(e, "Enumerate", s ? wsman_session_endpoint(s) : NULL);
         goto fail_early;
     }
+    if (wsman_xml_check_str("Enumerate: the filter", filter, e) != 0 ||
+        wsman_xml_check_str("Enumerate: the dialect", dialect, e) != 0) {
+        wsman_error_context(e, "Enumerate", wsman_session_endpoint(s));
+        goto fail_early;
+    }
     wsman_buf_init(&fx);
     if (wsman_build_filter_ex(&fx, filter, dialect, flags, l->uri, e) != 0) {
         wsman_buf_free(&fx);

@@ -1100,6 +1100,10 @@ int wsman_invoke(wsman_session_t *s, const char *action, const wsman_locator_t *
         }
         return -1;
     }
+    if (wsman_xml_check_str("Invoke: the action", action, e) != 0) {
+        wsman_error_context(e, "Invoke", s->ep.url);
+        return -1;
+    }
     wsman_buf_init(&act);
     if (strchr(action, '/'))
         rc = wsman_buf_puts(&act, action);

@@ -525,6 +525,8 @@ int wsman_locator_parse(wsman_locator_t *l, const char *resource, wsman_error_t 
         wsman_error_set(e, WSMAN_E_INVALIDARG, "wsman_locator_parse: no locator");
         return -1;
     }
+    if (wsman_xml_check_str("The resource", s, e) != 0)
+        return -1;
     while (isspace((unsigned char)*s))
         s++;
 
@@ -585,6 +587,8 @@ int wsman_locator_set_uri(wsman_locator_t *l, const char *uri, wsman_error_t *e)
         wsman_error_set(e, WSMAN_E_INVALIDARG, "wsman_locator_set_uri: no locator");
         return -1;
     }
+    if (wsman_xml_check_str("ResourceURI", s, e) != 0)
+        return -1;
     if (strchr(s, '?')) {
         wsman_error_set(
             e, WSMAN_E_INVALID_RESOURCE_URI,
@@ -629,6 +633,9 @@ int wsman_locator_add_selector(wsman_locator_t *l, const char *name, const char 
     }
     if (!value)
         value = "";
+    if (wsman_xml_check_str("AddSelector: the selector name", name, e) != 0 ||
+        wsman_xml_check_str("AddSelector: the selector value", value, e) != 0)
+        return -1;
     if (pairs_add(&l->selectors, &l->nselectors, name, strlen(name), value, strlen(value), 1, 0) != 0) {
         wsman_error_set(e, WSMAN_E_OUTOFMEMORY, NULL);
         return -1;
@@ -676,6 +683,9 @@ int wsman_locator_add_option(wsman_locator_t *l, const char *name, const char *v
             name ? name : "");
         return -1;
     }
+    if (wsman_xml_check_str("AddOption: the option name", name, e) != 0 ||
+        wsman_xml_check_str("AddOption: the option value", value, e) != 0)
+        return -1;
     if (pairs_add(&l->options, &l->noptions, name, strlen(name), value, value ? strlen(value) : 0,
                   value != NULL, must_comply ? 1 : 0) != 0) {
         wsman_error_set(e, WSMAN_E_OUTOFMEMORY, NULL);
@@ -719,6 +729,8 @@ int wsman_locator_set_fragment_path(wsman_locator_t *l, const char *path, wsman_
         wsman_error_set(e, WSMAN_E_INVALIDARG, "wsman_locator_set_fragment_path: no locator");
         return -1;
     }
+    if (wsman_xml_check_str("FragmentPath", path, e) != 0)
+        return -1;
     if (path && *path) {
         x = wsman_strdup(path);
         if (!x) {
@@ -743,6 +755,8 @@ int wsman_locator_set_fragment_dialect(wsman_locator_t *l, const char *d, wsman_
         wsman_error_set(e, WSMAN_E_INVALIDARG, "wsman_locator_set_fragment_dialect: no locator");
         return -1;
     }
+    if (wsman_xml_check_str("FragmentDialect", d, e) != 0)
+        return -1;
     if (d && *d) {
         if (has_space_or_ctl(d, strlen(d))) {
             wsman_error_set(e, WSMAN_E_INVALID_FRAGMENT_DIALECT,
