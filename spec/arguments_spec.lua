@@ -11,13 +11,13 @@ local function text(e)
   return type(e) == "table" and tostring(e.message) or tostring(e)
 end
 
-describe("embedded NUL bytes", function()
-  local s, session, wsman
+local session, wsman
 
-  setup(function()
-    s = sim.start { "--allow-unencrypted" }
-    session, wsman = sim.session(s)
-  end)
+setup(function()
+  session, wsman = sim.session(sim.start { "--allow-unencrypted" })
+end)
+
+describe("embedded NUL bytes", function()
 
   local function requests()
     return sim.stats(session).Requests
@@ -85,12 +85,6 @@ describe("embedded NUL bytes", function()
 end)
 
 describe("text XML 1.0 cannot carry", function()
-  local s, session, wsman
-
-  setup(function()
-    s = sim.start { "--allow-unencrypted" }
-    session, wsman = sim.session(s)
-  end)
 
   it("control characters and invalid UTF-8 are refused at the call, naming the argument and the offset", function()
     local l = wsman:CreateResourceLocator("wmicimv2/Win32_Service")
@@ -134,13 +128,7 @@ describe("text XML 1.0 cannot carry", function()
 end)
 
 describe("bad arguments allocate nothing", function()
-  local s, session
   local env = require "testenv"
-
-  setup(function()
-    s = sim.start { "--allow-unencrypted" }
-    session = sim.session(s)
-  end)
 
   -- Growth of the C heap over n failing calls of f (after a warm-up, with full collections so
   -- Lua's own garbage is not counted); nil when malloc keeps no count (sanitizer builds).
