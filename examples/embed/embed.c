@@ -3,8 +3,9 @@
  *
  *   wsman-embed script.lua [args...]
  *
- * The host creates a Lua state, opens the standard libraries, registers the statically linked
- * wsman module in package.preload (so `require "wsman"` needs no shared object on disk),
+ * The host creates a Lua state, opens the standard libraries, registers the linked-in wsman
+ * module in package.preload (so `require "wsman"` needs no shared object and no Lua file on
+ * disk: the Lua layers are compiled into the binding),
  * passes the arguments as the global `arg` table, and runs the script. A host can do the same
  * with its own scripts and add its own functions next to wsman.
  */
@@ -12,10 +13,10 @@
 #include <lua.h>
 #include <lualib.h>
 
+#include <lwsman.h>
+
 #include <stdio.h>
 #include <stdlib.h>
-
-int luaopen_wsman(lua_State *L);
 
 static int traceback(lua_State *L)
 {
@@ -46,16 +47,6 @@ int main(int argc, char **argv)
     lua_pushcfunction(L, luaopen_wsman);
     lua_setfield(L, -2, "wsman");
     lua_pop(L, 1);
-
-#ifdef WSMAN_LUA_DIR
-    /* Let the pure-Lua parts (wsman.*) load from the source tree when not installed. */
-    lua_getglobal(L, "package");
-    lua_pushfstring(L, "%s/?.lua;%s/?/init.lua;", WSMAN_LUA_DIR, WSMAN_LUA_DIR);
-    lua_getfield(L, -2, "path");
-    lua_concat(L, 2);
-    lua_setfield(L, -2, "path");
-    lua_pop(L, 1);
-#endif
 
     lua_createtable(L, argc, 1);
     for (int i = 0; i < argc; i++) {

@@ -46,6 +46,13 @@ local concat, sort = table.concat, table.sort
 local find, sub, match, format, lower, rep = string.find, string.sub, string.match, string.format, string.lower, string.rep
 local escape = xml.escape
 
+-- The core's alias table (uri.c), from the C module.
+local expand_alias
+do
+  local core = require "wsman.core"
+  expand_alias = rawget(core, "_expand_alias") -- (the module's table raises on unknown names)
+end
+
 local function sentinel(name)
   return setmetatable({}, {
     __name = name,
@@ -86,15 +93,6 @@ local ANONYMOUS = "http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymo
 -- Resource URIs
 -- ------------------------------------------------------------------------------------------
 
-local ALIASES = {
-  wmi = "http://schemas.microsoft.com/wbem/wsman/1/wmi",
-  wmicimv2 = "http://schemas.microsoft.com/wbem/wsman/1/wmi/root/cimv2",
-  cimv2 = "http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2",
-  winrm = "http://schemas.microsoft.com/wbem/wsman/1",
-  wsman = "http://schemas.microsoft.com/wbem/wsman/1",
-  shell = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell",
-}
-
 --- A resource URI with its alias expanded and its `?selectors` removed, as the
 -- ResourceLocator's ResourceURI gives it (`wmicimv2/Win32_Service?Name=x` ->
 -- `http://schemas.microsoft.com/wbem/wsman/1/wmi/root/cimv2/Win32_Service`).
@@ -103,12 +101,7 @@ local ALIASES = {
 function M.resource_uri(uri)
   uri = match(uri, "^%s*(.-)%s*$")
   uri = match(uri, "^([^?]*)")
-  local seg = match(uri, "^([^/?]*)")
-  if not find(seg, ":", 1, true) then
-    local prefix = ALIASES[lower(seg)]
-    if prefix then uri = prefix .. sub(uri, #seg + 1) end
-  end
-  return uri
+  return expand_alias(uri)
 end
 
 -- winrm.vbs GetRootNodeName: the last token of the URI, ([a-z_][-a-z0-9._]*)$, case-insensitive.

@@ -18,7 +18,7 @@
 -- (`{Name = "Spooler"}`) adds selectors to a URI string or EPR.
 --
 -- @module wsman.tables
-local WSMan = require "wsman"
+local WSMan = require "wsman.core"
 local results = require "wsman.results"
 
 local decode, encode = results.decode, results.encode

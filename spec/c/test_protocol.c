@@ -6,7 +6,7 @@
  */
 #include "check.h"
 #include "testutil.h"
-#include "internal.h"
+#include "engine.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -1546,10 +1546,7 @@ TEST(captures_all_replies_parse)
     size_t nnames = 0, i, total = 0, faults = 0, items = 0, bytewise = 0;
     int want_timeout = 0, want_badcmd = 0;
 
-    if (!have_shared()) {
-        printf("# skip: %s not found\n", CAPTURES);
-        return;
-    }
+    NEED_SHARED(have_shared(), CAPTURES);
     d = opendir(CAPTURES);
     while ((de = readdir(d)) != NULL && nnames < 256) {
         size_t l = strlen(de->d_name);
@@ -1693,10 +1690,7 @@ TEST(captures_create_reply_epr)
     wsman_pair_t *sel;
     size_t n;
 
-    if (!have_shared()) {
-        printf("# skip: %s not found\n", CAPTURES);
-        return;
-    }
+    NEED_SHARED(have_shared(), CAPTURES);
     text = read_file(CAPTURES "/test_winrs_bad_cmd_id.yml", NULL);
     CHECK(text != NULL);
     if (!text)

@@ -9,7 +9,7 @@
  */
 #include "check.h"
 #include "auth.h"
-#include "internal.h"
+#include "engine.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

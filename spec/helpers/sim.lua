@@ -261,6 +261,24 @@ function M.stats(session)
   return t
 end
 
+-- The real Windows recordings in ../shared (WSMAN_CAPTURES names another folder).
+M.captures = os.getenv("WSMAN_CAPTURES") or (root .. "/../shared/captures/windows-pypsrp")
+
+--- True when `path` (data from ../shared) exists. When it does not, the calling test is marked
+-- pending (reported as skipped), except under CI=true, where missing shared data is an error.
+function M.need_shared(path)
+  local f = io.open(path, "r")
+  if f then
+    f:close()
+    return true
+  end
+  if os.getenv("CI") == "true" then
+    error(path .. " not found: CI=true requires the shared data", 2)
+  end
+  pending(path .. " not found")
+  return false
+end
+
 M.FAULT = "http://schemas.luawsman.test/sim/fault/"
 M.CONTROL = "http://schemas.luawsman.test/sim/control"
 M.CIMV2 = "http://schemas.microsoft.com/wbem/wsman/1/wmi/root/cimv2/"

@@ -18,7 +18,8 @@
 #ifndef WSMAN_AUTH_H
 #define WSMAN_AUTH_H
 
-#include "../core/internal.h"
+#include "protocol.h"
+#include "transport.h"
 
 typedef struct wsman_credentials {
     const char *username; /* "DOMAIN\\user", "user@domain" or "user" */

@@ -456,6 +456,59 @@ typedef int (*wsman_ps_record_cb)(void *ud, const wsman_ps_record_t *r);
 int wsman_ps_clixml_decode(const char *data, size_t len, wsman_buf_t *text, wsman_ps_record_cb cb, void *ud,
                            wsman_error_t *e);
 
+/* ---- XML documents as trees (xmltree.c) ------------------------------------------------ */
+
+/* A whole document read and checked (well-formed, namespace-correct XML 1.0; no DTD; UTF-8, or
+ * UTF-16 after a byte order mark), kept as a list of events to walk once, in document order.
+ * Line ends are kept as written (CR is not folded into LF); in attribute values TAB, CR and LF
+ * (written or as character references) become spaces. Text is cut at every tag, comment,
+ * processing instruction and CDATA section; a CDATA section is a text event of its own (empty
+ * when the section is). Whitespace outside the root is dropped. */
+typedef struct wsman_xml_tree wsman_xml_tree_t;
+
+typedef enum wsman_xml_event_kind {
+    WSMAN_XML_EV_DONE,  /* no more events */
+    WSMAN_XML_EV_START, /* an element starts: name, plen, ns, decls, attrs */
+    WSMAN_XML_EV_END,   /* the element ends */
+    WSMAN_XML_EV_TEXT,  /* text (entities replaced): name and len */
+} wsman_xml_event_kind_t;
+
+/* A namespace is an index into the document's namespace table (wsman_xml_tree_namespace), 0
+ * for none. Strings are not NUL-terminated; they live as long as the tree. */
+typedef struct wsman_xml_decl {
+    const char *prefix; /* "" for the default namespace */
+    size_t plen;
+    size_t ns; /* 0: xmlns="" */
+} wsman_xml_decl_t;
+
+typedef struct wsman_xml_tree_attr {
+    const char *name; /* as written, "p:x" or "x" */
+    size_t len, plen; /* plen: prefix length, 0 without a prefix */
+    size_t ns;
+    const char *value;
+    size_t vlen;
+} wsman_xml_tree_attr_t;
+
+typedef struct wsman_xml_event {
+    wsman_xml_event_kind_t kind;
+    const char *name; /* START: the qualified name as written; TEXT: the text */
+    size_t len, plen, ns;
+    size_t ndecl, nattr; /* START: the namespace declarations and the other attributes */
+    const wsman_xml_decl_t *decls;
+    const wsman_xml_tree_attr_t *attrs;
+} wsman_xml_event_t;
+
+/* Reads doc (len bytes) with elements nested at most max_depth deep (<= 0: 256). NULL with e set
+ * (WSMAN_E_INVALID_XML: the message says what and at which byte offset; WSMAN_E_OUTOFMEMORY). */
+wsman_xml_tree_t *wsman_xml_tree_parse(const char *doc, size_t len, int max_depth, wsman_error_t *e);
+/* The next event (WSMAN_XML_EV_DONE at the end); the arrays of a START event are valid until the
+ * next call. 0, or -1 when out of memory. */
+int wsman_xml_tree_next(wsman_xml_tree_t *t, wsman_xml_event_t *ev);
+/* The namespace table: names 1..n (1 is the xml: namespace, 2 the xmlns: one). */
+size_t wsman_xml_tree_namespaces(const wsman_xml_tree_t *t);
+const char *wsman_xml_tree_namespace(const wsman_xml_tree_t *t, size_t i, size_t *len);
+void wsman_xml_tree_free(wsman_xml_tree_t *t);
+
 #ifdef __cplusplus
 }
 #endif

@@ -313,56 +313,9 @@ int lw_session_new(lua_State *L)
     return 1;
 }
 
-/* Lower-case methods written in Lua (session:get, :put, :create, :delete, :invoke, :enumerate
- * in lua/wsman/tables.lua), loaded on first use. Other names go to the COM members (and their
- * "did you mean" errors). */
-static const struct {
-    const char *name;
-    const char *module;
-} lua_methods[] = {
-    {"get", "wsman.tables"},    {"put", "wsman.tables"},    {"create", "wsman.tables"},
-    {"delete", "wsman.tables"}, {"invoke", "wsman.tables"}, {"enumerate", "wsman.tables"},
-    {"run_cmd", "wsman.ps"},    {"run_ps", "wsman.ps"},
-};
-
-static int s_index(lua_State *L)
-{
-    if (lua_type(L, 2) == LUA_TSTRING) {
-        const char *key = lua_tostring(L, 2);
-        for (size_t i = 0; i < sizeof lua_methods / sizeof lua_methods[0]; i++) {
-            if (strcmp(key, lua_methods[i].name) != 0)
-                continue;
-            lua_pushvalue(L, 2);
-            if (lua_rawget(L, lua_upvalueindex(2)) != LUA_TNIL)
-                return 1;
-            lua_getglobal(L, "require");
-            lua_pushstring(L, lua_methods[i].module);
-            lua_call(L, 1, 1);
-            lua_getfield(L, -1, key);
-            if (!lua_isfunction(L, -1))
-                return luaL_error(L, "module '%s' has no function '%s'", lua_methods[i].module, key);
-            lua_pushvalue(L, 2);
-            lua_pushvalue(L, -2);
-            lua_rawset(L, lua_upvalueindex(2));
-            return 1;
-        }
-    }
-    lua_pushvalue(L, lua_upvalueindex(1)); /* the COM members' __index */
-    lua_pushvalue(L, 1);
-    lua_pushvalue(L, 2);
-    lua_call(L, 2, 1);
-    return 1;
-}
-
 void lw_session_register(lua_State *L)
 {
     static const luaL_Reg meta[] = {
         {"__gc", s_gc}, {"__close", s_close}, {"__tostring", s_tostring}, {NULL, NULL}};
     lw_class_register(L, &cls, meta);
-    luaL_getmetatable(L, LW_SESSION);
-    lua_getfield(L, -1, "__index");
-    lua_newtable(L);
-    lua_pushcclosure(L, s_index, 2);
-    lua_setfield(L, -2, "__index");
-    lua_pop(L, 1);
 }

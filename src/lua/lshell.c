@@ -1,5 +1,5 @@
 /*
- * lshell.c - remote commands: Shell and Process objects (WinRS, src/core/shell.c).
+ * lshell.c - remote commands: Shell and Process objects (WinRS, src/core/engine/shell.c).
  *
  *   local sh <close> = session:shell{working_directory=, environment={NAME=value}, codepage=65001,
  *                                    noprofile=true, idle_timeout=seconds, lifetime=seconds, name=}
@@ -9,7 +9,8 @@
  *   local p = sh:powershell([opts])                  -- powershell.exe reading its script from stdin
  *   local p = sh:attach(CommandId)                   -- a command already running in the shell
  *   sh:close()   sh:detach() -> id                   -- delete now / leave it open on the host
- *   sh:run_cmd(...), sh:run_ps(...)                  -- as the session's, on this shell (wsman.ps)
+ *   sh:run_cmd(...), sh:run_ps(...)                  -- as the session's, on this shell (written in
+ *                                                    -- Lua, wsman.ps; the wsman facade adds them)
  *
  *   for stream, chunk in p:output([seconds]) do ... end   -- "stdout"/"stderr", as produced
  *   p:write(data)   p:close_stdin([data])                   -- stdin, any length
@@ -29,8 +30,6 @@
 #include <string.h>
 #include <time.h>
 
-#define LW_SHELL "wsman.Shell"
-#define LW_PROCESS "wsman.Process"
 #define ERROR_TIMEOUT_HR 0x800705B4u /* HRESULT_FROM_WIN32(ERROR_TIMEOUT) */
 
 typedef struct lw_shell {
@@ -730,38 +729,10 @@ static int get_open(lua_State *L)
     return 1;
 }
 
-/* sh:run_cmd / sh:run_ps: written in Lua (wsman.ps), loaded on first use */
-static int lua_method(lua_State *L, const char *fn)
-{
-    int n = lua_gettop(L);
-    lua_getglobal(L, "require");
-    lua_pushliteral(L, "wsman.ps");
-    lua_call(L, 1, 1);
-    lua_getfield(L, -1, fn);
-    lua_remove(L, -2);
-    lua_insert(L, 1);
-    lua_call(L, n, LUA_MULTRET);
-    return lua_gettop(L);
-}
-
-static int m_run_cmd(lua_State *L)
-{
-    open_shell(L, 1);
-    return lua_method(L, "shell_run_cmd");
-}
-
-static int m_run_ps(lua_State *L)
-{
-    open_shell(L, 1);
-    return lua_method(L, "shell_run_ps");
-}
-
 static const lw_member shell_members[] = {
     {"run", m_run, NULL, NULL},
     {"powershell", m_powershell, NULL, NULL},
     {"attach", m_attach, NULL, NULL},
-    {"run_cmd", m_run_cmd, NULL, NULL},
-    {"run_ps", m_run_ps, NULL, NULL},
     {"close", m_shell_close, NULL, NULL},
     {"detach", m_detach, NULL, NULL},
     {"id", NULL, get_shell_id, NULL},

@@ -18,6 +18,8 @@
 #define LW_LOCATOR "wsman.ResourceLocator"
 #define LW_ENUMERATOR "wsman.Enumerator"
 #define LW_ERROR "wsman.Error"
+#define LW_SHELL "wsman.Shell"
+#define LW_PROCESS "wsman.Process"
 
 /* A property reader pushes one value; a writer reads the value at stack index 3
  * (obj, key, value as in __newindex). Both get the userdata at index 1. */
@@ -41,6 +43,17 @@ typedef struct lw_class {
  * metamethods (NULL-terminated luaL_Reg, e.g. __gc, __close, __tostring). Leaves nothing on
  * the stack. */
 void lw_class_register(lua_State *L, const lw_class *cls, const luaL_Reg *meta);
+
+/* The method table of a registered class (kept in its metatable under LW_METHODS_FIELD): the
+ * functions `obj:name(...)` finds before the COM members. The module exposes them as
+ * WSMan._methods so the Lua facade can add methods written in Lua. Pushes it. */
+#define LW_METHODS_FIELD "__methods"
+void lw_push_methods(lua_State *L, const char *tname);
+
+/* Stores the string keys of the table at idx in names (at most max, then a NULL; the strings are
+ * anchored by the table) for lw_suggest; returns their number. */
+#define LW_MAX_NAMES 128
+size_t lw_string_keys(lua_State *L, int idx, const char **names, size_t max);
 
 /* Raises "<Class> has no member 'x'; did you mean 'X'?" style errors. */
 int lw_unknown_member(lua_State *L, const char *display, const lw_member *members, const char *key,

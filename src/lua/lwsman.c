@@ -1,5 +1,9 @@
 /*
- * lwsman.c - the module and the WSMan object (IWSMan/IWSManEx/Ex2/Ex3).
+ * lwsman.c - the C module wsman.core and the WSMan object (IWSMan/IWSManEx/Ex2/Ex3).
+ *
+ * Scripts use `require "wsman"`: the facade lua/wsman/init.lua loads this module and adds the
+ * members written in Lua (WSMan.decode, session:get, run_cmd, ...). This module never loads
+ * Lua modules itself.
  *
  *   local WSMan = require "wsman"
  *   local wsman = WSMan.new()                 -- CreateObject("WSMan.Automation")
@@ -14,6 +18,7 @@
  * error that names the member meant.
  */
 #include "lutil.h"
+#include "lwsman.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -269,49 +274,51 @@ static int mod_new(lua_State *L)
     return 1;
 }
 
-/* Module members that are not flags (for suggestions). */
-static const char *module_names[] = {"new", "_VERSION", "clixml",
-#define FLAG_NAME(name, value) #name,
-                                     FLAG_LIST(FLAG_NAME) PROXY_LIST(FLAG_NAME) NULL};
-
-/* Members written in Lua (lua/wsman/results.lua), loaded on first use and then kept in the
- * module table: WSMan.decode, WSMan.encode, WSMan.null, WSMan.class, WSMan.epr. */
-static const char *lua_members[] = {"decode", "encode", "null", "class", "epr", NULL};
-
+/* Unknown module member: suggests among the module table's own names (the flags, the C
+ * functions, and what the wsman facade added: decode, encode, connect, ...). */
 static int module_index(lua_State *L)
 {
     const char *key = luaL_checkstring(L, 2);
-    for (size_t i = 0; lua_members[i]; i++) {
-        if (strcmp(key, lua_members[i]) == 0) {
-            lua_getglobal(L, "require");
-            lua_pushliteral(L, "wsman.results");
-            lua_call(L, 1, 1);
-            lua_getfield(L, -1, key);
-            lua_pushvalue(L, 2);
-            lua_pushvalue(L, -2);
-            lua_rawset(L, 1);
-            return 1;
-        }
-    }
-    const char *s = lw_suggest(key, NULL, lua_members);
-    if (!s)
-        s = lw_suggest(key, NULL, module_names);
-    if (s)
-        return luaL_error(
-            L, "wsman has no member '%s'; did you mean '%s'? (member names are case-sensitive in Lua)", key,
-            s);
-    return luaL_error(L, "wsman has no member '%s'", key);
+    const char *names[LW_MAX_NAMES + 1];
+    lw_string_keys(L, 1, names, LW_MAX_NAMES);
+    return lw_unknown_member(L, "wsman", NULL, key, names);
 }
 
-#ifdef WSMAN_STATIC_MODULE
-#define WSMAN_EXPORT
-#else
-#define WSMAN_EXPORT __attribute__((visibility("default")))
-#endif
+/* WSMan._expand_alias(uri): the resource URI with the alias of its first segment expanded
+ * (wsman_expand_alias: the core's one alias table), for the Lua layers. */
+static int mod_expand_alias(lua_State *L)
+{
+    char *s = wsman_expand_alias(lw_checkcstring(L, 1, NULL));
+    if (!s)
+        return luaL_error(L, "out of memory while expanding a resource URI alias");
+    lua_pushstring(L, s);
+    wsman_free(s);
+    return 1;
+}
 
-WSMAN_EXPORT int luaopen_wsman(lua_State *L);
+/* WSMan._methods: the method tables of the classes, by class name. */
+static void push_method_tables(lua_State *L)
+{
+    static const struct {
+        const char *display;
+        const char *tname;
+    } classes[] = {
+        {"WSMan", LW_WSMAN},
+        {"Session", LW_SESSION},
+        {"ConnectionOptions", LW_OPTIONS},
+        {"ResourceLocator", LW_LOCATOR},
+        {"Enumerator", LW_ENUMERATOR},
+        {"Shell", LW_SHELL},
+        {"Process", LW_PROCESS},
+    };
+    lua_createtable(L, 0, (int)(sizeof classes / sizeof classes[0]));
+    for (size_t i = 0; i < sizeof classes / sizeof classes[0]; i++) {
+        lw_push_methods(L, classes[i].tname);
+        lua_setfield(L, -2, classes[i].display);
+    }
+}
 
-int luaopen_wsman(lua_State *L)
+int luaopen_wsman_core(lua_State *L)
 {
     static const luaL_Reg wmeta[] = {{"__gc", w_gc}, {"__tostring", w_tostring}, {NULL, NULL}};
     lw_class_register(L, &cls, wmeta);
@@ -330,8 +337,12 @@ int luaopen_wsman(lua_State *L)
     lua_setfield(L, -2, "_VERSION");
     lua_pushcfunction(L, lw_clixml); /* WSMan.clixml(stderr) -> text, records (lshell.c) */
     lua_setfield(L, -2, "clixml");
-    lua_pushcfunction(L, lw_xml_parse); /* used by wsman.xml's parse when present (lxml.c) */
+    lua_pushcfunction(L, lw_xml_parse); /* wsman.xml's parse (lxml.c) */
     lua_setfield(L, -2, "_xml_parse");
+    lua_pushcfunction(L, mod_expand_alias);
+    lua_setfield(L, -2, "_expand_alias");
+    push_method_tables(L);
+    lua_setfield(L, -2, "_methods");
 #define FLAG_FIELD(name, value)                                                                              \
     lua_pushinteger(L, (lua_Integer)(value));                                                                \
     lua_setfield(L, -2, #name);

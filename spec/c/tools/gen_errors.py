@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Regenerates the code table in src/core/errors.c from wsmerror.txt and winerror.txt.
+"""Regenerates the code table in src/core/protocol/errors.c from wsmerror.txt and winerror.txt.
 
     python3 spec/c/tools/gen_errors.py        (from the repository root)
 
@@ -10,7 +10,7 @@ import re
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", "..", ".."))
-TARGET = os.path.join(ROOT, "src", "core", "errors.c")
+TARGET = os.path.join(ROOT, "src", "core", "protocol", "errors.c")
 
 
 def rows(fname, base):

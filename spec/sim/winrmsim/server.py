@@ -183,7 +183,9 @@ class Service:
             if k.lower() == "charset":
                 charset = v.strip().strip('"').lower()
         text = decode_body(hreq.body, charset)
-        return SoapRequest(text)
+        sreq = SoapRequest(text)
+        sreq.text = text
+        return sreq
 
     def soap(self, hreq, user):
         machine = self.machine(hreq)
@@ -262,16 +264,17 @@ class Service:
 
     def replay(self, sreq):
         from .control import Effect
-        from .replay import Replayer
-        msg = self.state.replayer.next(sreq.action)
+        msg, index = self.state.replayer.next(sreq.action, sreq.text)
         if msg is None:
             raise WSManFault("ACTION_NOT_SUPPORTED", "The simulator's replay file has no more recorded messages.")
         if msg.get("http_error"):
             return Reply(0, b"", effect=Effect("drop_now", {}))
         if msg.get("timeout"):
             time.sleep(float(msg["timeout"]))
-        status = int((msg.get("transport_error") or {}).get("code", 200))
-        text = Replayer.response_text(msg, sreq.message_id)
+        text = self.state.replayer.reply(msg, index, sreq.message_id)
+        # Windows answers every SOAP fault with HTTP 500; some recordings lack the transport_error entry
+        default = 500 if text is not None and "<s:Fault>" in text else 200
+        status = int((msg.get("transport_error") or {}).get("code", default))
         if text is None:
             return Reply(status, b"", ctype=None)
         return Reply(status, text.encode("utf-8"))

@@ -1,5 +1,7 @@
+/* SPDX-License-Identifier: MIT */
 /*
- * internal.h - interfaces between the parts of the core (not installed, not public).
+ * protocol.h - the protocol layer of the engine (not installed, not public): what a WS-Management
+ * message is, independent of how it travels.
  *
  *   buf.c        growable buffers, string helpers, base64, uuid
  *   errors.c     error objects, code table (names, texts, retry classes)
@@ -7,11 +9,14 @@
  *   envelope.c   SOAP envelope writer
  *   xmlread.c    bounded streaming Expat reader and subtree serializer
  *   response.c   response parsers (result body, faults, enumeration batches)
- *   transport.c  libcurl (multi interface) HTTP transport
- *   session.c    operations: envelope -> transport -> parser, retries, enumeration
+ *   clixml.c     PowerShell CLIXML serialization
+ *   psrp.c       PSRP messages and fragments (declared in the public psrp.h)
+ *
+ * Layers, lowest first: protocol, transport (transport.h), auth (auth.h), engine (engine.h). A
+ * header includes only its own and lower layers' headers (tools/check-layers).
  */
-#ifndef WSMAN_INTERNAL_H
-#define WSMAN_INTERNAL_H
+#ifndef WSMAN_PROTOCOL_H
+#define WSMAN_PROTOCOL_H
 
 #include "wsman.h"
 
@@ -49,12 +54,16 @@ int wsman_strcaseeq(const char *a, const char *b);
 /* "uuid:XXXXXXXX-XXXX-4XXX-YXXX-XXXXXXXXXXXX" (upper case) into out[42]. */
 void wsman_uuid(char out[42]);
 int wsman_base64_encode(wsman_buf_t *out, const unsigned char *data, size_t len);
+/* Value of a hexadecimal digit (either case), or -1. */
+int wsman_hexval(int c);
 /* Tolerates whitespace; returns -1 on invalid input. */
 int wsman_base64_decode(wsman_buf_t *out, const char *s, size_t len);
 /* The one check of caller text bound for a request's XML: valid UTF-8 holding only characters
  * XML 1.0 allows. Otherwise -1 with e set (WSMAN_E_INVALIDARG) naming `what` and the byte offset. */
 int wsman_xml_check_chars(const char *what, const char *s, size_t len, wsman_error_t *e);
 int wsman_xml_check_str(const char *what, const char *s, wsman_error_t *e); /* NUL-terminated; NULL passes */
+/* Appends the code point cp (at most 0x10FFFF) in UTF-8. */
+int wsman_buf_put_utf8(wsman_buf_t *b, uint32_t cp);
 /* UTF-8 -> UTF-16LE with BOM; -1 on invalid UTF-8. */
 int wsman_utf8_to_utf16le(wsman_buf_t *out, const char *s, size_t len);
 
@@ -157,6 +166,13 @@ int wsman_build_filter(wsman_buf_t *b, const char *filter, const char *dialect, 
 
 /* ---- xmlread.c / response.c ---------------------------------------------------------- */
 
+/* Reading modes of the low-level reader (wsman_xml_new_mode). */
+enum {
+    WSMAN_XML_RAW_NAMES = 1,  /* no namespace processing: handlers get ns NULL and the names as written */
+    WSMAN_XML_AS_UTF8 = 2,    /* the declared encoding is not consulted: the input is UTF-8 */
+    WSMAN_XML_AT_OFFSET = 4,  /* messages say " at offset N" (bytes) instead of line and column */
+};
+
 typedef struct wsman_xml_limits {
     size_t max_bytes; /* whole document */
     int max_depth;
@@ -216,8 +232,6 @@ void wsman_response_clear(wsman_response_t *r);
 /* Parses a WS-Addressing EPR XML string into uri + selectors (for wsman_locator_parse). */
 int wsman_parse_epr(const char *xml, char **uri, wsman_pair_t **sel, size_t *nsel, wsman_error_t *e);
 
-/* ---- additions (protocol engineer) ------------------------------------------------------ */
-
 /* response.c: frees what wsman_parse_epr returned (each name/value, then the array). */
 void wsman_epr_pairs_free(wsman_pair_t *p, size_t n);
 
@@ -237,10 +251,18 @@ void wsman_xml_limits_for(wsman_xml_limits_t *l, long max_envelope_size);
  * Expat); every string handed out is UTF-8. Names given to handlers: ns is the namespace URI
  * ("" when none), local the local name; atts the raw Expat name/value array. */
 typedef struct wsman_xml wsman_xml_t;
+/* What cuts text without being an element (wsman_xml_handler_t.mark). */
+typedef enum wsman_xml_mark {
+    WSMAN_XML_MARK_CDATA_START,
+    WSMAN_XML_MARK_CDATA_END,
+    WSMAN_XML_MARK_COMMENT,
+    WSMAN_XML_MARK_PI, /* target: the processing instruction's target */
+} wsman_xml_mark_t;
 typedef struct wsman_xml_handler {
     int (*start)(void *ud, const char *ns, const char *local, const char **atts);
     int (*end)(void *ud, const char *ns, const char *local);
     int (*text)(void *ud, const char *s, size_t len);
+    int (*mark)(void *ud, wsman_xml_mark_t mark, const char *target); /* optional */
 } wsman_xml_handler_t; /* each returns 0, or -1 (after wsman_xml_fail, else "out of memory") */
 
 /* Fills the zero fields of l with the defaults (153600-byte envelope: 4 x + 64 KiB, depth 64,
@@ -249,6 +271,9 @@ void wsman_xml_limits_fill(wsman_xml_limits_t *l);
 /* what: how messages name the document ("reply", "filter", "EPR", ...). */
 wsman_xml_t *wsman_xml_new(const wsman_xml_limits_t *lim, const char *what, const wsman_xml_handler_t *h,
                            void *ud);
+/* The same with WSMAN_XML_* modes (0: as wsman_xml_new). */
+wsman_xml_t *wsman_xml_new_mode(const wsman_xml_limits_t *lim, const char *what, const wsman_xml_handler_t *h,
+                                void *ud, unsigned modes);
 void wsman_xml_free(wsman_xml_t *x);
 /* Binds a prefix in an outermost scope (a fragment checked as if inside an envelope). */
 int wsman_xml_bind(wsman_xml_t *x, const char *prefix, const char *uri);
@@ -263,6 +288,9 @@ int wsman_xml_fail(wsman_xml_t *x, const char *fmt, ...)
 #endif
     ;
 int wsman_xml_depth(const wsman_xml_t *x); /* current element depth, root = 1 */
+/* From a handler: the bytes of the input the current event was read from (offset from the
+ * start of everything fed, and count); -1 when Expat does not know them. */
+int wsman_xml_span(const wsman_xml_t *x, size_t *offset, size_t *count);
 /* Namespace URI bound to prefix in the current scope ("" or NULL prefix: default); NULL if unbound. */
 const char *wsman_xml_lookup(const wsman_xml_t *x, const char *prefix, size_t plen);
 /* Resolves a QName value ("w:InvalidSelectors") in the current scope: its namespace URI (NULL if
@@ -283,98 +311,5 @@ int wsman_xml_capture(wsman_xml_t *x, wsman_buf_t *dst);
 const char *wsman_xml_skip_decl(const char *s);
 int wsman_xml_check_fragment(const char *xml, size_t len, const char *what, char **root_ns, char **root_local,
                              wsman_error_t *e);
-
-/* session.c: one request/reply exchange (used by enumerate.c). */
-typedef struct wsman_exchange {
-    const char *operation;          /* "Get", "Pull", ... (errors, retry policy) */
-    const char *action;             /* wsa:Action; NULL = Identify envelope */
-    const wsman_locator_t *locator; /* resource URI, selectors, options, fragment */
-    const char *body;               /* inside s:Body (may be NULL) */
-    wsman_resp_kind_t kind;
-    wsman_item_cb cb; /* WSMAN_RESP_ENUM items */
-    void *ud;
-    int idempotent;      /* may resend after a failure where no reply byte arrived */
-    int unauthenticated; /* Identify with WSMANIDENTIFY: unauthenticated */
-    int no_flush;        /* do not send queued Releases first (used by the flush) */
-    long timeout_ms;     /* (shell) > 0: OperationTimeout of this exchange (and the client's deadline,
-                            plus the network delay) instead of Session.Timeout */
-} wsman_exchange_t;
-
-/* Sends one request and reads the reply: 0 with out filled (not a fault), or -1 with e set
- * (server fault, HTTP/transport failure, bad reply), operation and endpoint always set. */
-int wsman_session_exchange(wsman_session_t *s, const wsman_exchange_t *x, wsman_response_t *out,
-                           wsman_error_t *e);
-/* Queues a Release of an enumeration context, sent before the session's next request. Takes
- * ownership of loc and context (freed even on failure). No network I/O. */
-void wsman_session_queue_release(wsman_session_t *s, wsman_locator_t *loc, char *context);
-/* (shell) Queues any cleanup request the same way (a shell's Delete, a command's Signal terminate):
- * operation and action are static strings, loc and body (may be NULL) are taken over. No network I/O. */
-void wsman_session_queue_request(wsman_session_t *s, const char *operation, const char *action,
-                                 wsman_locator_t *loc, char *body);
-long wsman_session_max_envelope_size(const wsman_session_t *s);
-
-/* ---- transport.c ----------------------------------------------------------------------- */
-
-typedef struct wsman_transport wsman_transport_t;
-
-typedef struct wsman_transport_config {
-    const char *url;
-    uint32_t flags; /* session flags: TLS checks */
-    const char *ca_file;
-    const char *client_cert, *client_key, *client_key_password;
-    const char *proxy;     /* explicit proxy URL or NULL */
-    int proxy_access_type; /* WSMAN_PROXY_NO_PROXY_SERVER disables the environment's */
-    int proxy_auth_mechanism;
-    const char *proxy_username, *proxy_password;
-    long connect_timeout_ms;
-    /* (auth) Digest: libcurl answers the server's challenge (CURLAUTH_DIGEST) with these */
-    int digest;
-    const char *username, *password;
-} wsman_transport_config_t;
-
-typedef struct wsman_http_request {
-    const char *body;
-    size_t len;
-    const char *content_type;   /* e.g. "application/soap+xml;charset=UTF-8" */
-    const char *const *headers; /* extra "Name: value" lines, NULL-terminated (may be NULL) */
-    long timeout_ms;            /* whole exchange deadline */
-} wsman_http_request_t;
-
-/* Called with body bytes as they arrive; status/headers of 'resp' are already filled. Return 0
- * to continue, -1 to abort (sink_error then describes why). */
-typedef int (*wsman_sink_fn)(void *ud, const char *data, size_t len);
-
-typedef struct wsman_http_response {
-    int status;
-    char *content_type;
-    char **www_authenticate; /* every WWW-Authenticate header value */
-    size_t n_www_authenticate;
-    int connection_close; /* server said Connection: close */
-} wsman_http_response_t;
-
-/* What happened to a failed exchange, for the retry policy. */
-typedef enum wsman_send_state {
-    WSMAN_SENT_NOTHING = 0,  /* connection failed before the request went out (refused, DNS, TLS) */
-    WSMAN_SENT_NO_REPLY,     /* request may have been received, no byte of reply came */
-    WSMAN_SENT_PARTIAL_REPLY /* reply started then failed */
-} wsman_send_state_t;
-
-wsman_transport_t *wsman_transport_new(const wsman_transport_config_t *cfg, wsman_error_t *e);
-void wsman_transport_free(wsman_transport_t *t);
-/* POSTs one request on the kept-alive connection. Returns 0 when a full HTTP reply was received
- * (any status), -1 on transport failure with e set (code as Windows' client: cannot connect,
- * name not resolved, timeout, secure failure, connection reset) and *state telling how far it
- * got. */
-int wsman_transport_post(wsman_transport_t *t, const wsman_http_request_t *req, wsman_sink_fn sink, void *ud,
-                         wsman_http_response_t *resp, wsman_send_state_t *state, wsman_error_t *e);
-void wsman_http_response_clear(wsman_http_response_t *r);
-/* TCP connections opened so far. */
-long wsman_transport_connections(const wsman_transport_t *t);
-/* TLS: DER of the server certificate of the current connection (for channel binding). */
-int wsman_transport_peer_cert(wsman_transport_t *t, wsman_buf_t *der);
-/* (auth) 1 when the connection the last request used is still open and libcurl will reuse it for
- * the next one (so a connection-bound authentication still holds), 0 when the next request will
- * open a new connection. */
-int wsman_transport_reusable(wsman_transport_t *t);
 
 #endif

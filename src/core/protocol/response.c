@@ -5,7 +5,7 @@
  *
  * Everything is matched by namespace URI and local name, never by prefix.
  */
-#include "internal.h"
+#include "protocol.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -611,7 +611,7 @@ static int r_end(void *ud, const char *ns, const char *local)
     return 0;
 }
 
-static const wsman_xml_handler_t reader_handler = {r_start, r_end, r_text};
+static const wsman_xml_handler_t reader_handler = {r_start, r_end, r_text, NULL};
 
 /* ---- public reader API ------------------------------------------------------------------- */
 
@@ -882,7 +882,7 @@ static int epr_end(void *ud, const char *ns, const char *local)
 
 int wsman_parse_epr(const char *xml, char **uri, wsman_pair_t **sel, size_t *nsel, wsman_error_t *e)
 {
-    static const wsman_xml_handler_t h = {epr_start, epr_end, epr_text};
+    static const wsman_xml_handler_t h = {epr_start, epr_end, epr_text, NULL};
     static const char open[] = "<wsman-epr>\n", close[] = "</wsman-epr>";
     wsman_xml_limits_t lim;
     epr_ctx_t c;

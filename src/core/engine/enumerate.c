@@ -6,7 +6,7 @@
  * Only the current batch is held (a queue of item strings); items arrive from the streaming
  * reader one by one. Freeing an open enumerator queues its Release on the session (no I/O).
  */
-#include "internal.h"
+#include "engine.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -4,7 +4,7 @@
  * Every growth is overflow-checked; on failure the buffer is left unchanged and -1 returned.
  * A buffer's data is always NUL-terminated after len bytes once anything was appended.
  */
-#include "internal.h"
+#include "protocol.h"
 
 #include <ctype.h>
 #include <stdint.h>
@@ -302,6 +302,17 @@ int wsman_base64_encode(wsman_buf_t *out, const unsigned char *data, size_t len)
     return 0;
 }
 
+int wsman_hexval(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
 static int b64val(unsigned char c)
 {
     if (c >= 'A' && c <= 'Z')
@@ -454,6 +465,33 @@ int wsman_xml_check_chars(const char *what, const char *s, size_t len, wsman_err
 int wsman_xml_check_str(const char *what, const char *s, wsman_error_t *e)
 {
     return s ? wsman_xml_check_chars(what, s, strlen(s), e) : 0;
+}
+
+int wsman_buf_put_utf8(wsman_buf_t *b, uint32_t cp)
+{
+    char u[4];
+    size_t n;
+
+    if (cp < 0x80) {
+        u[0] = (char)cp;
+        n = 1;
+    } else if (cp < 0x800) {
+        u[0] = (char)(0xC0 | (cp >> 6));
+        u[1] = (char)(0x80 | (cp & 0x3F));
+        n = 2;
+    } else if (cp < 0x10000) {
+        u[0] = (char)(0xE0 | (cp >> 12));
+        u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        u[2] = (char)(0x80 | (cp & 0x3F));
+        n = 3;
+    } else {
+        u[0] = (char)(0xF0 | (cp >> 18));
+        u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+        u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        u[3] = (char)(0x80 | (cp & 0x3F));
+        n = 4;
+    }
+    return wsman_buf_append(b, u, n);
 }
 
 int wsman_utf8_to_utf16le(wsman_buf_t *out, const char *s, size_t len)

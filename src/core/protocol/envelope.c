@@ -3,7 +3,7 @@
  * (scripting-api.md 4.2). Every value is escaped; XML supplied by the caller (filters) is
  * checked for well-formedness before it is inserted verbatim.
  */
-#include "internal.h"
+#include "protocol.h"
 
 #include <ctype.h>
 #include <stdio.h>

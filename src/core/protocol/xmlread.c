@@ -12,7 +12,7 @@
  * parameter entity parsing stays off); references to undeclared entities are Expat errors.
  * Limits: total bytes fed, element depth, and the size of a captured subtree.
  */
-#include "internal.h"
+#include "protocol.h"
 
 #include <expat.h>
 #include <limits.h>
@@ -36,6 +36,7 @@ typedef struct need_decl {
 struct wsman_xml {
     XML_Parser p;
     wsman_xml_limits_t lim;
+    unsigned modes; /* WSMAN_XML_* */
     const char *what;
     const wsman_xml_handler_t *h;
     void *ud;
@@ -78,6 +79,10 @@ static void set_failure(wsman_xml_t *x, uint32_t code, char *msg)
 
 static void position(wsman_xml_t *x, wsman_buf_t *b)
 {
+    if (x->modes & WSMAN_XML_AT_OFFSET) {
+        wsman_buf_printf(b, " at offset %lld", (long long)XML_GetCurrentByteIndex(x->p));
+        return;
+    }
     long line = (long)XML_GetCurrentLineNumber(x->p) + x->line_delta;
     if (line < 1)
         line = 1;
@@ -228,6 +233,18 @@ const char *wsman_xml_attr(const wsman_xml_t *x, const char **atts, const char *
 int wsman_xml_depth(const wsman_xml_t *x)
 {
     return x->depth;
+}
+
+int wsman_xml_span(const wsman_xml_t *x, size_t *offset, size_t *count)
+{
+    XML_Index at = XML_GetCurrentByteIndex(x->p);
+    int n = XML_GetCurrentByteCount(x->p);
+
+    if (at < 0 || n < 0)
+        return -1;
+    *offset = (size_t)at;
+    *count = (size_t)n;
+    return 0;
 }
 
 int wsman_xml_bind(wsman_xml_t *x, const char *prefix, const char *uri)
@@ -391,6 +408,11 @@ static void XMLCALL on_start(void *ud, const XML_Char *name, const XML_Char **at
     }
     x->frame_nbinds[x->depth] = x->nbinds;
     x->depth++;
+    if (x->modes & WSMAN_XML_RAW_NAMES) {
+        if (x->h && x->h->start && x->h->start(x->ud, NULL, name, atts) != 0 && !x->failed)
+            oom(x);
+        return;
+    }
     for (i = 0; atts[i]; i += 2) {
         const char *an = atts[i];
         if (!is_xmlns(an))
@@ -471,9 +493,16 @@ static void XMLCALL on_end(void *ud, const XML_Char *name)
         if (x->depth == x->cap_depth ? cap_finish(x) != 0 : cap_check(x) != 0)
             return;
     }
-    split_qname(name, &prefix, &plen, &local);
-    ns = wsman_xml_lookup(x, prefix, plen);
-    if (x->h && x->h->end && x->h->end(x->ud, ns ? ns : "", local) != 0) {
+    if (x->modes & WSMAN_XML_RAW_NAMES) {
+        ns = NULL;
+        local = name;
+    } else {
+        split_qname(name, &prefix, &plen, &local);
+        ns = wsman_xml_lookup(x, prefix, plen);
+        if (!ns)
+            ns = "";
+    }
+    if (x->h && x->h->end && x->h->end(x->ud, ns, local) != 0) {
         if (!x->failed)
             oom(x);
         return;
@@ -500,6 +529,32 @@ static void XMLCALL on_text(void *ud, const XML_Char *s, int len)
     }
     if (x->h && x->h->text && x->h->text(x->ud, s, (size_t)len) != 0 && !x->failed)
         oom(x);
+}
+
+static void mark(wsman_xml_t *x, wsman_xml_mark_t m, const char *target)
+{
+    if (!x->failed && x->h->mark(x->ud, m, target) != 0 && !x->failed)
+        oom(x);
+}
+
+static void XMLCALL on_cdata_start(void *ud)
+{
+    mark(ud, WSMAN_XML_MARK_CDATA_START, NULL);
+}
+
+static void XMLCALL on_cdata_end(void *ud)
+{
+    mark(ud, WSMAN_XML_MARK_CDATA_END, NULL);
+}
+
+static void XMLCALL on_comment(void *ud, const XML_Char *data)
+{
+    mark(ud, WSMAN_XML_MARK_COMMENT, NULL);
+}
+
+static void XMLCALL on_pi(void *ud, const XML_Char *target, const XML_Char *data)
+{
+    mark(ud, WSMAN_XML_MARK_PI, target);
 }
 
 static void XMLCALL on_doctype(void *ud, const XML_Char *name, const XML_Char *sysid, const XML_Char *pubid,
@@ -538,10 +593,17 @@ void wsman_xml_limits_fill(wsman_xml_limits_t *l)
 wsman_xml_t *wsman_xml_new(const wsman_xml_limits_t *lim, const char *what, const wsman_xml_handler_t *h,
                            void *ud)
 {
+    return wsman_xml_new_mode(lim, what, h, ud, 0);
+}
+
+wsman_xml_t *wsman_xml_new_mode(const wsman_xml_limits_t *lim, const char *what, const wsman_xml_handler_t *h,
+                                void *ud, unsigned modes)
+{
     wsman_xml_t *x = calloc(1, sizeof *x);
 
     if (!x)
         return NULL;
+    x->modes = modes;
     if (lim)
         x->lim = *lim;
     wsman_xml_limits_fill(&x->lim);
@@ -549,7 +611,7 @@ wsman_xml_t *wsman_xml_new(const wsman_xml_limits_t *lim, const char *what, cons
     x->h = h;
     x->ud = ud;
     x->frame_nbinds = calloc((size_t)x->lim.max_depth + 1, sizeof *x->frame_nbinds);
-    x->p = XML_ParserCreate(NULL);
+    x->p = XML_ParserCreate((x->modes & WSMAN_XML_AS_UTF8) ? "UTF-8" : NULL);
     if (!x->frame_nbinds || !x->p) {
         wsman_xml_free(x);
         return NULL;
@@ -557,6 +619,11 @@ wsman_xml_t *wsman_xml_new(const wsman_xml_limits_t *lim, const char *what, cons
     XML_SetUserData(x->p, x);
     XML_SetElementHandler(x->p, on_start, on_end);
     XML_SetCharacterDataHandler(x->p, on_text);
+    if (h && h->mark) {
+        XML_SetCdataSectionHandler(x->p, on_cdata_start, on_cdata_end);
+        XML_SetCommentHandler(x->p, on_comment);
+        XML_SetProcessingInstructionHandler(x->p, on_pi);
+    }
     XML_SetStartDoctypeDeclHandler(x->p, on_doctype);
     XML_SetEntityDeclHandler(x->p, on_entity_decl);
     XML_SetExternalEntityRefHandler(x->p, on_external_entity);
@@ -649,7 +716,7 @@ static int frag_start(void *ud, const char *ns, const char *local, const char **
 int wsman_xml_check_fragment(const char *xml, size_t len, const char *what, char **root_ns, char **root_local,
                              wsman_error_t *e)
 {
-    static const wsman_xml_handler_t h = {frag_start, NULL, NULL};
+    static const wsman_xml_handler_t h = {frag_start, NULL, NULL, NULL};
     static const char open[] = "<wsman-fragment>\n", close[] = "</wsman-fragment>";
     wsman_xml_limits_t lim;
     frag_ctx_t c;

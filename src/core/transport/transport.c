@@ -50,7 +50,7 @@
  * libcurl's global state: initialised lazily under a mutex on the first wsman_transport_new
  * (or explicitly with wsman_global_init); wsman_global_cleanup releases it.
  */
-#include "internal.h"
+#include "transport.h"
 
 #include <curl/curl.h>
 #include <pthread.h>

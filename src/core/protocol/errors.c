@@ -11,7 +11,7 @@
  * wsman_error_text(code) is what WSMan.GetErrorMessage returns. A Win32 code is found both as
  * itself (5) and in its HRESULT_FROM_WIN32 form (0x80070005).
  */
-#include "internal.h"
+#include "protocol.h"
 
 #include <stdio.h>
 #include <stdlib.h>

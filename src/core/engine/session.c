@@ -7,8 +7,7 @@
  * that needs them: a session whose authentication is not supported can still do an
  * unauthenticated Identify, and errors from either become the error of that operation.
  */
-#include "internal.h"
-#include "auth.h"
+#include "engine.h"
 #include "encrypt.h"
 
 #include <stdlib.h>

@@ -6,7 +6,7 @@
  *
  * Samples: shared/captures/windows-pypsrp/test_sanitise_clixml_*.xml (real stderr of powershell.exe).
  */
-#include "internal.h"
+#include "protocol.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -72,17 +72,6 @@ int wsman_ps_bootstrap_args(const char *args[8], char **encoded)
 
 /* ---- _xHHHH_ escapes -------------------------------------------------------------------- */
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* "_xHHHH_" at s (n bytes available) -> the code unit, or -1. */
 static long escape_at(const char *s, size_t n)
 {
@@ -92,39 +81,12 @@ static long escape_at(const char *s, size_t n)
     if (n < 7 || s[0] != '_' || (s[1] != 'x' && s[1] != 'X') || s[6] != '_')
         return -1;
     for (i = 2; i < 6; i++) {
-        int h = hexval(s[i]);
+        int h = wsman_hexval(s[i]);
         if (h < 0)
             return -1;
         v = v * 16 + h;
     }
     return v;
-}
-
-static int put_utf8(wsman_buf_t *b, unsigned long cp)
-{
-    char u[4];
-    size_t n;
-
-    if (cp < 0x80) {
-        u[0] = (char)cp;
-        n = 1;
-    } else if (cp < 0x800) {
-        u[0] = (char)(0xC0 | (cp >> 6));
-        u[1] = (char)(0x80 | (cp & 0x3F));
-        n = 2;
-    } else if (cp < 0x10000) {
-        u[0] = (char)(0xE0 | (cp >> 12));
-        u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        u[2] = (char)(0x80 | (cp & 0x3F));
-        n = 3;
-    } else {
-        u[0] = (char)(0xF0 | (cp >> 18));
-        u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-        u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        u[3] = (char)(0x80 | (cp & 0x3F));
-        n = 4;
-    }
-    return wsman_buf_append(b, u, n);
 }
 
 /* Appends s with the _xHHHH_ escapes of PowerShell's serializer decoded. */
@@ -152,7 +114,7 @@ static int unescape(wsman_buf_t *out, const char *s, size_t n)
         } else if (v >= 0xDC00 && v <= 0xDFFF) {
             v = 0xFFFD;
         }
-        if (put_utf8(out, (unsigned long)v) != 0)
+        if (wsman_buf_put_utf8(out, (uint32_t)v) != 0)
             return -1;
         start = i;
     }
@@ -422,7 +384,7 @@ static int cx_end(void *ud, const char *ns, const char *local)
  * (or out of memory: *oom set). */
 static int parse_doc(const char *doc, size_t len, wsman_buf_t *errtext, cx_ctx_t *c, int *oomed)
 {
-    static const wsman_xml_handler_t h = {cx_start, cx_end, cx_text};
+    static const wsman_xml_handler_t h = {cx_start, cx_end, cx_text, NULL};
     wsman_xml_limits_t lim;
     wsman_error_t err;
     int rc;

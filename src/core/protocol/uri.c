@@ -15,7 +15,7 @@
  * (pairs split on '+', name and value on the first '='; no %XX decoding, no escaping mechanism
  * exists), or a WS-Addressing EPR XML string (parsed by response.c's wsman_parse_epr).
  */
-#include "internal.h"
+#include "protocol.h"
 
 #include <ctype.h>
 #include <stdlib.h>

@@ -6,7 +6,7 @@
  * Nothing here accumulates output: a Receive reply is parsed as it arrives and every rsp:Stream
  * element goes to the caller's callback (converted) before the next one is read.
  */
-#include "internal.h"
+#include "engine.h"
 
 #include <errno.h>
 #include <iconv.h>
@@ -234,7 +234,7 @@ static int find_end(void *ud, const char *ns, const char *local)
 static char *find_value(const wsman_buf_t *body, const char *ns, const char *local, const char *alt_ns,
                         const char *alt_local, const char *alt_attr, const char *alt_value)
 {
-    static const wsman_xml_handler_t h = {find_start, find_end, find_text};
+    static const wsman_xml_handler_t h = {find_start, find_end, find_text, NULL};
     static const char open[] = "<r>", close[] = "</r>";
     wsman_xml_limits_t lim;
     find_ctx_t c;
