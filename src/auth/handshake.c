@@ -290,9 +290,13 @@ static int post(wsman_transport_t *t, const char *authz, long long end, wsman_ht
     return rc;
 }
 
-static void unexpected_status(const wsman_auth_site_t *site, const wsman_http_response_t *r, const char *when,
-                              wsman_error_t *e)
+static void unexpected_status(const wsman_transport_t *t, const wsman_auth_site_t *site,
+                              const wsman_http_response_t *r, const char *when, wsman_error_t *e)
 {
+    if (r->status == WSMAN_HTTP_PROXY_AUTH_REQUIRED) {
+        wsman_transport_proxy_refused(t, e);
+        return;
+    }
     uint32_t code = r->status == 404   ? 0x80338113u
                     : r->status == 503 ? 0x80338112u
                     : r->status >= 500 ? 0x80338170u
@@ -380,7 +384,7 @@ restart:
         goto out;
     }
     if (resp.status != 401) {
-        unexpected_status(site, &resp, "to an empty POST without credentials", e);
+        unexpected_status(t, site, &resp, "to an empty POST without credentials", e);
         goto out;
     }
     if (!offers(&resp, scheme, NULL)) {
@@ -469,7 +473,7 @@ restart:
             rc = 0;
             goto out;
         }
-        unexpected_status(site, &resp, "to an authentication leg", e);
+        unexpected_status(t, site, &resp, "to an authentication leg", e);
         goto out;
     }
     wsman_error_set(e, WSMAN_E_ACCESS_DENIED, "The %s handshake with %s did not finish within %d legs.",

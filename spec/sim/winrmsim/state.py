@@ -30,6 +30,8 @@ class Settings:
         self.cbt = getattr(args, "cbt", "relaxed")   # CbtHardeningLevel (HTTPS channel binding, security.py)
         self.extra_processes = args.processes
         self.max_shells_per_user = getattr(args, "max_shells_per_user", 30)
+        self.grow_enum_context = getattr(args, "grow_enum_context", 0)
+        self.proxy_auth = getattr(args, "proxy_auth", None)
 
     def auth_flags(self):
         known = ("Basic", "Kerberos", "Negotiate", "Certificate", "CredSSP")
@@ -93,7 +95,7 @@ class SimState:
         self.handshakes = 0      # completed Negotiate/Kerberos handshakes (security.py)
         self.delegations = 0     # of which the client delegated credentials (Kerberos forwarded TGT)
         self.tokens = {}
-        self.enums = Enumerations(settings.enum_timeout_ms, settings.max_batch_items)
+        self.enums = Enumerations(settings.enum_timeout_ms, settings.max_batch_items, settings.grow_enum_context)
         self.store = WmiStore(settings.data_dir, settings.extra_processes)
         self.registry = Registry()
         self.registry.register(ns.WMI_ROOT, WmiHandler(self.store))

@@ -90,6 +90,7 @@ void wsman_error_synthesize_fault(wsman_error_t *e);
 #define WSMAN_E_INVALID_SELECTORS 0x8033803Du
 #define WSMAN_E_POLYMORPHISM_MODE_UNSUPPORTED 0x80338137u
 #define WSMAN_E_MAX_ENVELOPE_SIZE_EXCEEDED 0x80338048u
+#define WSMAN_E_MAX_ENVELOPE_SIZE 0x80338047u
 #define WSMAN_E_ENCODING_LIMIT 0x80338035u
 #define WSMAN_E_INVALID_ENUM_CONTEXT 0x8033801Bu
 #define WSMAN_E_NETWORK_TIMEDOUT 0x80338126u
@@ -168,9 +169,9 @@ int wsman_build_filter(wsman_buf_t *b, const char *filter, const char *dialect, 
 
 /* Reading modes of the low-level reader (wsman_xml_new_mode). */
 enum {
-    WSMAN_XML_RAW_NAMES = 1,  /* no namespace processing: handlers get ns NULL and the names as written */
-    WSMAN_XML_AS_UTF8 = 2,    /* the declared encoding is not consulted: the input is UTF-8 */
-    WSMAN_XML_AT_OFFSET = 4,  /* messages say " at offset N" (bytes) instead of line and column */
+    WSMAN_XML_RAW_NAMES = 1, /* no namespace processing: handlers get ns NULL and the names as written */
+    WSMAN_XML_AS_UTF8 = 2,   /* the declared encoding is not consulted: the input is UTF-8 */
+    WSMAN_XML_AT_OFFSET = 4, /* messages say " at offset N" (bytes) instead of line and column */
 };
 
 typedef struct wsman_xml_limits {

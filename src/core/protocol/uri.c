@@ -17,6 +17,7 @@
  */
 #include "protocol.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,38 @@
     "\"https://server1.corp.example/wsman\" or \"http://[1::2]:80/wsman\"."
 
 /* ---- connection strings ----------------------------------------------------------------- */
+
+/* Longest connection string accepted: a DNS name has at most 253 characters, and a URL of
+ * 2,048 bytes leaves room for any port and prefix. Messages then never echo more than this. */
+#define MAX_CONNECTION_BYTES 2048
+#define ELIDE_HEAD 48
+#define ELIDE_TAIL 16
+
+/* Refuses a connection string over MAX_CONNECTION_BYTES, showing only its two ends. */
+static int check_connection_length(const char *s, wsman_error_t *e)
+{
+    size_t n = strlen(s);
+    if (n <= MAX_CONNECTION_BYTES)
+        return 0;
+    wsman_error_set(e, WSMAN_E_CONNECTIONSTR_INVALID,
+                    "The connection string \"%.*s...%s\" is too long: %zu bytes, where the limit is %d (a "
+                    "host name has at most 253 characters). " CONNSTR_FORM,
+                    ELIDE_HEAD, s, s + n - ELIDE_TAIL, n, MAX_CONNECTION_BYTES);
+    return -1;
+}
+
+/* The text between the brackets must be an IPv6 address (with an optional %zone). */
+static int is_ipv6_address(const char *host)
+{
+    struct in6_addr a;
+    char plain[INET6_ADDRSTRLEN + 1];
+    size_t n = strcspn(host, "%");
+    if (n >= sizeof plain)
+        return 0;
+    memcpy(plain, host, n);
+    plain[n] = '\0';
+    return inet_pton(AF_INET6, plain, &a) == 1;
+}
 
 void wsman_endpoint_clear(wsman_endpoint_t *ep)
 {
@@ -92,6 +125,8 @@ int wsman_endpoint_parse(const char *connection, uint32_t flags, wsman_endpoint_
         return -1;
     }
     memset(ep, 0, sizeof *ep);
+    if (check_connection_length(s, e) != 0)
+        return -1;
 
     for (p = s; *p; p++) {
         if (isspace((unsigned char)*p) || (unsigned char)*p < 0x20 || *p == 0x7f) {
@@ -292,6 +327,13 @@ int wsman_endpoint_parse(const char *connection, uint32_t flags, wsman_endpoint_
     }
     if (!prefix)
         goto oom;
+    if (ipv6 && !is_ipv6_address(host)) {
+        wsman_error_set(
+            e, WSMAN_E_CONNECTIONSTR_INVALID,
+            "The connection string \"%s\" is not valid: \"[%s]\" is not an IPv6 address. " CONNSTR_FORM, s,
+            host);
+        goto fail;
+    }
 
     wsman_buf_init(&url);
     if (wsman_buf_printf(&url, ipv6 ? "%s://[%s]:%d/%s" : "%s://%s:%d/%s", scheme, host, port, prefix)) {
