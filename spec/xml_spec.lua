@@ -6,6 +6,7 @@
 local WSMan = require "wsman"
 local xml = require "wsman.xml"
 local sim = require "helpers.sim"
+local mutate = require "helpers.mutate"
 
 local oracle = require "helpers.xml_oracle"
 local parse_lua, parse_c = oracle.parse, rawget(WSMan, "_xml_parse")
@@ -387,17 +388,7 @@ describe("seeded random mutations of valid documents", function()
     local accepted = 0
     for i = 1, 3000 do
       local s = SEEDS[i % #SEEDS + 1]
-      for _ = 1, math.random(1, 3) do
-        local at = math.random(1, #s)
-        local op = math.random(1, 3)
-        if op == 1 then
-          s = s:sub(1, at - 1) .. s:sub(at + 1)
-        elseif op == 2 then
-          s = s:sub(1, at - 1) .. PIECES[math.random(#PIECES)] .. s:sub(at)
-        else
-          s = s:sub(1, at - 1) .. PIECES[math.random(#PIECES)] .. s:sub(at + 1)
-        end
-      end
+      s = mutate(s, PIECES)
       if i % 4 == 0 then s = DECL .. s end
       if both(s, ("mutation %d %q"):format(i, s)) then accepted = accepted + 1 end
     end

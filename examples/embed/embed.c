@@ -4,8 +4,8 @@
  *   wsman-embed script.lua [args...]
  *
  * The host creates a Lua state, opens the standard libraries, registers the linked-in wsman
- * module in package.preload (so `require "wsman"` needs no shared object and no Lua file on
- * disk: the Lua layers are compiled into the binding),
+ * modules in package.preload (so `require "wsman"`, or "wsman.xml", needs no shared object
+ * and no Lua file on disk: the Lua layers are compiled into the binding),
  * passes the arguments as the global `arg` table, and runs the script. A host can do the same
  * with its own scripts and add its own functions next to wsman.
  */
@@ -42,11 +42,8 @@ int main(int argc, char **argv)
     }
     luaL_openlibs(L);
 
-    /* package.preload.wsman = luaopen_wsman */
-    luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
-    lua_pushcfunction(L, luaopen_wsman);
-    lua_setfield(L, -2, "wsman");
-    lua_pop(L, 1);
+    /* package.preload.wsman = luaopen_wsman, and likewise wsman.core, wsman.xml, ... */
+    lwsman_preload(L);
 
     lua_createtable(L, argc, 1);
     for (int i = 0; i < argc; i++) {

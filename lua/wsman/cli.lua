@@ -20,7 +20,6 @@ local results = require "wsman.results"
 local xml = require "wsman.xml"
 local format = require "wsman.format"
 
-local concat = table.concat
 
 -- ------------------------------------------------------------------------------------------
 -- Names (winrm.vbs constants)
@@ -62,10 +61,10 @@ local function allowed_for(op)
   return a
 end
 
-local URI_WQL = "http://schemas.microsoft.com/wbem/wsman/1/WQL"
-local URI_SELECTOR = "http://schemas.dmtf.org/wbem/wsman/1/wsman/SelectorFilter"
-local URI_ASSOC = "http://schemas.dmtf.org/wbem/wsman/1/cimbinding/AssociationFilter"
-local URI_XPATH = "http://www.w3.org/TR/1999/REC-xpath-19991116"
+local core = require "wsman.core"
+local DIALECTS = rawget(core, "_dialects") -- the core's dialect URIs
+local URI_WQL, URI_SELECTOR, URI_ASSOC, URI_XPATH = DIALECTS.wql, DIALECTS.selector, DIALECTS.association,
+  DIALECTS.xpath
 local RESULTS_NS = "http://schemas.dmtf.org/wbem/wsman/1/wsman/results"
 local NS_XSI = "http://www.w3.org/2001/XMLSchema-instance"
 local CIM_BASES = { ["http://schemas.dmtf.org/wbem/wsman/1/base"] = true,
@@ -790,13 +789,9 @@ local function enumerate(cmd, session, loc, fmt)
   if ld == "selector" then dialect, ld = URI_SELECTOR, URI_SELECTOR:lower() end
   if ld == URI_SELECTOR:lower() then
     local values, keys = hash_or_quit(filter or "")
-    local parts = { "<wsman:SelectorSet xmlns:wsman='http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd'>" }
-    for _, k in ipairs(keys) do
-      local v = values[k] == results.null and "" or values[k]
-      parts[#parts + 1] = "<wsman:Selector Name='" .. xml.escape(k) .. "'>" .. xml.escape(v) .. "</wsman:Selector>"
-    end
-    parts[#parts + 1] = "</wsman:SelectorSet>"
-    filter = concat(parts)
+    local list = {}
+    for i, k in ipairs(keys) do list[i] = { k, values[k] == results.null and "" or values[k] } end
+    filter = rawget(core, "_selector_set")(list)
   end
   if ld == "wql" then dialect, ld = URI_WQL, URI_WQL:lower() end
   if ld == "association" then dialect, ld = URI_ASSOC, URI_ASSOC:lower() end

@@ -471,9 +471,13 @@ local function decode_epr(el, opts)
   return t
 end
 
+--- Whether an element is an instance's cim:Location (its EPR, which WsmTxt.xsl does not show).
+-- @tparam table el element
+-- @treturn boolean
 local function is_cim_location(el)
-  return el.lname == "Location" and CIM_NS[el.ns or ""]
+  return el.lname == "Location" and CIM_NS[el.ns or ""] or false
 end
+M.is_cim_location = is_cim_location
 
 local function add(t, multi, key, v, arrays, order)
   local cur = t[key]

@@ -182,21 +182,14 @@ function M.invoke(session, method, uri, selectors, params, opts)
   return reply(session:Invoke(method, res, encode(uristr, params or {}, method)), opts)
 end
 
-local DIALECTS = {
-  wql = "http://schemas.microsoft.com/wbem/wsman/1/WQL",
-  selector = "http://schemas.dmtf.org/wbem/wsman/1/wsman/SelectorFilter",
-  association = "http://schemas.dmtf.org/wbem/wsman/1/cimbinding/AssociationFilter",
-}
+local DIALECTS = rawget(WSMan, "_dialects") -- the core's dialect URIs, by short name
 M.DIALECTS = DIALECTS
 
+-- The selector dialect's filter: the core's SelectorSet writer.
 local function selector_filter(t)
-  local parts = { "<wsman:SelectorSet xmlns:wsman='http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd'>" }
-  local esc = require("wsman.xml").escape
-  for _, k in ipairs(sorted_keys(t)) do
-    parts[#parts + 1] = "<wsman:Selector Name='" .. esc(k) .. "'>" .. esc(tostring(t[k])) .. "</wsman:Selector>"
-  end
-  parts[#parts + 1] = "</wsman:SelectorSet>"
-  return table.concat(parts)
+  local list = {}
+  for i, k in ipairs(sorted_keys(t)) do list[i] = { k, tostring(t[k]) } end
+  return rawget(WSMan, "_selector_set")(list)
 end
 
 local function hash_filter(t)
@@ -253,7 +246,7 @@ function M.enumerate(session, uri, opts)
     flags = flags | WSMan.EnumerationFlagHierarchyDeepBasePropsOnly
   end
   if opts.associations then
-    if ldialect ~= DIALECTS.association:lower() and ldialect ~= "http://schemas.dmtf.org/wbem/wsman/1/cimbinding/associationfilter" then
+    if ldialect ~= DIALECTS.association:lower() then
       error("enumerate: associations is only valid with the association dialect", 2)
     end
     flags = flags | WSMan.EnumerationFlagAssociationInstance

@@ -87,6 +87,23 @@ function M.escape(s)
   return (gsub(s, "[&<>\"']", ESC))
 end
 
+--- The start tag of an element (as `parse` returns it) without its closing `>`: the name, the
+-- namespace declarations and the attributes, as they were read.
+-- @tparam table el element
+-- @treturn string
+function M.start_tag(el)
+  local out = { "<", el.name }
+  if el.nsdecl then
+    for _, d in ipairs(el.nsdecl) do
+      out[#out + 1] = (d[1] == "" and ' xmlns="' or (" xmlns:" .. d[1] .. '="')) .. M.escape(d[2]) .. '"'
+    end
+  end
+  if el.attrs then
+    for _, a in ipairs(el.attrs) do out[#out + 1] = " " .. a.name .. '="' .. M.escape(a.value) .. '"' end
+  end
+  return concat(out)
+end
+
 --- Writes an element (as `parse` returns it) back as XML, with the prefixes and namespace
 -- declarations it was read with.
 -- @tparam table el element
@@ -94,15 +111,7 @@ end
 function M.serialize(el)
   local out = {}
   local function w(e)
-    out[#out + 1] = "<" .. e.name
-    if e.nsdecl then
-      for _, d in ipairs(e.nsdecl) do
-        out[#out + 1] = (d[1] == "" and ' xmlns="' or (" xmlns:" .. d[1] .. '="')) .. M.escape(d[2]) .. '"'
-      end
-    end
-    if e.attrs then
-      for _, a in ipairs(e.attrs) do out[#out + 1] = " " .. a.name .. '="' .. M.escape(a.value) .. '"' end
-    end
+    out[#out + 1] = M.start_tag(e)
     if #e == 0 then
       out[#out + 1] = "/>"
       return

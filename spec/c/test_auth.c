@@ -200,7 +200,7 @@ TEST(selection_matrix)
 TEST(selection_errors)
 {
     /* refused before anything is sent, each case with its own code and advice */
-    expect_error(WSMAN_FLAG_USE_DIGEST, "h", "u", PASSWORD, WSMAN_E_UNENCRYPTED_DISABLED, "Digest");
+    expect_error(WSMAN_FLAG_USE_DIGEST, "h", "u", PASSWORD, WSMAN_E_CLIENT_UNENCRYPTED_DISABLED, "Digest");
     expect_error(WSMAN_FLAG_USE_DIGEST | WSMAN_FLAG_USE_SSL, "h", NULL, NULL,
                  WSMAN_E_CLIENT_USERNAME_PASSWORD_NEEDED, "Digest");
     expect_error(WSMAN_FLAG_USE_CLIENT_CERTIFICATE, "http://h", NULL, NULL, 0x803380D8u, "needs HTTPS");

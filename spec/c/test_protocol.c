@@ -1848,7 +1848,7 @@ TEST(session_auth_refused_before_sending)
         if (offline_open(&o, flags[i], "winrm/config") != 0)
             continue;
         CHECK_INT(wsman_get(o.s, o.l, 0, &o.out, &o.e), -1);
-        CHECK(o.e.code == WSMAN_E_UNENCRYPTED_DISABLED || o.e.code == 0x80004001u);
+        CHECK(o.e.code == WSMAN_E_CLIENT_UNENCRYPTED_DISABLED || o.e.code == 0x80004001u);
         CHECK_STR(o.e.operation, "Get");
         CHECK_STR(o.e.endpoint, "http://127.0.0.1:1/wsman");
         offline_close(&o);

@@ -36,27 +36,43 @@ local function read_block(pipe)
   return t
 end
 
--- The simulator options WSMAN_SPEC_AUTH needs, added unless the spec chose its own --auth.
+-- WSMAN_SIM_REQUIRE_AUTHORIZATION=1: every simulator holds requests without credentials, as
+-- Microsoft's OMI does (winrm-sim --require-authorization), unless the spec chose Digest (libcurl's
+-- Digest asks without credentials first) or a recorded replay.
+local function omi_args(args)
+  if os.getenv("WSMAN_SIM_REQUIRE_AUTHORIZATION") ~= "1" then return args end
+  for i, a in ipairs(args) do
+    if a == "--replay" or a == "--require-authorization" then return args end
+    if a == "--auth" and tostring(args[i + 1]):match("digest") then return args end
+  end
+  local out = table.move(args, 1, #args, 1, {})
+  out[#out + 1] = "--require-authorization"
+  return out
+end
+
+-- The simulator options WSMAN_SPEC_AUTH needs, added unless the spec chose its own --auth. The
+-- Negotiate and Kerberos modes also hold requests without credentials (--require-authorization,
+-- as OMI): the client never needs a credential-less request to learn the schemes.
 local function mode_args(args)
   local mode = M.auth_mode()
-  if mode == "basic" then return args end
+  if mode == "basic" then return omi_args(args) end
   for _, a in ipairs(args) do
-    if a == "--auth" or a == "--replay" then return args end
+    if a == "--auth" or a == "--replay" then return omi_args(args) end
   end
   local out = table.move(args, 1, #args, 1, {})
   local function add(...) for _, a in ipairs { ... } do out[#out + 1] = a end end
   if mode == "ntlm" then
-    add("--auth", "negotiate,basic")
+    add("--auth", "negotiate,basic", "--require-authorization")
   elseif mode == "kerberos" then
     local k = assert(M.kdc())
-    add("--auth", "negotiate,kerberos,basic", "--keytab", (k.keytab:gsub("^FILE:", "")))
+    add("--auth", "negotiate,kerberos,basic", "--keytab", (k.keytab:gsub("^FILE:", "")), "--require-authorization")
   elseif mode == "cert" then
     local tls = false
     for _, a in ipairs(args) do tls = tls or a == "--tls" end
     if not tls then add("--tls") end
     add("--auth", "certificate,basic")
   end
-  return out
+  return omi_args(out)
 end
 
 function M.start(args, opts)

@@ -327,7 +327,7 @@ static int unencrypted_refused(uint32_t flags, const wsman_endpoint_t *ep, const
 {
     if (is_https(ep) || (flags & WSMAN_FLAG_NO_ENCRYPTION))
         return 0;
-    wsman_error_set(e, WSMAN_E_UNENCRYPTED_DISABLED,
+    wsman_error_set(e, WSMAN_E_CLIENT_UNENCRYPTED_DISABLED,
                     "The WinRM client cannot process the request. Unencrypted traffic is currently disabled "
                     "in the client configuration: %s authentication over %s sends its messages unencrypted. "
                     "Connect with HTTPS (https:// or SessionFlagUseSsl), or, if the host allows unencrypted "
@@ -396,7 +396,8 @@ static wsman_auth_t *new_gss_or_negotiate(const wsman_auth_params_t *p, int kerb
                                      "Negotiate has no credentials to use: no password was given (NTLM needs "
                                      "options.UserName and options.Password), and %s",
                                      err.message ? err.message : "Kerberos is not available.");
-                    wsman_error_set(e, err.code ? err.code : 0x8009030Eu, "%s", m.data ? m.data : "");
+                    wsman_error_set(e, err.code ? err.code : WSMAN_E_SEC_NO_CREDENTIALS, "%s",
+                                    m.data ? m.data : "");
                     wsman_buf_free(&m);
                     wsman_error_clear(&err);
                 } else {
@@ -425,7 +426,7 @@ static wsman_auth_t *new_gss_or_negotiate(const wsman_auth_params_t *p, int kerb
                 goto fail;
         }
         if (!ns->gss && p->delegate) {
-            wsman_error_set(e, 0x8009030Eu,
+            wsman_error_set(e, WSMAN_E_SEC_NO_CREDENTIALS,
                             "options.delegate needs Kerberos, and Negotiate would use NTLM here (%s). Use a "
                             "domain account (user@REALM) with a reachable KDC, or unset options.delegate.",
                             note ? note : "Kerberos is not available");
@@ -475,7 +476,7 @@ wsman_auth_t *wsman_auth_new_ex(const wsman_auth_params_t *p, wsman_error_t *e)
     }
     if ((flags & WSMAN_FLAG_ENABLE_SPN_SERVER_PORT) && mech && mech != WSMAN_FLAG_USE_NEGOTIATE &&
         mech != WSMAN_FLAG_USE_KERBEROS) {
-        wsman_error_set(e, 0x803380AEu, /* ERROR_WSMAN_CLIENT_SPN_WRONG_AUTH */
+        wsman_error_set(e, WSMAN_E_CLIENT_SPN_WRONG_AUTH,
                         "SessionFlagEnableSPNServerPort can only be used with Negotiate or Kerberos "
                         "authentication (the SPN is theirs). Remove the flag or change the authentication "
                         "flag.");
@@ -485,7 +486,7 @@ wsman_auth_t *wsman_auth_new_ex(const wsman_auth_params_t *p, wsman_error_t *e)
     if (mech == WSMAN_FLAG_USE_NO_AUTHENTICATION) {
         if (has_user || has_password) {
             wsman_error_set(
-                e, 0x803380ABu, /* ERROR_WSMAN_CREDS_PASSED_WITH_NO_AUTH_FLAG */
+                e, WSMAN_E_CREDS_PASSED_WITH_NO_AUTH_FLAG,
                 "SessionFlagUseNoAuthentication was given together with options.UserName or "
                 "options.Password. Remove the credentials, or choose an authentication flag such as "
                 "SessionFlagUseBasic.");
@@ -496,7 +497,7 @@ wsman_auth_t *wsman_auth_new_ex(const wsman_auth_params_t *p, wsman_error_t *e)
 
     switch (mech) {
     case WSMAN_FLAG_USE_CREDSSP:
-        wsman_error_set(e, 0x80004001u, /* E_NOTIMPL */
+        wsman_error_set(e, WSMAN_E_NOTIMPL,
                         "CredSSP authentication (SessionFlagUseCredSsp) is not available in this build of "
                         "lua-wsman. For a second hop use Kerberos delegation (SessionFlagUseKerberos or "
                         "SessionFlagUseNegotiate with options.delegate = true).");
@@ -518,21 +519,21 @@ wsman_auth_t *wsman_auth_new_ex(const wsman_auth_params_t *p, wsman_error_t *e)
     case WSMAN_FLAG_USE_CLIENT_CERTIFICATE:
         if (!is_https(p->ep)) {
             wsman_error_set(
-                e, 0x803380D8u, /* ERROR_WSMAN_CANNOT_USE_CERTIFICATES_FOR_HTTP */
+                e, WSMAN_E_CANNOT_USE_CERTIFICATES_FOR_HTTP,
                 "Client certificate authentication (SessionFlagUseClientCertificate) needs HTTPS: "
                 "connect with https:// or SessionFlagUseSsl (the certificate is presented in the "
                 "TLS handshake).");
             return NULL;
         }
         if (has_user || has_password) {
-            wsman_error_set(e, 0x803380B1u, /* ERROR_WSMAN_CLIENT_CERT_UNNEEDED_USERNAME */
+            wsman_error_set(e, WSMAN_E_CLIENT_CERT_UNNEEDED_USERNAME,
                             "Client certificate authentication takes no user name or password: the host maps "
                             "the certificate to an account. Remove options.UserName and options.Password.");
             return NULL;
         }
         if ((!p->client_cert || !*p->client_cert) &&
             (!p->certificate_thumbprint || !*p->certificate_thumbprint)) {
-            wsman_error_set(e, 0x803380B4u, /* ERROR_WSMAN_CLIENT_CERT_NEEDED */
+            wsman_error_set(e, WSMAN_E_CLIENT_CERT_NEEDED,
                             "Client certificate authentication needs a certificate: set "
                             "options.CertificateThumbprint (looked up in options.cert_dir) or "
                             "options.client_cert and options.client_key (PEM files).");
@@ -575,17 +576,13 @@ wsman_auth_t *wsman_auth_new_ex(const wsman_auth_params_t *p, wsman_error_t *e)
     return a;
 }
 
-wsman_auth_t *wsman_auth_new(uint32_t flags, const wsman_credentials_t *creds, const wsman_endpoint_t *ep,
-                             wsman_error_t *e)
+int wsman_auth_first_leg_final(const wsman_auth_t *a)
 {
-    wsman_auth_params_t p;
-
-    memset(&p, 0, sizeof p);
-    p.flags = flags;
-    p.username = creds ? creds->username : NULL;
-    p.password = creds ? creds->password : NULL;
-    p.ep = ep;
-    return wsman_auth_new_ex(&p, e);
+    if (!a || !a->mech)
+        return 0;
+    if (a->mech == &wsman_auth_gss_kerberos)
+        return 1;
+    return a->mech == &wsman_auth_negotiate && a->state && ((const nego_state_t *)a->state)->use_gss;
 }
 
 const char *wsman_auth_describe(const wsman_auth_t *a)
@@ -613,6 +610,8 @@ void wsman_auth_free(wsman_auth_t *a)
     free(a->spn);
     free(a->cbt_note);
     free(a->offered);
+    wsman_buf_free_secure(&a->next);
+    wsman_error_clear(&a->hook_err);
     OPENSSL_cleanse(a, sizeof *a);
     free(a);
 }

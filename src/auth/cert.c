@@ -26,7 +26,6 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#define ERROR_WSMAN_CERT_NOT_FOUND 0x80338082u
 #define MAX_CERT_FILE (4u << 20) /* larger files are not certificate files */
 
 static int hexval(int c)
@@ -187,7 +186,7 @@ int wsman_cert_lookup(const char *dir, const char *thumbprint, char **cert_path,
     *cert_path = NULL;
     *key_path = NULL;
     if (!thumbprint || parse_thumbprint(thumbprint, want) != 0) {
-        wsman_error_set(e, 0x803380E7u, /* ERROR_WSMAN_CERT_THUMBPRINT_BLANK */
+        wsman_error_set(e, WSMAN_E_CERT_THUMBPRINT_BLANK,
                         "options.CertificateThumbprint \"%s\" is not a SHA-1 thumbprint: it must be 40 "
                         "hexadecimal digits (spaces and colons are allowed), as Windows shows a "
                         "certificate's thumbprint.",
@@ -196,7 +195,7 @@ int wsman_cert_lookup(const char *dir, const char *thumbprint, char **cert_path,
     }
     if (!dir || !*dir) {
         wsman_error_set(
-            e, ERROR_WSMAN_CERT_NOT_FOUND,
+            e, WSMAN_E_CERT_NOT_FOUND,
             "options.CertificateThumbprint is set but options.cert_dir is not: set cert_dir to the "
             "directory holding the client certificate (PEM, with its key in the same file or in "
             "<name>.key), or give options.client_cert and options.client_key directly.");
@@ -204,7 +203,7 @@ int wsman_cert_lookup(const char *dir, const char *thumbprint, char **cert_path,
     }
     d = opendir(dir);
     if (!d) {
-        wsman_error_set(e, ERROR_WSMAN_CERT_NOT_FOUND,
+        wsman_error_set(e, WSMAN_E_CERT_NOT_FOUND,
                         "The certificate directory options.cert_dir \"%s\" cannot be read (%s).", dir,
                         strerror(errno));
         return -1;
@@ -234,7 +233,7 @@ int wsman_cert_lookup(const char *dir, const char *thumbprint, char **cert_path,
             } else {
                 *key_path = find_key(dir, de->d_name);
                 if (!*key_path) {
-                    wsman_error_set(e, ERROR_WSMAN_CERT_NOT_FOUND,
+                    wsman_error_set(e, WSMAN_E_CERT_NOT_FOUND,
                                     "The certificate with thumbprint %s is %s, but its private key was not "
                                     "found: put the key in the same PEM file, or beside it as <name>.key, "
                                     "<name>.key.pem or <name>-key.pem.",
@@ -262,7 +261,7 @@ int wsman_cert_lookup(const char *dir, const char *thumbprint, char **cert_path,
         }
     }
     wsman_error_set(
-        e, ERROR_WSMAN_CERT_NOT_FOUND,
+        e, WSMAN_E_CERT_NOT_FOUND,
         "No certificate with thumbprint %s was found in options.cert_dir \"%s\" (%d certificate%s "
         "checked). Check the thumbprint (the SHA-1 fingerprint: openssl x509 -noout -fingerprint "
         "-sha1 -in cert.pem) and the directory.",

@@ -38,14 +38,6 @@
 #include <krb5.h>
 
 /* SEC_E codes (names and texts in errors.c's table) */
-#define SEC_E_TARGET_UNKNOWN 0x80090303u
-#define SEC_E_LOGON_DENIED 0x8009030Cu
-#define SEC_E_NO_CREDENTIALS 0x8009030Eu
-#define SEC_E_MESSAGE_ALTERED 0x8009030Fu
-#define SEC_E_NO_AUTHORITY 0x80090311u
-#define SEC_E_WRONG_PRINCIPAL 0x80090322u
-#define SEC_E_TIME_SKEW 0x80090324u
-#define SEC_E_INVALID_TOKEN 0x80090308u
 
 static gss_OID_desc spnego_oid_desc = {6, (void *)"\x2b\x06\x01\x05\x05\x02"};
 
@@ -214,7 +206,7 @@ static int get_tgt(gss_state_t *st, const char *principal, const char *password,
     rc = krb5_parse_name(st->kctx, principal, &client);
     if (rc) {
         const char *m = krb5_get_error_message(st->kctx, rc);
-        wsman_error_set(e, SEC_E_NO_CREDENTIALS,
+        wsman_error_set(e, WSMAN_E_SEC_NO_CREDENTIALS,
                         "Kerberos: the user name \"%s\" is not a valid principal (%s). Use user@REALM or "
                         "DOMAIN\\user.",
                         principal, m);
@@ -236,29 +228,29 @@ static int get_tgt(gss_state_t *st, const char *principal, const char *password,
         case KRB5KDC_ERR_PREAUTH_FAILED:
         case KRB5KRB_AP_ERR_BAD_INTEGRITY:
             wsman_error_set(
-                e, SEC_E_LOGON_DENIED,
+                e, WSMAN_E_SEC_LOGON_DENIED,
                 "Kerberos: the KDC rejected the password of %s (%s). Check the password (the user "
                 "name is right: the KDC knows the principal).",
                 principal, m);
             break;
         case KRB5KDC_ERR_KEY_EXP:
-            wsman_error_set(e, SEC_E_LOGON_DENIED,
+            wsman_error_set(e, WSMAN_E_SEC_LOGON_DENIED,
                             "Kerberos: the password of %s has expired (%s). Change it, then retry.",
                             principal, m);
             break;
         case KRB5KDC_ERR_CLIENT_REVOKED:
-            wsman_error_set(e, SEC_E_LOGON_DENIED, "Kerberos: the account %s is disabled or locked out (%s).",
-                            principal, m);
+            wsman_error_set(e, WSMAN_E_SEC_LOGON_DENIED,
+                            "Kerberos: the account %s is disabled or locked out (%s).", principal, m);
             break;
         case KRB5KDC_ERR_C_PRINCIPAL_UNKNOWN:
-            wsman_error_set(e, SEC_E_LOGON_DENIED,
+            wsman_error_set(e, WSMAN_E_SEC_LOGON_DENIED,
                             "Kerberos: the KDC does not know the user %s (%s). Check the user name and its "
                             "realm (user@REALM, DOMAIN\\user).",
                             principal, m);
             break;
         case KRB5KRB_AP_ERR_SKEW:
             wsman_error_set(
-                e, SEC_E_TIME_SKEW,
+                e, WSMAN_E_SEC_TIME_SKEW,
                 "Kerberos: this computer's clock differs too much from the KDC's (%s). Synchronise "
                 "the clocks.",
                 m);
@@ -270,14 +262,14 @@ static int get_tgt(gss_state_t *st, const char *principal, const char *password,
             realm_msg = client && client->realm.length
                             ? wsman_strndup(client->realm.data, client->realm.length)
                             : NULL;
-            wsman_error_set(e, SEC_E_NO_AUTHORITY,
+            wsman_error_set(e, WSMAN_E_SEC_NO_AUTHENTICATING_AUTHORITY,
                             "Kerberos: no KDC could be reached for the realm %s of %s (%s). Add the realm "
                             "to krb5.conf (KRB5_CONFIG) with its kdc, or check the network path to the KDC.",
                             realm_msg ? realm_msg : "(none)", principal, m);
             free(realm_msg);
             break;
         default:
-            wsman_error_set(e, SEC_E_NO_CREDENTIALS,
+            wsman_error_set(e, WSMAN_E_SEC_NO_CREDENTIALS,
                             "Kerberos: getting a ticket for %s with the password failed (%s).", principal, m);
             break;
         }
@@ -292,7 +284,8 @@ static int get_tgt(gss_state_t *st, const char *principal, const char *password,
         rc = krb5_cc_store_cred(st->kctx, st->mem_cc, &creds);
     if (rc) {
         const char *m = krb5_get_error_message(st->kctx, rc);
-        wsman_error_set(e, SEC_E_NO_CREDENTIALS, "Kerberos: storing the ticket in memory failed (%s).", m);
+        wsman_error_set(e, WSMAN_E_SEC_NO_CREDENTIALS, "Kerberos: storing the ticket in memory failed (%s).",
+                        m);
         krb5_free_error_message(st->kctx, m);
         goto out;
     }
@@ -337,8 +330,9 @@ static int acquire(gss_state_t *st, const char *username, int *unavailable, wsma
                 wsman_buf_t t;
                 wsman_buf_init(&t);
                 status_text(maj, min, &t);
-                wsman_error_set(e, SEC_E_NO_CREDENTIALS, "Kerberos: the user name \"%s\" is not valid (%s).",
-                                username, t.data ? t.data : "");
+                wsman_error_set(e, WSMAN_E_SEC_NO_CREDENTIALS,
+                                "Kerberos: the user name \"%s\" is not valid (%s).", username,
+                                t.data ? t.data : "");
                 wsman_buf_free(&t);
                 return -1;
             }
@@ -359,7 +353,7 @@ static int acquire(gss_state_t *st, const char *username, int *unavailable, wsma
             status_text(maj, min, &t);
             *unavailable = 1;
             wsman_error_set(
-                e, SEC_E_NO_CREDENTIALS,
+                e, WSMAN_E_SEC_NO_CREDENTIALS,
                 "Kerberos: no usable ticket%s%s in the credential cache (%s%s) and no client keytab "
                 "(%s). Run kinit%s%s first, or give options.UserName and options.Password so "
                 "lua-wsman gets the ticket.",
@@ -374,8 +368,8 @@ static int acquire(gss_state_t *st, const char *username, int *unavailable, wsma
         wsman_buf_t t;
         wsman_buf_init(&t);
         status_text(maj, min, &t);
-        wsman_error_set(e, SEC_E_NO_CREDENTIALS, "Kerberos: the credentials could not be acquired (%s).",
-                        t.data ? t.data : "");
+        wsman_error_set(e, WSMAN_E_SEC_NO_CREDENTIALS,
+                        "Kerberos: the credentials could not be acquired (%s).", t.data ? t.data : "");
         wsman_buf_free(&t);
         return -1;
     }
@@ -386,7 +380,7 @@ static int acquire(gss_state_t *st, const char *username, int *unavailable, wsma
             wsman_buf_t t;
             wsman_buf_init(&t);
             status_text(maj, min, &t);
-            wsman_error_set(e, SEC_E_NO_CREDENTIALS,
+            wsman_error_set(e, WSMAN_E_SEC_NO_CREDENTIALS,
                             "Kerberos: SPNEGO could not be limited to Kerberos (%s).", t.data ? t.data : "");
             wsman_buf_free(&t);
             return -1;
@@ -437,7 +431,7 @@ void *wsman_gss_new(const wsman_gss_config_t *cfg, int *unavailable, wsman_error
     if (rc) {
         st->kctx = NULL;
         *unavailable = 1;
-        wsman_error_set(e, SEC_E_NO_CREDENTIALS,
+        wsman_error_set(e, WSMAN_E_SEC_NO_CREDENTIALS,
                         "Kerberos: the Kerberos library could not start (error %ld): check krb5.conf "
                         "(KRB5_CONFIG).",
                         (long)rc);
@@ -462,7 +456,7 @@ void *wsman_gss_new(const wsman_gss_config_t *cfg, int *unavailable, wsman_error
         wsman_buf_t t;
         wsman_buf_init(&t);
         status_text(maj, min, &t);
-        wsman_error_set(e, SEC_E_WRONG_PRINCIPAL,
+        wsman_error_set(e, WSMAN_E_SEC_WRONG_PRINCIPAL,
                         "Kerberos: the SPN \"%s\" is not valid (%s). Check options.spn.", cfg->target,
                         t.data ? t.data : "");
         wsman_buf_free(&t);
@@ -508,7 +502,7 @@ static void spn_display(const gss_state_t *st, wsman_buf_t *out)
 static void init_failed(gss_state_t *st, OM_uint32 maj, OM_uint32 min, wsman_error_t *e)
 {
     wsman_buf_t t, spn;
-    uint32_t code = SEC_E_NO_CREDENTIALS;
+    uint32_t code = WSMAN_E_SEC_NO_CREDENTIALS;
     const char *fix = "";
 
     wsman_buf_init(&t);
@@ -517,7 +511,7 @@ static void init_failed(gss_state_t *st, OM_uint32 maj, OM_uint32 min, wsman_err
     spn_display(st, &spn);
     switch ((krb5_error_code)min) {
     case KRB5KDC_ERR_S_PRINCIPAL_UNKNOWN:
-        code = SEC_E_TARGET_UNKNOWN;
+        code = WSMAN_E_SEC_TARGET_UNKNOWN;
         st->step_unavailable = 1;
         fix = " The KDC has no service principal of that name: register it for the host (setspn -S), connect "
               "with the host name it is registered under, or set options.spn (and "
@@ -526,14 +520,14 @@ static void init_failed(gss_state_t *st, OM_uint32 maj, OM_uint32 min, wsman_err
     case KRB5_KDC_UNREACH:
     case KRB5_REALM_UNKNOWN:
     case KRB5_REALM_CANT_RESOLVE:
-        code = SEC_E_NO_AUTHORITY;
+        code = WSMAN_E_SEC_NO_AUTHENTICATING_AUTHORITY;
         st->step_unavailable = 1;
         fix =
             " No KDC could be reached for the service's realm: check krb5.conf ([domain_realm] maps the host "
             "to its realm) and the network path to the KDC.";
         break;
     case KRB5KRB_AP_ERR_SKEW:
-        code = SEC_E_TIME_SKEW;
+        code = WSMAN_E_SEC_TIME_SKEW;
         fix = " Synchronise this computer's clock with the KDC's.";
         break;
     case KRB5KRB_AP_ERR_TKT_EXPIRED:
@@ -644,15 +638,15 @@ static int gss_step(void *p, const char *challenge, wsman_buf_t *header_value, i
         }
         if (*tok && wsman_base64_decode(&raw, tok, strlen(tok)) != 0) {
             wsman_buf_free(&raw);
-            wsman_error_set(e, SEC_E_INVALID_TOKEN, "Kerberos: the server's %s token is not valid base64.",
-                            scheme);
+            wsman_error_set(e, WSMAN_E_SEC_INVALID_TOKEN,
+                            "Kerberos: the server's %s token is not valid base64.", scheme);
             return -1;
         }
         in.value = raw.data;
         in.length = raw.len;
         if (st->ctx == GSS_C_NO_CONTEXT && raw.len) {
             wsman_buf_free(&raw);
-            wsman_error_set(e, SEC_E_INVALID_TOKEN,
+            wsman_error_set(e, WSMAN_E_SEC_INVALID_TOKEN,
                             "Kerberos: the server sent a %s token before the client's first token.", scheme);
             return -1;
         }
@@ -677,11 +671,12 @@ static int gss_step(void *p, const char *challenge, wsman_buf_t *header_value, i
             wsman_buf_t t;
             wsman_buf_init(&t);
             status_text(maj, min, &t);
-            wsman_error_set(
-                e, (maj & 0xffff0000u) == GSS_S_BAD_SIG ? SEC_E_MESSAGE_ALTERED : SEC_E_INVALID_TOKEN,
-                "Kerberos: the server's %s token was refused (%s): mutual authentication failed, "
-                "so the server is not the one the SPN names.",
-                scheme, t.data ? t.data : "");
+            wsman_error_set(e,
+                            (maj & 0xffff0000u) == GSS_S_BAD_SIG ? WSMAN_E_SEC_MESSAGE_ALTERED
+                                                                 : WSMAN_E_SEC_INVALID_TOKEN,
+                            "Kerberos: the server's %s token was refused (%s): mutual authentication failed, "
+                            "so the server is not the one the SPN names.",
+                            scheme, t.data ? t.data : "");
             wsman_buf_free(&t);
         } else {
             if (st->spnego)
@@ -692,7 +687,7 @@ static int gss_step(void *p, const char *challenge, wsman_buf_t *header_value, i
     }
     if (!in.length && st->delegate && !(st->ret_flags & GSS_C_DELEG_FLAG)) {
         wsman_error_set(
-            e, SEC_E_NO_CREDENTIALS,
+            e, WSMAN_E_SEC_NO_CREDENTIALS,
             "Kerberos: options.delegate is set but the ticket of %s cannot be delegated: the ticket "
             "granting ticket is not forwardable. Get a forwardable ticket (kinit -f, or "
             "\"forwardable = true\" in krb5.conf), or give the password so lua-wsman gets one.",
@@ -782,7 +777,7 @@ static int gss_wrap_msg(void *p, const unsigned char *plain, size_t len, wsman_b
         data->len = off;
         if (data->data)
             data->data[off] = '\0';
-        wsman_error_set(e, SEC_E_MESSAGE_ALTERED, "Kerberos: encrypting the message failed (%s).",
+        wsman_error_set(e, WSMAN_E_SEC_MESSAGE_ALTERED, "Kerberos: encrypting the message failed (%s).",
                         t.data ? t.data : "");
         wsman_buf_free(&t);
         gss_release_iov_buffer(&m, iov, 3);
@@ -834,7 +829,7 @@ static int gss_unwrap_msg(void *p, const unsigned char *header, size_t header_le
         else
             wsman_buf_puts(&t, "the reply was signed but not encrypted");
         free_secret(work, header_len + data_len + 1);
-        wsman_error_set(e, SEC_E_MESSAGE_ALTERED,
+        wsman_error_set(e, WSMAN_E_SEC_MESSAGE_ALTERED,
                         "Kerberos: the server's encrypted reply could not be decrypted or verified (%s).",
                         t.data ? t.data : "");
         wsman_buf_free(&t);

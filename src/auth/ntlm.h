@@ -26,23 +26,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* SSPI status codes reported by NTLM (names/texts: see errors.c's table). */
-#ifndef WSMAN_E_SEC_UNSUPPORTED_FUNCTION
-#define WSMAN_E_SEC_UNSUPPORTED_FUNCTION 0x80090302u /* SEC_E_UNSUPPORTED_FUNCTION */
-#endif
-#ifndef WSMAN_E_SEC_INVALID_TOKEN
-#define WSMAN_E_SEC_INVALID_TOKEN 0x80090308u /* SEC_E_INVALID_TOKEN: malformed NTLM message */
-#endif
-#ifndef WSMAN_E_SEC_LOGON_DENIED
-#define WSMAN_E_SEC_LOGON_DENIED 0x8009030Cu /* SEC_E_LOGON_DENIED */
-#endif
-#ifndef WSMAN_E_SEC_MESSAGE_ALTERED
-#define WSMAN_E_SEC_MESSAGE_ALTERED 0x8009030Fu /* SEC_E_MESSAGE_ALTERED: bad signature */
-#endif
-#ifndef WSMAN_E_SEC_OUT_OF_SEQUENCE
-#define WSMAN_E_SEC_OUT_OF_SEQUENCE 0x80090310u /* SEC_E_OUT_OF_SEQUENCE */
-#endif
-
 /* ---- MD4 / RC4 (crypto_legacy.c) ------------------------------------------------------- */
 
 void wsman_md4(const void *data, size_t len, unsigned char out[16]);

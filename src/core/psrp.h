@@ -26,7 +26,7 @@ extern "C" {
 #endif
 
 /* ERROR_INVALID_DATA as an HRESULT: malformed PSRP framing from the peer. */
-#define WSMAN_E_PSRP_INVALID_DATA 0x8007000Du
+#define WSMAN_E_PSRP_INVALID_DATA WSMAN_E_INVALID_DATA
 
 enum {
     WSMAN_PSRP_HEADER_SIZE = 40,     /* message header: destination, type, RPID, PID */

@@ -25,6 +25,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "wsman_errors.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -83,6 +85,7 @@ extern "C" {
 #define WSMAN_NS_FAULT "http://schemas.microsoft.com/wbem/wsman/1/wsmanfault"
 #define WSMAN_NS_WSMB "http://schemas.dmtf.org/wbem/wsman/1/cimbinding.xsd"
 #define WSMAN_NS_XSI "http://www.w3.org/2001/XMLSchema-instance"
+#define WSMAN_NS_RSP "http://schemas.microsoft.com/wbem/wsman/1/windows/shell" /* WinRS shells */
 #define WSMAN_ADDR_ANONYMOUS "http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous"
 #define WSMAN_DIALECT_WQL "http://schemas.microsoft.com/wbem/wsman/1/WQL"
 #define WSMAN_DIALECT_SELECTOR "http://schemas.dmtf.org/wbem/wsman/1/wsman/SelectorFilter"
@@ -202,6 +205,11 @@ void wsman_endpoint_clear(wsman_endpoint_t *ep);
  * segment. Returns a new string (caller frees) or NULL when out of memory. Full URIs are returned
  * unchanged. */
 char *wsman_expand_alias(const char *uri);
+
+/* Appends the wsman:SelectorSet element of n selectors (names[i] = values[i]; a NULL value gives
+ * an empty selector) as requests carry it; the wsman prefix is the caller's to declare. 0, or -1
+ * when out of memory. */
+int wsman_selector_set_xml(wsman_buf_t *b, const char *const *names, const char *const *values, size_t n);
 
 /* ---- ResourceLocator ---------------------------------------------------------------- */
 

@@ -37,7 +37,8 @@ static void preload(lua_State *L, const char *name, lua_CFunction f)
     lua_pop(L, 2);
 }
 
-int luaopen_wsman(lua_State *L)
+/* Registers wsman.core and the layers; returns the facade's entry (NULL when not embedded). */
+static const lw_embedded *preload_parts(lua_State *L)
 {
     const lw_embedded *facade = NULL;
     preload(L, CORE_NAME, luaopen_wsman_core);
@@ -47,6 +48,18 @@ int luaopen_wsman(lua_State *L)
         else if (strcmp(m->name, FACADE_NAME) == 0)
             facade = m;
     }
+    return facade;
+}
+
+void lwsman_preload(lua_State *L)
+{
+    preload(L, FACADE_NAME, luaopen_wsman);
+    preload_parts(L);
+}
+
+int luaopen_wsman(lua_State *L)
+{
+    const lw_embedded *facade = preload_parts(L);
     if (!facade)
         return luaL_error(L, "wsman: the facade module was not embedded at build time");
     return lw_embedded_open(L, facade);

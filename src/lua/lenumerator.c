@@ -41,7 +41,7 @@ static int m_readitem(lua_State *L)
     }
     if (rc == 0) {
         wsman_buf_free(&out);
-        wsman_error_set(&e, 0x80070103u, /* HRESULT_FROM_WIN32(ERROR_NO_MORE_ITEMS) */
+        wsman_error_set(&e, WSMAN_E_NO_MORE_ITEMS,
                         "ReadItem was called after the end of the enumeration; check AtEndOfStream first");
         wsman_error_context(&e, "ReadItem", NULL);
         free(x->error);

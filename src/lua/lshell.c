@@ -30,8 +30,6 @@
 #include <string.h>
 #include <time.h>
 
-#define ERROR_TIMEOUT_HR 0x800705B4u /* HRESULT_FROM_WIN32(ERROR_TIMEOUT) */
-
 typedef struct lw_shell {
     wsman_shell_t *sh;
 } lw_shell; /* uservalue 1: the Session userdata */
@@ -336,7 +334,7 @@ static void expire(lua_State *L, lw_proc *p, double seconds)
     wsman_command_signal(p->c, "terminate", &e); /* best effort: a queued one follows if it failed */
     wsman_error_clear(&e);
     queue_free(p);
-    wsman_error_set(&e, ERROR_TIMEOUT_HR,
+    wsman_error_set(&e, WSMAN_E_TIMEOUT,
                     "the command %s did not end within %g s; it was terminated. Retry with a longer "
                     "deadline if it needs more time",
                     wsman_command_id(p->c), seconds);

@@ -98,6 +98,10 @@ int lw_clixml(lua_State *L);
 /* lua/wsman/xml.lua's parse in C (lxml.c): WSMan._xml_parse(text [, max_depth [, max_bytes]]) -> the
  * same tree; lw_xml_register creates the metatable of its parser state. */
 int lw_xml_parse(lua_State *L);
+/* PowerShell objects (lpsobject.c): metatables, and WSMan.clixml_decode/clixml_encode/ps_value/ps_object
+ * set into the table on top of the stack. */
+void lw_psobject_register(lua_State *L);
+void lw_psobject_fields(lua_State *L);
 void lw_xml_register(lua_State *L);
 /* The core session of a Session userdata (raises when it is not one, or closed). */
 wsman_session_t *lw_session_check(lua_State *L, int idx);

@@ -162,10 +162,10 @@ static int m_geterrormessage(lua_State *L)
     check(L);
     uint32_t code = check_code(L, 2);
     const char *text = wsman_error_text(code);
-    if (!text && (code & 0xFFFF0000u) == 0x80070000u)
+    if (!text && (code & WSMAN_HRESULT_WIN32_MASK) == WSMAN_HRESULT_WIN32)
         text = wsman_error_text(code & 0xFFFFu); /* HRESULT_FROM_WIN32 */
     if (!text && code < 0x10000u)
-        text = wsman_error_text(0x80070000u | code);
+        text = wsman_error_text(WSMAN_HRESULT_WIN32 | code);
     if (!text) {
         char num[32];
         snprintf(num, sizeof num, "0x%08X (%u)", (unsigned)code, (unsigned)code);
@@ -296,6 +296,65 @@ static int mod_expand_alias(lua_State *L)
     return 1;
 }
 
+/* A string of list[i][k] (nil allowed when may_nil), without embedded NULs. */
+static const char *pair_string(lua_State *L, int i, int k, int may_nil)
+{
+    size_t len;
+    lua_rawgeti(L, -1, k);
+    if (may_nil && lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        return NULL;
+    }
+    if (lua_type(L, -1) != LUA_TSTRING)
+        luaL_error(L, "selector %d: a string is expected for its %s", i, k == 1 ? "name" : "value");
+    const char *s = lua_tolstring(L, -1, &len);
+    if (strlen(s) != len)
+        luaL_error(L, "selector %d: its %s contains a NUL byte", i, k == 1 ? "name" : "value");
+    lua_pop(L, 1); /* (the string stays referenced by the list) */
+    return s;
+}
+
+/* WSMan._selector_set({{name, value}, ...}): the wsman:SelectorSet XML of the core's one writer
+ * (wsman_selector_set_xml), for the filters the Lua layers build. */
+static int mod_selector_set(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    size_t n = (size_t)luaL_len(L, 1);
+    if (n > SIZE_MAX / (2 * sizeof(char *)))
+        return luaL_error(L, "too many selectors");
+    const char **names = lua_newuserdatauv(L, 2 * n * sizeof *names + 1, 0), **values = names + n;
+    for (size_t i = 0; i < n; i++) {
+        if (lua_rawgeti(L, 1, (lua_Integer)i + 1) != LUA_TTABLE)
+            return luaL_error(L, "selector %d: a {name, value} table is expected", (int)i + 1);
+        names[i] = pair_string(L, (int)i + 1, 1, 0);
+        values[i] = pair_string(L, (int)i + 1, 2, 1);
+        lua_pop(L, 1);
+    }
+    wsman_buf_t b;
+    wsman_buf_init(&b);
+    if (wsman_selector_set_xml(&b, names, values, n) != 0) {
+        wsman_buf_free(&b);
+        return luaL_error(L, "out of memory while writing a selector set");
+    }
+    lua_pushlstring(L, b.data, b.len);
+    wsman_buf_free(&b);
+    return 1;
+}
+
+/* WSMan._dialects: the filter dialect URIs, by short name. */
+static void push_dialects(lua_State *L)
+{
+    lua_createtable(L, 0, 4);
+    lua_pushliteral(L, WSMAN_DIALECT_WQL);
+    lua_setfield(L, -2, "wql");
+    lua_pushliteral(L, WSMAN_DIALECT_SELECTOR);
+    lua_setfield(L, -2, "selector");
+    lua_pushliteral(L, WSMAN_DIALECT_ASSOCIATION);
+    lua_setfield(L, -2, "association");
+    lua_pushliteral(L, WSMAN_DIALECT_XPATH);
+    lua_setfield(L, -2, "xpath");
+}
+
 /* WSMan._methods: the method tables of the classes, by class name. */
 static void push_method_tables(lua_State *L)
 {
@@ -329,6 +388,7 @@ int luaopen_wsman_core(lua_State *L)
     lw_enumerator_register(L);
     lw_shell_register(L);
     lw_xml_register(L);
+    lw_psobject_register(L);
 
     lua_newtable(L);
     lua_pushcfunction(L, mod_new);
@@ -339,8 +399,13 @@ int luaopen_wsman_core(lua_State *L)
     lua_setfield(L, -2, "clixml");
     lua_pushcfunction(L, lw_xml_parse); /* wsman.xml's parse (lxml.c) */
     lua_setfield(L, -2, "_xml_parse");
+    lw_psobject_fields(L); /* clixml_decode, clixml_encode, ps_value, ps_object (lpsobject.c) */
     lua_pushcfunction(L, mod_expand_alias);
     lua_setfield(L, -2, "_expand_alias");
+    lua_pushcfunction(L, mod_selector_set);
+    lua_setfield(L, -2, "_selector_set");
+    push_dialects(L);
+    lua_setfield(L, -2, "_dialects");
     push_method_tables(L);
     lua_setfield(L, -2, "_methods");
 #define FLAG_FIELD(name, value)                                                                              \

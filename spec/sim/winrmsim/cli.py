@@ -35,6 +35,10 @@ def parse_args(argv):
     p.add_argument("--cbt", choices=("strict", "relaxed", "none"), default="relaxed",
                    help="with --tls: channel binding check for Negotiate/Kerberos (CbtHardeningLevel; default "
                         "relaxed: wrong bindings are refused, missing ones accepted; strict: required)")
+    p.add_argument("--require-authorization", action="store_true",
+                   help="as Microsoft's OMI server: a request without an Authorization header on a connection "
+                        "that is not authenticated is never answered (the connection is held until the client "
+                        "closes it); no 401 tells the client which schemes are offered")
     p.add_argument("--keytab", help="Kerberos acceptor keytab (default: $KRB5_KTNAME); see spec/kdc/")
     p.add_argument("--client-ca", action="append", metavar="FILE",
                    help="with --tls and certificate auth: also trust client certificates issued by this CA "

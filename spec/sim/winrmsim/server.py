@@ -308,6 +308,7 @@ class ConnectionHandler(socketserver.BaseRequestHandler):
         self.security = sec.ConnState()   # this connection's authentication context (security.py)
         self.seal = None                  # (context, protocol) while a request's reply must be encrypted
         self.reply_headers = ()           # e.g. the final WWW-Authenticate token of a handshake
+        self.unauthorized = 0             # 401s sent on this connection (Stats: MaxUnauthorizedPerConnection)
         self.state.count("connections")
         self.state.count("active")
         try:
@@ -399,6 +400,8 @@ class ConnectionHandler(socketserver.BaseRequestHandler):
                 return self.send(200, identify_body(False, svc.settings), SOAP_UTF8, keep)
             if anon_path:
                 return self.send(401, b"", None, keep, [("WWW-Authenticate", c) for c in svc.challenges()])
+        if svc.settings.require_authorization and self.security.ctx is None and not hreq.headers.get("authorization"):
+            return self.hold(hreq)
         outcome = svc.security.authenticate(self.security, hreq)
         if outcome.user is None:
             svc.log(self.peer, hreq, 401, outcome.reason)
@@ -439,6 +442,14 @@ class ConnectionHandler(socketserver.BaseRequestHandler):
             return self.apply_effect(reply, keep)
         return self.send(reply.status, reply.body, reply.ctype if reply.body else None, keep)
 
+    def hold(self, hreq):
+        """--require-authorization (Microsoft's OMI): no reply at all to a request without credentials on a
+        connection that is not authenticated; the connection stays open until the client closes it."""
+        self.state.count("held")
+        self.service.log(self.peer, hreq, 0, "held: no Authorization header (--require-authorization)")
+        self.wait_for_peer_close()
+        return False
+
     @staticmethod
     def content_type_ok(hreq):
         ctype = hreq.headers.get("content-type", "")
@@ -459,6 +470,9 @@ class ConnectionHandler(socketserver.BaseRequestHandler):
             reason = "Unknown"
         if self.seal is not None and body and ctype and ctype.startswith("application/soap+xml"):
             body, ctype = encryption.encrypt(body, self.seal[0], self.seal[1], ctype)
+        if status == 401:
+            self.unauthorized += 1
+            self.state.count_unauthorized(self.unauthorized)
         head = ["HTTP/1.1 %d %s" % (status, reason)]
         if ctype:
             head.append("Content-Type: " + ctype)

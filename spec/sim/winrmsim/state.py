@@ -21,6 +21,7 @@ class Settings:
         self.prefix = args.prefix.strip("/")
         self.tls = bool(args.tls)
         self.allow_unencrypted = bool(args.allow_unencrypted)
+        self.require_authorization = bool(getattr(args, "require_authorization", False))
         self.schemes = schemes
         self.enabled = {s.config_key: True for s in schemes}
         self.max_envelope_kb = args.max_envelope_kb
@@ -94,6 +95,9 @@ class SimState:
         self.proxied = 0
         self.handshakes = 0      # completed Negotiate/Kerberos handshakes (security.py)
         self.delegations = 0     # of which the client delegated credentials (Kerberos forwarded TGT)
+        self.unauthorized = 0    # 401 replies sent
+        self.max_unauthorized_per_connection = 0   # the most 401s any one connection received
+        self.held = 0            # requests never answered (--require-authorization)
         self.tokens = {}
         self.enums = Enumerations(settings.enum_timeout_ms, settings.max_batch_items, settings.grow_enum_context)
         self.store = WmiStore(settings.data_dir, settings.extra_processes)
@@ -114,6 +118,12 @@ class SimState:
     def count(self, field, delta=1):
         with self.lock:
             setattr(self, field, getattr(self, field) + delta)
+
+    def count_unauthorized(self, on_connection):
+        """One more 401; on_connection: how many this connection has received so far, this one included."""
+        with self.lock:
+            self.unauthorized += 1
+            self.max_unauthorized_per_connection = max(self.max_unauthorized_per_connection, on_connection)
 
     def token_request(self, token, limit):
         """Count a request carrying a drop token; True if this one must be dropped."""
@@ -138,4 +148,6 @@ class SimState:
             return {"open_enumerations": open_enums, "requests": self.requests, "connections": self.connections,
                     "active": self.active, "faults": self.faults, "proxied": self.proxied,
                     "handshakes": self.handshakes, "delegations": self.delegations,
+                    "unauthorized": self.unauthorized,
+                    "max_unauthorized_per_connection": self.max_unauthorized_per_connection, "held": self.held,
                     "tokens": dict(self.tokens)}

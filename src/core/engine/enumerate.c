@@ -11,10 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ACTION_ENUMERATE "http://schemas.xmlsoap.org/ws/2004/09/enumeration/Enumerate"
-#define ACTION_PULL "http://schemas.xmlsoap.org/ws/2004/09/enumeration/Pull"
-#define ACTION_RELEASE "http://schemas.xmlsoap.org/ws/2004/09/enumeration/Release"
-#define ERROR_ENUMERATE_TIMED_OUT 0x8033801Cu
 #define MAX_EMPTY_PULLS 100
 
 struct wsman_enum {
@@ -31,7 +27,7 @@ struct wsman_enum {
 static int is_envelope_size_fault(uint32_t code)
 {
     return code == WSMAN_E_MAX_ENVELOPE_SIZE_EXCEEDED || code == WSMAN_E_ENCODING_LIMIT ||
-           code == 0x80338026u; /* ERROR_WSMAN_ENVELOPE_TOO_LARGE */
+           code == WSMAN_E_ENVELOPE_TOO_LARGE;
 }
 
 static int push_item(void *ud, const char *xml, size_t len)
@@ -116,7 +112,7 @@ static int run(wsman_enum_t *en, int pull, const char *filter_xml, uint32_t flag
         }
         memset(&x, 0, sizeof x);
         x.operation = pull ? "Pull" : "Enumerate";
-        x.action = pull ? ACTION_PULL : ACTION_ENUMERATE;
+        x.action = pull ? WSMAN_ACTION_PULL : WSMAN_ACTION_ENUMERATE;
         x.locator = pull ? &lite : en->loc;
         x.body = body.data;
         x.kind = WSMAN_RESP_ENUM;
@@ -229,10 +225,10 @@ int wsman_enum_fetch(wsman_enum_t *en, wsman_error_t *e)
             break;
         }
         if (run(en, 1, NULL, 0, e) != 0) {
-            if (e->code == ERROR_ENUMERATE_TIMED_OUT && ++empty < MAX_EMPTY_PULLS)
+            if (e->code == WSMAN_E_ENUMERATE_TIMED_OUT && ++empty < MAX_EMPTY_PULLS)
                 continue; /* "the enumeration is still valid": pull again */
             en->finished = 1;
-            if (e->code == WSMAN_E_INVALID_ENUM_CONTEXT) {
+            if (e->code == WSMAN_E_ENUMERATE_INVALID_ENUMERATION_CONTEXT) {
                 free(en->context); /* nothing left to release */
                 en->context = NULL;
             }
@@ -241,7 +237,7 @@ int wsman_enum_fetch(wsman_enum_t *en, wsman_error_t *e)
         }
         if (!en->count && !en->eos && ++empty >= MAX_EMPTY_PULLS) {
             en->finished = 1;
-            wsman_error_set(e, ERROR_ENUMERATE_TIMED_OUT, "the server returned %d empty batches in a row",
+            wsman_error_set(e, WSMAN_E_ENUMERATE_TIMED_OUT, "the server returned %d empty batches in a row",
                             MAX_EMPTY_PULLS);
             wsman_error_context(e, "Pull", wsman_session_endpoint(en->s));
             rc = -1;
@@ -307,7 +303,7 @@ int wsman_enum_release(wsman_enum_t *en, wsman_error_t *e)
     }
     memset(&x, 0, sizeof x);
     x.operation = "Release";
-    x.action = ACTION_RELEASE;
+    x.action = WSMAN_ACTION_RELEASE;
     x.locator = &lite;
     x.body = body.data;
     x.kind = WSMAN_RESP_EMPTY;

@@ -8,18 +8,11 @@
  * unauthenticated Identify, and errors from either become the error of that operation.
  */
 #include "engine.h"
-#include "encrypt.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
-
-#define ACTION_GET "http://schemas.xmlsoap.org/ws/2004/09/transfer/Get"
-#define ACTION_PUT "http://schemas.xmlsoap.org/ws/2004/09/transfer/Put"
-#define ACTION_CREATE "http://schemas.xmlsoap.org/ws/2004/09/transfer/Create"
-#define ACTION_DELETE "http://schemas.xmlsoap.org/ws/2004/09/transfer/Delete"
-#define ACTION_RELEASE "http://schemas.xmlsoap.org/ws/2004/09/enumeration/Release"
 
 #define DEFAULT_TIMEOUT_MS 60000L
 #define DEFAULT_BATCH_ITEMS 20L
@@ -271,7 +264,7 @@ void wsman_session_queue_release(wsman_session_t *s, wsman_locator_t *loc, char 
         return;
     }
     free(context);
-    wsman_session_queue_request(s, "Release", ACTION_RELEASE, loc, wsman_buf_steal(&body));
+    wsman_session_queue_request(s, "Release", WSMAN_ACTION_RELEASE, loc, wsman_buf_steal(&body));
 }
 
 /* ---- time ---------------------------------------------------------------------------------- */
@@ -396,18 +389,19 @@ static uint32_t status_code(int status, int soap)
 {
     switch (status) {
     case 400:
-        return 0x80338171u; /* ERROR_WSMAN_HTTP_STATUS_BAD_REQUEST */
+        return WSMAN_E_HTTP_STATUS_BAD_REQUEST;
     case 404:
-        return 0x80338113u; /* ERROR_WSMAN_HTTP_NOT_FOUND_STATUS */
+        return WSMAN_E_HTTP_NOT_FOUND_STATUS;
     case 413:
-        return 0x80338111u; /* ERROR_WSMAN_HTTP_REQUEST_TOO_LARGE_STATUS */
+        return WSMAN_E_HTTP_REQUEST_TOO_LARGE_STATUS;
     case 503:
-        return 0x80338112u; /* ERROR_WSMAN_HTTP_SERVICE_UNAVAILABLE_STATUS */
+        return WSMAN_E_HTTP_SERVICE_UNAVAILABLE_STATUS;
     case 200:
-        return soap ? 0x803380F6u : 0x803380F7u;
+        return soap ? WSMAN_E_RESPONSE_INVALID_SOAP_FAULT
+                    : WSMAN_E_HTTP_INVALID_CONTENT_TYPE_IN_RESPONSE_DATA;
     default:
         if (status >= 500)
-            return soap ? 0x803380F6u : 0x80338170u; /* invalid fault / HTTP_STATUS_SERVER_ERROR */
+            return soap ? WSMAN_E_RESPONSE_INVALID_SOAP_FAULT : WSMAN_E_HTTP_STATUS_SERVER_ERROR;
         return WSMAN_E_WINHTTP_INVALID_SERVER_RESPONSE;
     }
 }
@@ -420,7 +414,7 @@ static void access_denied(wsman_session_t *s, const wsman_exchange_t *x, const w
 {
     wsman_auth_site_t site;
     auth_site(s, &site);
-    wsman_auth_denied(sent_auth ? s->auth : NULL, &site, r, 0, e);
+    wsman_auth_denied(sent_auth ? s->auth : NULL, &site, r, WSMAN_AUTH_STAGE_REQUEST, e);
     (void)x;
 }
 
@@ -529,7 +523,7 @@ static int flush_releases(wsman_session_t *s)
         wsman_response_t res;
         wsman_error_t err;
         wsman_locator_t lite = *p->loc;
-        int is_release = strcmp(p->action, ACTION_RELEASE) == 0;
+        int is_release = strcmp(p->action, WSMAN_ACTION_RELEASE) == 0;
 
         s->releases = p->next;
         if (!s->releases)
@@ -632,17 +626,6 @@ static int build_request(wsman_session_t *s, const wsman_exchange_t *x, wsman_bu
     return 0;
 }
 
-/* (auth) Encrypts the request body for a connection-authenticated session (multipart/encrypted). */
-static int seal_request(wsman_session_t *s, const wsman_buf_t *plain, wsman_buf_t *body, wsman_buf_t *ctype,
-                        wsman_error_t *e)
-{
-    wsman_encryptor_t enc;
-    if (wsman_encryptor_from_mech(&enc, s->auth->mech, s->auth->state, e) != 0)
-        return -1;
-    return wsman_encrypt_message(&enc, plain->data ? plain->data : "", plain->len,
-                                 (s->flags & WSMAN_FLAG_UTF16) ? "UTF-16" : "UTF-8", body, ctype, e);
-}
-
 static void auth_site(wsman_session_t *s, wsman_auth_site_t *site)
 {
     memset(site, 0, sizeof *site);
@@ -721,7 +704,8 @@ static int attempt(wsman_session_t *s, const wsman_exchange_t *x, const wsman_bu
     req.content_type = (s->flags & WSMAN_FLAG_UTF16) ? "application/soap+xml;charset=UTF-16"
                                                      : "application/soap+xml;charset=UTF-8";
     if (seal) {
-        if (seal_request(s, reqbody, &sealed, &ctype, e) != 0) {
+        if (wsman_auth_seal(s->auth, reqbody->data, reqbody->len, (s->flags & WSMAN_FLAG_UTF16) != 0, &sealed,
+                            &ctype, e) != 0) {
             wsman_auth_invalidate(s->auth);
             goto out;
         }
@@ -731,11 +715,22 @@ static int attempt(wsman_session_t *s, const wsman_exchange_t *x, const wsman_bu
     }
     req.headers = headers;
     req.timeout_ms = timeout;
+    if (conn_auth) { /* the connection's token, if any, is set once the connection is up */
+        req.authorize = wsman_auth_authorize_message;
+        req.authorize_ud = s->auth;
+    }
 
     *state = WSMAN_SENT_NOTHING;
     rc = wsman_transport_post(s->transport, &req, sink, &c, &resp, state, e);
     wsman_secure_free(authline);
 
+    if (rc != 0 && conn_auth) {
+        wsman_auth_abort_t why = wsman_auth_aborted(s->auth, e);
+        if (why != WSMAN_AUTH_NOT_ABORTED) {
+            result = why == WSMAN_AUTH_ABORT_RECONNECTED ? 3 : 0; /* nothing was sent */
+            goto out;
+        }
+    }
     if (rc != 0) {
         if (c.failed)
             wsman_error_move(e, &c.err); /* our sink stopped it: bad XML, limit, OOM */
@@ -757,6 +752,15 @@ static int attempt(wsman_session_t *s, const wsman_exchange_t *x, const wsman_bu
         }
     }
 
+    if (conn_auth) {
+        /* a message that carried the final token: its reply completes the handshake or refuses it */
+        wsman_auth_site_t site;
+        auth_site(s, &site);
+        if (wsman_auth_message_reply(s->auth, s->transport, &site, &resp, e) != 0) {
+            wsman_error_context(e, x->operation, s->ep.url);
+            goto out;
+        }
+    }
     if (resp.status == 401) {
         if (conn_auth) {
             /* the connection lost its authentication (a new connection, an expired context) or the
@@ -772,7 +776,6 @@ static int attempt(wsman_session_t *s, const wsman_exchange_t *x, const wsman_bu
         goto out;
     }
     if (c.encrypted) {
-        wsman_encryptor_t enc;
         if (!seal) {
             wsman_error_set(
                 e, WSMAN_E_WINHTTP_INVALID_SERVER_RESPONSE,
@@ -782,18 +785,11 @@ static int attempt(wsman_session_t *s, const wsman_exchange_t *x, const wsman_bu
             e->http_status = resp.status;
             goto out;
         }
-        if (wsman_encryptor_from_mech(&enc, s->auth->mech, s->auth->state, e) != 0 ||
-            wsman_decrypt_message(&enc, resp.content_type, c.sealed.data ? c.sealed.data : "", c.sealed.len,
-                                  &plain, e) != 0) {
-            wsman_auth_invalidate(s->auth); /* out of step: the next request authenticates again */
-            wsman_error_context(e, x->operation, s->ep.url);
+        if (wsman_auth_unseal(s->auth, resp.content_type, c.sealed.data, c.sealed.len, &plain, e) != 0) {
+            wsman_error_context(e, x->operation, s->ep.url); /* the next request authenticates again */
             e->http_status = resp.status;
             goto out;
         }
-        /* RFC 4757 (RC4) wrap tokens from non-Windows servers carry one byte of padding (0x01)
-         * that the IOV unwrap Windows' unpadded tokens need leaves in the data; 0x01 is never XML */
-        if (plain.len && plain.data[plain.len - 1] == 0x01)
-            plain.data[--plain.len] = '\0';
         c.soap = 1;
         c.received = plain.len;
         if (plain.len && wsman_reader_feed(c.reader, plain.data, plain.len, 0, e) != 0) {
@@ -815,8 +811,8 @@ static int attempt(wsman_session_t *s, const wsman_exchange_t *x, const wsman_bu
         wsman_response_t res;
         if (wsman_reader_feed(c.reader, NULL, 0, 1, e) != 0) {
             if (c.received == 0 && resp.status == 200)
-                wsman_error_set(e, 0x803380F5u, "%s returned HTTP 200 with an empty body to %s", s->ep.url,
-                                x->operation);
+                wsman_error_set(e, WSMAN_E_HTTP_NO_RESPONSE_DATA,
+                                "%s returned HTTP 200 with an empty body to %s", s->ep.url, x->operation);
             e->http_status = resp.status;
             goto out;
         }
@@ -851,10 +847,10 @@ static int attempt(wsman_session_t *s, const wsman_exchange_t *x, const wsman_bu
             /* (auth) an unencrypted message refused after the handshake: the host wants encryption */
             wsman_auth_site_t site;
             auth_site(s, &site);
-            wsman_auth_denied(s->auth, &site, &resp, 2, e);
+            wsman_auth_denied(s->auth, &site, &resp, WSMAN_AUTH_STAGE_UNENCRYPTED_REFUSED, e);
         } else if (resp.status == 200 && c.received == 0 && (!resp.content_type || !*resp.content_type))
-            wsman_error_set(e, 0x803380F5u, "%s returned HTTP 200 with an empty body to %s", s->ep.url,
-                            x->operation);
+            wsman_error_set(e, WSMAN_E_HTTP_NO_RESPONSE_DATA, "%s returned HTTP 200 with an empty body to %s",
+                            s->ep.url, x->operation);
         else if (resp.status == 403 && use_auth && s->auth->mech == &wsman_auth_certificate)
             access_denied(s, x, &resp, 1, e);
         else if (resp.status == WSMAN_HTTP_PROXY_AUTH_REQUIRED)
@@ -920,7 +916,7 @@ int wsman_session_exchange(wsman_session_t *s, const wsman_exchange_t *x, wsman_
             remaining = 1;
         wsman_error_clear(e);
         if (use_auth && !wsman_auth_ready(s->auth, s->transport)) {
-            /* (auth) Negotiate/Kerberos: authenticate this (new) connection first, with empty POSTs */
+            /* (auth) Negotiate/Kerberos: the legs this (new) connection needs before the message */
             wsman_auth_site_t site;
             int transport_failed = 0;
             auth_site(s, &site);
@@ -954,7 +950,10 @@ int wsman_session_exchange(wsman_session_t *s, const wsman_exchange_t *x, wsman_
             if (++reauths <= 1)
                 continue;
             auth_site(s, &site);
-            wsman_auth_denied(s->auth, &site, NULL, !site.https && !s->auth->encrypt ? 2 : 3, e);
+            wsman_auth_denied(s->auth, &site, NULL,
+                              !site.https && !s->auth->encrypt ? WSMAN_AUTH_STAGE_UNENCRYPTED_REFUSED
+                                                               : WSMAN_AUTH_STAGE_MESSAGE_REFUSED,
+                              e);
             break;
         }
         if (r == 1) {
@@ -977,7 +976,7 @@ done:
     wsman_buf_free_secure(&reqbody);
     if (rc != 0) {
         if (!e->code)
-            wsman_error_set(e, 0x80004005u, "%s failed", x->operation);
+            wsman_error_set(e, WSMAN_E_FAIL, "%s failed", x->operation);
         wsman_error_context(e, x->operation, s->ep.url);
         if (!e->fault_xml)
             wsman_error_synthesize_fault(e);
@@ -1058,7 +1057,7 @@ int wsman_get(wsman_session_t *s, const wsman_locator_t *l, uint32_t flags, wsma
 {
     if (check_args(s, l, flags, "Get", e) != 0)
         return -1;
-    return simple_op(s, "Get", ACTION_GET, l, NULL, WSMAN_RESP_BODY, 1, out, e);
+    return simple_op(s, "Get", WSMAN_ACTION_GET, l, NULL, WSMAN_RESP_BODY, 1, out, e);
 }
 
 int wsman_put(wsman_session_t *s, const wsman_locator_t *l, const char *resource, uint32_t flags,
@@ -1104,7 +1103,7 @@ int wsman_put(wsman_session_t *s, const wsman_locator_t *l, const char *resource
         wsman_buf_free(&wrapped);
         return -1;
     }
-    rc = simple_op(s, "Put", ACTION_PUT, l, body, WSMAN_RESP_BODY, 0, out, e);
+    rc = simple_op(s, "Put", WSMAN_ACTION_PUT, l, body, WSMAN_RESP_BODY, 0, out, e);
     wsman_buf_free(&wrapped);
     return rc;
 }
@@ -1119,14 +1118,14 @@ int wsman_create(wsman_session_t *s, const wsman_locator_t *l, const char *resou
     body = wsman_xml_skip_decl(resource ? resource : "");
     if (*body && check_xml(s, body, "resource XML", "Create", NULL, NULL, e) != 0)
         return -1;
-    return simple_op(s, "Create", ACTION_CREATE, l, body, WSMAN_RESP_BODY, 0, out, e);
+    return simple_op(s, "Create", WSMAN_ACTION_CREATE, l, body, WSMAN_RESP_BODY, 0, out, e);
 }
 
 int wsman_delete(wsman_session_t *s, const wsman_locator_t *l, uint32_t flags, wsman_error_t *e)
 {
     if (check_args(s, l, flags, "Delete", e) != 0)
         return -1;
-    return simple_op(s, "Delete", ACTION_DELETE, l, NULL, WSMAN_RESP_EMPTY, 0, NULL, e);
+    return simple_op(s, "Delete", WSMAN_ACTION_DELETE, l, NULL, WSMAN_RESP_EMPTY, 0, NULL, e);
 }
 
 int wsman_invoke(wsman_session_t *s, const char *action, const wsman_locator_t *l, const char *parameters,

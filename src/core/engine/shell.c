@@ -14,18 +14,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NS_RSP "http://schemas.microsoft.com/wbem/wsman/1/windows/shell"
-#define ACTION_CREATE "http://schemas.xmlsoap.org/ws/2004/09/transfer/Create"
-#define ACTION_DELETE "http://schemas.xmlsoap.org/ws/2004/09/transfer/Delete"
-#define ACTION_COMMAND NS_RSP "/Command"
-#define ACTION_SEND NS_RSP "/Send"
-#define ACTION_RECEIVE NS_RSP "/Receive"
-#define ACTION_SIGNAL NS_RSP "/Signal"
-#define SIGNAL_URI NS_RSP "/signal/"
-#define STATE_DONE NS_RSP "/CommandState/Done"
-#define RSP_DECL " xmlns:rsp=\"" NS_RSP "\""
-#define ERROR_OPERATION_TIMEDOUT 0x80338029u /* Receive found no output within OperationTimeout */
-#define ERROR_UNEXPECTED_SELECTORS 0x8033805Bu
+#define ACTION_COMMAND WSMAN_NS_RSP "/Command"
+#define ACTION_SEND WSMAN_NS_RSP "/Send"
+#define ACTION_RECEIVE WSMAN_NS_RSP "/Receive"
+#define ACTION_SIGNAL WSMAN_NS_RSP "/Signal"
+#define SIGNAL_URI WSMAN_NS_RSP "/signal/"
+#define STATE_DONE WSMAN_NS_RSP "/CommandState/Done"
+#define RSP_DECL " xmlns:rsp=\"" WSMAN_NS_RSP "\""
 #define MAX_RECEIVE_WAIT_MS 60000L /* winrm/config MaxTimeoutms default */
 #define SEND_OVERHEAD 3072         /* envelope around the base64 of one Send, with room to spare */
 #define UTF8_REPLACEMENT "\xEF\xBF\xBD"
@@ -401,7 +396,8 @@ wsman_shell_t *wsman_shell_open(wsman_session_t *s, const wsman_shell_options_t 
         return NULL;
     }
     wsman_response_init(&res);
-    rc = exchange(sh, "CreateShell", ACTION_CREATE, &l, body.data, WSMAN_RESP_BODY, NULL, 0, 0, &res, e);
+    rc =
+        exchange(sh, "CreateShell", WSMAN_ACTION_CREATE, &l, body.data, WSMAN_RESP_BODY, NULL, 0, 0, &res, e);
     wsman_buf_free(&body);
     if (rc != 0) {
         wsman_response_clear(&res);
@@ -409,11 +405,11 @@ wsman_shell_t *wsman_shell_open(wsman_session_t *s, const wsman_shell_options_t 
         wsman_shell_free(sh);
         return NULL;
     }
-    id = find_value(&res.body, NS_RSP, "ShellId", WSMAN_NS_WSMAN, "Selector", "Name", "ShellId");
+    id = find_value(&res.body, WSMAN_NS_RSP, "ShellId", WSMAN_NS_WSMAN, "Selector", "Name", "ShellId");
     wsman_response_clear(&res);
     if (!id) {
         if (e) {
-            wsman_error_set(e, 0x803380F6u, /* ERROR_WSMAN_INVALID_... : an answer we cannot use */
+            wsman_error_set(e, WSMAN_E_RESPONSE_INVALID_SOAP_FAULT, /* an answer we cannot use */
                             "%s answered the shell Create without a ShellId", wsman_session_endpoint(s));
             wsman_error_context(e, "CreateShell", wsman_session_endpoint(s));
         }
@@ -478,7 +474,7 @@ int wsman_shell_is_open(const wsman_shell_t *sh)
 
 static int shell_gone(const wsman_error_t *e)
 {
-    return e->code == ERROR_UNEXPECTED_SELECTORS && e->fault_code;
+    return e->code == WSMAN_E_UNEXPECTED_SELECTORS && e->fault_code;
 }
 
 int wsman_shell_close(wsman_shell_t *sh, wsman_error_t *e)
@@ -494,7 +490,8 @@ int wsman_shell_close(wsman_shell_t *sh, wsman_error_t *e)
         e = &local;
     }
     wsman_response_init(&res);
-    rc = exchange(sh, "DeleteShell", ACTION_DELETE, sh->loc, NULL, WSMAN_RESP_EMPTY, NULL, 0, 1, &res, e);
+    rc = exchange(sh, "DeleteShell", WSMAN_ACTION_DELETE, sh->loc, NULL, WSMAN_RESP_EMPTY, NULL, 0, 1, &res,
+                  e);
     wsman_response_clear(&res);
     sh->closed = 1;
     if (rc != 0 && shell_gone(e)) {
@@ -502,7 +499,8 @@ int wsman_shell_close(wsman_shell_t *sh, wsman_error_t *e)
         rc = 0;
     } else if (rc != 0 && !e->fault_code && !e->http_status) {
         /* never reached the host: try again before the session's next request */
-        wsman_session_queue_request(sh->s, "DeleteShell", ACTION_DELETE, wsman_locator_dup(sh->loc), NULL);
+        wsman_session_queue_request(sh->s, "DeleteShell", WSMAN_ACTION_DELETE, wsman_locator_dup(sh->loc),
+                                    NULL);
     }
     if (e == &local)
         wsman_error_clear(&local);
@@ -525,7 +523,8 @@ void wsman_shell_free(wsman_shell_t *sh)
     if (!sh || --sh->refs > 0)
         return;
     if (wsman_shell_is_open(sh) && sh->id)
-        wsman_session_queue_request(sh->s, "DeleteShell", ACTION_DELETE, wsman_locator_dup(sh->loc), NULL);
+        wsman_session_queue_request(sh->s, "DeleteShell", WSMAN_ACTION_DELETE, wsman_locator_dup(sh->loc),
+                                    NULL);
     wsman_locator_free(sh->loc);
     free(sh->id);
     wsman_session_free(sh->s);
@@ -563,8 +562,8 @@ static int command_check(wsman_command_t *c, const char *op, wsman_error_t *e)
     if (!c->sh->closed && !c->sh->detached)
         return 0;
     if (e) {
-        wsman_error_set(e, 0x8033814Au, /* ERROR_WSMAN_SHELL_ALREADY_CLOSED */
-                        "%s: the shell %s is closed", op, c->sh->id ? c->sh->id : "");
+        wsman_error_set(e, WSMAN_E_SHELL_ALREADY_CLOSED, "%s: the shell %s is closed", op,
+                        c->sh->id ? c->sh->id : "");
         wsman_error_context(e, op, wsman_session_endpoint(c->sh->s));
     }
     return -1;
@@ -589,7 +588,8 @@ wsman_command_t *wsman_shell_run(wsman_shell_t *sh, const char *command, const c
     }
     if (!wsman_shell_is_open(sh)) {
         if (e) {
-            wsman_error_set(e, 0x8033814Au, "Command: the shell %s is closed", sh->id ? sh->id : "");
+            wsman_error_set(e, WSMAN_E_SHELL_ALREADY_CLOSED, "Command: the shell %s is closed",
+                            sh->id ? sh->id : "");
             wsman_error_context(e, "Command", wsman_session_endpoint(sh->s));
         }
         return NULL;
@@ -619,12 +619,12 @@ wsman_command_t *wsman_shell_run(wsman_shell_t *sh, const char *command, const c
             sh->closed = 1;
         return NULL;
     }
-    id = find_value(&res.body, NS_RSP, "CommandId", NULL, NULL, NULL, NULL);
+    id = find_value(&res.body, WSMAN_NS_RSP, "CommandId", NULL, NULL, NULL, NULL);
     wsman_response_clear(&res);
     if (!id) {
         if (e) {
-            wsman_error_set(e, 0x803380F6u, "%s answered the Command without a CommandId",
-                            wsman_session_endpoint(sh->s));
+            wsman_error_set(e, WSMAN_E_RESPONSE_INVALID_SOAP_FAULT,
+                            "%s answered the Command without a CommandId", wsman_session_endpoint(sh->s));
             wsman_error_context(e, "Command", wsman_session_endpoint(sh->s));
         }
         return NULL;
@@ -842,7 +842,7 @@ int wsman_command_receive(wsman_command_t *c, long wait_ms, wsman_output_cb cb, 
     wsman_buf_free(&body);
     if (rc != 0) {
         wsman_response_clear(&res);
-        if (e && e->code == ERROR_OPERATION_TIMEDOUT && e->fault_code) {
+        if (e && e->code == WSMAN_E_OPERATION_TIMEDOUT && e->fault_code) {
             wsman_error_clear(e); /* no output within OperationTimeout: not an error, poll again */
             return 0;
         }

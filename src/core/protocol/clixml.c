@@ -90,7 +90,7 @@ static long escape_at(const char *s, size_t n)
 }
 
 /* Appends s with the _xHHHH_ escapes of PowerShell's serializer decoded. */
-static int unescape(wsman_buf_t *out, const char *s, size_t n)
+int wsman_ps_unescape(wsman_buf_t *out, const char *s, size_t n)
 {
     size_t i = 0, start = 0;
 
@@ -293,7 +293,7 @@ static int set_str(rec_t *r, int f, const wsman_buf_t *t)
 {
     wsman_buf_t v;
     wsman_buf_init(&v);
-    if (unescape(&v, t->data ? t->data : "", t->len) != 0 || wsman_buf_reserve(&v, 0) != 0) {
+    if (wsman_ps_unescape(&v, t->data ? t->data : "", t->len) != 0 || wsman_buf_reserve(&v, 0) != 0) {
         wsman_buf_free(&v);
         return -1;
     }
@@ -324,7 +324,7 @@ static int cx_end(void *ud, const char *ns, const char *local)
     if (d == 2 && strcmp(local, "S") == 0 && c->leaf) {
         wsman_buf_t line;
         wsman_buf_init(&line);
-        if (unescape(&line, c->t.data ? c->t.data : "", c->t.len) != 0) {
+        if (wsman_ps_unescape(&line, c->t.data ? c->t.data : "", c->t.len) != 0) {
             wsman_buf_free(&line);
             return -1;
         }

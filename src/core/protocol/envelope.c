@@ -38,22 +38,45 @@ static int elem(wsman_buf_t *b, const char *open, const char *text, const char *
     return wsman_buf_puts(b, open) | esc_text(b, text) | wsman_buf_puts(b, close);
 }
 
+/* How a selector without a value is written. */
+typedef enum selector_novalue {
+    SELECTOR_EMPTY, /* <wsman:Selector Name="n"/> */
+    SELECTOR_NIL,   /* <wsman:Selector Name="n" xsi:nil="true"/> (xsi declared by the caller) */
+} selector_novalue_t;
+
+/* One wsman:Selector: every selector of every request and filter is written here. */
+static int selector_elem(wsman_buf_t *b, const char *name, size_t nlen, const char *value, size_t vlen,
+                         selector_novalue_t novalue)
+{
+    int rc = wsman_buf_puts(b, "<wsman:Selector Name=\"") | wsman_buf_xml_attr(b, name, nlen);
+    if (value)
+        rc |= wsman_buf_puts(b, "\">") | wsman_buf_xml_text(b, value, vlen) |
+              wsman_buf_puts(b, "</wsman:Selector>");
+    else
+        rc |= wsman_buf_puts(b, novalue == SELECTOR_NIL ? "\" xsi:nil=\"true\"/>" : "\"/>");
+    return rc;
+}
+
+int wsman_selector_set_xml(wsman_buf_t *b, const char *const *names, const char *const *values, size_t n)
+{
+    int rc = wsman_buf_puts(b, "<wsman:SelectorSet>");
+    for (size_t i = 0; i < n; i++)
+        rc |= selector_elem(b, names[i], strlen(names[i]), values[i], values[i] ? strlen(values[i]) : 0,
+                            SELECTOR_EMPTY);
+    rc |= wsman_buf_puts(b, "</wsman:SelectorSet>");
+    return rc ? -1 : 0;
+}
+
 static int selector_set(wsman_buf_t *b, const wsman_pair_t *sel, size_t n)
 {
     int rc = 0;
-    size_t i;
 
     if (!n)
         return 0;
     rc |= wsman_buf_puts(b, "<wsman:SelectorSet>");
-    for (i = 0; i < n; i++) {
-        rc |= wsman_buf_puts(b, "<wsman:Selector Name=\"") | esc_attr(b, sel[i].name);
-        if (sel[i].value)
-            rc |=
-                wsman_buf_puts(b, "\">") | esc_text(b, sel[i].value) | wsman_buf_puts(b, "</wsman:Selector>");
-        else
-            rc |= wsman_buf_puts(b, "\"/>");
-    }
+    for (size_t i = 0; i < n; i++)
+        rc |= selector_elem(b, sel[i].name, strlen(sel[i].name), sel[i].value,
+                            sel[i].value ? strlen(sel[i].value) : 0, SELECTOR_EMPTY);
     rc |= wsman_buf_puts(b, "</wsman:SelectorSet>");
     return rc ? -1 : 0;
 }
@@ -465,9 +488,7 @@ static int association_hash(wsman_buf_t *b, const char *filter, uint32_t flags, 
                 free(bad);
                 goto out;
             }
-            rc |= wsman_buf_puts(b, "<wsman:Selector Name=\"") | wsman_buf_xml_attr(b, p, (size_t)(eq - p)) |
-                  wsman_buf_puts(b, "\">") | wsman_buf_xml_text(b, eq + 1, len - (size_t)(eq - p) - 1) |
-                  wsman_buf_puts(b, "</wsman:Selector>");
+            rc |= selector_elem(b, p, (size_t)(eq - p), eq + 1, len - (size_t)(eq - p) - 1, SELECTOR_EMPTY);
             p += len;
             if (*p == '+')
                 p++;
@@ -531,14 +552,9 @@ static int selector_hash(wsman_buf_t *b, const char *filter, wsman_error_t *e)
     if (nil)
         rc |= wsman_buf_puts(b, " xmlns:xsi=\"" WSMAN_NS_XSI "\"");
     rc |= wsman_buf_puts(b, ">");
-    for (i = 0; i < n; i++) {
-        rc |= wsman_buf_puts(b, "<wsman:Selector Name=\"") | esc_attr(b, pairs[i].key);
-        if (pairs[i].value)
-            rc |= wsman_buf_puts(b, "\">") | esc_text(b, pairs[i].value) |
-                  wsman_buf_puts(b, "</wsman:Selector>");
-        else
-            rc |= wsman_buf_puts(b, "\" xsi:nil=\"true\"/>");
-    }
+    for (i = 0; i < n; i++)
+        rc |= selector_elem(b, pairs[i].key, strlen(pairs[i].key), pairs[i].value,
+                            pairs[i].value ? strlen(pairs[i].value) : 0, SELECTOR_NIL);
     rc |= wsman_buf_puts(b, "</wsman:SelectorSet>");
     hash_free(pairs, n);
     return rc ? oom_filter(e) : 0;
@@ -550,7 +566,7 @@ static int verbatim_xml(wsman_buf_t *b, const char *filter, const char *what, ws
     if (wsman_xml_check_fragment(p, strlen(p), what, NULL, NULL, e) != 0) {
         if (e && e->code == WSMAN_E_INVALID_XML) {
             char *m = wsman_strdup(e->message);
-            wsman_error_set(e, 0x80338107u, "%s", m ? m : "the filter is not well-formed XML");
+            wsman_error_set(e, WSMAN_E_INVALID_FILTER_XML, "%s", m ? m : "the filter is not well-formed XML");
             free(m);
         }
         return -1;

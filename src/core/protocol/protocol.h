@@ -67,55 +67,20 @@ int wsman_buf_put_utf8(wsman_buf_t *b, uint32_t cp);
 /* UTF-8 -> UTF-16LE with BOM; -1 on invalid UTF-8. */
 int wsman_utf8_to_utf16le(wsman_buf_t *out, const char *s, size_t len);
 
+/* ---- clixml.c --------------------------------------------------------------------------- */
+
+/* Appends s with the _xHHHH_ escapes of PowerShell's serializer decoded (UTF-16 surrogate pairs
+ * joined, lone surrogates as U+FFFD). Returns 0, or -1 when out of memory. */
+int wsman_ps_unescape(wsman_buf_t *out, const char *s, size_t n);
+
 /* ---- errors.c ------------------------------------------------------------------------- */
 
 /* Builds fault_xml for a client-side error from code/message/machine. */
 void wsman_error_synthesize_fault(wsman_error_t *e);
 
-/* Codes the client reports for transport failures (as Windows' WinRM client does). */
-#define WSMAN_E_ACCESS_DENIED 0x80070005u /* 401 / wrong credentials */
-#define WSMAN_E_OUTOFMEMORY 0x8007000Eu
-#define WSMAN_E_INVALIDARG 0x80070057u
-#define WSMAN_E_WINHTTP_TIMEOUT 0x80072EE2u /* ERROR_WINHTTP_TIMEOUT */
-#define WSMAN_E_WINHTTP_NAME_NOT_RESOLVED 0x80072EE7u
-#define WSMAN_E_WINHTTP_CANNOT_CONNECT 0x80072EFDu
-#define WSMAN_E_WINHTTP_CONNECTION_ERROR 0x80072EFEu /* connection reset/closed */
-#define WSMAN_E_WINHTTP_INVALID_SERVER_RESPONSE 0x80072F78u
-#define WSMAN_E_WINHTTP_SECURE_FAILURE 0x80072F8Fu
-#define WSMAN_E_WINHTTP_SECURE_CERT_CN_INVALID 0x80072F06u
-#define WSMAN_E_WINHTTP_SECURE_INVALID_CA 0x80072F0Du
-#define WSMAN_E_INVALID_URI 0x80338002u
-#define WSMAN_E_INVALID_XML 0x80338043u
-#define WSMAN_E_OPERATION_TIMEDOUT 0x80338029u
-#define WSMAN_E_INVALID_SELECTORS 0x8033803Du
-#define WSMAN_E_POLYMORPHISM_MODE_UNSUPPORTED 0x80338137u
-#define WSMAN_E_MAX_ENVELOPE_SIZE_EXCEEDED 0x80338048u
-#define WSMAN_E_MAX_ENVELOPE_SIZE 0x80338047u
-#define WSMAN_E_ENCODING_LIMIT 0x80338035u
-#define WSMAN_E_INVALID_ENUM_CONTEXT 0x8033801Bu
-#define WSMAN_E_NETWORK_TIMEDOUT 0x80338126u
-/* ERROR_WSMAN_CLIENT_UNENCRYPTED_DISABLED: "The WinRM client cannot process the request. Unencrypted
- * traffic is currently disabled in the client configuration." - what Windows' client reports for
- * Basic (or any unencrypted exchange) over http:// without WSManFlagNoEncryption. */
-#define WSMAN_E_UNENCRYPTED_DISABLED 0x803380DEu
-/* additions (wire engineer) */
-#define WSMAN_E_TIMEOUT                                                                                      \
-    0x800705B4u /* HRESULT_FROM_WIN32(ERROR_TIMEOUT): Session.Timeout                                        \
-                   expired (winrm.vbs retries exactly this code) */
-#define WSMAN_E_WINHTTP_SECURE_CERT_DATE_INVALID 0x80072F05u
-#define WSMAN_E_DESTINATION_UNREACHABLE 0x80338012u
-#define WSMAN_E_CONNECTIONSTR_INVALID 0x803380D9u           /* bad connection string */
-#define WSMAN_E_TRANSPORT_NOT_SUPPORTED 0x803380DAu         /* scheme other than http/https */
-#define WSMAN_E_PORT_INVALID 0x803380DBu                    /* port 0, > 65535, not digits */
-#define WSMAN_E_CLIENT_USERNAME_PASSWORD_NEEDED 0x803380B0u /* Basic/Digest without user name */
-#define WSMAN_E_AUTHENTICATION_INVALID_FLAG 0x80338145u     /* mechanism not available */
-#define WSMAN_E_CLIENT_MULTIPLE_AUTH_FLAGS 0x803380ADu
-#define WSMAN_E_URI_QUERY_STRING_SYNTAX_ERROR 0x8033807Au /* bad "?N=V+N=V" selector string */
-#define WSMAN_E_INVALID_SELECTOR_NAME 0x80338118u
-#define WSMAN_E_INVALID_RESOURCE_URI 0x8033803Bu
-#define WSMAN_E_CLIENT_BLANK_URI 0x803380BFu
-#define WSMAN_E_INVALID_FRAGMENT_DIALECT 0x80338092u
-#define WSMAN_E_INVALID_OPTIONSET 0x80338184u
+/* Every code has a WSMAN_E_* name in wsman_errors.h (generated, included by wsman.h). The client's
+ * own failures use Windows' codes (see transport.c for the transport's); WSMAN_E_TIMEOUT is
+ * Session.Timeout expiring, the code winrm.vbs retries on. */
 
 /* ---- uri.c ------------------------------------------------------------------------------ */
 
@@ -135,6 +100,16 @@ struct wsman_locator {
     char *fragment_dialect; /* NULL = default XPath */
     int must_understand_options;
 };
+
+/* ---- actions (wsa:Action) ------------------------------------------------------------ */
+
+#define WSMAN_ACTION_GET WSMAN_NS_WST "/Get"
+#define WSMAN_ACTION_PUT WSMAN_NS_WST "/Put"
+#define WSMAN_ACTION_CREATE WSMAN_NS_WST "/Create"
+#define WSMAN_ACTION_DELETE WSMAN_NS_WST "/Delete"
+#define WSMAN_ACTION_ENUMERATE WSMAN_NS_WSEN "/Enumerate"
+#define WSMAN_ACTION_PULL WSMAN_NS_WSEN "/Pull"
+#define WSMAN_ACTION_RELEASE WSMAN_NS_WSEN "/Release"
 
 /* ---- envelope.c ----------------------------------------------------------------------- */
 

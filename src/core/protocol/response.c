@@ -12,7 +12,6 @@
 #include <string.h>
 
 #define NS_WSA2005 "http://www.w3.org/2005/08/addressing"
-#define NS_RSP "http://schemas.microsoft.com/wbem/wsman/1/windows/shell"
 #define STREAM_FLUSH 65536 /* hand decoded stream bytes over at least this often */
 
 enum role {
@@ -144,37 +143,38 @@ static uint32_t subcode_to_hresult(const char *ns, const char *local)
         const char *ns, *local;
         uint32_t code;
     } map[] = {
-        {WSMAN_NS_WSA, "DestinationUnreachable", 0x80338012u},
-        {WSMAN_NS_WSA, "ActionNotSupported", 0x80338013u},
-        {WSMAN_NS_WSA, "EndpointUnavailable", 0x80338014u},
-        {WSMAN_NS_WSA, "InvalidMessageInformationHeader", 0x8033800Fu},
-        {WSMAN_NS_WSA, "MessageInformationHeaderRequired", 0x80338011u},
-        {WSMAN_NS_WSEN, "FilteringNotSupported", 0x80338018u},
-        {WSMAN_NS_WSEN, "FilterDialectRequestedUnavailable", 0x80338019u},
-        {WSMAN_NS_WSEN, "CannotProcessFilter", 0x8033801Au},
-        {WSMAN_NS_WSEN, "InvalidEnumerationContext", 0x8033801Bu},
-        {WSMAN_NS_WSEN, "TimedOut", 0x8033801Cu},
-        {WSMAN_NS_WSEN, "UnableToRenew", 0x8033801Du},
-        {WSMAN_NS_WSEN, "InvalidExpirationTime", 0x80338016u},
-        {WSMAN_NS_WSEN, "UnsupportedExpirationType", 0x80338017u},
-        {WSMAN_NS_WST, "InvalidRepresentation", 0x80338015u},
-        {WSMAN_NS_WSMAN, "TimedOut", 0x80338029u},
-        {WSMAN_NS_WSMAN, "Concurrency", 0x80338032u},
-        {WSMAN_NS_WSMAN, "AlreadyExists", 0x80338033u},
-        {WSMAN_NS_WSMAN, "DeliveryRefused", 0x80338034u},
-        {WSMAN_NS_WSMAN, "EncodingLimit", 0x80338035u},
-        {WSMAN_NS_WSMAN, "InvalidBookmark", 0x80338038u},
-        {WSMAN_NS_WSMAN, "InvalidOptions", 0x80338039u},
-        {WSMAN_NS_WSMAN, "InvalidParameter", 0x8033803Au},
-        {WSMAN_NS_WSMAN, "InvalidSelectors", 0x8033803Du},
-        {WSMAN_NS_WSMAN, "MetadataRedirect", 0x8033803Eu},
-        {WSMAN_NS_WSMAN, "QuotaLimit", 0x8033803Fu},
-        {WSMAN_NS_WSMAN, "SchemaValidationError", 0x80338041u},
-        {WSMAN_NS_WSMAN, "UnsupportedFeature", 0x80338042u},
-        {WSMAN_NS_WSMAN, "CannotProcessFilter", 0x80338122u},
-        {WSMAN_NS_WSMAN, "AccessDenied", 0x80070005u},
-        {WSMAN_NS_SOAP, "MustUnderstand", 0x80338010u},
-        {WSMAN_NS_SOAP, "VersionMismatch", 0x8033800Du},
+        {WSMAN_NS_WSA, "DestinationUnreachable", WSMAN_E_DESTINATION_UNREACHABLE},
+        {WSMAN_NS_WSA, "ActionNotSupported", WSMAN_E_ACTION_NOT_SUPPORTED},
+        {WSMAN_NS_WSA, "EndpointUnavailable", WSMAN_E_ENDPOINT_UNAVAILABLE},
+        {WSMAN_NS_WSA, "InvalidMessageInformationHeader", WSMAN_E_INVALID_MESSAGE_INFORMATION_HEADER},
+        {WSMAN_NS_WSA, "MessageInformationHeaderRequired", WSMAN_E_MESSAGE_INFORMATION_HEADER_REQUIRED},
+        {WSMAN_NS_WSEN, "FilteringNotSupported", WSMAN_E_ENUMERATE_FILTERING_NOT_SUPPORTED},
+        {WSMAN_NS_WSEN, "FilterDialectRequestedUnavailable",
+         WSMAN_E_ENUMERATE_FILTER_DIALECT_REQUESTED_UNAVAILABLE},
+        {WSMAN_NS_WSEN, "CannotProcessFilter", WSMAN_E_ENUMERATE_CANNOT_PROCESS_FILTER},
+        {WSMAN_NS_WSEN, "InvalidEnumerationContext", WSMAN_E_ENUMERATE_INVALID_ENUMERATION_CONTEXT},
+        {WSMAN_NS_WSEN, "TimedOut", WSMAN_E_ENUMERATE_TIMED_OUT},
+        {WSMAN_NS_WSEN, "UnableToRenew", WSMAN_E_ENUMERATE_UNABLE_TO_RENEW},
+        {WSMAN_NS_WSEN, "InvalidExpirationTime", WSMAN_E_ENUMERATE_INVALID_EXPIRATION_TIME},
+        {WSMAN_NS_WSEN, "UnsupportedExpirationType", WSMAN_E_ENUMERATE_UNSUPPORTED_EXPIRATION_TIME},
+        {WSMAN_NS_WST, "InvalidRepresentation", WSMAN_E_INVALID_REPRESENTATION},
+        {WSMAN_NS_WSMAN, "TimedOut", WSMAN_E_OPERATION_TIMEDOUT},
+        {WSMAN_NS_WSMAN, "Concurrency", WSMAN_E_CONCURRENCY},
+        {WSMAN_NS_WSMAN, "AlreadyExists", WSMAN_E_ALREADY_EXISTS},
+        {WSMAN_NS_WSMAN, "DeliveryRefused", WSMAN_E_DELIVERY_REFUSED},
+        {WSMAN_NS_WSMAN, "EncodingLimit", WSMAN_E_ENCODING_LIMIT},
+        {WSMAN_NS_WSMAN, "InvalidBookmark", WSMAN_E_INVALID_BOOKMARK},
+        {WSMAN_NS_WSMAN, "InvalidOptions", WSMAN_E_INVALID_OPTIONS},
+        {WSMAN_NS_WSMAN, "InvalidParameter", WSMAN_E_INVALID_PARAMETER},
+        {WSMAN_NS_WSMAN, "InvalidSelectors", WSMAN_E_INVALID_SELECTORS},
+        {WSMAN_NS_WSMAN, "MetadataRedirect", WSMAN_E_METADATA_REDIRECT},
+        {WSMAN_NS_WSMAN, "QuotaLimit", WSMAN_E_QUOTA_LIMIT},
+        {WSMAN_NS_WSMAN, "SchemaValidationError", WSMAN_E_SCHEMA_VALIDATION_ERROR},
+        {WSMAN_NS_WSMAN, "UnsupportedFeature", WSMAN_E_UNSUPPORTED_FEATURE},
+        {WSMAN_NS_WSMAN, "CannotProcessFilter", WSMAN_E_CANNOT_PROCESS_FILTER},
+        {WSMAN_NS_WSMAN, "AccessDenied", WSMAN_E_ACCESS_DENIED},
+        {WSMAN_NS_SOAP, "MustUnderstand", WSMAN_E_SOAP_FAULT_MUST_UNDERSTAND},
+        {WSMAN_NS_SOAP, "VersionMismatch", WSMAN_E_SOAP_VERSION_MISMATCH},
     };
     size_t i;
 
@@ -358,12 +358,12 @@ static int r_start(void *ud, const char *ns, const char *local, const char **att
             } else if (r->kind == WSMAN_RESP_ENUM && strcmp(ns, WSMAN_NS_WSEN) == 0 &&
                        (strcmp(local, "EnumerateResponse") == 0 || strcmp(local, "PullResponse") == 0)) {
                 role = R_ENUMRESP;
-            } else if (r->kind == WSMAN_RESP_RECEIVE && is(ns, local, NS_RSP, "ReceiveResponse")) {
+            } else if (r->kind == WSMAN_RESP_RECEIVE && is(ns, local, WSMAN_NS_RSP, "ReceiveResponse")) {
                 role = R_RECVRESP;
             }
             break;
         case R_RECVRESP:
-            if (is(ns, local, NS_RSP, "Stream")) {
+            if (is(ns, local, WSMAN_NS_RSP, "Stream")) {
                 const char *n = wsman_xml_attr(x, atts, NULL, "Name");
                 role = R_STREAM;
                 free(r->stream_name);
@@ -372,7 +372,7 @@ static int r_start(void *ud, const char *ns, const char *local, const char **att
                 r->stream_end = is_true(wsman_xml_attr(x, atts, NULL, "End"));
                 r->nb64 = 0;
                 wsman_buf_reset(&r->decoded);
-            } else if (is(ns, local, NS_RSP, "CommandState")) {
+            } else if (is(ns, local, WSMAN_NS_RSP, "CommandState")) {
                 const char *st = wsman_xml_attr(x, atts, NULL, "State");
                 role = R_CMDSTATE;
                 free(r->res.command_state);
@@ -382,7 +382,7 @@ static int r_start(void *ud, const char *ns, const char *local, const char **att
             }
             break;
         case R_CMDSTATE:
-            if (is(ns, local, NS_RSP, "ExitCode"))
+            if (is(ns, local, WSMAN_NS_RSP, "ExitCode"))
                 role = R_EXITCODE;
             break;
         case R_FAULT:
@@ -701,7 +701,7 @@ static int finish_fault(wsman_reader_t *r)
     else if (r->codeval_hr)
         e->code = r->codeval_hr;
     else
-        e->code = 0x80004005u; /* E_FAIL: a fault that says nothing we can map */
+        e->code = WSMAN_E_FAIL; /* E_FAIL: a fault that says nothing we can map */
     msg = r->message ? r->message : r->wmi_message ? r->wmi_message : e->reason;
     free(e->message);
     if (msg)

@@ -19,6 +19,7 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -28,38 +29,6 @@
     "\"https://server1.corp.example/wsman\" or \"http://[1::2]:80/wsman\"."
 
 /* ---- connection strings ----------------------------------------------------------------- */
-
-/* Longest connection string accepted: a DNS name has at most 253 characters, and a URL of
- * 2,048 bytes leaves room for any port and prefix. Messages then never echo more than this. */
-#define MAX_CONNECTION_BYTES 2048
-#define ELIDE_HEAD 48
-#define ELIDE_TAIL 16
-
-/* Refuses a connection string over MAX_CONNECTION_BYTES, showing only its two ends. */
-static int check_connection_length(const char *s, wsman_error_t *e)
-{
-    size_t n = strlen(s);
-    if (n <= MAX_CONNECTION_BYTES)
-        return 0;
-    wsman_error_set(e, WSMAN_E_CONNECTIONSTR_INVALID,
-                    "The connection string \"%.*s...%s\" is too long: %zu bytes, where the limit is %d (a "
-                    "host name has at most 253 characters). " CONNSTR_FORM,
-                    ELIDE_HEAD, s, s + n - ELIDE_TAIL, n, MAX_CONNECTION_BYTES);
-    return -1;
-}
-
-/* The text between the brackets must be an IPv6 address (with an optional %zone). */
-static int is_ipv6_address(const char *host)
-{
-    struct in6_addr a;
-    char plain[INET6_ADDRSTRLEN + 1];
-    size_t n = strcspn(host, "%");
-    if (n >= sizeof plain)
-        return 0;
-    memcpy(plain, host, n);
-    plain[n] = '\0';
-    return inet_pton(AF_INET6, plain, &a) == 1;
-}
 
 void wsman_endpoint_clear(wsman_endpoint_t *ep)
 {
@@ -111,249 +80,316 @@ static char *redact_userinfo(const char *s)
     return wsman_buf_steal(&b);
 }
 
+/* The connection string being parsed: where we are, and what has been found so far. */
+typedef struct endpoint_parse {
+    const char *s; /* the connection string ("localhost" for an empty one) */
+    const char *p; /* current position */
+    uint32_t flags;
+    char *scheme, *host, *prefix;
+    int port, ipv6;
+    wsman_error_t *e;
+} endpoint_parse_t;
+
+/* Sets the error for a connection string that is not valid; always -1. */
+static int connstr_invalid(endpoint_parse_t *ps, uint32_t code, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+static int connstr_invalid(endpoint_parse_t *ps, uint32_t code, const char *fmt, ...)
+{
+    wsman_buf_t msg;
+    va_list ap;
+
+    wsman_buf_init(&msg);
+    va_start(ap, fmt);
+    if (wsman_buf_vprintf(&msg, fmt, ap) || wsman_buf_puts(&msg, " " CONNSTR_FORM))
+        wsman_error_set(ps->e, WSMAN_E_OUTOFMEMORY, NULL);
+    else
+        wsman_error_set(ps->e, code, "%s", msg.data);
+    va_end(ap);
+    wsman_buf_free(&msg);
+    return -1;
+}
+
+static int endpoint_oom(endpoint_parse_t *ps)
+{
+    wsman_error_set(ps->e, WSMAN_E_OUTOFMEMORY, NULL);
+    return -1;
+}
+
+/* Longest connection string accepted: a DNS name has at most 253 characters, and a URL of
+ * 2,048 bytes leaves room for any port and prefix. Messages then never echo more than this. */
+#define MAX_CONNECTION_BYTES 2048
+#define ELIDE_HEAD 48
+#define ELIDE_TAIL 16
+
+/* Refuses a connection string over MAX_CONNECTION_BYTES, showing only its two ends. */
+static int check_connection_length(endpoint_parse_t *ps)
+{
+    size_t n = strlen(ps->s);
+    if (n <= MAX_CONNECTION_BYTES)
+        return 0;
+    return connstr_invalid(
+        ps, WSMAN_E_CONNECTIONSTR_INVALID,
+        "The connection string \"%.*s...%s\" is too long: %zu bytes, where the limit is %d (a "
+        "host name has at most 253 characters).",
+        ELIDE_HEAD, ps->s, ps->s + n - ELIDE_TAIL, n, MAX_CONNECTION_BYTES);
+}
+
+/* The text between the brackets must be an IPv6 address (with an optional %zone). */
+static int is_ipv6_address(const char *host)
+{
+    struct in6_addr a;
+    char plain[INET6_ADDRSTRLEN + 1];
+    size_t n = strcspn(host, "%");
+    if (n >= sizeof plain)
+        return 0;
+    memcpy(plain, host, n);
+    plain[n] = '\0';
+    return inet_pton(AF_INET6, plain, &a) == 1;
+}
+
+/* White space and control characters are refused anywhere (the message hides user information). */
+static int check_connection_chars(endpoint_parse_t *ps)
+{
+    for (const char *p = ps->s; *p; p++) {
+        if (isspace((unsigned char)*p) || (unsigned char)*p < 0x20 || *p == 0x7f) {
+            char *shown = redact_userinfo(ps->s);
+            connstr_invalid(ps, WSMAN_E_CONNECTIONSTR_INVALID,
+                            "The connection string \"%s\" is not valid: it contains white space or a control "
+                            "character.",
+                            shown ? shown : "");
+            free(shown);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* [http://|https://]: the scheme and its default port; without one, the session flags decide. */
+static int parse_transport(endpoint_parse_t *ps)
+{
+    const int ssl_flag = (ps->flags & WSMAN_FLAG_USE_SSL) != 0;
+    const char *sep = strstr(ps->s, "://");
+    size_t n = sep ? (size_t)(sep - ps->s) : 0;
+
+    if (!sep) {
+        ps->scheme = wsman_strdup(ssl_flag ? "https" : "http");
+        ps->port = ssl_flag ? 5986 : 5985;
+        ps->p = ps->s;
+    } else if (n == 4 && strncasecmp(ps->s, "http", 4) == 0) {
+        if (ssl_flag) {
+            wsman_error_set(ps->e, WSMAN_E_INVALID_USESSL_PARAM,
+                            "The connection string \"%s\" specifies http:// but SessionFlagUseSsl is set. "
+                            "Use https:// (or no transport) with SessionFlagUseSsl, or remove the flag.",
+                            ps->s);
+            return -1;
+        }
+        ps->scheme = wsman_strdup("http");
+        ps->port = 80;
+        ps->p = sep + 3;
+    } else if (n == 5 && strncasecmp(ps->s, "https", 5) == 0) {
+        ps->scheme = wsman_strdup("https");
+        ps->port = 443;
+        ps->p = sep + 3;
+    } else {
+        char *shown = redact_userinfo(ps->s);
+        connstr_invalid(ps, WSMAN_E_TRANSPORT_NOT_SUPPORTED,
+                        "The connection string \"%s\" uses the transport \"%.*s\"; the only valid "
+                        "transports are \"http\" and \"https\".",
+                        shown ? shown : "", (int)n, ps->s);
+        free(shown);
+        return -1;
+    }
+    return ps->scheme ? 0 : endpoint_oom(ps);
+}
+
+/* User information is not accepted: credentials belong in ConnectionOptions. */
+static int refuse_userinfo(endpoint_parse_t *ps)
+{
+    const char *auth_end = ps->p + strcspn(ps->p, "/");
+    char *shown;
+
+    if (!memchr(ps->p, '@', (size_t)(auth_end - ps->p)))
+        return 0;
+    shown = redact_userinfo(ps->s);
+    connstr_invalid(ps, WSMAN_E_CONNECTIONSTR_INVALID,
+                    "The connection string \"%s\" contains user information (user@ or user:password@). "
+                    "Credentials do not belong in the connection string: set options.UserName and "
+                    "options.Password of the ConnectionOptions passed to CreateSession.",
+                    shown ? shown : "");
+    free(shown);
+    return -1;
+}
+
+/* "[v6]": hex digits, ':', '.' and '%' between brackets, with at least one ':'. */
+static int parse_ipv6_host(endpoint_parse_t *ps)
+{
+    const char *start = ps->p, *close = strchr(start, ']');
+    int shown_len;
+
+    if (!close)
+        return connstr_invalid(ps, WSMAN_E_CONNECTIONSTR_INVALID,
+                               "The connection string \"%s\" is not valid: '[' without a matching ']' around "
+                               "the IPv6 address.",
+                               ps->s);
+    shown_len = (int)(close - start + 1);
+    for (const char *p = start + 1; p < close; p++)
+        if (!is_v6_char((unsigned char)*p))
+            return connstr_invalid(
+                ps, WSMAN_E_CONNECTIONSTR_INVALID,
+                "The connection string \"%s\" is not valid: \"%.*s\" is not an IPv6 address.", ps->s,
+                shown_len, start);
+    if (close == start + 1 || !memchr(start + 1, ':', (size_t)(close - start - 1)))
+        return connstr_invalid(ps, WSMAN_E_CONNECTIONSTR_INVALID,
+                               "The connection string \"%s\" is not valid: \"%.*s\" is not an IPv6 address.",
+                               ps->s, shown_len, start);
+    if (close[1] != '\0' && close[1] != ':' && close[1] != '/')
+        return connstr_invalid(ps, WSMAN_E_CONNECTIONSTR_INVALID,
+                               "The connection string \"%s\" is not valid: unexpected \"%s\" after the IPv6 "
+                               "address (expected :port or /prefix).",
+                               ps->s, close + 1);
+    ps->host = wsman_strndup(start + 1, (size_t)(close - start - 1));
+    ps->ipv6 = 1;
+    ps->p = close + 1;
+    if (!ps->host)
+        return endpoint_oom(ps);
+    if (!is_ipv6_address(ps->host))
+        return connstr_invalid(ps, WSMAN_E_CONNECTIONSTR_INVALID,
+                               "The connection string \"%s\" is not valid: \"%.*s\" is not an IPv6 address.",
+                               ps->s, shown_len, start);
+    return 0;
+}
+
+/* A host name or IPv4 address up to ':' or '/'. */
+static int parse_name_host(endpoint_parse_t *ps)
+{
+    const char *start = ps->p, *end = start + strcspn(start, ":/");
+
+    for (const char *p = start; p < end; p++) {
+        if (*p == ']' || *p == '[')
+            return connstr_invalid(
+                ps, WSMAN_E_CONNECTIONSTR_INVALID,
+                "The connection string \"%s\" is not valid: unbalanced '%c' (an IPv6 address "
+                "is written \"[address]\").",
+                ps->s, *p);
+        if (!is_host_char((unsigned char)*p))
+            return connstr_invalid(ps, WSMAN_E_CONNECTIONSTR_INVALID,
+                                   "The connection string \"%s\" is not valid: the host name contains '%c'.",
+                                   ps->s, *p);
+    }
+    if (end == start)
+        return connstr_invalid(ps, WSMAN_E_CONNECTIONSTR_INVALID,
+                               "The connection string \"%s\" is not valid: the host name is empty.", ps->s);
+    ps->host = wsman_strndup(start, (size_t)(end - start));
+    ps->p = end;
+    return ps->host ? 0 : endpoint_oom(ps);
+}
+
+/* ":port": 1 to 65535. */
+static int parse_port(endpoint_parse_t *ps)
+{
+    const char *start, *end;
+    long v = 0;
+
+    if (*ps->p != ':')
+        return 0;
+    start = ps->p + 1;
+    end = start + strcspn(start, "/");
+    if (!ps->ipv6 && memchr(start, ':', (size_t)(end - start)))
+        return connstr_invalid(
+            ps, WSMAN_E_CONNECTIONSTR_INVALID,
+            "The connection string \"%s\" is not valid: an IPv6 address must be enclosed in "
+            "brackets, as in \"[1::2]\" or \"http://[1::2]:5985\".",
+            ps->s);
+    for (const char *q = start; q < end; q++) {
+        if (!isdigit((unsigned char)*q) || v > 65535) {
+            v = -1;
+            break;
+        }
+        v = v * 10 + (*q - '0');
+    }
+    if (end == start || v < 1 || v > 65535)
+        return connstr_invalid(ps, WSMAN_E_PORT_INVALID,
+                               "The port \"%.*s\" in the connection string \"%s\" is not valid: a port is a "
+                               "number between 1 and 65535.",
+                               (int)(end - start), start, ps->s);
+    ps->port = (int)v;
+    ps->p = end;
+    return 0;
+}
+
+/* "/prefix" (default "wsman"), without leading or trailing slashes. */
+static int parse_prefix(endpoint_parse_t *ps)
+{
+    const char *path = ps->p;
+    size_t n;
+
+    if (*path == '\0') {
+        ps->prefix = wsman_strdup("wsman");
+        return ps->prefix ? 0 : endpoint_oom(ps);
+    }
+    if (*path != '/')
+        return connstr_invalid(ps, WSMAN_E_CONNECTIONSTR_INVALID,
+                               "The connection string \"%s\" is not valid at \"%s\".", ps->s, path);
+    while (*path == '/')
+        path++;
+    for (const char *q = path; *q; q++)
+        if (!is_prefix_char((unsigned char)*q))
+            return connstr_invalid(
+                ps, WSMAN_E_CONNECTIONSTR_INVALID,
+                "The connection string \"%s\" is not valid: the URL prefix \"%s\" contains "
+                "'%c' (letters, digits, '_', '-', '.' and '/' are allowed).",
+                ps->s, path, *q);
+    n = strlen(path);
+    while (n > 0 && path[n - 1] == '/')
+        n--;
+    ps->prefix = n ? wsman_strndup(path, n) : wsman_strdup("wsman");
+    return ps->prefix ? 0 : endpoint_oom(ps);
+}
+
+/* Moves the parts into ep with the URL built from them. */
+static int endpoint_finish(endpoint_parse_t *ps, wsman_endpoint_t *ep)
+{
+    wsman_buf_t url;
+
+    wsman_buf_init(&url);
+    if (wsman_buf_printf(&url, ps->ipv6 ? "%s://[%s]:%d/%s" : "%s://%s:%d/%s", ps->scheme, ps->host, ps->port,
+                         ps->prefix)) {
+        wsman_buf_free(&url);
+        return endpoint_oom(ps);
+    }
+    ep->scheme = ps->scheme;
+    ep->host = ps->host;
+    ep->port = ps->port;
+    ep->prefix = ps->prefix;
+    ep->url = wsman_buf_steal(&url);
+    ep->ipv6 = ps->ipv6;
+    return 0;
+}
+
 int wsman_endpoint_parse(const char *connection, uint32_t flags, wsman_endpoint_t *ep, wsman_error_t *e)
 {
-    const int ssl_flag = (flags & WSMAN_FLAG_USE_SSL) != 0;
-    const char *s = connection ? connection : "";
-    const char *p, *host_start, *host_end, *port_start = NULL, *port_end = NULL, *path;
-    char *scheme = NULL, *host = NULL, *prefix = NULL;
-    int port = 0, ipv6 = 0;
-    wsman_buf_t url;
+    endpoint_parse_t ps = {.s = connection ? connection : "", .flags = flags, .e = e};
 
     if (!ep) {
         wsman_error_set(e, WSMAN_E_INVALIDARG, "wsman_endpoint_parse: no endpoint to fill");
         return -1;
     }
     memset(ep, 0, sizeof *ep);
-    if (check_connection_length(s, e) != 0)
+    if (check_connection_length(&ps) || check_connection_chars(&ps))
         return -1;
-
-    for (p = s; *p; p++) {
-        if (isspace((unsigned char)*p) || (unsigned char)*p < 0x20 || *p == 0x7f) {
-            char *shown = redact_userinfo(s);
-            wsman_error_set(e, WSMAN_E_CONNECTIONSTR_INVALID,
-                            "The connection string \"%s\" is not valid: it contains white space or a control "
-                            "character. " CONNSTR_FORM,
-                            shown ? shown : "");
-            free(shown);
-            return -1;
-        }
-    }
-    if (*s == '\0')
-        s = "localhost";
-
-    /* transport */
-    p = strstr(s, "://");
-    if (p) {
-        size_t n = (size_t)(p - s);
-        if (n == 4 && strncasecmp(s, "http", 4) == 0) {
-            scheme = wsman_strdup("http");
-            port = 80;
-            if (ssl_flag) {
-                wsman_error_set(
-                    e, 0x803381BEu,
-                    "The connection string \"%s\" specifies http:// but SessionFlagUseSsl is set. "
-                    "Use https:// (or no transport) with SessionFlagUseSsl, or remove the flag.",
-                    s);
-                free(scheme);
-                return -1;
-            }
-        } else if (n == 5 && strncasecmp(s, "https", 5) == 0) {
-            scheme = wsman_strdup("https");
-            port = 443;
-        } else {
-            char *shown = redact_userinfo(s);
-            wsman_error_set(e, WSMAN_E_TRANSPORT_NOT_SUPPORTED,
-                            "The connection string \"%s\" uses the transport \"%.*s\"; the only valid "
-                            "transports are \"http\" and \"https\". " CONNSTR_FORM,
-                            shown ? shown : "", (int)n, s);
-            free(shown);
-            return -1;
-        }
-        host_start = p + 3;
-    } else {
-        scheme = wsman_strdup(ssl_flag ? "https" : "http");
-        port = ssl_flag ? 5986 : 5985;
-        host_start = s;
-    }
-    if (!scheme)
-        goto oom;
-
-    /* user information is not accepted: credentials belong in ConnectionOptions */
-    {
-        const char *auth_end = host_start + strcspn(host_start, "/");
-        if (memchr(host_start, '@', (size_t)(auth_end - host_start))) {
-            char *shown = redact_userinfo(s);
-            wsman_error_set(
-                e, WSMAN_E_CONNECTIONSTR_INVALID,
-                "The connection string \"%s\" contains user information (user@ or user:password@). "
-                "Credentials do not belong in the connection string: set options.UserName and "
-                "options.Password of the ConnectionOptions passed to CreateSession. " CONNSTR_FORM,
-                shown ? shown : "");
-            free(shown);
-            free(scheme);
-            return -1;
-        }
-    }
-
-    /* host */
-    if (*host_start == '[') {
-        const char *close = strchr(host_start, ']');
-        if (!close) {
-            wsman_error_set(
-                e, WSMAN_E_CONNECTIONSTR_INVALID,
-                "The connection string \"%s\" is not valid: '[' without a matching ']' around the "
-                "IPv6 address. " CONNSTR_FORM,
-                s);
-            goto fail;
-        }
-        host_end = close;
-        for (p = host_start + 1; p < close; p++) {
-            if (!is_v6_char((unsigned char)*p)) {
-                wsman_error_set(e, WSMAN_E_CONNECTIONSTR_INVALID,
-                                "The connection string \"%s\" is not valid: \"%.*s\" is not an IPv6 "
-                                "address. " CONNSTR_FORM,
-                                s, (int)(close - host_start + 1), host_start);
-                goto fail;
-            }
-        }
-        if (close == host_start + 1 || !memchr(host_start + 1, ':', (size_t)(close - host_start - 1))) {
-            wsman_error_set(
-                e, WSMAN_E_CONNECTIONSTR_INVALID,
-                "The connection string \"%s\" is not valid: \"%.*s\" is not an IPv6 address. " CONNSTR_FORM,
-                s, (int)(close - host_start + 1), host_start);
-            goto fail;
-        }
-        host = wsman_strndup(host_start + 1, (size_t)(close - host_start - 1));
-        ipv6 = 1;
-        p = close + 1;
-        if (*p != '\0' && *p != ':' && *p != '/') {
-            wsman_error_set(
-                e, WSMAN_E_CONNECTIONSTR_INVALID,
-                "The connection string \"%s\" is not valid: unexpected \"%s\" after the IPv6 address "
-                "(expected :port or /prefix). " CONNSTR_FORM,
-                s, p);
-            goto fail;
-        }
-    } else {
-        host_end = host_start + strcspn(host_start, ":/");
-        for (p = host_start; p < host_end; p++) {
-            if (*p == ']' || *p == '[') {
-                wsman_error_set(
-                    e, WSMAN_E_CONNECTIONSTR_INVALID,
-                    "The connection string \"%s\" is not valid: unbalanced '%c' (an IPv6 address is "
-                    "written \"[address]\"). " CONNSTR_FORM,
-                    s, *p);
-                goto fail;
-            }
-            if (!is_host_char((unsigned char)*p)) {
-                wsman_error_set(
-                    e, WSMAN_E_CONNECTIONSTR_INVALID,
-                    "The connection string \"%s\" is not valid: the host name contains '%c'. " CONNSTR_FORM,
-                    s, *p);
-                goto fail;
-            }
-        }
-        if (host_end == host_start) {
-            wsman_error_set(
-                e, WSMAN_E_CONNECTIONSTR_INVALID,
-                "The connection string \"%s\" is not valid: the host name is empty. " CONNSTR_FORM, s);
-            goto fail;
-        }
-        host = wsman_strndup(host_start, (size_t)(host_end - host_start));
-        p = host_end;
-    }
-    if (!host)
-        goto oom;
-
-    /* port */
-    if (*p == ':') {
-        long v = 0;
-        port_start = p + 1;
-        port_end = port_start + strcspn(port_start, "/");
-        if (!ipv6 && memchr(port_start, ':', (size_t)(port_end - port_start))) {
-            wsman_error_set(e, WSMAN_E_CONNECTIONSTR_INVALID,
-                            "The connection string \"%s\" is not valid: an IPv6 address must be enclosed in "
-                            "brackets, as in \"[1::2]\" or \"http://[1::2]:5985\". " CONNSTR_FORM,
-                            s);
-            goto fail;
-        }
-        for (const char *q = port_start; q < port_end; q++) {
-            if (!isdigit((unsigned char)*q) || v > 65535) {
-                v = -1;
-                break;
-            }
-            v = v * 10 + (*q - '0');
-        }
-        if (port_end == port_start || v < 1 || v > 65535) {
-            wsman_error_set(
-                e, WSMAN_E_PORT_INVALID,
-                "The port \"%.*s\" in the connection string \"%s\" is not valid: a port is a number "
-                "between 1 and 65535. " CONNSTR_FORM,
-                (int)(port_end - port_start), port_start, s);
-            goto fail;
-        }
-        port = (int)v;
-        p = port_end;
-    }
-
-    /* prefix */
-    path = p;
-    if (*path == '/') {
-        while (*path == '/')
-            path++;
-        for (const char *q = path; *q; q++) {
-            if (!is_prefix_char((unsigned char)*q)) {
-                wsman_error_set(
-                    e, WSMAN_E_CONNECTIONSTR_INVALID,
-                    "The connection string \"%s\" is not valid: the URL prefix \"%s\" contains '%c' "
-                    "(letters, digits, '_', '-', '.' and '/' are allowed). " CONNSTR_FORM,
-                    s, path, *q);
-                goto fail;
-            }
-        }
-        {
-            size_t n = strlen(path);
-            while (n > 0 && path[n - 1] == '/')
-                n--;
-            prefix = n ? wsman_strndup(path, n) : wsman_strdup("wsman");
-        }
-    } else if (*path == '\0') {
-        prefix = wsman_strdup("wsman");
-    } else {
-        wsman_error_set(e, WSMAN_E_CONNECTIONSTR_INVALID,
-                        "The connection string \"%s\" is not valid at \"%s\". " CONNSTR_FORM, s, path);
-        goto fail;
-    }
-    if (!prefix)
-        goto oom;
-    if (ipv6 && !is_ipv6_address(host)) {
-        wsman_error_set(
-            e, WSMAN_E_CONNECTIONSTR_INVALID,
-            "The connection string \"%s\" is not valid: \"[%s]\" is not an IPv6 address. " CONNSTR_FORM, s,
-            host);
-        goto fail;
-    }
-
-    wsman_buf_init(&url);
-    if (wsman_buf_printf(&url, ipv6 ? "%s://[%s]:%d/%s" : "%s://%s:%d/%s", scheme, host, port, prefix)) {
-        wsman_buf_free(&url);
-        goto oom;
-    }
-    ep->scheme = scheme;
-    ep->host = host;
-    ep->port = port;
-    ep->prefix = prefix;
-    ep->url = wsman_buf_steal(&url);
-    ep->ipv6 = ipv6;
-    return 0;
-
-oom:
-    wsman_error_set(e, WSMAN_E_OUTOFMEMORY, NULL);
-fail:
-    free(scheme);
-    free(host);
-    free(prefix);
+    if (*ps.s == '\0')
+        ps.s = "localhost";
+    if (parse_transport(&ps) == 0 && refuse_userinfo(&ps) == 0 &&
+        (*ps.p == '[' ? parse_ipv6_host(&ps) : parse_name_host(&ps)) == 0 && parse_port(&ps) == 0 &&
+        parse_prefix(&ps) == 0 && endpoint_finish(&ps, ep) == 0)
+        return 0;
+    free(ps.scheme);
+    free(ps.host);
+    free(ps.prefix);
     return -1;
 }
 

@@ -115,11 +115,48 @@ struct wsman_transport {
     int sink_aborted;
     wsman_http_response_t *resp;
     int oom;
+    struct curl_slist *authz_node; /* the request's "Authorization:" line, filled at connect time */
+    char *authz_orig;              /* that node's own string, put back before the list is freed */
+    wsman_buf_t authz;             /* the line the authorize callback produced */
+    int authorize_aborted;
 };
 
 #define MAXAGE_CONN_S 118L
 
 static void keep_peer_cert(wsman_transport_t *t);
+
+/* libcurl calls this once the connection is up and before the request is sent; the header list
+ * is read after it, so the Authorization line set here goes out with this request. */
+static int prereq_cb(void *ud, char *primary_ip, char *local_ip, int primary_port, int local_port)
+{
+    static char no_header[] = "Authorization:"; /* libcurl: send no such header */
+    wsman_transport_t *t = ud;
+    long conns = 0;
+    size_t prefix;
+
+    (void)primary_ip;
+    (void)local_ip;
+    (void)primary_port;
+    (void)local_port;
+    if (!t->req || !t->req->authorize || !t->authz_node)
+        return CURL_PREREQFUNC_OK;
+    if (curl_easy_getinfo(t->easy, CURLINFO_NUM_CONNECTS, &conns) != CURLE_OK)
+        conns = 0;
+    if (conns > 0 && t->https)
+        keep_peer_cert(t); /* the new connection's certificate, for channel binding */
+    wsman_buf_reset(&t->authz);
+    if (wsman_buf_puts(&t->authz, "Authorization: ") != 0) {
+        t->oom = 1;
+        return CURL_PREREQFUNC_ABORT;
+    }
+    prefix = t->authz.len;
+    if (t->req->authorize(t->req->authorize_ud, t, conns > 0, &t->authz) != 0) {
+        t->authorize_aborted = 1;
+        return CURL_PREREQFUNC_ABORT;
+    }
+    t->authz_node->data = t->authz.len > prefix ? t->authz.data : no_header;
+    return CURL_PREREQFUNC_OK;
+}
 
 static long now_ms(void)
 {
@@ -404,6 +441,8 @@ wsman_transport_t *wsman_transport_new(const wsman_transport_config_t *cfg, wsma
     SETOPT(CURLOPT_SOCKOPTDATA, t);
     SETOPT(CURLOPT_CLOSESOCKETFUNCTION, closesocket_cb);
     SETOPT(CURLOPT_CLOSESOCKETDATA, t);
+    SETOPT(CURLOPT_PREREQFUNCTION, prereq_cb);
+    SETOPT(CURLOPT_PREREQDATA, t);
     if (cfg->connect_timeout_ms > 0)
         SETOPT(CURLOPT_CONNECTTIMEOUT_MS, cfg->connect_timeout_ms);
     /* idle connections older than this are not reused (below HTTP.sys' 120 s); see
@@ -634,7 +673,7 @@ static void map_error(wsman_transport_t *t, CURLcode rc, long timeout_ms, wsman_
         /* the reader refused the data: keep its more specific error if it filled ours */
         *state = WSMAN_SENT_PARTIAL_REPLY;
         if (e && e->code == 0)
-            wsman_error_set(e, 0x80004004u /* E_ABORT */,
+            wsman_error_set(e, WSMAN_E_ABORT,
                             "The reply from %s was abandoned by the reader while it was being received.",
                             t->hostport);
         return;
@@ -840,6 +879,16 @@ int wsman_transport_post(wsman_transport_t *t, const wsman_http_request_t *req, 
     if (!(tmp = curl_slist_append(hdrs, "Expect:")) || !(hdrs = tmp) ||
         !(tmp = curl_slist_append(hdrs, "Connection: Keep-Alive")) || !(hdrs = tmp))
         goto oom;
+    t->authz_node = NULL;
+    t->authorize_aborted = 0;
+    if (req->authorize) {
+        if (!(tmp = curl_slist_append(hdrs, "Authorization:")))
+            goto oom;
+        hdrs = tmp;
+        for (t->authz_node = hdrs; t->authz_node->next;)
+            t->authz_node = t->authz_node->next;
+        t->authz_orig = t->authz_node->data;
+    }
     wsman_buf_free(&line);
 
     /* per-request state */
@@ -917,12 +966,25 @@ int wsman_transport_post(wsman_transport_t *t, const wsman_http_request_t *req, 
     /* Removing a handle mid-transfer aborts it and closes its connection (state unknown). */
     curl_multi_remove_handle(t->multi, t->easy);
     curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, NULL);
+    if (t->authz_node)
+        t->authz_node->data = t->authz_orig;
+    t->authz_node = NULL;
+    wsman_buf_free_secure(&t->authz);
     curl_slist_free_all(hdrs);
     t->req = NULL;
     t->resp = NULL;
     t->sink = NULL;
 
     if (timed_out) {
+        if (resp == &resp_local)
+            wsman_http_response_clear(resp);
+        return -1;
+    }
+    if (t->authorize_aborted) {
+        *state = WSMAN_SENT_NOTHING;
+        wsman_error_set(e, WSMAN_E_ACCESS_DENIED,
+                        "The request to %s was not sent: its authentication could not be prepared.",
+                        t->hostport);
         if (resp == &resp_local)
             wsman_http_response_clear(resp);
         return -1;

@@ -25,12 +25,21 @@ typedef struct wsman_transport_config {
     const char *username, *password;
 } wsman_transport_config_t;
 
+/* Called once the request's connection is up (TLS done: its certificate is known), just before
+ * the request goes out: appends the Authorization header value for this connection to value
+ * (left empty: no header). new_connection is 1 when this request opened the connection. Returns
+ * 0, or -1 to send nothing: the post then fails with WSMAN_SENT_NOTHING (the callback keeps its
+ * own error). */
+typedef int (*wsman_authorize_fn)(void *ud, wsman_transport_t *t, int new_connection, wsman_buf_t *value);
+
 typedef struct wsman_http_request {
     const char *body;
     size_t len;
-    const char *content_type;   /* e.g. "application/soap+xml;charset=UTF-8" */
-    const char *const *headers; /* extra "Name: value" lines, NULL-terminated (may be NULL) */
-    long timeout_ms;            /* whole exchange deadline */
+    const char *content_type;     /* e.g. "application/soap+xml;charset=UTF-8" */
+    const char *const *headers;   /* extra "Name: value" lines, NULL-terminated (may be NULL) */
+    long timeout_ms;              /* whole exchange deadline */
+    wsman_authorize_fn authorize; /* NULL: no Authorization header from a callback */
+    void *authorize_ud;
 } wsman_http_request_t;
 
 /* Called with body bytes as they arrive; status/headers of 'resp' are already filled. Return 0
