@@ -85,7 +85,7 @@ describe("a host whose EnumerationContext keeps growing", function()
     session.BatchItems = 1
     local en = session:Enumerate("wmicimv2/Win32_Service")
     local before = sim.stats(session).Requests
-    local n, e = 0, nil
+    local n, e = 0
     while true do
       local ok, item = pcall(en.ReadItem, en)
       if not ok then e = item break end
