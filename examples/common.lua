@@ -13,6 +13,8 @@
 -- * common.CreateSession(objWsman, cfg, connection): the sample's CreateSession(connection), or
 --   Basic with the account given, if any; common.BasicFlags(objWsman, connection) and
 --   common.Credentials(objWsman, cfg) are its parts, for samples with flags of their own.
+-- * common.connect(cfg): WSMan.connect with that account (Basic when one was given), for the
+--   examples that are not ports (run_cmd.lua, run_ps.lua, shell_stream.lua, tables.lua).
 -- * common.DisplayOutput(xml): WsmTxt.xsl, the transform winrm uses (wsman.format.text).
 -- * common.DisplayErrorInfo(err): the samples' Sub DisplayErrorInfo for a Lua error object.
 -- * common.main(fn): runs the script; a failure prints like winrm does and exits with 1.
@@ -92,6 +94,20 @@ function common.CreateSession(objWsman, cfg, strConnection)
       common.Credentials(objWsman, cfg))
   end
   return objWsman:CreateSession(strConnection)
+end
+
+-- WSMan.connect with the account given: Basic (unencrypted unless https://) as the ports use
+-- it (see CreateSession), or Negotiate with WSMAN_AUTH=sample; no account: Negotiate with the
+-- logged-on user's Kerberos credentials. For the examples written for lua-wsman itself.
+function common.connect(cfg)
+  local WSMan = require "wsman"
+  if cfg.basic then
+    local https = tostring(cfg.endpoint):lower():match("^https://") ~= nil
+    return WSMan.connect(cfg.endpoint, { user = cfg.user, password = cfg.password or "", auth = "basic",
+      unencrypted = not https })
+  end
+  if cfg.user then return WSMan.connect(cfg.endpoint, { user = cfg.user, password = cfg.password or "" }) end
+  return WSMan.connect(cfg.endpoint, { implicit_credentials = true })
 end
 
 ---------------------------------------------------------------------------------------------

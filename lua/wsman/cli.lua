@@ -159,7 +159,7 @@ end
 
 --- Splits argv into the operation, the positional arguments, the input after the at sign and the
 -- switches (`-name:value`, `/name:value`, `-name`; names lower-cased, shortcuts expanded).
--- @tparam {string,...} argv
+-- @tparam {string,...} argv the command-line arguments after the program name
 -- @treturn table fields `unnamed` (list), `at` (the text after the at sign, or nil), `named`
 -- (name -> value) and `order` (switch names in order)
 function M.parse_args(argv)

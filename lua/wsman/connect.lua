@@ -1,4 +1,5 @@
 -- SPDX-License-Identifier: MIT
+
 --- One call from a URL and a table of settings to a session: `WSMan.connect`.
 --
 --     local WSMan = require "wsman"
@@ -16,7 +17,6 @@ local M = {}
 
 --- The `auth` values and the session flags each one sets (`ntlm` is Negotiate, as for pywinrm
 -- and Ansible users: Windows' Negotiate picks NTLM when Kerberos cannot be used).
--- @table AUTH
 M.AUTH = {
   basic = WSMan.SessionFlagUseBasic,
   digest = WSMan.SessionFlagUseDigest,
@@ -115,7 +115,6 @@ end
 -- @tparam string url the endpoint: a URL (`https://srv01:5986/wsman`), or what `CreateSession`
 --  takes (`srv01`, `srv01:5985`, `[::1]`)
 -- @tparam[opt] table settings every key optional:
---
 --  * `user`, `password`: the account (`"CONTOSO\\admin"`, `"admin@CONTOSO.COM"`);
 --  * `auth`: `"negotiate"` (default), `"ntlm"` (the same), `"kerberos"`, `"basic"`, `"digest"`,
 --    `"certificate"` (default when `client_cert` or `thumbprint` is given), `"credssp"`, `"none"`;

@@ -217,8 +217,8 @@ end
 -- the instance's EPR as `"#epr"`, attributes as `"@x"`, in the element order), arrays become
 -- arrays, `WSMan.null` becomes `null`, date objects their text. Strings are escaped as JSON
 -- requires (quotes, backslashes, control characters).
--- @param v value
--- @treturn string
+-- @param v the value: a table from `WSMan.decode`, an array, a string, number, boolean or `WSMan.null`
+-- @treturn string the JSON text
 function M.json(v)
   local out = {}
   encode_json(v, out, 0)

@@ -1,4 +1,5 @@
 -- SPDX-License-Identifier: MIT
+
 --- The lua-wsman module: `local WSMan = require "wsman"`.
 --
 -- This facade loads the C module `wsman.core` (the COM-like objects of the WinRM Scripting

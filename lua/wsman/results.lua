@@ -96,8 +96,8 @@ local ANONYMOUS = "http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymo
 --- A resource URI with its alias expanded and its `?selectors` removed, as the
 -- ResourceLocator's ResourceURI gives it (`wmicimv2/Win32_Service?Name=x` ->
 -- `http://schemas.microsoft.com/wbem/wsman/1/wmi/root/cimv2/Win32_Service`).
--- @tparam string uri
--- @treturn string
+-- @tparam string uri a resource URI or alias, with or without `?selectors`
+-- @treturn string the full resource URI
 function M.resource_uri(uri)
   uri = match(uri, "^%s*(.-)%s*$")
   uri = match(uri, "^([^?]*)")
@@ -121,9 +121,9 @@ local order_of = setmetatable({}, { __mode = "k" })
 
 --- Remembers the order in which `encode` should write the keys of `t` (keys not listed come
 -- after, alphabetically). `decode` does this for every table it makes.
--- @tparam table t
--- @tparam {string,...} keys
--- @treturn table t
+-- @tparam table t the table `encode` will write
+-- @tparam {string,...} keys its keys in the order to write them
+-- @treturn table t itself
 function M.set_order(t, keys)
   order_of[t] = keys
   return t
@@ -137,8 +137,8 @@ end
 
 --- The string keys of a table in encoding order: the remembered order first, then the others
 -- sorted case-insensitively. Attributes (`"@x"`) and `"#text"` are included.
--- @tparam table t
--- @treturn {string,...}
+-- @tparam table t a table from `decode`, or one to `encode`
+-- @treturn {string,...} its string keys
 function M.keys(t)
   local order = order_of[t]
   local out, seen = {}, {}
@@ -336,8 +336,8 @@ end
 -- `frac` (the digits of the fraction of a second, a string, or nil), `zone` (`"Z"`, `"+01:00"`
 -- or nil), `offset` (minutes east of UTC, or nil), `negative` (intervals). `tostring` gives the
 -- text back; `d:seconds()` gives epoch seconds (or an interval's length).
--- @tparam string kind
--- @tparam string text
+-- @tparam string kind `"datetime"`, `"date"`, `"time"`, `"interval"` or `"cim_datetime"`
+-- @tparam string text the value as WinRM writes it (`"2024-01-01T10:00:00Z"`, `"P1DT2H"`)
 -- @return a date object, or nil when the text is not of that form
 function M.date(kind, text)
   return parse_date_value(kind, text)

@@ -82,7 +82,7 @@ local function reply(xml, opts)
 end
 
 --- Gets a resource as a table (`Session.Get` + `WSMan.decode`).
--- @param session
+-- @param session the Session
 -- @param uri resource URI string, ResourceLocator or EPR table
 -- @tparam[opt] table selectors `{Name = value}`
 -- @tparam[opt] table opts decode options (`typed`, `arrays`)
@@ -125,9 +125,9 @@ end
 -- "Parameter name does not match any properties on resource: X"); a nested table of changes
 -- merges into an embedded object (e.g. `{Client = {TrustedHosts = "*"}}` for `winrm/config`).
 -- Values may be strings, numbers, booleans, `WSMan.null`, arrays, date objects.
--- @param session
+-- @param session the Session
 -- @param uri resource URI string, ResourceLocator or EPR table
--- @tparam table|nil selectors
+-- @tparam table|nil selectors `{Name = value}` added to the resource's selectors
 -- @tparam table changes `{Property = value, ...}`
 -- @tparam[opt] table opts decode options for the result
 -- @treturn table the updated instance, as the server returns it
@@ -141,7 +141,7 @@ function M.put(session, uri, selectors, changes, opts)
 end
 
 --- Creates a resource from a table (`WSMan.encode` + `Session.Create`).
--- @param session
+-- @param session the Session
 -- @param uri resource URI string (with the new resource's selectors where the resource wants
 -- them, e.g. `winrm/config/Listener?Address=*+Transport=HTTP`) or ResourceLocator
 -- @tparam table tbl the properties
@@ -155,9 +155,9 @@ function M.create(session, uri, tbl)
 end
 
 --- Deletes a resource.
--- @param session
+-- @param session the Session
 -- @param uri resource URI string, ResourceLocator or EPR table
--- @tparam[opt] table selectors
+-- @tparam[opt] table selectors `{Name = value}` added to the resource's selectors
 -- @treturn boolean true
 function M.delete(session, uri, selectors)
   local res = resource(uri, selectors)
@@ -166,10 +166,10 @@ function M.delete(session, uri, selectors)
 end
 
 --- Invokes a method with a table of parameters and returns its output as a table.
--- @param session
+-- @param session the Session
 -- @tparam string method method name (`"StopService"`) or full action URI
 -- @param uri resource URI string, ResourceLocator or EPR table
--- @tparam table|nil selectors
+-- @tparam table|nil selectors `{Name = value}` added to the resource's selectors
 -- @tparam[opt] table params input parameters (`{CommandLine = "calc.exe"}`)
 -- @tparam[opt] table opts decode options for the output
 -- @treturn table the `Method_OUTPUT` element as a table (`out.ReturnValue`)
@@ -202,7 +202,7 @@ end
 -- `for obj in session:enumerate(uri [, opts]) do ... end`.
 -- Only one batch is held at a time; leaving the loop early (`break`, an error) releases the
 -- enumeration on the server at once (the enumerator is the loop's to-be-closed value).
--- @param session
+-- @param session the Session
 -- @param uri resource URI string, ResourceLocator or EPR table (`.../cimv2/*` for WQL)
 -- @tparam[opt] table opts
 --  `filter` (WQL text; a table `{Name = value}` for the selector dialect; a table or

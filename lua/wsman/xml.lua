@@ -1,4 +1,5 @@
 -- SPDX-License-Identifier: MIT
+
 --- XML for WinRM replies: the library's reader as Lua tables, and writer helpers.
 --
 -- `parse` reads a whole UTF-8 document (or UTF-16 with a byte order mark, read as the same
@@ -80,8 +81,8 @@ end
 local ESC = { ["&"] = "&amp;", ["<"] = "&lt;", [">"] = "&gt;", ['"'] = "&quot;", ["'"] = "&apos;" }
 
 --- Escapes `& < > " '` as winrm.vbs's Escape does (for text and attribute values).
--- @tparam string s
--- @treturn string
+-- @tparam string s the text
+-- @treturn string the text with those characters escaped
 function M.escape(s)
   if not find(s, "[&<>\"']") then return s end
   return (gsub(s, "[&<>\"']", ESC))

@@ -82,6 +82,37 @@ static int get_error(lua_State *L)
     return 1;
 }
 
+/***
+The items of an enumeration (`IWSManEnumerator`), from `Session:Enumerate`.
+
+Items come in batches of `session.BatchItems`; the next batch is pulled only when the current
+one is used up. Dropping an enumerator before its end releases the host's enumeration: at
+once with `local e <close> = ...`, else after collection (queued and sent before the
+session's next request, never from inside the collector).
+
+    local e <close> = session:Enumerate("wmicimv2/*", "SELECT * FROM Win32_Service WHERE State='Running'")
+    while not e.AtEndOfStream do print(e:ReadItem()) end
+
+@classmod Enumerator
+*/
+
+/***
+The next item.
+@function Enumerator:ReadItem
+@treturn string the item's XML (an instance, an EPR, or both as the flags asked)
+@raise an error object when the Pull fails, or when no item is left
+*/
+
+/***
+True when no item is left (read-only; it may pull to know).
+@field Enumerator.AtEndOfStream
+*/
+
+/***
+The fault XML of the last failure, `""` otherwise (read-only).
+@field Enumerator.Error
+*/
+
 static const lw_member members[] = {
     {"ReadItem", m_readitem, NULL, NULL},
     {"AtEndOfStream", NULL, get_eos, NULL},

@@ -141,6 +141,73 @@ static int m_clearoptions(lua_State *L)
     return 0;
 }
 
+/***
+A resource with its selectors, options and fragment (`IWSManResourceLocator`), from
+`WSMan:CreateResourceLocator`; any `resource` argument of a Session method takes one.
+
+    local L = wsman:CreateResourceLocator("wmicimv2/Win32_Processor")
+    L:AddSelector("DeviceID", "CPU0")
+    L.FragmentPath = "NumberOfCores"
+    print(session:Get(L))
+
+@classmod ResourceLocator
+*/
+
+/***
+The resource URI, without selectors; aliases are expanded on assignment (`wmicimv2/X` reads
+back as `http://schemas.microsoft.com/wbem/wsman/1/wmi/root/cimv2/X`). A `?` in the value
+raises an error (use `AddSelector`).
+@field ResourceLocator.ResourceURI
+*/
+
+/***
+The fragment (a property, `NumberOfCores`, or an XPath) that Get and Put read or write
+instead of the whole instance; `""` when unset.
+@field ResourceLocator.FragmentPath
+*/
+
+/***
+The dialect URI of `FragmentPath` (XPath 1.0 by default).
+@field ResourceLocator.FragmentDialect
+*/
+
+/***
+Whether the host must honour every option (`mustUnderstand` on the OptionSet). A boolean.
+@field ResourceLocator.MustUnderstandOptions
+*/
+
+/***
+The fault XML of the last failed call on this locator, `""` after a success (read-only).
+@field ResourceLocator.Error
+*/
+
+/***
+Adds a selector (a key of the instance).
+@function ResourceLocator:AddSelector
+@tparam string name the key property (`"Name"`)
+@tparam string|number|boolean value its value
+@raise an error object when the name or value is not allowed (control characters, NUL bytes)
+*/
+
+/***
+Removes every selector.
+@function ResourceLocator:ClearSelectors
+*/
+
+/***
+Adds an option (a `wsman:Option` of the OptionSet).
+@function ResourceLocator:AddOption
+@tparam string name the option name
+@tparam[opt] string|number|boolean value its value (nil: `xsi:nil`)
+@tparam[opt=false] boolean|integer mustComply the host must honour it (`MustComply`)
+@raise an error object when the name or value is not allowed
+*/
+
+/***
+Removes every option.
+@function ResourceLocator:ClearOptions
+*/
+
 static const lw_member members[] = {
     {"ResourceURI", NULL, get_uri, set_uri},
     {"FragmentPath", NULL, get_fpath, set_fpath},

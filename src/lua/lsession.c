@@ -249,6 +249,123 @@ static int set_batch(lua_State *L)
     return 0;
 }
 
+/***
+A session with one WinRM host (`IWSManSession`), from `WSMan:CreateSession` or `WSMan.connect`.
+
+The COM methods take and return XML strings as in VBScript; the lower-case methods written in
+Lua (`session:get`, `:put`, `:create`, `:delete`, `:invoke`, `:enumerate`: see `wsman.tables`;
+`session:run_cmd`, `:run_ps`: see `wsman.ps`) take and return tables. A `resource` argument
+is a URI string (full, or an alias such as `wmicimv2/Win32_Service`, with optional
+`?Name=Value+Name=Value` selectors, or an EPR XML string) or a `ResourceLocator`. A failed
+call raises an error object (see `Error`) and leaves the WSManFault XML in `session.Error`.
+The session keeps one connection alive between calls and closes it when collected, or at once
+with `local session <close> = ...`.
+
+    local xml = session:Get("wmicimv2/Win32_Service?Name=Spooler")
+    local out = session:Invoke("StopService", "wmicimv2/Win32_Service?Name=Spooler", input_xml)
+    local e = session:Enumerate("wmicimv2/Win32_Process")
+    while not e.AtEndOfStream do print(e:ReadItem()) end
+
+@classmod Session
+*/
+
+/***
+Gets an instance (WS-Transfer Get).
+@function Session:Get
+@tparam string|ResourceLocator resource the instance (selectors, fragment, options)
+@tparam[opt=0] integer flags reserved, 0 as in COM
+@treturn string the instance XML (the fragment's with `FragmentPath`)
+@raise an error object
+*/
+
+/***
+Updates an instance (WS-Transfer Put).
+@function Session:Put
+@tparam string|ResourceLocator resource the instance
+@tparam string xml the new instance XML (or the fragment's)
+@tparam[opt=0] integer flags reserved, 0 as in COM
+@treturn string the updated instance XML as the host returns it
+@raise an error object
+*/
+
+/***
+Creates a resource (WS-Transfer Create).
+@function Session:Create
+@tparam string|ResourceLocator resource the resource URI (with selectors where the class needs them)
+@tparam string xml the new instance XML
+@tparam[opt=0] integer flags reserved, 0 as in COM
+@treturn string the EPR XML of the new resource (`ResourceCreated`)
+@raise an error object
+*/
+
+/***
+Deletes a resource (WS-Transfer Delete).
+@function Session:Delete
+@tparam string|ResourceLocator resource the instance
+@tparam[opt=0] integer flags reserved, 0 as in COM
+@raise an error object
+*/
+
+/***
+Invokes a method of a resource (a custom action).
+@function Session:Invoke
+@tparam string action the method name (`"StopService"`, sent as `<resource URI>/StopService`)
+ or a full action URI
+@tparam string|ResourceLocator resource the instance or class
+@tparam string parameters the input XML (`<p:StopService_INPUT xmlns:p="..."/>`; COM requires
+ it even for a method without parameters)
+@tparam[opt=0] integer flags reserved, 0 as in COM
+@treturn string the output XML (`<p:StopService_OUTPUT>`)
+@raise an error object
+*/
+
+/***
+Starts an enumeration (WS-Enumeration); items are pulled as they are read.
+@function Session:Enumerate
+@tparam string|ResourceLocator resource the class (`wmicimv2/*` with a WQL filter)
+@tparam[opt] string filter a WQL query, selector XML or `{Name="Value";...}` hash, or an
+ association filter (XML or winrm's `{Object=...;AssociationClassName=...}` hash)
+@tparam[opt] string dialect the filter's dialect URI (WQL when the filter is text, else XML)
+@tparam[opt=0] integer flags `EnumerationFlag*` values combined with `|`
+@treturn Enumerator the enumerator (`BatchItems` items per Pull)
+@raise an error object
+*/
+
+/***
+Identifies the host (WS-Management Identify).
+@function Session:Identify
+@tparam[opt=0] integer flags `SessionFlagUseNoAuthentication` for an unauthenticated Identify
+@treturn string the `IdentifyResponse` XML (protocol version, vendor, product version)
+@raise an error object
+*/
+
+/***
+Creates a remote cmd shell (WinRS), or attaches to one.
+@function Session:shell
+@tparam[opt] table opts every key optional: `working_directory`, `environment`
+ (`{NAME = "value"}`), `codepage` (65001, UTF-8, unless set), `noprofile` (boolean),
+ `idle_timeout` and `lifetime` (seconds), `name`; or `id` (a ShellId) alone to attach to an
+ existing shell
+@treturn Shell the shell (deleted by `sh:close()`, `<close>` or collection)
+@raise an error object (quota faults have `retry = "quota"`)
+*/
+
+/***
+The fault XML of the last failed call, `""` after a success (read-only).
+@field Session.Error
+*/
+
+/***
+Milliseconds an operation may take (default 60000): the OperationTimeout sent and the
+client's own deadline. A positive integer.
+@field Session.Timeout
+*/
+
+/***
+Items asked for per Pull of an enumeration (default 20). A positive integer.
+@field Session.BatchItems
+*/
+
 static const lw_member members[] = {
     {"Get", m_get, NULL, NULL},
     {"Put", m_put, NULL, NULL},

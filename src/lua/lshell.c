@@ -534,6 +534,168 @@ static int get_exit(lua_State *L)
     return push_exit(L, check_proc(L, 1));
 }
 
+/***
+Remote commands: a WinRS cmd shell (`Shell`, from `Session:shell`) and the commands running in
+it (`Process`, from `Shell:run`).
+
+Output streams as the host produces it; stdin is sent in pieces that fit MaxEnvelopeSize. A
+deadline that passes terminates the command and raises an error object whose `retry` is
+`"transient"`. Garbage collection never does network I/O: a shell still open gets its Delete
+queued on the session, a running command its `Signal terminate` (sent before the session's
+next request); `<close>` does it at once.
+
+    local sh <close> = session:shell { working_directory = "C:\\Temp" }
+    local p <close> = sh:run("ping", { "-n", "3", "example.org" })
+    for stream, chunk in p:output() do io.write(stream, ": ", chunk) end
+    print(p.exit_code)
+
+@classmod Shell
+*/
+
+/***
+Starts a command in the shell.
+@function Shell:run
+@tparam string command the program (through cmd.exe unless `opts.skip_cmd_shell`)
+@tparam[opt] {string|number,...} args its arguments, one `rsp:Arguments` each
+@tparam[opt] table opts `on_output` (a `function(stream, chunk)` called with every chunk as it
+ arrives, `stream` being `"stdout"` or `"stderr"`), `skip_cmd_shell` (boolean)
+@treturn Process the command
+@raise an error object
+*/
+
+/***
+Starts `powershell.exe` with a short `-EncodedCommand` bootstrap that runs the script written
+to its stdin (`p:close_stdin(script)`), so no command-line limit applies.
+@function Shell:powershell
+@tparam[opt] table opts as for `run` (`on_output`, `skip_cmd_shell`)
+@treturn Process the command
+@raise an error object
+*/
+
+/***
+A command already running in the shell (after a reconnection).
+@function Shell:attach
+@tparam string id the CommandId
+@treturn Process the command
+@raise an error object
+*/
+
+/***
+Runs a command in this shell and collects its output (see `wsman.ps`; the shell stays open).
+@function Shell:run_cmd
+@tparam string command the program
+@tparam[opt] {string,...} args its arguments
+@tparam[opt] table opts `stdin`, `timeout` (seconds), `on_output`, `skip_cmd_shell`
+@treturn string stdout
+@treturn string stderr
+@treturn integer the exit code
+@raise an error object
+*/
+
+/***
+Runs a PowerShell script in this shell (see `wsman.ps`; the shell stays open).
+@function Shell:run_ps
+@tparam string script the script, of any length
+@tparam[opt] table opts `timeout` (seconds), `on_output`
+@treturn string stdout
+@treturn string stderr without CLIXML (the error stream as text)
+@treturn integer the exit code
+@treturn table the records (errors, warnings, progress...; see `WSMan.clixml`)
+@raise an error object
+*/
+
+/***
+Deletes the shell on the host now (its running commands end).
+@function Shell:close
+@raise an error object when the Delete fails (it is then queued)
+*/
+
+/***
+Leaves the shell open on the host and forgets it here (attach to it later with
+`session:shell{id = id}`).
+@function Shell:detach
+@treturn string the ShellId
+*/
+
+/***
+The ShellId (read-only).
+@field Shell.id
+*/
+
+/***
+The code page of the shell's output (read-only; converted to UTF-8).
+@field Shell.codepage
+*/
+
+/***
+True while the shell exists on the host (read-only).
+@field Shell.open
+*/
+
+/***
+A command running in a shell (`Process`), from `Shell:run`, `Shell:powershell` or `Shell:attach`.
+@type Process
+*/
+
+/***
+Iterates over the output as it arrives.
+`for stream, chunk in p:output() do ... end`
+@function Process:output
+@tparam[opt] number seconds the deadline: the command is terminated after that and an error
+ object with `retry = "transient"` is raised
+@treturn function an iterator giving `stream` (`"stdout"` or `"stderr"`) and `chunk` (a
+ string), until the command is done
+*/
+
+/***
+Waits for the command to end; the output goes to `on_output`, else is dropped.
+@function Process:wait
+@tparam[opt] number seconds the deadline, as for `output`
+@treturn integer the exit code
+@raise an error object
+*/
+
+/***
+Writes to the command's stdin (any length: sent in pieces that fit MaxEnvelopeSize).
+@function Process:write
+@tparam string data the bytes
+@raise an error object; an error after `close_stdin`
+*/
+
+/***
+Sends the last bytes of stdin and closes it (the command sees end of file).
+@function Process:close_stdin
+@tparam[opt] string data the last bytes
+@raise an error object
+*/
+
+/***
+Sends a signal.
+@function Process:signal
+@tparam string signal `"ctrl_c"`, `"ctrl_break"`, `"terminate"` or a signal URI
+@raise an error object
+*/
+
+/***
+Terminates the command if it is still running; never raises for that (`<close>` does the same).
+@function Process:close
+*/
+
+/***
+The CommandId (read-only).
+@field Process.id
+*/
+
+/***
+True once the command has ended and its output was read (read-only).
+@field Process.done
+*/
+
+/***
+The exit code once done, else nil (read-only).
+@field Process.exit_code
+*/
+
 static const lw_member proc_members[] = {
     {"output", m_output, NULL, NULL},    {"wait", m_wait, NULL, NULL},
     {"write", m_write, NULL, NULL},      {"close_stdin", m_close_stdin, NULL, NULL},

@@ -238,6 +238,272 @@ static int get_commandline(lua_State *L)
     return 1;
 }
 
+/***
+The WSMan object (`CreateObject("WSMan.Automation")`) and the module table.
+
+`local WSMan = require "wsman"` gives the module table: `WSMan.new()` makes a WSMan object,
+every flag is an integer field (`WSMan.SessionFlagUseBasic`), and the members written in Lua
+are there too (`WSMan.decode`, `WSMan.encode`, `WSMan.connect`: see the `wsman` module). A
+WSMan object has COM's methods (`wsman:CreateSession(...)`) and every flag as a COM-style
+method (`wsman:SessionFlagUseBasic()`). Reading a member that does not exist raises an error
+that names the member meant (`WSMan.SessionFlagUseBasics`: did you mean `SessionFlagUseBasic`?).
+
+    local WSMan = require "wsman"
+    local wsman = WSMan.new()
+    local o = wsman:CreateConnectionOptions()
+    o.UserName, o.Password = "CONTOSO\\admin", "..."
+    local session = wsman:CreateSession("https://srv01:5986/wsman",
+      WSMan.SessionFlagUseNegotiate | WSMan.SessionFlagCredUsernamePassword, o)
+
+@classmod WSMan
+*/
+
+/***
+Creates a WSMan object (`CreateObject("WSMan.Automation")`).
+@function WSMan.new
+@static
+@treturn WSMan the object
+*/
+
+/***
+The version of lua-wsman (`"0.1.0"`).
+@field WSMan._VERSION
+*/
+
+/***
+PowerShell's CLIXML error stream as text and records.
+@function WSMan.clixml
+@static
+@tparam string stderr the stderr of `powershell.exe` (`#< CLIXML` and `<Objs ...>` documents;
+ other text is kept)
+@treturn string the readable text: the error stream as PowerShell shows it
+@treturn table the records, each `{type = "error" | "warning" | "verbose" | "debug" |
+ "information" | "progress", message = ...}`; progress records also have `activity`,
+ `activity_id`, `parent_activity_id`, `status_description`, `current_operation`,
+ `percent_complete`, `seconds_remaining`, `record_type`, `source_id`
+@raise an error object when a CLIXML document is not well-formed
+*/
+
+/***
+The C XML reader behind `wsman.xml`'s `parse` (same arguments and tree).
+@function WSMan._xml_parse
+@static
+@tparam string text the document
+@tparam[opt] integer max_depth elements nested deeper are refused
+@tparam[opt] integer max_bytes longer documents are refused
+@treturn table the root element
+*/
+
+/***
+The method tables of the classes, by class name (`WSMan`, `Session`, `ConnectionOptions`,
+`ResourceLocator`, `Enumerator`, `Shell`, `Process`): a function stored there is a method of
+every object of the class, found before the COM members. The `wsman` facade adds the methods
+written in Lua this way (`WSMan._methods.Session.get = ...`).
+@field WSMan._methods
+*/
+
+/***
+Creates a session (`IWSMan.CreateSession`); nothing is sent until the first operation.
+@function WSMan:CreateSession
+@tparam[opt=""] string connection the endpoint as COM reads it: `""` (this computer),
+ `host` (`http://host:5985/wsman`, or `https://host:5986/wsman` with `SessionFlagUseSsl`),
+ `host:port`, `http://host[:port][/prefix]`, `https://...`, `[IPv6]:port`
+@tparam[opt=0] integer flags `SessionFlag*` values combined with `|`
+@tparam[opt] ConnectionOptions options the account and the connection settings
+@treturn Session the session
+@raise an error object when the connection string, the flags or the options are invalid (and
+ `wsman.Error` holds the fault XML)
+*/
+
+/***
+Creates a ConnectionOptions object (`IWSManEx.CreateConnectionOptions`).
+@function WSMan:CreateConnectionOptions
+@treturn ConnectionOptions the options
+*/
+
+/***
+Creates a ResourceLocator (`IWSManEx.CreateResourceLocator`).
+@function WSMan:CreateResourceLocator
+@tparam[opt=""] string uri a resource URI, alias (`wmicimv2/Win32_Service`) with optional
+ `?Name=Value+Name=Value` selectors, or an EPR XML string
+@treturn ResourceLocator the locator
+@raise an error object when the URI is invalid
+*/
+
+/***
+The text Windows gives for an error number (`IWSManEx.GetErrorMessage`).
+@function WSMan:GetErrorMessage
+@tparam integer|string code the number: `2150859002`, VBScript's signed `-2144108294`,
+ `"0x803380FA"`; Win32 codes and their HRESULT forms (`0x80070005`) both work
+@treturn string the message
+@raise when no text is known for the number
+*/
+
+/***
+The fault XML of the last failed `Create*` call of this object, `""` after a success.
+@field WSMan.Error
+*/
+
+/***
+The command line of the hosting process (read-only), arguments quoted where they need it.
+@field WSMan.CommandLine
+*/
+
+/***
+Session flags, for CreateSession.
+Integer fields of the module (`WSMan.X`) and methods of a WSMan object (`wsman:X()`), combined
+with `|`.
+@section flags
+*/
+
+/***
+Requests and replies in UTF-8 (the default).
+@field WSMan.SessionFlagUTF8
+*/
+/***
+Requests in UTF-16.
+@field WSMan.SessionFlagUTF16
+*/
+/***
+Authenticate with the `UserName` and `Password` of the ConnectionOptions.
+@field WSMan.SessionFlagCredUsernamePassword
+*/
+/***
+HTTPS: do not verify that a trusted CA issued the server's certificate.
+@field WSMan.SessionFlagSkipCACheck
+*/
+/***
+HTTPS: do not verify that the certificate's name is the host's.
+@field WSMan.SessionFlagSkipCNCheck
+*/
+/***
+HTTPS: do not check the certificate's revocation.
+@field WSMan.SessionFlagSkipRevocationCheck
+*/
+/***
+Digest authentication.
+@field WSMan.SessionFlagUseDigest
+*/
+/***
+Negotiate: Kerberos when it can be used, else NTLM; messages encrypted over HTTP.
+@field WSMan.SessionFlagUseNegotiate
+*/
+/***
+Basic authentication (over HTTP only with `SessionFlagNoEncryption`).
+@field WSMan.SessionFlagUseBasic
+*/
+/***
+Kerberos (with the password, the credential cache or a keytab); messages encrypted over HTTP.
+@field WSMan.SessionFlagUseKerberos
+*/
+/***
+No message encryption over HTTP (what Basic over HTTP needs; the host must allow it).
+@field WSMan.SessionFlagNoEncryption
+*/
+/***
+Kerberos SPN `HTTP/host:port` instead of `HTTP/host`.
+@field WSMan.SessionFlagEnableSPNServerPort
+*/
+/***
+No authentication (an unauthenticated `Identify`).
+@field WSMan.SessionFlagUseNoAuthentication
+*/
+/***
+A TLS client certificate (`client_cert`/`client_key`, or `CertificateThumbprint` in `cert_dir`).
+@field WSMan.SessionFlagUseClientCertificate
+*/
+/***
+CredSSP: not available (the session raises an error saying so).
+@field WSMan.SessionFlagUseCredSsp
+*/
+/***
+Negotiate/Kerberos with the logged-on user's credentials (the Kerberos credential cache).
+@field WSMan.SessionFlagAllowNegotiateImplicitCredentials
+*/
+/***
+HTTPS with the default port 5986 for a bare host name.
+@field WSMan.SessionFlagUseSsl
+*/
+
+/***
+Enumeration flags, for Session:Enumerate.
+Combined with `|`.
+@section enumeration_flags
+*/
+
+/***
+The filter is text, not XML.
+@field WSMan.EnumerationFlagNonXmlText
+*/
+/***
+Items are the objects (the default, 0).
+@field WSMan.EnumerationFlagReturnObject
+*/
+/***
+Items are EPRs (references) instead of objects.
+@field WSMan.EnumerationFlagReturnEPR
+*/
+/***
+Items are objects with their EPRs.
+@field WSMan.EnumerationFlagReturnObjectAndEPR
+*/
+/***
+The class and its subclasses with all their properties (the default, 0).
+@field WSMan.EnumerationFlagHierarchyDeep
+*/
+/***
+Instances of the class itself, no subclass.
+@field WSMan.EnumerationFlagHierarchyShallow
+*/
+/***
+The class and its subclasses, with the base class's properties only.
+@field WSMan.EnumerationFlagHierarchyDeepBasePropsOnly
+*/
+/***
+Association filter: the associated instances (the default, 0).
+@field WSMan.EnumerationFlagAssociatedInstance
+*/
+/***
+Association filter: the association instances.
+@field WSMan.EnumerationFlagAssociationInstance
+*/
+
+/***
+Proxy settings, for ConnectionOptions:SetProxy.
+The `accessType` and `authenticationMechanism` values (module fields; a ConnectionOptions
+object has them as methods).
+@section proxy_flags
+*/
+
+/***
+The proxy of Internet Explorer's settings: here the environment (`https_proxy`, `http_proxy`, `no_proxy`).
+@field WSMan.ProxyIEConfig
+*/
+/***
+WinHTTP's proxy configuration: here the environment, as for `ProxyIEConfig`.
+@field WSMan.ProxyWinHttpConfig
+*/
+/***
+Proxy auto-detection: here the environment, as for `ProxyIEConfig`.
+@field WSMan.ProxyAutoDetect
+*/
+/***
+No proxy, whatever the environment says.
+@field WSMan.ProxyNoProxyServer
+*/
+/***
+Authenticate to the proxy with Negotiate.
+@field WSMan.ProxyAuthenticationUseNegotiate
+*/
+/***
+Authenticate to the proxy with Basic.
+@field WSMan.ProxyAuthenticationUseBasic
+*/
+/***
+Authenticate to the proxy with Digest.
+@field WSMan.ProxyAuthenticationUseDigest
+*/
+
 #define FLAG_MEMBER(name, value) {#name, m_##name, NULL, NULL},
 static const lw_member members[] = {
     {"CreateSession", m_createsession, NULL, NULL},
