@@ -190,6 +190,7 @@ for f in sorted(glob.glob(sys.argv[2] + "/*.yml")):
     spaces_in_tags = '<a\n  x = "1"\t y=\'2\'  ></a  >',
     crlf = '<a x="1\r\n2" y="3\r4">l1\r\nl2\rl3\r\r\n<![CDATA[c\r\nd\re]]>&#13;\r\n</a>\r\n',
     cr_in_tag_only = '<a\r\n x="1"\r\n/>',
+    cr_in_tag_empty_values = '<a\r\n x=""\r\n y=\'\'/>',
     cr_with_refs = '<a x="&amp;&#x41;\r\n&#9;&lt;" y="\xc3\xa9\r\n">\r</a>',
     text_lines = '<a>\n</a>',
     xmlns_undeclare_default = '<a xmlns="urn:a"><b xmlns=""/><c/></a>',

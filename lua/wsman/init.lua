@@ -14,6 +14,10 @@
 -- The build compiles this file and lua/wsman/*.lua into the module, so `wsman.so` alone gives
 -- the whole API; with lua/ on `package.path` the files there are used instead (they are the
 -- same ones).
+--
+-- The COM-like objects are described in their own pages: `WSMan` (the module's flags,
+-- `WSMan.new`, `WSMan.clixml`), `Session`, `ConnectionOptions`, `ResourceLocator`,
+-- `Enumerator`, `Shell` and `Process`, `Error`.
 -- @module wsman
 local WSMan = require "wsman.core"
 local results = require "wsman.results"
@@ -33,5 +37,29 @@ session.run_cmd, session.run_ps = ps.run_cmd, ps.run_ps
 
 local shell = WSMan._methods.Shell
 shell.run_cmd, shell.run_ps = ps.shell_run_cmd, ps.shell_run_ps
+
+--- Lua tables from WinRM XML: `WSMan.decode(xml [, opts])`.
+-- @function decode
+-- @see wsman.results.decode
+
+--- WinRM XML from a Lua table: `WSMan.encode(resource_uri, tbl [, root])`.
+-- @function encode
+-- @see wsman.results.encode
+
+--- The value of an `xsi:nil` element in decoded tables (and for `encode`).
+-- @field null
+-- @see wsman.results.null
+
+--- The key of a decoded table's class name: `t[WSMan.class]`.
+-- @field class
+-- @see wsman.results.class
+
+--- The key of a decoded object's EPR: `obj[WSMan.epr]`.
+-- @field epr
+-- @see wsman.results.epr
+
+--- A session from a URL and a table of settings: `WSMan.connect(url, {user=, password=, auth=})`.
+-- @function connect
+-- @see wsman.connect.connect
 
 return WSMan

@@ -322,7 +322,7 @@ Invokes a method of a resource (a custom action).
 /***
 Starts an enumeration (WS-Enumeration); items are pulled as they are read.
 @function Session:Enumerate
-@tparam string|ResourceLocator resource the class (`wmicimv2/*` with a WQL filter)
+@tparam string|ResourceLocator resource the class (the wildcard wmicimv2/\* with a WQL filter)
 @tparam[opt] string filter a WQL query, selector XML or `{Name="Value";...}` hash, or an
  association filter (XML or winrm's `{Object=...;AssociationClassName=...}` hash)
 @tparam[opt] string dialect the filter's dialect URI (WQL when the filter is text, else XML)
@@ -348,6 +348,54 @@ Creates a remote cmd shell (WinRS), or attaches to one.
  existing shell
 @treturn Shell the shell (deleted by `sh:close()`, `<close>` or collection)
 @raise an error object (quota faults have `retry = "quota"`)
+*/
+
+/***
+Gets an instance as a table (written in Lua: `session:get(uri [, selectors [, opts]])`).
+@function Session:get
+@see wsman.tables.get
+*/
+
+/***
+Updates properties of an instance from a table of changes.
+@function Session:put
+@see wsman.tables.put
+*/
+
+/***
+Creates a resource from a table of properties.
+@function Session:create
+@see wsman.tables.create
+*/
+
+/***
+Deletes a resource named by a URI, locator or EPR table and selectors.
+@function Session:delete
+@see wsman.tables.delete
+*/
+
+/***
+Invokes a method with a table of parameters; returns the output as a table.
+@function Session:invoke
+@see wsman.tables.invoke
+*/
+
+/***
+Iterates over the instances of a resource as tables: `for obj in session:enumerate(uri [, opts]) do`.
+@function Session:enumerate
+@see wsman.tables.enumerate
+*/
+
+/***
+Runs a command in a new shell and returns its stdout, stderr and exit code.
+@function Session:run_cmd
+@see wsman.ps.run_cmd
+*/
+
+/***
+Runs a PowerShell script of any length and returns its stdout, stderr, exit code and records.
+@function Session:run_ps
+@see wsman.ps.run_ps
 */
 
 /***

@@ -590,6 +590,7 @@ Runs a command in this shell and collects its output (see `wsman.ps`; the shell 
 @treturn string stderr
 @treturn integer the exit code
 @raise an error object
+@see wsman.ps.shell_run_cmd
 */
 
 /***
@@ -602,6 +603,7 @@ Runs a PowerShell script in this shell (see `wsman.ps`; the shell stays open).
 @treturn integer the exit code
 @treturn table the records (errors, warnings, progress...; see `WSMan.clixml`)
 @raise an error object
+@see wsman.ps.shell_run_ps
 */
 
 /***

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
@@ -300,6 +301,13 @@ int wsman_base64_encode(wsman_buf_t *out, const unsigned char *data, size_t len)
     out->len += o;
     out->data[out->len] = '\0';
     return 0;
+}
+
+long long wsman_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 int wsman_hexval(int c)

@@ -380,8 +380,8 @@ static int attr_values(wsman_xml_tree_t *t, const char **atts, size_t natts)
         if (expat_values(t, atts, natts) != 0)
             return -1;
     for (i = 0; i < natts; i++)
-        if (t->attrs[i].in_scratch)
-            t->attrs[i].value = t->scratch.data + t->attrs[i].voff;
+        if (t->attrs[i].in_scratch) /* (no data yet when every value is empty) */
+            t->attrs[i].value = t->scratch.data ? t->scratch.data + t->attrs[i].voff : "";
     return 0;
 }
 
