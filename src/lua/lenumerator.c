@@ -90,7 +90,7 @@ one is used up. Dropping an enumerator before its end releases the host's enumer
 once with `local e <close> = ...`, else after collection (queued and sent before the
 session's next request, never from inside the collector).
 
-    local e <close> = session:Enumerate("wmicimv2/*", "SELECT * FROM Win32_Service WHERE State='Running'")
+    local e <close> = session:Enumerate("wmicimv2/Win32_Service")
     while not e.AtEndOfStream do print(e:ReadItem()) end
 
 @classmod Enumerator

@@ -20,6 +20,9 @@
 #define NETWORK_DELAY_MS 5000L /* what Windows adds to OperationTimeout (NetworkDelayms) */
 #define MAX_RETRIES 3
 #define EXCERPT_MAX 4096
+#define FIRST_BACKOFF_MS 50L  /* the first wait before a retry; doubled each time */
+#define BACKOFF_MARGIN_MS 50L /* a retry needs this much time left after its wait */
+#define SEALED_OVERHEAD 65536 /* an encrypted reply may exceed the reader's limit by the framing */
 
 /* A cleanup request queued without network I/O (an Enumerator's Release, a shell's Delete, a command's
  * Signal terminate), sent before the session's next request. */
@@ -47,6 +50,35 @@ struct wsman_session {
 };
 
 /* ---- session object ------------------------------------------------------------------------ */
+
+/* Longest credentials accepted, in bytes: Windows takes user names of up to 513 characters
+ * (CREDUI_MAX_USERNAME_LENGTH) and passwords of up to 256 (CREDUI_MAX_PASSWORD_LENGTH); a
+ * character is at most 4 bytes of UTF-8, and no real one comes near these limits. */
+enum { MAX_USERNAME_BYTES = 2052, MAX_PASSWORD_BYTES = 1024 };
+
+/* A credential over its limit is refused by name before anything is copied (libcurl and the
+ * authentication code would otherwise fail later with a misleading out-of-memory). */
+static int check_credential_lengths(const wsman_options_t *o, wsman_error_t *e)
+{
+    const struct {
+        const char *value, *name;
+        size_t limit;
+    } fields[] = {
+        {o->username, "the user name (ConnectionOptions.UserName)", MAX_USERNAME_BYTES},
+        {o->password, "the password (ConnectionOptions.Password)", MAX_PASSWORD_BYTES},
+        {o->proxy_username, "the proxy user name (SetProxy)", MAX_USERNAME_BYTES},
+        {o->proxy_password, "the proxy password (SetProxy)", MAX_PASSWORD_BYTES},
+    };
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        size_t n = fields[i].value ? strlen(fields[i].value) : 0;
+        if (n > fields[i].limit) {
+            wsman_error_set(e, WSMAN_E_INVALIDARG, "%s is too long: %zu bytes, where the limit is %zu bytes",
+                            fields[i].name, n, fields[i].limit);
+            return -1;
+        }
+    }
+    return 0;
+}
 
 static int copy_opt(char **dst, const char *src)
 {
@@ -82,6 +114,11 @@ wsman_session_t *wsman_session_new(const char *connection, uint32_t flags, const
     if (!opts) {
         memset(&none, 0, sizeof none);
         opts = &none;
+    }
+    if (check_credential_lengths(opts, e) != 0) {
+        wsman_error_context(e, "CreateSession", s->ep.url);
+        wsman_session_free(s);
+        return NULL;
     }
     rc |= copy_opt(&s->username, opts->username);
     rc |= copy_opt(&s->password, opts->password);
@@ -235,13 +272,6 @@ void wsman_session_queue_release(wsman_session_t *s, wsman_locator_t *loc, char 
 
 /* ---- time ---------------------------------------------------------------------------------- */
 
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void sleep_ms(long ms)
 {
     struct timespec ts;
@@ -277,19 +307,25 @@ static int is_soap(const char *ct)
            (ct[sizeof soap - 1] == '\0' || ct[sizeof soap - 1] == ';' || ct[sizeof soap - 1] == ' ');
 }
 
+/* Once the status and headers are known: SOAP, encrypted, or something else (read for an excerpt). */
+static void decide_reply_kind(sink_ctx_t *c)
+{
+    if (c->decided)
+        return;
+    c->decided = 1;
+    c->soap = is_soap(c->resp->content_type) && c->resp->status != 401;
+    c->encrypted = c->resp->status != 401 && wsman_is_encrypted_content_type(c->resp->content_type);
+    if (c->soap && c->expect_encrypted) {
+        c->soap = 0;
+        c->plain_refused = 1;
+    }
+}
+
 static int sink(void *ud, const char *data, size_t len)
 {
     sink_ctx_t *c = ud;
 
-    if (!c->decided) {
-        c->decided = 1;
-        c->soap = is_soap(c->resp->content_type) && c->resp->status != 401;
-        c->encrypted = c->resp->status != 401 && wsman_is_encrypted_content_type(c->resp->content_type);
-        if (c->soap && c->expect_encrypted) {
-            c->soap = 0;
-            c->plain_refused = 1;
-        }
-    }
+    decide_reply_kind(c);
     c->received += len;
     if (c->encrypted) {
         if (c->sealed.len + len > c->sealed_max) {
@@ -569,6 +605,16 @@ static int build_request(wsman_session_t *s, const wsman_exchange_t *x, wsman_bu
         wsman_buf_free(&env);
         return oom_error(e);
     }
+    if (x->bounded && env.len > (size_t)s->max_envelope_size) {
+        wsman_error_set(e, WSMAN_E_MAX_ENVELOPE_SIZE,
+                        "The %s request would be %zu bytes, more than the MaxEnvelopeSize of %ld bytes this "
+                        "session asks of the host (the data the host sent back to be repeated has grown "
+                        "that large). It was not sent: the operation cannot continue. Raise "
+                        "ConnectionOptions.max_envelope_size, or report the host's behaviour.",
+                        x->operation, env.len, s->max_envelope_size);
+        wsman_buf_free(&env);
+        return -1;
+    }
     if (s->flags & WSMAN_FLAG_UTF16) {
         rc = wsman_utf8_to_utf16le(req, env.data, env.len);
         wsman_buf_free(&env);
@@ -592,243 +638,411 @@ static void auth_site(wsman_session_t *s, wsman_auth_site_t *site)
     site->client_cert = s->cert_file ? s->cert_file : s->client_cert;
 }
 
-/* One HTTP attempt. Returns 0 done (ok or error in e), 1 retryable transport failure, 3 the
- * connection-bound authentication no longer holds (HTTP 401: the request was not processed;
- * authenticate again and resend). */
-static int attempt(wsman_session_t *s, const wsman_exchange_t *x, const wsman_buf_t *reqbody, int use_auth,
-                   long timeout, wsman_response_t *out, int *ok, wsman_send_state_t *state, wsman_error_t *e)
-{
-    wsman_http_request_t req;
-    wsman_http_response_t resp;
-    wsman_xml_limits_t lim;
+/* What one HTTP attempt came to. */
+typedef enum attempt_result {
+    ATTEMPT_OK,        /* out holds the reply */
+    ATTEMPT_FAILED,    /* e says why; do not resend */
+    ATTEMPT_RETRYABLE, /* a transport failure before any byte of reply (e set): may be resent */
+    ATTEMPT_REAUTH     /* HTTP 401 on an authenticated connection: the request was not processed;
+                          authenticate again and resend */
+} attempt_result_t;
+
+/* One HTTP attempt: the request's headers and the reply as it is received and read. */
+typedef struct attempt {
+    wsman_session_t *s;
+    const wsman_exchange_t *x;
+    int use_auth, conn_auth, seal;
     sink_ctx_t c;
-    wsman_buf_t authv, sealed, ctype, plain;
-    char *authline = NULL;
-    const char *headers[6];
-    size_t nh = 0;
-    int rc, result = 0;
-    int conn_auth = use_auth && (s->auth->mech->flags & WSMAN_MECH_CONNECTION);
-    int seal = conn_auth && s->auth->encrypt;
+    wsman_http_response_t resp;
+    wsman_buf_t sealed, ctype, plain;
+    char *authline; /* "Authorization: ..." (preemptive mechanisms), zeroed when freed */
+    const char *headers[4];
+} attempt_t;
 
-    *ok = 0;
-    memset(&resp, 0, sizeof resp);
-    memset(&c, 0, sizeof c);
-    wsman_buf_init(&c.excerpt);
-    wsman_buf_init(&c.sealed);
-    wsman_buf_init(&authv);
-    wsman_buf_init(&sealed);
-    wsman_buf_init(&ctype);
-    wsman_buf_init(&plain);
-    wsman_error_init(&c.err);
-    c.resp = &resp;
+static int attempt_begin(attempt_t *a, wsman_session_t *s, const wsman_exchange_t *x, int use_auth,
+                         wsman_error_t *e)
+{
+    wsman_xml_limits_t lim;
+
+    memset(a, 0, sizeof *a);
+    a->s = s;
+    a->x = x;
+    a->use_auth = use_auth;
+    a->conn_auth = use_auth && (s->auth->mech->flags & WSMAN_MECH_CONNECTION);
+    a->seal = a->conn_auth && s->auth->encrypt;
+    wsman_buf_init(&a->c.excerpt);
+    wsman_buf_init(&a->c.sealed);
+    wsman_buf_init(&a->sealed);
+    wsman_buf_init(&a->ctype);
+    wsman_buf_init(&a->plain);
+    wsman_error_init(&a->c.err);
+    a->c.resp = &a->resp;
     wsman_xml_limits_for(&lim, s->max_envelope_size);
-    c.expect_encrypted = seal;
-    c.sealed_max = lim.max_bytes + 65536;
-    c.reader = wsman_reader_new(x->kind, &lim, x->cb, x->ud);
-    if (!c.reader)
-        return oom_error(e), 0;
+    a->c.expect_encrypted = a->seal;
+    a->c.sealed_max = lim.max_bytes + SEALED_OVERHEAD;
+    a->c.reader = wsman_reader_new(x->kind, &lim, x->cb, x->ud);
+    return a->c.reader ? 0 : oom_error(e);
+}
 
-    headers[nh++] = "User-Agent: lua-wsman/" WSMAN_VERSION; /* the transport adds "Expect:" (empty) */
-    if (x->unauthenticated)
-        headers[nh++] = "WSMANIDENTIFY: unauthenticated";
-    if (use_auth && (s->auth->mech->flags & WSMAN_MECH_PREEMPTIVE)) {
-        if (auth_value(s->auth, NULL, &authv, e) != 0) {
-            wsman_reader_free(c.reader);
-            wsman_buf_free_secure(&authv);
-            return 0;
-        }
-        if (authv.len) {
-            wsman_buf_t line;
-            wsman_buf_init(&line);
+static void attempt_end(attempt_t *a)
+{
+    wsman_reader_free(a->c.reader);
+    wsman_buf_free(&a->c.excerpt);
+    wsman_buf_free_secure(&a->c.sealed);
+    wsman_buf_free_secure(&a->plain);
+    wsman_buf_free_secure(&a->sealed);
+    wsman_buf_free(&a->ctype);
+    wsman_error_clear(&a->c.err);
+    wsman_http_response_clear(&a->resp);
+    wsman_secure_free(a->authline);
+}
+
+/* User-Agent, the unauthenticated Identify marker, and a preemptive mechanism's Authorization. */
+static int attempt_headers(attempt_t *a, wsman_error_t *e)
+{
+    wsman_buf_t authv, line;
+    size_t nh = 0;
+    int rc = 0;
+
+    a->headers[nh++] = "User-Agent: lua-wsman/" WSMAN_VERSION; /* the transport adds "Expect:" (empty) */
+    if (a->x->unauthenticated)
+        a->headers[nh++] = "WSMANIDENTIFY: unauthenticated";
+    if (a->use_auth && (a->s->auth->mech->flags & WSMAN_MECH_PREEMPTIVE)) {
+        wsman_buf_init(&authv);
+        wsman_buf_init(&line);
+        rc = auth_value(a->s->auth, NULL, &authv, e);
+        if (rc == 0 && authv.len) {
             if (wsman_buf_puts(&line, "Authorization: ") != 0 ||
-                wsman_buf_append(&line, authv.data, authv.len) != 0) {
-                wsman_buf_free_secure(&line);
-                wsman_buf_free_secure(&authv);
-                wsman_reader_free(c.reader);
-                return oom_error(e), 0;
-            }
-            authline = wsman_buf_steal(&line);
-            headers[nh++] = authline;
+                wsman_buf_append(&line, authv.data, authv.len) != 0)
+                rc = oom_error(e);
+            else
+                a->headers[nh++] = a->authline = wsman_buf_steal(&line);
         }
+        wsman_buf_free_secure(&line);
+        wsman_buf_free_secure(&authv);
     }
-    headers[nh] = NULL;
-    wsman_buf_free_secure(&authv);
+    a->headers[nh] = NULL;
+    return rc;
+}
 
+/* Sends the request (sealed when the session encrypts) and receives the reply through the sink.
+ * 0 when a whole HTTP reply arrived (any status); -1 with e and *failure set otherwise. */
+static int attempt_post(attempt_t *a, const wsman_buf_t *reqbody, long timeout, wsman_send_state_t *state,
+                        attempt_result_t *failure, wsman_error_t *e)
+{
+    wsman_session_t *s = a->s;
+    wsman_http_request_t req;
+
+    *failure = ATTEMPT_FAILED;
     memset(&req, 0, sizeof req);
     req.body = reqbody->data;
     req.len = reqbody->len;
     req.content_type = (s->flags & WSMAN_FLAG_UTF16) ? "application/soap+xml;charset=UTF-16"
                                                      : "application/soap+xml;charset=UTF-8";
-    if (seal) {
-        if (wsman_auth_seal(s->auth, reqbody->data, reqbody->len, (s->flags & WSMAN_FLAG_UTF16) != 0, &sealed,
-                            &ctype, e) != 0) {
+    if (a->seal) {
+        if (wsman_auth_seal(s->auth, reqbody->data, reqbody->len, (s->flags & WSMAN_FLAG_UTF16) != 0,
+                            &a->sealed, &a->ctype, e) != 0) {
             wsman_auth_invalidate(s->auth);
-            goto out;
+            return -1;
         }
-        req.body = sealed.data;
-        req.len = sealed.len;
-        req.content_type = ctype.data;
+        req.body = a->sealed.data;
+        req.len = a->sealed.len;
+        req.content_type = a->ctype.data;
     }
-    req.headers = headers;
+    req.headers = a->headers;
     req.timeout_ms = timeout;
-    if (conn_auth) { /* the connection's token, if any, is set once the connection is up */
+    if (a->conn_auth) { /* the connection's token, if any, is set once the connection is up */
         req.authorize = wsman_auth_authorize_message;
         req.authorize_ud = s->auth;
     }
-
     *state = WSMAN_SENT_NOTHING;
-    rc = wsman_transport_post(s->transport, &req, sink, &c, &resp, state, e);
-    wsman_secure_free(authline);
-
-    if (rc != 0 && conn_auth) {
+    if (wsman_transport_post(s->transport, &req, sink, &a->c, &a->resp, state, e) == 0) {
+        decide_reply_kind(&a->c);
+        return 0;
+    }
+    if (a->conn_auth) {
         wsman_auth_abort_t why = wsman_auth_aborted(s->auth, e);
-        if (why != WSMAN_AUTH_NOT_ABORTED) {
-            result = why == WSMAN_AUTH_ABORT_RECONNECTED ? 3 : 0; /* nothing was sent */
-            goto out;
+        if (why != WSMAN_AUTH_NOT_ABORTED) { /* nothing was sent */
+            *failure = why == WSMAN_AUTH_ABORT_RECONNECTED ? ATTEMPT_REAUTH : ATTEMPT_FAILED;
+            return -1;
         }
     }
-    if (rc != 0) {
-        if (c.failed)
-            wsman_error_move(e, &c.err); /* our sink stopped it: bad XML, limit, OOM */
-        else if (*state != WSMAN_SENT_PARTIAL_REPLY && c.received == 0)
-            result = 1;
-        if (resp.status > 0)
-            e->http_status = resp.status;
-        if (seal)
-            wsman_auth_invalidate(s->auth); /* the security context may be out of step */
-        goto out;
-    }
-    if (!c.decided) {
-        c.decided = 1;
-        c.soap = is_soap(resp.content_type) && resp.status != 401;
-        c.encrypted = resp.status != 401 && wsman_is_encrypted_content_type(resp.content_type);
-        if (c.soap && seal) {
-            c.soap = 0;
-            c.plain_refused = 1;
-        }
-    }
+    if (a->c.failed)
+        wsman_error_move(e, &a->c.err); /* our sink stopped it: bad XML, limit, OOM */
+    else if (*state != WSMAN_SENT_PARTIAL_REPLY && a->c.received == 0)
+        *failure = ATTEMPT_RETRYABLE;
+    if (a->resp.status > 0)
+        e->http_status = a->resp.status;
+    if (a->seal)
+        wsman_auth_invalidate(s->auth); /* the security context may be out of step */
+    return -1;
+}
 
-    if (conn_auth) {
-        /* a message that carried the final token: its reply completes the handshake or refuses it */
+/* HTTP 401. Connection mechanisms: the connection lost its authentication (a new connection, an
+ * expired context) or the host refuses this message; either way it was not processed. */
+static attempt_result_t reply_unauthorized(attempt_t *a, wsman_error_t *e)
+{
+    if (a->conn_auth) {
+        wsman_auth_invalidate(a->s->auth);
+        return ATTEMPT_REAUTH;
+    }
+    access_denied(a->s, a->x, &a->resp, a->use_auth, e);
+    if (a->s->auth)
+        auth_restart(a->s->auth);
+    return ATTEMPT_FAILED;
+}
+
+/* An encrypted reply: decrypts it and feeds the SOAP inside to the reader. */
+static int decrypt_reply(attempt_t *a, wsman_error_t *e)
+{
+    wsman_session_t *s = a->s;
+
+    if (!a->seal) {
+        wsman_error_set(e, WSMAN_E_WINHTTP_INVALID_SERVER_RESPONSE,
+                        "%s sent an encrypted reply (HTTP %d, %s) to a request that was not encrypted: the "
+                        "session has no security context to decrypt it with.",
+                        s->ep.url, a->resp.status, a->resp.content_type ? a->resp.content_type : "");
+        return -1;
+    }
+    if (wsman_auth_unseal(s->auth, a->resp.content_type, a->c.sealed.data, a->c.sealed.len, &a->plain, e) !=
+        0) {
+        wsman_error_context(e, a->x->operation, s->ep.url); /* the next request authenticates again */
+        return -1;
+    }
+    a->c.soap = 1;
+    a->c.received = a->plain.len;
+    if (a->plain.len && wsman_reader_feed(a->c.reader, a->plain.data, a->plain.len, 0, e) != 0)
+        return -1;
+    return 0;
+}
+
+/* A plain SOAP reply where an encrypted one was due is never read. */
+static attempt_result_t refuse_plain_reply(attempt_t *a, wsman_error_t *e)
+{
+    wsman_error_set(e, WSMAN_E_WINHTTP_INVALID_SERVER_RESPONSE,
+                    "%s answered an encrypted %s request with an unencrypted SOAP reply (HTTP %d); it was "
+                    "refused, since anyone on the network path could have written it. A WinRM host "
+                    "encrypts every reply once messages are encrypted: check for a proxy in between.",
+                    a->s->ep.url, a->x->operation, a->resp.status);
+    wsman_auth_invalidate(a->s->auth);
+    return ATTEMPT_FAILED;
+}
+
+/* A SOAP reply: the result, or the fault as the error. */
+static attempt_result_t soap_reply(attempt_t *a, wsman_response_t *out, wsman_error_t *e)
+{
+    wsman_response_t res;
+
+    if (wsman_reader_feed(a->c.reader, NULL, 0, 1, e) != 0) {
+        if (a->c.received == 0 && a->resp.status == 200)
+            wsman_error_set(e, WSMAN_E_HTTP_NO_RESPONSE_DATA, "%s returned HTTP 200 with an empty body to %s",
+                            a->s->ep.url, a->x->operation);
+        return ATTEMPT_FAILED;
+    }
+    wsman_response_init(&res);
+    wsman_reader_result(a->c.reader, &res);
+    if (res.is_fault) {
+        wsman_error_move(e, &res.fault);
+        wsman_response_clear(&res);
+        return ATTEMPT_FAILED;
+    }
+    if (a->resp.status != 200) {
+        wsman_error_set(e, status_code(a->resp.status, 1),
+                        "%s answered HTTP %d to %s with a SOAP reply that is not a fault (action %s)",
+                        a->s->ep.url, a->resp.status, a->x->operation, res.action ? res.action : "none");
+        wsman_response_clear(&res);
+        return ATTEMPT_FAILED;
+    }
+    wsman_response_clear(out);
+    *out = res;
+    return ATTEMPT_OK;
+}
+
+/* A reply that is not SOAP: what it most likely means. */
+static void non_soap_reply(attempt_t *a, wsman_error_t *e)
+{
+    wsman_session_t *s = a->s;
+    const wsman_http_response_t *r = &a->resp;
+    wsman_buf_t ex;
+
+    wsman_buf_init(&ex);
+    body_excerpt(&a->c.excerpt, &ex);
+    if (a->conn_auth && !a->seal && !a->x->unauthenticated && strcasecmp(s->ep.scheme, "https") != 0 &&
+        (r->status == 400 || r->status == 500) && a->c.received == 0) {
+        /* an unencrypted message refused after the handshake: the host wants encryption */
         wsman_auth_site_t site;
         auth_site(s, &site);
-        if (wsman_auth_message_reply(s->auth, s->transport, &site, &resp, e) != 0) {
-            wsman_error_context(e, x->operation, s->ep.url);
-            goto out;
+        wsman_auth_denied(s->auth, &site, r, WSMAN_AUTH_STAGE_UNENCRYPTED_REFUSED, e);
+    } else if (r->status == 200 && a->c.received == 0 && (!r->content_type || !*r->content_type))
+        wsman_error_set(e, WSMAN_E_HTTP_NO_RESPONSE_DATA, "%s returned HTTP 200 with an empty body to %s",
+                        s->ep.url, a->x->operation);
+    else if (r->status == 403 && a->use_auth && s->auth->mech == &wsman_auth_certificate)
+        access_denied(s, a->x, r, 1, e);
+    else if (r->status == WSMAN_HTTP_PROXY_AUTH_REQUIRED)
+        wsman_transport_proxy_refused(s->transport, e);
+    else
+        wsman_error_set(e, status_code(r->status, 0),
+                        "%s answered HTTP %d with content type '%s' instead of a SOAP reply%s%s%s. Check "
+                        "that the URL (prefix '/%s', port %d) is a WinRM listener.",
+                        s->ep.url, r->status, r->content_type ? r->content_type : "none",
+                        ex.len ? ": \"" : "", ex.len ? ex.data : "", ex.len ? "\"" : "", s->ep.prefix,
+                        s->ep.port);
+    wsman_buf_free(&ex);
+}
+
+static attempt_result_t read_reply(attempt_t *a, wsman_response_t *out, wsman_error_t *e)
+{
+    if (a->conn_auth) {
+        /* a message that carried the final token: its reply completes the handshake or refuses it */
+        wsman_auth_site_t site;
+        auth_site(a->s, &site);
+        if (wsman_auth_message_reply(a->s->auth, a->s->transport, &site, &a->resp, e) != 0) {
+            wsman_error_context(e, a->x->operation, a->s->ep.url);
+            return ATTEMPT_FAILED;
         }
     }
-    if (resp.status == 401) {
-        if (conn_auth) {
-            /* the connection lost its authentication (a new connection, an expired context) or the
-             * host refuses this message: either way it was not processed */
-            wsman_auth_invalidate(s->auth);
-            result = 3;
-            e->http_status = 401;
-            goto out;
-        }
-        access_denied(s, x, &resp, use_auth, e);
-        if (s->auth)
-            auth_restart(s->auth);
-        goto out;
+    if (a->resp.status == 401)
+        return reply_unauthorized(a, e);
+    if (a->c.encrypted) {
+        if (decrypt_reply(a, e) != 0)
+            return ATTEMPT_FAILED;
+    } else if (a->c.plain_refused) {
+        return refuse_plain_reply(a, e);
     }
-    if (c.encrypted) {
-        if (!seal) {
-            wsman_error_set(
-                e, WSMAN_E_WINHTTP_INVALID_SERVER_RESPONSE,
-                "%s sent an encrypted reply (HTTP %d, %s) to a request that was not encrypted: the "
-                "session has no security context to decrypt it with.",
-                s->ep.url, resp.status, resp.content_type ? resp.content_type : "");
-            e->http_status = resp.status;
-            goto out;
-        }
-        if (wsman_auth_unseal(s->auth, resp.content_type, c.sealed.data, c.sealed.len, &plain, e) != 0) {
-            wsman_error_context(e, x->operation, s->ep.url); /* the next request authenticates again */
-            e->http_status = resp.status;
-            goto out;
-        }
-        c.soap = 1;
-        c.received = plain.len;
-        if (plain.len && wsman_reader_feed(c.reader, plain.data, plain.len, 0, e) != 0) {
-            e->http_status = resp.status;
-            goto out;
-        }
-    } else if (c.plain_refused) {
-        wsman_error_set(
-            e, WSMAN_E_WINHTTP_INVALID_SERVER_RESPONSE,
-            "%s answered an encrypted %s request with an unencrypted SOAP reply (HTTP %d); it was "
-            "refused, since anyone on the network path could have written it. A WinRM host "
-            "encrypts every reply once messages are encrypted: check for a proxy in between.",
-            s->ep.url, x->operation, resp.status);
-        e->http_status = resp.status;
-        wsman_auth_invalidate(s->auth);
-        goto out;
+    if (a->c.soap)
+        return soap_reply(a, out, e);
+    non_soap_reply(a, e);
+    return ATTEMPT_FAILED;
+}
+
+/* One HTTP attempt: request out, reply read. */
+static attempt_result_t attempt(wsman_session_t *s, const wsman_exchange_t *x, const wsman_buf_t *reqbody,
+                                int use_auth, long timeout, wsman_response_t *out, wsman_send_state_t *state,
+                                wsman_error_t *e)
+{
+    attempt_t a;
+    attempt_result_t r = ATTEMPT_FAILED;
+
+    if (attempt_begin(&a, s, x, use_auth, e) == 0 && attempt_headers(&a, e) == 0 &&
+        attempt_post(&a, reqbody, timeout, state, &r, e) == 0) {
+        r = read_reply(&a, out, e);
+        if (r != ATTEMPT_OK)
+            e->http_status = a.resp.status;
     }
-    if (c.soap) {
-        wsman_response_t res;
-        if (wsman_reader_feed(c.reader, NULL, 0, 1, e) != 0) {
-            if (c.received == 0 && resp.status == 200)
-                wsman_error_set(e, WSMAN_E_HTTP_NO_RESPONSE_DATA,
-                                "%s returned HTTP 200 with an empty body to %s", s->ep.url, x->operation);
-            e->http_status = resp.status;
-            goto out;
-        }
-        wsman_response_init(&res);
-        wsman_reader_result(c.reader, &res);
-        if (res.is_fault) {
-            wsman_error_move(e, &res.fault);
-            e->http_status = resp.status;
-            wsman_response_clear(&res);
-            goto out;
-        }
-        if (resp.status != 200) {
-            wsman_error_set(e, status_code(resp.status, 1),
-                            "%s answered HTTP %d to %s with a SOAP reply that is not a fault (action %s)",
-                            s->ep.url, resp.status, x->operation, res.action ? res.action : "none");
-            e->http_status = resp.status;
-            wsman_response_clear(&res);
-            goto out;
-        }
-        wsman_response_clear(out);
-        *out = res;
-        *ok = 1;
-        goto out;
+    attempt_end(&a);
+    return r;
+}
+
+/* ---- the exchange: attempts, retries, re-authentication, within one deadline ---------------- */
+
+/* The deadline and the retry budget of one exchange. */
+typedef struct exchange_clock {
+    long deadline; /* OperationTimeout plus the network delay, ms (messages) */
+    long long end; /* when it expires, on the monotonic clock */
+    long backoff;  /* the next wait before a retry, ms */
+    int retries;   /* transport retries so far */
+    int reauths;   /* re-authentications after a 401 so far */
+} exchange_clock_t;
+
+typedef enum exchange_step {
+    STEP_GO_ON, /* proceed with the attempt */
+    STEP_RETRY, /* start over (a retry or a re-authentication) */
+    STEP_STOP   /* failed, e says why */
+} exchange_step_t;
+
+static void clock_start(exchange_clock_t *k, long optimeout)
+{
+    memset(k, 0, sizeof *k);
+    k->deadline = optimeout + (optimeout < NETWORK_DELAY_MS ? optimeout : NETWORK_DELAY_MS);
+    k->end = wsman_now_ms() + k->deadline;
+    k->backoff = FIRST_BACKOFF_MS;
+}
+
+static long remaining_ms(const exchange_clock_t *k)
+{
+    long long r = k->end - wsman_now_ms();
+    return r < 1 ? 1 : (long)r;
+}
+
+/* Waits before a retry when one is left and the deadline leaves room for it: 1, else 0. */
+static int backoff_for_retry(exchange_clock_t *k)
+{
+    if (k->retries >= MAX_RETRIES || k->end - wsman_now_ms() <= k->backoff + BACKOFF_MARGIN_MS)
+        return 0;
+    sleep_ms(k->backoff);
+    k->backoff *= 2;
+    k->retries++;
+    return 1;
+}
+
+/* Connection mechanisms (Negotiate, Kerberos): the legs a (new) connection needs before the message. */
+static exchange_step_t authenticate_connection(wsman_session_t *s, const wsman_exchange_t *x,
+                                               exchange_clock_t *k, wsman_error_t *e)
+{
+    wsman_auth_site_t site;
+    int transport_failed = 0;
+
+    if (wsman_auth_ready(s->auth, s->transport))
+        return STEP_GO_ON;
+    auth_site(s, &site);
+    if (wsman_auth_handshake(s->auth, s->transport, &site, remaining_ms(k), &transport_failed, e) == 0)
+        return STEP_GO_ON;
+    /* the handshake carries no message, so trying it again is always safe */
+    if (transport_failed && e->retry == WSMAN_RETRY_TRANSIENT && backoff_for_retry(k))
+        return STEP_RETRY;
+    if (is_deadline(e))
+        explain_timeout(s, x, k->deadline, e);
+    return STEP_STOP;
+}
+
+/* After a failed attempt: resend, or stop with e saying why. */
+static exchange_step_t after_failure(wsman_session_t *s, const wsman_exchange_t *x, attempt_result_t r,
+                                     wsman_send_state_t state, exchange_clock_t *k, wsman_error_t *e)
+{
+    if (r == ATTEMPT_REAUTH) {
+        wsman_auth_site_t site;
+        if (++k->reauths <= 1)
+            return STEP_RETRY;
+        auth_site(s, &site);
+        wsman_auth_denied(s->auth, &site, NULL,
+                          !site.https && !s->auth->encrypt ? WSMAN_AUTH_STAGE_UNENCRYPTED_REFUSED
+                                                           : WSMAN_AUTH_STAGE_MESSAGE_REFUSED,
+                          e);
+        return STEP_STOP;
     }
-    /* not SOAP */
-    {
-        wsman_buf_t ex;
-        wsman_buf_init(&ex);
-        body_excerpt(&c.excerpt, &ex);
-        if (conn_auth && !seal && !x->unauthenticated && strcasecmp(s->ep.scheme, "https") != 0 &&
-            (resp.status == 400 || resp.status == 500) && c.received == 0) {
-            /* (auth) an unencrypted message refused after the handshake: the host wants encryption */
-            wsman_auth_site_t site;
-            auth_site(s, &site);
-            wsman_auth_denied(s->auth, &site, &resp, WSMAN_AUTH_STAGE_UNENCRYPTED_REFUSED, e);
-        } else if (resp.status == 200 && c.received == 0 && (!resp.content_type || !*resp.content_type))
-            wsman_error_set(e, WSMAN_E_HTTP_NO_RESPONSE_DATA, "%s returned HTTP 200 with an empty body to %s",
-                            s->ep.url, x->operation);
-        else if (resp.status == 403 && use_auth && s->auth->mech == &wsman_auth_certificate)
-            access_denied(s, x, &resp, 1, e);
-        else
-            wsman_error_set(e, status_code(resp.status, 0),
-                            "%s answered HTTP %d with content type '%s' instead of a SOAP reply%s%s%s. Check "
-                            "that the URL (prefix '/%s', port %d) is a WinRM listener.",
-                            s->ep.url, resp.status, resp.content_type ? resp.content_type : "none",
-                            ex.len ? ": \"" : "", ex.len ? ex.data : "", ex.len ? "\"" : "", s->ep.prefix,
-                            s->ep.port);
-        e->http_status = resp.status;
-        wsman_buf_free(&ex);
+    if (r == ATTEMPT_RETRYABLE && e->retry == WSMAN_RETRY_TRANSIENT &&
+        (state == WSMAN_SENT_NOTHING || (x->idempotent && state == WSMAN_SENT_NO_REPLY)) &&
+        backoff_for_retry(k)) {
+        if (s->auth && state != WSMAN_SENT_NOTHING)
+            wsman_auth_invalidate(s->auth); /* a new connection: authenticate it again */
+        return STEP_RETRY;
     }
-out:
-    wsman_reader_free(c.reader);
-    wsman_buf_free(&c.excerpt);
-    wsman_buf_free_secure(&c.sealed);
-    wsman_buf_free_secure(&plain);
-    wsman_buf_free_secure(&sealed);
-    wsman_buf_free(&ctype);
-    wsman_error_clear(&c.err);
-    wsman_http_response_clear(&resp);
-    return result;
+    if (is_deadline(e))
+        explain_timeout(s, x, k->deadline, e);
+    return STEP_STOP;
+}
+
+static int exchange_attempts(wsman_session_t *s, const wsman_exchange_t *x, const wsman_buf_t *reqbody,
+                             int use_auth, exchange_clock_t *k, wsman_response_t *out, wsman_error_t *e)
+{
+    for (;;) {
+        wsman_send_state_t state = WSMAN_SENT_NOTHING;
+        exchange_step_t step = STEP_GO_ON;
+        attempt_result_t r;
+
+        wsman_error_clear(e);
+        if (use_auth)
+            step = authenticate_connection(s, x, k, e);
+        if (step == STEP_RETRY)
+            continue;
+        if (step == STEP_STOP)
+            return -1;
+        r = attempt(s, x, reqbody, use_auth, remaining_ms(k), out, &state, e);
+        if (r == ATTEMPT_OK)
+            return 0;
+        if (after_failure(s, x, r, state, k, e) == STEP_STOP)
+            return -1;
+    }
 }
 
 int wsman_session_exchange(wsman_session_t *s, const wsman_exchange_t *x, wsman_response_t *out,
@@ -836,11 +1050,8 @@ int wsman_session_exchange(wsman_session_t *s, const wsman_exchange_t *x, wsman_
 {
     wsman_error_t local;
     wsman_buf_t reqbody;
-    long optimeout = x->timeout_ms > 0 ? x->timeout_ms : s->timeout_ms;
-    long deadline = optimeout + (optimeout < NETWORK_DELAY_MS ? optimeout : NETWORK_DELAY_MS);
-    long long start, end;
-    int use_auth = 0, retries = 0, reauths = 0, rc = -1;
-    long backoff = 50;
+    exchange_clock_t k;
+    int use_auth = 0, rc = -1;
 
     if (!e) {
         wsman_error_init(&local);
@@ -849,84 +1060,13 @@ int wsman_session_exchange(wsman_session_t *s, const wsman_exchange_t *x, wsman_
     if (!x->no_flush && s->releases)
         flush_releases(s);
     wsman_buf_init(&reqbody);
-    if (build_request(s, x, &reqbody, e) != 0)
-        goto done;
-    if (ensure_transport(s, e) != 0)
-        goto done;
-    if (!x->unauthenticated) {
-        int a = ensure_auth(s, e);
-        if (a < 0)
-            goto done;
-        use_auth = a;
+    if (build_request(s, x, &reqbody, e) == 0 && ensure_transport(s, e) == 0) {
+        use_auth = x->unauthenticated ? 0 : ensure_auth(s, e);
+        if (use_auth >= 0) {
+            clock_start(&k, x->timeout_ms > 0 ? x->timeout_ms : s->timeout_ms);
+            rc = exchange_attempts(s, x, &reqbody, use_auth, &k, out, e);
+        }
     }
-    start = now_ms();
-    end = start + deadline;
-    for (;;) {
-        wsman_send_state_t state = WSMAN_SENT_NOTHING;
-        int ok = 0, r;
-        long long remaining = end - now_ms();
-
-        if (remaining < 1)
-            remaining = 1;
-        wsman_error_clear(e);
-        if (use_auth && !wsman_auth_ready(s->auth, s->transport)) {
-            /* (auth) Negotiate/Kerberos: the legs this (new) connection needs before the message */
-            wsman_auth_site_t site;
-            int transport_failed = 0;
-            auth_site(s, &site);
-            int hs =
-                wsman_auth_handshake(s->auth, s->transport, &site, (long)remaining, &transport_failed, e);
-            if (hs != 0) {
-                /* the handshake carries no message, so trying it again is always safe */
-                if (transport_failed && e->retry == WSMAN_RETRY_TRANSIENT && retries < MAX_RETRIES &&
-                    end - now_ms() > backoff + 50) {
-                    sleep_ms(backoff);
-                    backoff *= 2;
-                    retries++;
-                    continue;
-                }
-                if (is_deadline(e))
-                    explain_timeout(s, x, deadline, e);
-                break;
-            }
-            remaining = end - now_ms();
-            if (remaining < 1)
-                remaining = 1;
-        }
-        r = attempt(s, x, &reqbody, use_auth, (long)remaining, out, &ok, &state, e);
-        if (ok) {
-            rc = 0;
-            break;
-        }
-        if (r == 3) {
-            /* (auth) 401 on an authenticated connection: the message was not processed */
-            wsman_auth_site_t site;
-            if (++reauths <= 1)
-                continue;
-            auth_site(s, &site);
-            wsman_auth_denied(s->auth, &site, NULL,
-                              !site.https && !s->auth->encrypt ? WSMAN_AUTH_STAGE_UNENCRYPTED_REFUSED
-                                                               : WSMAN_AUTH_STAGE_MESSAGE_REFUSED,
-                              e);
-            break;
-        }
-        if (r == 1) {
-            int may = e->retry == WSMAN_RETRY_TRANSIENT &&
-                      (state == WSMAN_SENT_NOTHING || (x->idempotent && state == WSMAN_SENT_NO_REPLY));
-            if (may && retries < MAX_RETRIES && end - now_ms() > backoff + 50) {
-                sleep_ms(backoff);
-                backoff *= 2;
-                retries++;
-                if (s->auth && state != WSMAN_SENT_NOTHING)
-                    wsman_auth_invalidate(s->auth); /* a new connection: authenticate it again */
-                continue;
-            }
-        }
-        if (is_deadline(e))
-            explain_timeout(s, x, deadline, e);
-        break;
-    }
-done:
     wsman_buf_free_secure(&reqbody);
     if (rc != 0) {
         if (!e->code)
@@ -1096,6 +1236,10 @@ int wsman_invoke(wsman_session_t *s, const char *action, const wsman_locator_t *
             wsman_error_set(e, WSMAN_E_INVALIDARG, "Invoke needs an action: a method name or an action URI");
             wsman_error_context(e, "Invoke", s->ep.url);
         }
+        return -1;
+    }
+    if (wsman_xml_check_str("Invoke: the action", action, e) != 0) {
+        wsman_error_context(e, "Invoke", s->ep.url);
         return -1;
     }
     wsman_buf_init(&act);

@@ -56,8 +56,14 @@ void wsman_uuid(char out[42]);
 int wsman_base64_encode(wsman_buf_t *out, const unsigned char *data, size_t len);
 /* Value of a hexadecimal digit (either case), or -1. */
 int wsman_hexval(int c);
+/* Milliseconds on the monotonic clock (deadlines). */
+long long wsman_now_ms(void);
 /* Tolerates whitespace; returns -1 on invalid input. */
 int wsman_base64_decode(wsman_buf_t *out, const char *s, size_t len);
+/* The one check of caller text bound for a request's XML: valid UTF-8 holding only characters
+ * XML 1.0 allows. Otherwise -1 with e set (WSMAN_E_INVALIDARG) naming `what` and the byte offset. */
+int wsman_xml_check_chars(const char *what, const char *s, size_t len, wsman_error_t *e);
+int wsman_xml_check_str(const char *what, const char *s, wsman_error_t *e); /* NUL-terminated; NULL passes */
 /* Appends the code point cp (at most 0x10FFFF) in UTF-8. */
 int wsman_buf_put_utf8(wsman_buf_t *b, uint32_t cp);
 /* UTF-8 -> UTF-16LE with BOM; -1 on invalid UTF-8. */
@@ -140,9 +146,9 @@ int wsman_build_filter(wsman_buf_t *b, const char *filter, const char *dialect, 
 
 /* Reading modes of the low-level reader (wsman_xml_new_mode). */
 enum {
-    WSMAN_XML_RAW_NAMES = 1,  /* no namespace processing: handlers get ns NULL and the names as written */
-    WSMAN_XML_AS_UTF8 = 2,    /* the declared encoding is not consulted: the input is UTF-8 */
-    WSMAN_XML_AT_OFFSET = 4,  /* messages say " at offset N" (bytes) instead of line and column */
+    WSMAN_XML_RAW_NAMES = 1, /* no namespace processing: handlers get ns NULL and the names as written */
+    WSMAN_XML_AS_UTF8 = 2,   /* the declared encoding is not consulted: the input is UTF-8 */
+    WSMAN_XML_AT_OFFSET = 4, /* messages say " at offset N" (bytes) instead of line and column */
 };
 
 typedef struct wsman_xml_limits {
