@@ -363,7 +363,8 @@ describe("A host that never answers a request without credentials (OMI: --requir
   for _, c in ipairs(cases) do
     local name, args, flag, unauthorized, legs, user = c[1], c[2], c[3], c[4], c[5], c[6]
     it(name .. ": " .. unauthorized .. " 401, " .. legs .. " request(s) besides the Get, nothing held", function()
-      local s = sim.start(table.move({ "--require-authorization" }, 1, 1, #args + 1, table.move(args, 1, #args, 1, {})))
+      local s = sim.start(table.move({ "--require-authorization" }, 1, 1, #args + 1, table.move(args, 1, #args, 1, {})),
+        { fresh = true }) -- its own counters: MaxUnauthorizedPerConnection is the simulator's whole life
       local fields = { UserName = user or sim.user, Password = sim.password }
       local probe = session_for(s, flag | C, fields)
       local before = stats(probe)

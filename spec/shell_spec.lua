@@ -4,7 +4,6 @@
 local sim = require "helpers.sim"
 local WSMan = require "wsman"
 
-local CAPTURES = sim.captures
 local ERROR_TIMEOUT = 0x800705B4
 local QUOTA_MAX_SHELLS = 2150859173
 local QUOTA_MAX_OPERATIONS = 2150859174
@@ -582,21 +581,7 @@ describe("remote commands", function()
   end)
 
   describe("replays of real Windows recordings", function()
-    local function replay(name, f)
-      if not sim.need_shared(CAPTURES .. "/" .. name) then return end
-      local r = sim.start({ "--allow-unencrypted", "--replay", CAPTURES .. "/" .. name }, { fresh = true })
-      -- Basic whatever WSMAN_SPEC_AUTH says: a replay answers what was recorded
-      local w = WSMan.new()
-      local o = w:CreateConnectionOptions()
-      o.UserName, o.Password = sim.user, sim.password
-      local rs = w:CreateSession(r.url, WSMan.SessionFlagUseBasic | WSMan.SessionFlagCredUsernamePassword
-        | WSMan.SessionFlagNoEncryption, o)
-      local ok, err = pcall(f, rs)
-      local left = sim.stats(rs).ReplayRemaining
-      r:stop()
-      assert(ok, err)
-      assert.equals(0, left, "the client did not send the recorded sequence of requests")
-    end
+    local replay = sim.replay
 
     it("test_winrs_standard: cmd.exe /c echo hi", function()
       replay("test_winrs_standard.yml", function(rs)

@@ -295,6 +295,25 @@ function M.need_shared(path)
   return false
 end
 
+--- Runs f(session) against the simulator replaying the recording `name` (in M.captures) over
+-- Basic and plain HTTP (a replay answers what was recorded, whatever WSMAN_SPEC_AUTH says), then
+-- checks that f sent the whole recorded sequence of requests. Pending when the recording is absent.
+function M.replay(name, f)
+  if not M.need_shared(M.captures .. "/" .. name) then return end
+  local WSMan = require "wsman"
+  local r = M.start({ "--allow-unencrypted", "--replay", M.captures .. "/" .. name }, { fresh = true })
+  local w = WSMan.new()
+  local o = w:CreateConnectionOptions()
+  o.UserName, o.Password = M.user, M.password
+  local rs = w:CreateSession(r.url, WSMan.SessionFlagUseBasic | WSMan.SessionFlagCredUsernamePassword
+    | WSMan.SessionFlagNoEncryption, o)
+  local ok, err = pcall(f, rs)
+  local left = M.stats(rs).ReplayRemaining
+  r:stop()
+  assert(ok, err)
+  assert(left == 0, ("the client did not send the recorded sequence of requests (%s left)"):format(left))
+end
+
 M.FAULT = "http://schemas.luawsman.test/sim/fault/"
 M.CONTROL = "http://schemas.luawsman.test/sim/control"
 M.CIMV2 = "http://schemas.microsoft.com/wbem/wsman/1/wmi/root/cimv2/"

@@ -655,6 +655,7 @@ int luaopen_wsman_core(lua_State *L)
     lw_shell_register(L);
     lw_xml_register(L);
     lw_psobject_register(L);
+    lw_psrp_register(L);
 
     lua_newtable(L);
     lua_pushcfunction(L, mod_new);
@@ -666,6 +667,7 @@ int luaopen_wsman_core(lua_State *L)
     lua_pushcfunction(L, lw_xml_parse); /* wsman.xml's parse (lxml.c) */
     lua_setfield(L, -2, "_xml_parse");
     lw_psobject_fields(L); /* clixml_decode, clixml_encode, ps_value, ps_object (lpsobject.c) */
+    lw_psrp_fields(L);     /* _psrp_*: PowerShell Remoting's wire for wsman.psrp (lpsrp.c) */
     lua_pushcfunction(L, mod_expand_alias);
     lua_setfield(L, -2, "_expand_alias");
     lua_pushcfunction(L, mod_selector_set);

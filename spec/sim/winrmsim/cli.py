@@ -58,6 +58,10 @@ def parse_args(argv):
     p.add_argument("--processes", type=int, default=0, help="add N generated Win32_Process instances")
     p.add_argument("--max-shells-per-user", type=int, default=30,
                    help="winrm/config/winrs MaxShellsPerUser the simulator starts with (default 30)")
+    p.add_argument("--ps-sandbox", metavar="DIR",
+                   help="directory holding the PSRP plug-in's C: drive for file copy/fetch (default: a temp dir)")
+    p.add_argument("--ps-config", action="append", type=ps_config, metavar="NAME=CMD,CMD",
+                   help="a JEA session configuration NAME exposing only these emulated commands (repeatable)")
     p.add_argument("--replay", help="serve the responses of a recorded exchange file (pypsrp YAML), in order")
     p.add_argument("--exit-with-parent", action="store_true", help="exit when the parent process goes away")
     p.add_argument("--log", help="request log file (never contains credentials)")
@@ -71,6 +75,13 @@ def parse_args(argv):
     if args.make_client_cert and not args.tls_dir:
         p.error("--make-client-cert needs --tls-dir (the CA directory of the simulator)")
     return args
+
+
+def ps_config(text):
+    name, _, cmds = text.partition("=")
+    if not name.strip() or "/" in name:
+        raise argparse.ArgumentTypeError("--ps-config wants NAME=Command,Command (got %r)" % text)
+    return name.strip(), [c.strip() for c in cmds.split(",") if c.strip()]
 
 
 def make_client_cert(args):
@@ -119,6 +130,9 @@ def main(argv=None, parent=None):
         ca_file, cert, key = tls.generate(directory, tuple(args.cert_host or tls.DEFAULT_NAMES), args.cert_hash)
         ssl_context = make_ssl_context(cert, key)
         cert_info = client_certificates(args, schemes, users, directory, ca_file, ssl_context)
+    if not args.ps_sandbox:
+        args.ps_sandbox = tempfile.mkdtemp(prefix="winrm-sim-ps-")
+        cleanup.append(args.ps_sandbox)
     log = open(args.log, "a", encoding="utf-8") if args.log else None
     settings = Settings(args, schemes)
     server = ThreadedServer((args.host, args.port), None, ssl_context, ipv6=":" in args.host)
@@ -140,7 +154,7 @@ def main(argv=None, parent=None):
     thread.start()
     host = "[%s]" % args.host if ":" in args.host else args.host
     out = ["%s://%s:%d/%s" % ("https" if args.tls else "http", host, settings.port, settings.prefix),
-           "pid=%d" % os.getpid()]
+           "pid=%d" % os.getpid(), "ps_sandbox=%s" % os.path.abspath(args.ps_sandbox)]
     if ca_file:
         out.append("ca_file=%s" % ca_file)
         out.extend("%s=%s" % kv for kv in cert_info)

@@ -8,6 +8,7 @@ from .control import CONTROL_URI, FAULT_URI, ControlHandler, FaultHandler
 from .enumeration import Enumerations
 from .faults import CONFIG_PROVIDER, WSManFault
 from .handlers import Registry
+from .psrp import PS_ROOT, PsrpHandler
 from .shell import SHELL_ROOT, ShellHandler
 from .wmi import WmiHandler, WmiStore
 
@@ -31,6 +32,8 @@ class Settings:
         self.cbt = getattr(args, "cbt", "relaxed")   # CbtHardeningLevel (HTTPS channel binding, security.py)
         self.extra_processes = args.processes
         self.max_shells_per_user = getattr(args, "max_shells_per_user", 30)
+        self.ps_sandbox = getattr(args, "ps_sandbox", None)       # PSRP file-transfer sandbox (pstransfer.py)
+        self.ps_configs = dict(getattr(args, "ps_config", None) or [])   # JEA name -> visible commands
 
     def auth_flags(self):
         known = ("Basic", "Kerberos", "Negotiate", "Certificate", "CredSSP")
@@ -107,6 +110,9 @@ class SimState:
         self.registry.register(FAULT_URI, FaultHandler())
         self.shells = ShellHandler(self.config)    # WinRS: .../windows/shell/cmd (shell.py)
         self.registry.register(SHELL_ROOT, self.shells)
+        self.psrp = PsrpHandler(self.store, settings.ps_sandbox, settings.ps_configs)   # PowerShell (psrp.py)
+        self.registry.register(PS_ROOT, self.psrp)
+        self.shells.psrp = self.psrp
 
     def _config_changed(self, handler):
         self.settings.apply_config(handler.tree)
