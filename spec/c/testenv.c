@@ -1,14 +1,19 @@
 /*
- * testenv.c - a Lua module for the specs only (not installed): setenv/unsetenv, which Lua lacks.
+ * testenv.c - a Lua module for the specs only (not installed): setenv/unsetenv, which Lua lacks,
+ * and the C heap in use (malloc's own count: the core's allocations are invisible to Lua's
+ * collectgarbage("count")).
  * The Kerberos specs start a throwaway KDC (spec/kdc/start) and point this process at it
  * (KRB5_CONFIG, KRB5CCNAME, ...) before the first Kerberos call; the simulators they start
  * inherit the same environment.
  *
  *   local env = require "testenv"
  *   env.setenv("KRB5_CONFIG", path)    env.setenv("KRB5CCNAME", nil) -- unset
+ *   env.heap_in_use()   -- bytes malloc has handed out and not got back; nil when malloc does not
+ *                       -- keep the count (a sanitizer's allocator)
  */
 #include <lauxlib.h>
 #include <lua.h>
+#include <malloc.h>
 #include <stdlib.h>
 
 int luaopen_testenv(lua_State *L);
@@ -21,9 +26,20 @@ static int l_setenv(lua_State *L)
     return 1;
 }
 
+static int l_heap_in_use(lua_State *L)
+{
+    struct mallinfo2 mi = mallinfo2();
+    size_t used = mi.uordblks + mi.hblkhd;
+    if (used == 0)
+        lua_pushnil(L);
+    else
+        lua_pushinteger(L, (lua_Integer)used);
+    return 1;
+}
+
 int luaopen_testenv(lua_State *L)
 {
-    static const luaL_Reg fns[] = {{"setenv", l_setenv}, {NULL, NULL}};
+    static const luaL_Reg fns[] = {{"setenv", l_setenv}, {"heap_in_use", l_heap_in_use}, {NULL, NULL}};
     luaL_newlib(L, fns);
     return 1;
 }

@@ -64,6 +64,8 @@ static int push_result(lua_State *L, lw_session *s, wsman_buf_t *out)
     return 1;
 }
 
+/* The resource argument as a locator; a string gives a new one in *tmp. It allocates, so every
+ * method checks its other arguments first: a later argument error would leak *tmp. */
 static wsman_locator_t *resource_arg(lua_State *L, lw_session *s, int idx, wsman_locator_t **tmp)
 {
     wsman_error_t e;
@@ -79,9 +81,9 @@ static wsman_locator_t *resource_arg(lua_State *L, lw_session *s, int idx, wsman
 static int m_get(lua_State *L)
 {
     lw_session *s = check(L);
+    uint32_t flags = lw_optflags(L, 3);
     wsman_locator_t *tmp;
     wsman_locator_t *loc = resource_arg(L, s, 2, &tmp);
-    uint32_t flags = lw_optflags(L, 3);
     wsman_buf_t out;
     wsman_buf_init(&out);
     wsman_error_t e;
@@ -101,14 +103,12 @@ typedef int (*body_op)(wsman_session_t *, const wsman_locator_t *, const char *,
 static int with_body(lua_State *L, body_op op)
 {
     lw_session *s = check(L);
+    if (lua_type(L, 3) != LUA_TSTRING)
+        return luaL_typeerror(L, 3, "string (XML)");
+    const char *xml = lw_checkcstring(L, 3, NULL);
+    uint32_t flags = lw_optflags(L, 4);
     wsman_locator_t *tmp;
     wsman_locator_t *loc = resource_arg(L, s, 2, &tmp);
-    const char *xml = lua_type(L, 3) == LUA_TSTRING ? lua_tostring(L, 3) : NULL;
-    if (!xml) {
-        wsman_locator_free(tmp);
-        return luaL_typeerror(L, 3, "string (XML)");
-    }
-    uint32_t flags = lw_optflags(L, 4);
     wsman_buf_t out;
     wsman_buf_init(&out);
     wsman_error_t e;
@@ -135,9 +135,9 @@ static int m_create(lua_State *L)
 static int m_delete(lua_State *L)
 {
     lw_session *s = check(L);
+    uint32_t flags = lw_optflags(L, 3);
     wsman_locator_t *tmp;
     wsman_locator_t *loc = resource_arg(L, s, 2, &tmp);
-    uint32_t flags = lw_optflags(L, 3);
     wsman_error_t e;
     wsman_error_init(&e);
     int rc = wsman_delete(s->s, loc, flags, &e);
@@ -151,17 +151,15 @@ static int m_delete(lua_State *L)
 static int m_invoke(lua_State *L)
 {
     lw_session *s = check(L);
-    const char *action = luaL_checkstring(L, 2);
-    wsman_locator_t *tmp;
-    wsman_locator_t *loc = resource_arg(L, s, 3, &tmp);
-    const char *params = lua_type(L, 4) == LUA_TSTRING ? lua_tostring(L, 4) : NULL;
-    if (!params) {
-        wsman_locator_free(tmp);
+    const char *action = lw_checkcstring(L, 2, NULL);
+    if (lua_type(L, 4) != LUA_TSTRING)
         return luaL_argerror(L, 4,
                              "parameters XML string expected (COM requires it even for methods without "
                              "inputs, e.g. '<p:StopService_INPUT xmlns:p=\"...\"/>')");
-    }
+    const char *params = lw_checkcstring(L, 4, NULL);
     uint32_t flags = lw_optflags(L, 5);
+    wsman_locator_t *tmp;
+    wsman_locator_t *loc = resource_arg(L, s, 3, &tmp);
     wsman_buf_t out;
     wsman_buf_init(&out);
     wsman_error_t e;
@@ -193,11 +191,11 @@ static int m_identify(lua_State *L)
 static int m_enumerate(lua_State *L)
 {
     lw_session *s = check(L);
-    wsman_locator_t *tmp;
-    wsman_locator_t *loc = resource_arg(L, s, 2, &tmp);
     const char *filter = lw_optstring(L, 3, NULL);
     const char *dialect = lw_optstring(L, 4, NULL);
     uint32_t flags = lw_optflags(L, 5);
+    wsman_locator_t *tmp;
+    wsman_locator_t *loc = resource_arg(L, s, 2, &tmp);
     wsman_error_t e;
     wsman_error_init(&e);
     wsman_enum_t *en = wsman_enumerate(s->s, loc, filter, dialect, flags, &e);

@@ -141,7 +141,7 @@ static int m_createlocator(lua_State *L)
 static uint32_t check_code(lua_State *L, int idx)
 {
     if (lua_type(L, idx) == LUA_TSTRING) {
-        const char *s = lua_tostring(L, idx);
+        const char *s = lw_checkcstring(L, idx, NULL);
         char *end = NULL;
         long long v = strtoll(s, &end, 0);
         if (end == s || *end != '\0' || v < INT32_MIN || v > (long long)UINT32_MAX)
@@ -554,7 +554,7 @@ static int module_index(lua_State *L)
  * (wsman_expand_alias: the core's one alias table), for the Lua layers. */
 static int mod_expand_alias(lua_State *L)
 {
-    char *s = wsman_expand_alias(luaL_checkstring(L, 1));
+    char *s = wsman_expand_alias(lw_checkcstring(L, 1, NULL));
     if (!s)
         return luaL_error(L, "out of memory while expanding a resource URI alias");
     lua_pushstring(L, s);

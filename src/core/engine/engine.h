@@ -26,6 +26,8 @@ typedef struct wsman_exchange {
     int idempotent;      /* may resend after a failure where no reply byte arrived */
     int unauthenticated; /* Identify with WSMANIDENTIFY: unauthenticated */
     int no_flush;        /* do not send queued Releases first (used by the flush) */
+    int bounded;         /* the request must fit the session's MaxEnvelopeSize: its body carries what the
+                            host sent (a Pull's EnumerationContext), which may grow without end */
     long timeout_ms;     /* (shell) > 0: OperationTimeout of this exchange (and the client's deadline,
                             plus the network delay) instead of Session.Timeout */
 } wsman_exchange_t;

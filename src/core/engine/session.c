@@ -51,6 +51,35 @@ struct wsman_session {
 
 /* ---- session object ------------------------------------------------------------------------ */
 
+/* Longest credentials accepted, in bytes: Windows takes user names of up to 513 characters
+ * (CREDUI_MAX_USERNAME_LENGTH) and passwords of up to 256 (CREDUI_MAX_PASSWORD_LENGTH); a
+ * character is at most 4 bytes of UTF-8, and no real one comes near these limits. */
+enum { MAX_USERNAME_BYTES = 2052, MAX_PASSWORD_BYTES = 1024 };
+
+/* A credential over its limit is refused by name before anything is copied (libcurl and the
+ * authentication code would otherwise fail later with a misleading out-of-memory). */
+static int check_credential_lengths(const wsman_options_t *o, wsman_error_t *e)
+{
+    const struct {
+        const char *value, *name;
+        size_t limit;
+    } fields[] = {
+        {o->username, "the user name (ConnectionOptions.UserName)", MAX_USERNAME_BYTES},
+        {o->password, "the password (ConnectionOptions.Password)", MAX_PASSWORD_BYTES},
+        {o->proxy_username, "the proxy user name (SetProxy)", MAX_USERNAME_BYTES},
+        {o->proxy_password, "the proxy password (SetProxy)", MAX_PASSWORD_BYTES},
+    };
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        size_t n = fields[i].value ? strlen(fields[i].value) : 0;
+        if (n > fields[i].limit) {
+            wsman_error_set(e, WSMAN_E_INVALIDARG, "%s is too long: %zu bytes, where the limit is %zu bytes",
+                            fields[i].name, n, fields[i].limit);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static int copy_opt(char **dst, const char *src)
 {
     if (!src)
@@ -85,6 +114,11 @@ wsman_session_t *wsman_session_new(const char *connection, uint32_t flags, const
     if (!opts) {
         memset(&none, 0, sizeof none);
         opts = &none;
+    }
+    if (check_credential_lengths(opts, e) != 0) {
+        wsman_error_context(e, "CreateSession", s->ep.url);
+        wsman_session_free(s);
+        return NULL;
     }
     rc |= copy_opt(&s->username, opts->username);
     rc |= copy_opt(&s->password, opts->password);
@@ -571,6 +605,16 @@ static int build_request(wsman_session_t *s, const wsman_exchange_t *x, wsman_bu
         wsman_buf_free(&env);
         return oom_error(e);
     }
+    if (x->bounded && env.len > (size_t)s->max_envelope_size) {
+        wsman_error_set(e, WSMAN_E_MAX_ENVELOPE_SIZE,
+                        "The %s request would be %zu bytes, more than the MaxEnvelopeSize of %ld bytes this "
+                        "session asks of the host (the data the host sent back to be repeated has grown "
+                        "that large). It was not sent: the operation cannot continue. Raise "
+                        "ConnectionOptions.max_envelope_size, or report the host's behaviour.",
+                        x->operation, env.len, s->max_envelope_size);
+        wsman_buf_free(&env);
+        return -1;
+    }
     if (s->flags & WSMAN_FLAG_UTF16) {
         rc = wsman_utf8_to_utf16le(req, env.data, env.len);
         wsman_buf_free(&env);
@@ -834,6 +878,8 @@ static void non_soap_reply(attempt_t *a, wsman_error_t *e)
                         s->ep.url, a->x->operation);
     else if (r->status == 403 && a->use_auth && s->auth->mech == &wsman_auth_certificate)
         access_denied(s, a->x, r, 1, e);
+    else if (r->status == WSMAN_HTTP_PROXY_AUTH_REQUIRED)
+        wsman_transport_proxy_refused(s->transport, e);
     else
         wsman_error_set(e, status_code(r->status, 0),
                         "%s answered HTTP %d with content type '%s' instead of a SOAP reply%s%s%s. Check "
@@ -1190,6 +1236,10 @@ int wsman_invoke(wsman_session_t *s, const char *action, const wsman_locator_t *
             wsman_error_set(e, WSMAN_E_INVALIDARG, "Invoke needs an action: a method name or an action URI");
             wsman_error_context(e, "Invoke", s->ep.url);
         }
+        return -1;
+    }
+    if (wsman_xml_check_str("Invoke: the action", action, e) != 0) {
+        wsman_error_context(e, "Invoke", s->ep.url);
         return -1;
     }
     wsman_buf_init(&act);

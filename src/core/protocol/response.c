@@ -434,7 +434,8 @@ static int r_start(void *ud, const char *ns, const char *local, const char **att
         case R_MESSAGE:
             if (is(ns, local, WSMAN_NS_FAULT, "ProviderFault")) {
                 role = R_PROVIDERFAULT;
-                if (!r->res.fault.provider) {
+                /* the first ProviderFault that names a provider or a path supplies both */
+                if (!r->res.fault.provider && !r->res.fault.provider_path) {
                     const char *pv = wsman_xml_attr(x, atts, NULL, "provider");
                     const char *pa = wsman_xml_attr(x, atts, NULL, "path");
                     if (!pv)

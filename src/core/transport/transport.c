@@ -95,6 +95,7 @@ struct wsman_transport {
     CURLM *multi;
     CURL *easy;
     char *hostport; /* "host:port" for messages */
+    char *proxy;    /* the proxy's "host:port" for messages, NULL when the connection is direct */
     long port;
     int https;
     long connections;
@@ -295,6 +296,66 @@ static size_t write_cb(char *data, size_t size, size_t nitems, void *ud)
     return n;
 }
 
+/* no_proxy as libcurl reads it: "*", or names that match the host or a domain it is in. */
+static int host_in_no_proxy(const char *host, const char *list)
+{
+    size_t hlen = strlen(host);
+    while (list && *list) {
+        size_t n;
+        list += strspn(list, ", ");
+        n = strcspn(list, ", ");
+        if (n == 1 && *list == '*')
+            return 1;
+        if (n > 0 && *list == '.') {
+            list++;
+            n--;
+        }
+        if (n > 0 && n <= hlen && strncasecmp(host + hlen - n, list, n) == 0 &&
+            (n == hlen || host[hlen - n - 1] == '.'))
+            return 1;
+        list += n;
+    }
+    return 0;
+}
+
+/* The proxy libcurl will use for host (options first, then the environment as libcurl reads
+ * it), as "host:port" without any user information, for error messages; NULL when direct. */
+static char *proxy_for_messages(const wsman_transport_config_t *cfg, const char *scheme, const char *host)
+{
+    const char *p = cfg->proxy && *cfg->proxy ? cfg->proxy : NULL;
+    char *phost = NULL, *pport = NULL, *out = NULL;
+    CURLU *u;
+
+    if (cfg->proxy_access_type & WSMAN_PROXY_NO_PROXY_SERVER)
+        return NULL;
+    if (!p) {
+        const char *no_proxy = getenv("no_proxy") ? getenv("no_proxy") : getenv("NO_PROXY");
+        if (no_proxy && host_in_no_proxy(host, no_proxy))
+            return NULL;
+        p = strcasecmp(scheme, "https") == 0
+                ? (getenv("https_proxy") ? getenv("https_proxy") : getenv("HTTPS_PROXY"))
+                : getenv("http_proxy");
+        if (!p || !*p)
+            p = getenv("all_proxy") ? getenv("all_proxy") : getenv("ALL_PROXY");
+        if (!p || !*p)
+            return NULL;
+    }
+    u = curl_url();
+    if (u && curl_url_set(u, CURLUPART_URL, p, CURLU_DEFAULT_SCHEME) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_HOST, &phost, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_PORT, &pport, CURLU_DEFAULT_PORT) == CURLUE_OK) {
+        wsman_buf_t b;
+        wsman_buf_init(&b);
+        if (wsman_buf_printf(&b, "%s:%s", phost, pport) == 0)
+            out = wsman_buf_steal(&b);
+        wsman_buf_free(&b);
+    }
+    curl_free(phost);
+    curl_free(pport);
+    curl_url_cleanup(u);
+    return out;
+}
+
 #define SETOPT(opt, val)                                                                                     \
     do {                                                                                                     \
         if (curl_easy_setopt(t->easy, opt, val) != CURLE_OK)                                                 \
@@ -346,6 +407,7 @@ wsman_transport_t *wsman_transport_new(const wsman_transport_config_t *cfg, wsma
         }
         t->hostport = wsman_buf_steal(&b);
     }
+    t->proxy = proxy_for_messages(cfg, scheme, host); /* NULL also when out of memory: less said */
 
     t->multi = curl_multi_init();
     t->easy = curl_easy_init();
@@ -474,8 +536,22 @@ void wsman_transport_free(wsman_transport_t *t)
     if (t->multi)
         curl_multi_cleanup(t->multi);
     free(t->hostport);
+    free(t->proxy);
     wsman_buf_free(&t->peer_der);
     free(t);
+}
+
+void wsman_transport_proxy_refused(const wsman_transport_t *t, wsman_error_t *e)
+{
+    wsman_error_set(
+        e, WSMAN_E_ACCESS_DENIED,
+        "The proxy %s refused the credentials for the request to %s (HTTP 407 Proxy Authentication "
+        "Required). Give the proxy's user name and password with ConnectionOptions:SetProxy("
+        "accessType, authMechanism, user, password), or use ProxyNoProxyServer if no proxy "
+        "should be used.",
+        t && t->proxy ? t->proxy : "(from the environment)", t ? t->hostport : "the host");
+    if (e)
+        e->http_status = WSMAN_HTTP_PROXY_AUTH_REQUIRED;
 }
 
 long wsman_transport_connections(const wsman_transport_t *t)
@@ -623,12 +699,22 @@ static void map_error(wsman_transport_t *t, CURLcode rc, long timeout_ms, wsman_
     case CURLE_COULDNT_RESOLVE_PROXY:
         *state = WSMAN_SENT_NOTHING;
         wsman_error_set(e, WSMAN_E_WINHTTP_NAME_NOT_RESOLVED,
-                        "The proxy host name could not be resolved while connecting to %s (%s). Check "
+                        "The name of the proxy %s could not be resolved while connecting to %s (%s). Check "
                         "options.proxy or the http_proxy/https_proxy environment variables.",
-                        t->hostport, detail);
+                        t->proxy ? t->proxy : "", t->hostport, detail);
         return;
     case CURLE_COULDNT_CONNECT:
         *state = WSMAN_SENT_NOTHING;
+        if (t->proxy) {
+            wsman_error_set(
+                e, WSMAN_E_WINHTTP_CANNOT_CONNECT,
+                "Cannot connect to the proxy %s on the way to %s: the connection was refused or the "
+                "proxy is unreachable (%s). Check options.proxy (or SetProxy) and the "
+                "http_proxy/https_proxy/no_proxy environment variables, or use "
+                "ProxyNoProxyServer for a direct connection.",
+                t->proxy, t->hostport, detail);
+            return;
+        }
         wsman_error_set(
             e, WSMAN_E_WINHTTP_CANNOT_CONNECT,
             "Cannot connect to %s: the connection was refused or the host is unreachable (%s). Is "
