@@ -225,6 +225,18 @@ describe("Kerberos (GSSAPI, test KDC)", function()
     assert.matches("NTLM, which cannot delegate", e.message)
   end)
 
+  kit("over HTTPS too, where Kerberos' token would have gone with the message: NTLM's legs first", function()
+    local st = sim.start { "--tls", "--auth", "negotiate", "--keytab", (k.keytab:gsub("^FILE:", "")),
+      "--require-authorization" }
+    local fields = { UserName = k.principal, Password = k.password, spn = "HTTP/nowhere.example" }
+    local ss = session_for(st, WSMan.SessionFlagUseNegotiate | C, fields)
+    local before = stats(ss)
+    assert.matches("Spooler", ss:Get(GET))
+    local after = stats(ss)
+    assert.equals(before.Handshakes, after.Handshakes) -- still the first connection's NTLM context
+    assert.equals(before.HeldRequests, after.HeldRequests)
+  end)
+
   kit("the user's credential cache (kinit), with no credentials or with AllowNegotiateImplicitCredentials", function()
     sim.kinit { forwardable = true }
     local ss = session_for(s, WSMan.SessionFlagUseKerberos, {})

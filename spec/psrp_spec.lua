@@ -183,3 +183,96 @@ describe("session:ps", function()
     end)
   end)
 end)
+
+describe("against the simulator's PowerShell plug-in", function()
+  local s, session
+  setup(function()
+    s = sim.start { "--allow-unencrypted" }
+    session = sim.session(s)
+  end)
+
+  it("objects out with their type names and properties", function()
+    local pool <close> = session:runspace_pool()
+    local p = pool:pipeline():add_command("Get-Service", { Name = "WinRM" })
+    local got = {}
+    for svc in p:output() do got[#got + 1] = svc end
+    assert.equals(1, #got)
+    assert.equals("WinRM", got[1].Name)
+    assert.equals("Running", tostring(got[1].Status))
+    assert.equals("Deserialized.System.ServiceProcess.ServiceController", got[1].type_names[1])
+    assert.equals("Completed", p.state)
+  end)
+
+  it("session:ps: output, every stream, had_errors", function()
+    local out, streams, had_errors = session:ps(
+      "Write-Output hello; Write-Warning careful; Write-Verbose v -Verbose; Write-Error bad")
+    assert.same({ n = 1, "hello" }, out)
+    assert.same({ "careful" }, texts(streams.warning))
+    assert.same({ "v" }, texts(streams.verbose))
+    assert.same({ "bad" }, texts(streams.error))
+    assert.is_true(had_errors)
+    local _, _, clean = session:ps("Write-Output fine")
+    assert.is_false(clean)
+  end)
+
+  it("10 MB of output objects and 10 MB of input objects", function()
+    local pool <close> = session:runspace_pool()
+    local out = pool:pipeline():add_command("New-SimString", { Length = 10000, Count = 1000 }):wait()
+    assert.equals(1000, out.n)
+    assert.equals(10000, #out[1])
+    assert.equals(10000, #out[1000])
+    local items = {}
+    for i = 1, 1000 do items[i] = string.rep(string.char(65 + i % 26), 10000) end
+    local p = pool:pipeline():add_script("$input | Measure-Object")
+    p:invoke { input = items }
+    local m = p:wait()
+    assert.equals("Completed", p.state)
+    assert.equals(1000, m[1].Count)
+  end)
+
+  it("the smallest MaxEnvelopeSize Windows allows (8192): messages fragmented both ways", function()
+    local small = sim.session(s, nil, function(o) o.max_envelope_size = 8192 end)
+    local pool <close> = small:runspace_pool()
+    local big = string.rep("0123456789", 10000) -- 100 kB in one object
+    local p = pool:pipeline():add_script("$input")
+    p:invoke { input = { big, "tail" } }
+    local out = p:wait()
+    assert.equals(2, out.n)
+    assert.equals(big, out[1])
+    assert.equals("tail", out[2])
+    local many = pool:pipeline():add_command("New-SimString", { Length = 20000, Count = 3 }):wait()
+    assert.equals(3, many.n)
+    assert.equals(20000, #many[3])
+  end)
+
+  it("a pool with 5 pipelines running at once", function()
+    local pool <close> = session:runspace_pool { max_runspaces = 5 }
+    local ps = {}
+    for i = 1, 5 do
+      ps[i] = pool:pipeline():add_script(("Start-Sleep -Milliseconds 200; Write-Output %d"):format(i)):invoke()
+    end
+    for i = 5, 1, -1 do
+      assert.same({ n = 1, i }, ps[i]:wait())
+      assert.equals("Completed", ps[i].state)
+    end
+  end)
+
+  it("stop: a running pipeline ends Stopped", function()
+    local pool <close> = session:runspace_pool()
+    local p = pool:pipeline():add_command("Start-Sleep", { Seconds = 30 }):invoke()
+    p:stop()
+    assert.equals("Stopped", p.state)
+  end)
+
+  it("a JEA endpoint by configuration name; an unknown one is refused with Windows' text", function()
+    local pool <close> = session:runspace_pool { configuration_name = "JEARole" }
+    assert.equals("http://schemas.microsoft.com/powershell/JEARole", pool.shell.resource_uri)
+    local p = pool:pipeline():add_script("Write-Output 1")
+    p:wait()
+    assert.equals("Failed", p.state)
+    assert.matches("no%-language mode", tostring(p.error))
+    local ok, err = pcall(session.runspace_pool, session, { configuration_name = "NoSuchConfig" })
+    assert.is_false(ok)
+    assert.matches("Cannot find the NoSuchConfig session configuration", tostring(err.Message or err))
+  end)
+end)

@@ -272,9 +272,13 @@ static int drain_sink(void *ud, const char *data, size_t len)
     return 0;
 }
 
-static void unexpected_status(const wsman_auth_site_t *site, const wsman_http_response_t *r, const char *when,
-                              wsman_error_t *e)
+static void unexpected_status(const wsman_transport_t *t, const wsman_auth_site_t *site,
+                              const wsman_http_response_t *r, const char *when, wsman_error_t *e)
 {
+    if (r->status == WSMAN_HTTP_PROXY_AUTH_REQUIRED) {
+        wsman_transport_proxy_refused(t, e);
+        return;
+    }
     uint32_t code = r->status == 404   ? WSMAN_E_HTTP_NOT_FOUND_STATUS
                     : r->status == 503 ? WSMAN_E_HTTP_SERVICE_UNAVAILABLE_STATUS
                     : r->status >= 500 ? WSMAN_E_HTTP_STATUS_SERVER_ERROR
@@ -585,7 +589,7 @@ static leg_result_t leg_reply(wsman_auth_t *a, wsman_transport_t *t, const wsman
             return LEG_RESTART; /* authenticated, but the connection goes away with it */
         return LEG_ESTABLISHED;
     }
-    unexpected_status(site, r,
+    unexpected_status(t, site, r,
                       a->legs == 1 ? "to the first leg of the handshake" : "to an authentication leg", e);
     return LEG_FAILED;
 }

@@ -105,7 +105,9 @@ static const char *opt_string(lua_State *L, int idx, const char *key)
     if (!lua_isnil(L, -1)) {
         if (lua_type(L, -1) != LUA_TSTRING)
             luaL_error(L, "option %s must be a string, got %s", key, luaL_typename(L, -1));
-        v = lua_tostring(L, -1);
+        int at = lua_gettop(L);
+        v = lw_checkcstring(L, at, lua_pushfstring(L, "option %s", key));
+        lua_pop(L, 1); /* the name */
     }
     lua_pop(L, 1); /* the string stays referenced by the options table */
     return v;
@@ -186,6 +188,10 @@ static const char **environment(lua_State *L, int idx)
         if (t != LUA_TSTRING && t != LUA_TNUMBER && t != LUA_TBOOLEAN)
             luaL_error(L, "environment variable %s: the value must be a string, number or boolean, got %s",
                        lua_tostring(L, -2), luaL_typename(L, -1));
+        lw_checkcstring(L, env + 1, "an environment variable name");
+        if (t == LUA_TSTRING)
+            lw_checkcstring(L, env + 2, lua_pushfstring(L, "environment variable %s", lua_tostring(L, -2)));
+        lua_settop(L, env + 2);
         n++;
         lua_pop(L, 1);
     }
@@ -482,7 +488,7 @@ static int m_close_stdin(lua_State *L)
 static int m_signal(lua_State *L)
 {
     lw_proc *p = check_proc(L, 1);
-    const char *sig = luaL_checkstring(L, 2);
+    const char *sig = lw_checkcstring(L, 2, NULL);
     wsman_error_t e;
 
     if (strcmp(sig, "ctrl_c") != 0 && strcmp(sig, "ctrl_break") != 0 && strcmp(sig, "terminate") != 0 &&
@@ -767,7 +773,7 @@ static uint32_t run_opts(lua_State *L, int idx)
 static int m_run(lua_State *L)
 {
     wsman_shell_t *sh = open_shell(L, 1);
-    const char *cmd = luaL_checkstring(L, 2);
+    const char *cmd = lw_checkcstring(L, 2, NULL);
     size_t nargs = 0, i;
     const char **args = NULL;
     wsman_command_t *c;
@@ -791,7 +797,9 @@ static int m_run(lua_State *L)
                 luaL_tolstring(L, -1, NULL);
                 lua_remove(L, -2);
             }
-            args[i] = lua_tostring(L, -1);
+            int at = lua_gettop(L);
+            args[i] = lw_checkcstring(L, at, lua_pushfstring(L, "Shell:run: argument %d", (int)i + 1));
+            lua_pop(L, 1); /* the name */
             lua_rawseti(L, keep, (lua_Integer)i + 1);
         }
     }
@@ -830,7 +838,7 @@ static int m_powershell(lua_State *L)
 static int m_attach(lua_State *L)
 {
     wsman_shell_t *sh = open_shell(L, 1);
-    const char *id = luaL_checkstring(L, 2);
+    const char *id = lw_checkcstring(L, 2, NULL);
     wsman_error_t e;
     wsman_command_t *c;
 

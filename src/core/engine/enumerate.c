@@ -119,6 +119,7 @@ static int run(wsman_enum_t *en, int pull, const char *filter_xml, uint32_t flag
         x.cb = push_item;
         x.ud = en;
         x.idempotent = 1;
+        x.bounded = pull;
         wsman_response_init(&res);
         rc = wsman_session_exchange(en->s, &x, &res, e);
         wsman_buf_free(&body);
@@ -165,6 +166,11 @@ wsman_enum_t *wsman_enumerate(wsman_session_t *s, const wsman_locator_t *l, cons
     if (!s || !l || !l->uri || !*l->uri) {
         wsman_error_set(e, WSMAN_E_INVALIDARG, "Enumerate needs a resource URI");
         wsman_error_context(e, "Enumerate", s ? wsman_session_endpoint(s) : NULL);
+        goto fail_early;
+    }
+    if (wsman_xml_check_str("Enumerate: the filter", filter, e) != 0 ||
+        wsman_xml_check_str("Enumerate: the dialect", dialect, e) != 0) {
+        wsman_error_context(e, "Enumerate", wsman_session_endpoint(s));
         goto fail_early;
     }
     wsman_buf_init(&fx);

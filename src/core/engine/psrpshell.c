@@ -20,9 +20,8 @@
 #define RSP_DECL " xmlns:rsp=\"" WSMAN_NS_RSP "\""
 #define NS_PS_CREATION "http://schemas.microsoft.com/powershell"
 #define SIGNAL_TERMINATE WSMAN_NS_RSP "/signal/terminate"
-#define SIGNAL_PS_STOP                                                                                       \
-    "http://schemas.microsoft.com/powershell/signal/crtl_c" /* sic, as Windows names it                      \
-                                                             */
+/* PowerShell's stop signal (MS-PSRP), a relative URI; "crtl" (sic) is how Windows spells it */
+#define SIGNAL_PS_STOP "powershell/signal/crtl_c"
 #define DEFAULT_PROTOCOL_VERSION "2.3"
 
 enum {

@@ -47,9 +47,39 @@ struct wsman_session {
     wsman_auth_t *auth;
     char *cert_file, *key_file; /* (auth) CertificateThumbprint found in cert_dir */
     pending_release_t *releases, **releases_tail;
+    wsman_reaper_t *reaper; /* takes the session over when it is dropped with requests queued */
 };
 
 /* ---- session object ------------------------------------------------------------------------ */
+
+/* Longest credentials accepted, in bytes: Windows takes user names of up to 513 characters
+ * (CREDUI_MAX_USERNAME_LENGTH) and passwords of up to 256 (CREDUI_MAX_PASSWORD_LENGTH); a
+ * character is at most 4 bytes of UTF-8, and no real one comes near these limits. */
+enum { MAX_USERNAME_BYTES = 2052, MAX_PASSWORD_BYTES = 1024 };
+
+/* A credential over its limit is refused by name before anything is copied (libcurl and the
+ * authentication code would otherwise fail later with a misleading out-of-memory). */
+static int check_credential_lengths(const wsman_options_t *o, wsman_error_t *e)
+{
+    const struct {
+        const char *value, *name;
+        size_t limit;
+    } fields[] = {
+        {o->username, "the user name (ConnectionOptions.UserName)", MAX_USERNAME_BYTES},
+        {o->password, "the password (ConnectionOptions.Password)", MAX_PASSWORD_BYTES},
+        {o->proxy_username, "the proxy user name (SetProxy)", MAX_USERNAME_BYTES},
+        {o->proxy_password, "the proxy password (SetProxy)", MAX_PASSWORD_BYTES},
+    };
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        size_t n = fields[i].value ? strlen(fields[i].value) : 0;
+        if (n > fields[i].limit) {
+            wsman_error_set(e, WSMAN_E_INVALIDARG, "%s is too long: %zu bytes, where the limit is %zu bytes",
+                            fields[i].name, n, fields[i].limit);
+            return -1;
+        }
+    }
+    return 0;
+}
 
 static int copy_opt(char **dst, const char *src)
 {
@@ -85,6 +115,11 @@ wsman_session_t *wsman_session_new(const char *connection, uint32_t flags, const
     if (!opts) {
         memset(&none, 0, sizeof none);
         opts = &none;
+    }
+    if (check_credential_lengths(opts, e) != 0) {
+        wsman_error_context(e, "CreateSession", s->ep.url);
+        wsman_session_free(s);
+        return NULL;
     }
     rc |= copy_opt(&s->username, opts->username);
     rc |= copy_opt(&s->password, opts->password);
@@ -130,7 +165,16 @@ void wsman_session_free(wsman_session_t *s)
 {
     if (!s || --s->refs > 0)
         return;
-    free_releases(s); /* never any network I/O here: the server expires idle contexts */
+    /* never any network I/O here: queued cleanup requests go to the reaper, if any */
+    if (s->releases && s->reaper && wsman_reaper_adopt(s->reaper, s) == 0)
+        return;
+    wsman_session_destroy(s);
+}
+
+void wsman_session_destroy(wsman_session_t *s)
+{
+    free_releases(s); /* the server expires idle contexts and shells */
+    wsman_reaper_release(s->reaper);
     if (s->auth)
         wsman_auth_free(s->auth);
     if (s->transport)
@@ -151,6 +195,15 @@ void wsman_session_free(wsman_session_t *s)
     free(s->cert_file);
     free(s->key_file);
     free(s);
+}
+
+void wsman_session_set_reaper(wsman_session_t *s, wsman_reaper_t *r)
+{
+    if (!s || s->reaper == r)
+        return;
+    wsman_reaper_release(s->reaper);
+    s->reaper = r;
+    wsman_reaper_ref(r);
 }
 
 void wsman_session_ref(wsman_session_t *s)
@@ -483,7 +536,9 @@ static void auth_restart(wsman_auth_t *a)
     a->done = 0;
 }
 
-static int flush_releases(wsman_session_t *s)
+/* Sends the queue; with a deadline (> 0) each request gets at most the time left, and what is
+ * still queued when it passes is dropped. */
+static int flush_releases(wsman_session_t *s, long long deadline)
 {
     while (s->releases) {
         pending_release_t *p = s->releases;
@@ -492,7 +547,12 @@ static int flush_releases(wsman_session_t *s)
         wsman_error_t err;
         wsman_locator_t lite = *p->loc;
         int is_release = strcmp(p->action, WSMAN_ACTION_RELEASE) == 0;
+        long long left = deadline > 0 ? deadline - wsman_now_ms() : 0;
 
+        if (deadline > 0 && left < 1) {
+            free_releases(s);
+            break;
+        }
         s->releases = p->next;
         if (!s->releases)
             s->releases_tail = &s->releases;
@@ -511,6 +571,8 @@ static int flush_releases(wsman_session_t *s)
         x.kind = WSMAN_RESP_EMPTY;
         x.idempotent = 1;
         x.no_flush = 1;
+        if (deadline > 0 && left < s->timeout_ms)
+            x.timeout_ms = (long)left;
         wsman_response_init(&res);
         wsman_error_init(&err);
         /* errors ignored: the server expires idle contexts (and idle shells). But when the host
@@ -529,8 +591,14 @@ static int flush_releases(wsman_session_t *s)
 int wsman_session_flush(wsman_session_t *s)
 {
     if (s && s->releases)
-        flush_releases(s);
+        flush_releases(s, 0);
     return 0;
+}
+
+void wsman_session_flush_until(wsman_session_t *s, long long deadline)
+{
+    if (s && s->releases)
+        flush_releases(s, deadline > 0 ? deadline : 1);
 }
 
 static int oom_error(wsman_error_t *e)
@@ -570,6 +638,16 @@ static int build_request(wsman_session_t *s, const wsman_exchange_t *x, wsman_bu
     if (rc != 0) {
         wsman_buf_free(&env);
         return oom_error(e);
+    }
+    if (x->bounded && env.len > (size_t)s->max_envelope_size) {
+        wsman_error_set(e, WSMAN_E_MAX_ENVELOPE_SIZE,
+                        "The %s request would be %zu bytes, more than the MaxEnvelopeSize of %ld bytes this "
+                        "session asks of the host (the data the host sent back to be repeated has grown "
+                        "that large). It was not sent: the operation cannot continue. Raise "
+                        "ConnectionOptions.max_envelope_size, or report the host's behaviour.",
+                        x->operation, env.len, s->max_envelope_size);
+        wsman_buf_free(&env);
+        return -1;
     }
     if (s->flags & WSMAN_FLAG_UTF16) {
         rc = wsman_utf8_to_utf16le(req, env.data, env.len);
@@ -834,6 +912,8 @@ static void non_soap_reply(attempt_t *a, wsman_error_t *e)
                         s->ep.url, a->x->operation);
     else if (r->status == 403 && a->use_auth && s->auth->mech == &wsman_auth_certificate)
         access_denied(s, a->x, r, 1, e);
+    else if (r->status == WSMAN_HTTP_PROXY_AUTH_REQUIRED)
+        wsman_transport_proxy_refused(s->transport, e);
     else
         wsman_error_set(e, status_code(r->status, 0),
                         "%s answered HTTP %d with content type '%s' instead of a SOAP reply%s%s%s. Check "
@@ -1011,8 +1091,10 @@ int wsman_session_exchange(wsman_session_t *s, const wsman_exchange_t *x, wsman_
         wsman_error_init(&local);
         e = &local;
     }
+    if (!x->no_flush && s->reaper)
+        wsman_reaper_run(s->reaper, WSMAN_REAPER_OPERATION_BUDGET_MS); /* dropped sessions' cleanup */
     if (!x->no_flush && s->releases)
-        flush_releases(s);
+        flush_releases(s, 0);
     wsman_buf_init(&reqbody);
     if (build_request(s, x, &reqbody, e) == 0 && ensure_transport(s, e) == 0) {
         use_auth = x->unauthenticated ? 0 : ensure_auth(s, e);
@@ -1190,6 +1272,10 @@ int wsman_invoke(wsman_session_t *s, const char *action, const wsman_locator_t *
             wsman_error_set(e, WSMAN_E_INVALIDARG, "Invoke needs an action: a method name or an action URI");
             wsman_error_context(e, "Invoke", s->ep.url);
         }
+        return -1;
+    }
+    if (wsman_xml_check_str("Invoke: the action", action, e) != 0) {
+        wsman_error_context(e, "Invoke", s->ep.url);
         return -1;
     }
     wsman_buf_init(&act);

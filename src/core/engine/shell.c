@@ -333,6 +333,34 @@ static int create_body(wsman_buf_t *b, const wsman_shell_options_t *o)
     return rc ? -1 : 0;
 }
 
+/* The caller's texts of a shell Create, checked before anything is allocated or sent. */
+static int check_shell_texts(const wsman_session_t *s, const wsman_shell_options_t *o, wsman_error_t *e)
+{
+    int rc = wsman_xml_check_str("CreateShell: the shell name", o->name, e);
+    if (!rc)
+        rc = wsman_xml_check_str("CreateShell: the working directory", o->working_directory, e);
+    for (size_t i = 0; !rc && o->environment && o->environment[i] && o->environment[i + 1]; i += 2) {
+        rc = wsman_xml_check_str("CreateShell: an environment variable name", o->environment[i], e);
+        if (!rc)
+            rc = wsman_xml_check_str("CreateShell: an environment variable value", o->environment[i + 1], e);
+    }
+    if (rc)
+        wsman_error_context(e, "CreateShell", wsman_session_endpoint(s));
+    return rc;
+}
+
+/* Command line texts of a Command, checked before anything is sent. */
+static int check_command_texts(const wsman_session_t *s, const char *command, const char *const *args,
+                               size_t nargs, wsman_error_t *e)
+{
+    int rc = wsman_xml_check_str("Command: the command", command, e);
+    for (size_t i = 0; !rc && i < nargs; i++)
+        rc = wsman_xml_check_str("Command: an argument", args[i], e);
+    if (rc)
+        wsman_error_context(e, "Command", wsman_session_endpoint(s));
+    return rc;
+}
+
 wsman_shell_t *wsman_shell_open(wsman_session_t *s, const wsman_shell_options_t *o, wsman_error_t *e)
 {
     static char n_noprofile[] = "WINRS_NOPROFILE", n_codepage[] = "WINRS_CODEPAGE";
@@ -355,7 +383,8 @@ wsman_shell_t *wsman_shell_open(wsman_session_t *s, const wsman_shell_options_t 
         memset(&none, 0, sizeof none);
         o = &none;
     }
-    if (check_codepage(o->codepage ? o->codepage : 65001, e, "CreateShell", s) != 0)
+    if (check_codepage(o->codepage ? o->codepage : 65001, e, "CreateShell", s) != 0 ||
+        check_shell_texts(s, o, e) != 0)
         return NULL;
     if (!(sh = shell_new(s, o->codepage, e, "CreateShell")))
         return NULL;
@@ -420,6 +449,10 @@ wsman_shell_t *wsman_shell_attach(wsman_session_t *s, const char *shell_id, unsi
     }
     if (check_codepage(codepage ? codepage : 65001, e, "CreateShell", s) != 0)
         return NULL;
+    if (wsman_xml_check_str("CreateShell: the ShellId", shell_id, e) != 0) {
+        wsman_error_context(e, "CreateShell", wsman_session_endpoint(s));
+        return NULL;
+    }
     if (!(sh = shell_new(s, codepage, e, "CreateShell")))
         return NULL;
     if (shell_set_id(sh, shell_id, e, "CreateShell") != 0) {
@@ -573,6 +606,8 @@ wsman_command_t *wsman_shell_run(wsman_shell_t *sh, const char *command, const c
         }
         return NULL;
     }
+    if (check_command_texts(sh->s, command, args, nargs, e) != 0)
+        return NULL;
     wsman_buf_init(&body);
     rc = wsman_buf_puts(&body, "<rsp:CommandLine" RSP_DECL ">") | text_elem(&body, "Command", command);
     for (i = 0; i < nargs; i++)
@@ -615,6 +650,10 @@ wsman_command_t *wsman_command_attach(wsman_shell_t *sh, const char *command_id,
 {
     if (!sh || !command_id || !*command_id) {
         wsman_engine_invalid(e, "Command", sh ? sh->s : NULL, "attaching to a command needs its CommandId");
+        return NULL;
+    }
+    if (wsman_xml_check_str("Command: the CommandId", command_id, e) != 0) {
+        wsman_error_context(e, "Command", wsman_session_endpoint(sh->s));
         return NULL;
     }
     return command_new(sh, command_id, e, "Command");
@@ -911,6 +950,10 @@ int wsman_command_signal(wsman_command_t *c, const char *signal, wsman_error_t *
                                     "Signal needs a code: terminate, ctrl_c or ctrl_break");
     if (command_check(c, "Signal", e) != 0)
         return -1;
+    if (wsman_xml_check_str("Signal: the code", signal, e) != 0) {
+        wsman_error_context(e, "Signal", wsman_session_endpoint(c->sh->s));
+        return -1;
+    }
     terminate = wsman_strcaseeq(signal, "terminate") || wsman_strcaseeq(signal, SIGNAL_URI "terminate");
     if (c->terminated)
         return 0; /* nothing left to signal */

@@ -60,6 +60,10 @@ int wsman_hexval(int c);
 long long wsman_now_ms(void);
 /* Tolerates whitespace; returns -1 on invalid input. */
 int wsman_base64_decode(wsman_buf_t *out, const char *s, size_t len);
+/* The one check of caller text bound for a request's XML: valid UTF-8 holding only characters
+ * XML 1.0 allows. Otherwise -1 with e set (WSMAN_E_INVALIDARG) naming `what` and the byte offset. */
+int wsman_xml_check_chars(const char *what, const char *s, size_t len, wsman_error_t *e);
+int wsman_xml_check_str(const char *what, const char *s, wsman_error_t *e); /* NUL-terminated; NULL passes */
 /* Appends the code point cp (at most 0x10FFFF) in UTF-8. */
 int wsman_buf_put_utf8(wsman_buf_t *b, uint32_t cp);
 /* UTF-8 -> UTF-16LE with BOM; -1 on invalid UTF-8. */

@@ -17,6 +17,7 @@
  */
 #include "protocol.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -116,6 +117,38 @@ static int endpoint_oom(endpoint_parse_t *ps)
 {
     wsman_error_set(ps->e, WSMAN_E_OUTOFMEMORY, NULL);
     return -1;
+}
+
+/* Longest connection string accepted: a DNS name has at most 253 characters, and a URL of
+ * 2,048 bytes leaves room for any port and prefix. Messages then never echo more than this. */
+#define MAX_CONNECTION_BYTES 2048
+#define ELIDE_HEAD 48
+#define ELIDE_TAIL 16
+
+/* Refuses a connection string over MAX_CONNECTION_BYTES, showing only its two ends. */
+static int check_connection_length(endpoint_parse_t *ps)
+{
+    size_t n = strlen(ps->s);
+    if (n <= MAX_CONNECTION_BYTES)
+        return 0;
+    return connstr_invalid(
+        ps, WSMAN_E_CONNECTIONSTR_INVALID,
+        "The connection string \"%.*s...%s\" is too long: %zu bytes, where the limit is %d (a "
+        "host name has at most 253 characters).",
+        ELIDE_HEAD, ps->s, ps->s + n - ELIDE_TAIL, n, MAX_CONNECTION_BYTES);
+}
+
+/* The text between the brackets must be an IPv6 address (with an optional %zone). */
+static int is_ipv6_address(const char *host)
+{
+    struct in6_addr a;
+    char plain[INET6_ADDRSTRLEN + 1];
+    size_t n = strcspn(host, "%");
+    if (n >= sizeof plain)
+        return 0;
+    memcpy(plain, host, n);
+    plain[n] = '\0';
+    return inet_pton(AF_INET6, plain, &a) == 1;
 }
 
 /* White space and control characters are refused anywhere (the message hides user information). */
@@ -221,7 +254,13 @@ static int parse_ipv6_host(endpoint_parse_t *ps)
     ps->host = wsman_strndup(start + 1, (size_t)(close - start - 1));
     ps->ipv6 = 1;
     ps->p = close + 1;
-    return ps->host ? 0 : endpoint_oom(ps);
+    if (!ps->host)
+        return endpoint_oom(ps);
+    if (!is_ipv6_address(ps->host))
+        return connstr_invalid(ps, WSMAN_E_CONNECTIONSTR_INVALID,
+                               "The connection string \"%s\" is not valid: \"%.*s\" is not an IPv6 address.",
+                               ps->s, shown_len, start);
+    return 0;
 }
 
 /* A host name or IPv4 address up to ':' or '/'. */
@@ -340,7 +379,7 @@ int wsman_endpoint_parse(const char *connection, uint32_t flags, wsman_endpoint_
         return -1;
     }
     memset(ep, 0, sizeof *ep);
-    if (check_connection_chars(&ps))
+    if (check_connection_length(&ps) || check_connection_chars(&ps))
         return -1;
     if (*ps.s == '\0')
         ps.s = "localhost";
@@ -564,6 +603,8 @@ int wsman_locator_parse(wsman_locator_t *l, const char *resource, wsman_error_t 
         wsman_error_set(e, WSMAN_E_INVALIDARG, "wsman_locator_parse: no locator");
         return -1;
     }
+    if (wsman_xml_check_str("The resource", s, e) != 0)
+        return -1;
     while (isspace((unsigned char)*s))
         s++;
 
@@ -624,6 +665,8 @@ int wsman_locator_set_uri(wsman_locator_t *l, const char *uri, wsman_error_t *e)
         wsman_error_set(e, WSMAN_E_INVALIDARG, "wsman_locator_set_uri: no locator");
         return -1;
     }
+    if (wsman_xml_check_str("ResourceURI", s, e) != 0)
+        return -1;
     if (strchr(s, '?')) {
         wsman_error_set(
             e, WSMAN_E_INVALID_RESOURCE_URI,
@@ -668,6 +711,9 @@ int wsman_locator_add_selector(wsman_locator_t *l, const char *name, const char 
     }
     if (!value)
         value = "";
+    if (wsman_xml_check_str("AddSelector: the selector name", name, e) != 0 ||
+        wsman_xml_check_str("AddSelector: the selector value", value, e) != 0)
+        return -1;
     if (pairs_add(&l->selectors, &l->nselectors, name, strlen(name), value, strlen(value), 1, 0) != 0) {
         wsman_error_set(e, WSMAN_E_OUTOFMEMORY, NULL);
         return -1;
@@ -715,6 +761,9 @@ int wsman_locator_add_option(wsman_locator_t *l, const char *name, const char *v
             name ? name : "");
         return -1;
     }
+    if (wsman_xml_check_str("AddOption: the option name", name, e) != 0 ||
+        wsman_xml_check_str("AddOption: the option value", value, e) != 0)
+        return -1;
     if (pairs_add(&l->options, &l->noptions, name, strlen(name), value, value ? strlen(value) : 0,
                   value != NULL, must_comply ? 1 : 0) != 0) {
         wsman_error_set(e, WSMAN_E_OUTOFMEMORY, NULL);
@@ -758,6 +807,8 @@ int wsman_locator_set_fragment_path(wsman_locator_t *l, const char *path, wsman_
         wsman_error_set(e, WSMAN_E_INVALIDARG, "wsman_locator_set_fragment_path: no locator");
         return -1;
     }
+    if (wsman_xml_check_str("FragmentPath", path, e) != 0)
+        return -1;
     if (path && *path) {
         x = wsman_strdup(path);
         if (!x) {
@@ -782,6 +833,8 @@ int wsman_locator_set_fragment_dialect(wsman_locator_t *l, const char *d, wsman_
         wsman_error_set(e, WSMAN_E_INVALIDARG, "wsman_locator_set_fragment_dialect: no locator");
         return -1;
     }
+    if (wsman_xml_check_str("FragmentDialect", d, e) != 0)
+        return -1;
     if (d && *d) {
         if (has_space_or_ctl(d, strlen(d))) {
             wsman_error_set(e, WSMAN_E_INVALID_FRAGMENT_DIALECT,

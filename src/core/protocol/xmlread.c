@@ -686,8 +686,9 @@ int wsman_xml_feed(wsman_xml_t *x, const char *data, size_t len, int final, wsma
         }
         if (x->failed)
             return report(x, e);
-        data += n;
         len -= (size_t)n;
+        if (len > 0) /* a final call may pass (NULL, 0): never offset a null pointer */
+            data += n;
     } while (len > 0);
     return 0;
 }
