@@ -510,8 +510,15 @@ wsman_reaper_t *lw_reaper(lua_State *L)
     return u ? u->r : NULL;
 }
 
-/* WSMan.flush([budget_ms]): sends what dropped sessions left queued (Releases, shell Deletes,
- * Signals) for at most budget_ms; returns how many dropped sessions are still waiting. */
+/***
+Sends what dropped (garbage-collected) sessions left queued: enumeration Releases, shell Deletes,
+command Signals. The same happens before the next operation of any session and when the Lua
+state closes; this makes it happen now.
+@function WSMan.flush
+@static
+@tparam[opt=30000] integer budget_ms stop starting requests after this many milliseconds
+@treturn integer how many dropped sessions still wait (0: nothing left)
+*/
 static int m_flush(lua_State *L)
 {
     lua_Integer budget = luaL_optinteger(L, 1, LW_REAPER_FLUSH_BUDGET_MS);
