@@ -28,17 +28,6 @@
 
 #define MAX_CERT_FILE (4u << 20) /* larger files are not certificate files */
 
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* 0 with the 20 bytes, -1 when the text is not a SHA-1 thumbprint. */
 static int parse_thumbprint(const char *s, unsigned char out[20])
 {
@@ -53,7 +42,7 @@ static int parse_thumbprint(const char *s, unsigned char out[20])
             p += 2;
             continue;
         }
-        v = hexval(*p);
+        v = wsman_hexval(*p);
         if (v < 0 || n >= 20)
             return -1;
         if (hi < 0) {
