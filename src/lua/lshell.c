@@ -50,12 +50,7 @@ typedef struct lw_proc {
 
 static const char *stream_names[] = {"stdout", "stderr"};
 
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+#define now_ms lw_now_ms
 
 /* ---- Shell ---------------------------------------------------------------------------------- */
 
@@ -383,16 +378,16 @@ static long long deadline_arg(lua_State *L, int idx, double *seconds)
     return now_ms() + (long long)(n * 1000.0);
 }
 
-static int output_iter(lua_State *L)
+/* The iterator's step: arguments (process, deadline, seconds). */
+static int output_next(lua_State *L)
 {
-    lw_proc *p = lua_touserdata(L, lua_upvalueindex(1));
-    long long deadline = (long long)lua_tointeger(L, lua_upvalueindex(2));
-    double seconds = lua_tonumber(L, lua_upvalueindex(3));
+    lw_proc *p = lua_touserdata(L, 1);
+    long long deadline = (long long)lua_tointeger(L, 2);
+    double seconds = lua_tonumber(L, 3);
 
     if (!p->c)
         return luaL_error(L, "Process is closed");
-    lua_settop(L, 0);
-    lua_pushvalue(L, lua_upvalueindex(1)); /* index 1 = the process (for expire) */
+    lua_settop(L, 1); /* index 1 = the process (for expire) */
     for (;;) {
         int n = pop_chunk(L, p);
         if (n)
@@ -401,6 +396,17 @@ static int output_iter(lua_State *L)
             return 0;
         receive(L, 1, p, deadline, seconds);
     }
+}
+
+/* The iterator p:output() returns (upvalues: process, deadline, seconds); inside a task it yields
+ * while its Receive is in flight. */
+static int output_iter(lua_State *L)
+{
+    lua_settop(L, 0);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_pushvalue(L, lua_upvalueindex(2));
+    lua_pushvalue(L, lua_upvalueindex(3));
+    return lw_task_call(L, output_next);
 }
 
 /* p:output([seconds]) -> iterator */
