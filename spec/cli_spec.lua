@@ -554,7 +554,7 @@ describe("wsman command", function()
       assert.equals(0, st)
       assert.matches("hello", out)
       -- arguments that are not wsman's switches belong to the remote command line
-      st, out, err = wsman(with { "run", "sh", "-c", "'echo out; echo err >&2; exit 3'" })
+      st, out, err = wsman(with { "run", "sh", "-c", "echo out; echo err >&2; exit 3" })
       assert.equals(3, st)
       assert.matches("out", out)
       assert.matches("err", err)

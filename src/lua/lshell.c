@@ -6,6 +6,8 @@
  *   local sh = session:shell{id = ShellId}          -- re-attach to an existing shell
  *   sh.id, sh.codepage, sh.open
  *   local p <close> = sh:run(command [, args [, opts]])  -- opts: on_output(stream, chunk), skip_cmd_shell
+ *       args: a table (each argument quoted by the Windows command-line rules where needed, so the
+ *       program receives exactly these strings) or a string (the rest of the command line, as given)
  *   local p = sh:powershell([opts])                  -- powershell.exe reading its script from stdin
  *   local p = sh:attach(CommandId)                   -- a command already running in the shell
  *   sh:close()   sh:detach() -> id                   -- delete now / leave it open on the host
@@ -614,7 +616,12 @@ static int m_run(lua_State *L)
     uint32_t flags;
 
     lua_settop(L, 4);
-    if (!lua_isnoneornil(L, 3)) {
+    flags = lua_type(L, 3) == LUA_TSTRING ? WSMAN_COMMAND_VERBATIM_ARGS : 0;
+    if (flags) { /* the rest of the command line, sent as given */
+        args = lua_newuserdatauv(L, sizeof *args, 0);
+        args[0] = lua_tostring(L, 3);
+        nargs = 1;
+    } else if (!lua_isnoneornil(L, 3)) {
         int keep;
         luaL_checktype(L, 3, LUA_TTABLE);
         nargs = (size_t)luaL_len(L, 3);
@@ -634,7 +641,7 @@ static int m_run(lua_State *L)
             lua_rawseti(L, keep, (lua_Integer)i + 1);
         }
     }
-    flags = run_opts(L, 4);
+    flags |= run_opts(L, 4);
     wsman_error_init(&e);
     c = wsman_shell_run(sh, cmd, args, nargs, flags, &e);
     if (!c)
