@@ -14,6 +14,7 @@
  *   sh:run_cmd(...), sh:run_ps(...)                  -- as the session's, on this shell (wsman.ps)
  *
  *   for stream, chunk in p:output([seconds]) do ... end   -- "stdout"/"stderr", as produced
+ *   p:read([seconds]) -> stream, chunk | nil               -- one chunk; at most one Receive
  *   p:write(data)   p:close_stdin([data])                   -- stdin, any length
  *   p:signal("ctrl_c" | "ctrl_break" | "terminate")
  *   p:wait([seconds]) -> exit code                          -- output goes to on_output, else dropped
@@ -34,6 +35,7 @@
 #define LW_SHELL "wsman.Shell"
 #define LW_PROCESS "wsman.Process"
 #define ERROR_TIMEOUT_HR 0x800705B4u /* HRESULT_FROM_WIN32(ERROR_TIMEOUT) */
+#define MIN_RECEIVE_WAIT_MS 200      /* the shortest OperationTimeout a Receive asks the host for */
 
 typedef struct lw_shell {
     wsman_shell_t *sh;
@@ -359,8 +361,9 @@ static void receive(lua_State *L, int pidx, lw_proc *p, long long deadline, doub
         if (left <= 0)
             expire(L, p, seconds);
         wait = (long)(left < 60000 ? left : 60000);
-        if (wait < 200)
-            wait = 200; /* an OperationTimeout the host takes; the deadline may pass by that much */
+        if (wait < MIN_RECEIVE_WAIT_MS)
+            wait = MIN_RECEIVE_WAIT_MS; /* an OperationTimeout the host takes; the deadline may pass by that
+                                           much */
     }
     wsman_error_init(&e);
     rc = wsman_command_receive(p->c, wait, on_output, p, &e);
@@ -400,6 +403,32 @@ static int output_iter(lua_State *L)
             return 0;
         receive(L, 1, p, deadline, seconds);
     }
+}
+
+/* p:read([seconds]) -> stream, chunk: the next chunk; when none is queued, one Receive waiting up to
+ * seconds (default: Session.Timeout) unless seconds is 0. nil when no output came (the command
+ * runs on) or the command is done (p.done tells which). */
+static int m_read(lua_State *L)
+{
+    lw_proc *p = check_proc(L, 1);
+    lua_Number seconds = luaL_optnumber(L, 2, -1);
+    int n;
+
+    lua_settop(L, 1);
+    n = pop_chunk(L, p);
+    if (n || wsman_command_done(p->c) || seconds == 0)
+        return n ? n : (lua_pushnil(L), 1);
+    {
+        wsman_error_t e;
+        long wait = seconds < 0 ? 0 : (long)(seconds * 1000.0);
+        if (seconds > 0 && wait < MIN_RECEIVE_WAIT_MS)
+            wait = MIN_RECEIVE_WAIT_MS;
+        wsman_error_init(&e);
+        if (wsman_command_receive(p->c, wait, on_output, p, &e) < 0)
+            return lw_raise(L, &e);
+    }
+    n = pop_chunk(L, p);
+    return n ? n : (lua_pushnil(L), 1);
 }
 
 /* p:output([seconds]) -> iterator */
@@ -534,11 +563,17 @@ static int get_exit(lua_State *L)
 }
 
 static const lw_member proc_members[] = {
-    {"output", m_output, NULL, NULL},    {"wait", m_wait, NULL, NULL},
-    {"write", m_write, NULL, NULL},      {"close_stdin", m_close_stdin, NULL, NULL},
-    {"signal", m_signal, NULL, NULL},    {"close", m_close, NULL, NULL},
-    {"id", NULL, get_pid, NULL},         {"done", NULL, get_done, NULL},
-    {"exit_code", NULL, get_exit, NULL}, {NULL, NULL, NULL, NULL},
+    {"output", m_output, NULL, NULL},
+    {"read", m_read, NULL, NULL},
+    {"wait", m_wait, NULL, NULL},
+    {"write", m_write, NULL, NULL},
+    {"close_stdin", m_close_stdin, NULL, NULL},
+    {"signal", m_signal, NULL, NULL},
+    {"close", m_close, NULL, NULL},
+    {"id", NULL, get_pid, NULL},
+    {"done", NULL, get_done, NULL},
+    {"exit_code", NULL, get_exit, NULL},
+    {NULL, NULL, NULL, NULL},
 };
 
 static const lw_class proc_cls = {LW_PROCESS, "Process", proc_members};

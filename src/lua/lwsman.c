@@ -332,6 +332,8 @@ int luaopen_wsman(lua_State *L)
     lua_setfield(L, -2, "clixml");
     lua_pushcfunction(L, lw_xml_parse); /* used by wsman.xml's parse when present (lxml.c) */
     lua_setfield(L, -2, "_xml_parse");
+    lw_term_push(L); /* for the wsman command (lterm.c) */
+    lua_setfield(L, -2, "_term");
 #define FLAG_FIELD(name, value)                                                                              \
     lua_pushinteger(L, (lua_Integer)(value));                                                                \
     lua_setfield(L, -2, #name);
