@@ -13,7 +13,9 @@
 -- * common.CreateSession(objWsman, cfg, connection): the sample's CreateSession(connection), or
 --   Basic with the account given, if any; common.BasicFlags(objWsman, connection) and
 --   common.Credentials(objWsman, cfg) are its parts, for samples with flags of their own.
--- * common.DisplayOutput(xml): WsmTxt.xsl, the transform winrm uses, in plain Lua.
+-- * common.connect(cfg): WSMan.connect with that account (Basic when one was given), for the
+--   examples that are not ports (run_cmd.lua, run_ps.lua, shell_stream.lua, tables.lua).
+-- * common.DisplayOutput(xml): WsmTxt.xsl, the transform winrm uses (wsman.format.text).
 -- * common.DisplayErrorInfo(err): the samples' Sub DisplayErrorInfo for a Lua error object.
 -- * common.main(fn): runs the script; a failure prints like winrm does and exits with 1.
 local common = {}
@@ -94,194 +96,30 @@ function common.CreateSession(objWsman, cfg, strConnection)
   return objWsman:CreateSession(strConnection)
 end
 
+-- WSMan.connect with the account given: Basic (unencrypted unless https://) as the ports use
+-- it (see CreateSession), or Negotiate with WSMAN_AUTH=sample; no account: Negotiate with the
+-- logged-on user's Kerberos credentials. For the examples written for lua-wsman itself.
+function common.connect(cfg)
+  local WSMan = require "wsman"
+  if cfg.basic then
+    local https = tostring(cfg.endpoint):lower():match("^https://") ~= nil
+    return WSMan.connect(cfg.endpoint, { user = cfg.user, password = cfg.password or "", auth = "basic",
+      unencrypted = not https })
+  end
+  if cfg.user then return WSMan.connect(cfg.endpoint, { user = cfg.user, password = cfg.password or "" }) end
+  return WSMan.connect(cfg.endpoint, { implicit_credentials = true })
+end
+
 ---------------------------------------------------------------------------------------------
--- A small XML reader (enough for WinRM replies: elements, attributes, text, CDATA, entities)
+-- XML: the library's reader (wsman.xml) and its WsmTxt.xsl renderer (wsman.format)
 ---------------------------------------------------------------------------------------------
 
+local xml = require "wsman.xml"
+local format = require "wsman.format"
 local XSI = "http://www.w3.org/2001/XMLSchema-instance"
-local CIM_NAMESPACES = {
-  ["http://schemas.dmtf.org/wbem/wscim/1/common"] = true,
-  ["http://schemas.dmtf.org/wbem/wsman/1/base"] = true,
-  ["http://schemas.dmtf.org/wsman/2005/06/base"] = true, -- the namespace WsmTxt.xsl names
-}
 
-local ENTITIES = { lt = "<", gt = ">", amp = "&", quot = '"', apos = "'" }
-
-local function utf8_char(n)
-  if n and n >= 0 and n <= 0x10FFFF then return utf8.char(n) end
-  return "?"
-end
-
-local function unescape(s)
-  return (s:gsub("&(#?[xX]?)(%w+);", function(kind, v)
-    if kind == "" then return ENTITIES[v] or ("&" .. v .. ";") end
-    if kind == "#" then return utf8_char(tonumber(v, 10)) end
-    return utf8_char(tonumber(v, 16))
-  end))
-end
-
--- Parses an XML document or fragment (several top-level elements are allowed, as an
--- ObjectAndEPR item may be) into { children = { node... } }. A node is a string (text) or
--- { name = "p:Name", prefix = "p", localname = "Name", ns = uri, attrs = { [qname] = value },
--- nsattrs = { [uri .. "|" .. local] = value }, children = { ... }, parent = node }.
--- Raises an error naming the offset for markup it cannot read.
-function common.parse_xml(xml)
-  local root = { children = {}, scope = { xml = "http://www.w3.org/XML/1998/namespace" } }
-  local stack = { root }
-  local pos, len = 1, #xml
-  local function fail(msg) error(("XML: %s at offset %d"):format(msg, pos), 0) end
-  while pos <= len do
-    local lt = xml:find("<", pos, true)
-    if not lt then
-      local text = xml:sub(pos)
-      if text:find("%S") then table.insert(stack[#stack].children, unescape(text)) end
-      break
-    end
-    if lt > pos then table.insert(stack[#stack].children, unescape(xml:sub(pos, lt - 1))) end
-    pos = lt
-    if xml:sub(pos, pos + 3) == "<!--" then
-      local e = xml:find("-->", pos + 4, true) or fail("unterminated comment")
-      pos = e + 3
-    elseif xml:sub(pos, pos + 8) == "<![CDATA[" then
-      local e = xml:find("]]>", pos + 9, true) or fail("unterminated CDATA section")
-      table.insert(stack[#stack].children, xml:sub(pos + 9, e - 1))
-      pos = e + 3
-    elseif xml:sub(pos, pos + 1) == "<?" then
-      local e = xml:find("?>", pos + 2, true) or fail("unterminated processing instruction")
-      pos = e + 2
-    elseif xml:sub(pos, pos + 1) == "<!" then
-      fail("DTDs are not read")
-    elseif xml:sub(pos, pos + 1) == "</" then
-      local name, e = xml:match("^</([^%s>]+)%s*>()", pos)
-      if not name then fail("bad end tag") end
-      local top = stack[#stack]
-      if #stack == 1 or top.name ~= name then fail("end tag </" .. name .. "> does not match") end
-      stack[#stack] = nil
-      pos = e
-    else
-      local name, rest = xml:match("^<([%a_:][%w_:.%-]*)()", pos)
-      if not name then fail("bad start tag") end
-      pos = rest
-      local parent = stack[#stack]
-      local node = { name = name, attrs = {}, nsattrs = {}, children = {}, parent = parent,
-                     scope = setmetatable({}, { __index = parent.scope }) }
-      local order = {}
-      while true do
-        local ws, an, q, after = xml:match("^(%s*)([%a_:][%w_:.%-]*)%s*=%s*(['\"])()", pos)
-        if not an then break end
-        local close = xml:find(q, after, true) or fail("unterminated attribute value")
-        local value = unescape(xml:sub(after, close - 1))
-        node.attrs[an] = value
-        order[#order + 1] = an
-        if an == "xmlns" then node.scope[""] = value
-        elseif an:sub(1, 6) == "xmlns:" then node.scope[an:sub(7)] = value end
-        pos = close + 1
-      end
-      local selfclose, e = xml:match("^%s*(/?)>()", pos)
-      if not e then fail("bad markup in <" .. name .. ">") end
-      pos = e
-      node.prefix, node.localname = name:match("^([^:]*):(.*)$")
-      if not node.prefix then node.prefix, node.localname = "", name end
-      node.ns = node.scope[node.prefix]
-      for _, an in ipairs(order) do
-        local p, l = an:match("^([^:]*):(.*)$")
-        if p and p ~= "xmlns" then
-          node.nsattrs[(node.scope[p] or p) .. "|" .. l] = node.attrs[an]
-        elseif not p and an ~= "xmlns" then
-          node.nsattrs["|" .. an] = node.attrs[an]
-        end
-      end
-      table.insert(parent.children, node)
-      if selfclose == "" then stack[#stack + 1] = node end
-    end
-  end
-  if #stack > 1 then fail("element <" .. stack[#stack].name .. "> is not closed") end
-  return root
-end
-
--- The string value of a node (all descendant text), as XPath's string().
-local function string_value(node)
-  if type(node) == "string" then return node end
-  local parts = {}
-  for _, c in ipairs(node.children) do parts[#parts + 1] = string_value(c) end
-  return table.concat(parts)
-end
-common.string_value = string_value
-
----------------------------------------------------------------------------------------------
--- WsmTxt.xsl in Lua: the "Name = value" text winrm prints
----------------------------------------------------------------------------------------------
--- The rules of the stylesheet winrm.cmd ships (%windir%\System32\WsmTxt.xsl):
---  * whitespace-only text is ignored (MSXML strips it);
---  * cim:Location (the instance's EPR) is not shown;
---  * an element with text, or with xsi:nil, prints "<indent>LocalName = value" ("null" for
---    xsi:nil); with a Name attribute "LocalName: Name = value" (selectors); consecutive
---    elements of the same name (arrays) share one line: "Name = a, b, c";
---  * any other element prints "<indent>LocalName" and then its children one level deeper;
---  * the indent is four spaces per ancestor element.
-
-local function element_children(node)
-  local out = {}
-  for _, c in ipairs(node.children) do
-    if type(c) == "table" or c:find("%S") then out[#out + 1] = c end
-  end
-  return out
-end
-
-local function is_nil(node)
-  local v = node.nsattrs[XSI .. "|nil"] or node.attrs["xsi:nil"]
-  return v ~= nil
-end
-
-local function has_text(node)
-  for _, c in ipairs(node.children) do
-    if type(c) == "string" and c:find("%S") then return true end
-  end
-  return false
-end
-
-local function is_location(node)
-  return node.localname == "Location" and (CIM_NAMESPACES[node.ns or ""] or (node.ns == nil and node.prefix == "cim"))
-end
-
-local function source_note(node)
-  local s = node.attrs.Source
-  if s == "GPO" or s == "Compatibility" then return ' [Source="' .. s .. '"]' end
-  return ""
-end
-
-local function render(node, depth, out, prev, nxt)
-  if type(node) == "string" then return end -- top-level or mixed text outside a text element
-  if is_location(node) then return end
-  local indent = string.rep("    ", depth)
-  if has_text(node) or is_nil(node) then
-    local same_prev = type(prev) == "table" and prev.name == node.name
-    local same_next = type(nxt) == "table" and nxt.name == node.name
-    if not same_prev then
-      out[#out + 1] = indent .. node.localname
-      if node.attrs.Name then out[#out + 1] = ": " .. node.attrs.Name end
-      out[#out + 1] = " = "
-    elseif node.attrs.Name then
-      out[#out + 1] = node.attrs.Name .. " = "
-    end
-    out[#out + 1] = is_nil(node) and "null" or string_value(node)
-    out[#out + 1] = source_note(node)
-    out[#out + 1] = same_next and ", " or "\n"
-    return
-  end
-  out[#out + 1] = indent .. node.localname .. source_note(node) .. "\n"
-  local kids = element_children(node)
-  for i, c in ipairs(kids) do render(c, depth + 1, out, kids[i - 1], kids[i + 1]) end
-end
-
--- The text WsmTxt.xsl makes of a WinRM XML reply (or of several items).
-function common.to_text(xml)
-  local doc = common.parse_xml(xml)
-  local out = {}
-  local kids = element_children(doc)
-  for i, c in ipairs(kids) do render(c, 0, out, kids[i - 1], kids[i + 1]) end
-  return table.concat(out)
-end
+-- The text WsmTxt.xsl (the transform winrm uses) makes of a WinRM XML reply.
+common.to_text = format.text
 
 -- Sub DisplayOutput(strWinRMXml): xmlFile.LoadXml, xslFile.Load("WsmTxt.xsl"),
 -- WScript.Echo xmlFile.TransformNode(xslFile). Like Echo, it ends with an empty line.
@@ -290,21 +128,19 @@ function common.DisplayOutput(strWinRMXml)
 end
 
 -- Properties of an instance as a table: { Name = "Spooler", State = "Running", ... }; arrays
--- become Lua arrays, xsi:nil becomes nil. Only the instance's own (first-level) properties.
-function common.properties(xml)
-  local doc = common.parse_xml(xml)
-  local top = element_children(doc)[1]
+-- become Lua arrays, xsi:nil becomes nil. Only the instance's own (first-level) properties,
+-- without its cim:Location.
+function common.properties(text)
   local t = {}
-  if type(top) ~= "table" then return t end
-  for _, c in ipairs(element_children(top)) do
-    if type(c) == "table" and not is_location(c) and not is_nil(c) then
-      local v = string_value(c)
-      if t[c.localname] == nil then
-        t[c.localname] = v
-      elseif type(t[c.localname]) == "table" then
-        table.insert(t[c.localname], v)
+  for _, c in ipairs(xml.parse(text)) do
+    if type(c) == "table" and c.lname ~= "Location" and not xml.attr(c, "nil", XSI) then
+      local v, old = xml.text(c), t[c.lname]
+      if old == nil then
+        t[c.lname] = v
+      elseif type(old) == "table" then
+        old[#old + 1] = v
       else
-        t[c.localname] = { t[c.localname], v }
+        t[c.lname] = { old, v }
       end
     end
   end

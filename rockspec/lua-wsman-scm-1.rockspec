@@ -1,5 +1,8 @@
 -- LuaRocks package of lua-wsman: builds with meson (C core + Lua module) and installs the
--- module, the pure-Lua helpers and the wsman command.
+-- module (wsman.so holds the C core, wsman.core and the Lua layers), the Lua layers as files
+-- (the facade wsman and wsman.*: the same code, readable) and the wsman command. C programs
+-- that embed Lua use `meson install` instead (wsman.h, the libraries, lua-wsman.pc): LuaRocks
+-- has no place for headers and linkable libraries.
 --   luarocks-5.4 make rockspec/lua-wsman-scm-1.rockspec
 rockspec_format = "3.0"
 package = "lua-wsman"
@@ -26,12 +29,16 @@ build = {
   install = {
     lib = { wsman = "_rockbuild/wsman.so" },
     lua = {
+      ["wsman"] = "lua/wsman/init.lua",
       ["wsman.xml"] = "lua/wsman/xml.lua",
       ["wsman.results"] = "lua/wsman/results.lua",
       ["wsman.tables"] = "lua/wsman/tables.lua",
       ["wsman.format"] = "lua/wsman/format.lua",
       ["wsman.cli"] = "lua/wsman/cli.lua",
       ["wsman.ps"] = "lua/wsman/ps.lua",
+      ["wsman.psrp"] = "lua/wsman/psrp.lua",
+      ["wsman.transfer"] = "lua/wsman/transfer.lua",
+      ["wsman.connect"] = "lua/wsman/connect.lua",
     },
     bin = { wsman = "bin/wsman" },
   },

@@ -225,6 +225,18 @@ describe("Kerberos (GSSAPI, test KDC)", function()
     assert.matches("NTLM, which cannot delegate", e.message)
   end)
 
+  kit("over HTTPS too, where Kerberos' token would have gone with the message: NTLM's legs first", function()
+    local st = sim.start { "--tls", "--auth", "negotiate", "--keytab", (k.keytab:gsub("^FILE:", "")),
+      "--require-authorization" }
+    local fields = { UserName = k.principal, Password = k.password, spn = "HTTP/nowhere.example" }
+    local ss = session_for(st, WSMan.SessionFlagUseNegotiate | C, fields)
+    local before = stats(ss)
+    assert.matches("Spooler", ss:Get(GET))
+    local after = stats(ss)
+    assert.equals(before.Handshakes, after.Handshakes) -- still the first connection's NTLM context
+    assert.equals(before.HeldRequests, after.HeldRequests)
+  end)
+
   kit("the user's credential cache (kinit), with no credentials or with AllowNegotiateImplicitCredentials", function()
     sim.kinit { forwardable = true }
     local ss = session_for(s, WSMan.SessionFlagUseKerberos, {})
@@ -338,6 +350,58 @@ describe("Kerberos (GSSAPI, test KDC)", function()
     local before = stats(ss)
     assert.matches("SimFault", ss:Get(sim.FAULT .. "drop?token=krb-get"))
     assert.equals(before.Handshakes + 1, stats(ss).Handshakes)
+  end)
+end)
+
+describe("A host that never answers a request without credentials (OMI: --require-authorization)", function()
+  -- Windows' handshake shape: the first request of a connection carries the first token, so no
+  -- request is ever held; one 401 per NTLM handshake (the CHALLENGE), none for Kerberos
+  local k = sim.kdc()
+  local cases = {
+    { "NTLM over HTTP, encrypted", { "--auth", "negotiate" }, WSMan.SessionFlagUseNegotiate, 1, 2 },
+    { "NTLM over HTTPS, channel binding", { "--tls", "--auth", "negotiate", "--cbt", "strict" },
+      WSMan.SessionFlagUseNegotiate, 1, 1 },
+  }
+  if k then
+    local kt = (k.keytab:gsub("^FILE:", ""))
+    cases[#cases + 1] = { "Kerberos over HTTP, encrypted", { "--auth", "kerberos", "--keytab", kt },
+      WSMan.SessionFlagUseKerberos, 0, 1, k.principal }
+    cases[#cases + 1] = { "Kerberos over HTTPS, channel binding",
+      { "--tls", "--auth", "kerberos", "--cbt", "strict", "--keytab", kt }, WSMan.SessionFlagUseKerberos, 0, 0,
+      k.principal }
+    cases[#cases + 1] = { "Negotiate choosing Kerberos over HTTP", { "--auth", "negotiate", "--keytab", kt },
+      WSMan.SessionFlagUseNegotiate, 0, 1, k.principal }
+  end
+  for _, c in ipairs(cases) do
+    local name, args, flag, unauthorized, legs, user = c[1], c[2], c[3], c[4], c[5], c[6]
+    it(name .. ": " .. unauthorized .. " 401, " .. legs .. " request(s) besides the Get, nothing held", function()
+      local s = sim.start(table.move({ "--require-authorization" }, 1, 1, #args + 1, table.move(args, 1, #args, 1, {})),
+        { fresh = true }) -- its own counters: MaxUnauthorizedPerConnection is the simulator's whole life
+      local fields = { UserName = user or sim.user, Password = sim.password }
+      local probe = session_for(s, flag | C, fields)
+      local before = stats(probe)
+      local ss = session_for(s, flag | C, fields)
+      ss.Timeout = 60000 -- a held request would wait this long; none is
+      assert.matches("<p:Name>Spooler</p:Name>", ss:Get(GET))
+      assert.matches("<p:Name>Spooler</p:Name>", ss:Get(GET)) -- the connection stays authenticated
+      local after = stats(probe)
+      assert.equals(before.HeldRequests, after.HeldRequests)
+      assert.equals(before.Handshakes + 1, after.Handshakes)
+      assert.equals(before.Unauthorized + unauthorized, after.Unauthorized)
+      assert.equals(before.Requests + 2 + legs + 1, after.Requests) -- two Gets, the legs, the probe's Get
+      assert.is_true(after.MaxUnauthorizedPerConnection <= 1)
+    end)
+  end
+
+  it("a request without credentials is held: the client's own deadline ends it", function()
+    local s = sim.start { "--auth", "negotiate", "--require-authorization" }
+    local probe = session_for(s, WSMan.SessionFlagUseNegotiate | C, { UserName = sim.user, Password = sim.password })
+    local before = stats(probe)
+    local ss = session_for(s, WSMan.SessionFlagUseNoAuthentication | WSMan.SessionFlagNoEncryption)
+    ss.Timeout = 500
+    local e = get_fails(ss)
+    assert.matches("no complete reply within", e.message)
+    assert.equals(before.HeldRequests + 1, stats(probe).HeldRequests)
   end)
 end)
 

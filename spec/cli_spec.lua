@@ -181,7 +181,8 @@ describe("wsman command", function()
       assert.equals("Error: Numeric value for -timeout option is expected\n", err)
       st, _, err = wsman(with { "e", "wmicimv2/Win32_Service", "-returnType:everything" })
       assert.equals(1, st)
-      assert.equals("Error: -returntype:everything is not a valid option. Valid values: Object, EPR, ObjectAndEPR.\n", err)
+      assert.equals("Error: -returntype:everything is not a valid option. Valid values: Object, EPR, "
+        .. "ObjectAndEPR.\n", err)
       st, _, err = wsman(with { "e", "wmicimv2/Win32_Service", "-associations" })
       assert.equals("Error: -associations is not a valid option for the given dialect\n", err)
       st, _, err = wsman(with { "e", "wmicimv2/*", "-dialect:association" })
@@ -646,11 +647,9 @@ describe("wsman command", function()
       local TRICKY = { "", "a b", "\\", "C:\\Program Files\\", "it's", "$HOME", "*", "a&b", "x|y", "<in>",
         "^caret", "100%", "  two  spaces ", "tab\there", ";ls", "`id`", "\\\\server\\share", "é ü", "a&&b || c",
         "a\"b", "\"", 'say "hi" \\' }
-      local args = with { "run", "--", "printf", "[%s]\n" }
       -- (after "--" everything is the remote command's: wsman's own switches come first)
-      local own = with {}
-      args = { "run" }
-      for _, a in ipairs(own) do args[#args + 1] = a end
+      local args = { "run" }
+      for _, a in ipairs(with {}) do args[#args + 1] = a end
       for _, a in ipairs { "--", "printf", "[%s]\n" } do args[#args + 1] = a end
       for _, a in ipairs(TRICKY) do args[#args + 1] = a end
       local st, out, err = wsman(args)
@@ -676,7 +675,7 @@ describe("wsman command", function()
       os.remove(script)
       assert.equals(3, st)
       assert.matches("^Write%-Host hi\n", out)
-      st, _, err = wsman(with { "run", "-ps", "a", "b" })
+      st = wsman(with { "run", "-ps", "a", "b" })
       assert.equals(1, st)
     end)
   end)
@@ -727,6 +726,7 @@ describe("wsman command", function()
       assert.matches("Valid values: none, basic, digest, negotiate (or ntlm), kerberos, certificate, credssp.", err,
         1, true)
       st, _, err = wsman(with { "identify", "-format:yaml" })
+      assert.equals(1, st)
       assert.matches("Valid values: text, xml, pretty, json.", err, 1, true)
     end)
 
@@ -753,6 +753,7 @@ describe("wsman command", function()
       assert.equals(1, st)
       assert.matches("-maxenvelopesize: must be at least 8192", err, 1, true)
       st, _, err = wsman(with { "identify", "-connecttimeout:soon" })
+      assert.equals(1, st)
       assert.matches("Numeric value for -connecttimeout", err, 1, true)
     end)
 
@@ -797,6 +798,46 @@ describe("wsman command", function()
       assert.equals(0, st)
       assert.matches("%-r:x %-unencrypted", out)
       st, _, err = wsman(with { "run" })
+      assert.equals(1, st)
+      assert.equals(GENERAL .. "\n", err)
+    end)
+  end)
+
+  describe("ps, copy, fetch (PowerShell Remoting)", function()
+    it("ps prints output objects, other streams on stderr, exit 1 on errors", function()
+      local st, out, err = wsman(with { "ps", "Write-Output hello; Write-Warning careful" })
+      assert.equals(0, st)
+      assert.equals("hello\n", out)
+      assert.equals("WARNING: careful\n", err)
+      local f = io.open(tmp .. ".ps1", "w")
+      f:write("Write-Error bad")
+      f:close()
+      st, out, err = wsman(with { "ps", "-" }, { stdin = tmp .. ".ps1" })
+      os.remove(tmp .. ".ps1")
+      assert.equals(1, st)
+      assert.equals("", out)
+      assert.equals("bad\n", err)
+    end)
+
+    it("copy and fetch a file, printing the destination", function()
+      local src = tmp .. ".src"
+      local f = io.open(src, "wb")
+      f:write("file body\n")
+      f:close()
+      local st, out = wsman(with { "copy", src, "%TEMP%\\cli.txt" })
+      assert.equals(0, st)
+      assert.equals("C:\\Users\\testuser\\AppData\\Local\\Temp\\cli.txt\n", out)
+      st, out = wsman(with { "fetch", "%TEMP%\\cli.txt", src .. ".back" })
+      assert.equals(0, st)
+      assert.equals(src .. ".back\n", out)
+      assert.equals("file body\n", io.open(src .. ".back"):read("a"))
+      os.remove(src)
+      os.remove(src .. ".back")
+      local err
+      st, _, err = wsman(with { "fetch", "C:\\nope.txt", src })
+      assert.equals(1, st)
+      assert.matches("The path at 'C:\\nope.txt' does not exist", err, 1, true)
+      st, _, err = wsman(with { "copy", src })
       assert.equals(1, st)
       assert.equals(GENERAL .. "\n", err)
     end)

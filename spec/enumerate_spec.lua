@@ -14,11 +14,11 @@ local function read_all(e)
 end
 
 describe("Enumerate", function()
-  local s, session, wsman
+  local s, session
 
   setup(function()
     s = sim.start { "--allow-unencrypted", "--processes", "250" }
-    session, wsman = sim.session(s)
+    session = sim.session(s)
   end)
 
   it("reads every instance with ReadItem until AtEndOfStream", function()

@@ -1,24 +1,13 @@
--- The examples (ports of Microsoft's VBScript samples, and the demo) run as subprocesses against
+-- The examples (ports of Microsoft's VBScript samples, the demo, and run_cmd, run_ps,
+-- shell_stream and tables written for lua-wsman) run as subprocesses against
 -- the simulator: `lua5.4 examples/x.lua <url> testuser 'Passw0rd!'`, with the module from the
 -- build directory (WSMAN_BUILD_DIR, default "build"). The expected values are the simulator's
 -- data (spec/sim/data/*.json). The simulator is reset before each example.
 local sim = require "helpers.sim"
 
-local function shell_quote(s)
-  return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
-end
+local proc = require "helpers.proc"
 
-local function absolute(path)
-  if path:sub(1, 1) == "/" then return path end
-  local p = assert(io.popen("pwd"))
-  local cwd = p:read("l")
-  p:close()
-  return (path == "." and cwd) or (cwd .. "/" .. path)
-end
-
-local root = absolute(sim.root)
-local build = os.getenv("WSMAN_BUILD_DIR") or "build"
-if build:sub(1, 1) ~= "/" then build = root .. "/" .. build end
+local shell_quote, root, build = proc.quote, proc.root, proc.build
 
 -- Runs a command line (a list of words) in `cwd` (default: the repository root) with the
 -- module's paths set and the WSMAN_* variables cleared unless given in `env`. Returns the
@@ -346,6 +335,58 @@ describe("examples (ports of the Microsoft VBScript samples)", function()
     local out, code = run { "lua5.4", "examples/demo.lua" }
     assert.equals(2, code)
     has(out, "usage:")
+  end)
+
+  -- The examples written for lua-wsman itself (not ports): WSMan.connect, run_cmd, run_ps,
+  -- streaming shells and the table layer.
+  it("run_cmd: a command with its arguments, its output and its exit code", function()
+    local out, code = example("run_cmd", nil, { "echo", "hello", "world" })
+    assert(code == 0, out)
+    has(out, "hello world\n")
+    has(out, "exit code: 0\n")
+    out, code = example("run_cmd", nil, { "false" })
+    assert.equals(1, code)
+    has(out, "exit code: 1\n")
+  end)
+
+  it("run_ps: the script's output, the error stream as text and the records", function()
+    local out, code = example("run_ps")
+    assert(code == 0, out)
+    has(out, "Write-Warning \"this is what a warning looks like\"") -- the emulation echoes the script
+    has(out, "exit code: 0\n")
+    local path = os.tmpname()
+    local f = assert(io.open(path, "w"))
+    f:write("#sim:clixml streams\nWrite-Output done\n")
+    f:close()
+    out, code = example("run_ps", nil, { path })
+    os.remove(path)
+    assert.equals(1, code)
+    has(out, "Write-Output done\n")
+    has(out, "warning: The disk is almost full.\n")
+    has(out, "verbose: Performing the operation \"Remove File\" on target \"C:\\temp\\caf\u{E9}.txt\".\n")
+    has(out, "progress: Copying files 1 of 2 <done> (50%)\n")
+    has(out, "Write-Error : something failed")
+    has(out, "second error")
+    assert.is_nil(out:find("CLIXML", 1, true))
+  end)
+
+  it("shell_stream: output chunk by chunk with its stream, then stdin through sort", function()
+    local out, code = example("shell_stream", nil, { "seq", "1", "3" })
+    assert(code == 0, out)
+    assert.matches("shell %x+%-%x+%-%x+%-%x+%-%x+\n", out)
+    has(out, "[stdout] 1\n[stdout] 2\n[stdout] 3\n")
+    has(out, "seq exited with 0\n")
+    has(out, "sorted: apple orange pear\n")
+    assert.equals(0, sim.stats(session).OpenShells, "the shell is deleted at the end of its scope")
+  end)
+
+  it("tables: get, enumerate with a filter, invoke and a config read as tables", function()
+    local out = ok("tables")
+    has(out, "Win32_Service: Spooler (Running), start mode Auto\n")
+    assert.matches("\n%d+ services are running\n", out)
+    has(out, "StopService returned 0; the service is now Stopped\n")
+    has(out, "StartService returned 0; the service is now Running\n")
+    has(out, "MaxConcurrentOperationsPerUser = 1500\n")
   end)
 
   it("the embedding host runs an example: wsman-embed examples/get_local.lua", function()

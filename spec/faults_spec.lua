@@ -1,7 +1,6 @@
 -- Bad input gets a clear error, never a crash, hang or leak: each case over real sockets.
 local WSMan = require "wsman"
 local sim = require "helpers.sim"
-local CIM = sim.CIMV2
 local F = sim.FAULT
 
 local function err_of(f, ...)
@@ -9,8 +8,6 @@ local function err_of(f, ...)
   assert.equals("table", type(e), tostring(e))
   return e
 end
-
-local stats = sim.stats
 
 local function token()
   return tostring(math.random(1, 1 << 30)) .. tostring(os.time())

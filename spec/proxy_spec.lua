@@ -2,7 +2,6 @@
 -- The simulator accepts absolute-form requests, so it serves as the HTTP proxy here and counts
 -- them (Stats ProxiedRequests); the target host name does not resolve, so a success proves the
 -- request went through the proxy.
-local WSMan = require "wsman"
 local sim = require "helpers.sim"
 
 local function proxied(session)

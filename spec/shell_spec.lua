@@ -4,7 +4,6 @@
 local sim = require "helpers.sim"
 local WSMan = require "wsman"
 
-local CAPTURES = (os.getenv("WSMAN_CAPTURES") or (sim.root .. "/../shared/captures/windows-pypsrp"))
 local ERROR_TIMEOUT = 0x800705B4
 local QUOTA_MAX_SHELLS = 2150859173
 local QUOTA_MAX_OPERATIONS = 2150859174
@@ -35,18 +34,6 @@ local function sh_c(script)
   return "sh", { "-c", script }
 end
 
-local function file_exists(path)
-  local f = io.open(path, "rb")
-  if f then f:close() end
-  return f ~= nil
-end
-
-local function read_file(path)
-  local f = assert(io.open(path, "rb"))
-  local d = f:read("a")
-  f:close()
-  return d
-end
 
 -- processes of this machine whose command line matches the pattern (written so that it does not
 -- match the pgrep command line itself, e.g. "slee[p] 31.5")
@@ -381,9 +368,9 @@ describe("remote commands", function()
     it("that is garbage collected while running gets a Signal terminate (queued)", function()
       local sh <close> = session:shell {}
       do
-        local p = sh:run("sleep 31.55")
+        local p = sh:run("sleep 31.55") -- luacheck: ignore 231
         assert.is_true(wait_until(function() return running("slee[p] 31.55") end))
-        p = nil -- luacheck: ignore
+        p = nil -- luacheck: ignore 311
       end
       collectgarbage()
       collectgarbage()
@@ -577,8 +564,8 @@ describe("remote commands", function()
     it("MaxShellsPerUser: the host's code is kept with retry = quota", function()
       put_config(session, "winrm/config/winrs", "Winrs", "http://schemas.microsoft.com/wbem/wsman/1/config/winrs",
         { MaxShellsPerUser = 2 })
-      local a <close> = session:shell {}
-      local b <close> = session:shell {}
+      local a <close> = session:shell {} -- luacheck: ignore 211
+      local b <close> = session:shell {} -- luacheck: ignore 211
       local e = sim.err_of(session.shell, session, {})
       assert.equals(QUOTA_MAX_SHELLS, e.code)
       assert.equals("ERROR_WSMAN_QUOTA_MAX_SHELLS", e.name)
@@ -622,26 +609,7 @@ describe("remote commands", function()
   end)
 
   describe("replays of real Windows recordings", function()
-    local have = file_exists(CAPTURES .. "/test_winrs_standard.yml")
-
-    local function replay(name, f)
-      if not have then
-        pending("the recordings are not at " .. CAPTURES)
-        return
-      end
-      local r = sim.start({ "--allow-unencrypted", "--replay", CAPTURES .. "/" .. name }, { fresh = true })
-      -- Basic whatever WSMAN_SPEC_AUTH says: a replay answers what was recorded
-      local w = WSMan.new()
-      local o = w:CreateConnectionOptions()
-      o.UserName, o.Password = sim.user, sim.password
-      local rs = w:CreateSession(r.url, WSMan.SessionFlagUseBasic | WSMan.SessionFlagCredUsernamePassword
-        | WSMan.SessionFlagNoEncryption, o)
-      local ok, err = pcall(f, rs)
-      local left = sim.stats(rs).ReplayRemaining
-      r:stop()
-      assert(ok, err)
-      assert.equals(0, left, "the client did not send the recorded sequence of requests")
-    end
+    local replay = sim.replay
 
     it("test_winrs_standard: cmd.exe /c echo hi", function()
       replay("test_winrs_standard.yml", function(rs)
@@ -717,7 +685,7 @@ describe("remote commands", function()
     it("test_winrs_bad_cmd_id and test_winrs_open_already_opened", function()
       replay("test_winrs_bad_cmd_id.yml", function(rs)
         local sh <close> = rs:shell {}
-        local p <close> = sh:run("cmd.exe", { "/c", "echo", "hi" })
+        local p <close> = sh:run("cmd.exe", { "/c", "echo", "hi" }) -- luacheck: ignore 211
         local q = sh:attach("87E77BEB-6761-4C48-9D70-A00266B8459A")
         local e = sim.err_of(q.wait, q)
         assert.equals(UNEXPECTED_SELECTORS, e.code)

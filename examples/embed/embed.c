@@ -3,8 +3,9 @@
  *
  *   wsman-embed script.lua [args...]
  *
- * The host creates a Lua state, opens the standard libraries, registers the statically linked
- * wsman module in package.preload (so `require "wsman"` needs no shared object on disk),
+ * The host creates a Lua state, opens the standard libraries, registers the linked-in wsman
+ * modules in package.preload (so `require "wsman"`, or "wsman.xml", needs no shared object
+ * and no Lua file on disk: the Lua layers are compiled into the binding),
  * passes the arguments as the global `arg` table, and runs the script. A host can do the same
  * with its own scripts and add its own functions next to wsman.
  */
@@ -12,10 +13,10 @@
 #include <lua.h>
 #include <lualib.h>
 
+#include <lwsman.h>
+
 #include <stdio.h>
 #include <stdlib.h>
-
-int luaopen_wsman(lua_State *L);
 
 static int traceback(lua_State *L)
 {
@@ -41,21 +42,8 @@ int main(int argc, char **argv)
     }
     luaL_openlibs(L);
 
-    /* package.preload.wsman = luaopen_wsman */
-    luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
-    lua_pushcfunction(L, luaopen_wsman);
-    lua_setfield(L, -2, "wsman");
-    lua_pop(L, 1);
-
-#ifdef WSMAN_LUA_DIR
-    /* Let the pure-Lua parts (wsman.*) load from the source tree when not installed. */
-    lua_getglobal(L, "package");
-    lua_pushfstring(L, "%s/?.lua;%s/?/init.lua;", WSMAN_LUA_DIR, WSMAN_LUA_DIR);
-    lua_getfield(L, -2, "path");
-    lua_concat(L, 2);
-    lua_setfield(L, -2, "path");
-    lua_pop(L, 1);
-#endif
+    /* package.preload.wsman = luaopen_wsman, and likewise wsman.core, wsman.xml, ... */
+    lwsman_preload(L);
 
     lua_createtable(L, argc, 1);
     for (int i = 0; i < argc; i++) {

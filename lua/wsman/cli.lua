@@ -20,13 +20,15 @@ local results = require "wsman.results"
 local xml = require "wsman.xml"
 local format = require "wsman.format"
 
-local concat = table.concat
 
 -- ------------------------------------------------------------------------------------------
 -- Names (winrm.vbs constants)
 -- ------------------------------------------------------------------------------------------
 
-local OPS = { get = 1, set = 1, create = 1, delete = 1, enumerate = 1, invoke = 2, identify = 0, helpmsg = 1, run = -1 }
+local OPS = { get = 1, set = 1, create = 1, delete = 1, enumerate = 1, invoke = 2, identify = 0, helpmsg = 1, run = -1,
+  ps = 1, copy = 2, fetch = 2 }
+-- Operations over PowerShell Remoting (wsman.psrp, wsman.transfer): connection switches only.
+local PSRP_OPS = { ps = true, copy = true, fetch = true }
 local OP_SHORTCUTS = { g = "get", s = "set", put = "set", p = "set", c = "create", d = "delete", e = "enumerate",
                        enum = "enumerate", i = "invoke", id = "identify", helpmsg = "helpmsg" }
 local WINDOWS_ONLY = { quickconfig = true, qc = true, configsddl = true }
@@ -68,7 +70,8 @@ local SWITCH_FOR = {
   SessionFlagNoEncryption = "-unencrypted", SessionFlagUseSsl = "-usessl", SessionFlagUseBasic = "-a:basic",
   SessionFlagUseNegotiate = "-a:negotiate", SessionFlagUseKerberos = "-a:kerberos", SessionFlagUseDigest = "-a:digest",
   SessionFlagUseClientCertificate = "-a:certificate", SessionFlagUseNoAuthentication = "-a:none",
-  SessionFlagUseCredSsp = "-a:credssp", SessionFlagSkipCACheck = "-skipCAcheck", SessionFlagSkipCNCheck = "-skipCNcheck",
+  SessionFlagUseCredSsp = "-a:credssp", SessionFlagSkipCACheck = "-skipCAcheck",
+  SessionFlagSkipCNCheck = "-skipCNcheck",
   SessionFlagSkipRevocationCheck = "-skipRevocationCheck", SessionFlagEnableSPNServerPort = "-SPNPort",
   SessionFlagAllowNegotiateImplicitCredentials = "-defaultCreds", SessionFlagCredUsernamePassword = "-u: and -p:",
   SessionFlagUTF16 = "-encoding:utf-16", SessionFlagUTF8 = "-encoding:utf-8",
@@ -91,7 +94,7 @@ local function allowed_for(op)
   local a = { ["?"] = true }
   for _, n in ipairs(CONNECTION) do a[n] = true end
   if op == "run" then a.ps = true end
-  if op ~= "identify" then
+  if op ~= "identify" and not PSRP_OPS[op] then
     for _, n in ipairs { "dialect", "file", "filter", "options", "fragment" } do a[n] = true end
   end
   if op == "enumerate" then
@@ -100,10 +103,10 @@ local function allowed_for(op)
   return a
 end
 
-local URI_WQL = "http://schemas.microsoft.com/wbem/wsman/1/WQL"
-local URI_SELECTOR = "http://schemas.dmtf.org/wbem/wsman/1/wsman/SelectorFilter"
-local URI_ASSOC = "http://schemas.dmtf.org/wbem/wsman/1/cimbinding/AssociationFilter"
-local URI_XPATH = "http://www.w3.org/TR/1999/REC-xpath-19991116"
+local core = require "wsman.core"
+local DIALECTS = rawget(core, "_dialects") -- the core's dialect URIs
+local URI_WQL, URI_SELECTOR, URI_ASSOC, URI_XPATH = DIALECTS.wql, DIALECTS.selector, DIALECTS.association,
+  DIALECTS.xpath
 local RESULTS_NS = "http://schemas.dmtf.org/wbem/wsman/1/wsman/results"
 local NS_XSI = "http://www.w3.org/2001/XMLSchema-instance"
 local CIM_BASES = { ["http://schemas.dmtf.org/wbem/wsman/1/base"] = true,
@@ -199,7 +202,7 @@ end
 
 --- Splits argv into the operation, the positional arguments, the input after the at sign and the
 -- switches (`-name:value`, `/name:value`, `-name`; names lower-cased, shortcuts expanded).
--- @tparam {string,...} argv
+-- @tparam {string,...} argv the command-line arguments after the program name
 -- @treturn table fields `unnamed` (list), `at` (the text after the at sign, or nil), `named`
 -- (name -> value) and `order` (switch names in order)
 function M.parse_args(argv)
@@ -217,6 +220,8 @@ function M.parse_args(argv)
       goto continue
     end
     local in_command = #cmd.unnamed >= 2 and cmd.unnamed[1]:lower() == "run"
+      -- (ps, copy, fetch: a local path such as /tmp/f is an argument, not a switch)
+      or #cmd.unnamed >= 1 and PSRP_OPS[cmd.unnamed[1]:lower()]
     local switch = (c == "-" or c == "/") and a:sub(2):gsub("^%-", ""):match("^[^:]*"):lower()
     -- (a one-letter shortcut counts as wsman's only with a value, so `sh -c` stays remote)
     local own = switch and (KNOWN[switch] or (SWITCH_SHORTCUTS[switch] and a:find(":", 1, true)))
@@ -279,6 +284,8 @@ Operations:
   wsman id[entify] -?   Determine whether a WS-Management service runs on the remote machine.
   wsman helpmsg -?      Display the message of an error code.
   wsman run -?          Run a command on the remote machine (needs remote shells).
+  wsman ps -?           Run a PowerShell script over PowerShell Remoting.
+  wsman copy -?         Copy a local file to the remote machine; wsman fetch -? the other way.
 
 Related topics:
   wsman help uris       How to construct resource URIs.
@@ -390,6 +397,21 @@ Example: wsman run -r:srv -u:admin "dir C:\ && echo done"
 Example: wsman run -r:srv -u:admin -- findstr /c:"two words" "C:\Program Files\app\log.txt"
 Example: wsman run -ps check.ps1 -r:srv -u:admin
 ]==]
+HELP.ps = [==[
+wsman ps SCRIPT|- [-SWITCH:VALUE ...]
+
+Runs a PowerShell script (the text, or - to read it from stdin) over PowerShell Remoting and
+prints its output objects, one per line (their ToString); warnings, errors and the other
+streams' records go to stderr. Exits 1 when the script had errors.
+]==]
+HELP.copy = [==[
+wsman copy LOCAL_FILE REMOTE_PATH [-SWITCH:VALUE ...]
+wsman fetch REMOTE_PATH LOCAL_FILE [-SWITCH:VALUE ...]
+
+Copies a file to or from the remote machine over PowerShell Remoting, streamed and checked with
+SHA-1 on both sides (a mismatch leaves no file). %VARIABLES% in REMOTE_PATH are expanded on the
+remote machine. Prints the destination's full path; shows progress on a terminal.
+]==]
 HELP.uris = [==[
 Resource URIs name management resources; selectors follow in the form
   RESOURCE_URI?NAME=VALUE[+NAME=VALUE]...
@@ -470,7 +492,8 @@ See also: wsman help remoting, wsman help auth, wsman help filters.
 
 local HELP_TOPICS = { help = "main", ["?"] = "main", get = "get", set = "set", create = "create",
   delete = "delete", enumerate = "enumerate", invoke = "invoke", identify = "identify", helpmsg = "helpmsg",
-  run = "run", uris = "uris", alias = "aliases", aliases = "aliases", remoting = "remoting", remote = "remoting",
+  run = "run", ps = "ps", copy = "copy", fetch = "copy",
+  uris = "uris", alias = "aliases", aliases = "aliases", remoting = "remoting", remote = "remoting",
   auth = "auth", authentication = "auth", username = "auth", password = "auth", input = "input", file = "input",
   ["@{}"] = "input", filters = "filters", filter = "filters", dialect = "filters", switches = "switches",
   format = "switches", options = "switches", fragment = "switches", timeout = "switches" }
@@ -480,6 +503,7 @@ local function help(topic)
   topic = OP_SHORTCUTS[topic] or topic
   if topic == "all" then
     for _, t in ipairs { "main", "get", "set", "create", "delete", "enumerate", "invoke", "identify", "helpmsg", "run",
+      "ps", "copy",
       "uris", "aliases", "remoting", "auth", "input", "filters", "switches" } do
       ctx.out:write(HELP[t], "\n")
     end
@@ -493,11 +517,9 @@ end
 -- Terminal helpers
 -- ------------------------------------------------------------------------------------------
 
--- The C helpers of the command (WSMan._term, src/lua/lterm.c).
+-- The C helpers of the command (wsman.core's _term, src/lua/lterm.c).
 function term()
-  WSMan = WSMan or require "wsman"
-  local core = package.loaded["wsman.core"]
-  return (type(core) == "table" and core._term) or WSMan._term
+  return rawget(core, "_term")
 end
 
 local function isatty(fd)
@@ -910,13 +932,9 @@ local function enumerate(cmd, session, loc, fmt)
   if ld == "selector" then dialect, ld = URI_SELECTOR, URI_SELECTOR:lower() end
   if ld == URI_SELECTOR:lower() then
     local values, keys = hash_or_quit(filter or "")
-    local parts = { "<wsman:SelectorSet xmlns:wsman='http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd'>" }
-    for _, k in ipairs(keys) do
-      local v = values[k] == results.null and "" or values[k]
-      parts[#parts + 1] = "<wsman:Selector Name='" .. xml.escape(k) .. "'>" .. xml.escape(v) .. "</wsman:Selector>"
-    end
-    parts[#parts + 1] = "</wsman:SelectorSet>"
-    filter = concat(parts)
+    local list = {}
+    for i, k in ipairs(keys) do list[i] = { k, values[k] == results.null and "" or values[k] } end
+    filter = rawget(core, "_selector_set")(list)
   end
   if ld == "wql" then dialect, ld = URI_WQL, URI_WQL:lower() end
   if ld == "association" then dialect, ld = URI_ASSOC, URI_ASSOC:lower() end
@@ -1058,7 +1076,7 @@ local function ps_script(cmd)
     if data == nil then break end
     parts[#parts + 1] = data
   end
-  return concat(parts)
+  return table.concat(parts)
 end
 
 -- Starts the command: a PowerShell script (its stdin is the script) or COMMAND [ARGS...].
@@ -1095,7 +1113,8 @@ local function pump(p, ps, deadline_ms, timeout_ms)
     end
     if deadline_ms and t.now_ms() >= deadline_ms then
       p:signal("terminate")
-      fail(("the remote command did not end within %d ms (-timeout:%d); it was terminated"):format(timeout_ms, timeout_ms))
+      fail(("the remote command did not end within %d ms (-timeout:%d); it was terminated"):format(timeout_ms,
+        timeout_ms))
     end
     if stdin_open then stdin_open = forward_stdin(p, t) end
     local stream, chunk = p:read(stdin_open and RECEIVE_WAIT_STDIN or RECEIVE_WAIT)
@@ -1104,7 +1123,7 @@ local function pump(p, ps, deadline_ms, timeout_ms)
       stream, chunk = p:read(0)
     end
   end
-  if ps then show_ps_stderr(concat(errs)) end
+  if ps then show_ps_stderr(table.concat(errs)) end
   local code = math.tointeger(p.exit_code)
   if interrupted > 0 and not (code and code >= 0 and code <= 255) then return EXIT_INTERRUPTED end
   code = code or 0
@@ -1125,6 +1144,38 @@ local function run_command(cmd, session, fmt)
   t.release_sigint()
   if not ok then error(status, 0) end
   return status
+end
+
+-- wsman ps SCRIPT|-: output objects on stdout, the other streams' records on stderr.
+local function ps_command(cmd, session, fmt)
+  local script = cmd.unnamed[2]
+  if script == "-" then script = io.read("a") end
+  local out, streams, had_errors = try(fmt, session.ps, session, script)
+  for i = 1, out.n do
+    if out[i] ~= nil then ctx.out:write(tostring(out[i]), "\n") end
+  end
+  for _, name in ipairs { "error", "warning", "verbose", "debug", "information" } do
+    for _, rec in ipairs(streams[name]) do
+      ctx.err:write(name == "error" and "" or name:upper() .. ": ", tostring(rec), "\n")
+    end
+  end
+  return had_errors and 1 or 0
+end
+
+-- wsman copy LOCAL REMOTE / wsman fetch REMOTE LOCAL, with a progress line on a terminal.
+local function transfer_command(op, cmd, session, fmt)
+  local progress
+  if isatty(2) then
+    progress = function(done, total)
+      local pct = total and total > 0 and (" %3d%%"):format(done * 100 // total) or ""
+      ctx.err:write(("\r%s %d bytes%s"):format(op, done, pct))
+    end
+  end
+  local f = op == "copy" and session.copy or session.fetch
+  local dest = try(fmt, f, session, cmd.unnamed[2], cmd.unnamed[3], { progress = progress })
+  if progress then ctx.err:write("\n") end
+  ctx.out:write(dest, "\n")
+  return 0
 end
 
 local function helpmsg(argv)
@@ -1206,6 +1257,8 @@ local function main(argv)
   local session = create_session(wsman, cmd, fmt)
 
   if op == "run" then return run_command(cmd, session, fmt) end
+  if op == "ps" then return ps_command(cmd, session, fmt) end
+  if op == "copy" or op == "fetch" then return transfer_command(op, cmd, session, fmt) end
   if op == "identify" then
     print_reply(try(fmt, session.Identify, session), fmt)
     return 0
@@ -1259,7 +1312,8 @@ function M.run(argv, out, err)
   ctx.out:flush()
   if ok then return status or 0 end
   if getmetatable(status) == Quit then return status.status end
-  ctx.err:write("Error: ", M.switch_names(tostring(type(status) == "table" and (status.message or status) or status)), "\n")
+  local msg = tostring(type(status) == "table" and (status.message or status) or status)
+  ctx.err:write("Error: ", M.switch_names(msg), "\n")
   return 1
 end
 

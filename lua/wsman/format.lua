@@ -15,7 +15,6 @@ local concat, rep = table.concat, string.rep
 local find, format, gsub, byte = string.find, string.format, string.gsub, string.byte
 
 local XSI = results.NS.xsi
-local CIM_NS = results.CIM_NS
 
 local function parse(x)
   if type(x) == "string" then return xml.parse(x) end
@@ -47,9 +46,7 @@ local function has_text(el)
   return false
 end
 
-local function is_location(el)
-  return el.lname == "Location" and CIM_NS[el.ns or ""]
-end
+local is_location = results.is_cim_location
 
 local function source_note(el)
   local s = xml.attr(el, "Source")
@@ -105,16 +102,7 @@ end
 
 local function pretty(el, depth, out)
   local indent = rep("    ", depth)
-  local head = { "<", el.name }
-  if el.nsdecl then
-    for _, d in ipairs(el.nsdecl) do
-      head[#head + 1] = (d[1] == "" and ' xmlns="' or (" xmlns:" .. d[1] .. '="')) .. xml.escape(d[2]) .. '"'
-    end
-  end
-  if el.attrs then
-    for _, a in ipairs(el.attrs) do head[#head + 1] = " " .. a.name .. '="' .. xml.escape(a.value) .. '"' end
-  end
-  local tag = concat(head)
+  local tag = xml.start_tag(el)
   local kids = element_children(el)
   if #kids == 0 then
     local text = xml.text(el)
@@ -229,8 +217,8 @@ end
 -- the instance's EPR as `"#epr"`, attributes as `"@x"`, in the element order), arrays become
 -- arrays, `WSMan.null` becomes `null`, date objects their text. Strings are escaped as JSON
 -- requires (quotes, backslashes, control characters).
--- @param v value
--- @treturn string
+-- @param v the value: a table from `WSMan.decode`, an array, a string, number, boolean or `WSMan.null`
+-- @treturn string the JSON text
 function M.json(v)
   local out = {}
   encode_json(v, out, 0)

@@ -33,7 +33,7 @@
 -- started is raised as it is, since the command may have done something.
 --
 -- @module wsman.ps
-local WSMan = require "wsman"
+local WSMan = require "wsman.core"
 
 local M = {}
 

@@ -46,6 +46,13 @@ local concat, sort = table.concat, table.sort
 local find, sub, match, format, lower, rep = string.find, string.sub, string.match, string.format, string.lower, string.rep
 local escape = xml.escape
 
+-- The core's alias table (uri.c), from the C module.
+local expand_alias
+do
+  local core = require "wsman.core"
+  expand_alias = rawget(core, "_expand_alias") -- (the module's table raises on unknown names)
+end
+
 local function sentinel(name)
   return setmetatable({}, {
     __name = name,
@@ -86,29 +93,15 @@ local ANONYMOUS = "http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymo
 -- Resource URIs
 -- ------------------------------------------------------------------------------------------
 
-local ALIASES = {
-  wmi = "http://schemas.microsoft.com/wbem/wsman/1/wmi",
-  wmicimv2 = "http://schemas.microsoft.com/wbem/wsman/1/wmi/root/cimv2",
-  cimv2 = "http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2",
-  winrm = "http://schemas.microsoft.com/wbem/wsman/1",
-  wsman = "http://schemas.microsoft.com/wbem/wsman/1",
-  shell = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell",
-}
-
 --- A resource URI with its alias expanded and its `?selectors` removed, as the
 -- ResourceLocator's ResourceURI gives it (`wmicimv2/Win32_Service?Name=x` ->
 -- `http://schemas.microsoft.com/wbem/wsman/1/wmi/root/cimv2/Win32_Service`).
--- @tparam string uri
--- @treturn string
+-- @tparam string uri a resource URI or alias, with or without `?selectors`
+-- @treturn string the full resource URI
 function M.resource_uri(uri)
   uri = match(uri, "^%s*(.-)%s*$")
   uri = match(uri, "^([^?]*)")
-  local seg = match(uri, "^([^/?]*)")
-  if not find(seg, ":", 1, true) then
-    local prefix = ALIASES[lower(seg)]
-    if prefix then uri = prefix .. sub(uri, #seg + 1) end
-  end
-  return uri
+  return expand_alias(uri)
 end
 
 -- winrm.vbs GetRootNodeName: the last token of the URI, ([a-z_][-a-z0-9._]*)$, case-insensitive.
@@ -128,9 +121,9 @@ local order_of = setmetatable({}, { __mode = "k" })
 
 --- Remembers the order in which `encode` should write the keys of `t` (keys not listed come
 -- after, alphabetically). `decode` does this for every table it makes.
--- @tparam table t
--- @tparam {string,...} keys
--- @treturn table t
+-- @tparam table t the table `encode` will write
+-- @tparam {string,...} keys its keys in the order to write them
+-- @treturn table t itself
 function M.set_order(t, keys)
   order_of[t] = keys
   return t
@@ -144,8 +137,8 @@ end
 
 --- The string keys of a table in encoding order: the remembered order first, then the others
 -- sorted case-insensitively. Attributes (`"@x"`) and `"#text"` are included.
--- @tparam table t
--- @treturn {string,...}
+-- @tparam table t a table from `decode`, or one to `encode`
+-- @treturn {string,...} its string keys
 function M.keys(t)
   local order = order_of[t]
   local out, seen = {}, {}
@@ -343,8 +336,8 @@ end
 -- `frac` (the digits of the fraction of a second, a string, or nil), `zone` (`"Z"`, `"+01:00"`
 -- or nil), `offset` (minutes east of UTC, or nil), `negative` (intervals). `tostring` gives the
 -- text back; `d:seconds()` gives epoch seconds (or an interval's length).
--- @tparam string kind
--- @tparam string text
+-- @tparam string kind `"datetime"`, `"date"`, `"time"`, `"interval"` or `"cim_datetime"`
+-- @tparam string text the value as WinRM writes it (`"2024-01-01T10:00:00Z"`, `"P1DT2H"`)
 -- @return a date object, or nil when the text is not of that form
 function M.date(kind, text)
   return parse_date_value(kind, text)
@@ -478,9 +471,13 @@ local function decode_epr(el, opts)
   return t
 end
 
+--- Whether an element is an instance's cim:Location (its EPR, which WsmTxt.xsl does not show).
+-- @tparam table el element
+-- @treturn boolean
 local function is_cim_location(el)
-  return el.lname == "Location" and CIM_NS[el.ns or ""]
+  return el.lname == "Location" and CIM_NS[el.ns or ""] or false
 end
+M.is_cim_location = is_cim_location
 
 local function add(t, multi, key, v, arrays, order)
   local cur = t[key]
@@ -592,6 +589,9 @@ end
 -- @raise a string "XML: ..." when the text is not well-formed XML
 function M.decode(text, opts)
   if type(text) ~= "string" then error("decode: XML string expected, got " .. type(text), 2) end
+  if opts ~= nil and type(opts) ~= "table" then
+    error("decode: options must be a table such as { arrays = {...}, typed = true }, got " .. type(opts), 2)
+  end
   opts = opts or {}
   local o = { arrays = arrays_set(opts.arrays), typed = opts.typed and true or false }
   local root = xml.parse(text)

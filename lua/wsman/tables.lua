@@ -18,7 +18,7 @@
 -- (`{Name = "Spooler"}`) adds selectors to a URI string or EPR.
 --
 -- @module wsman.tables
-local WSMan = require "wsman"
+local WSMan = require "wsman.core"
 local results = require "wsman.results"
 
 local decode, encode = results.decode, results.encode
@@ -82,7 +82,7 @@ local function reply(xml, opts)
 end
 
 --- Gets a resource as a table (`Session.Get` + `WSMan.decode`).
--- @param session
+-- @param session the Session
 -- @param uri resource URI string, ResourceLocator or EPR table
 -- @tparam[opt] table selectors `{Name = value}`
 -- @tparam[opt] table opts decode options (`typed`, `arrays`)
@@ -125,9 +125,9 @@ end
 -- "Parameter name does not match any properties on resource: X"); a nested table of changes
 -- merges into an embedded object (e.g. `{Client = {TrustedHosts = "*"}}` for `winrm/config`).
 -- Values may be strings, numbers, booleans, `WSMan.null`, arrays, date objects.
--- @param session
+-- @param session the Session
 -- @param uri resource URI string, ResourceLocator or EPR table
--- @tparam table|nil selectors
+-- @tparam table|nil selectors `{Name = value}` added to the resource's selectors
 -- @tparam table changes `{Property = value, ...}`
 -- @tparam[opt] table opts decode options for the result
 -- @treturn table the updated instance, as the server returns it
@@ -141,7 +141,7 @@ function M.put(session, uri, selectors, changes, opts)
 end
 
 --- Creates a resource from a table (`WSMan.encode` + `Session.Create`).
--- @param session
+-- @param session the Session
 -- @param uri resource URI string (with the new resource's selectors where the resource wants
 -- them, e.g. `winrm/config/Listener?Address=*+Transport=HTTP`) or ResourceLocator
 -- @tparam table tbl the properties
@@ -155,9 +155,9 @@ function M.create(session, uri, tbl)
 end
 
 --- Deletes a resource.
--- @param session
+-- @param session the Session
 -- @param uri resource URI string, ResourceLocator or EPR table
--- @tparam[opt] table selectors
+-- @tparam[opt] table selectors `{Name = value}` added to the resource's selectors
 -- @treturn boolean true
 function M.delete(session, uri, selectors)
   local res = resource(uri, selectors)
@@ -166,10 +166,10 @@ function M.delete(session, uri, selectors)
 end
 
 --- Invokes a method with a table of parameters and returns its output as a table.
--- @param session
+-- @param session the Session
 -- @tparam string method method name (`"StopService"`) or full action URI
 -- @param uri resource URI string, ResourceLocator or EPR table
--- @tparam table|nil selectors
+-- @tparam table|nil selectors `{Name = value}` added to the resource's selectors
 -- @tparam[opt] table params input parameters (`{CommandLine = "calc.exe"}`)
 -- @tparam[opt] table opts decode options for the output
 -- @treturn table the `Method_OUTPUT` element as a table (`out.ReturnValue`)
@@ -182,21 +182,14 @@ function M.invoke(session, method, uri, selectors, params, opts)
   return reply(session:Invoke(method, res, encode(uristr, params or {}, method)), opts)
 end
 
-local DIALECTS = {
-  wql = "http://schemas.microsoft.com/wbem/wsman/1/WQL",
-  selector = "http://schemas.dmtf.org/wbem/wsman/1/wsman/SelectorFilter",
-  association = "http://schemas.dmtf.org/wbem/wsman/1/cimbinding/AssociationFilter",
-}
+local DIALECTS = rawget(WSMan, "_dialects") -- the core's dialect URIs, by short name
 M.DIALECTS = DIALECTS
 
+-- The selector dialect's filter: the core's SelectorSet writer.
 local function selector_filter(t)
-  local parts = { "<wsman:SelectorSet xmlns:wsman='http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd'>" }
-  local esc = require("wsman.xml").escape
-  for _, k in ipairs(sorted_keys(t)) do
-    parts[#parts + 1] = "<wsman:Selector Name='" .. esc(k) .. "'>" .. esc(tostring(t[k])) .. "</wsman:Selector>"
-  end
-  parts[#parts + 1] = "</wsman:SelectorSet>"
-  return table.concat(parts)
+  local list = {}
+  for i, k in ipairs(sorted_keys(t)) do list[i] = { k, tostring(t[k]) } end
+  return rawget(WSMan, "_selector_set")(list)
 end
 
 local function hash_filter(t)
@@ -209,7 +202,7 @@ end
 -- `for obj in session:enumerate(uri [, opts]) do ... end`.
 -- Only one batch is held at a time; leaving the loop early (`break`, an error) releases the
 -- enumeration on the server at once (the enumerator is the loop's to-be-closed value).
--- @param session
+-- @param session the Session
 -- @param uri resource URI string, ResourceLocator or EPR table (`.../cimv2/*` for WQL)
 -- @tparam[opt] table opts
 --  `filter` (WQL text; a table `{Name = value}` for the selector dialect; a table or
@@ -253,7 +246,7 @@ function M.enumerate(session, uri, opts)
     flags = flags | WSMan.EnumerationFlagHierarchyDeepBasePropsOnly
   end
   if opts.associations then
-    if ldialect ~= DIALECTS.association:lower() and ldialect ~= "http://schemas.dmtf.org/wbem/wsman/1/cimbinding/associationfilter" then
+    if ldialect ~= DIALECTS.association:lower() then
       error("enumerate: associations is only valid with the association dialect", 2)
     end
     flags = flags | WSMan.EnumerationFlagAssociationInstance

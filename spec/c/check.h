@@ -5,15 +5,44 @@
  *   int main(void) { RUN(name); ...; return check_done(); }
  *
  * Every RUN prints "ok N - name" or "not ok N - name" followed by "# " diagnostics; the
- * suite runner (.ci/run) counts these lines.
+ * suite runner (.ci/run) counts these lines. SKIP(why) ends a test as "ok N - name # SKIP why",
+ * which the runner counts as skipped; NEED_SHARED(found, what) skips when data from ../shared is
+ * missing, except under CI=true, where missing data is a failure.
  */
 #ifndef WSMAN_CHECK_H
 #define WSMAN_CHECK_H
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-static int check_n, check_failed_tests, check_cur_failed;
+static int check_n, check_failed_tests, check_cur_failed, check_cur_skipped;
+static const char *check_skip_why = "";
+
+#define SKIP(why)                                                                                  \
+    do {                                                                                           \
+        check_cur_skipped = 1;                                                                     \
+        check_skip_why = (why);                                                                    \
+        return;                                                                                    \
+    } while (0)
+
+static inline int check_in_ci(void)
+{
+    const char *ci = getenv("CI");
+    return ci != NULL && strcmp(ci, "true") == 0;
+}
+
+#define NEED_SHARED(found, what)                                                                   \
+    do {                                                                                           \
+        if (!(found)) {                                                                            \
+            if (check_in_ci()) {                                                                   \
+                printf("# %s not found: CI=true requires the shared data\n", (what));              \
+                check_cur_failed = 1;                                                              \
+                return;                                                                            \
+            }                                                                                      \
+            SKIP("not found: " what);                                                              \
+        }                                                                                          \
+    } while (0)
 
 #define TEST(name) static void name(void)
 #define CHECK(expr)                                                                                \
@@ -43,10 +72,13 @@ static int check_n, check_failed_tests, check_cur_failed;
     } while (0)
 #define RUN(name)                                                                                  \
     do {                                                                                           \
-        check_cur_failed = 0;                                                                      \
+        check_cur_failed = check_cur_skipped = 0;                                                  \
         name();                                                                                    \
         check_n++;                                                                                 \
-        printf("%sok %d - %s\n", check_cur_failed ? "not " : "", check_n, #name);                 \
+        if (check_cur_skipped && !check_cur_failed)                                                \
+            printf("ok %d - %s # SKIP %s\n", check_n, #name, check_skip_why);                     \
+        else                                                                                       \
+            printf("%sok %d - %s\n", check_cur_failed ? "not " : "", check_n, #name);             \
         if (check_cur_failed)                                                                      \
             check_failed_tests++;                                                                  \
         fflush(stdout);                                                                            \

@@ -6,7 +6,7 @@
  */
 #include "check.h"
 #include "testutil.h"
-#include "internal.h"
+#include "engine.h"
 
 #include <limits.h>
 #include <stdio.h>

@@ -9,7 +9,7 @@
  */
 #include "check.h"
 #include "auth.h"
-#include "internal.h"
+#include "engine.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -147,6 +147,9 @@ TEST(connection_strings_bad)
     check_endpoint_error("my host", 0, WSMAN_E_CONNECTIONSTR_INVALID);
     check_endpoint_error(" host", 0, WSMAN_E_CONNECTIONSTR_INVALID);
     check_endpoint_error("host\t", 0, WSMAN_E_CONNECTIONSTR_INVALID);
+    /* invalid UTF-8 would go into every request's wsa:To (found by spec/fuzz/fuzz_request) */
+    check_endpoint_error("http://h\xdf\xdfost:5985/wsman", 0, WSMAN_E_CONNECTIONSTR_INVALID);
+    CHECK(strstr(last_message, "UTF-8 at byte offset 8") != NULL);
     check_endpoint_error("[::1", 0, WSMAN_E_CONNECTIONSTR_INVALID);
     check_endpoint_error("::1]", 0, WSMAN_E_CONNECTIONSTR_INVALID);
     check_endpoint_error("host]", 0, WSMAN_E_CONNECTIONSTR_INVALID);
@@ -442,9 +445,10 @@ TEST(error_table_lookups)
     CHECK_STR(wsman_error_name(0x803381FFu), "ERROR_WSMAN_EVENTING_PUSH_SUBSCRIPTION_NOACTIVATE_EVENTSOURCE");
     CHECK_STR(wsman_error_name(0x80338169u), "ERROR_WSMAN_PUBLIC_FIREWALL_PROFILE_ACTIVE");
     CHECK_STR(wsman_error_name(0x80338137u), "ERROR_WSMAN_POLYMORPHISM_MODE_UNSUPPORTED");
-    CHECK_STR(wsman_error_name(WSMAN_E_UNENCRYPTED_DISABLED), "ERROR_WSMAN_CLIENT_UNENCRYPTED_DISABLED");
-    CHECK(
-        strstr(wsman_error_text(WSMAN_E_UNENCRYPTED_DISABLED), "Unencrypted traffic is currently disabled"));
+    CHECK_STR(wsman_error_name(WSMAN_E_CLIENT_UNENCRYPTED_DISABLED),
+              "ERROR_WSMAN_CLIENT_UNENCRYPTED_DISABLED");
+    CHECK(strstr(wsman_error_text(WSMAN_E_CLIENT_UNENCRYPTED_DISABLED),
+                 "Unencrypted traffic is currently disabled"));
     CHECK(strstr(wsman_error_text(0x80338005u), "defaults:\n\nwinrm invoke Restore") != NULL);
     /* every FACILITY_WINRM code from 0x80338000 to 0x803381FF is known */
     for (uint32_t c = 0x80338000u; c <= 0x803381FFu; c++) {
@@ -592,6 +596,19 @@ static void parse_ep(const char *conn, uint32_t flags, wsman_endpoint_t *ep)
     CHECK_INT(wsman_endpoint_parse(conn, flags, ep, NULL), 0);
 }
 
+/* The session's way to pick a mechanism: wsman_auth_new_ex with flags, credentials and endpoint. */
+static wsman_auth_t *new_auth(uint32_t flags, const wsman_credentials_t *c, const wsman_endpoint_t *ep,
+                              wsman_error_t *e)
+{
+    wsman_auth_params_t p;
+    memset(&p, 0, sizeof p);
+    p.flags = flags;
+    p.username = c ? c->username : NULL;
+    p.password = c ? c->password : NULL;
+    p.ep = ep;
+    return wsman_auth_new_ex(&p, e);
+}
+
 static void check_auth_error(uint32_t flags, const wsman_credentials_t *c, const char *conn, uint32_t code,
                              const char *needle)
 {
@@ -600,7 +617,7 @@ static void check_auth_error(uint32_t flags, const wsman_credentials_t *c, const
     wsman_auth_t *a;
     wsman_error_init(&e);
     parse_ep(conn, flags, &ep);
-    a = wsman_auth_new(flags, c, &ep, &e);
+    a = new_auth(flags, c, &ep, &e);
     CHECK(a == NULL);
     CHECK_INT(e.code, code);
     if (needle && (!e.message || !strstr(e.message, needle))) {
@@ -627,7 +644,7 @@ TEST(auth_selection)
     /* no authentication */
     wsman_error_init(&e);
     parse_ep("host", 0, &ep);
-    a = wsman_auth_new(WSMAN_FLAG_USE_NO_AUTHENTICATION, &none, &ep, &e);
+    a = new_auth(WSMAN_FLAG_USE_NO_AUTHENTICATION, &none, &ep, &e);
     CHECK(a == NULL);
     CHECK_INT(e.code, 0);
     wsman_endpoint_clear(&ep);
@@ -635,23 +652,24 @@ TEST(auth_selection)
 
     /* Basic over http:// without NoEncryption: refused before anything is sent */
     check_auth_error(WSMAN_FLAG_USE_BASIC | WSMAN_FLAG_CRED_USERNAME_PASSWORD, &creds, "host",
-                     WSMAN_E_UNENCRYPTED_DISABLED, "Unencrypted traffic is currently disabled");
-    check_auth_error(WSMAN_FLAG_USE_BASIC, &creds, "http://host:5986", WSMAN_E_UNENCRYPTED_DISABLED,
+                     WSMAN_E_CLIENT_UNENCRYPTED_DISABLED, "Unencrypted traffic is currently disabled");
+    check_auth_error(WSMAN_FLAG_USE_BASIC, &creds, "http://host:5986", WSMAN_E_CLIENT_UNENCRYPTED_DISABLED,
                      "SessionFlagNoEncryption");
-    check_auth_error(WSMAN_FLAG_USE_BASIC, &creds, "host", WSMAN_E_UNENCRYPTED_DISABLED, "SessionFlagUseSsl");
+    check_auth_error(WSMAN_FLAG_USE_BASIC, &creds, "host", WSMAN_E_CLIENT_UNENCRYPTED_DISABLED,
+                     "SessionFlagUseSsl");
     /* Basic without a user name */
     check_auth_error(WSMAN_FLAG_USE_BASIC | WSMAN_FLAG_USE_SSL, &none, "host",
                      WSMAN_E_CLIENT_USERNAME_PASSWORD_NEEDED, "options.UserName");
     /* CredSSP is not built: said so, never a fallback (the other mechanisms: test_auth.c) */
     check_auth_error(WSMAN_FLAG_USE_CREDSSP, &creds, "host", 0x80004001u, "CredSSP");
-    check_auth_error(WSMAN_FLAG_USE_DIGEST, &creds, "host", WSMAN_E_UNENCRYPTED_DISABLED, "Digest");
+    check_auth_error(WSMAN_FLAG_USE_DIGEST, &creds, "host", WSMAN_E_CLIENT_UNENCRYPTED_DISABLED, "Digest");
     check_auth_error(WSMAN_FLAG_USE_CLIENT_CERTIFICATE, &none, "https://host", 0x803380B4u, "certificate");
     check_auth_error(WSMAN_FLAG_USE_BASIC | WSMAN_FLAG_USE_NEGOTIATE, &creds, "host",
                      WSMAN_E_CLIENT_MULTIPLE_AUTH_FLAGS, "More than one");
 
     /* Basic over HTTPS, and over HTTP with NoEncryption */
     parse_ep("host", WSMAN_FLAG_USE_SSL, &ep);
-    a = wsman_auth_new(WSMAN_FLAG_USE_BASIC | WSMAN_FLAG_USE_SSL, &creds, &ep, &e);
+    a = new_auth(WSMAN_FLAG_USE_BASIC | WSMAN_FLAG_USE_SSL, &creds, &ep, &e);
     CHECK(a != NULL);
     CHECK_INT(e.code, 0);
     if (a) {
@@ -675,7 +693,7 @@ TEST(auth_selection)
     parse_ep("http://host:5985", 0, &ep);
     {
         wsman_credentials_t u8 = {"DOMAIN\\j\xc3\xbcrgen", ""};
-        a = wsman_auth_new(WSMAN_FLAG_USE_BASIC | WSMAN_FLAG_NO_ENCRYPTION, &u8, &ep, &e);
+        a = new_auth(WSMAN_FLAG_USE_BASIC | WSMAN_FLAG_NO_ENCRYPTION, &u8, &ep, &e);
         CHECK(a != NULL);
         if (a) {
             wsman_buf_t h;
@@ -686,7 +704,7 @@ TEST(auth_selection)
         }
         wsman_auth_free(a);
         wsman_credentials_t colon = {"a:b", "x"};
-        CHECK(wsman_auth_new(WSMAN_FLAG_USE_BASIC | WSMAN_FLAG_NO_ENCRYPTION, &colon, &ep, &e) == NULL);
+        CHECK(new_auth(WSMAN_FLAG_USE_BASIC | WSMAN_FLAG_NO_ENCRYPTION, &colon, &ep, &e) == NULL);
         CHECK_INT(e.code, WSMAN_E_INVALIDARG);
         wsman_error_clear(&e);
     }

@@ -1,11 +1,11 @@
 /*
  * testutil.h - small helpers the core's C tests share (they link the core, so buffers come from
- * internal.h).
+ * protocol.h; engine.h brings every layer).
  */
 #ifndef WSMAN_TESTUTIL_H
 #define WSMAN_TESTUTIL_H
 
-#include "internal.h"
+#include "engine.h"
 
 #include <stdio.h>
 #include <string.h>

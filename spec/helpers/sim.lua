@@ -36,27 +36,43 @@ local function read_block(pipe)
   return t
 end
 
--- The simulator options WSMAN_SPEC_AUTH needs, added unless the spec chose its own --auth.
+-- WSMAN_SIM_REQUIRE_AUTHORIZATION=1: every simulator holds requests without credentials, as
+-- Microsoft's OMI does (winrm-sim --require-authorization), unless the spec chose Digest (libcurl's
+-- Digest asks without credentials first) or a recorded replay.
+local function omi_args(args)
+  if os.getenv("WSMAN_SIM_REQUIRE_AUTHORIZATION") ~= "1" then return args end
+  for i, a in ipairs(args) do
+    if a == "--replay" or a == "--require-authorization" then return args end
+    if a == "--auth" and tostring(args[i + 1]):match("digest") then return args end
+  end
+  local out = table.move(args, 1, #args, 1, {})
+  out[#out + 1] = "--require-authorization"
+  return out
+end
+
+-- The simulator options WSMAN_SPEC_AUTH needs, added unless the spec chose its own --auth. The
+-- Negotiate and Kerberos modes also hold requests without credentials (--require-authorization,
+-- as OMI): the client never needs a credential-less request to learn the schemes.
 local function mode_args(args)
   local mode = M.auth_mode()
-  if mode == "basic" then return args end
+  if mode == "basic" then return omi_args(args) end
   for _, a in ipairs(args) do
-    if a == "--auth" or a == "--replay" then return args end
+    if a == "--auth" or a == "--replay" then return omi_args(args) end
   end
   local out = table.move(args, 1, #args, 1, {})
   local function add(...) for _, a in ipairs { ... } do out[#out + 1] = a end end
   if mode == "ntlm" then
-    add("--auth", "negotiate,basic")
+    add("--auth", "negotiate,basic", "--require-authorization")
   elseif mode == "kerberos" then
     local k = assert(M.kdc())
-    add("--auth", "negotiate,kerberos,basic", "--keytab", (k.keytab:gsub("^FILE:", "")))
+    add("--auth", "negotiate,kerberos,basic", "--keytab", (k.keytab:gsub("^FILE:", "")), "--require-authorization")
   elseif mode == "cert" then
     local tls = false
     for _, a in ipairs(args) do tls = tls or a == "--tls" end
     if not tls then add("--tls") end
     add("--auth", "certificate,basic")
   end
-  return out
+  return omi_args(out)
 end
 
 function M.start(args, opts)
@@ -125,7 +141,9 @@ function M.session(s, extra_flags, opts_setup)
   end
   if opts_setup then opts_setup(o) end
   flags = flags | (extra_flags or 0)
-  if s.url:match("^http:") and (mode == "basic" or mode == "cert") then flags = flags | WSMan.SessionFlagNoEncryption end
+  if s.url:match("^http:") and (mode == "basic" or mode == "cert") then
+    flags = flags | WSMan.SessionFlagNoEncryption
+  end
   return wsman:CreateSession(s.url, flags, o), wsman, o
 end
 
@@ -241,7 +259,8 @@ end
 
 -- A TCP port on 127.0.0.1 that nothing listens on (bound by the simulator's helper then freed).
 function M.closed_port()
-  local p = io.popen("/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind((\"127.0.0.1\",0)); print(s.getsockname()[1]); s.close()'")
+  local p = io.popen("/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind((\"127.0.0.1\",0)); "
+    .. "print(s.getsockname()[1]); s.close()'")
   local port = tonumber(p:read("l"))
   p:close()
   return port
@@ -259,6 +278,43 @@ function M.stats(session)
   local t = {}
   for k, v in session:Get(M.CONTROL):gmatch("<p:(%w+)>([^<]*)</p:%w+>") do t[k] = tonumber(v) or v end
   return t
+end
+
+-- The real Windows recordings in ../shared (WSMAN_CAPTURES names another folder).
+M.captures = os.getenv("WSMAN_CAPTURES") or (root .. "/../shared/captures/windows-pypsrp")
+
+--- True when `path` (data from ../shared) exists. When it does not, the calling test is marked
+-- pending (reported as skipped), except under CI=true, where missing shared data is an error.
+function M.need_shared(path)
+  local f = io.open(path, "r")
+  if f then
+    f:close()
+    return true
+  end
+  if os.getenv("CI") == "true" then
+    error(path .. " not found: CI=true requires the shared data", 2)
+  end
+  pending(path .. " not found")
+  return false
+end
+
+--- Runs f(session) against the simulator replaying the recording `name` (in M.captures) over
+-- Basic and plain HTTP (a replay answers what was recorded, whatever WSMAN_SPEC_AUTH says), then
+-- checks that f sent the whole recorded sequence of requests. Pending when the recording is absent.
+function M.replay(name, f)
+  if not M.need_shared(M.captures .. "/" .. name) then return end
+  local WSMan = require "wsman"
+  local r = M.start({ "--allow-unencrypted", "--replay", M.captures .. "/" .. name }, { fresh = true })
+  local w = WSMan.new()
+  local o = w:CreateConnectionOptions()
+  o.UserName, o.Password = M.user, M.password
+  local rs = w:CreateSession(r.url, WSMan.SessionFlagUseBasic | WSMan.SessionFlagCredUsernamePassword
+    | WSMan.SessionFlagNoEncryption, o)
+  local ok, err = pcall(f, rs)
+  local left = M.stats(rs).ReplayRemaining
+  r:stop()
+  assert(ok, err)
+  assert(left == 0, ("the client did not send the recorded sequence of requests (%s left)"):format(left))
 end
 
 M.FAULT = "http://schemas.luawsman.test/sim/fault/"

@@ -48,9 +48,6 @@ int wsman_encryptor_from_mech(wsman_encryptor_t *enc, const wsman_auth_mech_t *m
 int wsman_encrypt_message(const wsman_encryptor_t *enc, const char *plain, size_t len, const char *charset,
                           wsman_buf_t *body, wsman_buf_t *content_type, wsman_error_t *e);
 
-/* 1 when a reply's Content-Type is multipart/encrypted or multipart/x-multi-encrypted. */
-int wsman_is_encrypted_content_type(const char *content_type);
-
 /* Parses and decrypts a server body, appending the SOAP plaintext to plain. Takes the boundary
  * from content_type (default "Encrypted Boundary"), tolerates "-- Encrypted Boundary" and LF
  * line ends, accepts several metadata/data pairs, and checks each decrypted length against its

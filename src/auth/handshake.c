@@ -2,17 +2,22 @@
  * handshake.c - the handshake of the connection mechanisms (Negotiate, Kerberos) and the errors
  * of failed authentication.
  *
- * Handshake (protocol.md 2.3), once per TCP connection, with empty-body POSTs so that no
- * message is ever sent before the connection is authenticated (and so never twice):
- *   C: POST, Content-Length: 0, no Authorization      S: 401 + WWW-Authenticate list
- *      (the schemes offered, for checks and messages; over HTTPS the TLS connection is up, so
- *      its certificate gives the channel binding the first token must carry)
- *   C: POST, Authorization: <Scheme> <token 1>        S: 401 + <Scheme> <token>   (NTLM: CHALLENGE)
- *   C: POST, Authorization: <Scheme> <token 2>        S: 200 [+ <Scheme> <token>] (Kerberos: AP-REP)
- * The context then belongs to that connection (a->conn = the transport's connection number): a
- * new connection (the server or libcurl closed the old one, an idle timeout) starts over. If the
- * server closes the connection in the middle (Connection: close after a 401), the handshake starts
- * over on the next one, twice at most.
+ * Handshake, once per TCP connection, shaped like Windows' client's: the first request of the
+ * connection carries the first token, made once the connection is up (over HTTPS the server
+ * certificate gives the channel binding the token must carry; see the transport's authorize
+ * callback). With message encryption (HTTP) the legs have empty bodies, so that no message is sent
+ * before the context exists (and so never twice):
+ *   C: POST, Content-Length: 0, Authorization: <Scheme> <token 1>   S: 401 + <Scheme> <token> (NTLM:
+ * CHALLENGE) C: POST, Content-Length: 0, Authorization: <Scheme> <token 2>   S: 200 [+ <Scheme> <token>]
+ * Kerberos' first token normally completes it (200 + AP-REP): no 401 at all; NTLM has one (the
+ * CHALLENGE). Without message encryption (HTTPS, or SessionFlagNoEncryption) the token that may
+ * complete the handshake goes with the message itself: Kerberos' first, NTLM's AUTHENTICATE.
+ * A host that never answers a request without credentials (Microsoft's OMI) is thus never asked
+ * one; the offered schemes, for the messages of failures, come from the 401 that answers the first
+ * leg. The context then belongs to that connection (a->conn = the transport's connection number):
+ * a new connection (the server or libcurl closed the old one, an idle timeout) starts over. If
+ * the server closes the connection in the middle (Connection: close after a 401), the handshake
+ * starts over on the next one, twice at most.
  *
  * Errors tell the cases apart: the scheme is not offered (and what is), the credentials were
  * rejected at the last leg, the host wants encrypted messages, with what was tried (Negotiate's
@@ -25,18 +30,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #define MAX_LEGS 6
 #define MAX_RESTARTS 2
 #define EXCERPT_MAX 512
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void wsman_auth_offered(const wsman_http_response_t *r, wsman_buf_t *out)
 {
@@ -76,7 +73,8 @@ int wsman_auth_ready(const wsman_auth_t *a, wsman_transport_t *t)
 {
     if (!a || !(a->mech->flags & WSMAN_MECH_CONNECTION))
         return 1;
-    return a->established && a->conn == wsman_transport_connections(t) && wsman_transport_reusable(t);
+    return (a->established || a->final_pending) && a->conn == wsman_transport_connections(t) &&
+           wsman_transport_reusable(t);
 }
 
 void wsman_auth_invalidate(wsman_auth_t *a)
@@ -85,6 +83,10 @@ void wsman_auth_invalidate(wsman_auth_t *a)
         return;
     a->established = 0;
     a->done = 0;
+    a->legs = 0;
+    a->final_pending = 0;
+    a->token_sent = 0;
+    wsman_buf_free_secure(&a->next);
     if (a->mech->reset)
         a->mech->reset(a->state);
 }
@@ -142,7 +144,7 @@ static void append_context(wsman_auth_t *a, const wsman_auth_site_t *site, wsman
 }
 
 void wsman_auth_denied(wsman_auth_t *a, const wsman_auth_site_t *site, const wsman_http_response_t *r,
-                       int stage, wsman_error_t *e)
+                       wsman_auth_stage_t stage, wsman_error_t *e)
 {
     wsman_buf_t m, off;
     const char *scheme = a ? a->mech->name : NULL;
@@ -175,7 +177,7 @@ void wsman_auth_denied(wsman_auth_t *a, const wsman_auth_site_t *site, const wsm
             "UPN in its subject alternative name.",
             site->url, site->client_cert ? " " : "", site->client_cert ? site->client_cert : "", status,
             off.len ? "; it offers: " : "", off.len ? off.data : "");
-    } else if (stage == 2) {
+    } else if (stage == WSMAN_AUTH_STAGE_UNENCRYPTED_REFUSED) {
         wsman_buf_printf(
             &m,
             "Access is denied: %s refused an unencrypted message after the %s handshake succeeded: "
@@ -183,14 +185,14 @@ void wsman_auth_denied(wsman_auth_t *a, const wsman_auth_site_t *site, const wsm
             "SessionFlagNoEncryption (messages are then encrypted), or use HTTPS.",
             site->url, wsman_auth_describe(a));
         append_context(a, site, &m);
-    } else if (stage == 3) {
+    } else if (stage == WSMAN_AUTH_STAGE_MESSAGE_REFUSED) {
         wsman_buf_printf(
             &m,
             "Access is denied: %s completed the %s handshake but then answered HTTP 401 to the "
             "message itself, on two fresh authentications: the host could not use the %s message.",
             site->url, wsman_auth_describe(a), a->encrypt ? "encrypted" : "unencrypted");
         append_context(a, site, &m);
-    } else if (off.len && !offers(r, scheme, NULL) && stage == 0) {
+    } else if (off.len && !offers(r, scheme, NULL) && stage == WSMAN_AUTH_STAGE_REQUEST) {
         wsman_buf_printf(&m, "Access is denied: %s does not accept %s authentication (it offers: %s). %s",
                          site->url, scheme, off.data, scheme_fix(scheme, off.data));
         append_context(a, site, &m);
@@ -239,6 +241,15 @@ void wsman_auth_denied(wsman_auth_t *a, const wsman_auth_site_t *site, const wsm
 
 /* ---- the handshake ------------------------------------------------------------------------------ */
 
+/* What one leg's reply means for the handshake. */
+typedef enum leg_result {
+    LEG_CONTINUE,      /* a->next holds the next leg's token */
+    LEG_ESTABLISHED,   /* 200: the connection is authenticated */
+    LEG_FINAL_PENDING, /* the final token waits for the message (no message encryption) */
+    LEG_RESTART,       /* the connection changed or closes: start over on the next one */
+    LEG_FAILED         /* e set */
+} leg_result_t;
+
 typedef struct drain {
     wsman_buf_t excerpt;
 } drain_t;
@@ -253,49 +264,16 @@ static int drain_sink(void *ud, const char *data, size_t len)
     return 0;
 }
 
-/* One empty POST; -1 on transport failure (e set). */
-static int post(wsman_transport_t *t, const char *authz, long long end, wsman_http_response_t *resp,
-                wsman_error_t *e)
+static void unexpected_status(const wsman_transport_t *t, const wsman_auth_site_t *site,
+                              const wsman_http_response_t *r, const char *when, wsman_error_t *e)
 {
-    wsman_http_request_t req;
-    wsman_buf_t line;
-    const char *headers[3];
-    size_t nh = 0;
-    drain_t d;
-    wsman_send_state_t state;
-    long long remaining = end - now_ms();
-    int rc;
-
-    wsman_buf_init(&line);
-    wsman_buf_init(&d.excerpt);
-    headers[nh++] = "User-Agent: lua-wsman/" WSMAN_VERSION;
-    if (authz) {
-        if (wsman_buf_puts(&line, "Authorization: ") != 0 || wsman_buf_puts(&line, authz) != 0) {
-            wsman_buf_free_secure(&line);
-            wsman_error_set(e, WSMAN_E_OUTOFMEMORY, NULL);
-            return -1;
-        }
-        headers[nh++] = line.data;
+    if (r->status == WSMAN_HTTP_PROXY_AUTH_REQUIRED) {
+        wsman_transport_proxy_refused(t, e);
+        return;
     }
-    headers[nh] = NULL;
-    memset(&req, 0, sizeof req);
-    req.body = "";
-    req.len = 0;
-    req.content_type = "application/soap+xml;charset=UTF-8";
-    req.headers = headers;
-    req.timeout_ms = remaining > 1 ? (long)remaining : 1;
-    rc = wsman_transport_post(t, &req, drain_sink, &d, resp, &state, e);
-    wsman_buf_free_secure(&line);
-    wsman_buf_free(&d.excerpt);
-    return rc;
-}
-
-static void unexpected_status(const wsman_auth_site_t *site, const wsman_http_response_t *r, const char *when,
-                              wsman_error_t *e)
-{
-    uint32_t code = r->status == 404   ? 0x80338113u
-                    : r->status == 503 ? 0x80338112u
-                    : r->status >= 500 ? 0x80338170u
+    uint32_t code = r->status == 404   ? WSMAN_E_HTTP_NOT_FOUND_STATUS
+                    : r->status == 503 ? WSMAN_E_HTTP_SERVICE_UNAVAILABLE_STATUS
+                    : r->status >= 500 ? WSMAN_E_HTTP_STATUS_SERVER_ERROR
                                        : WSMAN_E_WINHTTP_INVALID_SERVER_RESPONSE;
     wsman_error_set(
         e, code,
@@ -305,181 +283,364 @@ static void unexpected_status(const wsman_auth_site_t *site, const wsman_http_re
     e->http_status = r->status;
 }
 
-static int set_cbt(wsman_auth_t *a, wsman_transport_t *t, const wsman_auth_site_t *site, wsman_error_t *e)
+/* Channel binding for the connection t is on (HTTPS: its certificate), before the first token. */
+static int set_cbt(wsman_auth_t *a, wsman_transport_t *t, wsman_error_t *e)
 {
     wsman_buf_t der, app;
-    int rc = 0;
+    wsman_error_t err;
+    int rc;
 
     free(a->cbt_note);
     a->cbt_note = NULL;
     a->cbt_sent = 0;
     if (!a->mech->set_channel_bindings)
         return 0;
-    if (!site->https || !a->channel_bind)
+    if (!a->channel_bind)
         return a->mech->set_channel_bindings(a->state, NULL, 0, e);
     wsman_buf_init(&der);
     wsman_buf_init(&app);
+    wsman_error_init(&err);
     if (wsman_transport_peer_cert(t, &der) != 0 || !der.len) {
         a->cbt_note = wsman_strdup("the server certificate was not available");
         rc = a->mech->set_channel_bindings(a->state, NULL, 0, e);
+    } else if (wsman_tls_channel_binding_appdata((const unsigned char *)der.data, der.len, &app, &err) != 0) {
+        a->cbt_note = wsman_strdup(err.message ? err.message : "the certificate could not be hashed");
+        rc = a->mech->set_channel_bindings(a->state, NULL, 0, e);
     } else {
-        wsman_error_t err;
-        wsman_error_init(&err);
-        if (wsman_tls_channel_binding_appdata((const unsigned char *)der.data, der.len, &app, &err) != 0) {
-            a->cbt_note = wsman_strdup(err.message ? err.message : "the certificate could not be hashed");
-            rc = a->mech->set_channel_bindings(a->state, NULL, 0, e);
-        } else {
-            rc = a->mech->set_channel_bindings(a->state, (const unsigned char *)app.data, app.len, e);
-            a->cbt_sent = rc == 0;
-        }
-        wsman_error_clear(&err);
+        rc = a->mech->set_channel_bindings(a->state, (const unsigned char *)app.data, app.len, e);
+        a->cbt_sent = rc == 0;
     }
+    wsman_error_clear(&err);
     wsman_buf_free(&der);
     wsman_buf_free(&app);
     return rc;
 }
 
+/* Starts a handshake on the connection the request is about to use: channel binding, first token
+ * (appended to value). */
+static int begin(wsman_auth_t *a, wsman_transport_t *t, wsman_buf_t *value, wsman_error_t *e)
+{
+    wsman_buf_t tok;
+    int done = 0, rc;
+
+    wsman_auth_invalidate(a);
+    if (set_cbt(a, t, e) != 0)
+        return -1;
+    wsman_buf_init(&tok);
+    rc = a->mech->step(a->state, NULL, &tok, &done, e);
+    if (rc == 0 && !tok.len) {
+        wsman_error_set(e, WSMAN_E_ACCESS_DENIED, "%s produced no first token.", wsman_auth_describe(a));
+        rc = -1;
+    }
+    if (rc == 0 && wsman_buf_append(value, tok.data, tok.len) != 0) {
+        wsman_error_set(e, WSMAN_E_OUTOFMEMORY, NULL);
+        rc = -1;
+    }
+    a->done = done;
+    wsman_buf_free_secure(&tok);
+    return rc;
+}
+
+/* An authorize callback's failure: kept for wsman_auth_aborted. */
+static int hook_failed(wsman_auth_t *a, wsman_error_t *err)
+{
+    wsman_error_clear(&a->hook_err);
+    wsman_error_move(&a->hook_err, err);
+    a->hook_failed = 1;
+    return -1;
+}
+
+/* The authorize callback of a handshake leg: the first starts the handshake on whatever connection
+ * it goes out on; a later one must find the same connection. */
+static int leg_authorize(void *ud, wsman_transport_t *t, int new_connection, wsman_buf_t *value)
+{
+    wsman_auth_t *a = ud;
+    wsman_error_t err;
+
+    if (a->legs == 0) {
+        wsman_error_init(&err);
+        return begin(a, t, value, &err) == 0 ? 0 : hook_failed(a, &err);
+    }
+    if (new_connection) {
+        a->reconnected = 1;
+        return -1;
+    }
+    if (wsman_buf_append(value, a->next.data, a->next.len) != 0) {
+        wsman_error_init(&err);
+        wsman_error_set(&err, WSMAN_E_OUTOFMEMORY, NULL);
+        return hook_failed(a, &err);
+    }
+    return 0;
+}
+
+int wsman_auth_authorize_message(void *ud, wsman_transport_t *t, int new_connection, wsman_buf_t *value)
+{
+    wsman_auth_t *a = ud;
+    wsman_error_t err;
+
+    a->token_sent = 0;
+    if (!(a->mech->flags & WSMAN_MECH_CONNECTION))
+        return 0;
+    if (new_connection) {
+        a->established = 0;
+        a->final_pending = 0;
+    }
+    if (a->established)
+        return 0;
+    if (a->final_pending) {
+        a->final_pending = 0;
+        a->token_sent = 1;
+        if (wsman_buf_append(value, a->next.data, a->next.len) == 0)
+            return 0;
+        wsman_error_init(&err);
+        wsman_error_set(&err, WSMAN_E_OUTOFMEMORY, NULL);
+        return hook_failed(a, &err);
+    }
+    if (!a->encrypt && wsman_auth_first_leg_final(a)) {
+        wsman_error_init(&err);
+        if (begin(a, t, value, &err) != 0)
+            return hook_failed(a, &err);
+        if (wsman_auth_first_leg_final(a)) { /* still Kerberos (Negotiate may have fallen back to NTLM) */
+            a->legs = 1;
+            a->token_sent = 1;
+            return 0;
+        }
+    }
+    a->reconnected = 1; /* authenticate this connection first */
+    return -1;
+}
+
+wsman_auth_abort_t wsman_auth_aborted(wsman_auth_t *a, wsman_error_t *e)
+{
+    if (!a)
+        return WSMAN_AUTH_NOT_ABORTED;
+    if (a->hook_failed) {
+        a->hook_failed = 0;
+        a->reconnected = 0;
+        wsman_error_clear(e);
+        wsman_error_move(e, &a->hook_err);
+        wsman_auth_invalidate(a);
+        return WSMAN_AUTH_ABORT_FAILED;
+    }
+    if (a->reconnected) {
+        a->reconnected = 0;
+        wsman_auth_invalidate(a);
+        return WSMAN_AUTH_ABORT_RECONNECTED;
+    }
+    return WSMAN_AUTH_NOT_ABORTED;
+}
+
+static void remember_offered(wsman_auth_t *a, const wsman_http_response_t *r)
+{
+    wsman_buf_t off;
+    wsman_buf_init(&off);
+    wsman_auth_offered(r, &off);
+    if (off.len) {
+        free(a->offered);
+        a->offered = wsman_buf_steal(&off);
+    }
+    wsman_buf_free(&off);
+}
+
+/* A reply that ends the handshake (200, or any answer to a message that carried the final token):
+ * its token, if any, completes mutual authentication. */
+static int finish(wsman_auth_t *a, wsman_transport_t *t, const wsman_auth_site_t *site,
+                  const wsman_http_response_t *r, wsman_error_t *e)
+{
+    const char *tok = NULL;
+    wsman_buf_t hv;
+    int done = 0, rc = 0;
+
+    if (offers(r, a->mech->name, &tok) && tok && !a->done) {
+        wsman_buf_init(&hv);
+        rc = a->mech->step(a->state, tok, &hv, &done, e);
+        wsman_buf_free_secure(&hv);
+        if (rc != 0)
+            return -1;
+        a->done = done;
+    }
+    if (!a->done) {
+        wsman_error_set(e, WSMAN_E_ACCESS_DENIED,
+                        "%s ended the %s handshake (HTTP %d) before it was complete: no "
+                        "mutual-authentication token came back, so messages cannot be encrypted or the "
+                        "server trusted.",
+                        site->url, wsman_auth_describe(a), r->status);
+        return -1;
+    }
+    a->established = 1;
+    a->legs = 0;
+    a->conn = wsman_transport_connections(t);
+    a->handshakes++;
+    return 0;
+}
+
+int wsman_auth_message_reply(wsman_auth_t *a, wsman_transport_t *t, const wsman_auth_site_t *site,
+                             const wsman_http_response_t *r, wsman_error_t *e)
+{
+    if (a && r->status == 401)
+        remember_offered(a, r); /* for the messages of whatever failure follows */
+    if (!a || !a->token_sent)
+        return 0;
+    a->token_sent = 0;
+    if (r->status == 401) {
+        wsman_auth_denied(a, site, r,
+                          offers(r, a->mech->name, NULL) || a->legs > 1 ? WSMAN_AUTH_STAGE_LAST_LEG
+                                                                        : WSMAN_AUTH_STAGE_REQUEST,
+                          e);
+        wsman_auth_invalidate(a);
+        return -1;
+    }
+    if (finish(a, t, site, r, e) != 0) {
+        wsman_auth_invalidate(a);
+        return -1;
+    }
+    return 0;
+}
+
+/* One empty-body leg, its token set by leg_authorize once the connection is up. -1 with e set
+ * (*transport_failed = 1 when the transport failed, a->reconnected when the connection changed). */
+static int post_leg(wsman_auth_t *a, wsman_transport_t *t, long long end, wsman_http_response_t *resp,
+                    int *transport_failed, wsman_error_t *e)
+{
+    wsman_http_request_t req;
+    const char *headers[] = {"User-Agent: lua-wsman/" WSMAN_VERSION, NULL};
+    drain_t d;
+    wsman_send_state_t state;
+    long long remaining = end - wsman_now_ms();
+    int rc;
+
+    wsman_buf_init(&d.excerpt);
+    memset(&req, 0, sizeof req);
+    req.body = "";
+    req.len = 0;
+    req.content_type = "application/soap+xml;charset=UTF-8";
+    req.headers = headers;
+    req.timeout_ms = remaining > 1 ? (long)remaining : 1;
+    req.authorize = leg_authorize;
+    req.authorize_ud = a;
+    a->reconnected = 0;
+    rc = wsman_transport_post(t, &req, drain_sink, &d, resp, &state, e);
+    wsman_buf_free(&d.excerpt);
+    if (rc == 0)
+        return 0;
+    if (a->hook_failed) {
+        a->hook_failed = 0;
+        wsman_error_clear(e);
+        wsman_error_move(e, &a->hook_err);
+    } else if (!a->reconnected) {
+        *transport_failed = 1;
+    }
+    return -1;
+}
+
+/* A 401 that carries the server's token: the next leg's token, or the final one kept for the
+ * message when messages are not encrypted. */
+static leg_result_t next_leg(wsman_auth_t *a, wsman_transport_t *t, const char *tok,
+                             const wsman_http_response_t *r, wsman_error_t *e)
+{
+    int done = 0;
+
+    wsman_buf_reset(&a->next);
+    if (a->mech->step(a->state, tok, &a->next, &done, e) != 0)
+        return LEG_FAILED;
+    a->done = done;
+    if (!a->next.len) {
+        wsman_error_set(e, WSMAN_E_ACCESS_DENIED, "%s produced no token for the next leg.",
+                        wsman_auth_describe(a));
+        return LEG_FAILED;
+    }
+    if (r->connection_close)
+        return LEG_RESTART; /* the next leg could only go on a new connection */
+    if (!a->encrypt && done) {
+        a->final_pending = 1;
+        a->conn = wsman_transport_connections(t);
+        return LEG_FINAL_PENDING;
+    }
+    return LEG_CONTINUE;
+}
+
+static leg_result_t leg_reply(wsman_auth_t *a, wsman_transport_t *t, const wsman_auth_site_t *site,
+                              const wsman_http_response_t *r, wsman_error_t *e)
+{
+    const char *scheme = a->mech->name, *tok = NULL;
+
+    if (a->legs == 1 && r->status == 401)
+        remember_offered(a, r); /* the schemes the host offers, for messages */
+    if (r->status == 401) {
+        if (offers(r, scheme, &tok) && tok && !a->done)
+            return next_leg(a, t, tok, r, e);
+        wsman_auth_denied(a, site, r,
+                          a->legs == 1 && !offers(r, scheme, NULL) ? WSMAN_AUTH_STAGE_REQUEST
+                                                                   : WSMAN_AUTH_STAGE_LAST_LEG,
+                          e);
+        return LEG_FAILED;
+    }
+    if (r->status == 200) {
+        if (finish(a, t, site, r, e) != 0)
+            return LEG_FAILED;
+        if (r->connection_close)
+            return LEG_RESTART; /* authenticated, but the connection goes away with it */
+        return LEG_ESTABLISHED;
+    }
+    unexpected_status(t, site, r,
+                      a->legs == 1 ? "to the first leg of the handshake" : "to an authentication leg", e);
+    return LEG_FAILED;
+}
+
+/* The legs on one connection, from the first token. */
+static leg_result_t run_legs(wsman_auth_t *a, wsman_transport_t *t, const wsman_auth_site_t *site,
+                             long long end, int *transport_failed, wsman_error_t *e)
+{
+    wsman_http_response_t resp;
+    leg_result_t lr = LEG_CONTINUE;
+
+    memset(&resp, 0, sizeof resp);
+    wsman_auth_invalidate(a);
+    while (lr == LEG_CONTINUE) {
+        if (a->legs >= MAX_LEGS) {
+            wsman_error_set(e, WSMAN_E_ACCESS_DENIED,
+                            "The %s handshake with %s did not finish within %d legs.", wsman_auth_describe(a),
+                            site->url, MAX_LEGS);
+            lr = LEG_FAILED;
+            break;
+        }
+        if (post_leg(a, t, end, &resp, transport_failed, e) != 0) {
+            lr = a->reconnected ? LEG_RESTART : LEG_FAILED;
+            break;
+        }
+        a->legs++;
+        lr = leg_reply(a, t, site, &resp, e);
+    }
+    wsman_http_response_clear(&resp);
+    return lr;
+}
+
 int wsman_auth_handshake(wsman_auth_t *a, wsman_transport_t *t, const wsman_auth_site_t *site,
                          long timeout_ms, int *transport_failed, wsman_error_t *e)
 {
-    long long end = now_ms() + (timeout_ms > 0 ? timeout_ms : 60000);
-    const char *scheme = a->mech->name;
-    wsman_http_response_t resp;
-    wsman_buf_t hv, off;
-    char *challenge = NULL;
-    int restarts = 0, legs, rc = -1;
+    long long end = wsman_now_ms() + (timeout_ms > 0 ? timeout_ms : 60000);
+    int restarts = 0;
+    leg_result_t lr;
 
     *transport_failed = 0;
-    memset(&resp, 0, sizeof resp);
-    wsman_buf_init(&hv);
-    wsman_buf_init(&off);
-restart:
-    wsman_auth_invalidate(a);
-    free(challenge);
-    challenge = NULL;
-
-    /* the probe: offered schemes, and the TLS connection (its certificate) */
-    if (post(t, NULL, end, &resp, e) != 0) {
-        *transport_failed = 1;
-        goto out;
+    if (!a->encrypt && wsman_auth_first_leg_final(a)) {
+        wsman_auth_invalidate(a); /* the first token goes with the message itself */
+        return 0;
     }
-    wsman_buf_reset(&off);
-    wsman_auth_offered(&resp, &off);
-    if (off.len) {
-        free(a->offered);
-        a->offered = wsman_strdup(off.data);
-    }
-    if (resp.status == 200) {
-        wsman_error_set(
-            e, WSMAN_E_ACCESS_DENIED,
-            "%s accepted a request without authentication, so %s cannot be set up (message "
-            "encryption needs it). This is not a WinRM listener that authenticates: check the URL, "
-            "or create the session with SessionFlagUseNoAuthentication.",
-            site->url, wsman_auth_describe(a));
-        e->http_status = 200;
-        goto out;
-    }
-    if (resp.status != 401) {
-        unexpected_status(site, &resp, "to an empty POST without credentials", e);
-        goto out;
-    }
-    if (!offers(&resp, scheme, NULL)) {
-        wsman_auth_denied(a, site, &resp, 0, e);
-        goto out;
-    }
-    if (set_cbt(a, t, site, e) != 0)
-        goto out;
-
-    for (legs = 0; legs < MAX_LEGS; legs++) {
-        long conn_before = wsman_transport_connections(t);
-        const char *tok = NULL;
-        int done = 0;
-
-        wsman_buf_reset(&hv);
-        if (a->mech->step(a->state, challenge, &hv, &done, e) != 0)
-            goto out;
-        a->done = done;
-        if (!hv.len) {
-            wsman_error_set(e, WSMAN_E_ACCESS_DENIED, "%s produced no token for %s.", wsman_auth_describe(a),
-                            site->url);
-            goto out;
+    while ((lr = run_legs(a, t, site, end, transport_failed, e)) == LEG_RESTART) {
+        if (++restarts > MAX_RESTARTS) {
+            wsman_error_set(e, WSMAN_E_WINHTTP_CONNECTION_ERROR,
+                            "%s closed the connection during or right after the %s handshake %d times; a "
+                            "connection-bound authentication cannot complete. Check for a proxy or load "
+                            "balancer that does not keep connections.",
+                            site->url, wsman_auth_describe(a), restarts);
+            lr = LEG_FAILED;
+            break;
         }
-        if (post(t, hv.data, end, &resp, e) != 0) {
-            *transport_failed = 1;
-            goto out;
-        }
-        if (legs > 0 && wsman_transport_connections(t) != conn_before) {
-            /* the leg went out on a new connection, which knows nothing of the earlier ones */
-            if (++restarts > MAX_RESTARTS) {
-                wsman_error_set(e, WSMAN_E_WINHTTP_CONNECTION_ERROR,
-                                "%s closed the connection in the middle of the %s handshake %d times; a "
-                                "connection-bound authentication cannot complete. Check for a proxy or load "
-                                "balancer that does not keep connections.",
-                                site->url, wsman_auth_describe(a), restarts);
-                goto out;
-            }
-            goto restart;
-        }
-        free(challenge);
-        challenge = NULL;
-        if (resp.status == 401) {
-            if (offers(&resp, scheme, &tok) && tok && !a->done) {
-                challenge = wsman_strdup(tok);
-                if (!challenge) {
-                    wsman_error_set(e, WSMAN_E_OUTOFMEMORY, NULL);
-                    goto out;
-                }
-                if (resp.connection_close && ++restarts <= MAX_RESTARTS)
-                    goto restart; /* the next leg could only go on a new connection */
-                continue;
-            }
-            wsman_auth_denied(a, site, &resp, 1, e);
-            goto out;
-        }
-        if (resp.status == 200) {
-            if (offers(&resp, scheme, &tok) && tok && !a->done) {
-                /* mutual authentication: the server's last token (Kerberos AP-REP) */
-                wsman_buf_reset(&hv);
-                if (a->mech->step(a->state, tok, &hv, &done, e) != 0)
-                    goto out;
-                a->done = done;
-            }
-            if (!a->done) {
-                wsman_error_set(e, WSMAN_E_ACCESS_DENIED,
-                                "%s ended the %s handshake (HTTP 200) before it was complete: no "
-                                "mutual-authentication token came back, so messages cannot be encrypted or "
-                                "the server trusted.",
-                                site->url, wsman_auth_describe(a));
-                goto out;
-            }
-            if (resp.connection_close) {
-                /* authenticated, but the connection goes away with it */
-                if (++restarts > MAX_RESTARTS) {
-                    wsman_error_set(e, WSMAN_E_WINHTTP_CONNECTION_ERROR,
-                                    "%s closes the connection after every %s handshake; the authentication "
-                                    "cannot be kept for a request.",
-                                    site->url, wsman_auth_describe(a));
-                    goto out;
-                }
-                goto restart;
-            }
-            a->established = 1;
-            a->conn = wsman_transport_connections(t);
-            a->handshakes++;
-            rc = 0;
-            goto out;
-        }
-        unexpected_status(site, &resp, "to an authentication leg", e);
-        goto out;
     }
-    wsman_error_set(e, WSMAN_E_ACCESS_DENIED, "The %s handshake with %s did not finish within %d legs.",
-                    wsman_auth_describe(a), site->url, MAX_LEGS);
-out:
-    if (rc != 0)
+    if (lr == LEG_FAILED) {
         wsman_auth_invalidate(a);
-    free(challenge);
-    wsman_buf_free_secure(&hv);
-    wsman_buf_free(&off);
-    wsman_http_response_clear(&resp);
-    return rc;
+        return -1;
+    }
+    return 0;
 }

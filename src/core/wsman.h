@@ -25,6 +25,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "wsman_errors.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -83,6 +85,7 @@ extern "C" {
 #define WSMAN_NS_FAULT "http://schemas.microsoft.com/wbem/wsman/1/wsmanfault"
 #define WSMAN_NS_WSMB "http://schemas.dmtf.org/wbem/wsman/1/cimbinding.xsd"
 #define WSMAN_NS_XSI "http://www.w3.org/2001/XMLSchema-instance"
+#define WSMAN_NS_RSP "http://schemas.microsoft.com/wbem/wsman/1/windows/shell" /* WinRS shells */
 #define WSMAN_ADDR_ANONYMOUS "http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous"
 #define WSMAN_DIALECT_WQL "http://schemas.microsoft.com/wbem/wsman/1/WQL"
 #define WSMAN_DIALECT_SELECTOR "http://schemas.dmtf.org/wbem/wsman/1/wsman/SelectorFilter"
@@ -202,6 +205,11 @@ void wsman_endpoint_clear(wsman_endpoint_t *ep);
  * segment. Returns a new string (caller frees) or NULL when out of memory. Full URIs are returned
  * unchanged. */
 char *wsman_expand_alias(const char *uri);
+
+/* Appends the wsman:SelectorSet element of n selectors (names[i] = values[i]; a NULL value gives
+ * an empty selector) as requests carry it; the wsman prefix is the caller's to declare. 0, or -1
+ * when out of memory. */
+int wsman_selector_set_xml(wsman_buf_t *b, const char *const *names, const char *const *values, size_t n);
 
 /* ---- ResourceLocator ---------------------------------------------------------------- */
 
@@ -432,6 +440,26 @@ void wsman_command_free(wsman_command_t *c);
  * are ignored as in the queue. Safe to call at any time; never from a garbage collector. */
 int wsman_session_flush(wsman_session_t *s);
 
+/* ---- Dropped sessions' cleanup ----------------------------------------------------------------- */
+
+/* A reaper owns sessions dropped (last reference freed) while cleanup requests were still queued:
+ * wsman_session_free never does network I/O, so it hands such a session, connection and queue,
+ * to the reaper it is attached to instead of freeing it. The reaper sends those requests before
+ * every exchange of any session attached to it, from wsman_reaper_run and from wsman_reaper_close,
+ * each bounded in time; a host that does not answer in time loses its requests (it expires idle
+ * contexts and shells itself). One reaper per thread of sessions (a Lua state has one). */
+typedef struct wsman_reaper wsman_reaper_t;
+wsman_reaper_t *wsman_reaper_new(void);
+/* s hands itself to r when dropped with requests queued (r NULL: detach). */
+void wsman_session_set_reaper(wsman_session_t *s, wsman_reaper_t *r);
+/* Sends the dropped sessions' requests for at most budget_ms (finishing the request under way)
+ * and frees those sessions; returns how many are still held. */
+size_t wsman_reaper_run(wsman_reaper_t *r, long budget_ms);
+size_t wsman_reaper_count(const wsman_reaper_t *r);
+/* A last run of budget_ms, then frees what is left; the reaper itself goes when no session is
+ * attached to it any more. */
+void wsman_reaper_close(wsman_reaper_t *r, long budget_ms);
+
 /* ---- PowerShell over a cmd shell ------------------------------------------------------------ */
 
 /* The arguments of powershell.exe that run a script of any length: a short -EncodedCommand
@@ -466,6 +494,59 @@ typedef int (*wsman_ps_record_cb)(void *ud, const wsman_ps_record_t *r);
  * Returns 0, or -1 when out of memory or cb failed. */
 int wsman_ps_clixml_decode(const char *data, size_t len, wsman_buf_t *text, wsman_ps_record_cb cb, void *ud,
                            wsman_error_t *e);
+
+/* ---- XML documents as trees (xmltree.c) ------------------------------------------------ */
+
+/* A whole document read and checked (well-formed, namespace-correct XML 1.0; no DTD; UTF-8, or
+ * UTF-16 after a byte order mark), kept as a list of events to walk once, in document order.
+ * Line ends are kept as written (CR is not folded into LF); in attribute values TAB, CR and LF
+ * (written or as character references) become spaces. Text is cut at every tag, comment,
+ * processing instruction and CDATA section; a CDATA section is a text event of its own (empty
+ * when the section is). Whitespace outside the root is dropped. */
+typedef struct wsman_xml_tree wsman_xml_tree_t;
+
+typedef enum wsman_xml_event_kind {
+    WSMAN_XML_EV_DONE,  /* no more events */
+    WSMAN_XML_EV_START, /* an element starts: name, plen, ns, decls, attrs */
+    WSMAN_XML_EV_END,   /* the element ends */
+    WSMAN_XML_EV_TEXT,  /* text (entities replaced): name and len */
+} wsman_xml_event_kind_t;
+
+/* A namespace is an index into the document's namespace table (wsman_xml_tree_namespace), 0
+ * for none. Strings are not NUL-terminated; they live as long as the tree. */
+typedef struct wsman_xml_decl {
+    const char *prefix; /* "" for the default namespace */
+    size_t plen;
+    size_t ns; /* 0: xmlns="" */
+} wsman_xml_decl_t;
+
+typedef struct wsman_xml_tree_attr {
+    const char *name; /* as written, "p:x" or "x" */
+    size_t len, plen; /* plen: prefix length, 0 without a prefix */
+    size_t ns;
+    const char *value;
+    size_t vlen;
+} wsman_xml_tree_attr_t;
+
+typedef struct wsman_xml_event {
+    wsman_xml_event_kind_t kind;
+    const char *name; /* START: the qualified name as written; TEXT: the text */
+    size_t len, plen, ns;
+    size_t ndecl, nattr; /* START: the namespace declarations and the other attributes */
+    const wsman_xml_decl_t *decls;
+    const wsman_xml_tree_attr_t *attrs;
+} wsman_xml_event_t;
+
+/* Reads doc (len bytes) with elements nested at most max_depth deep (<= 0: 256). NULL with e set
+ * (WSMAN_E_INVALID_XML: the message says what and at which byte offset; WSMAN_E_OUTOFMEMORY). */
+wsman_xml_tree_t *wsman_xml_tree_parse(const char *doc, size_t len, int max_depth, wsman_error_t *e);
+/* The next event (WSMAN_XML_EV_DONE at the end); the arrays of a START event are valid until the
+ * next call. 0, or -1 when out of memory. */
+int wsman_xml_tree_next(wsman_xml_tree_t *t, wsman_xml_event_t *ev);
+/* The namespace table: names 1..n (1 is the xml: namespace, 2 the xmlns: one). */
+size_t wsman_xml_tree_namespaces(const wsman_xml_tree_t *t);
+const char *wsman_xml_tree_namespace(const wsman_xml_tree_t *t, size_t i, size_t *len);
+void wsman_xml_tree_free(wsman_xml_tree_t *t);
 
 #ifdef __cplusplus
 }

@@ -41,7 +41,7 @@ static int m_readitem(lua_State *L)
     }
     if (rc == 0) {
         wsman_buf_free(&out);
-        wsman_error_set(&e, 0x80070103u, /* HRESULT_FROM_WIN32(ERROR_NO_MORE_ITEMS) */
+        wsman_error_set(&e, WSMAN_E_NO_MORE_ITEMS,
                         "ReadItem was called after the end of the enumeration; check AtEndOfStream first");
         wsman_error_context(&e, "ReadItem", NULL);
         free(x->error);
@@ -81,6 +81,37 @@ static int get_error(lua_State *L)
     lua_pushstring(L, x->error ? x->error : "");
     return 1;
 }
+
+/***
+The items of an enumeration (`IWSManEnumerator`), from `Session:Enumerate`.
+
+Items come in batches of `session.BatchItems`; the next batch is pulled only when the current
+one is used up. Dropping an enumerator before its end releases the host's enumeration: at
+once with `local e <close> = ...`, else after collection (queued and sent before the
+session's next request, never from inside the collector).
+
+    local e <close> = session:Enumerate("wmicimv2/Win32_Service")
+    while not e.AtEndOfStream do print(e:ReadItem()) end
+
+@classmod Enumerator
+*/
+
+/***
+The next item.
+@function Enumerator:ReadItem
+@treturn string the item's XML (an instance, an EPR, or both as the flags asked)
+@raise an error object when the Pull fails, or when no item is left
+*/
+
+/***
+True when no item is left (read-only; it may pull to know).
+@field Enumerator.AtEndOfStream
+*/
+
+/***
+The fault XML of the last failure, `""` otherwise (read-only).
+@field Enumerator.Error
+*/
 
 static const lw_member members[] = {
     {"ReadItem", m_readitem, NULL, NULL},

@@ -71,6 +71,86 @@ int lw_raise(lua_State *L, wsman_error_t *e)
     return lua_error(L);
 }
 
+/***
+The error object: what a failed call raises (a table with these fields; nil when unknown).
+
+`pcall` returns it as the error value; `tostring(err)` gives one line: the operation, the
+endpoint, the message, the code in hex and its name:
+
+    Get http://srv01:5985/wsman: The WS-Management service cannot ... (0x803380FA ERROR_...)
+
+
+    local ok, err = pcall(session.Get, session, uri)
+    if not ok then print(("0x%X %s"):format(err.code, err.message)) end
+
+@classmod Error
+*/
+
+/***
+The error number (an unsigned integer): the WSManFault `Code`, else the `MSFT_WmiError`
+`error_Code`, else the number Windows' client reports for the same failure (`0x80070005`
+access denied, `0x80072EFD` nothing listening at the endpoint, ...).
+@field Error.code
+*/
+/***
+Its symbolic name (`"ERROR_WSMAN_INVALID_SELECTORS"`).
+@field Error.name
+*/
+/***
+The most specific text: the provider's message, the fault's, or what to do.
+@field Error.message
+*/
+/***
+The SOAP `Reason` text.
+@field Error.reason
+*/
+/***
+The WSManFault `Machine`: the host that reported the fault.
+@field Error.machine
+*/
+/***
+The SOAP `Code` value (`"s:Sender"`, `"s:Receiver"`).
+@field Error.fault_code
+*/
+/***
+The SOAP `Subcode` value (`"w:InvalidSelectors"`).
+@field Error.subcode
+*/
+/***
+The WS-Management `FaultDetail` URI.
+@field Error.fault_detail
+*/
+/***
+The provider that failed: `{name = ..., path = ...}` from `f:ProviderFault`.
+@field Error.provider
+*/
+/***
+The WMI error: `{error_Code = ..., Message = ..., ...}`, every property of `p:MSFT_WmiError`.
+@field Error.wmi
+*/
+/***
+The WSManFault XML (also in the `Error` property of the object that failed).
+@field Error.fault
+*/
+/***
+The HTTP status of the reply (401, 500, ...), when there was one.
+@field Error.http_status
+*/
+/***
+The operation that failed (`"Get"`, `"Enumerate"`, `"Pull"`, `"Create shell"`, ...).
+@field Error.operation
+*/
+/***
+The endpoint URL of the session.
+@field Error.endpoint
+*/
+/***
+Whether trying again can work: `"transient"` (a timeout, a dropped connection: the same
+call may succeed), `"quota"` (a host quota or a shell it no longer knows: retry later or on a
+new shell), `"auth"` (the credentials or the mechanism: fix them first) or `"fatal"`.
+@field Error.retry
+*/
+
 static int error_tostring(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);

@@ -59,7 +59,8 @@ static int store(lua_State *L, int slot, const char *display)
         if (lua_type(L, 3) != LUA_TSTRING)
             return luaL_error(L, "ConnectionOptions.%s must be a string or nil, got %s", display,
                               luaL_typename(L, 3));
-        v = lua_tostring(L, 3);
+        v = lw_checkcstring(L, 3, lua_pushfstring(L, "ConnectionOptions.%s", display));
+        lua_settop(L, 3); /* the name */
     }
     set_slot(o, slot, v);
     if (v && !o->str[slot])
@@ -201,6 +202,141 @@ CONSTMETHOD(m_proxy_none, WSMAN_PROXY_NO_PROXY_SERVER)
 CONSTMETHOD(m_proxy_negotiate, WSMAN_PROXY_AUTH_NEGOTIATE)
 CONSTMETHOD(m_proxy_basic, WSMAN_PROXY_AUTH_BASIC)
 CONSTMETHOD(m_proxy_digest, WSMAN_PROXY_AUTH_DIGEST)
+
+/***
+The account and connection settings of a session (`IWSManConnectionOptions`, `...Ex`, `...Ex2`),
+from `WSMan:CreateConnectionOptions`, passed to `WSMan:CreateSession`.
+
+COM's members keep their names; the lower-case fields are extensions for what Windows takes
+from its certificate store, its proxy settings and its SPN rules. Secrets (`Password`,
+`client_key_password`, proxy passwords) are write-only, kept in C memory and zeroed when
+replaced or collected; they never appear in errors or traces. String fields read as `""`
+when unset (COM's empty BSTR) and take a string, or nil to unset.
+
+    local o = wsman:CreateConnectionOptions()
+    o.UserName, o.Password = "CONTOSO\\admin", password
+    o.ca_file = "/etc/ssl/contoso-ca.pem"
+
+@classmod ConnectionOptions
+*/
+
+/***
+The account: `"user"`, `"DOMAIN\\user"` or `"user@REALM"`.
+@field ConnectionOptions.UserName
+*/
+
+/***
+The password (write-only).
+@field ConnectionOptions.Password
+*/
+
+/***
+SHA-1 thumbprint (hex, spaces allowed) of the client certificate, looked up in `cert_dir`.
+@field ConnectionOptions.CertificateThumbprint
+*/
+
+/***
+Sets the proxy (`IWSManConnectionOptionsEx2.SetProxy`).
+@function ConnectionOptions:SetProxy
+@tparam[opt=2] integer accessType `ProxyIEConfig`, `ProxyWinHttpConfig`, `ProxyAutoDetect`
+ (all three: the proxy of the environment, `https_proxy`/`http_proxy`/`no_proxy`) or
+ `ProxyNoProxyServer`
+@tparam[opt=0] integer authenticationMechanism 0 (the default), `ProxyAuthenticationUseNegotiate`,
+ `ProxyAuthenticationUseBasic` or `ProxyAuthenticationUseDigest`
+@tparam[opt] string userName the proxy account
+@tparam[opt] string password its password
+@raise when a value is not one of those (credentials with `ProxyNoProxyServer` included)
+*/
+
+/***
+The value of `ProxyIEConfig` (1).
+@function ConnectionOptions:ProxyIEConfig
+@treturn integer
+*/
+/***
+The value of `ProxyWinHttpConfig` (2).
+@function ConnectionOptions:ProxyWinHttpConfig
+@treturn integer
+*/
+/***
+The value of `ProxyAutoDetect` (4).
+@function ConnectionOptions:ProxyAutoDetect
+@treturn integer
+*/
+/***
+The value of `ProxyNoProxyServer` (8).
+@function ConnectionOptions:ProxyNoProxyServer
+@treturn integer
+*/
+/***
+The value of `ProxyAuthenticationUseNegotiate` (1).
+@function ConnectionOptions:ProxyAuthenticationUseNegotiate
+@treturn integer
+*/
+/***
+The value of `ProxyAuthenticationUseBasic` (2).
+@function ConnectionOptions:ProxyAuthenticationUseBasic
+@treturn integer
+*/
+/***
+The value of `ProxyAuthenticationUseDigest` (4).
+@function ConnectionOptions:ProxyAuthenticationUseDigest
+@treturn integer
+*/
+
+/***
+PEM file of the CA certificates that verify the server's certificate (verification is on by
+default; without it, the system's CAs).
+@field ConnectionOptions.ca_file
+*/
+
+/***
+PEM file of the TLS client certificate, for `SessionFlagUseClientCertificate`.
+@field ConnectionOptions.client_cert
+*/
+
+/***
+PEM file of the client certificate's private key (may be encrypted).
+@field ConnectionOptions.client_key
+*/
+
+/***
+The password of an encrypted `client_key` (write-only).
+@field ConnectionOptions.client_key_password
+*/
+
+/***
+Directory of PEM certificates with their keys where `CertificateThumbprint` is looked up, as
+Windows looks in its certificate store.
+@field ConnectionOptions.cert_dir
+*/
+
+/***
+Proxy URL (`http://proxy:3128`), next to `SetProxy`.
+@field ConnectionOptions.proxy
+*/
+
+/***
+Kerberos service principal name: `svc`, `svc/host[:port]` or a full principal (default
+`HTTP/host`).
+@field ConnectionOptions.spn
+*/
+
+/***
+Kerberos: ask for a forwardable ticket and delegate it (a double hop). A boolean, false by
+default.
+@field ConnectionOptions.delegate
+*/
+
+/***
+Milliseconds a TCP/TLS connection may take to be set up (0: the default).
+@field ConnectionOptions.connect_timeout
+*/
+
+/***
+MaxEnvelopeSize asked of the server, in bytes (default 153600, at least 8192).
+@field ConnectionOptions.max_envelope_size
+*/
 
 static const lw_member members[] = {
     {"UserName", NULL, get_username, set_username},

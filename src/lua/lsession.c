@@ -64,6 +64,8 @@ static int push_result(lua_State *L, lw_session *s, wsman_buf_t *out)
     return 1;
 }
 
+/* The resource argument as a locator; a string gives a new one in *tmp. It allocates, so every
+ * method checks its other arguments first: a later argument error would leak *tmp. */
 static wsman_locator_t *resource_arg(lua_State *L, lw_session *s, int idx, wsman_locator_t **tmp)
 {
     wsman_error_t e;
@@ -79,9 +81,9 @@ static wsman_locator_t *resource_arg(lua_State *L, lw_session *s, int idx, wsman
 static int m_get(lua_State *L)
 {
     lw_session *s = check(L);
+    uint32_t flags = lw_optflags(L, 3);
     wsman_locator_t *tmp;
     wsman_locator_t *loc = resource_arg(L, s, 2, &tmp);
-    uint32_t flags = lw_optflags(L, 3);
     wsman_buf_t out;
     wsman_buf_init(&out);
     wsman_error_t e;
@@ -101,14 +103,12 @@ typedef int (*body_op)(wsman_session_t *, const wsman_locator_t *, const char *,
 static int with_body(lua_State *L, body_op op)
 {
     lw_session *s = check(L);
+    if (lua_type(L, 3) != LUA_TSTRING)
+        return luaL_typeerror(L, 3, "string (XML)");
+    const char *xml = lw_checkcstring(L, 3, NULL);
+    uint32_t flags = lw_optflags(L, 4);
     wsman_locator_t *tmp;
     wsman_locator_t *loc = resource_arg(L, s, 2, &tmp);
-    const char *xml = lua_type(L, 3) == LUA_TSTRING ? lua_tostring(L, 3) : NULL;
-    if (!xml) {
-        wsman_locator_free(tmp);
-        return luaL_typeerror(L, 3, "string (XML)");
-    }
-    uint32_t flags = lw_optflags(L, 4);
     wsman_buf_t out;
     wsman_buf_init(&out);
     wsman_error_t e;
@@ -135,9 +135,9 @@ static int m_create(lua_State *L)
 static int m_delete(lua_State *L)
 {
     lw_session *s = check(L);
+    uint32_t flags = lw_optflags(L, 3);
     wsman_locator_t *tmp;
     wsman_locator_t *loc = resource_arg(L, s, 2, &tmp);
-    uint32_t flags = lw_optflags(L, 3);
     wsman_error_t e;
     wsman_error_init(&e);
     int rc = wsman_delete(s->s, loc, flags, &e);
@@ -151,17 +151,15 @@ static int m_delete(lua_State *L)
 static int m_invoke(lua_State *L)
 {
     lw_session *s = check(L);
-    const char *action = luaL_checkstring(L, 2);
-    wsman_locator_t *tmp;
-    wsman_locator_t *loc = resource_arg(L, s, 3, &tmp);
-    const char *params = lua_type(L, 4) == LUA_TSTRING ? lua_tostring(L, 4) : NULL;
-    if (!params) {
-        wsman_locator_free(tmp);
+    const char *action = lw_checkcstring(L, 2, NULL);
+    if (lua_type(L, 4) != LUA_TSTRING)
         return luaL_argerror(L, 4,
                              "parameters XML string expected (COM requires it even for methods without "
                              "inputs, e.g. '<p:StopService_INPUT xmlns:p=\"...\"/>')");
-    }
+    const char *params = lw_checkcstring(L, 4, NULL);
     uint32_t flags = lw_optflags(L, 5);
+    wsman_locator_t *tmp;
+    wsman_locator_t *loc = resource_arg(L, s, 3, &tmp);
     wsman_buf_t out;
     wsman_buf_init(&out);
     wsman_error_t e;
@@ -193,11 +191,11 @@ static int m_identify(lua_State *L)
 static int m_enumerate(lua_State *L)
 {
     lw_session *s = check(L);
-    wsman_locator_t *tmp;
-    wsman_locator_t *loc = resource_arg(L, s, 2, &tmp);
     const char *filter = lw_optstring(L, 3, NULL);
     const char *dialect = lw_optstring(L, 4, NULL);
     uint32_t flags = lw_optflags(L, 5);
+    wsman_locator_t *tmp;
+    wsman_locator_t *loc = resource_arg(L, s, 2, &tmp);
     wsman_error_t e;
     wsman_error_init(&e);
     wsman_enum_t *en = wsman_enumerate(s->s, loc, filter, dialect, flags, &e);
@@ -250,6 +248,171 @@ static int set_batch(lua_State *L)
     wsman_session_set_batch_items(s->s, (long)v);
     return 0;
 }
+
+/***
+A session with one WinRM host (`IWSManSession`), from `WSMan:CreateSession` or `WSMan.connect`.
+
+The COM methods take and return XML strings as in VBScript; the lower-case methods written in
+Lua (`session:get`, `:put`, `:create`, `:delete`, `:invoke`, `:enumerate`: see `wsman.tables`;
+`session:run_cmd`, `:run_ps`: see `wsman.ps`) take and return tables. A `resource` argument
+is a URI string (full, or an alias such as `wmicimv2/Win32_Service`, with optional
+`?Name=Value+Name=Value` selectors, or an EPR XML string) or a `ResourceLocator`. A failed
+call raises an error object (see `Error`) and leaves the WSManFault XML in `session.Error`.
+The session keeps one connection alive between calls and closes it when collected, or at once
+with `local session <close> = ...`.
+
+    local xml = session:Get("wmicimv2/Win32_Service?Name=Spooler")
+    local out = session:Invoke("StopService", "wmicimv2/Win32_Service?Name=Spooler", input_xml)
+    local e = session:Enumerate("wmicimv2/Win32_Process")
+    while not e.AtEndOfStream do print(e:ReadItem()) end
+
+@classmod Session
+*/
+
+/***
+Gets an instance (WS-Transfer Get).
+@function Session:Get
+@tparam string|ResourceLocator resource the instance (selectors, fragment, options)
+@tparam[opt=0] integer flags reserved, 0 as in COM
+@treturn string the instance XML (the fragment's with `FragmentPath`)
+@raise an error object
+*/
+
+/***
+Updates an instance (WS-Transfer Put).
+@function Session:Put
+@tparam string|ResourceLocator resource the instance
+@tparam string xml the new instance XML (or the fragment's)
+@tparam[opt=0] integer flags reserved, 0 as in COM
+@treturn string the updated instance XML as the host returns it
+@raise an error object
+*/
+
+/***
+Creates a resource (WS-Transfer Create).
+@function Session:Create
+@tparam string|ResourceLocator resource the resource URI (with selectors where the class needs them)
+@tparam string xml the new instance XML
+@tparam[opt=0] integer flags reserved, 0 as in COM
+@treturn string the EPR XML of the new resource (`ResourceCreated`)
+@raise an error object
+*/
+
+/***
+Deletes a resource (WS-Transfer Delete).
+@function Session:Delete
+@tparam string|ResourceLocator resource the instance
+@tparam[opt=0] integer flags reserved, 0 as in COM
+@raise an error object
+*/
+
+/***
+Invokes a method of a resource (a custom action).
+@function Session:Invoke
+@tparam string action the method name (`"StopService"`, sent as `<resource URI>/StopService`)
+ or a full action URI
+@tparam string|ResourceLocator resource the instance or class
+@tparam string parameters the input XML (`<p:StopService_INPUT xmlns:p="..."/>`; COM requires
+ it even for a method without parameters)
+@tparam[opt=0] integer flags reserved, 0 as in COM
+@treturn string the output XML (`<p:StopService_OUTPUT>`)
+@raise an error object
+*/
+
+/***
+Starts an enumeration (WS-Enumeration); items are pulled as they are read.
+@function Session:Enumerate
+@tparam string|ResourceLocator resource the class (the wildcard wmicimv2/\* with a WQL filter)
+@tparam[opt] string filter a WQL query, selector XML or `{Name="Value";...}` hash, or an
+ association filter (XML or winrm's `{Object=...;AssociationClassName=...}` hash)
+@tparam[opt] string dialect the filter's dialect URI (WQL when the filter is text, else XML)
+@tparam[opt=0] integer flags `EnumerationFlag*` values combined with `|`
+@treturn Enumerator the enumerator (`BatchItems` items per Pull)
+@raise an error object
+*/
+
+/***
+Identifies the host (WS-Management Identify).
+@function Session:Identify
+@tparam[opt=0] integer flags `SessionFlagUseNoAuthentication` for an unauthenticated Identify
+@treturn string the `IdentifyResponse` XML (protocol version, vendor, product version)
+@raise an error object
+*/
+
+/***
+Creates a remote cmd shell (WinRS), or attaches to one.
+@function Session:shell
+@tparam[opt] table opts every key optional: `working_directory`, `environment`
+ (`{NAME = "value"}`), `codepage` (65001, UTF-8, unless set), `noprofile` (boolean),
+ `idle_timeout` and `lifetime` (seconds), `name`; or `id` (a ShellId) alone to attach to an
+ existing shell
+@treturn Shell the shell (deleted by `sh:close()`, `<close>` or collection)
+@raise an error object (quota faults have `retry = "quota"`)
+*/
+
+/***
+Gets an instance as a table (written in Lua: `session:get(uri [, selectors [, opts]])`).
+@function Session:get
+@see wsman.tables.get
+*/
+
+/***
+Updates properties of an instance from a table of changes.
+@function Session:put
+@see wsman.tables.put
+*/
+
+/***
+Creates a resource from a table of properties.
+@function Session:create
+@see wsman.tables.create
+*/
+
+/***
+Deletes a resource named by a URI, locator or EPR table and selectors.
+@function Session:delete
+@see wsman.tables.delete
+*/
+
+/***
+Invokes a method with a table of parameters; returns the output as a table.
+@function Session:invoke
+@see wsman.tables.invoke
+*/
+
+/***
+Iterates over the instances of a resource as tables: `for obj in session:enumerate(uri [, opts]) do`.
+@function Session:enumerate
+@see wsman.tables.enumerate
+*/
+
+/***
+Runs a command in a new shell and returns its stdout, stderr and exit code.
+@function Session:run_cmd
+@see wsman.ps.run_cmd
+*/
+
+/***
+Runs a PowerShell script of any length and returns its stdout, stderr, exit code and records.
+@function Session:run_ps
+@see wsman.ps.run_ps
+*/
+
+/***
+The fault XML of the last failed call, `""` after a success (read-only).
+@field Session.Error
+*/
+
+/***
+Milliseconds an operation may take (default 60000): the OperationTimeout sent and the
+client's own deadline. A positive integer.
+@field Session.Timeout
+*/
+
+/***
+Items asked for per Pull of an enumeration (default 20). A positive integer.
+@field Session.BatchItems
+*/
 
 static const lw_member members[] = {
     {"Get", m_get, NULL, NULL},
@@ -312,48 +475,62 @@ int lw_session_new(lua_State *L)
     s->s = wsman_session_new(conn, flags, opts, &e);
     if (!s->s)
         return lw_raise(L, &e);
+    wsman_session_set_reaper(s->s, lw_reaper(L));
     return 1;
 }
 
-/* Lower-case methods written in Lua (session:get, :put, :create, :delete, :invoke, :enumerate
- * in lua/wsman/tables.lua), loaded on first use. Other names go to the COM members (and their
- * "did you mean" errors). */
-static const struct {
-    const char *name;
-    const char *module;
-} lua_methods[] = {
-    {"get", "wsman.tables"},    {"put", "wsman.tables"},    {"create", "wsman.tables"},
-    {"delete", "wsman.tables"}, {"invoke", "wsman.tables"}, {"enumerate", "wsman.tables"},
-    {"run_cmd", "wsman.ps"},    {"run_ps", "wsman.ps"},
-};
+/* ---- dropped sessions' cleanup ---------------------------------------------------------------- */
 
-static int s_index(lua_State *L)
+/* The Lua state's reaper lives in a registry userdata created when the module loads, before any
+ * session: when the state closes, finalizers run newest first, so every session and enumerator
+ * has handed over its queue by the time the reaper's own __gc makes the last run. */
+#define LW_REAPER "wsman.Reaper"              /* its metatable */
+#define LW_REAPER_KEY "wsman.reaper instance" /* the registry field that holds it */
+#define LW_REAPER_EXIT_BUDGET_MS 10000L       /* when the Lua state closes */
+#define LW_REAPER_FLUSH_BUDGET_MS 30000L      /* WSMan.flush() without an argument */
+
+typedef struct lw_reaper_ud {
+    wsman_reaper_t *r;
+} lw_reaper_ud;
+
+static int reaper_gc(lua_State *L)
 {
-    if (lua_type(L, 2) == LUA_TSTRING) {
-        const char *key = lua_tostring(L, 2);
-        for (size_t i = 0; i < sizeof lua_methods / sizeof lua_methods[0]; i++) {
-            if (strcmp(key, lua_methods[i].name) != 0)
-                continue;
-            lua_pushvalue(L, 2);
-            if (lua_rawget(L, lua_upvalueindex(2)) != LUA_TNIL)
-                return 1;
-            lua_getglobal(L, "require");
-            lua_pushstring(L, lua_methods[i].module);
-            lua_call(L, 1, 1);
-            lua_getfield(L, -1, key);
-            if (!lua_isfunction(L, -1))
-                return luaL_error(L, "module '%s' has no function '%s'", lua_methods[i].module, key);
-            lua_pushvalue(L, 2);
-            lua_pushvalue(L, -2);
-            lua_rawset(L, lua_upvalueindex(2));
-            return 1;
-        }
-    }
-    lua_pushvalue(L, lua_upvalueindex(1)); /* the COM members' __index */
-    lua_pushvalue(L, 1);
-    lua_pushvalue(L, 2);
-    lua_call(L, 2, 1);
+    lw_reaper_ud *u = luaL_checkudata(L, 1, LW_REAPER);
+    wsman_reaper_close(u->r, LW_REAPER_EXIT_BUDGET_MS); /* the state is closing: no request under way */
+    u->r = NULL;
+    return 0;
+}
+
+wsman_reaper_t *lw_reaper(lua_State *L)
+{
+    lw_reaper_ud *u;
+    lua_getfield(L, LUA_REGISTRYINDEX, LW_REAPER_KEY);
+    u = lua_touserdata(L, -1);
+    lua_pop(L, 1);
+    return u ? u->r : NULL;
+}
+
+/***
+Sends what dropped (garbage-collected) sessions left queued: enumeration Releases, shell Deletes,
+command Signals. The same happens before the next operation of any session and when the Lua
+state closes; this makes it happen now.
+@function WSMan.flush
+@static
+@tparam[opt=30000] integer budget_ms stop starting requests after this many milliseconds
+@treturn integer how many dropped sessions still wait (0: nothing left)
+*/
+static int m_flush(lua_State *L)
+{
+    lua_Integer budget = luaL_optinteger(L, 1, LW_REAPER_FLUSH_BUDGET_MS);
+    luaL_argcheck(L, budget >= 0 && budget <= 0x7fffffff, 1, "a time budget in milliseconds expected");
+    lua_pushinteger(L, (lua_Integer)wsman_reaper_run(lw_reaper(L), (long)budget));
     return 1;
+}
+
+void lw_reaper_fields(lua_State *L)
+{
+    lua_pushcfunction(L, m_flush);
+    lua_setfield(L, -2, "flush");
 }
 
 void lw_session_register(lua_State *L)
@@ -361,10 +538,16 @@ void lw_session_register(lua_State *L)
     static const luaL_Reg meta[] = {
         {"__gc", s_gc}, {"__close", s_close}, {"__tostring", s_tostring}, {NULL, NULL}};
     lw_class_register(L, &cls, meta);
-    luaL_getmetatable(L, LW_SESSION);
-    lua_getfield(L, -1, "__index");
-    lua_newtable(L);
-    lua_pushcclosure(L, s_index, 2);
-    lua_setfield(L, -2, "__index");
+    lua_getfield(L, LUA_REGISTRYINDEX, LW_REAPER_KEY);
+    if (lua_isnil(L, -1)) {
+        lw_reaper_ud *u = lua_newuserdatauv(L, sizeof *u, 0);
+        u->r = NULL;
+        luaL_newmetatable(L, LW_REAPER);
+        lua_pushcfunction(L, reaper_gc);
+        lua_setfield(L, -2, "__gc");
+        lua_setmetatable(L, -2);
+        u->r = wsman_reaper_new(); /* NULL when out of memory: dropped sessions are then freed at once */
+        lua_setfield(L, LUA_REGISTRYINDEX, LW_REAPER_KEY);
+    }
     lua_pop(L, 1);
 }

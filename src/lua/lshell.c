@@ -1,5 +1,5 @@
 /*
- * lshell.c - remote commands: Shell and Process objects (WinRS, src/core/shell.c).
+ * lshell.c - remote commands: Shell and Process objects (WinRS, src/core/engine/shell.c).
  *
  *   local sh <close> = session:shell{working_directory=, environment={NAME=value}, codepage=65001,
  *                                    noprofile=true, idle_timeout=seconds, lifetime=seconds, name=}
@@ -11,7 +11,8 @@
  *   local p = sh:powershell([opts])                  -- powershell.exe reading its script from stdin
  *   local p = sh:attach(CommandId)                   -- a command already running in the shell
  *   sh:close()   sh:detach() -> id                   -- delete now / leave it open on the host
- *   sh:run_cmd(...), sh:run_ps(...)                  -- as the session's, on this shell (wsman.ps)
+ *   sh:run_cmd(...), sh:run_ps(...)                  -- as the session's, on this shell (written in
+ *                                                    -- Lua, wsman.ps; the wsman facade adds them)
  *
  *   for stream, chunk in p:output([seconds]) do ... end   -- "stdout"/"stderr", as produced
  *   p:read([seconds]) -> stream, chunk | nil               -- one chunk; at most one Receive
@@ -32,10 +33,7 @@
 #include <string.h>
 #include <time.h>
 
-#define LW_SHELL "wsman.Shell"
-#define LW_PROCESS "wsman.Process"
-#define ERROR_TIMEOUT_HR 0x800705B4u /* HRESULT_FROM_WIN32(ERROR_TIMEOUT) */
-#define MIN_RECEIVE_WAIT_MS 200      /* the shortest OperationTimeout a Receive asks the host for */
+#define MIN_RECEIVE_WAIT_MS 200 /* the shortest OperationTimeout a Receive asks the host for */
 
 typedef struct lw_shell {
     wsman_shell_t *sh;
@@ -112,7 +110,9 @@ static const char *opt_string(lua_State *L, int idx, const char *key)
     if (!lua_isnil(L, -1)) {
         if (lua_type(L, -1) != LUA_TSTRING)
             luaL_error(L, "option %s must be a string, got %s", key, luaL_typename(L, -1));
-        v = lua_tostring(L, -1);
+        int at = lua_gettop(L);
+        v = lw_checkcstring(L, at, lua_pushfstring(L, "option %s", key));
+        lua_pop(L, 1); /* the name */
     }
     lua_pop(L, 1); /* the string stays referenced by the options table */
     return v;
@@ -193,6 +193,10 @@ static const char **environment(lua_State *L, int idx)
         if (t != LUA_TSTRING && t != LUA_TNUMBER && t != LUA_TBOOLEAN)
             luaL_error(L, "environment variable %s: the value must be a string, number or boolean, got %s",
                        lua_tostring(L, -2), luaL_typename(L, -1));
+        lw_checkcstring(L, env + 1, "an environment variable name");
+        if (t == LUA_TSTRING)
+            lw_checkcstring(L, env + 2, lua_pushfstring(L, "environment variable %s", lua_tostring(L, -2)));
+        lua_settop(L, env + 2);
         n++;
         lua_pop(L, 1);
     }
@@ -335,7 +339,7 @@ static void expire(lua_State *L, lw_proc *p, double seconds)
     wsman_command_signal(p->c, "terminate", &e); /* best effort: a queued one follows if it failed */
     wsman_error_clear(&e);
     queue_free(p);
-    wsman_error_set(&e, ERROR_TIMEOUT_HR,
+    wsman_error_set(&e, WSMAN_E_TIMEOUT,
                     "the command %s did not end within %g s; it was terminated. Retry with a longer "
                     "deadline if it needs more time",
                     wsman_command_id(p->c), seconds);
@@ -516,7 +520,7 @@ static int m_close_stdin(lua_State *L)
 static int m_signal(lua_State *L)
 {
     lw_proc *p = check_proc(L, 1);
-    const char *sig = luaL_checkstring(L, 2);
+    const char *sig = lw_checkcstring(L, 2, NULL);
     wsman_error_t e;
 
     if (strcmp(sig, "ctrl_c") != 0 && strcmp(sig, "ctrl_break") != 0 && strcmp(sig, "terminate") != 0 &&
@@ -561,6 +565,170 @@ static int get_exit(lua_State *L)
 {
     return push_exit(L, check_proc(L, 1));
 }
+
+/***
+Remote commands: a WinRS cmd shell (`Shell`, from `Session:shell`) and the commands running in
+it (`Process`, from `Shell:run`).
+
+Output streams as the host produces it; stdin is sent in pieces that fit MaxEnvelopeSize. A
+deadline that passes terminates the command and raises an error object whose `retry` is
+`"transient"`. Garbage collection never does network I/O: a shell still open gets its Delete
+queued on the session, a running command its `Signal terminate` (sent before the session's
+next request); `<close>` does it at once.
+
+    local sh <close> = session:shell { working_directory = "C:\\Temp" }
+    local p <close> = sh:run("ping", { "-n", "3", "example.org" })
+    for stream, chunk in p:output() do io.write(stream, ": ", chunk) end
+    print(p.exit_code)
+
+@classmod Shell
+*/
+
+/***
+Starts a command in the shell.
+@function Shell:run
+@tparam string command the program (through cmd.exe unless `opts.skip_cmd_shell`)
+@tparam[opt] {string|number,...} args its arguments, one `rsp:Arguments` each
+@tparam[opt] table opts `on_output` (a `function(stream, chunk)` called with every chunk as it
+ arrives, `stream` being `"stdout"` or `"stderr"`), `skip_cmd_shell` (boolean)
+@treturn Process the command
+@raise an error object
+*/
+
+/***
+Starts `powershell.exe` with a short `-EncodedCommand` bootstrap that runs the script written
+to its stdin (`p:close_stdin(script)`), so no command-line limit applies.
+@function Shell:powershell
+@tparam[opt] table opts as for `run` (`on_output`, `skip_cmd_shell`)
+@treturn Process the command
+@raise an error object
+*/
+
+/***
+A command already running in the shell (after a reconnection).
+@function Shell:attach
+@tparam string id the CommandId
+@treturn Process the command
+@raise an error object
+*/
+
+/***
+Runs a command in this shell and collects its output (see `wsman.ps`; the shell stays open).
+@function Shell:run_cmd
+@tparam string command the program
+@tparam[opt] {string,...} args its arguments
+@tparam[opt] table opts `stdin`, `timeout` (seconds), `on_output`, `skip_cmd_shell`
+@treturn string stdout
+@treturn string stderr
+@treturn integer the exit code
+@raise an error object
+@see wsman.ps.shell_run_cmd
+*/
+
+/***
+Runs a PowerShell script in this shell (see `wsman.ps`; the shell stays open).
+@function Shell:run_ps
+@tparam string script the script, of any length
+@tparam[opt] table opts `timeout` (seconds), `on_output`
+@treturn string stdout
+@treturn string stderr without CLIXML (the error stream as text)
+@treturn integer the exit code
+@treturn table the records (errors, warnings, progress...; see `WSMan.clixml`)
+@raise an error object
+@see wsman.ps.shell_run_ps
+*/
+
+/***
+Deletes the shell on the host now (its running commands end).
+@function Shell:close
+@raise an error object when the Delete fails (it is then queued)
+*/
+
+/***
+Leaves the shell open on the host and forgets it here (attach to it later with
+`session:shell{id = id}`).
+@function Shell:detach
+@treturn string the ShellId
+*/
+
+/***
+The ShellId (read-only).
+@field Shell.id
+*/
+
+/***
+The code page of the shell's output (read-only; converted to UTF-8).
+@field Shell.codepage
+*/
+
+/***
+True while the shell exists on the host (read-only).
+@field Shell.open
+*/
+
+/***
+A command running in a shell (`Process`), from `Shell:run`, `Shell:powershell` or `Shell:attach`.
+@type Process
+*/
+
+/***
+Iterates over the output as it arrives.
+`for stream, chunk in p:output() do ... end`
+@function Process:output
+@tparam[opt] number seconds the deadline: the command is terminated after that and an error
+ object with `retry = "transient"` is raised
+@treturn function an iterator giving `stream` (`"stdout"` or `"stderr"`) and `chunk` (a
+ string), until the command is done
+*/
+
+/***
+Waits for the command to end; the output goes to `on_output`, else is dropped.
+@function Process:wait
+@tparam[opt] number seconds the deadline, as for `output`
+@treturn integer the exit code
+@raise an error object
+*/
+
+/***
+Writes to the command's stdin (any length: sent in pieces that fit MaxEnvelopeSize).
+@function Process:write
+@tparam string data the bytes
+@raise an error object; an error after `close_stdin`
+*/
+
+/***
+Sends the last bytes of stdin and closes it (the command sees end of file).
+@function Process:close_stdin
+@tparam[opt] string data the last bytes
+@raise an error object
+*/
+
+/***
+Sends a signal.
+@function Process:signal
+@tparam string signal `"ctrl_c"`, `"ctrl_break"`, `"terminate"` or a signal URI
+@raise an error object
+*/
+
+/***
+Terminates the command if it is still running; never raises for that (`<close>` does the same).
+@function Process:close
+*/
+
+/***
+The CommandId (read-only).
+@field Process.id
+*/
+
+/***
+True once the command has ended and its output was read (read-only).
+@field Process.done
+*/
+
+/***
+The exit code once done, else nil (read-only).
+@field Process.exit_code
+*/
 
 static const lw_member proc_members[] = {
     {"output", m_output, NULL, NULL},
@@ -643,7 +811,7 @@ static uint32_t run_opts(lua_State *L, int idx)
 static int m_run(lua_State *L)
 {
     wsman_shell_t *sh = open_shell(L, 1);
-    const char *cmd = luaL_checkstring(L, 2);
+    const char *cmd = lw_checkcstring(L, 2, NULL);
     size_t nargs = 0, i;
     const char **args = NULL;
     wsman_command_t *c;
@@ -672,7 +840,9 @@ static int m_run(lua_State *L)
                 luaL_tolstring(L, -1, NULL);
                 lua_remove(L, -2);
             }
-            args[i] = lua_tostring(L, -1);
+            int at = lua_gettop(L);
+            args[i] = lw_checkcstring(L, at, lua_pushfstring(L, "Shell:run: argument %d", (int)i + 1));
+            lua_pop(L, 1); /* the name */
             lua_rawseti(L, keep, (lua_Integer)i + 1);
         }
     }
@@ -711,7 +881,7 @@ static int m_powershell(lua_State *L)
 static int m_attach(lua_State *L)
 {
     wsman_shell_t *sh = open_shell(L, 1);
-    const char *id = luaL_checkstring(L, 2);
+    const char *id = lw_checkcstring(L, 2, NULL);
     wsman_error_t e;
     wsman_command_t *c;
 
@@ -764,38 +934,10 @@ static int get_open(lua_State *L)
     return 1;
 }
 
-/* sh:run_cmd / sh:run_ps: written in Lua (wsman.ps), loaded on first use */
-static int lua_method(lua_State *L, const char *fn)
-{
-    int n = lua_gettop(L);
-    lua_getglobal(L, "require");
-    lua_pushliteral(L, "wsman.ps");
-    lua_call(L, 1, 1);
-    lua_getfield(L, -1, fn);
-    lua_remove(L, -2);
-    lua_insert(L, 1);
-    lua_call(L, n, LUA_MULTRET);
-    return lua_gettop(L);
-}
-
-static int m_run_cmd(lua_State *L)
-{
-    open_shell(L, 1);
-    return lua_method(L, "shell_run_cmd");
-}
-
-static int m_run_ps(lua_State *L)
-{
-    open_shell(L, 1);
-    return lua_method(L, "shell_run_ps");
-}
-
 static const lw_member shell_members[] = {
     {"run", m_run, NULL, NULL},
     {"powershell", m_powershell, NULL, NULL},
     {"attach", m_attach, NULL, NULL},
-    {"run_cmd", m_run_cmd, NULL, NULL},
-    {"run_ps", m_run_ps, NULL, NULL},
     {"close", m_shell_close, NULL, NULL},
     {"detach", m_detach, NULL, NULL},
     {"id", NULL, get_shell_id, NULL},

@@ -83,6 +83,29 @@ int lw_unknown_member(lua_State *L, const char *display, const lw_member *member
     return luaL_error(L, "%s has no member '%s'", display, key);
 }
 
+size_t lw_string_keys(lua_State *L, int idx, const char **names, size_t max)
+{
+    size_t n = 0;
+    idx = lua_absindex(L, idx);
+    lua_pushnil(L);
+    while (lua_next(L, idx) != 0) {
+        lua_pop(L, 1);
+        if (lua_type(L, -1) == LUA_TSTRING && n < max)
+            names[n++] = lua_tostring(L, -1); /* anchored by the table */
+    }
+    names[n] = NULL;
+    return n;
+}
+
+/* Unknown member: the suggestion also considers the methods added to the class's method table
+ * from Lua (the wsman facade's session:get, sh:run_cmd, ...). */
+static int unknown_member(lua_State *L, const lw_class *cls, const char *key, int methods)
+{
+    const char *names[LW_MAX_NAMES + 1];
+    lw_string_keys(L, methods, names, LW_MAX_NAMES);
+    return lw_unknown_member(L, cls->display, cls->members, key, names);
+}
+
 static int class_index(lua_State *L)
 {
     const lw_class *cls = lua_touserdata(L, lua_upvalueindex(1));
@@ -101,7 +124,7 @@ static int class_index(lua_State *L)
     }
     if (m && m->set)
         return luaL_error(L, "%s.%s is write-only: it can be set but not read", cls->display, key);
-    return lw_unknown_member(L, cls->display, cls->members, key, NULL);
+    return unknown_member(L, cls, key, lua_upvalueindex(2));
 }
 
 static int class_newindex(lua_State *L)
@@ -140,6 +163,8 @@ void lw_class_register(lua_State *L, const lw_class *cls, const luaL_Reg *meta)
         }
     }
     int methods = lua_gettop(L);
+    lua_pushvalue(L, methods);
+    lua_setfield(L, -3, LW_METHODS_FIELD);
     lua_pushlightuserdata(L, (void *)cls);
     lua_pushvalue(L, methods);
     lua_pushcclosure(L, class_index, 2);
@@ -151,13 +176,53 @@ void lw_class_register(lua_State *L, const lw_class *cls, const luaL_Reg *meta)
     lua_pop(L, 1);
 }
 
+const char *lw_nonul(lua_State *L, int idx, const char *s, size_t len, const char *what)
+{
+    const char *nul = memchr(s, '\0', len);
+    if (!nul)
+        return s;
+    const char *msg = lua_pushfstring(L,
+                                      "contains a NUL byte at offset %I; the value would be cut short there "
+                                      "(remove the byte)",
+                                      (LUAI_UACINT)(nul - s));
+    if (what)
+        luaL_error(L, "%s %s", what, msg);
+    else
+        luaL_argerror(L, idx, msg);
+    return NULL;
+}
+
+const char *lw_checkcstring(lua_State *L, int idx, const char *what)
+{
+    size_t len;
+    const char *s = lua_tolstring(L, idx, &len);
+    if (!s) {
+        if (what)
+            luaL_error(L, "%s must be a string, got %s", what, luaL_typename(L, idx));
+        luaL_typeerror(L, idx, "string");
+    }
+    return lw_nonul(L, idx, s, len, what);
+}
+
+const char *lw_optcstring(lua_State *L, int idx, const char *def, const char *what)
+{
+    return lua_isnoneornil(L, idx) ? def : lw_checkcstring(L, idx, what);
+}
+
+void lw_push_methods(lua_State *L, const char *tname)
+{
+    luaL_getmetatable(L, tname);
+    lua_getfield(L, -1, LW_METHODS_FIELD);
+    lua_remove(L, -2);
+}
+
 const char *lw_optstring(lua_State *L, int idx, const char *def)
 {
     if (lua_isnoneornil(L, idx))
         return def;
     if (lua_type(L, idx) != LUA_TSTRING)
         luaL_typeerror(L, idx, "string");
-    return lua_tostring(L, idx);
+    return lw_checkcstring(L, idx, NULL);
 }
 
 uint32_t lw_optflags(lua_State *L, int idx)
@@ -183,7 +248,7 @@ const char *lw_tovariant(lua_State *L, int idx, const char *what)
     case LUA_TNIL:
         return NULL;
     case LUA_TSTRING:
-        return lua_tostring(L, idx);
+        return lw_checkcstring(L, idx, what);
     case LUA_TNUMBER:
         if (lua_isinteger(L, idx))
             lua_pushfstring(L, "%I", (LUAI_UACINT)lua_tointeger(L, idx));

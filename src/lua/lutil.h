@@ -18,6 +18,8 @@
 #define LW_LOCATOR "wsman.ResourceLocator"
 #define LW_ENUMERATOR "wsman.Enumerator"
 #define LW_ERROR "wsman.Error"
+#define LW_SHELL "wsman.Shell"
+#define LW_PROCESS "wsman.Process"
 
 /* A property reader pushes one value; a writer reads the value at stack index 3
  * (obj, key, value as in __newindex). Both get the userdata at index 1. */
@@ -42,17 +44,35 @@ typedef struct lw_class {
  * the stack. */
 void lw_class_register(lua_State *L, const lw_class *cls, const luaL_Reg *meta);
 
+/* The method table of a registered class (kept in its metatable under LW_METHODS_FIELD): the
+ * functions `obj:name(...)` finds before the COM members. The module exposes them as
+ * WSMan._methods so the Lua facade can add methods written in Lua. Pushes it. */
+#define LW_METHODS_FIELD "__methods"
+void lw_push_methods(lua_State *L, const char *tname);
+
+/* Stores the string keys of the table at idx in names (at most max, then a NULL; the strings are
+ * anchored by the table) for lw_suggest; returns their number. */
+#define LW_MAX_NAMES 128
+size_t lw_string_keys(lua_State *L, int idx, const char **names, size_t max);
+
 /* Raises "<Class> has no member 'x'; did you mean 'X'?" style errors. */
 int lw_unknown_member(lua_State *L, const char *display, const lw_member *members, const char *key,
                       const char *extra_names[]);
 /* Closest name by case-insensitive match or edit distance, or NULL. */
 const char *lw_suggest(const char *key, const lw_member *members, const char *extra_names[]);
 
-/* Argument helpers: optional string (nil/none -> def), optional integer flags (accepts
- * integers and integral floats, also negative 32-bit values as COM's long). */
+/* Strings handed to the core as C strings: a NUL byte inside would cut them short, so these
+ * raise "<what> contains a NUL byte at offset N" instead (what NULL: the argument's number).
+ * lw_nonul checks len bytes at s and returns s; lw_checkcstring wants a string (or a number,
+ * as luaL_checkstring); lw_optcstring maps nil/none to def. */
+const char *lw_nonul(lua_State *L, int idx, const char *s, size_t len, const char *what);
+const char *lw_checkcstring(lua_State *L, int idx, const char *what);
+const char *lw_optcstring(lua_State *L, int idx, const char *def, const char *what);
+/* Argument helpers: optional string (nil/none -> def; no NUL inside), optional integer flags
+ * (accepts integers and integral floats, also negative 32-bit values as COM's long). */
 const char *lw_optstring(lua_State *L, int idx, const char *def);
 uint32_t lw_optflags(lua_State *L, int idx);
-/* Any COM VARIANT-ish scalar as a string (string, number, boolean); NULL for nil. */
+/* Any COM VARIANT-ish scalar as a string (string, number, boolean; no NUL inside); NULL for nil. */
 const char *lw_tovariant(lua_State *L, int idx, const char *what);
 
 /* Raises the error object built from e (see lerror.c). Does not return. */
@@ -67,6 +87,9 @@ int lw_locator_new(lua_State *L, const char *resource); /* raises on error */
 int lw_session_new(lua_State *L);                       /* CreateSession(self, conn, flags, opts) */
 void lw_options_register(lua_State *L);
 void lw_session_register(lua_State *L);
+/* The Lua state's owner of dropped sessions' cleanup (lsession.c); WSMan.flush on the module table. */
+wsman_reaper_t *lw_reaper(lua_State *L);
+void lw_reaper_fields(lua_State *L);
 void lw_locator_register(lua_State *L);
 void lw_enumerator_register(lua_State *L);
 int lw_enumerator_push(lua_State *L, wsman_enum_t *en, int session_idx);
@@ -78,6 +101,13 @@ int lw_clixml(lua_State *L);
 /* lua/wsman/xml.lua's parse in C (lxml.c): WSMan._xml_parse(text [, max_depth [, max_bytes]]) -> the
  * same tree; lw_xml_register creates the metatable of its parser state. */
 int lw_xml_parse(lua_State *L);
+/* PowerShell objects (lpsobject.c): metatables, and WSMan.clixml_decode/clixml_encode/ps_value/ps_object
+ * set into the table on top of the stack. */
+void lw_psobject_register(lua_State *L);
+void lw_psobject_fields(lua_State *L);
+/* PowerShell Remoting's wire (lpsrp.c): metatables, and core._psrp_* set into the table on top. */
+void lw_psrp_register(lua_State *L);
+void lw_psrp_fields(lua_State *L);
 void lw_xml_register(lua_State *L);
 /* lterm.c: pushes the WSMan._term table (terminal, stdin and SIGINT helpers of the wsman command) */
 void lw_term_push(lua_State *L);

@@ -1,5 +1,9 @@
 /*
- * lwsman.c - the module and the WSMan object (IWSMan/IWSManEx/Ex2/Ex3).
+ * lwsman.c - the C module wsman.core and the WSMan object (IWSMan/IWSManEx/Ex2/Ex3).
+ *
+ * Scripts use `require "wsman"`: the facade lua/wsman/init.lua loads this module and adds the
+ * members written in Lua (WSMan.decode, session:get, run_cmd, ...). This module never loads
+ * Lua modules itself.
  *
  *   local WSMan = require "wsman"
  *   local wsman = WSMan.new()                 -- CreateObject("WSMan.Automation")
@@ -14,6 +18,7 @@
  * error that names the member meant.
  */
 #include "lutil.h"
+#include "lwsman.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -136,7 +141,7 @@ static int m_createlocator(lua_State *L)
 static uint32_t check_code(lua_State *L, int idx)
 {
     if (lua_type(L, idx) == LUA_TSTRING) {
-        const char *s = lua_tostring(L, idx);
+        const char *s = lw_checkcstring(L, idx, NULL);
         char *end = NULL;
         long long v = strtoll(s, &end, 0);
         if (end == s || *end != '\0' || v < INT32_MIN || v > (long long)UINT32_MAX)
@@ -157,10 +162,10 @@ static int m_geterrormessage(lua_State *L)
     check(L);
     uint32_t code = check_code(L, 2);
     const char *text = wsman_error_text(code);
-    if (!text && (code & 0xFFFF0000u) == 0x80070000u)
+    if (!text && (code & WSMAN_HRESULT_WIN32_MASK) == WSMAN_HRESULT_WIN32)
         text = wsman_error_text(code & 0xFFFFu); /* HRESULT_FROM_WIN32 */
     if (!text && code < 0x10000u)
-        text = wsman_error_text(0x80070000u | code);
+        text = wsman_error_text(WSMAN_HRESULT_WIN32 | code);
     if (!text) {
         char num[32];
         snprintf(num, sizeof num, "0x%08X (%u)", (unsigned)code, (unsigned)code);
@@ -233,6 +238,272 @@ static int get_commandline(lua_State *L)
     return 1;
 }
 
+/***
+The WSMan object (`CreateObject("WSMan.Automation")`) and the module table.
+
+`local WSMan = require "wsman"` gives the module table: `WSMan.new()` makes a WSMan object,
+every flag is an integer field (`WSMan.SessionFlagUseBasic`), and the members written in Lua
+are there too (`WSMan.decode`, `WSMan.encode`, `WSMan.connect`: see the `wsman` module). A
+WSMan object has COM's methods (`wsman:CreateSession(...)`) and every flag as a COM-style
+method (`wsman:SessionFlagUseBasic()`). Reading a member that does not exist raises an error
+that names the member meant (`WSMan.SessionFlagUseBasics`: did you mean `SessionFlagUseBasic`?).
+
+    local WSMan = require "wsman"
+    local wsman = WSMan.new()
+    local o = wsman:CreateConnectionOptions()
+    o.UserName, o.Password = "CONTOSO\\admin", "..."
+    local session = wsman:CreateSession("https://srv01:5986/wsman",
+      WSMan.SessionFlagUseNegotiate | WSMan.SessionFlagCredUsernamePassword, o)
+
+@classmod WSMan
+*/
+
+/***
+Creates a WSMan object (`CreateObject("WSMan.Automation")`).
+@function WSMan.new
+@static
+@treturn WSMan the object
+*/
+
+/***
+The version of lua-wsman (`"0.1.0"`).
+@field WSMan._VERSION
+*/
+
+/***
+PowerShell's CLIXML error stream as text and records.
+@function WSMan.clixml
+@static
+@tparam string stderr the stderr of `powershell.exe` (`#< CLIXML` and `<Objs ...>` documents;
+ other text is kept)
+@treturn string the readable text: the error stream as PowerShell shows it
+@treturn table the records, each `{type = "error" | "warning" | "verbose" | "debug" |
+ "information" | "progress", message = ...}`; progress records also have `activity`,
+ `activity_id`, `parent_activity_id`, `status_description`, `current_operation`,
+ `percent_complete`, `seconds_remaining`, `record_type`, `source_id`
+@raise an error object when a CLIXML document is not well-formed
+*/
+
+/***
+The C XML reader behind `wsman.xml`'s `parse` (same arguments and tree).
+@function WSMan._xml_parse
+@static
+@tparam string text the document
+@tparam[opt] integer max_depth elements nested deeper are refused
+@tparam[opt] integer max_bytes longer documents are refused
+@treturn table the root element
+*/
+
+/***
+The method tables of the classes, by class name (`WSMan`, `Session`, `ConnectionOptions`,
+`ResourceLocator`, `Enumerator`, `Shell`, `Process`): a function stored there is a method of
+every object of the class, found before the COM members. The `wsman` facade adds the methods
+written in Lua this way (`WSMan._methods.Session.get = ...`).
+@field WSMan._methods
+*/
+
+/***
+Creates a session (`IWSMan.CreateSession`); nothing is sent until the first operation.
+@function WSMan:CreateSession
+@tparam[opt=""] string connection the endpoint as COM reads it: `""` (this computer),
+ `host` (`http://host:5985/wsman`, or `https://host:5986/wsman` with `SessionFlagUseSsl`),
+ `host:port`, `http://host[:port][/prefix]`, `https://...`, `[IPv6]:port`
+@tparam[opt=0] integer flags `SessionFlag*` values combined with `|`
+@tparam[opt] ConnectionOptions options the account and the connection settings
+@treturn Session the session
+@raise an error object when the connection string, the flags or the options are invalid (and
+ `wsman.Error` holds the fault XML)
+*/
+
+/***
+Creates a ConnectionOptions object (`IWSManEx.CreateConnectionOptions`).
+@function WSMan:CreateConnectionOptions
+@treturn ConnectionOptions the options
+*/
+
+/***
+Creates a ResourceLocator (`IWSManEx.CreateResourceLocator`).
+@function WSMan:CreateResourceLocator
+@tparam[opt=""] string uri a resource URI, alias (`wmicimv2/Win32_Service`) with optional
+ `?Name=Value+Name=Value` selectors, or an EPR XML string
+@treturn ResourceLocator the locator
+@raise an error object when the URI is invalid
+*/
+
+/***
+The text Windows gives for an error number (`IWSManEx.GetErrorMessage`).
+@function WSMan:GetErrorMessage
+@tparam integer|string code the number: `2150859002`, VBScript's signed `-2144108294`,
+ `"0x803380FA"`; Win32 codes and their HRESULT forms (`0x80070005`) both work
+@treturn string the message
+@raise when no text is known for the number
+*/
+
+/***
+The fault XML of the last failed `Create*` call of this object, `""` after a success.
+@field WSMan.Error
+*/
+
+/***
+The command line of the hosting process (read-only), arguments quoted where they need it.
+@field WSMan.CommandLine
+*/
+
+/***
+Session flags, for CreateSession.
+Integer fields of the module (`WSMan.X`) and methods of a WSMan object (`wsman:X()`), combined
+with `|`.
+@section flags
+*/
+
+/***
+Requests and replies in UTF-8 (the default).
+@field WSMan.SessionFlagUTF8
+*/
+/***
+Requests in UTF-16.
+@field WSMan.SessionFlagUTF16
+*/
+/***
+Authenticate with the `UserName` and `Password` of the ConnectionOptions.
+@field WSMan.SessionFlagCredUsernamePassword
+*/
+/***
+HTTPS: do not verify that a trusted CA issued the server's certificate.
+@field WSMan.SessionFlagSkipCACheck
+*/
+/***
+HTTPS: do not verify that the certificate's name is the host's.
+@field WSMan.SessionFlagSkipCNCheck
+*/
+/***
+HTTPS: do not check the certificate's revocation.
+@field WSMan.SessionFlagSkipRevocationCheck
+*/
+/***
+Digest authentication.
+@field WSMan.SessionFlagUseDigest
+*/
+/***
+Negotiate: Kerberos when it can be used, else NTLM; messages encrypted over HTTP.
+@field WSMan.SessionFlagUseNegotiate
+*/
+/***
+Basic authentication (over HTTP only with `SessionFlagNoEncryption`).
+@field WSMan.SessionFlagUseBasic
+*/
+/***
+Kerberos (with the password, the credential cache or a keytab); messages encrypted over HTTP.
+@field WSMan.SessionFlagUseKerberos
+*/
+/***
+No message encryption over HTTP (what Basic over HTTP needs; the host must allow it).
+@field WSMan.SessionFlagNoEncryption
+*/
+/***
+Kerberos SPN `HTTP/host:port` instead of `HTTP/host`.
+@field WSMan.SessionFlagEnableSPNServerPort
+*/
+/***
+No authentication (an unauthenticated `Identify`).
+@field WSMan.SessionFlagUseNoAuthentication
+*/
+/***
+A TLS client certificate (`client_cert`/`client_key`, or `CertificateThumbprint` in `cert_dir`).
+@field WSMan.SessionFlagUseClientCertificate
+*/
+/***
+CredSSP: not available (the session raises an error saying so).
+@field WSMan.SessionFlagUseCredSsp
+*/
+/***
+Negotiate/Kerberos with the logged-on user's credentials (the Kerberos credential cache).
+@field WSMan.SessionFlagAllowNegotiateImplicitCredentials
+*/
+/***
+HTTPS with the default port 5986 for a bare host name.
+@field WSMan.SessionFlagUseSsl
+*/
+
+/***
+Enumeration flags, for Session:Enumerate.
+Combined with `|`.
+@section enumeration_flags
+*/
+
+/***
+The filter is text, not XML.
+@field WSMan.EnumerationFlagNonXmlText
+*/
+/***
+Items are the objects (the default, 0).
+@field WSMan.EnumerationFlagReturnObject
+*/
+/***
+Items are EPRs (references) instead of objects.
+@field WSMan.EnumerationFlagReturnEPR
+*/
+/***
+Items are objects with their EPRs.
+@field WSMan.EnumerationFlagReturnObjectAndEPR
+*/
+/***
+The class and its subclasses with all their properties (the default, 0).
+@field WSMan.EnumerationFlagHierarchyDeep
+*/
+/***
+Instances of the class itself, no subclass.
+@field WSMan.EnumerationFlagHierarchyShallow
+*/
+/***
+The class and its subclasses, with the base class's properties only.
+@field WSMan.EnumerationFlagHierarchyDeepBasePropsOnly
+*/
+/***
+Association filter: the associated instances (the default, 0).
+@field WSMan.EnumerationFlagAssociatedInstance
+*/
+/***
+Association filter: the association instances.
+@field WSMan.EnumerationFlagAssociationInstance
+*/
+
+/***
+Proxy settings, for ConnectionOptions:SetProxy.
+The `accessType` and `authenticationMechanism` values (module fields; a ConnectionOptions
+object has them as methods).
+@section proxy_flags
+*/
+
+/***
+The proxy of Internet Explorer's settings: here the environment (`https_proxy`, `http_proxy`, `no_proxy`).
+@field WSMan.ProxyIEConfig
+*/
+/***
+WinHTTP's proxy configuration: here the environment, as for `ProxyIEConfig`.
+@field WSMan.ProxyWinHttpConfig
+*/
+/***
+Proxy auto-detection: here the environment, as for `ProxyIEConfig`.
+@field WSMan.ProxyAutoDetect
+*/
+/***
+No proxy, whatever the environment says.
+@field WSMan.ProxyNoProxyServer
+*/
+/***
+Authenticate to the proxy with Negotiate.
+@field WSMan.ProxyAuthenticationUseNegotiate
+*/
+/***
+Authenticate to the proxy with Basic.
+@field WSMan.ProxyAuthenticationUseBasic
+*/
+/***
+Authenticate to the proxy with Digest.
+@field WSMan.ProxyAuthenticationUseDigest
+*/
+
 #define FLAG_MEMBER(name, value) {#name, m_##name, NULL, NULL},
 static const lw_member members[] = {
     {"CreateSession", m_createsession, NULL, NULL},
@@ -269,49 +540,110 @@ static int mod_new(lua_State *L)
     return 1;
 }
 
-/* Module members that are not flags (for suggestions). */
-static const char *module_names[] = {"new", "_VERSION", "clixml",
-#define FLAG_NAME(name, value) #name,
-                                     FLAG_LIST(FLAG_NAME) PROXY_LIST(FLAG_NAME) NULL};
-
-/* Members written in Lua (lua/wsman/results.lua), loaded on first use and then kept in the
- * module table: WSMan.decode, WSMan.encode, WSMan.null, WSMan.class, WSMan.epr. */
-static const char *lua_members[] = {"decode", "encode", "null", "class", "epr", NULL};
-
+/* Unknown module member: suggests among the module table's own names (the flags, the C
+ * functions, and what the wsman facade added: decode, encode, connect, ...). */
 static int module_index(lua_State *L)
 {
     const char *key = luaL_checkstring(L, 2);
-    for (size_t i = 0; lua_members[i]; i++) {
-        if (strcmp(key, lua_members[i]) == 0) {
-            lua_getglobal(L, "require");
-            lua_pushliteral(L, "wsman.results");
-            lua_call(L, 1, 1);
-            lua_getfield(L, -1, key);
-            lua_pushvalue(L, 2);
-            lua_pushvalue(L, -2);
-            lua_rawset(L, 1);
-            return 1;
-        }
-    }
-    const char *s = lw_suggest(key, NULL, lua_members);
-    if (!s)
-        s = lw_suggest(key, NULL, module_names);
-    if (s)
-        return luaL_error(
-            L, "wsman has no member '%s'; did you mean '%s'? (member names are case-sensitive in Lua)", key,
-            s);
-    return luaL_error(L, "wsman has no member '%s'", key);
+    const char *names[LW_MAX_NAMES + 1];
+    lw_string_keys(L, 1, names, LW_MAX_NAMES);
+    return lw_unknown_member(L, "wsman", NULL, key, names);
 }
 
-#ifdef WSMAN_STATIC_MODULE
-#define WSMAN_EXPORT
-#else
-#define WSMAN_EXPORT __attribute__((visibility("default")))
-#endif
+/* WSMan._expand_alias(uri): the resource URI with the alias of its first segment expanded
+ * (wsman_expand_alias: the core's one alias table), for the Lua layers. */
+static int mod_expand_alias(lua_State *L)
+{
+    char *s = wsman_expand_alias(lw_checkcstring(L, 1, NULL));
+    if (!s)
+        return luaL_error(L, "out of memory while expanding a resource URI alias");
+    lua_pushstring(L, s);
+    wsman_free(s);
+    return 1;
+}
 
-WSMAN_EXPORT int luaopen_wsman(lua_State *L);
+/* A string of list[i][k] (nil allowed when may_nil), without embedded NULs. */
+static const char *pair_string(lua_State *L, int i, int k, int may_nil)
+{
+    size_t len;
+    lua_rawgeti(L, -1, k);
+    if (may_nil && lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        return NULL;
+    }
+    if (lua_type(L, -1) != LUA_TSTRING)
+        luaL_error(L, "selector %d: a string is expected for its %s", i, k == 1 ? "name" : "value");
+    const char *s = lua_tolstring(L, -1, &len);
+    if (strlen(s) != len)
+        luaL_error(L, "selector %d: its %s contains a NUL byte", i, k == 1 ? "name" : "value");
+    lua_pop(L, 1); /* (the string stays referenced by the list) */
+    return s;
+}
 
-int luaopen_wsman(lua_State *L)
+/* WSMan._selector_set({{name, value}, ...}): the wsman:SelectorSet XML of the core's one writer
+ * (wsman_selector_set_xml), for the filters the Lua layers build. */
+static int mod_selector_set(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    size_t n = (size_t)luaL_len(L, 1);
+    if (n > SIZE_MAX / (2 * sizeof(char *)))
+        return luaL_error(L, "too many selectors");
+    const char **names = lua_newuserdatauv(L, 2 * n * sizeof *names + 1, 0), **values = names + n;
+    for (size_t i = 0; i < n; i++) {
+        if (lua_rawgeti(L, 1, (lua_Integer)i + 1) != LUA_TTABLE)
+            return luaL_error(L, "selector %d: a {name, value} table is expected", (int)i + 1);
+        names[i] = pair_string(L, (int)i + 1, 1, 0);
+        values[i] = pair_string(L, (int)i + 1, 2, 1);
+        lua_pop(L, 1);
+    }
+    wsman_buf_t b;
+    wsman_buf_init(&b);
+    if (wsman_selector_set_xml(&b, names, values, n) != 0) {
+        wsman_buf_free(&b);
+        return luaL_error(L, "out of memory while writing a selector set");
+    }
+    lua_pushlstring(L, b.data, b.len);
+    wsman_buf_free(&b);
+    return 1;
+}
+
+/* WSMan._dialects: the filter dialect URIs, by short name. */
+static void push_dialects(lua_State *L)
+{
+    lua_createtable(L, 0, 4);
+    lua_pushliteral(L, WSMAN_DIALECT_WQL);
+    lua_setfield(L, -2, "wql");
+    lua_pushliteral(L, WSMAN_DIALECT_SELECTOR);
+    lua_setfield(L, -2, "selector");
+    lua_pushliteral(L, WSMAN_DIALECT_ASSOCIATION);
+    lua_setfield(L, -2, "association");
+    lua_pushliteral(L, WSMAN_DIALECT_XPATH);
+    lua_setfield(L, -2, "xpath");
+}
+
+/* WSMan._methods: the method tables of the classes, by class name. */
+static void push_method_tables(lua_State *L)
+{
+    static const struct {
+        const char *display;
+        const char *tname;
+    } classes[] = {
+        {"WSMan", LW_WSMAN},
+        {"Session", LW_SESSION},
+        {"ConnectionOptions", LW_OPTIONS},
+        {"ResourceLocator", LW_LOCATOR},
+        {"Enumerator", LW_ENUMERATOR},
+        {"Shell", LW_SHELL},
+        {"Process", LW_PROCESS},
+    };
+    lua_createtable(L, 0, (int)(sizeof classes / sizeof classes[0]));
+    for (size_t i = 0; i < sizeof classes / sizeof classes[0]; i++) {
+        lw_push_methods(L, classes[i].tname);
+        lua_setfield(L, -2, classes[i].display);
+    }
+}
+
+int luaopen_wsman_core(lua_State *L)
 {
     static const luaL_Reg wmeta[] = {{"__gc", w_gc}, {"__tostring", w_tostring}, {NULL, NULL}};
     lw_class_register(L, &cls, wmeta);
@@ -322,6 +654,8 @@ int luaopen_wsman(lua_State *L)
     lw_enumerator_register(L);
     lw_shell_register(L);
     lw_xml_register(L);
+    lw_psobject_register(L);
+    lw_psrp_register(L);
 
     lua_newtable(L);
     lua_pushcfunction(L, mod_new);
@@ -330,10 +664,21 @@ int luaopen_wsman(lua_State *L)
     lua_setfield(L, -2, "_VERSION");
     lua_pushcfunction(L, lw_clixml); /* WSMan.clixml(stderr) -> text, records (lshell.c) */
     lua_setfield(L, -2, "clixml");
-    lua_pushcfunction(L, lw_xml_parse); /* used by wsman.xml's parse when present (lxml.c) */
+    lua_pushcfunction(L, lw_xml_parse); /* wsman.xml's parse (lxml.c) */
     lua_setfield(L, -2, "_xml_parse");
     lw_term_push(L); /* for the wsman command (lterm.c) */
     lua_setfield(L, -2, "_term");
+    lw_psobject_fields(L); /* clixml_decode, clixml_encode, ps_value, ps_object (lpsobject.c) */
+    lw_psrp_fields(L);     /* _psrp_*: PowerShell Remoting's wire for wsman.psrp (lpsrp.c) */
+    lw_reaper_fields(L);   /* WSMan.flush (lsession.c) */
+    lua_pushcfunction(L, mod_expand_alias);
+    lua_setfield(L, -2, "_expand_alias");
+    lua_pushcfunction(L, mod_selector_set);
+    lua_setfield(L, -2, "_selector_set");
+    push_dialects(L);
+    lua_setfield(L, -2, "_dialects");
+    push_method_tables(L);
+    lua_setfield(L, -2, "_methods");
 #define FLAG_FIELD(name, value)                                                                              \
     lua_pushinteger(L, (lua_Integer)(value));                                                                \
     lua_setfield(L, -2, #name);

@@ -275,6 +275,55 @@ def peer_cert(sim):
             return s.getpeercert(binary_form=True)
 
 
+class RequireAuthorizationTest(GssSimCase):
+    """--require-authorization (Microsoft's OMI): no reply to a request without credentials on a connection
+    that is not authenticated; a first leg that carries the token gets the one 401 of an NTLM handshake."""
+    SIM_ARGS = ("--auth", "negotiate,basic", "--require-authorization")
+
+    def held_reply(self, headers):
+        """Sends a Get with headers on a new connection, closes the sending side: -> every byte answered."""
+        sock = socket.create_connection((self.sim.host, self.sim.port), timeout=30)
+        self.addCleanup(sock.close)
+        body = get_xml(self.sim).encode()
+        head = "POST %s HTTP/1.1\r\nHost: %s:%d\r\nContent-Type: application/soap+xml;charset=UTF-8\r\n" % (
+            self.sim.path, self.sim.host, self.sim.port)
+        head += "".join("%s: %s\r\n" % kv for kv in headers.items())
+        head += "Content-Length: %d\r\n\r\n" % len(body)
+        sock.sendall(head.encode() + body)
+        sock.shutdown(socket.SHUT_WR)   # the server sees the end only after it read the whole request
+        got = b""
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                return got
+            got += chunk
+
+    def test_request_without_authorization_never_answered(self):
+        c = self.client()
+        self.assertEqual(c.handshake().status, 200)
+        held = stat(c, "HeldRequests")
+        self.assertEqual(self.held_reply({}), b"")   # the connection ended with no reply at all
+        self.assertEqual(stat(c, "HeldRequests"), held + 1)
+
+    def test_basic_credentials_answered(self):
+        reply = self.held_reply({"Authorization": BASIC})
+        self.assertTrue(reply.startswith(b"HTTP/1.1 500") or reply.startswith(b"HTTP/1.1 401"), reply[:40])
+
+    def test_first_leg_with_token_one_401(self):
+        c = self.client()
+        r = c.handshake()
+        self.assertEqual(r.status, 200)
+        self.assertEqual([leg.status for leg in c.legs], [401, 200])
+        before = stat(c, "Unauthorized")
+        # the authenticated connection needs no Authorization header any more
+        for name in ("Spooler", "WinRM"):
+            r = c.post(get_xml(self.sim, name))
+            self.assertEqual(r.status, 200)
+            self.assertIn(("<p:Name>%s</p:Name>" % name).encode(), c.decrypt(r))
+        self.assertEqual(stat(c, "Unauthorized"), before)
+        self.assertGreaterEqual(stat(c, "MaxUnauthorizedPerConnection"), 1)
+
+
 class ChannelBindingTest(unittest.TestCase):
     """HTTPS: no message encryption; RFC 5929 tls-server-end-point bindings per --cbt."""
 

@@ -11,7 +11,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from simtest import CAPTURES, Sim  # noqa: E402
+from simtest import CAPTURES, Sim, needs_captures  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from winrmsim import replay  # noqa: E402
@@ -35,10 +35,6 @@ def normalise(text):
 
 def recording(name):
     return replay.load(os.path.join(CAPTURES, name))
-
-
-def have_captures():
-    return os.path.isdir(CAPTURES)
 
 
 def rsp_body(inner):
@@ -147,7 +143,7 @@ class ShellTestCase(unittest.TestCase):
             c.close()
 
 
-@unittest.skipUnless(have_captures(), "the recordings are not at " + CAPTURES)
+@needs_captures
 class FidelityTest(ShellTestCase):
     """The recorded requests of test_winrs_*.yml, sent to the simulator (with its ShellId/CommandId):
     the replies are Windows' apart from identifiers, Owner, ClientIP, Machine and the output bytes."""
@@ -335,7 +331,7 @@ class ShellBehaviourTest(ShellTestCase):
         self.assertEqual([i.findtext("{%s}ShellId" % RSP) for i in items], [shell])
 
 
-@unittest.skipUnless(have_captures(), "the recordings are not at " + CAPTURES)
+@needs_captures
 class ReplayOrderTest(unittest.TestCase):
     def test_a_request_with_another_action_is_refused_and_the_message_kept(self):
         path = os.path.join(CAPTURES, "test_winrs_open_already_opened.yml")

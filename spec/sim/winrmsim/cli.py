@@ -35,6 +35,10 @@ def parse_args(argv):
     p.add_argument("--cbt", choices=("strict", "relaxed", "none"), default="relaxed",
                    help="with --tls: channel binding check for Negotiate/Kerberos (CbtHardeningLevel; default "
                         "relaxed: wrong bindings are refused, missing ones accepted; strict: required)")
+    p.add_argument("--require-authorization", action="store_true",
+                   help="as Microsoft's OMI server: a request without an Authorization header on a connection "
+                        "that is not authenticated is never answered (the connection is held until the client "
+                        "closes it); no 401 tells the client which schemes are offered")
     p.add_argument("--keytab", help="Kerberos acceptor keytab (default: $KRB5_KTNAME); see spec/kdc/")
     p.add_argument("--client-ca", action="append", metavar="FILE",
                    help="with --tls and certificate auth: also trust client certificates issued by this CA "
@@ -51,22 +55,42 @@ def parse_args(argv):
     p.add_argument("--enum-timeout", type=int, default=60000, help="idle enumeration context expiry, ms")
     p.add_argument("--max-envelope-kb", type=int, default=500, help="service MaxEnvelopeSizekb (default 500)")
     p.add_argument("--max-batch-items", type=int, default=32000, help="service MaxBatchItems (default 32000)")
+    p.add_argument("--grow-enum-context", type=int, default=0, metavar="BYTES",
+                   help="a misbehaving host: each Pull's new EnumerationContext is BYTES longer than the last, "
+                        "and replies ignore MaxEnvelopeSize")
+    p.add_argument("--proxy-auth", metavar="USER:PASSWORD",
+                   help="as an HTTP proxy (absolute-form requests), answer 407 unless Proxy-Authorization "
+                        "carries these Basic credentials")
     p.add_argument("--processes", type=int, default=0, help="add N generated Win32_Process instances")
     p.add_argument("--max-shells-per-user", type=int, default=30,
                    help="winrm/config/winrs MaxShellsPerUser the simulator starts with (default 30)")
+    p.add_argument("--ps-sandbox", metavar="DIR",
+                   help="directory holding the PSRP plug-in's C: drive for file copy/fetch (default: a temp dir)")
+    p.add_argument("--ps-config", action="append", type=ps_config, metavar="NAME=CMD,CMD",
+                   help="a JEA session configuration NAME exposing only these emulated commands (repeatable)")
     p.add_argument("--replay", help="serve the responses of a recorded exchange file (pypsrp YAML), in order")
     p.add_argument("--exit-with-parent", action="store_true", help="exit when the parent process goes away")
     p.add_argument("--log", help="request log file (never contains credentials)")
     args = p.parse_args(argv)
     if args.max_envelope_kb < 32:
         p.error("--max-envelope-kb must be at least 32")
-    if args.enum_timeout < 0 or args.max_batch_items < 1 or args.processes < 0:
-        p.error("--max-batch-items must be positive, --enum-timeout and --processes not negative")
+    if args.enum_timeout < 0 or args.max_batch_items < 1 or args.processes < 0 or args.grow_enum_context < 0:
+        p.error("--max-batch-items must be positive, --enum-timeout, --processes and --grow-enum-context not "
+                "negative")
+    if args.proxy_auth is not None and ":" not in args.proxy_auth:
+        p.error("--proxy-auth takes USER:PASSWORD")
     if args.cert_host and not args.tls:
         p.error("--cert-host needs --tls")
     if args.make_client_cert and not args.tls_dir:
         p.error("--make-client-cert needs --tls-dir (the CA directory of the simulator)")
     return args
+
+
+def ps_config(text):
+    name, _, cmds = text.partition("=")
+    if not name.strip() or "/" in name:
+        raise argparse.ArgumentTypeError("--ps-config wants NAME=Command,Command (got %r)" % text)
+    return name.strip(), [c.strip() for c in cmds.split(",") if c.strip()]
 
 
 def make_client_cert(args):
@@ -115,6 +139,9 @@ def main(argv=None, parent=None):
         ca_file, cert, key = tls.generate(directory, tuple(args.cert_host or tls.DEFAULT_NAMES), args.cert_hash)
         ssl_context = make_ssl_context(cert, key)
         cert_info = client_certificates(args, schemes, users, directory, ca_file, ssl_context)
+    if not args.ps_sandbox:
+        args.ps_sandbox = tempfile.mkdtemp(prefix="winrm-sim-ps-")
+        cleanup.append(args.ps_sandbox)
     log = open(args.log, "a", encoding="utf-8") if args.log else None
     settings = Settings(args, schemes)
     server = ThreadedServer((args.host, args.port), None, ssl_context, ipv6=":" in args.host)
@@ -136,7 +163,7 @@ def main(argv=None, parent=None):
     thread.start()
     host = "[%s]" % args.host if ":" in args.host else args.host
     out = ["%s://%s:%d/%s" % ("https" if args.tls else "http", host, settings.port, settings.prefix),
-           "pid=%d" % os.getpid()]
+           "pid=%d" % os.getpid(), "ps_sandbox=%s" % os.path.abspath(args.ps_sandbox)]
     if ca_file:
         out.append("ca_file=%s" % ca_file)
         out.extend("%s=%s" % kv for kv in cert_info)

@@ -55,10 +55,13 @@ class ControlHandler(ResourceHandler):
         return ('<p:Stats_OUTPUT xmlns:p="%s"><p:OpenEnumerations>%d</p:OpenEnumerations><p:Requests>%d</p:Requests>'
                 "<p:Connections>%d</p:Connections><p:ActiveConnections>%d</p:ActiveConnections>"
                 "<p:Faults>%d</p:Faults><p:ProxiedRequests>%d</p:ProxiedRequests>"
-                "<p:Handshakes>%d</p:Handshakes><p:Delegations>%d</p:Delegations>%s"
+                "<p:Handshakes>%d</p:Handshakes><p:Delegations>%d</p:Delegations>"
+                "<p:Unauthorized>%d</p:Unauthorized><p:MaxUnauthorizedPerConnection>%d</p:MaxUnauthorizedPerConnection>"
+                "<p:HeldRequests>%d</p:HeldRequests>%s"
                 "<p:ReturnValue>0</p:ReturnValue></p:Stats_OUTPUT>" % (
                     CONTROL_URI, st["open_enumerations"], st["requests"], st["connections"], st["active"],
-                    st["faults"], st["proxied"], st["handshakes"], st["delegations"], tokens))
+                    st["faults"], st["proxied"], st["handshakes"], st["delegations"], st["unauthorized"],
+                    st["max_unauthorized_per_connection"], st["held"], tokens))
 
     def extra_stats(self):
         """OpenShells (WinRS shells open now), ReplayRemaining (with --replay: recorded messages not served)."""

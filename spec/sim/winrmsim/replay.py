@@ -9,6 +9,7 @@ import json
 import re
 import threading
 
+from . import replay_psrp
 from .faults import WSManFault
 
 _KEY = re.compile(r"^(?P<indent> *)(?P<dash>- )?(?P<key>[A-Za-z_][A-Za-z0-9_]*):(?: (?P<value>.*))?$")
@@ -152,30 +153,36 @@ _ACTION = re.compile(r"<(?:\w+:)?Action[^>]*>([^<]*)</(?:\w+:)?Action>")
 
 
 class Replayer:
-    """Hands out the recorded responses in order (thread-safe)."""
+    """Hands out the recorded responses in order (thread-safe), with the client's IDs (replay_psrp.py)."""
 
     def __init__(self, messages):
         self.messages = messages
+        self.streams = replay_psrp.RecordedStreams(messages)
+        self.ids = replay_psrp.IdMap()
         self.pos = 0
         self.lock = threading.Lock()
 
-    def next(self, action=None):
-        """The next recorded message. With the request's action: a request whose action differs from the
-        recorded one (Create, Command, Receive, Signal, Delete... in the recorded order) gets a fault and
-        does not consume the message, so a client that does not follow the recording fails visibly.
-        MessageIDs, ShellIds and CommandIds are not compared (a client sends its own, and takes the
-        recorded ShellId/CommandId from the recorded responses)."""
+    def next(self, action=None, text=None):
+        """The next recorded message and its index. A request whose action differs from the recorded one
+        (Create, Command, Receive, Signal, Delete... in the recorded order), or, given the request text,
+        whose resource URI, PSRP message types or signal code differ, gets a fault and does not consume the
+        message, so a client that does not follow the recording fails visibly. The IDs the client chose
+        (ShellId, CommandId, PSRP RPID/PID, public key) are learned from the text."""
         with self.lock:
             if self.pos >= len(self.messages):
-                return None
+                return None, None
             msg = self.messages[self.pos]
-            want = _ACTION.search(msg.get("request") or "")
+            recorded = msg.get("request") or ""
+            want = _ACTION.search(recorded)
             if action is not None and want is not None and want.group(1).strip() != action.strip():
                 raise WSManFault("ACTION_NOT_SUPPORTED",
                                  "The simulator's replay file expects a request with action %s here (message %d), "
                                  "not %s." % (want.group(1).strip(), self.pos + 1, action))
+            if text is not None:
+                replay_psrp.check_request(recorded, text, self.pos + 1)
+                self.ids.learn(recorded, text)
             self.pos += 1
-            return msg
+            return msg, self.pos - 1
 
     def remaining(self):
         with self.lock:
@@ -184,6 +191,15 @@ class Replayer:
     def reset(self):
         with self.lock:
             self.pos = 0
+            self.ids = replay_psrp.IdMap()
+
+    def reply(self, msg, index, message_id):
+        """The recorded response with the client's IDs and RelatesTo pointing at this request's MessageID."""
+        text = self.response_text(msg, message_id)
+        if text is None:
+            return None
+        with self.lock:
+            return self.streams.rewrite(index, text, self.ids)
 
     @staticmethod
     def response_text(msg, message_id):

@@ -4,7 +4,9 @@ The HTTP layer is written directly on sockets (not http.server) so that replies 
 so that fault injection can control exactly what reaches the wire.
 """
 
+import base64
 import email.utils
+import hmac
 import http
 import os
 import socket
@@ -183,7 +185,9 @@ class Service:
             if k.lower() == "charset":
                 charset = v.strip().strip('"').lower()
         text = decode_body(hreq.body, charset)
-        return SoapRequest(text)
+        sreq = SoapRequest(text)
+        sreq.text = text
+        return sreq
 
     def soap(self, hreq, user):
         machine = self.machine(hreq)
@@ -223,7 +227,7 @@ class Service:
 
         def finish(body, action, prefixes=None, _default="saxwp"):
             data = envelope(action, req.message_id, body, prefixes or _default).encode("utf-8")
-            if len(data) > req.max_envelope:
+            if len(data) > req.max_envelope and not self.settings.grow_enum_context:
                 raise WSManFault("MAX_ENVELOPE_SIZE_EXCEEDED",
                                  "The WS-Management service cannot process the request. The computed response "
                                  "packet size (%d) exceeds the maximum envelope size that is allowed (%d)."
@@ -262,16 +266,17 @@ class Service:
 
     def replay(self, sreq):
         from .control import Effect
-        from .replay import Replayer
-        msg = self.state.replayer.next(sreq.action)
+        msg, index = self.state.replayer.next(sreq.action, sreq.text)
         if msg is None:
             raise WSManFault("ACTION_NOT_SUPPORTED", "The simulator's replay file has no more recorded messages.")
         if msg.get("http_error"):
             return Reply(0, b"", effect=Effect("drop_now", {}))
         if msg.get("timeout"):
             time.sleep(float(msg["timeout"]))
-        status = int((msg.get("transport_error") or {}).get("code", 200))
-        text = Replayer.response_text(msg, sreq.message_id)
+        text = self.state.replayer.reply(msg, index, sreq.message_id)
+        # Windows answers every SOAP fault with HTTP 500; some recordings lack the transport_error entry
+        default = 500 if text is not None and "<s:Fault>" in text else 200
+        status = int((msg.get("transport_error") or {}).get("code", default))
         if text is None:
             return Reply(status, b"", ctype=None)
         return Reply(status, text.encode("utf-8"))
@@ -303,6 +308,7 @@ class ConnectionHandler(socketserver.BaseRequestHandler):
         self.security = sec.ConnState()   # this connection's authentication context (security.py)
         self.seal = None                  # (context, protocol) while a request's reply must be encrypted
         self.reply_headers = ()           # e.g. the final WWW-Authenticate token of a handshake
+        self.unauthorized = 0             # 401s sent on this connection (Stats: MaxUnauthorizedPerConnection)
         self.state.count("connections")
         self.state.count("active")
         try:
@@ -349,6 +355,11 @@ class ConnectionHandler(socketserver.BaseRequestHandler):
             except OSError:
                 pass
 
+    def proxy_authorized(self, hreq):
+        """--proxy-auth: the request carries the proxy's Basic credentials."""
+        want = "Basic " + base64.b64encode(self.service.settings.proxy_auth.encode("utf-8")).decode("ascii")
+        return hmac.compare_digest(hreq.headers.get("proxy-authorization", "").strip(), want)
+
     def send_continue(self):
         self.sock.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
 
@@ -363,6 +374,9 @@ class ConnectionHandler(socketserver.BaseRequestHandler):
         path = hreq.path.split("?", 1)[0]
         if path.lower().startswith(("http://", "https://")):
             # Absolute form: the client uses this simulator as its HTTP proxy (proxy specs).
+            if svc.settings.proxy_auth is not None and not self.proxy_authorized(hreq):
+                svc.log(self.peer, hreq, 407, "proxy credentials missing or wrong")
+                return self.send(407, b"", None, keep, [("Proxy-Authenticate", 'Basic realm="proxy"')])
             self.state.count("proxied")
             parts = path.split("/", 3)
             path = "/" + (parts[3] if len(parts) > 3 else "")
@@ -386,6 +400,8 @@ class ConnectionHandler(socketserver.BaseRequestHandler):
                 return self.send(200, identify_body(False, svc.settings), SOAP_UTF8, keep)
             if anon_path:
                 return self.send(401, b"", None, keep, [("WWW-Authenticate", c) for c in svc.challenges()])
+        if svc.settings.require_authorization and self.security.ctx is None and not hreq.headers.get("authorization"):
+            return self.hold(hreq)
         outcome = svc.security.authenticate(self.security, hreq)
         if outcome.user is None:
             svc.log(self.peer, hreq, 401, outcome.reason)
@@ -426,6 +442,14 @@ class ConnectionHandler(socketserver.BaseRequestHandler):
             return self.apply_effect(reply, keep)
         return self.send(reply.status, reply.body, reply.ctype if reply.body else None, keep)
 
+    def hold(self, hreq):
+        """--require-authorization (Microsoft's OMI): no reply at all to a request without credentials on a
+        connection that is not authenticated; the connection stays open until the client closes it."""
+        self.state.count("held")
+        self.service.log(self.peer, hreq, 0, "held: no Authorization header (--require-authorization)")
+        self.wait_for_peer_close()
+        return False
+
     @staticmethod
     def content_type_ok(hreq):
         ctype = hreq.headers.get("content-type", "")
@@ -446,6 +470,9 @@ class ConnectionHandler(socketserver.BaseRequestHandler):
             reason = "Unknown"
         if self.seal is not None and body and ctype and ctype.startswith("application/soap+xml"):
             body, ctype = encryption.encrypt(body, self.seal[0], self.seal[1], ctype)
+        if status == 401:
+            self.unauthorized += 1
+            self.state.count_unauthorized(self.unauthorized)
         head = ["HTTP/1.1 %d %s" % (status, reason)]
         if ctype:
             head.append("Content-Type: " + ctype)

@@ -110,6 +110,22 @@ def command_not_found():
                       "invalid command identifier.")
 
 
+def payload(op, local):
+    """The request's body element, which must be rsp:<local> (else the schema fault Windows gives)."""
+    body = op.req.payload
+    if body is None or body.tag != _Q + local:
+        raise WSManFault("SCHEMA_VALIDATION_ERROR")
+    return body
+
+
+def shell_selector(op):
+    """The request's ShellId selector (w:InvalidSelectors InsufficientSelectors without one)."""
+    for s in op.req.selectors:
+        if (s.name or "").lower() == "shellid":
+            return (s.value or "").strip()
+    raise WSManFault("INSUFFICIENT_SELECTORS")
+
+
 def duration_text(seconds):
     return "PT%.3fS" % seconds
 
@@ -386,14 +402,18 @@ def day_duration(seconds):
 
 
 class ShellItem:
-    def __init__(self, shell):
+    """An Enumerate item of the shell list: anything with ``id`` and ``xml()`` (a WinRS shell, a runspace pool)
+    under its resource URI."""
+
+    def __init__(self, shell, uri=CMD_URI):
         self.shell = shell
+        self.uri = uri
 
     def obj(self):
         return '<rsp:Shell xmlns:rsp="%s">%s</rsp:Shell>' % (ns.RSP, self.shell.xml())
 
     def epr(self):
-        return "<a:EndpointReference>%s</a:EndpointReference>" % epr_inner(CMD_URI, [("ShellId", self.shell.id)])
+        return "<a:EndpointReference>%s</a:EndpointReference>" % epr_inner(self.uri, [("ShellId", self.shell.id)])
 
 
 class ShellHandler(ResourceHandler):
@@ -403,6 +423,7 @@ class ShellHandler(ResourceHandler):
         self.config = config
         self.lock = threading.RLock()
         self.shells = {}
+        self.psrp = None
 
     # ---- configuration ----------------------------------------------------------------------
     def _cfg(self, section, key, default):
@@ -449,12 +470,7 @@ class ShellHandler(ResourceHandler):
                              "for this user, or raise the quota for this user." % limit)
 
     def _shell(self, op):
-        shell_id = None
-        for s in op.req.selectors:
-            if (s.name or "").lower() == "shellid":
-                shell_id = (s.value or "").strip()
-        if shell_id is None:
-            raise WSManFault("INSUFFICIENT_SELECTORS")
+        shell_id = shell_selector(op)
         self.sweep()
         with self.lock:
             shell = self.shells.get(shell_id.upper())
@@ -684,7 +700,10 @@ class ShellHandler(ResourceHandler):
             raise WSManFault("FILTER_DIALECT_UNAVAILABLE")
         self.sweep()
         with self.lock:
-            return [ShellItem(s) for s in self.shells.values() if s.owner == op.user]
+            items = [ShellItem(s) for s in self.shells.values() if s.owner == op.user]
+        if self.psrp is not None:   # the PowerShell plug-in's runspace pools are shells too (psrp.py)
+            items.extend(self.psrp.shell_items(op.user))
+        return items
 
 
 # ---- command lines -----------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from .control import CONTROL_URI, FAULT_URI, ControlHandler, FaultHandler
 from .enumeration import Enumerations
 from .faults import CONFIG_PROVIDER, WSManFault
 from .handlers import Registry
+from .psrp import PS_ROOT, PsrpHandler
 from .shell import SHELL_ROOT, ShellHandler
 from .wmi import WmiHandler, WmiStore
 
@@ -21,6 +22,7 @@ class Settings:
         self.prefix = args.prefix.strip("/")
         self.tls = bool(args.tls)
         self.allow_unencrypted = bool(args.allow_unencrypted)
+        self.require_authorization = bool(getattr(args, "require_authorization", False))
         self.schemes = schemes
         self.enabled = {s.config_key: True for s in schemes}
         self.max_envelope_kb = args.max_envelope_kb
@@ -30,6 +32,10 @@ class Settings:
         self.cbt = getattr(args, "cbt", "relaxed")   # CbtHardeningLevel (HTTPS channel binding, security.py)
         self.extra_processes = args.processes
         self.max_shells_per_user = getattr(args, "max_shells_per_user", 30)
+        self.grow_enum_context = getattr(args, "grow_enum_context", 0)
+        self.proxy_auth = getattr(args, "proxy_auth", None)
+        self.ps_sandbox = getattr(args, "ps_sandbox", None)       # PSRP file-transfer sandbox (pstransfer.py)
+        self.ps_configs = dict(getattr(args, "ps_config", None) or [])   # JEA name -> visible commands
 
     def auth_flags(self):
         known = ("Basic", "Kerberos", "Negotiate", "Certificate", "CredSSP")
@@ -92,8 +98,11 @@ class SimState:
         self.proxied = 0
         self.handshakes = 0      # completed Negotiate/Kerberos handshakes (security.py)
         self.delegations = 0     # of which the client delegated credentials (Kerberos forwarded TGT)
+        self.unauthorized = 0    # 401 replies sent
+        self.max_unauthorized_per_connection = 0   # the most 401s any one connection received
+        self.held = 0            # requests never answered (--require-authorization)
         self.tokens = {}
-        self.enums = Enumerations(settings.enum_timeout_ms, settings.max_batch_items)
+        self.enums = Enumerations(settings.enum_timeout_ms, settings.max_batch_items, settings.grow_enum_context)
         self.store = WmiStore(settings.data_dir, settings.extra_processes)
         self.registry = Registry()
         self.registry.register(ns.WMI_ROOT, WmiHandler(self.store))
@@ -103,6 +112,9 @@ class SimState:
         self.registry.register(FAULT_URI, FaultHandler())
         self.shells = ShellHandler(self.config)    # WinRS: .../windows/shell/cmd (shell.py)
         self.registry.register(SHELL_ROOT, self.shells)
+        self.psrp = PsrpHandler(self.store, settings.ps_sandbox, settings.ps_configs)   # PowerShell (psrp.py)
+        self.registry.register(PS_ROOT, self.psrp)
+        self.shells.psrp = self.psrp
 
     def _config_changed(self, handler):
         self.settings.apply_config(handler.tree)
@@ -112,6 +124,12 @@ class SimState:
     def count(self, field, delta=1):
         with self.lock:
             setattr(self, field, getattr(self, field) + delta)
+
+    def count_unauthorized(self, on_connection):
+        """One more 401; on_connection: how many this connection has received so far, this one included."""
+        with self.lock:
+            self.unauthorized += 1
+            self.max_unauthorized_per_connection = max(self.max_unauthorized_per_connection, on_connection)
 
     def token_request(self, token, limit):
         """Count a request carrying a drop token; True if this one must be dropped."""
@@ -136,4 +154,6 @@ class SimState:
             return {"open_enumerations": open_enums, "requests": self.requests, "connections": self.connections,
                     "active": self.active, "faults": self.faults, "proxied": self.proxied,
                     "handshakes": self.handshakes, "delegations": self.delegations,
+                    "unauthorized": self.unauthorized,
+                    "max_unauthorized_per_connection": self.max_unauthorized_per_connection, "held": self.held,
                     "tokens": dict(self.tokens)}

@@ -1,0 +1,327 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * psobject_write.c - CLIXML encoder (MS-PSRP 2.2.5) of the values of psobject.h.
+ *
+ * Every object gets a RefId in document order and is written once; reaching it again writes
+ * <Ref RefId>. Type-name lists the same way with <TNRef>. Strings get PowerShell's _xHHHH_
+ * escapes for control characters and for an underscore that would otherwise read as one.
+ */
+#include "psobject.h"
+#include "protocol.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NS_PS "http://schemas.microsoft.com/powershell/2004/04"
+
+enum {
+    MAX_WRITE_DEPTH = 512,
+    SEEN_MIN_SLOTS = 64,
+    CONTROL_LIMIT = 0x20, /* characters below are written as _xHHHH_ */
+};
+
+/* Pointer -> RefId, open addressing. */
+typedef struct seen {
+    const void **keys;
+    unsigned long *ids;
+    size_t slots, count;
+} seen_t;
+
+typedef struct writer {
+    wsman_buf_t *out;
+    wsman_buf_t tmp;
+    seen_t objs, types;
+    int depth;
+} writer_t;
+
+static size_t slot_of(const seen_t *s, const void *p)
+{
+    uintptr_t h = (uintptr_t)p;
+
+    h ^= h >> 17;
+    h *= (uintptr_t)0x9E3779B97F4A7C15ull;
+    return (size_t)(h ^ (h >> 29)) & (s->slots - 1);
+}
+
+static long seen_get(const seen_t *s, const void *p)
+{
+    size_t i;
+
+    if (!s->slots)
+        return -1;
+    for (i = slot_of(s, p); s->keys[i]; i = (i + 1) & (s->slots - 1))
+        if (s->keys[i] == p)
+            return (long)s->ids[i];
+    return -1;
+}
+
+static int seen_grow(seen_t *s)
+{
+    seen_t n;
+    size_t i;
+
+    n.slots = s->slots ? s->slots * 2 : SEEN_MIN_SLOTS;
+    n.count = s->count;
+    n.keys = calloc(n.slots, sizeof *n.keys);
+    n.ids = calloc(n.slots, sizeof *n.ids);
+    if (!n.keys || !n.ids) {
+        free(n.keys);
+        free(n.ids);
+        return -1;
+    }
+    for (i = 0; i < s->slots; i++) {
+        if (s->keys[i]) {
+            size_t j = slot_of(&n, s->keys[i]);
+            while (n.keys[j])
+                j = (j + 1) & (n.slots - 1);
+            n.keys[j] = s->keys[i];
+            n.ids[j] = s->ids[i];
+        }
+    }
+    free(s->keys);
+    free(s->ids);
+    *s = n;
+    return 0;
+}
+
+/* Records p with the next id; returns that id, or -1 when out of memory. */
+static long seen_add(seen_t *s, const void *p)
+{
+    size_t i;
+
+    if ((s->count + 1) * 2 > s->slots && seen_grow(s) != 0)
+        return -1;
+    i = slot_of(s, p);
+    while (s->keys[i])
+        i = (i + 1) & (s->slots - 1);
+    s->keys[i] = p;
+    s->ids[i] = s->count;
+    return (long)s->count++;
+}
+
+static void seen_free(seen_t *s)
+{
+    free(s->keys);
+    free(s->ids);
+}
+
+/* ---- text ----------------------------------------------------------------------------- */
+
+/* s with PowerShell's escapes applied (into w->tmp), then XML-escaped into out. */
+static int put_escaped(writer_t *w, const char *s, size_t len, int attr)
+{
+    size_t i, start = 0;
+
+    wsman_buf_reset(&w->tmp);
+    for (i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= CONTROL_LIMIT && !(c == '_' && i + 1 < len && (s[i + 1] == 'x' || s[i + 1] == 'X')))
+            continue;
+        if (wsman_buf_append(&w->tmp, s + start, i - start) != 0 ||
+            wsman_buf_printf(&w->tmp, "_x%04X_", c) != 0)
+            return -1;
+        start = i + 1;
+    }
+    if (wsman_buf_append(&w->tmp, s + start, len - start) != 0)
+        return -1;
+    return attr ? wsman_buf_xml_attr(w->out, w->tmp.data ? w->tmp.data : "", w->tmp.len)
+                : wsman_buf_xml_text(w->out, w->tmp.data ? w->tmp.data : "", w->tmp.len);
+}
+
+/* "<tag" and, when given, N="name". */
+static int open_tag(writer_t *w, const char *tag, const char *name)
+{
+    if (wsman_buf_printf(w->out, "<%s", tag) != 0)
+        return -1;
+    if (!name)
+        return 0;
+    return wsman_buf_puts(w->out, " N=\"") != 0 || put_escaped(w, name, strlen(name), 1) != 0 ||
+                   wsman_buf_puts(w->out, "\"") != 0
+               ? -1
+               : 0;
+}
+
+static int write_prim(writer_t *w, const wsman_psvalue_t *v, const char *name)
+{
+    const char *tag = wsman_pskind_element(v->kind);
+    int rc;
+
+    if (!tag || open_tag(w, tag, name) != 0)
+        return -1;
+    if (v->kind == WSMAN_PS_NIL)
+        return wsman_buf_puts(w->out, " />");
+    if (wsman_buf_puts(w->out, ">") != 0)
+        return -1;
+    switch (v->kind) {
+    case WSMAN_PS_BYTES:
+        rc = wsman_base64_encode(w->out, (const unsigned char *)v->text, v->len);
+        break;
+    case WSMAN_PS_STRING:
+    case WSMAN_PS_SCRIPTBLOCK:
+    case WSMAN_PS_XML:
+    case WSMAN_PS_URI:
+        rc = put_escaped(w, v->text, v->len, 0);
+        break;
+    default:
+        rc = wsman_buf_xml_text(w->out, v->text ? v->text : "", v->len);
+        break;
+    }
+    return rc != 0 ? -1 : wsman_buf_printf(w->out, "</%s>", tag);
+}
+
+/* ---- objects -------------------------------------------------------------------------- */
+
+static int write_value(writer_t *w, const wsman_psvalue_t *v, const char *name);
+
+static int write_types(writer_t *w, const wsman_pstypes_t *t)
+{
+    long id = seen_get(&w->types, t);
+    size_t i;
+
+    if (id >= 0)
+        return wsman_buf_printf(w->out, "<TNRef RefId=\"%ld\" />", id);
+    if ((id = seen_add(&w->types, t)) < 0 || wsman_buf_printf(w->out, "<TN RefId=\"%ld\">", id) != 0)
+        return -1;
+    for (i = 0; i < t->count; i++)
+        if (wsman_buf_puts(w->out, "<T>") != 0 ||
+            wsman_buf_xml_text(w->out, t->names[i], strlen(t->names[i])) != 0 ||
+            wsman_buf_puts(w->out, "</T>") != 0)
+            return -1;
+    return wsman_buf_puts(w->out, "</TN>");
+}
+
+static const char *coll_tag(wsman_pscoll_t c)
+{
+    switch (c) {
+    case WSMAN_PS_COLL_LIST:
+        return "LST";
+    case WSMAN_PS_COLL_ENUM:
+        return "IE";
+    case WSMAN_PS_COLL_STACK:
+        return "STK";
+    case WSMAN_PS_COLL_QUEUE:
+        return "QUE";
+    case WSMAN_PS_COLL_DICT:
+        return "DCT";
+    default:
+        return NULL;
+    }
+}
+
+static int write_coll(writer_t *w, const wsman_psvalue_t *v)
+{
+    const char *tag = coll_tag(v->coll);
+    size_t i;
+
+    if (!tag)
+        return 0;
+    if (wsman_buf_printf(w->out, "<%s>", tag) != 0)
+        return -1;
+    if (v->coll == WSMAN_PS_COLL_DICT) {
+        for (i = 0; i + 1 < v->nitems; i += 2)
+            if (wsman_buf_puts(w->out, "<En>") != 0 || write_value(w, v->items[i], "Key") != 0 ||
+                write_value(w, v->items[i + 1], "Value") != 0 || wsman_buf_puts(w->out, "</En>") != 0)
+                return -1;
+    } else {
+        for (i = 0; i < v->nitems; i++)
+            if (write_value(w, v->items[i], NULL) != 0)
+                return -1;
+    }
+    return wsman_buf_printf(w->out, "</%s>", tag);
+}
+
+static int write_props(writer_t *w, const char *tag, const wsman_psprop_t *props, size_t n)
+{
+    size_t i;
+
+    if (!n)
+        return 0;
+    if (wsman_buf_printf(w->out, "<%s>", tag) != 0)
+        return -1;
+    for (i = 0; i < n; i++)
+        if (write_value(w, props[i].value, props[i].name) != 0)
+            return -1;
+    return wsman_buf_printf(w->out, "</%s>", tag);
+}
+
+static int write_obj(writer_t *w, const wsman_psvalue_t *v, const char *name)
+{
+    long id = seen_get(&w->objs, v);
+
+    if (id >= 0)
+        return open_tag(w, "Ref", name) != 0 ? -1 : wsman_buf_printf(w->out, " RefId=\"%ld\" />", id);
+    if ((id = seen_add(&w->objs, v)) < 0 || open_tag(w, "Obj", name) != 0 ||
+        wsman_buf_printf(w->out, " RefId=\"%ld\">", id) != 0)
+        return -1;
+    if (v->types && write_types(w, v->types) != 0)
+        return -1;
+    if (v->to_string && (wsman_buf_puts(w->out, "<ToString>") != 0 ||
+                         put_escaped(w, v->to_string, strlen(v->to_string), 0) != 0 ||
+                         wsman_buf_puts(w->out, "</ToString>") != 0))
+        return -1;
+    if (v->base && write_value(w, v->base, NULL) != 0)
+        return -1;
+    if (write_coll(w, v) != 0 || write_props(w, "Props", v->adapted, v->nadapted) != 0 ||
+        write_props(w, "MS", v->extended, v->nextended) != 0)
+        return -1;
+    return wsman_buf_puts(w->out, "</Obj>");
+}
+
+static int write_value(writer_t *w, const wsman_psvalue_t *v, const char *name)
+{
+    int rc;
+
+    if (!v)
+        return open_tag(w, "Nil", name) != 0 ? -1 : wsman_buf_puts(w->out, " />");
+    if (v->kind != WSMAN_PS_OBJECT)
+        return write_prim(w, v, name);
+    if (++w->depth > MAX_WRITE_DEPTH)
+        return -1;
+    rc = write_obj(w, v, name);
+    w->depth--;
+    return rc;
+}
+
+static void writer_init(writer_t *w, wsman_buf_t *out)
+{
+    memset(w, 0, sizeof *w);
+    w->out = out;
+    wsman_buf_init(&w->tmp);
+}
+
+static int writer_done(writer_t *w, int rc, size_t mark)
+{
+    wsman_buf_free(&w->tmp);
+    seen_free(&w->objs);
+    seen_free(&w->types);
+    if (rc != 0 && w->out->data) { /* leave out as it was */
+        w->out->len = mark;
+        w->out->data[mark] = '\0';
+    }
+    return rc;
+}
+
+int wsman_psvalue_write(wsman_buf_t *out, const wsman_psvalue_t *v, const char *name)
+{
+    writer_t w;
+    size_t mark = out->len;
+
+    writer_init(&w, out);
+    return writer_done(&w, write_value(&w, v, name), mark);
+}
+
+int wsman_psdoc_write_objs(wsman_buf_t *out, const wsman_psdoc_t *d)
+{
+    writer_t w;
+    size_t mark = out->len, i, n = wsman_psdoc_count(d);
+    int rc;
+
+    writer_init(&w, out);
+    rc = wsman_buf_puts(out, "<Objs Version=\"1.1.0.1\" xmlns=\"" NS_PS "\">");
+    for (i = 0; rc == 0 && i < n; i++)
+        rc = write_value(&w, wsman_psdoc_value(d, i), NULL);
+    if (rc == 0)
+        rc = wsman_buf_puts(out, "</Objs>");
+    return writer_done(&w, rc, mark);
+}

@@ -1,0 +1,1155 @@
+/*
+ * transport.c - HTTP(S) transport on libcurl's multi interface.
+ *
+ * One easy handle per transport, kept in a private multi handle and reused for every request so
+ * libcurl keeps the TCP (and TLS) connection alive: a whole enumeration goes over one
+ * connection. wsman_transport_post drives the transfer with curl_multi_perform +
+ * curl_multi_poll until it is done or the request's deadline passes, so a later non-blocking
+ * engine can drive many transports from one loop by the same calls.
+ *
+ * Request bodies: POST with a known size (Content-Length, never chunked, no "Expect:
+ * 100-continue") supplied through a read callback rather than CURLOPT_POSTFIELDS. The reason is
+ * libcurl's own retry: when a request on a *reused* connection gets no byte of reply (the
+ * server closed the idle keep-alive connection, or died after reading the request), libcurl
+ * silently opens a new connection and sends the request again (Curl_retry_request, "Connection
+ * died, retrying a fresh connect"; up to 5 times; see curl/curl PR #18417, which proposes an
+ * option to forbid it). That can deliver a request the server already received a second time,
+ * which must never happen for Put/Create/Delete/Invoke. libcurl only has to rewind the body
+ * when body bytes were already sent; with POSTFIELDS it rewinds silently, with a read callback
+ * it asks our seek callback. Our policy, explicit here:
+ *   - no body byte was handed to libcurl yet: the retry cannot duplicate a request the server
+ *     could act on (it never got the body announced by Content-Length), libcurl retries;
+ *   - body bytes were sent: the seek callback refuses (CURL_SEEKFUNC_CANTSEEK), the transfer
+ *     fails with CURLE_SEND_FAIL_REWIND and we report WSMAN_SENT_NO_REPLY, so the session's
+ *     retry policy (retry Get/Enumerate/Pull/Identify/Release, never Put/Create/Delete/Invoke)
+ *     decides, not libcurl;
+ *   - except after a 401/407 status line in the same transfer (libcurl re-sending for proxy
+ *     authentication): the server answered, nothing was processed, rewinding is allowed.
+ * Connections idle longer than libcurl's CURLOPT_MAXAGE_CONN (118 s by default, below HTTP.sys'
+ * 120 s idle timeout) are not reused at all.
+ *
+ * Error codes (what Windows' WinRM client / WinHTTP report, see errors.c for texts):
+ *   refused / unreachable           0x80072EFD ERROR_WINHTTP_CANNOT_CONNECT       SENT_NOTHING
+ *   DNS failure                     0x80072EE7 ERROR_WINHTTP_NAME_NOT_RESOLVED    SENT_NOTHING
+ *   TCP connect timed out           0x80338126 ERROR_WSMAN_NETWORK_TIMEDOUT       SENT_NOTHING
+ *     ("returned by client when get timeout from network layer", wsmerror.h)
+ *   request deadline (Session.Timeout) expired after connecting
+ *                                   0x800705B4 HRESULT_FROM_WIN32(ERROR_TIMEOUT)  NO_REPLY/PARTIAL
+ *     (the code the COM client raises for an expired Timeout: winrm.vbs retries Enumerate and
+ *     ReadItem on exactly &h800705B4; 0x80338029 is the *server's* OperationTimeout fault)
+ *   TLS: unknown CA / self-signed   0x80072F0D ERROR_WINHTTP_SECURE_INVALID_CA    SENT_NOTHING
+ *        host name mismatch         0x80072F06 ERROR_WINHTTP_SECURE_CERT_CN_INVALID
+ *        expired / not yet valid    0x80072F05 ERROR_WINHTTP_SECURE_CERT_DATE_INVALID
+ *        any other TLS failure      0x80072F8F ERROR_WINHTTP_SECURE_FAILURE
+ *   closed / reset before or during the reply, no reply at all
+ *                                   0x80072EFE ERROR_WINHTTP_CONNECTION_ERROR     NO_REPLY/PARTIAL
+ *   malformed HTTP                  0x80072F78 ERROR_WINHTTP_INVALID_SERVER_RESPONSE
+ * Messages name host:port and say what to do; they never contain credentials (connection
+ * strings cannot carry any; proxy credentials are never printed).
+ *
+ * libcurl's global state: initialised lazily under a mutex on the first wsman_transport_new
+ * (or explicitly with wsman_global_init); wsman_global_cleanup releases it.
+ */
+#include "transport.h"
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* ---- global init ------------------------------------------------------------------------------ */
+
+static pthread_mutex_t global_lock = PTHREAD_MUTEX_INITIALIZER;
+static int global_state; /* 0 = not initialised, 1 = initialised, -1 = failed */
+
+int wsman_global_init(void)
+{
+    int rc;
+    pthread_mutex_lock(&global_lock);
+    if (global_state == 0)
+        global_state = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 1 : -1;
+    rc = global_state == 1 ? 0 : -1;
+    if (global_state == -1)
+        global_state = 0; /* let a later call try again */
+    pthread_mutex_unlock(&global_lock);
+    return rc;
+}
+
+void wsman_global_cleanup(void)
+{
+    pthread_mutex_lock(&global_lock);
+    if (global_state == 1)
+        curl_global_cleanup();
+    global_state = 0;
+    pthread_mutex_unlock(&global_lock);
+}
+
+/* ---- the transport ------------------------------------------------------------------------------ */
+
+struct wsman_transport {
+    CURLM *multi;
+    CURL *easy;
+    char *hostport; /* "host:port" for messages */
+    char *proxy;    /* the proxy's "host:port" for messages, NULL when the connection is direct */
+    long port;
+    int https;
+    long connections;
+    char errbuf[CURL_ERROR_SIZE];
+    curl_socket_t last_sock; /* the socket libcurl opened last (CURL_SOCKET_BAD once closed) */
+    long long last_done_ms;  /* (auth) when the last request ended: idle connections expire */
+    wsman_buf_t peer_der;    /* (auth) server certificate of the latest TLS connection */
+
+    /* per request */
+    const wsman_http_request_t *req;
+    size_t body_off;     /* next body byte to hand to libcurl */
+    size_t body_handed;  /* body bytes handed to libcurl in this transfer (any attempt) */
+    int saw_auth_status; /* a 401/407 status line arrived in this transfer */
+    size_t header_bytes; /* response header bytes received (reply started) */
+    wsman_sink_fn sink;
+    void *sink_ud;
+    int sink_aborted;
+    wsman_http_response_t *resp;
+    int oom;
+    struct curl_slist *authz_node; /* the request's "Authorization:" line, filled at connect time */
+    char *authz_orig;              /* that node's own string, put back before the list is freed */
+    wsman_buf_t authz;             /* the line the authorize callback produced */
+    int authorize_aborted;
+};
+
+#define MAXAGE_CONN_S 118L
+#define POLL_WAIT_MS 1000 /* the longest wait in curl_multi_poll between checks of the deadline */
+
+static void keep_peer_cert(wsman_transport_t *t);
+
+/* libcurl calls this once the connection is up and before the request is sent; the header list
+ * is read after it, so the Authorization line set here goes out with this request. */
+static int prereq_cb(void *ud, char *primary_ip, char *local_ip, int primary_port, int local_port)
+{
+    static char no_header[] = "Authorization:"; /* libcurl: send no such header */
+    wsman_transport_t *t = ud;
+    long conns = 0;
+    size_t prefix;
+
+    (void)primary_ip;
+    (void)local_ip;
+    (void)primary_port;
+    (void)local_port;
+    if (!t->req || !t->req->authorize || !t->authz_node)
+        return CURL_PREREQFUNC_OK;
+    if (curl_easy_getinfo(t->easy, CURLINFO_NUM_CONNECTS, &conns) != CURLE_OK)
+        conns = 0;
+    if (conns > 0 && t->https)
+        keep_peer_cert(t); /* the new connection's certificate, for channel binding */
+    wsman_buf_reset(&t->authz);
+    if (wsman_buf_puts(&t->authz, "Authorization: ") != 0) {
+        t->oom = 1;
+        return CURL_PREREQFUNC_ABORT;
+    }
+    prefix = t->authz.len;
+    if (t->req->authorize(t->req->authorize_ud, t, conns > 0, &t->authz) != 0) {
+        t->authorize_aborted = 1;
+        return CURL_PREREQFUNC_ABORT;
+    }
+    t->authz_node->data = t->authz.len > prefix ? t->authz.data : no_header;
+    return CURL_PREREQFUNC_OK;
+}
+
+void wsman_http_response_clear(wsman_http_response_t *r)
+{
+    if (!r)
+        return;
+    free(r->content_type);
+    for (size_t i = 0; i < r->n_www_authenticate; i++)
+        free(r->www_authenticate[i]);
+    free(r->www_authenticate);
+    memset(r, 0, sizeof *r);
+}
+
+static size_t read_cb(char *buf, size_t size, size_t nitems, void *ud)
+{
+    wsman_transport_t *t = ud;
+    size_t room = size * nitems, left = t->req->len - t->body_off;
+    size_t n = left < room ? left : room;
+    if (n) {
+        memcpy(buf, t->req->body + t->body_off, n);
+        t->body_off += n;
+        t->body_handed += n;
+    }
+    return n;
+}
+
+static int sockopt_cb(void *ud, curl_socket_t fd, curlsocktype purpose)
+{
+    wsman_transport_t *t = ud;
+    (void)purpose;
+    t->last_sock = fd;
+    return CURL_SOCKOPT_OK;
+}
+
+static int closesocket_cb(void *ud, curl_socket_t fd)
+{
+    wsman_transport_t *t = ud;
+    if (t->last_sock == fd)
+        t->last_sock = CURL_SOCKET_BAD;
+    return close(fd);
+}
+
+static int seek_cb(void *ud, curl_off_t offset, int origin)
+{
+    wsman_transport_t *t = ud;
+    if (origin != SEEK_SET || offset < 0 || (size_t)offset > t->req->len)
+        return CURL_SEEKFUNC_CANTSEEK;
+    /* See the top of this file: only an authentication round trip may resend the body. */
+    if (!t->saw_auth_status)
+        return CURL_SEEKFUNC_CANTSEEK;
+    t->body_off = (size_t)offset;
+    return CURL_SEEKFUNC_OK;
+}
+
+static char *trimmed_dup(const char *s, size_t n)
+{
+    while (n && (*s == ' ' || *s == '\t'))
+        s++, n--;
+    while (n && (s[n - 1] == '\r' || s[n - 1] == '\n' || s[n - 1] == ' ' || s[n - 1] == '\t'))
+        n--;
+    return wsman_strndup(s, n);
+}
+
+static int header_is(const char *line, size_t n, const char *name, const char **value, size_t *vlen)
+{
+    size_t k = strlen(name);
+    if (n <= k || line[k] != ':' || strncasecmp(line, name, k) != 0)
+        return 0;
+    *value = line + k + 1;
+    *vlen = n - k - 1;
+    return 1;
+}
+
+static size_t header_cb(char *data, size_t size, size_t nitems, void *ud)
+{
+    wsman_transport_t *t = ud;
+    size_t n = size * nitems;
+    wsman_http_response_t *r = t->resp;
+    const char *v;
+    size_t vl;
+
+    t->header_bytes += n;
+    if (n >= 5 && strncmp(data, "HTTP/", 5) == 0) {
+        /* a new response (after 100 Continue or an authentication round trip): keep the last */
+        const char *sp = memchr(data, ' ', n);
+        int status = 0;
+        wsman_http_response_clear(r);
+        if (sp) {
+            for (const char *p = sp + 1; p < data + n && *p >= '0' && *p <= '9'; p++)
+                status = status * 10 + (*p - '0');
+        }
+        r->status = status;
+        if (status == 401 || status == 407)
+            t->saw_auth_status = 1;
+        return n;
+    }
+    if (header_is(data, n, "Content-Type", &v, &vl)) {
+        free(r->content_type);
+        r->content_type = trimmed_dup(v, vl);
+        if (!r->content_type)
+            t->oom = 1;
+    } else if (header_is(data, n, "WWW-Authenticate", &v, &vl)) {
+        char **grown = realloc(r->www_authenticate, (r->n_www_authenticate + 1) * sizeof *grown);
+        char *val = trimmed_dup(v, vl);
+        if (!grown || !val) {
+            free(val);
+            if (grown)
+                r->www_authenticate = grown;
+            t->oom = 1;
+            return 0;
+        }
+        r->www_authenticate = grown;
+        r->www_authenticate[r->n_www_authenticate++] = val;
+    } else if (header_is(data, n, "Connection", &v, &vl)) {
+        char *val = trimmed_dup(v, vl);
+        if (val && strcasecmp(val, "close") == 0)
+            r->connection_close = 1;
+        free(val);
+    }
+    return t->oom ? 0 : n;
+}
+
+static size_t write_cb(char *data, size_t size, size_t nitems, void *ud)
+{
+    wsman_transport_t *t = ud;
+    size_t n = size * nitems;
+    if (t->sink && n && t->sink(t->sink_ud, data, n) != 0) {
+        t->sink_aborted = 1;
+        return 0; /* libcurl aborts the transfer with CURLE_WRITE_ERROR */
+    }
+    return n;
+}
+
+/* no_proxy as libcurl reads it: "*", or names that match the host or a domain it is in. */
+static int host_in_no_proxy(const char *host, const char *list)
+{
+    size_t hlen = strlen(host);
+    while (list && *list) {
+        size_t n;
+        list += strspn(list, ", ");
+        n = strcspn(list, ", ");
+        if (n == 1 && *list == '*')
+            return 1;
+        if (n > 0 && *list == '.') {
+            list++;
+            n--;
+        }
+        if (n > 0 && n <= hlen && strncasecmp(host + hlen - n, list, n) == 0 &&
+            (n == hlen || host[hlen - n - 1] == '.'))
+            return 1;
+        list += n;
+    }
+    return 0;
+}
+
+/* The proxy libcurl will use for host (options first, then the environment as libcurl reads
+ * it), as "host:port" without any user information, for error messages; NULL when direct. */
+static char *proxy_for_messages(const wsman_transport_config_t *cfg, const char *scheme, const char *host)
+{
+    const char *p = cfg->proxy && *cfg->proxy ? cfg->proxy : NULL;
+    char *phost = NULL, *pport = NULL, *out = NULL;
+    CURLU *u;
+
+    if (cfg->proxy_access_type & WSMAN_PROXY_NO_PROXY_SERVER)
+        return NULL;
+    if (!p) {
+        const char *no_proxy = getenv("no_proxy") ? getenv("no_proxy") : getenv("NO_PROXY");
+        if (no_proxy && host_in_no_proxy(host, no_proxy))
+            return NULL;
+        p = strcasecmp(scheme, "https") == 0
+                ? (getenv("https_proxy") ? getenv("https_proxy") : getenv("HTTPS_PROXY"))
+                : getenv("http_proxy");
+        if (!p || !*p)
+            p = getenv("all_proxy") ? getenv("all_proxy") : getenv("ALL_PROXY");
+        if (!p || !*p)
+            return NULL;
+    }
+    u = curl_url();
+    if (u && curl_url_set(u, CURLUPART_URL, p, CURLU_DEFAULT_SCHEME) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_HOST, &phost, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_PORT, &pport, CURLU_DEFAULT_PORT) == CURLUE_OK) {
+        wsman_buf_t b;
+        wsman_buf_init(&b);
+        if (wsman_buf_printf(&b, "%s:%s", phost, pport) == 0)
+            out = wsman_buf_steal(&b);
+        wsman_buf_free(&b);
+    }
+    curl_free(phost);
+    curl_free(pport);
+    curl_url_cleanup(u);
+    return out;
+}
+
+/* Sets one libcurl option; on failure names the option group for the message and fails the step. */
+#define SETOPT(what, opt, val)                                                                               \
+    do {                                                                                                     \
+        if (curl_easy_setopt(t->easy, opt, val) != CURLE_OK) {                                               \
+            *failed = (what);                                                                                \
+            return -1;                                                                                       \
+        }                                                                                                    \
+    } while (0)
+
+/* host:port (for messages), the port and whether it is HTTPS, from the endpoint URL; the proxy on
+ * the way, for messages. */
+static int parse_endpoint_url(wsman_transport_t *t, const wsman_transport_config_t *cfg, wsman_error_t *e)
+{
+    const char *url = cfg->url;
+    CURLU *u = curl_url();
+    char *host = NULL, *port = NULL, *scheme = NULL;
+    int rc = -1;
+
+    if (!u || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK) {
+        wsman_error_set(e, WSMAN_E_CONNECTIONSTR_INVALID, "The endpoint URL \"%s\" cannot be parsed.", url);
+    } else {
+        wsman_buf_t b;
+        t->port = strtol(port, NULL, 10);
+        t->https = strcasecmp(scheme, "https") == 0;
+        wsman_buf_init(&b);
+        if (wsman_buf_printf(&b, "%s:%ld", host, t->port) != 0) {
+            wsman_buf_free(&b);
+            wsman_error_set(e, WSMAN_E_OUTOFMEMORY, NULL);
+        } else {
+            t->hostport = wsman_buf_steal(&b);
+            t->proxy = proxy_for_messages(cfg, scheme, host); /* NULL also when out of memory: less said */
+            rc = 0;
+        }
+    }
+    curl_free(host);
+    curl_free(port);
+    curl_free(scheme);
+    curl_url_cleanup(u);
+    return rc;
+}
+
+/* Sets a libcurl callback and its user data (the transport). */
+#define SETCALLBACK(what, name, fn)                                                                          \
+    do {                                                                                                     \
+        SETOPT(what, CURLOPT_##name##FUNCTION, fn);                                                          \
+        SETOPT(what, CURLOPT_##name##DATA, t);                                                               \
+    } while (0)
+
+/* The URL, HTTP/1.1 POST with our callbacks, keep-alive and the connect timeout. */
+static int set_basic_options(wsman_transport_t *t, const wsman_transport_config_t *cfg, const char **failed)
+{
+    static const char basic[] = "basic options";
+
+    SETOPT("URL", CURLOPT_URL, cfg->url);
+    SETOPT(basic, CURLOPT_ERRORBUFFER, t->errbuf);
+    SETOPT(basic, CURLOPT_NOSIGNAL, 1L);
+    SETOPT(basic, CURLOPT_TCP_NODELAY, 1L);
+    SETOPT(basic, CURLOPT_TCP_KEEPALIVE, 1L);
+    SETOPT(basic, CURLOPT_FOLLOWLOCATION, 0L);
+    SETOPT(basic, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+    SETOPT(basic, CURLOPT_PROTOCOLS_STR, "http,https");
+    SETOPT(basic, CURLOPT_USERAGENT, "lua-wsman/" WSMAN_VERSION);
+    SETOPT(basic, CURLOPT_POST, 1L);
+    SETOPT(basic, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
+    SETCALLBACK(basic, READ, read_cb);
+    SETCALLBACK(basic, SEEK, seek_cb);
+    SETCALLBACK(basic, HEADER, header_cb);
+    SETCALLBACK(basic, WRITE, write_cb);
+    SETCALLBACK(basic, SOCKOPT, sockopt_cb);
+    SETCALLBACK(basic, CLOSESOCKET, closesocket_cb);
+    SETCALLBACK(basic, PREREQ, prereq_cb);
+    if (cfg->connect_timeout_ms > 0)
+        SETOPT(basic, CURLOPT_CONNECTTIMEOUT_MS, cfg->connect_timeout_ms);
+    /* idle connections older than this are not reused (below HTTP.sys' 120 s); see
+     * wsman_transport_reusable */
+    SETOPT(basic, CURLOPT_MAXAGE_CONN, (long)MAXAGE_CONN_S);
+    return 0;
+}
+
+/* Digest (SessionFlagUseDigest): libcurl answers the challenge. It first POSTs an empty body (no
+ * request sent twice), then reuses the nonce on later requests. */
+static int set_digest_options(wsman_transport_t *t, const wsman_transport_config_t *cfg, const char **failed)
+{
+    if (!cfg->digest)
+        return 0;
+    SETOPT("Digest authentication", CURLOPT_HTTPAUTH, (long)CURLAUTH_DIGEST);
+    SETOPT("Digest authentication", CURLOPT_USERNAME, cfg->username ? cfg->username : "");
+    SETOPT("Digest authentication", CURLOPT_PASSWORD, cfg->password ? cfg->password : "");
+    return 0;
+}
+
+/* TLS: verification on unless the session flags say otherwise; CA file and client certificate. */
+static int set_tls_options(wsman_transport_t *t, const wsman_transport_config_t *cfg, const char **failed)
+{
+    SETOPT("TLS options", CURLOPT_SSL_VERIFYPEER, (cfg->flags & WSMAN_FLAG_SKIP_CA_CHECK) ? 0L : 1L);
+    SETOPT("TLS options", CURLOPT_SSL_VERIFYHOST, (cfg->flags & WSMAN_FLAG_SKIP_CN_CHECK) ? 0L : 2L);
+    /* OpenSSL builds do no revocation checking unless asked to (CRL file / OCSP stapling); the
+     * option matters for Schannel builds of libcurl. */
+    if (cfg->flags & WSMAN_FLAG_SKIP_REVOCATION_CHECK)
+        (void)curl_easy_setopt(t->easy, CURLOPT_SSL_OPTIONS, (long)CURLSSLOPT_NO_REVOKE);
+    if (t->https)
+        (void)curl_easy_setopt(t->easy, CURLOPT_CERTINFO, 1L);
+    if (cfg->ca_file && *cfg->ca_file)
+        SETOPT("options.ca_file", CURLOPT_CAINFO, cfg->ca_file);
+    if (cfg->client_cert && *cfg->client_cert)
+        SETOPT("options.client_cert", CURLOPT_SSLCERT, cfg->client_cert);
+    if (cfg->client_key && *cfg->client_key)
+        SETOPT("options.client_key", CURLOPT_SSLKEY, cfg->client_key);
+    if (cfg->client_key_password && *cfg->client_key_password)
+        SETOPT("options.client_key_password", CURLOPT_KEYPASSWD, cfg->client_key_password);
+    return 0;
+}
+
+/* Proxies: libcurl's environment handling (http_proxy, https_proxy, no_proxy) is the default, our
+ * equivalent of the WinHTTP / IE settings. */
+static int set_proxy_options(wsman_transport_t *t, const wsman_transport_config_t *cfg, const char **failed)
+{
+    unsigned long auth = 0;
+
+    if (cfg->proxy_access_type & WSMAN_PROXY_NO_PROXY_SERVER) {
+        SETOPT("proxy options", CURLOPT_PROXY, "");
+        SETOPT("proxy options", CURLOPT_NOPROXY, "*");
+        return 0;
+    }
+    if (cfg->proxy && *cfg->proxy)
+        SETOPT("proxy options", CURLOPT_PROXY, cfg->proxy);
+    if (cfg->proxy_auth_mechanism & WSMAN_PROXY_AUTH_NEGOTIATE)
+        auth |= CURLAUTH_NEGOTIATE | CURLAUTH_NTLM;
+    if (cfg->proxy_auth_mechanism & WSMAN_PROXY_AUTH_BASIC)
+        auth |= CURLAUTH_BASIC;
+    if (cfg->proxy_auth_mechanism & WSMAN_PROXY_AUTH_DIGEST)
+        auth |= CURLAUTH_DIGEST;
+    if (!auth && cfg->proxy_username && *cfg->proxy_username)
+        auth = CURLAUTH_ANY;
+    if (auth)
+        SETOPT("proxy options", CURLOPT_PROXYAUTH, auth);
+    if (cfg->proxy_username && *cfg->proxy_username)
+        SETOPT("proxy options", CURLOPT_PROXYUSERNAME, cfg->proxy_username);
+    if (cfg->proxy_password && *cfg->proxy_password)
+        SETOPT("proxy options", CURLOPT_PROXYPASSWORD, cfg->proxy_password);
+    return 0;
+}
+
+wsman_transport_t *wsman_transport_new(const wsman_transport_config_t *cfg, wsman_error_t *e)
+{
+    wsman_transport_t *t;
+    const char *failed = "";
+
+    if (!cfg || !cfg->url || !*cfg->url) {
+        wsman_error_set(e, WSMAN_E_INVALIDARG, "wsman_transport_new: no endpoint URL");
+        return NULL;
+    }
+    if (wsman_global_init() != 0) {
+        wsman_error_set(e, WSMAN_E_OUTOFMEMORY,
+                        "libcurl could not be initialised (curl_global_init failed).");
+        return NULL;
+    }
+    t = calloc(1, sizeof *t);
+    if (!t) {
+        wsman_error_set(e, WSMAN_E_OUTOFMEMORY, NULL);
+        return NULL;
+    }
+    t->last_sock = CURL_SOCKET_BAD;
+    if (parse_endpoint_url(t, cfg, e) != 0)
+        goto fail;
+    t->multi = curl_multi_init();
+    t->easy = curl_easy_init();
+    if (!t->multi || !t->easy) {
+        wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "libcurl could not create a handle.");
+        goto fail;
+    }
+    if (set_basic_options(t, cfg, &failed) != 0 || set_digest_options(t, cfg, &failed) != 0 ||
+        set_tls_options(t, cfg, &failed) != 0 || set_proxy_options(t, cfg, &failed) != 0) {
+        wsman_error_set(e, WSMAN_E_INVALIDARG,
+                        "libcurl refused the %s for %s (this libcurl build may lack the feature).", failed,
+                        t->hostport);
+        goto fail;
+    }
+    return t;
+
+fail:
+    wsman_transport_free(t);
+    return NULL;
+}
+
+void wsman_transport_free(wsman_transport_t *t)
+{
+    if (!t)
+        return;
+    if (t->easy)
+        curl_easy_cleanup(t->easy);
+    if (t->multi)
+        curl_multi_cleanup(t->multi);
+    free(t->hostport);
+    free(t->proxy);
+    wsman_buf_free(&t->peer_der);
+    free(t);
+}
+
+void wsman_transport_proxy_refused(const wsman_transport_t *t, wsman_error_t *e)
+{
+    wsman_error_set(
+        e, WSMAN_E_ACCESS_DENIED,
+        "The proxy %s refused the credentials for the request to %s (HTTP 407 Proxy Authentication "
+        "Required). Give the proxy's user name and password with ConnectionOptions:SetProxy("
+        "accessType, authMechanism, user, password), or use ProxyNoProxyServer if no proxy "
+        "should be used.",
+        t && t->proxy ? t->proxy : "(from the environment)", t ? t->hostport : "the host");
+    if (e)
+        e->http_status = WSMAN_HTTP_PROXY_AUTH_REQUIRED;
+}
+
+long wsman_transport_connections(const wsman_transport_t *t)
+{
+    return t ? t->connections : 0;
+}
+
+/* ---- error mapping ------------------------------------------------------------------------------ */
+
+static int errbuf_has(const wsman_transport_t *t, const char *needle)
+{
+    return strstr(t->errbuf, needle) != NULL;
+}
+
+static void set_tls_error(wsman_transport_t *t, CURLcode rc, wsman_error_t *e)
+{
+    long vr = 0;
+    const char *detail = t->errbuf[0] ? t->errbuf : curl_easy_strerror(rc);
+
+    if (rc == CURLE_PEER_FAILED_VERIFICATION) {
+        (void)curl_easy_getinfo(t->easy, CURLINFO_SSL_VERIFYRESULT, &vr);
+        if (errbuf_has(t, "does not match target host") ||
+            errbuf_has(t, "no alternative certificate subject") ||
+            (vr == 0 && !errbuf_has(t, "certificate problem"))) {
+            wsman_error_set(
+                e, WSMAN_E_WINHTTP_SECURE_CERT_CN_INVALID,
+                "The server certificate of %s does not match the host name in the connection string "
+                "(%s). Connect with the name the certificate was issued to, or set "
+                "SessionFlagSkipCNCheck if you trust this host.",
+                t->hostport, detail);
+        } else if (vr == 9 || vr == 10 || errbuf_has(t, "expired") || errbuf_has(t, "not yet valid")) {
+            /* X509_V_ERR_CERT_NOT_YET_VALID (9), X509_V_ERR_CERT_HAS_EXPIRED (10) */
+            wsman_error_set(e, WSMAN_E_WINHTTP_SECURE_CERT_DATE_INVALID,
+                            "The server certificate of %s is expired or not yet valid (%s). Renew the HTTPS "
+                            "listener's certificate, or set SessionFlagSkipCACheck if you trust this host.",
+                            t->hostport, detail);
+        } else {
+            wsman_error_set(
+                e, WSMAN_E_WINHTTP_SECURE_INVALID_CA,
+                "The server certificate of %s is not trusted: it was not issued by a known "
+                "certificate authority (%s). Set options.ca_file to the CA certificate (PEM) that "
+                "issued it, or set SessionFlagSkipCACheck if you trust this host.",
+                t->hostport, detail);
+        }
+        return;
+    }
+    if (rc == CURLE_SSL_CACERT_BADFILE) {
+        wsman_error_set(e, WSMAN_E_WINHTTP_SECURE_FAILURE,
+                        "The CA file set in options.ca_file cannot be read or holds no PEM certificate (%s); "
+                        "connection to %s not attempted.",
+                        detail, t->hostport);
+        return;
+    }
+    if (rc == CURLE_SSL_CERTPROBLEM || rc == CURLE_SSL_CLIENTCERT) {
+        wsman_error_set(
+            e, WSMAN_E_WINHTTP_SECURE_FAILURE,
+            "The client certificate or key (options.client_cert / options.client_key) could not be "
+            "used for %s (%s). Check the files and options.client_key_password.",
+            t->hostport, detail);
+        return;
+    }
+    wsman_error_set(e, WSMAN_E_WINHTTP_SECURE_FAILURE,
+                    "The TLS (HTTPS) connection to %s could not be established (%s). Check that an HTTPS "
+                    "listener is configured on that port (\"winrm quickconfig -transport:https\") and that "
+                    "the connection string uses https:// or SessionFlagUseSsl only for HTTPS ports.",
+                    t->hostport, detail);
+}
+
+static int is_tls_error(CURLcode rc)
+{
+    switch (rc) {
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_ENGINE_NOTFOUND:
+    case CURLE_SSL_ENGINE_SETFAILED:
+    case CURLE_SSL_ENGINE_INITFAILED:
+    case CURLE_SSL_CRL_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+    case CURLE_SSL_CLIENTCERT:
+    case CURLE_USE_SSL_FAILED:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* How far did the exchange get? */
+static wsman_send_state_t progress(const wsman_transport_t *t)
+{
+    long request_size = 0;
+    if (t->header_bytes > 0)
+        return WSMAN_SENT_PARTIAL_REPLY;
+    (void)curl_easy_getinfo(t->easy, CURLINFO_REQUEST_SIZE, &request_size);
+    if (request_size > 0 || t->body_handed > 0)
+        return WSMAN_SENT_NO_REPLY;
+    return WSMAN_SENT_NOTHING;
+}
+
+/* Failures to reach the host: name resolution, refused connections, timeouts. 1 when rc is one. */
+static int connect_error(wsman_transport_t *t, CURLcode rc, const char *detail, long timeout_ms,
+                         wsman_send_state_t *state, wsman_error_t *e)
+{
+    curl_off_t connect_time = 0;
+
+    switch (rc) {
+    case CURLE_COULDNT_RESOLVE_HOST:
+        *state = WSMAN_SENT_NOTHING;
+        wsman_error_set(e, WSMAN_E_WINHTTP_NAME_NOT_RESOLVED,
+                        "The host name of %s could not be resolved (%s). Check the computer name in the "
+                        "connection string and the DNS configuration.",
+                        t->hostport, detail);
+        return 1;
+    case CURLE_COULDNT_RESOLVE_PROXY:
+        *state = WSMAN_SENT_NOTHING;
+        wsman_error_set(e, WSMAN_E_WINHTTP_NAME_NOT_RESOLVED,
+                        "The name of the proxy %s could not be resolved while connecting to %s (%s). Check "
+                        "options.proxy or the http_proxy/https_proxy environment variables.",
+                        t->proxy ? t->proxy : "", t->hostport, detail);
+        return 1;
+    case CURLE_COULDNT_CONNECT:
+        *state = WSMAN_SENT_NOTHING;
+        if (t->proxy) {
+            wsman_error_set(
+                e, WSMAN_E_WINHTTP_CANNOT_CONNECT,
+                "Cannot connect to the proxy %s on the way to %s: the connection was refused or the "
+                "proxy is unreachable (%s). Check options.proxy (or SetProxy) and the "
+                "http_proxy/https_proxy/no_proxy environment variables, or use "
+                "ProxyNoProxyServer for a direct connection.",
+                t->proxy, t->hostport, detail);
+            return 1;
+        }
+        wsman_error_set(
+            e, WSMAN_E_WINHTTP_CANNOT_CONNECT,
+            "Cannot connect to %s: the connection was refused or the host is unreachable (%s). Is "
+            "the WinRM service running and listening on port %ld? On the host, \"winrm quickconfig\" "
+            "(HTTPS: \"winrm quickconfig -transport:https\") creates the listener and the firewall "
+            "exception.",
+            t->hostport, detail, t->port);
+        return 1;
+    case CURLE_OPERATION_TIMEDOUT:
+        (void)curl_easy_getinfo(t->easy, CURLINFO_CONNECT_TIME_T, &connect_time);
+        if (connect_time == 0 && *state == WSMAN_SENT_NOTHING)
+            wsman_error_set(
+                e, WSMAN_E_NETWORK_TIMEDOUT,
+                "Connecting to %s timed out (%s). Verify that the computer name is valid, that the "
+                "computer is reachable over the network and that a firewall exception for the WinRM "
+                "service on port %ld allows access from this computer.",
+                t->hostport, detail, t->port);
+        else
+            wsman_error_set(e, WSMAN_E_TIMEOUT,
+                            "No complete reply from %s within the time allowed (%ld ms). The operation may "
+                            "still be running on the host: raise session.Timeout, or retry later.",
+                            t->hostport, timeout_ms);
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* Failures of a connection in use: closed, reset, or not speaking HTTP. 1 when rc is one. */
+static int exchange_error(wsman_transport_t *t, CURLcode rc, const char *detail, wsman_send_state_t *state,
+                          wsman_error_t *e)
+{
+    switch (rc) {
+    case CURLE_GOT_NOTHING:
+        *state = WSMAN_SENT_NO_REPLY;
+        wsman_error_set(e, WSMAN_E_WINHTTP_CONNECTION_ERROR,
+                        "%s closed the connection without sending a reply. The request may or may not have "
+                        "been processed; if the WinRM service was restarting, retry.",
+                        t->hostport);
+        return 1;
+    case CURLE_SEND_FAIL_REWIND:
+        *state = WSMAN_SENT_NO_REPLY;
+        wsman_error_set(
+            e, WSMAN_E_WINHTTP_CONNECTION_ERROR,
+            "The kept-alive connection to %s failed after the request was sent and before any reply "
+            "arrived. The request may have been processed, so it was not sent again automatically.",
+            t->hostport);
+        return 1;
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR:
+    case CURLE_PARTIAL_FILE:
+        wsman_error_set(
+            e, WSMAN_E_WINHTTP_CONNECTION_ERROR,
+            *state == WSMAN_SENT_PARTIAL_REPLY
+                ? "The connection to %s was closed or reset in the middle of the reply (%s). Retry the "
+                  "operation if it is safe to repeat."
+                : "The connection to %s was closed or reset before a reply arrived (%s). The request "
+                  "may or may not have been processed.",
+            t->hostport, detail);
+        return 1;
+    case CURLE_WEIRD_SERVER_REPLY:
+    case CURLE_UNSUPPORTED_PROTOCOL:
+    case CURLE_HTTP2:
+    case CURLE_BAD_CONTENT_ENCODING:
+        wsman_error_set(e, WSMAN_E_WINHTTP_INVALID_SERVER_RESPONSE,
+                        "%s sent a reply that is not valid HTTP (%s). Check that the port belongs to a WinRM "
+                        "listener and that http/https matches the listener.",
+                        t->hostport, detail);
+        if (*state == WSMAN_SENT_NO_REPLY)
+            *state = WSMAN_SENT_PARTIAL_REPLY;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* Out of memory, or the sink refused the reply. 1 when it is one of those. */
+static int local_error(wsman_transport_t *t, CURLcode rc, wsman_send_state_t *state, wsman_error_t *e)
+{
+    if (rc == CURLE_OUT_OF_MEMORY || t->oom) {
+        wsman_error_set(e, WSMAN_E_OUTOFMEMORY, NULL);
+        return 1;
+    }
+    if (!t->sink_aborted)
+        return 0;
+    /* the reader refused the data: keep its more specific error if it filled ours */
+    *state = WSMAN_SENT_PARTIAL_REPLY;
+    if (e && e->code == 0)
+        wsman_error_set(e, WSMAN_E_ABORT,
+                        "The reply from %s was abandoned by the reader while it was being received.",
+                        t->hostport);
+    return 1;
+}
+
+/* The proxy refused to open the tunnel. 1 when it did. */
+static int proxy_error(wsman_transport_t *t, CURLcode rc, wsman_send_state_t *state, wsman_error_t *e)
+{
+    long connect_code = 0;
+
+    (void)curl_easy_getinfo(t->easy, CURLINFO_HTTP_CONNECTCODE, &connect_code);
+    if (connect_code != 407 && !(rc == CURLE_RECV_ERROR && errbuf_has(t, "CONNECT")))
+        return 0;
+    *state = WSMAN_SENT_NOTHING;
+    wsman_error_set(e, WSMAN_E_ACCESS_DENIED,
+                    "The proxy refused to open a tunnel to %s (HTTP %ld from the proxy). Give the proxy "
+                    "credentials with options:SetProxy(accessType, authMechanism, user, password), or use "
+                    "WSManProxyNoProxyServer if no proxy should be used.",
+                    t->hostport, connect_code);
+    return 1;
+}
+
+static void map_error(wsman_transport_t *t, CURLcode rc, long timeout_ms, wsman_send_state_t *state,
+                      wsman_error_t *e)
+{
+    const char *detail = t->errbuf[0] ? t->errbuf : curl_easy_strerror(rc);
+
+    *state = progress(t);
+    if (local_error(t, rc, state, e) || proxy_error(t, rc, state, e) ||
+        connect_error(t, rc, detail, timeout_ms, state, e) || exchange_error(t, rc, detail, state, e))
+        return;
+    if (is_tls_error(rc)) {
+        *state = WSMAN_SENT_NOTHING;
+        set_tls_error(t, rc, e);
+        return;
+    }
+    wsman_error_set(e, WSMAN_E_WINHTTP_CONNECTION_ERROR, "The exchange with %s failed (%s).", t->hostport,
+                    detail);
+}
+
+/* The request's deadline passed: which stage was reached decides the code and the advice. */
+static void set_deadline_error(wsman_transport_t *t, long timeout_ms, wsman_send_state_t *state,
+                               wsman_error_t *e)
+{
+    curl_off_t connect_time = 0, appconnect_time = 0;
+    curl_socket_t sock = CURL_SOCKET_BAD;
+    *state = progress(t);
+    (void)curl_easy_getinfo(t->easy, CURLINFO_CONNECT_TIME_T, &connect_time);
+    (void)curl_easy_getinfo(t->easy, CURLINFO_APPCONNECT_TIME_T, &appconnect_time);
+    /* libcurl sets the connect time only once TLS is up too: ask the last socket it opened */
+    sock = t->last_sock;
+    if (connect_time == 0 && sock != CURL_SOCKET_BAD) {
+        struct sockaddr_storage peer;
+        socklen_t len = sizeof peer;
+        if (getpeername(sock, (struct sockaddr *)&peer, &len) == 0)
+            connect_time = 1;
+    }
+    if (*state != WSMAN_SENT_NOTHING) {
+        wsman_error_set(
+            e, WSMAN_E_TIMEOUT,
+            "No complete reply from %s within %ld ms (session.Timeout). The operation may still be "
+            "running on the host: raise session.Timeout, or retry later.",
+            t->hostport, timeout_ms);
+    } else if (connect_time == 0) {
+        wsman_error_set(
+            e, WSMAN_E_NETWORK_TIMEDOUT,
+            "Could not connect to %s within %ld ms. Verify that the computer name is valid, that the "
+            "computer is reachable over the network and that a firewall exception for the WinRM "
+            "service on port %ld allows access from this computer.",
+            t->hostport, timeout_ms, t->port);
+    } else if (t->https && appconnect_time == 0) {
+        wsman_error_set(
+            e, WSMAN_E_TIMEOUT,
+            "The TLS handshake with %s did not complete within %ld ms. Check that port %ld is an HTTPS "
+            "listener (for an HTTP listener use http:// and no SessionFlagUseSsl).",
+            t->hostport, timeout_ms, t->port);
+    } else {
+        wsman_error_set(e, WSMAN_E_TIMEOUT, "The request to %s could not be sent within %ld ms.", t->hostport,
+                        timeout_ms);
+    }
+}
+
+/* ---- one request ------------------------------------------------------------------------------- */
+
+static int add_header(struct curl_slist **list, const char *line)
+{
+    struct curl_slist *grown = curl_slist_append(*list, line);
+    if (!grown)
+        return -1;
+    *list = grown;
+    return 0;
+}
+
+/* The request's header list: Content-Type, the caller's lines, no Expect, Keep-Alive, and a
+ * placeholder Authorization line the authorize callback fills at connect time. */
+static int build_headers(wsman_transport_t *t, const wsman_http_request_t *req, struct curl_slist **out)
+{
+    const char *ct =
+        req->content_type && *req->content_type ? req->content_type : "application/soap+xml;charset=UTF-8";
+    struct curl_slist *hdrs = NULL;
+    wsman_buf_t line;
+    int rc;
+
+    wsman_buf_init(&line);
+    rc = wsman_buf_printf(&line, "Content-Type: %s", ct) == 0 ? add_header(&hdrs, line.data) : -1;
+    wsman_buf_free(&line);
+    for (const char *const *h = req->headers; rc == 0 && h && *h; h++)
+        rc = add_header(&hdrs, *h);
+    /* no "Expect: 100-continue" round trip; WinRM's own client says Keep-Alive explicitly */
+    if (rc == 0 && (add_header(&hdrs, "Expect:") != 0 || add_header(&hdrs, "Connection: Keep-Alive") != 0))
+        rc = -1;
+    t->authz_node = NULL;
+    t->authorize_aborted = 0;
+    if (rc == 0 && req->authorize && (rc = add_header(&hdrs, "Authorization:")) == 0) {
+        for (t->authz_node = hdrs; t->authz_node->next;)
+            t->authz_node = t->authz_node->next;
+        t->authz_orig = t->authz_node->data;
+    }
+    if (rc != 0) {
+        curl_slist_free_all(hdrs);
+        return -1;
+    }
+    *out = hdrs;
+    return 0;
+}
+
+/* Resets the per-request state and hands the request to libcurl. */
+static int start_request(wsman_transport_t *t, const wsman_http_request_t *req, struct curl_slist *hdrs,
+                         wsman_sink_fn sink, void *ud, wsman_http_response_t *resp, wsman_error_t *e)
+{
+    t->req = req;
+    t->body_off = 0;
+    t->body_handed = 0;
+    t->saw_auth_status = 0;
+    t->header_bytes = 0;
+    t->sink = sink;
+    t->sink_ud = ud;
+    t->sink_aborted = 0;
+    t->resp = resp;
+    t->oom = 0;
+    t->errbuf[0] = '\0';
+    if (curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, hdrs) != CURLE_OK ||
+        curl_easy_setopt(t->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->len) != CURLE_OK) {
+        wsman_error_set(e, WSMAN_E_INVALIDARG, "libcurl refused the request headers for %s.", t->hostport);
+        return -1;
+    }
+    if (curl_multi_add_handle(t->multi, t->easy) != CURLM_OK) {
+        wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "libcurl could not start the transfer to %s.", t->hostport);
+        return -1;
+    }
+    return 0;
+}
+
+/* How a transfer ended. */
+typedef enum transfer_end {
+    TRANSFER_DONE,     /* libcurl finished it: *rc is its result */
+    TRANSFER_TIMED_OUT /* the request's deadline passed first */
+} transfer_end_t;
+
+/* Drives the transfer with curl_multi_perform and curl_multi_poll until it is done or the deadline
+ * (timeout_ms > 0) passes. */
+static transfer_end_t run_transfer(wsman_transport_t *t, long timeout_ms, CURLcode *rc)
+{
+    long long deadline = timeout_ms > 0 ? wsman_now_ms() + timeout_ms : 0;
+    int running = 1;
+
+    *rc = CURLE_OK;
+    for (;;) {
+        CURLMsg *msg;
+        int left, wait = POLL_WAIT_MS;
+
+        if (curl_multi_perform(t->multi, &running) != CURLM_OK) {
+            *rc = CURLE_OUT_OF_MEMORY;
+            return TRANSFER_DONE;
+        }
+        while ((msg = curl_multi_info_read(t->multi, &left)) != NULL) {
+            if (msg->msg == CURLMSG_DONE && msg->easy_handle == t->easy) {
+                *rc = msg->data.result;
+                return TRANSFER_DONE;
+            }
+        }
+        if (!running) {
+            *rc = CURLE_GOT_NOTHING; /* the multi handle stopped without a result */
+            return TRANSFER_DONE;
+        }
+        if (deadline) {
+            long long remain = deadline - wsman_now_ms();
+            if (remain <= 0)
+                return TRANSFER_TIMED_OUT;
+            if (remain < wait)
+                wait = (int)remain;
+        }
+        if (curl_multi_poll(t->multi, NULL, 0, wait, NULL) != CURLM_OK) {
+            *rc = CURLE_OUT_OF_MEMORY;
+            return TRANSFER_DONE;
+        }
+    }
+}
+
+/* After the transfer: counts new connections, detaches the handle (mid-transfer: aborts it and
+ * closes its connection) and forgets the request. */
+static void end_request(wsman_transport_t *t, struct curl_slist *hdrs)
+{
+    long conns = 0;
+
+    if (curl_easy_getinfo(t->easy, CURLINFO_NUM_CONNECTS, &conns) == CURLE_OK && conns > 0) {
+        t->connections += conns;
+        if (t->https)
+            keep_peer_cert(t); /* a new TLS connection: its certificate, for channel binding */
+    }
+    t->last_done_ms = wsman_now_ms();
+    curl_multi_remove_handle(t->multi, t->easy);
+    curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, NULL);
+    if (t->authz_node)
+        t->authz_node->data = t->authz_orig;
+    t->authz_node = NULL;
+    wsman_buf_free_secure(&t->authz);
+    curl_slist_free_all(hdrs);
+    t->req = NULL;
+    t->resp = NULL;
+    t->sink = NULL;
+}
+
+/* The outcome of a finished transfer: 0 for a whole HTTP reply, else -1 with e and *state set. */
+static int transfer_result(wsman_transport_t *t, transfer_end_t end, CURLcode rc, long timeout_ms,
+                           wsman_send_state_t *state, wsman_error_t *e)
+{
+    if (end == TRANSFER_TIMED_OUT) {
+        set_deadline_error(t, timeout_ms, state, e);
+        return -1;
+    }
+    if (t->authorize_aborted) {
+        *state = WSMAN_SENT_NOTHING;
+        wsman_error_set(e, WSMAN_E_ACCESS_DENIED,
+                        "The request to %s was not sent: its authentication could not be prepared.",
+                        t->hostport);
+        return -1;
+    }
+    if (rc != CURLE_OK || t->oom || t->sink_aborted) {
+        map_error(t, rc, timeout_ms, state, e);
+        return -1;
+    }
+    *state = WSMAN_SENT_PARTIAL_REPLY;
+    return 0;
+}
+
+int wsman_transport_post(wsman_transport_t *t, const wsman_http_request_t *req, wsman_sink_fn sink, void *ud,
+                         wsman_http_response_t *resp, wsman_send_state_t *state, wsman_error_t *e)
+{
+    struct curl_slist *hdrs = NULL;
+    wsman_send_state_t st_local;
+    wsman_http_response_t resp_local;
+    transfer_end_t end;
+    CURLcode rc;
+    int result;
+
+    if (!state)
+        state = &st_local;
+    *state = WSMAN_SENT_NOTHING;
+    if (!resp) {
+        memset(&resp_local, 0, sizeof resp_local);
+        resp = &resp_local;
+    }
+    wsman_http_response_clear(resp);
+    if (!t || !req || (!req->body && req->len)) {
+        wsman_error_set(e, WSMAN_E_INVALIDARG, "wsman_transport_post: missing transport or request");
+        return -1;
+    }
+    if (build_headers(t, req, &hdrs) != 0) {
+        wsman_error_set(e, WSMAN_E_OUTOFMEMORY, NULL);
+        return -1;
+    }
+    if (start_request(t, req, hdrs, sink, ud, resp, e) != 0) {
+        curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, NULL);
+        curl_slist_free_all(hdrs);
+        t->req = NULL;
+        t->resp = NULL;
+        t->sink = NULL;
+        return -1;
+    }
+    end = run_transfer(t, req->timeout_ms, &rc);
+    result = transfer_result(t, end, rc, req->timeout_ms, state, e);
+    end_request(t, hdrs);
+    if (resp == &resp_local)
+        wsman_http_response_clear(resp);
+    return result;
+}
+
+/* ---- peer certificate (channel binding) ---------------------------------------------------------- */
+
+static int certinfo_der(wsman_transport_t *t, wsman_buf_t *der)
+{
+    struct curl_certinfo *ci = NULL;
+    if (!t->https || curl_easy_getinfo(t->easy, CURLINFO_CERTINFO, &ci) != CURLE_OK || !ci ||
+        ci->num_of_certs < 1)
+        return -1;
+    for (struct curl_slist *s = ci->certinfo[0]; s; s = s->next) {
+        const char *begin, *end;
+        if (strncmp(s->data, "Cert:", 5) != 0)
+            continue;
+        begin = strstr(s->data, "-----BEGIN CERTIFICATE-----");
+        end = begin ? strstr(begin, "-----END CERTIFICATE-----") : NULL;
+        if (!begin || !end)
+            return -1;
+        begin += strlen("-----BEGIN CERTIFICATE-----");
+        return wsman_base64_decode(der, begin, (size_t)(end - begin));
+    }
+    return -1;
+}
+
+/* libcurl fills CERTINFO when it sets up a TLS connection; a reused connection's transfer may
+ * leave it empty, so the latest one is kept here. */
+static void keep_peer_cert(wsman_transport_t *t)
+{
+    wsman_buf_t der;
+    wsman_buf_init(&der);
+    if (certinfo_der(t, &der) == 0 && der.len) {
+        wsman_buf_free(&t->peer_der);
+        t->peer_der = der;
+        return;
+    }
+    wsman_buf_free(&der);
+}
+
+int wsman_transport_peer_cert(wsman_transport_t *t, wsman_buf_t *der)
+{
+    if (!t || !der || !t->https)
+        return -1;
+    if (t->peer_der.len)
+        return wsman_buf_append(der, t->peer_der.data, t->peer_der.len);
+    return certinfo_der(t, der);
+}
+
+/* ---- connection reuse (connection-bound authentication) -------------------------------------------- */
+
+int wsman_transport_reusable(wsman_transport_t *t)
+{
+    struct pollfd p;
+    int r;
+
+    if (!t || t->last_sock == CURL_SOCKET_BAD)
+        return 0;
+    /* libcurl does not reuse a connection idle for CURLOPT_MAXAGE_CONN seconds (margin: 2 s) */
+    if (wsman_now_ms() - t->last_done_ms > (MAXAGE_CONN_S - 2) * 1000L)
+        return 0;
+    p.fd = t->last_sock;
+    p.events = POLLIN;
+    p.revents = 0;
+    r = poll(&p, 1, 0);
+    if (r == 0)
+        return 1; /* nothing to read: open and idle */
+    if (r < 0 || (p.revents & (POLLERR | POLLNVAL)))
+        return 0;
+    if (p.revents & POLLIN) {
+        char c;
+        ssize_t n = recv(t->last_sock, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+        if (n == 0)
+            return 0; /* the server closed it */
+        if (n < 0)
+            return 0;
+        /* bytes on an idle connection: TLS records (session tickets, alerts) libcurl will look at;
+         * plain HTTP has nothing to say between replies, libcurl drops such a connection */
+        return t->https;
+    }
+    return (p.revents & POLLHUP) ? 0 : 1;
+}
