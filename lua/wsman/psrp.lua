@@ -249,7 +249,7 @@ function Pool:pipeline()
   if self.state ~= "Opened" then error("pool:pipeline: the RunspacePool is " .. self.state, 2) end
   return setmetatable({ pool = self, id = new_guid(), commands = {}, state = "NotStarted",
     streams = { error = {}, warning = {}, verbose = {}, debug = {}, information = {}, progress = {} },
-    queue = {}, qhead = 1 }, Pipeline)
+    queue = {}, qhead = 1, qtail = 0 }, Pipeline)
 end
 
 --- Closes the pool (deletes its shell on the host). Also on `<close>`; collection only queues it.
@@ -296,8 +296,9 @@ local function send_all(p, frags)
   for _, payload in ipairs(pack(frags, max)) do p.pool.shell:send(p.command_id, payload) end
 end
 
---- Starts the pipeline. `input`: a list of objects piped in (`{n = N, ...}` for nils), sent
--- after the pipeline starts and ended with END_OF_PIPELINE_INPUT.
+--- Starts the pipeline. `opts.input`: a list of objects piped in (`{n = N, ...}` for nils), sent
+-- after the pipeline starts and ended with END_OF_PIPELINE_INPUT; or `true` to stream the input
+-- with `p:write(...)` and end it with `p:end_input()`.
 function Pipeline:invoke(opts)
   if self.state ~= "NotStarted" then error("pipeline:invoke: the pipeline is " .. self.state, 2) end
   if #self.commands == 0 then error("pipeline:invoke: the pipeline has no command", 2) end
@@ -308,22 +309,64 @@ function Pipeline:invoke(opts)
   self.defrag = WSMan._psrp_defrag()
   self.command_id = pool.shell:command(self.id, frags[1])
   self.state = "Running"
-  local rest, n = {}, input and (input.n or #input) or 0
+  self.input_open = input ~= nil
+  local rest = {}
   for i = 2, #frags do rest[#rest + 1] = frags[i] end
-  for i = 1, n do
-    for _, f in ipairs(fragments(pool, T.PIPELINE_INPUT, self.id, input[i], max)) do rest[#rest + 1] = f end
-  end
-  if input then
+  if type(input) == "table" then
+    for i = 1, input.n or #input do
+      for _, f in ipairs(fragments(pool, T.PIPELINE_INPUT, self.id, input[i], max)) do rest[#rest + 1] = f end
+    end
     for _, f in ipairs(fragments(pool, T.END_OF_PIPELINE_INPUT, self.id, nil, max)) do rest[#rest + 1] = f end
+    self.input_open = false
   end
   if #rest > 0 then send_all(self, rest) end
+  return self
+end
+
+-- Queues fragments for the next Send, sending whenever the next one would not fit.
+local function queue_input(p, frags, max)
+  local q = p.input_queue
+  for _, f in ipairs(frags) do
+    if q.size > 0 and q.size + #f > max then
+      p.pool.shell:send(p.command_id, table.concat(q))
+      p.input_queue = { size = 0 }
+      q = p.input_queue
+    end
+    q[#q + 1] = f
+    q.size = q.size + #f
+  end
+end
+
+--- Sends input objects to a pipeline started with `invoke{input = true}`. Objects are packed into
+-- Sends as large as the envelope allows (at most one Send's worth stays buffered until the next
+-- write or `end_input`); returns the pipeline.
+function Pipeline:write(...)
+  if not self.input_open then error("pipeline:write: the pipeline takes no more input", 2) end
+  local max = self.pool.shell:max_payload()
+  self.input_queue = self.input_queue or { size = 0 }
+  for i = 1, select("#", ...) do
+    queue_input(self, fragments(self.pool, T.PIPELINE_INPUT, self.id, (select(i, ...)), max), max)
+  end
+  return self
+end
+
+--- Ends the input of a pipeline started with `invoke{input = true}` (sends what is buffered).
+function Pipeline:end_input()
+  if not self.input_open then return self end
+  self.input_open = false
+  local max = self.pool.shell:max_payload()
+  self.input_queue = self.input_queue or { size = 0 }
+  queue_input(self, fragments(self.pool, T.END_OF_PIPELINE_INPUT, self.id, nil, max), max)
+  self.pool.shell:send(self.command_id, table.concat(self.input_queue))
+  self.input_queue = nil
   return self
 end
 
 local function handle(p, m)
   local v = decode_one(m)
   if m.type == T.PIPELINE_OUTPUT then
-    p.queue[#p.queue + 1] = { v }
+    p.qtail = p.qtail + 1
+    p.queue[p.qtail] = { v }
   elseif STREAM_OF[m.type] then
     local list = p.streams[STREAM_OF[m.type]]
     list[#list + 1] = v
@@ -351,8 +394,9 @@ function Pipeline:output()
   if self.state == "NotStarted" then self:invoke() end
   return function()
     while true do
-      while self.qhead <= #self.queue do
+      while self.qhead <= self.qtail do
         local item = self.queue[self.qhead]
+        self.queue[self.qhead] = nil -- what was handed out is not kept
         self.qhead = self.qhead + 1
         if item[1] ~= nil then return item[1] end
       end
@@ -367,11 +411,12 @@ function Pipeline:wait()
   if self.state == "NotStarted" then self:invoke() end
   while not self.done do pump(self) end
   local out = { n = 0 }
-  for i = self.qhead, #self.queue do
+  for i = self.qhead, self.qtail do
     out.n = out.n + 1
     out[out.n] = self.queue[i][1]
+    self.queue[i] = nil
   end
-  self.qhead = #self.queue + 1
+  self.qhead = self.qtail + 1
   self.had_errors = self.state == "Failed" or #self.streams.error > 0
   return out
 end

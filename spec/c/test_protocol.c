@@ -1802,6 +1802,42 @@ static void offline_close(offline_t *o)
     wsman_error_clear(&o->e);
 }
 
+/* Queues one Release on s (no network I/O). */
+static void queue_one_release(wsman_session_t *s)
+{
+    wsman_locator_t *l = wsman_locator_new();
+    CHECK(l && wsman_locator_parse(l, "wmicimv2/Win32_Service", NULL) == 0);
+    wsman_session_queue_release(s, l, wsman_strdup("uuid:1"));
+}
+
+/* The reaper's ownership rules (valgrind and ASan check that nothing leaks or is used after free):
+ * a dropped session with a queue is adopted, a run sends (here: fails to reach port 1) and frees
+ * it; a session without a queue is freed at once; a closed reaper stays alive until its last
+ * attached session goes, and no longer adopts. */
+TEST(reaper_lifetimes)
+{
+    wsman_reaper_t *r = wsman_reaper_new();
+    wsman_session_t *a = offline_session(BASIC_HTTP), *b = offline_session(BASIC_HTTP);
+    wsman_session_t *c = offline_session(BASIC_HTTP);
+
+    CHECK(r && a && b && c);
+    if (!r || !a || !b || !c)
+        return;
+    wsman_session_set_reaper(a, r);
+    wsman_session_set_reaper(b, r);
+    wsman_session_set_reaper(c, r);
+    queue_one_release(a);
+    wsman_session_free(a); /* adopted: no I/O here */
+    CHECK_INT(wsman_reaper_count(r), 1);
+    wsman_session_free(b); /* nothing queued: freed at once */
+    CHECK_INT(wsman_reaper_count(r), 1);
+    CHECK_INT(wsman_reaper_run(r, 60000), 0); /* the host does not answer: dropped, freed */
+    CHECK_INT(wsman_reaper_count(r), 0);
+    queue_one_release(c);
+    wsman_reaper_close(r, 0); /* c still holds the reaper */
+    wsman_session_free(c);    /* not adopted by a closed reaper: freed, and the reaper with it */
+}
+
 TEST(session_client_side_errors)
 {
     offline_t o;
@@ -1892,6 +1928,7 @@ int main(void)
     RUN(captures_all_replies_parse);
     RUN(captures_create_reply_epr);
     RUN(session_defaults);
+    RUN(reaper_lifetimes);
     RUN(session_client_side_errors);
     RUN(session_auth_refused_before_sending);
     return check_done();

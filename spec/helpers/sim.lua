@@ -141,7 +141,9 @@ function M.session(s, extra_flags, opts_setup)
   end
   if opts_setup then opts_setup(o) end
   flags = flags | (extra_flags or 0)
-  if s.url:match("^http:") and (mode == "basic" or mode == "cert") then flags = flags | WSMan.SessionFlagNoEncryption end
+  if s.url:match("^http:") and (mode == "basic" or mode == "cert") then
+    flags = flags | WSMan.SessionFlagNoEncryption
+  end
   return wsman:CreateSession(s.url, flags, o), wsman, o
 end
 
@@ -257,7 +259,8 @@ end
 
 -- A TCP port on 127.0.0.1 that nothing listens on (bound by the simulator's helper then freed).
 function M.closed_port()
-  local p = io.popen("/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind((\"127.0.0.1\",0)); print(s.getsockname()[1]); s.close()'")
+  local p = io.popen("/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind((\"127.0.0.1\",0)); "
+    .. "print(s.getsockname()[1]); s.close()'")
   local port = tonumber(p:read("l"))
   p:close()
   return port

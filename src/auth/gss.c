@@ -16,7 +16,7 @@
  * Flags: MUTUAL | SEQUENCE | CONF | INTEG (+ DELEG): the server's AP-REP (in the final 200's
  * WWW-Authenticate) completes the context before the first message is wrapped.
  *
- * Message encryption (MS-WSMV 2.2.9.1.2, protocol.md 3.4): gss_wrap_iov with HEADER | DATA |
+ * Message encryption (MS-WSMV 2.2.9.1.2): gss_wrap_iov with HEADER | DATA |
  * PADDING (no TRAILER: MIT places the RFC 4121 trailer in the header, the "DCE style" layout
  * Windows uses), the header goes into the length-prefixed part, data + padding follow, and the
  * OriginalContent Length is the plaintext length plus the padding. Unwrap: gss_unwrap_iov with

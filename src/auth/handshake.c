@@ -477,11 +477,12 @@ static int finish(wsman_auth_t *a, wsman_transport_t *t, const wsman_auth_site_t
 int wsman_auth_message_reply(wsman_auth_t *a, wsman_transport_t *t, const wsman_auth_site_t *site,
                              const wsman_http_response_t *r, wsman_error_t *e)
 {
+    if (a && r->status == 401)
+        remember_offered(a, r); /* for the messages of whatever failure follows */
     if (!a || !a->token_sent)
         return 0;
     a->token_sent = 0;
     if (r->status == 401) {
-        remember_offered(a, r);
         wsman_auth_denied(a, site, r,
                           offers(r, a->mech->name, NULL) || a->legs > 1 ? WSMAN_AUTH_STAGE_LAST_LEG
                                                                         : WSMAN_AUTH_STAGE_REQUEST,

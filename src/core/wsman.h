@@ -433,6 +433,26 @@ void wsman_command_free(wsman_command_t *c);
  * are ignored as in the queue. Safe to call at any time; never from a garbage collector. */
 int wsman_session_flush(wsman_session_t *s);
 
+/* ---- Dropped sessions' cleanup ----------------------------------------------------------------- */
+
+/* A reaper owns sessions dropped (last reference freed) while cleanup requests were still queued:
+ * wsman_session_free never does network I/O, so it hands such a session, connection and queue,
+ * to the reaper it is attached to instead of freeing it. The reaper sends those requests before
+ * every exchange of any session attached to it, from wsman_reaper_run and from wsman_reaper_close,
+ * each bounded in time; a host that does not answer in time loses its requests (it expires idle
+ * contexts and shells itself). One reaper per thread of sessions (a Lua state has one). */
+typedef struct wsman_reaper wsman_reaper_t;
+wsman_reaper_t *wsman_reaper_new(void);
+/* s hands itself to r when dropped with requests queued (r NULL: detach). */
+void wsman_session_set_reaper(wsman_session_t *s, wsman_reaper_t *r);
+/* Sends the dropped sessions' requests for at most budget_ms (finishing the request under way)
+ * and frees those sessions; returns how many are still held. */
+size_t wsman_reaper_run(wsman_reaper_t *r, long budget_ms);
+size_t wsman_reaper_count(const wsman_reaper_t *r);
+/* A last run of budget_ms, then frees what is left; the reaper itself goes when no session is
+ * attached to it any more. */
+void wsman_reaper_close(wsman_reaper_t *r, long budget_ms);
+
 /* ---- PowerShell over a cmd shell ------------------------------------------------------------ */
 
 /* The arguments of powershell.exe that run a script of any length: a short -EncodedCommand

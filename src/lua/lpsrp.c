@@ -11,15 +11,20 @@
  *   sh.id, sh.resource_uri, sh.open, sh:max_payload(), sh:command(id, bytes) -> host's id,
  *   sh:send(command_id|nil, bytes [, stream]), sh:receive(command_id|nil [, seconds]) -> bytes, done,
  *   sh:signal(id, code), sh:close(); collection queues the Delete of an open pool (no I/O in __gc).
+ *   core._base64_encode(bytes), core._base64_decode(text) -> string (file transfer's chunks)
+ *   core._sha1() -> h; h:update(bytes); h:hex() -> lower-case hex digest (file transfer's check)
  */
 #include "lutil.h"
+#include "protocol.h"
 #include "psrp.h"
 
+#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define LW_PSRP_SHELL "wsman.PSRPShell"
 #define LW_PSRP_DEFRAG "wsman.PSRPDefrag"
+#define LW_SHA1 "wsman.SHA1"
 
 enum { MS_PER_SECOND = 1000 };
 
@@ -327,6 +332,94 @@ static int sh_gc(lua_State *L)
     return 0;
 }
 
+/* ---- base64 and SHA-1 for file transfer ---------------------------------------------------- */
+
+static int push_buf(lua_State *L, wsman_buf_t *b, int rc, const char *what)
+{
+    if (rc != 0) {
+        wsman_buf_free(b);
+        return luaL_error(L, "%s", what);
+    }
+    lua_pushlstring(L, b->data ? b->data : "", b->len);
+    wsman_buf_free(b);
+    return 1;
+}
+
+static int l_base64_encode(lua_State *L)
+{
+    size_t len;
+    const char *s = luaL_checklstring(L, 1, &len);
+    wsman_buf_t b;
+
+    wsman_buf_init(&b);
+    return push_buf(L, &b, wsman_base64_encode(&b, (const unsigned char *)s, len), "out of memory");
+}
+
+static int l_base64_decode(lua_State *L)
+{
+    size_t len;
+    const char *s = luaL_checklstring(L, 1, &len);
+    wsman_buf_t b;
+
+    wsman_buf_init(&b);
+    return push_buf(L, &b, wsman_base64_decode(&b, s, len), "base64: the text is not base64");
+}
+
+typedef struct lw_sha1 {
+    EVP_MD_CTX *ctx;
+} lw_sha1;
+
+static int l_sha1(lua_State *L)
+{
+    lw_sha1 *h = lua_newuserdatauv(L, sizeof *h, 0);
+
+    h->ctx = NULL;
+    luaL_setmetatable(L, LW_SHA1);
+    if (!(h->ctx = EVP_MD_CTX_new()) || EVP_DigestInit_ex(h->ctx, EVP_sha1(), NULL) != 1)
+        return luaL_error(L, "SHA-1 is not available from OpenSSL");
+    return 1;
+}
+
+static int sha1_update(lua_State *L)
+{
+    lw_sha1 *h = luaL_checkudata(L, 1, LW_SHA1);
+    size_t len;
+    const char *s = luaL_checklstring(L, 2, &len);
+
+    if (!h->ctx || EVP_DigestUpdate(h->ctx, s, len) != 1)
+        return luaL_error(L, "SHA-1: the digest is finished");
+    lua_settop(L, 1);
+    return 1;
+}
+
+static int sha1_hex(lua_State *L)
+{
+    static const char hex[] = "0123456789abcdef";
+    lw_sha1 *h = luaL_checkudata(L, 1, LW_SHA1);
+    unsigned char md[EVP_MAX_MD_SIZE];
+    char out[2 * EVP_MAX_MD_SIZE];
+    unsigned n = 0, i;
+
+    if (!h->ctx || EVP_DigestFinal_ex(h->ctx, md, &n) != 1)
+        return luaL_error(L, "SHA-1: the digest is finished");
+    EVP_MD_CTX_free(h->ctx);
+    h->ctx = NULL;
+    for (i = 0; i < n; i++) {
+        out[2 * i] = hex[md[i] >> 4];
+        out[2 * i + 1] = hex[md[i] & 0xF];
+    }
+    lua_pushlstring(L, out, 2 * (size_t)n);
+    return 1;
+}
+
+static int sha1_gc(lua_State *L)
+{
+    lw_sha1 *h = luaL_checkudata(L, 1, LW_SHA1);
+    EVP_MD_CTX_free(h->ctx);
+    h->ctx = NULL;
+    return 0;
+}
+
 void lw_psrp_register(lua_State *L)
 {
     static const luaL_Reg defrag_methods[] = {{"feed", defrag_feed}, {NULL, NULL}};
@@ -342,6 +435,14 @@ void lw_psrp_register(lua_State *L)
     lua_pushcfunction(L, defrag_gc);
     lua_setfield(L, -2, "__gc");
     luaL_newlib(L, defrag_methods);
+    lua_setfield(L, -2, "__index");
+    lua_pop(L, 1);
+    static const luaL_Reg sha1_methods[] = {{"update", sha1_update}, {"hex", sha1_hex}, {NULL, NULL}};
+
+    luaL_newmetatable(L, LW_SHA1);
+    lua_pushcfunction(L, sha1_gc);
+    lua_setfield(L, -2, "__gc");
+    luaL_newlib(L, sha1_methods);
     lua_setfield(L, -2, "__index");
     lua_pop(L, 1);
     luaL_newmetatable(L, LW_PSRP_SHELL);
@@ -362,6 +463,9 @@ void lw_psrp_fields(lua_State *L)
                                    {"_psrp_fragment", l_fragment},
                                    {"_psrp_defrag", l_defrag},
                                    {"_psrp_open", l_open},
+                                   {"_base64_encode", l_base64_encode},
+                                   {"_base64_decode", l_base64_decode},
+                                   {"_sha1", l_sha1},
                                    {NULL, NULL}};
     luaL_setfuncs(L, fns, 0);
 }

@@ -473,7 +473,62 @@ int lw_session_new(lua_State *L)
     s->s = wsman_session_new(conn, flags, opts, &e);
     if (!s->s)
         return lw_raise(L, &e);
+    wsman_session_set_reaper(s->s, lw_reaper(L));
     return 1;
+}
+
+/* ---- dropped sessions' cleanup ---------------------------------------------------------------- */
+
+/* The Lua state's reaper lives in a registry userdata created when the module loads, before any
+ * session: when the state closes, finalizers run newest first, so every session and enumerator
+ * has handed over its queue by the time the reaper's own __gc makes the last run. */
+#define LW_REAPER "wsman.Reaper"              /* its metatable */
+#define LW_REAPER_KEY "wsman.reaper instance" /* the registry field that holds it */
+#define LW_REAPER_EXIT_BUDGET_MS 10000L       /* when the Lua state closes */
+#define LW_REAPER_FLUSH_BUDGET_MS 30000L      /* WSMan.flush() without an argument */
+
+typedef struct lw_reaper_ud {
+    wsman_reaper_t *r;
+} lw_reaper_ud;
+
+static int reaper_gc(lua_State *L)
+{
+    lw_reaper_ud *u = luaL_checkudata(L, 1, LW_REAPER);
+    wsman_reaper_close(u->r, LW_REAPER_EXIT_BUDGET_MS); /* the state is closing: no request under way */
+    u->r = NULL;
+    return 0;
+}
+
+wsman_reaper_t *lw_reaper(lua_State *L)
+{
+    lw_reaper_ud *u;
+    lua_getfield(L, LUA_REGISTRYINDEX, LW_REAPER_KEY);
+    u = lua_touserdata(L, -1);
+    lua_pop(L, 1);
+    return u ? u->r : NULL;
+}
+
+/***
+Sends what dropped (garbage-collected) sessions left queued: enumeration Releases, shell Deletes,
+command Signals. The same happens before the next operation of any session and when the Lua
+state closes; this makes it happen now.
+@function WSMan.flush
+@static
+@tparam[opt=30000] integer budget_ms stop starting requests after this many milliseconds
+@treturn integer how many dropped sessions still wait (0: nothing left)
+*/
+static int m_flush(lua_State *L)
+{
+    lua_Integer budget = luaL_optinteger(L, 1, LW_REAPER_FLUSH_BUDGET_MS);
+    luaL_argcheck(L, budget >= 0 && budget <= 0x7fffffff, 1, "a time budget in milliseconds expected");
+    lua_pushinteger(L, (lua_Integer)wsman_reaper_run(lw_reaper(L), (long)budget));
+    return 1;
+}
+
+void lw_reaper_fields(lua_State *L)
+{
+    lua_pushcfunction(L, m_flush);
+    lua_setfield(L, -2, "flush");
 }
 
 void lw_session_register(lua_State *L)
@@ -481,4 +536,16 @@ void lw_session_register(lua_State *L)
     static const luaL_Reg meta[] = {
         {"__gc", s_gc}, {"__close", s_close}, {"__tostring", s_tostring}, {NULL, NULL}};
     lw_class_register(L, &cls, meta);
+    lua_getfield(L, LUA_REGISTRYINDEX, LW_REAPER_KEY);
+    if (lua_isnil(L, -1)) {
+        lw_reaper_ud *u = lua_newuserdatauv(L, sizeof *u, 0);
+        u->r = NULL;
+        luaL_newmetatable(L, LW_REAPER);
+        lua_pushcfunction(L, reaper_gc);
+        lua_setfield(L, -2, "__gc");
+        lua_setmetatable(L, -2);
+        u->r = wsman_reaper_new(); /* NULL when out of memory: dropped sessions are then freed at once */
+        lua_setfield(L, LUA_REGISTRYINDEX, LW_REAPER_KEY);
+    }
+    lua_pop(L, 1);
 }

@@ -87,6 +87,9 @@ int lw_locator_new(lua_State *L, const char *resource); /* raises on error */
 int lw_session_new(lua_State *L);                       /* CreateSession(self, conn, flags, opts) */
 void lw_options_register(lua_State *L);
 void lw_session_register(lua_State *L);
+/* The Lua state's owner of dropped sessions' cleanup (lsession.c); WSMan.flush on the module table. */
+wsman_reaper_t *lw_reaper(lua_State *L);
+void lw_reaper_fields(lua_State *L);
 void lw_locator_register(lua_State *L);
 void lw_enumerator_register(lua_State *L);
 int lw_enumerator_push(lua_State *L, wsman_enum_t *en, int session_idx);

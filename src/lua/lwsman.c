@@ -668,6 +668,7 @@ int luaopen_wsman_core(lua_State *L)
     lua_setfield(L, -2, "_xml_parse");
     lw_psobject_fields(L); /* clixml_decode, clixml_encode, ps_value, ps_object (lpsobject.c) */
     lw_psrp_fields(L);     /* _psrp_*: PowerShell Remoting's wire for wsman.psrp (lpsrp.c) */
+    lw_reaper_fields(L);   /* WSMan.flush (lsession.c) */
     lua_pushcfunction(L, mod_expand_alias);
     lua_setfield(L, -2, "_expand_alias");
     lua_pushcfunction(L, mod_selector_set);

@@ -43,6 +43,19 @@ void wsman_session_queue_release(wsman_session_t *s, wsman_locator_t *loc, char 
  * operation and action are static strings, loc and body (may be NULL) are taken over. No network I/O. */
 void wsman_session_queue_request(wsman_session_t *s, const char *operation, const char *action,
                                  wsman_locator_t *loc, char *body);
+/* The last reference is gone and the reaper (if any) did not take the session: free it now, queue
+ * and all, without network I/O. */
+void wsman_session_destroy(wsman_session_t *s);
+/* Sends the queued cleanup requests until the deadline (wsman_now_ms), dropping what is left then. */
+void wsman_session_flush_until(wsman_session_t *s, long long deadline);
+/* reaper.c: takes over a dropped session (0), or -1 when the reaper is closed or out of memory
+ * (the caller frees it). Attached sessions hold a reference on the reaper. */
+int wsman_reaper_adopt(wsman_reaper_t *r, wsman_session_t *s);
+void wsman_reaper_ref(wsman_reaper_t *r);
+void wsman_reaper_release(wsman_reaper_t *r);
+/* How long the exchange of an attached session spends on dropped sessions' cleanup first. */
+#define WSMAN_REAPER_OPERATION_BUDGET_MS 5000L
+
 /* shell.c, shared by the WinRS-shaped exchanges (shells, PSRP pools): */
 /* "out of memory" / an invalid argument (msg) for op, with the session's endpoint; return -1. */
 int wsman_engine_oom(wsman_error_t *e, const char *op, const wsman_session_t *s);

@@ -47,6 +47,7 @@ struct wsman_session {
     wsman_auth_t *auth;
     char *cert_file, *key_file; /* (auth) CertificateThumbprint found in cert_dir */
     pending_release_t *releases, **releases_tail;
+    wsman_reaper_t *reaper; /* takes the session over when it is dropped with requests queued */
 };
 
 /* ---- session object ------------------------------------------------------------------------ */
@@ -164,7 +165,16 @@ void wsman_session_free(wsman_session_t *s)
 {
     if (!s || --s->refs > 0)
         return;
-    free_releases(s); /* never any network I/O here: the server expires idle contexts */
+    /* never any network I/O here: queued cleanup requests go to the reaper, if any */
+    if (s->releases && s->reaper && wsman_reaper_adopt(s->reaper, s) == 0)
+        return;
+    wsman_session_destroy(s);
+}
+
+void wsman_session_destroy(wsman_session_t *s)
+{
+    free_releases(s); /* the server expires idle contexts and shells */
+    wsman_reaper_release(s->reaper);
     wsman_auth_free(s->auth);
     wsman_transport_free(s->transport);
     wsman_endpoint_clear(&s->ep);
@@ -183,6 +193,15 @@ void wsman_session_free(wsman_session_t *s)
     free(s->cert_file);
     free(s->key_file);
     free(s);
+}
+
+void wsman_session_set_reaper(wsman_session_t *s, wsman_reaper_t *r)
+{
+    if (!s || s->reaper == r)
+        return;
+    wsman_reaper_release(s->reaper);
+    s->reaper = r;
+    wsman_reaper_ref(r);
 }
 
 void wsman_session_ref(wsman_session_t *s)
@@ -515,7 +534,9 @@ static void auth_restart(wsman_auth_t *a)
     a->done = 0;
 }
 
-static int flush_releases(wsman_session_t *s)
+/* Sends the queue; with a deadline (> 0) each request gets at most the time left, and what is
+ * still queued when it passes is dropped. */
+static int flush_releases(wsman_session_t *s, long long deadline)
 {
     while (s->releases) {
         pending_release_t *p = s->releases;
@@ -524,7 +545,12 @@ static int flush_releases(wsman_session_t *s)
         wsman_error_t err;
         wsman_locator_t lite = *p->loc;
         int is_release = strcmp(p->action, WSMAN_ACTION_RELEASE) == 0;
+        long long left = deadline > 0 ? deadline - wsman_now_ms() : 0;
 
+        if (deadline > 0 && left < 1) {
+            free_releases(s);
+            break;
+        }
         s->releases = p->next;
         if (!s->releases)
             s->releases_tail = &s->releases;
@@ -543,6 +569,8 @@ static int flush_releases(wsman_session_t *s)
         x.kind = WSMAN_RESP_EMPTY;
         x.idempotent = 1;
         x.no_flush = 1;
+        if (deadline > 0 && left < s->timeout_ms)
+            x.timeout_ms = (long)left;
         wsman_response_init(&res);
         wsman_error_init(&err);
         /* errors ignored: the server expires idle contexts (and idle shells). But when the host
@@ -561,8 +589,14 @@ static int flush_releases(wsman_session_t *s)
 int wsman_session_flush(wsman_session_t *s)
 {
     if (s && s->releases)
-        flush_releases(s);
+        flush_releases(s, 0);
     return 0;
+}
+
+void wsman_session_flush_until(wsman_session_t *s, long long deadline)
+{
+    if (s && s->releases)
+        flush_releases(s, deadline > 0 ? deadline : 1);
 }
 
 /* Builds the request bytes (UTF-8, or UTF-16LE with BOM when the session asks for it). */
@@ -1049,8 +1083,10 @@ int wsman_session_exchange(wsman_session_t *s, const wsman_exchange_t *x, wsman_
         wsman_error_init(&local);
         e = &local;
     }
+    if (!x->no_flush && s->reaper)
+        wsman_reaper_run(s->reaper, WSMAN_REAPER_OPERATION_BUDGET_MS); /* dropped sessions' cleanup */
     if (!x->no_flush && s->releases)
-        flush_releases(s);
+        flush_releases(s, 0);
     wsman_buf_init(&reqbody);
     if (build_request(s, x, &reqbody, e) == 0 && ensure_transport(s, e) == 0) {
         use_auth = x->unauthenticated ? 0 : ensure_auth(s, e);
