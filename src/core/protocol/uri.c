@@ -165,6 +165,16 @@ static int check_connection_chars(endpoint_parse_t *ps)
             return -1;
         }
     }
+    wsman_error_t why;
+    wsman_error_init(&why);
+    if (wsman_xml_check_str("it", ps->s, &why) != 0) { /* it goes into every request's wsa:To */
+        char *shown = redact_userinfo(ps->s);
+        connstr_invalid(ps, WSMAN_E_CONNECTIONSTR_INVALID, "The connection string \"%s\" is not valid: %s.",
+                        shown ? shown : "", why.message ? why.message : "it is not valid UTF-8");
+        free(shown);
+        wsman_error_clear(&why);
+        return -1;
+    }
     return 0;
 }
 
