@@ -1,4 +1,5 @@
--- The examples (ports of Microsoft's VBScript samples, and the demo) run as subprocesses against
+-- The examples (ports of Microsoft's VBScript samples, the demo, and run_cmd, run_ps,
+-- shell_stream and tables written for lua-wsman) run as subprocesses against
 -- the simulator: `lua5.4 examples/x.lua <url> testuser 'Passw0rd!'`, with the module from the
 -- build directory (WSMAN_BUILD_DIR, default "build"). The expected values are the simulator's
 -- data (spec/sim/data/*.json). The simulator is reset before each example.

@@ -161,6 +161,47 @@ end { Write-Debug "End Block" }]])
   end)
 end)
 
+describe("host calls", function()
+  it("test_psrp_pshost_methods: a host without a UI gets SetShouldExit", function()
+    replay("test_psrp_pshost_methods.yml", function(rs)
+      local code
+      local pool <close> = rs:runspace_pool { host = { ui = false, SetShouldExit = function(_, c) code = c end } }
+      local out = pool:pipeline():add_script("$host.CurrentCulture; $host.SetShouldExit(1)"):wait()
+      assert.equals("en-US", tostring(out[1]))
+      assert.equals(1, code)
+    end)
+  end)
+
+  it("Read-Host answered from Lua, Write-Host collected (simulator plug-in)", function()
+    local s = sim.start { "--allow-unencrypted" }
+    local session = sim.session(s)
+    local asked = 0
+    local pool <close> = session:runspace_pool { host = { ReadLine = function(p)
+      asked = asked + 1
+      assert.equals("Running", p.state)
+      return "Lua"
+    end } }
+    local p = pool:pipeline()
+      :add_script("$n = Read-Host -Prompt 'Your name'; Write-Output \"hello $n\"; Write-Host shown")
+    assert.same({ n = 1, "hello Lua" }, p:wait())
+    assert.equals(1, asked)
+    assert.same({ "Your name: ", "shown\n" }, p.host_output)
+    -- a host without that method: the call fails with a message naming it, the pipeline too
+    local pool2 <close> = session:runspace_pool { host = {} }
+    local p2 = pool2:pipeline():add_script("Read-Host -Prompt x")
+    p2:wait()
+    assert.equals("Failed", p2.state)
+    assert.matches("the host does not implement ReadLine", tostring(p2.error))
+    -- no host: PowerShell's own refusal, never a hang
+    local pool3 <close> = session:runspace_pool()
+    local p3 = pool3:pipeline():add_script("Read-Host -Prompt x")
+    p3:wait()
+    assert.matches("NonInteractive mode", tostring(p3.error))
+    assert.has_error(function() session:runspace_pool { host = true } end,
+      "session:runspace_pool: option host must be a table of host methods")
+  end)
+end)
+
 describe("session:ps", function()
   it("test_client_execute_ps: output, streams, had_errors", function()
     replay("test_client_execute_ps.yml", function(rs)

@@ -25,7 +25,10 @@ local format = require "wsman.format"
 -- Names (winrm.vbs constants)
 -- ------------------------------------------------------------------------------------------
 
-local OPS = { get = 1, set = 1, create = 1, delete = 1, enumerate = 1, invoke = 2, identify = 0, helpmsg = 1, run = -1 }
+local OPS = { get = 1, set = 1, create = 1, delete = 1, enumerate = 1, invoke = 2, identify = 0, helpmsg = 1, run = -1,
+  ps = 1, copy = 2, fetch = 2 }
+-- Operations over PowerShell Remoting (wsman.psrp, wsman.transfer): connection switches only.
+local PSRP_OPS = { ps = true, copy = true, fetch = true }
 local OP_SHORTCUTS = { g = "get", s = "set", put = "set", p = "set", c = "create", d = "delete", e = "enumerate",
                        enum = "enumerate", i = "invoke", id = "identify", helpmsg = "helpmsg" }
 local WINDOWS_ONLY = { quickconfig = true, qc = true, configsddl = true }
@@ -52,7 +55,7 @@ local CONNECTION = { "username", "password", "proxyusername", "proxypassword", "
 local function allowed_for(op)
   local a = { ["?"] = true }
   for _, n in ipairs(CONNECTION) do a[n] = true end
-  if op ~= "identify" then
+  if op ~= "identify" and not PSRP_OPS[op] then
     for _, n in ipairs { "dialect", "file", "filter", "options", "fragment" } do a[n] = true end
   end
   if op == "enumerate" then
@@ -177,6 +180,8 @@ function M.parse_args(argv)
       goto continue
     end
     local in_command = #cmd.unnamed >= 2 and cmd.unnamed[1]:lower() == "run"
+      -- (ps, copy, fetch: a local path such as /tmp/f is an argument, not a switch)
+      or #cmd.unnamed >= 1 and PSRP_OPS[cmd.unnamed[1]:lower()]
     local switch = (c == "-" or c == "/") and a:sub(2):gsub("^%-", ""):match("^[^:]*"):lower()
     -- (a one-letter shortcut counts as wsman's only with a value, so `sh -c` stays remote)
     local own = switch and (KNOWN[switch] or (SWITCH_SHORTCUTS[switch] and a:find(":", 1, true)))
@@ -238,6 +243,8 @@ Operations:
   wsman id[entify] -?   Determine whether a WS-Management service runs on the remote machine.
   wsman helpmsg -?      Display the message of an error code.
   wsman run -?          Run a command on the remote machine (needs remote shells).
+  wsman ps -?           Run a PowerShell script over PowerShell Remoting.
+  wsman copy -?         Copy a local file to the remote machine; wsman fetch -? the other way.
 
 Related topics:
   wsman help uris       How to construct resource URIs.
@@ -332,6 +339,21 @@ wsman run COMMAND [ARGUMENTS...] [-SWITCH:VALUE ...]
 Runs COMMAND in a remote cmd shell, prints its output and exits with its exit code.
 Needs remote shells (session:run_cmd).
 ]==]
+HELP.ps = [==[
+wsman ps SCRIPT|- [-SWITCH:VALUE ...]
+
+Runs a PowerShell script (the text, or - to read it from stdin) over PowerShell Remoting and
+prints its output objects, one per line (their ToString); warnings, errors and the other
+streams' records go to stderr. Exits 1 when the script had errors.
+]==]
+HELP.copy = [==[
+wsman copy LOCAL_FILE REMOTE_PATH [-SWITCH:VALUE ...]
+wsman fetch REMOTE_PATH LOCAL_FILE [-SWITCH:VALUE ...]
+
+Copies a file to or from the remote machine over PowerShell Remoting, streamed and checked with
+SHA-1 on both sides (a mismatch leaves no file). %VARIABLES% in REMOTE_PATH are expanded on the
+remote machine. Prints the destination's full path; shows progress on a terminal.
+]==]
 HELP.uris = [==[
 Resource URIs name management resources; selectors follow in the form
   RESOURCE_URI?NAME=VALUE[+NAME=VALUE]...
@@ -403,7 +425,8 @@ See also: wsman help remoting, wsman help auth, wsman help filters.
 
 local HELP_TOPICS = { help = "main", ["?"] = "main", get = "get", set = "set", create = "create",
   delete = "delete", enumerate = "enumerate", invoke = "invoke", identify = "identify", helpmsg = "helpmsg",
-  run = "run", uris = "uris", alias = "aliases", aliases = "aliases", remoting = "remoting", remote = "remoting",
+  run = "run", ps = "ps", copy = "copy", fetch = "copy",
+  uris = "uris", alias = "aliases", aliases = "aliases", remoting = "remoting", remote = "remoting",
   auth = "auth", authentication = "auth", username = "auth", password = "auth", input = "input", file = "input",
   ["@{}"] = "input", filters = "filters", filter = "filters", dialect = "filters", switches = "switches",
   format = "switches", options = "switches", fragment = "switches", timeout = "switches" }
@@ -413,6 +436,7 @@ local function help(topic)
   topic = OP_SHORTCUTS[topic] or topic
   if topic == "all" then
     for _, t in ipairs { "main", "get", "set", "create", "delete", "enumerate", "invoke", "identify", "helpmsg", "run",
+      "ps", "copy",
       "uris", "aliases", "remoting", "auth", "input", "filters", "switches" } do
       ctx.out:write(HELP[t], "\n")
     end
@@ -888,6 +912,38 @@ local function run_command(cmd, session, fmt)
   return code
 end
 
+-- wsman ps SCRIPT|-: output objects on stdout, the other streams' records on stderr.
+local function ps_command(cmd, session, fmt)
+  local script = cmd.unnamed[2]
+  if script == "-" then script = io.read("a") end
+  local out, streams, had_errors = try(fmt, session.ps, session, script)
+  for i = 1, out.n do
+    if out[i] ~= nil then ctx.out:write(tostring(out[i]), "\n") end
+  end
+  for _, name in ipairs { "error", "warning", "verbose", "debug", "information" } do
+    for _, rec in ipairs(streams[name]) do
+      ctx.err:write(name == "error" and "" or name:upper() .. ": ", tostring(rec), "\n")
+    end
+  end
+  return had_errors and 1 or 0
+end
+
+-- wsman copy LOCAL REMOTE / wsman fetch REMOTE LOCAL, with a progress line on a terminal.
+local function transfer_command(op, cmd, session, fmt)
+  local progress
+  if isatty(2) then
+    progress = function(done, total)
+      local pct = total and total > 0 and (" %3d%%"):format(done * 100 // total) or ""
+      ctx.err:write(("\r%s %d bytes%s"):format(op, done, pct))
+    end
+  end
+  local f = op == "copy" and session.copy or session.fetch
+  local dest = try(fmt, f, session, cmd.unnamed[2], cmd.unnamed[3], { progress = progress })
+  if progress then ctx.err:write("\n") end
+  ctx.out:write(dest, "\n")
+  return 0
+end
+
 local function helpmsg(argv)
   local a = argv[2] or ""
   local code
@@ -962,6 +1018,8 @@ local function main(argv)
   local session = create_session(wsman, cmd, fmt)
 
   if op == "run" then return run_command(cmd, session, fmt) end
+  if op == "ps" then return ps_command(cmd, session, fmt) end
+  if op == "copy" or op == "fetch" then return transfer_command(op, cmd, session, fmt) end
   if op == "identify" then
     print_reply(try(fmt, session.Identify, session), fmt)
     return 0

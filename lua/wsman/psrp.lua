@@ -13,8 +13,9 @@
 -- names and properties, PSValues for Decimal, DateTime, ...). Streams: `error`, `warning`,
 -- `verbose`, `debug`, `information`, `progress`, each a list of records as PowerShell sent them.
 -- A pool is a WinRS shell on a PowerShell resource URI; the session's authentication and message
--- encryption apply unchanged. Not done yet: host calls (a script that calls Read-Host gets an
--- error), SecureString key exchange, disconnect/reconnect.
+-- encryption apply unchanged. Host calls (Read-Host, Write-Host, $host.SetShouldExit, ...) go to
+-- the pool's `host` table: `host = { ReadLine = function(p) return "answer" end }`. Not done yet:
+-- SecureString key exchange, disconnect/reconnect.
 -- @module wsman.psrp
 local WSMan = require "wsman.core"
 
@@ -29,13 +30,14 @@ local T = {
   PIPELINE_INPUT = 0x00041002, END_OF_PIPELINE_INPUT = 0x00041003, PIPELINE_OUTPUT = 0x00041004,
   ERROR_RECORD = 0x00041005, PIPELINE_STATE = 0x00041006, DEBUG_RECORD = 0x00041007,
   VERBOSE_RECORD = 0x00041008, WARNING_RECORD = 0x00041009, PROGRESS_RECORD = 0x00041010,
-  INFORMATION_RECORD = 0x00041011, PIPELINE_HOST_CALL = 0x00041100,
+  INFORMATION_RECORD = 0x00041011, PIPELINE_HOST_CALL = 0x00041100, PIPELINE_HOST_RESPONSE = 0x00041101,
 }
 local STREAM_OF = {
   [T.ERROR_RECORD] = "error", [T.DEBUG_RECORD] = "debug", [T.VERBOSE_RECORD] = "verbose",
   [T.WARNING_RECORD] = "warning", [T.PROGRESS_RECORD] = "progress", [T.INFORMATION_RECORD] = "information",
 }
 -- MS-PSRP 2.2.3.4 and 2.2.3.5
+local host_call -- (defined with the host calls below)
 local POOL_STATES = { [0] = "BeforeOpen", "Opening", "Opened", "Closed", "Closing", "Broken", "NegotiationSent",
   "NegotiationSucceeded", "Connecting", "Disconnected" }
 local PIPELINE_STATES = { [0] = "NotStarted", "Running", "Stopping", "Stopped", "Completed", "Failed",
@@ -68,9 +70,14 @@ local function enum(type_name, text, value)
     value = value }
 end
 
-local function host_info()
-  return O { extended = { _isHostNull = true, _isHostUINull = true, _isHostRawUINull = true,
-    _useRunspaceHost = true } }
+-- MS-PSRP 2.2.3.14: no host at all, or a host with (or without) a UI and no raw UI.
+local function host_info(host)
+  if not host then
+    return O { extended = { _isHostNull = true, _isHostUINull = true, _isHostRawUINull = true,
+      _useRunspaceHost = true } }
+  end
+  return O { extended = { _isHostNull = false, _isHostUINull = host.ui == false, _isHostRawUINull = true,
+    _useRunspaceHost = false } }
 end
 
 local function apartment_state()
@@ -94,7 +101,7 @@ local function init_runspacepool(o)
     MaxRunspaces = o.max_runspaces or 1,
     PSThreadOptions = enum("System.Management.Automation.Runspaces.PSThreadOptions", "Default", 0),
     ApartmentState = apartment_state(),
-    HostInfo = host_info(),
+    HostInfo = host_info(o.host),
     ApplicationArguments = primitive_dictionary(o.application_arguments),
   } }
 end
@@ -127,7 +134,7 @@ local function create_pipeline(p, no_input)
     ApartmentState = apartment_state(),
     RemoteStreamOptions = enum("System.Management.Automation.Runspaces.RemoteStreamOptions", "0", 0),
     AddToHistory = p.add_to_history or false,
-    HostInfo = host_info(),
+    HostInfo = host_info(p.pool.host),
     IsNested = false,
     PowerShell = O { extended = {
       Cmds = O { type_names = { CMD_LIST, "System.Object" }, collection = "List",
@@ -185,7 +192,7 @@ local Pipeline = {}
 Pipeline.__index = Pipeline
 
 local POOL_KEYS = { min_runspaces = true, max_runspaces = true, configuration_name = true, resource_uri = true,
-  application_arguments = true, idle_timeout = true, receive_timeout = true }
+  application_arguments = true, idle_timeout = true, receive_timeout = true, host = true }
 
 -- Reads pool messages until the RunspacePool state is known.
 local function await_opened(pool)
@@ -215,7 +222,12 @@ end
 -- @tparam[opt] table opts `min_runspaces`, `max_runspaces` (1), `configuration_name` (a JEA
 --   endpoint: "JEARole" means `http://schemas.microsoft.com/powershell/JEARole`), `resource_uri`
 --   (full URI), `application_arguments` (a table: `$PSSenderInfo.ApplicationArguments`),
---   `idle_timeout` and `receive_timeout` (seconds)
+--   `idle_timeout` and `receive_timeout` (seconds), `host`: a table of PSHost methods by their
+--   MS-PSRP names (`ReadLine`, `WriteLine2`, `SetShouldExit`, `WriteProgress`, ...), each called
+--   as `f(pipeline, args...)` and returning the method's result; `host.ui = false` declares a host
+--   without a UI. Without a function, Write* calls are collected in `p.host_output`, SetShouldExit
+--   sets `pool.should_exit`, WriteProgress adds to `p.streams.progress`, and any other method
+--   fails the call (PowerShell then fails the pipeline). Without `host`, scripts see no host.
 -- @return the pool: `pool.id`, `pool.state`, `pool.protocol_version` (the host's),
 --   `pool.ps_version`, `pool.application_private_data`, `pool:pipeline()`, `pool:close()`
 function M.runspace_pool(session, opts)
@@ -224,8 +236,11 @@ function M.runspace_pool(session, opts)
   for k in pairs(opts) do
     if not POOL_KEYS[k] then error(("session:runspace_pool: unknown option '%s'"):format(tostring(k)), 2) end
   end
+  if opts.host ~= nil and type(opts.host) ~= "table" then
+    error("session:runspace_pool: option host must be a table of host methods", 2)
+  end
   local pool = setmetatable({ id = new_guid(), object_id = 0, state = "BeforeOpen", session = session,
-    receive_timeout = opts.receive_timeout }, Pool)
+    receive_timeout = opts.receive_timeout, host = opts.host }, Pool)
   local creation = {}
   for _, f in ipairs(fragments(pool, T.SESSION_CAPABILITY, nil, session_capability(), 1 << 20)) do
     creation[#creation + 1] = f
@@ -249,6 +264,7 @@ function Pool:pipeline()
   if self.state ~= "Opened" then error("pool:pipeline: the RunspacePool is " .. self.state, 2) end
   return setmetatable({ pool = self, id = new_guid(), commands = {}, state = "NotStarted",
     streams = { error = {}, warning = {}, verbose = {}, debug = {}, information = {}, progress = {} },
+    host_output = {},
     queue = {}, qhead = 1, qtail = 0 }, Pipeline)
 end
 
@@ -362,6 +378,56 @@ function Pipeline:end_input()
   return self
 end
 
+-- ---- host calls (MS-PSRP 2.2.2.27, 2.2.3.17) ----------------------------------------------------
+
+local VOID_CALL = -100 -- the call id of methods that return nothing: no response is sent
+local WRITE_METHODS = { Write1 = true, Write2 = true, WriteLine1 = true, WriteLine2 = true, WriteLine3 = true,
+  WriteErrorLine = true, WriteDebugLine = true, WriteVerboseLine = true, WriteWarningLine = true }
+
+-- What the host does for a method the pool's host table does not handle.
+local function default_host(p, method, args)
+  if WRITE_METHODS[method] then
+    local text = args[args.n]
+    if method:match("^WriteLine") or method:match("Line$") then text = (text or "") .. "\n" end
+    p.host_output[#p.host_output + 1] = text or ""
+  elseif method == "SetShouldExit" then
+    p.pool.should_exit = args[1]
+  elseif method == "WriteProgress" then
+    p.streams.progress[#p.streams.progress + 1] = args[2]
+  else
+    error(("the host does not implement %s (give the pool's host table a %s function)"):format(method, method), 0)
+  end
+end
+
+local function host_response(p, call, result, failure)
+  local ext = { ci = V("Int64", tostring(call.ci)), mi = call.mi }
+  if failure then
+    ext.me = O { type_names = { "System.Management.Automation.ErrorRecord", "System.Object" },
+      to_string = tostring(failure) }
+  else
+    ext.mr = result
+  end
+  local max = p.pool.shell:max_payload()
+  for _, payload in ipairs(pack(fragments(p.pool, T.PIPELINE_HOST_RESPONSE, p.id, O { extended = ext }, max), max)) do
+    p.pool.shell:send(p.command_id, payload, "pr")
+  end
+end
+
+-- A PIPELINE_HOST_CALL: the pool's host table's function of that method name is called with the
+-- pipeline and the method's arguments; what it returns is the method's result.
+host_call = function(p, call)
+  local method = tostring(call.mi)
+  local args = call.mp and call.mp.items or { n = 0 }
+  local f = p.pool.host and p.pool.host[method]
+  local ok, result
+  if f then
+    ok, result = pcall(f, p, table.unpack(args, 1, args.n or #args))
+  else
+    ok, result = pcall(default_host, p, method, args)
+  end
+  if call.ci ~= VOID_CALL then host_response(p, call, ok and result or nil, not ok and result or nil) end
+end
+
 local function handle(p, m)
   local v = decode_one(m)
   if m.type == T.PIPELINE_OUTPUT then
@@ -373,8 +439,8 @@ local function handle(p, m)
   elseif m.type == T.PIPELINE_STATE and v then
     p.state = PIPELINE_STATES[v.PipelineState] or tostring(v.PipelineState)
     if v.ExceptionAsErrorRecord then p.error = v.ExceptionAsErrorRecord end
-  elseif m.type == T.PIPELINE_HOST_CALL then
-    p.host_calls = (p.host_calls or 0) + 1
+  elseif m.type == T.PIPELINE_HOST_CALL and v then
+    host_call(p, v)
   end
 end
 

@@ -28,17 +28,6 @@
 
 #define MAX_CERT_FILE (4u << 20) /* larger files are not certificate files */
 
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* 0 with the 20 bytes, -1 when the text is not a SHA-1 thumbprint. */
 static int parse_thumbprint(const char *s, unsigned char out[20])
 {
@@ -53,7 +42,7 @@ static int parse_thumbprint(const char *s, unsigned char out[20])
             p += 2;
             continue;
         }
-        v = hexval(*p);
+        v = wsman_hexval(*p);
         if (v < 0 || n >= 20)
             return -1;
         if (hi < 0) {
@@ -192,7 +181,7 @@ static match_t check_entry(const char *dir, const char *name, const unsigned cha
     match_t m;
 
     if (!path) {
-        wsman_error_set(e, WSMAN_E_OUTOFMEMORY, NULL);
+        wsman_error_oom(e, NULL);
         return MATCH_FAILED;
     }
     wsman_buf_init(&b);
@@ -201,7 +190,7 @@ static match_t check_entry(const char *dir, const char *name, const unsigned cha
         int in_file = has_private_key(&b);
         *key_path = in_file ? wsman_strdup(path) : find_key(dir, name);
         if (!*key_path && in_file) {
-            wsman_error_set(e, WSMAN_E_OUTOFMEMORY, NULL);
+            wsman_error_oom(e, NULL);
             m = MATCH_FAILED;
         } else if (!*key_path) {
             wsman_error_set(
@@ -216,7 +205,7 @@ static match_t check_entry(const char *dir, const char *name, const unsigned cha
             path = NULL;
         }
     } else if (m == MATCH_FAILED) {
-        wsman_error_set(e, WSMAN_E_OUTOFMEMORY, NULL);
+        wsman_error_oom(e, NULL);
     }
     wsman_buf_free_secure(&b);
     free(path);

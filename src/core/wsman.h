@@ -101,6 +101,10 @@ extern "C" {
 int wsman_global_init(void);
 void wsman_global_cleanup(void);
 
+/* Milliseconds on the monotonic clock, the one the library measures its deadlines with (for
+ * callers that share a deadline with it). */
+long long wsman_now_ms(void);
+
 /* ---- Memory -------------------------------------------------------------------------- */
 
 /* Frees a string the library allocated for the caller. */

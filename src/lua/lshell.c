@@ -28,7 +28,6 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 typedef struct lw_shell {
     wsman_shell_t *sh;
@@ -49,13 +48,6 @@ typedef struct lw_proc {
 } lw_proc; /* uservalue 1: the Shell userdata; 2: on_output or nil */
 
 static const char *stream_names[] = {"stdout", "stderr"};
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ---- Shell ---------------------------------------------------------------------------------- */
 
@@ -356,7 +348,7 @@ static void receive(lua_State *L, int pidx, lw_proc *p, long long deadline, doub
     int rc;
 
     if (deadline >= 0) {
-        long long left = deadline - now_ms();
+        long long left = deadline - wsman_now_ms();
         if (left <= 0)
             expire(L, p, seconds);
         wait = (long)(left < 60000 ? left : 60000);
@@ -380,7 +372,7 @@ static long long deadline_arg(lua_State *L, int idx, double *seconds)
     if (!(n >= 0))
         luaL_argerror(L, idx, "a number of seconds (>= 0) expected");
     *seconds = n;
-    return now_ms() + (long long)(n * 1000.0);
+    return wsman_now_ms() + (long long)(n * 1000.0);
 }
 
 static int output_iter(lua_State *L)
@@ -712,8 +704,7 @@ static int p_gc(lua_State *L)
 {
     lw_proc *p = luaL_checkudata(L, 1, LW_PROCESS);
     queue_free(p);
-    if (p->c)
-        wsman_command_free(p->c); /* queues a Signal terminate when still running */
+    wsman_command_free(p->c); /* queues a Signal terminate when still running */
     p->c = NULL;
     return 0;
 }
@@ -908,8 +899,7 @@ static const lw_class shell_cls = {LW_SHELL, "Shell", shell_members};
 static int sh_gc(lua_State *L)
 {
     lw_shell *s = luaL_checkudata(L, 1, LW_SHELL);
-    if (s->sh)
-        wsman_shell_free(s->sh); /* queues the Delete when still open (and no Process holds it) */
+    wsman_shell_free(s->sh); /* queues the Delete when still open (and no Process holds it) */
     s->sh = NULL;
     return 0;
 }

@@ -61,7 +61,7 @@ struct wsman_command {
 int wsman_engine_oom(wsman_error_t *e, const char *op, const wsman_session_t *s)
 {
     if (e) {
-        wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "out of memory");
+        wsman_error_oom(e, NULL);
         wsman_error_context(e, op, s ? wsman_session_endpoint(s) : NULL);
     }
     return -1;
