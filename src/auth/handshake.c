@@ -333,7 +333,7 @@ static int begin(wsman_auth_t *a, wsman_transport_t *t, wsman_buf_t *value, wsma
         rc = -1;
     }
     if (rc == 0 && wsman_buf_append(value, tok.data, tok.len) != 0) {
-        wsman_error_set(e, WSMAN_E_OUTOFMEMORY, NULL);
+        wsman_error_oom(e, NULL);
         rc = -1;
     }
     a->done = done;
@@ -367,7 +367,7 @@ static int leg_authorize(void *ud, wsman_transport_t *t, int new_connection, wsm
     }
     if (wsman_buf_append(value, a->next.data, a->next.len) != 0) {
         wsman_error_init(&err);
-        wsman_error_set(&err, WSMAN_E_OUTOFMEMORY, NULL);
+        wsman_error_oom(&err, NULL);
         return hook_failed(a, &err);
     }
     return 0;
@@ -393,7 +393,7 @@ int wsman_auth_authorize_message(void *ud, wsman_transport_t *t, int new_connect
         if (wsman_buf_append(value, a->next.data, a->next.len) == 0)
             return 0;
         wsman_error_init(&err);
-        wsman_error_set(&err, WSMAN_E_OUTOFMEMORY, NULL);
+        wsman_error_oom(&err, NULL);
         return hook_failed(a, &err);
     }
     if (!a->encrypt && wsman_auth_first_leg_final(a)) {

@@ -434,8 +434,7 @@ static const lw_class cls = {LW_SESSION, "Session", members};
 static int s_gc(lua_State *L)
 {
     lw_session *s = luaL_checkudata(L, 1, LW_SESSION);
-    if (s->s)
-        wsman_session_free(s->s);
+    wsman_session_free(s->s);
     s->s = NULL;
     free(s->error);
     s->error = NULL;
@@ -446,8 +445,7 @@ static int s_gc(lua_State *L)
 static int s_close(lua_State *L)
 {
     lw_session *s = luaL_checkudata(L, 1, LW_SESSION);
-    if (s->s)
-        wsman_session_flush(s->s);
+    wsman_session_flush(s->s);
     return s_gc(L);
 }
 

@@ -98,7 +98,7 @@ wsman_session_t *wsman_session_new(const char *connection, uint32_t flags, const
 
     if (!s) {
         if (e)
-            wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "out of memory");
+            wsman_error_oom(e, NULL);
         return NULL;
     }
     s->refs = 1;
@@ -140,7 +140,7 @@ wsman_session_t *wsman_session_new(const char *connection, uint32_t flags, const
     s->max_envelope_size = opts->max_envelope_size > 0 ? opts->max_envelope_size : DEFAULT_MAX_ENVELOPE;
     if (rc) {
         if (e) {
-            wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "out of memory");
+            wsman_error_oom(e, NULL);
             wsman_error_context(e, "CreateSession", s->ep.url);
         }
         wsman_session_free(s);
@@ -175,10 +175,8 @@ void wsman_session_destroy(wsman_session_t *s)
 {
     free_releases(s); /* the server expires idle contexts and shells */
     wsman_reaper_release(s->reaper);
-    if (s->auth)
-        wsman_auth_free(s->auth);
-    if (s->transport)
-        wsman_transport_free(s->transport);
+    wsman_auth_free(s->auth);
+    wsman_transport_free(s->transport);
     wsman_endpoint_clear(&s->ep);
     free(s->username);
     wsman_secure_free(s->password);
@@ -357,7 +355,7 @@ static int sink(void *ud, const char *data, size_t len)
             return -1;
         }
         if (wsman_buf_append(&c->sealed, data, len) != 0) {
-            wsman_error_set(&c->err, WSMAN_E_OUTOFMEMORY, "out of memory");
+            wsman_error_oom(&c->err, NULL);
             c->failed = 1;
             return -1;
         }
@@ -369,7 +367,7 @@ static int sink(void *ud, const char *data, size_t len)
     } else if (c->excerpt.len < EXCERPT_MAX) {
         size_t n = EXCERPT_MAX - c->excerpt.len;
         if (wsman_buf_append(&c->excerpt, data, len < n ? len : n) != 0) {
-            wsman_error_set(&c->err, WSMAN_E_OUTOFMEMORY, "out of memory");
+            wsman_error_oom(&c->err, NULL);
             c->failed = 1;
             return -1;
         }
@@ -601,12 +599,6 @@ void wsman_session_flush_until(wsman_session_t *s, long long deadline)
         flush_releases(s, deadline > 0 ? deadline : 1);
 }
 
-static int oom_error(wsman_error_t *e)
-{
-    wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "out of memory");
-    return -1;
-}
-
 /* Builds the request bytes (UTF-8, or UTF-16LE with BOM when the session asks for it). */
 static int build_request(wsman_session_t *s, const wsman_exchange_t *x, wsman_buf_t *req, wsman_error_t *e)
 {
@@ -637,7 +629,7 @@ static int build_request(wsman_session_t *s, const wsman_exchange_t *x, wsman_bu
     }
     if (rc != 0) {
         wsman_buf_free(&env);
-        return oom_error(e);
+        return wsman_error_oom(e, NULL);
     }
     if (x->bounded && env.len > (size_t)s->max_envelope_size) {
         wsman_error_set(e, WSMAN_E_MAX_ENVELOPE_SIZE,
@@ -715,7 +707,7 @@ static int attempt_begin(attempt_t *a, wsman_session_t *s, const wsman_exchange_
     a->c.expect_encrypted = a->seal;
     a->c.sealed_max = lim.max_bytes + SEALED_OVERHEAD;
     a->c.reader = wsman_reader_new(x->kind, &lim, x->cb, x->ud);
-    return a->c.reader ? 0 : oom_error(e);
+    return a->c.reader ? 0 : wsman_error_oom(e, NULL);
 }
 
 static void attempt_end(attempt_t *a)
@@ -748,7 +740,7 @@ static int attempt_headers(attempt_t *a, wsman_error_t *e)
         if (rc == 0 && authv.len) {
             if (wsman_buf_puts(&line, "Authorization: ") != 0 ||
                 wsman_buf_append(&line, authv.data, authv.len) != 0)
-                rc = oom_error(e);
+                rc = wsman_error_oom(e, NULL);
             else
                 a->headers[nh++] = a->authline = wsman_buf_steal(&line);
         }
@@ -1171,7 +1163,7 @@ static int simple_op(wsman_session_t *s, const char *op, const char *action, con
     if (rc == 0 && out && kind == WSMAN_RESP_BODY && res.body.len &&
         wsman_buf_append(out, res.body.data, res.body.len) != 0) {
         if (e) {
-            wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "out of memory");
+            wsman_error_oom(e, NULL);
             wsman_error_context(e, op, s->ep.url);
         }
         rc = -1;
@@ -1215,7 +1207,7 @@ int wsman_put(wsman_session_t *s, const wsman_locator_t *l, const char *resource
                 wsman_buf_puts(&wrapped, "</wsman:XmlFragment>") != 0) {
                 wsman_buf_free(&wrapped);
                 if (e) {
-                    wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "out of memory");
+                    wsman_error_oom(e, NULL);
                     wsman_error_context(e, "Put", s->ep.url);
                 }
                 return -1;
@@ -1285,7 +1277,7 @@ int wsman_invoke(wsman_session_t *s, const char *action, const wsman_locator_t *
         rc = wsman_buf_printf(&act, "%s/%s", l->uri, action);
     if (rc != 0) {
         if (e) {
-            wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "out of memory");
+            wsman_error_oom(e, NULL);
             wsman_error_context(e, "Invoke", s->ep.url);
         }
         return -1;
@@ -1321,7 +1313,7 @@ int wsman_identify(wsman_session_t *s, uint32_t flags, wsman_buf_t *out, wsman_e
     rc = wsman_session_exchange(s, &x, &res, e);
     if (rc == 0 && out && wsman_buf_append(out, res.body.data ? res.body.data : "", res.body.len) != 0) {
         if (e) {
-            wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "out of memory");
+            wsman_error_oom(e, NULL);
             wsman_error_context(e, "Identify", s->ep.url);
         }
         rc = -1;

@@ -59,8 +59,6 @@ int wsman_hexval(int c);
 /* A 32-bit little-endian integer written to / read from 4 bytes. */
 void wsman_le32_put(unsigned char *p, uint32_t v);
 uint32_t wsman_le32_get(const unsigned char *p);
-/* Milliseconds on the monotonic clock (deadlines). */
-long long wsman_now_ms(void);
 /* Tolerates whitespace; returns -1 on invalid input. */
 int wsman_base64_decode(wsman_buf_t *out, const char *s, size_t len);
 /* The one check of caller text bound for a request's XML: valid UTF-8 holding only characters
@@ -82,6 +80,9 @@ int wsman_ps_unescape(wsman_buf_t *out, const char *s, size_t n);
 
 /* Builds fault_xml for a client-side error from code/message/machine. */
 void wsman_error_synthesize_fault(wsman_error_t *e);
+/* The one way an allocation failure is reported: e (may be NULL) says "Out of memory while
+ * <during>." (Windows' text when during is NULL). Returns -1. */
+int wsman_error_oom(wsman_error_t *e, const char *during);
 
 /* Every code has a WSMAN_E_* name in wsman_errors.h (generated, included by wsman.h). The client's
  * own failures use Windows' codes (see transport.c for the transport's); WSMAN_E_TIMEOUT is

@@ -810,7 +810,7 @@ int wsman_reader_feed(wsman_reader_t *r, const char *data, size_t len, int final
         }
         if (r->res.is_fault && finish_fault(r) != 0) {
             if (e)
-                wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "out of memory while reading the reply");
+                wsman_error_oom(e, "reading the reply");
             return -1;
         }
     }
@@ -989,7 +989,7 @@ int wsman_parse_epr(const char *xml, char **uri, wsman_pair_t **sel, size_t *nse
     if (!c.x) {
         free(c.fr);
         if (e)
-            wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "out of memory");
+            wsman_error_oom(e, NULL);
         return -1;
     }
     {

@@ -105,7 +105,7 @@ static int connstr_invalid(endpoint_parse_t *ps, uint32_t code, const char *fmt,
     wsman_buf_init(&msg);
     va_start(ap, fmt);
     if (wsman_buf_vprintf(&msg, fmt, ap) || wsman_buf_puts(&msg, " " CONNSTR_FORM))
-        wsman_error_set(ps->e, WSMAN_E_OUTOFMEMORY, NULL);
+        wsman_error_oom(ps->e, NULL);
     else
         wsman_error_set(ps->e, code, "%s", msg.data);
     va_end(ap);
@@ -115,7 +115,7 @@ static int connstr_invalid(endpoint_parse_t *ps, uint32_t code, const char *fmt,
 
 static int endpoint_oom(endpoint_parse_t *ps)
 {
-    wsman_error_set(ps->e, WSMAN_E_OUTOFMEMORY, NULL);
+    wsman_error_oom(ps->e, NULL);
     return -1;
 }
 
@@ -586,7 +586,7 @@ static int parse_selectors(const char *resource, const char *q, wsman_pair_t **o
             goto fail;
         }
         if (pairs_add(&sel, &n, p, (size_t)(eq - p), eq + 1, (size_t)(end - eq - 1), 1, 0) != 0) {
-            wsman_error_set(e, WSMAN_E_OUTOFMEMORY, NULL);
+            wsman_error_oom(e, NULL);
             goto fail;
         }
         if (*end == '\0')
@@ -651,7 +651,7 @@ int wsman_locator_parse(wsman_locator_t *l, const char *resource, wsman_error_t 
         uri = path ? wsman_expand_alias(path) : NULL;
         free(path);
         if (!uri) {
-            wsman_error_set(e, WSMAN_E_OUTOFMEMORY, NULL);
+            wsman_error_oom(e, NULL);
             return -1;
         }
         if (q && parse_selectors(s, q + 1, &sel, &nsel, e) != 0) {
@@ -692,7 +692,7 @@ int wsman_locator_set_uri(wsman_locator_t *l, const char *uri, wsman_error_t *e)
     }
     x = wsman_expand_alias(s);
     if (!x) {
-        wsman_error_set(e, WSMAN_E_OUTOFMEMORY, NULL);
+        wsman_error_oom(e, NULL);
         return -1;
     }
     free(l->uri);
@@ -725,7 +725,7 @@ int wsman_locator_add_selector(wsman_locator_t *l, const char *name, const char 
         wsman_xml_check_str("AddSelector: the selector value", value, e) != 0)
         return -1;
     if (pairs_add(&l->selectors, &l->nselectors, name, strlen(name), value, strlen(value), 1, 0) != 0) {
-        wsman_error_set(e, WSMAN_E_OUTOFMEMORY, NULL);
+        wsman_error_oom(e, NULL);
         return -1;
     }
     return 0;
@@ -776,7 +776,7 @@ int wsman_locator_add_option(wsman_locator_t *l, const char *name, const char *v
         return -1;
     if (pairs_add(&l->options, &l->noptions, name, strlen(name), value, value ? strlen(value) : 0,
                   value != NULL, must_comply ? 1 : 0) != 0) {
-        wsman_error_set(e, WSMAN_E_OUTOFMEMORY, NULL);
+        wsman_error_oom(e, NULL);
         return -1;
     }
     return 0;
@@ -822,7 +822,7 @@ int wsman_locator_set_fragment_path(wsman_locator_t *l, const char *path, wsman_
     if (path && *path) {
         x = wsman_strdup(path);
         if (!x) {
-            wsman_error_set(e, WSMAN_E_OUTOFMEMORY, NULL);
+            wsman_error_oom(e, NULL);
             return -1;
         }
     }
@@ -855,7 +855,7 @@ int wsman_locator_set_fragment_dialect(wsman_locator_t *l, const char *d, wsman_
         }
         x = wsman_strdup(d);
         if (!x) {
-            wsman_error_set(e, WSMAN_E_OUTOFMEMORY, NULL);
+            wsman_error_oom(e, NULL);
             return -1;
         }
     }
