@@ -15,16 +15,18 @@ local C = WSMan.SessionFlagCredUsernamePassword
 local now = bench.now
 
 local cases = {
-  { "Basic, HTTP (NoEncryption)", { "--allow-unencrypted" }, WSMan.SessionFlagUseBasic | WSMan.SessionFlagNoEncryption },
+  { "Basic, HTTP (NoEncryption)", { "--allow-unencrypted" },
+    WSMan.SessionFlagUseBasic | WSMan.SessionFlagNoEncryption },
   { "Basic, HTTPS", { "--tls" }, WSMan.SessionFlagUseBasic },
   { "Negotiate/NTLM, HTTP, encrypted", { "--auth", "negotiate" }, WSMan.SessionFlagUseNegotiate },
-  { "Negotiate/NTLM, HTTPS, CBT", { "--tls", "--auth", "negotiate", "--cbt", "strict" }, WSMan.SessionFlagUseNegotiate },
+  { "Negotiate/NTLM, HTTPS, CBT", { "--tls", "--auth", "negotiate", "--cbt", "strict" },
+    WSMan.SessionFlagUseNegotiate },
 }
 local k = sim.kdc()
 if k then
   local kt = (k.keytab:gsub("^FILE:", ""))
-  cases[#cases + 1] = { "Kerberos, HTTP, encrypted", { "--auth", "kerberos", "--keytab", kt }, WSMan.SessionFlagUseKerberos,
-    k.principal }
+  cases[#cases + 1] = { "Kerberos, HTTP, encrypted", { "--auth", "kerberos", "--keytab", kt },
+    WSMan.SessionFlagUseKerberos, k.principal }
   cases[#cases + 1] = { "Kerberos, HTTPS, CBT", { "--tls", "--auth", "kerberos", "--cbt", "strict", "--keytab", kt },
     WSMan.SessionFlagUseKerberos, k.principal }
 end

@@ -36,6 +36,8 @@ build = {
       ["wsman.format"] = "lua/wsman/format.lua",
       ["wsman.cli"] = "lua/wsman/cli.lua",
       ["wsman.ps"] = "lua/wsman/ps.lua",
+      ["wsman.psrp"] = "lua/wsman/psrp.lua",
+      ["wsman.transfer"] = "lua/wsman/transfer.lua",
       ["wsman.connect"] = "lua/wsman/connect.lua",
     },
     bin = { wsman = "bin/wsman" },

@@ -225,6 +225,18 @@ describe("Kerberos (GSSAPI, test KDC)", function()
     assert.matches("NTLM, which cannot delegate", e.message)
   end)
 
+  kit("over HTTPS too, where Kerberos' token would have gone with the message: NTLM's legs first", function()
+    local st = sim.start { "--tls", "--auth", "negotiate", "--keytab", (k.keytab:gsub("^FILE:", "")),
+      "--require-authorization" }
+    local fields = { UserName = k.principal, Password = k.password, spn = "HTTP/nowhere.example" }
+    local ss = session_for(st, WSMan.SessionFlagUseNegotiate | C, fields)
+    local before = stats(ss)
+    assert.matches("Spooler", ss:Get(GET))
+    local after = stats(ss)
+    assert.equals(before.Handshakes, after.Handshakes) -- still the first connection's NTLM context
+    assert.equals(before.HeldRequests, after.HeldRequests)
+  end)
+
   kit("the user's credential cache (kinit), with no credentials or with AllowNegotiateImplicitCredentials", function()
     sim.kinit { forwardable = true }
     local ss = session_for(s, WSMan.SessionFlagUseKerberos, {})
@@ -363,7 +375,8 @@ describe("A host that never answers a request without credentials (OMI: --requir
   for _, c in ipairs(cases) do
     local name, args, flag, unauthorized, legs, user = c[1], c[2], c[3], c[4], c[5], c[6]
     it(name .. ": " .. unauthorized .. " 401, " .. legs .. " request(s) besides the Get, nothing held", function()
-      local s = sim.start(table.move({ "--require-authorization" }, 1, 1, #args + 1, table.move(args, 1, #args, 1, {})))
+      local s = sim.start(table.move({ "--require-authorization" }, 1, 1, #args + 1, table.move(args, 1, #args, 1, {})),
+        { fresh = true }) -- its own counters: MaxUnauthorizedPerConnection is the simulator's whole life
       local fields = { UserName = user or sim.user, Password = sim.password }
       local probe = session_for(s, flag | C, fields)
       local before = stats(probe)

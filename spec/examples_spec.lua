@@ -1,24 +1,13 @@
--- The examples (ports of Microsoft's VBScript samples, and the demo) run as subprocesses against
+-- The examples (ports of Microsoft's VBScript samples, the demo, and run_cmd, run_ps,
+-- shell_stream and tables written for lua-wsman) run as subprocesses against
 -- the simulator: `lua5.4 examples/x.lua <url> testuser 'Passw0rd!'`, with the module from the
 -- build directory (WSMAN_BUILD_DIR, default "build"). The expected values are the simulator's
 -- data (spec/sim/data/*.json). The simulator is reset before each example.
 local sim = require "helpers.sim"
 
-local function shell_quote(s)
-  return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
-end
+local proc = require "helpers.proc"
 
-local function absolute(path)
-  if path:sub(1, 1) == "/" then return path end
-  local p = assert(io.popen("pwd"))
-  local cwd = p:read("l")
-  p:close()
-  return (path == "." and cwd) or (cwd .. "/" .. path)
-end
-
-local root = absolute(sim.root)
-local build = os.getenv("WSMAN_BUILD_DIR") or "build"
-if build:sub(1, 1) ~= "/" then build = root .. "/" .. build end
+local shell_quote, root, build = proc.quote, proc.root, proc.build
 
 -- Runs a command line (a list of words) in `cwd` (default: the repository root) with the
 -- module's paths set and the WSMAN_* variables cleared unless given in `env`. Returns the

@@ -5,28 +5,9 @@
 -- temporary directory against the simulator.
 local sim = require "helpers.sim"
 
-local function shell_quote(s)
-  return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
-end
+local proc = require "helpers.proc"
 
-local function absolute(path)
-  if path:sub(1, 1) == "/" then return path end
-  local p = assert(io.popen("pwd"))
-  local cwd = p:read("l")
-  p:close()
-  return (path == "." and cwd) or (cwd .. "/" .. path)
-end
-
-local root = absolute(sim.root)
-local build = os.getenv("WSMAN_BUILD_DIR") or "build"
-if build:sub(1, 1) ~= "/" then build = root .. "/" .. build end
-
-local function sh(cmd)
-  local p = assert(io.popen(cmd .. " 2>&1"))
-  local out = p:read("a")
-  local _, _, code = p:close()
-  return out, code
-end
+local shell_quote, root, build, sh = proc.quote, proc.root, proc.build, proc.sh
 
 -- Runs a shell command line in dir with a fresh user's environment: no Lua paths, no WSMAN_*.
 local function run_in(dir, line)

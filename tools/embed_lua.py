@@ -4,6 +4,9 @@
 
     embed_lua.py --base lua -o lua_embedded.c lua/wsman/init.lua lua/wsman/xml.lua ...
 
+A PowerShell script (.ps1, e.g. lua/wsman/ps/copy.ps1 -> wsman.ps.copy) becomes a module that
+returns its text, so the remote scripts ship inside wsman.so too.
+
 Each file becomes a byte array (not a string literal: C compilers need not accept literals
 longer than 4095 characters) named after its module (lua/wsman/xml.lua -> wsman.xml,
 lua/wsman/init.lua -> wsman), with an exported luaopen_<module> function for every module
@@ -18,9 +21,10 @@ BYTES_PER_LINE = 16
 
 def module_name(base, path):
     rel = os.path.relpath(path, base).replace(os.sep, "/")
-    if not rel.endswith(".lua") or rel.startswith("../"):
-        sys.exit("embed_lua.py: %s is not a .lua file under %s" % (path, base))
-    name = rel[: -len(".lua")]
+    ext = ".ps1" if rel.endswith(".ps1") else ".lua"
+    if not rel.endswith(ext) or rel.startswith("../"):
+        sys.exit("embed_lua.py: %s is not a .lua or .ps1 file under %s" % (path, base))
+    name = rel[: -len(ext)]
     if name.endswith("/init"):
         name = name[: -len("/init")]
     return name.replace("/", "."), rel
@@ -33,12 +37,24 @@ def c_bytes(data):
     return "\n".join(lines)
 
 
+def script_module(text):
+    """Lua source returning text verbatim (a long bracket no line of it closes)."""
+    level = 0
+    while b"]" + b"=" * level + b"]" in text:
+        level += 1
+    eq = b"=" * level
+    return b"return [" + eq + b"[\n" + text + b"]" + eq + b"]\n"
+
+
 def generate(base, paths, facade):
     mods = []
     for path in paths:
         name, rel = module_name(base, path)
         with open(path, "rb") as f:
-            mods.append((name, rel, f.read()))
+            data = f.read()
+        if rel.endswith(".ps1"):
+            data = script_module(data)
+        mods.append((name, rel, data))
     if facade not in [m[0] for m in mods]:
         sys.exit("embed_lua.py: the facade module %s is not among the inputs" % facade)
     out = ["/* SPDX-License-Identifier: MIT */",

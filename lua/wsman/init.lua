@@ -9,6 +9,8 @@
 -- * `WSMan.decode`, `WSMan.encode`, `WSMan.null`, `WSMan.class`, `WSMan.epr` (wsman.results);
 -- * `session:get`, `:put`, `:create`, `:delete`, `:invoke`, `:enumerate` (wsman.tables);
 -- * `session:run_cmd`, `session:run_ps`, `sh:run_cmd`, `sh:run_ps` (wsman.ps);
+-- * `session:runspace_pool`, `session:ps` (wsman.psrp: PowerShell Remoting);
+-- * `session:copy`, `session:fetch` (wsman.transfer: files over PowerShell Remoting);
 -- * `WSMan.connect(url, {user=, password=, auth=, ...})`, a session in one call (wsman.connect).
 --
 -- The build compiles this file and lua/wsman/*.lua into the module, so `wsman.so` alone gives
@@ -24,6 +26,8 @@ local results = require "wsman.results"
 local tables = require "wsman.tables"
 local ps = require "wsman.ps"
 local connect = require "wsman.connect"
+local psrp = require "wsman.psrp"
+local transfer = require "wsman.transfer"
 
 WSMan.decode, WSMan.encode = results.decode, results.encode
 WSMan.null, WSMan.class, WSMan.epr = results.null, results.class, results.epr
@@ -34,6 +38,8 @@ for _, name in ipairs { "get", "put", "create", "delete", "invoke", "enumerate" 
   session[name] = tables[name]
 end
 session.run_cmd, session.run_ps = ps.run_cmd, ps.run_ps
+session.runspace_pool, session.ps = psrp.runspace_pool, psrp.ps
+session.copy, session.fetch = transfer.copy, transfer.fetch
 
 local shell = WSMan._methods.Shell
 shell.run_cmd, shell.run_ps = ps.shell_run_cmd, ps.shell_run_ps

@@ -589,6 +589,9 @@ end
 -- @raise a string "XML: ..." when the text is not well-formed XML
 function M.decode(text, opts)
   if type(text) ~= "string" then error("decode: XML string expected, got " .. type(text), 2) end
+  if opts ~= nil and type(opts) ~= "table" then
+    error("decode: options must be a table such as { arrays = {...}, typed = true }, got " .. type(opts), 2)
+  end
   opts = opts or {}
   local o = { arrays = arrays_set(opts.arrays), typed = opts.typed and true or false }
   local root = xml.parse(text)

@@ -273,14 +273,14 @@ TEST(denied_messages)
     /* Basic against a host that has it disabled */
     a = pick(WSMAN_FLAG_USE_BASIC | WSMAN_FLAG_NO_ENCRYPTION, "h", "testuser", PASSWORD, NULL, 0, &e);
     CHECK(a != NULL);
-    wsman_auth_denied(a, &site, reply(401, windows), 0, &e);
+    wsman_auth_denied(a, &site, reply(401, windows), WSMAN_AUTH_STAGE_REQUEST, &e);
     CHECK_INT(e.code, WSMAN_E_ACCESS_DENIED);
     CHECK_INT(e.retry, WSMAN_RETRY_AUTH);
     CHECK_HAS(e.message, "does not accept Basic authentication (it offers: Negotiate, Kerberos)");
     CHECK_HAS(e.message, "Basic is disabled");
     no_password(&e);
     /* Basic rejected */
-    wsman_auth_denied(a, &site, reply(401, basic), 0, &e);
+    wsman_auth_denied(a, &site, reply(401, basic), WSMAN_AUTH_STAGE_REQUEST, &e);
     CHECK_HAS(e.message, "rejected the Basic credentials of user 'testuser'");
     no_password(&e);
     wsman_auth_free(a);
@@ -290,7 +290,7 @@ TEST(denied_messages)
     CHECK(a != NULL);
     if (a) {
         a->offered = wsman_strdup("Negotiate, Kerberos");
-        wsman_auth_denied(a, &site, NULL, 1, &e);
+        wsman_auth_denied(a, &site, NULL, WSMAN_AUTH_STAGE_LAST_LEG, &e);
         CHECK_HAS(e.message, "rejected the Negotiate (NTLM) credentials of user 'testuser'");
         CHECK_HAS(e.message, "offered: Negotiate, Kerberos");
         CHECK_HAS(e.message, "Kerberos was not tried");
@@ -299,25 +299,25 @@ TEST(denied_messages)
         CHECK_HAS(e.message, "channel binding: not sent (HTTP)");
         no_password(&e);
         /* the host wants encrypted messages */
-        wsman_auth_denied(a, &site, NULL, 2, &e);
+        wsman_auth_denied(a, &site, NULL, WSMAN_AUTH_STAGE_UNENCRYPTED_REFUSED, &e);
         CHECK_HAS(e.message, "requires message encryption");
         /* Negotiate not offered */
-        wsman_auth_denied(a, &site, reply(401, basic), 0, &e);
+        wsman_auth_denied(a, &site, reply(401, basic), WSMAN_AUTH_STAGE_REQUEST, &e);
         CHECK_HAS(e.message, "does not accept Negotiate authentication (it offers: Basic)");
         /* over HTTPS: binding sent or not */
         site.https = 1;
         a->cbt_sent = 1;
-        wsman_auth_denied(a, &site, NULL, 1, &e);
+        wsman_auth_denied(a, &site, NULL, WSMAN_AUTH_STAGE_LAST_LEG, &e);
         CHECK_HAS(e.message, "channel binding: sent (tls-server-end-point)");
         CHECK_HAS(e.message, "TLS-intercepting proxy");
         a->cbt_sent = 0;
-        wsman_auth_denied(a, &site, NULL, 1, &e);
+        wsman_auth_denied(a, &site, NULL, WSMAN_AUTH_STAGE_LAST_LEG, &e);
         CHECK_HAS(e.message, "CbtHardeningLevel=Strict");
         site.https = 0;
     }
     wsman_auth_free(a);
     /* no credentials at all */
-    wsman_auth_denied(NULL, &site, reply(401, windows), 0, &e);
+    wsman_auth_denied(NULL, &site, reply(401, windows), WSMAN_AUTH_STAGE_REQUEST, &e);
     CHECK_HAS(e.message, "without credentials");
     wsman_error_clear(&e);
 }

@@ -768,6 +768,69 @@ TEST(reader_multi_element_body_and_default_ns)
     wsman_error_clear(&e);
 }
 
+/* ---- caller text bound for a request ------------------------------------------------------- */
+
+TEST(xml_check_chars)
+{
+    static const struct {
+        const char *s;
+        size_t len;         /* 0: strlen */
+        const char *expect; /* NULL: accepted */
+    } cases[] = {
+        {"plain ASCII, tab\t, LF\n, CR\r", 0, NULL},
+        {"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \xef\xbf\xbd", 0, NULL},
+        {"Spooler\x01", 8, "U+0001 at byte offset 7"},
+        {"ab\x1b[0m", 6, "U+001B at byte offset 2"},
+        {"\xef\xbf\xbe", 3, "U+FFFE at byte offset 0"},
+        {"x\xef\xbf\xbf", 4, "U+FFFF at byte offset 1"},
+        {"caf\xe9", 4, "not valid UTF-8 at byte offset 3 (byte 0xE9)"},
+        {"\xc0\xaf", 2, "not valid UTF-8 at byte offset 0"},           /* overlong '/' */
+        {"ok\xed\xa0\x80", 5, "not valid UTF-8 at byte offset 2"},     /* a surrogate */
+        {"ok\xf4\x90\x80\x80", 6, "not valid UTF-8 at byte offset 2"}, /* above U+10FFFF */
+        {"trunc\xe2\x82", 7, "not valid UTF-8 at byte offset 5"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        wsman_error_t e;
+        wsman_error_init(&e);
+        size_t len = cases[i].len ? cases[i].len : strlen(cases[i].s);
+        int rc = wsman_xml_check_chars("The value", cases[i].s, len, &e);
+        CHECK_INT(rc, cases[i].expect ? -1 : 0);
+        if (cases[i].expect) {
+            CHECK_INT(e.code, WSMAN_E_INVALIDARG);
+            CHECK(contains(e.message, cases[i].expect));
+            CHECK(contains(e.message, "The value "));
+            if (!contains(e.message, cases[i].expect))
+                printf("# case %zu: %s\n", i, e.message ? e.message : "(none)");
+        }
+        wsman_error_clear(&e);
+    }
+    CHECK_INT(wsman_xml_check_str("x", NULL, NULL), 0);
+}
+
+/* Every setter of a locator refuses such text, naming itself. */
+TEST(locator_refuses_xml_invalid_text)
+{
+    wsman_locator_t *l = wsman_locator_new();
+    wsman_error_t e;
+
+    wsman_error_init(&e);
+    CHECK_INT(wsman_locator_add_selector(l, "Name", "Spooler\x02", &e), -1);
+    CHECK(contains(e.message, "AddSelector: the selector value has the character U+0002 at byte offset 7"));
+    CHECK_INT(wsman_locator_add_option(l, "o", "\xff", 0, &e), -1);
+    CHECK(contains(e.message, "AddOption: the option value is not valid UTF-8 at byte offset 0"));
+    CHECK_INT(wsman_locator_set_fragment_path(l, "Name\x7f\x0b", &e), -1);
+    CHECK(contains(e.message, "FragmentPath has the character U+000B at byte offset 5"));
+    CHECK_INT(wsman_locator_parse(l, "wmicimv2/Win32_Service?Name=a\x01", &e), -1);
+    CHECK(contains(e.message, "The resource has the character U+0001 at byte offset 29"));
+    CHECK_INT(wsman_locator_set_uri(l, "wmicimv2/Win32_\xc3", &e), -1);
+    CHECK(contains(e.message, "ResourceURI is not valid UTF-8 at byte offset 15"));
+    CHECK_INT(wsman_locator_selector_count(l), 0);
+    CHECK_INT(wsman_locator_option_count(l), 0);
+    CHECK_INT(wsman_locator_add_selector(l, "Name", "caf\xc3\xa9\ttab", &e), 0);
+    wsman_error_clear(&e);
+    wsman_locator_free(l);
+}
+
 /* ---- reader: faults ----------------------------------------------------------------------- */
 
 static const char nested_fault[] = ENV_OPEN HDR(
@@ -831,6 +894,48 @@ TEST(reader_fault_nested_provider)
     CHECK_INT(f->retry, WSMAN_RETRY_FATAL);
     wsman_response_clear(&res);
     wsman_error_clear(&e);
+}
+
+/* ProviderFault elements that carry path= without provider=, many of them (siblings and nested):
+ * the first one's path is kept and the others are not allocated (valgrind and ASan see no leak). */
+TEST(reader_fault_provider_path_only_repeated)
+{
+    static const char head[] = ENV_OPEN HDR(
+        "http://schemas.dmtf.org/wbem/wsman/1/wsman/fault") "<s:Body><s:Fault>"
+                                                            "<s:Code><s:Value>s:Sender</s:Value></"
+                                                            "s:Code><s:Reason><s:Text "
+                                                            "xml:lang=\"en-US\">No.</s:Text></s:Reason>"
+                                                            "<s:Detail><f:WSManFault "
+                                                            "xmlns:f=\"http://schemas.microsoft.com/wbem/"
+                                                            "wsman/1/wsmanfault\" Code=\"5\" "
+                                                            "Machine=\"h\"><f:Message>";
+    static const char tail[] = "</f:Message></f:WSManFault></s:Detail></s:Fault></s:Body></s:Envelope>";
+    enum { SIBLINGS = 1000, NESTED = 15 }; /* 15 levels stay under the depth limit of 64 */
+    wsman_buf_t doc;
+    wsman_response_t res;
+    wsman_error_t e;
+    int i;
+
+    wsman_buf_init(&doc);
+    wsman_buf_append(&doc, head, sizeof head - 1);
+    for (i = 0; i < SIBLINGS; i++)
+        wsman_buf_printf(&doc, "<f:ProviderFault path=\"C:\\\\p%d.dll\">text</f:ProviderFault>", i);
+    for (i = 0; i < NESTED; i++)
+        wsman_buf_printf(&doc, "<f:ProviderFault path=\"n%d\"><f:WSManFault Code=\"5\"><f:Message>", i);
+    for (i = 0; i < NESTED; i++)
+        wsman_buf_printf(&doc, "</f:Message></f:WSManFault></f:ProviderFault>");
+    wsman_buf_append(&doc, tail, sizeof tail - 1);
+
+    wsman_error_init(&e);
+    CHECK_INT(parse(WSMAN_RESP_BODY, doc.data, doc.len, 0, NULL, &res, NULL, &e), 0);
+    if (e.message)
+        printf("# %s\n", e.message);
+    CHECK_INT(res.is_fault, 1);
+    CHECK_STR(res.fault.provider_path, "C:\\\\p0.dll");
+    CHECK(res.fault.provider == NULL);
+    wsman_response_clear(&res);
+    wsman_error_clear(&e);
+    wsman_buf_free(&doc);
 }
 
 TEST(reader_fault_provider_text_and_wmi)
@@ -1697,6 +1802,42 @@ static void offline_close(offline_t *o)
     wsman_error_clear(&o->e);
 }
 
+/* Queues one Release on s (no network I/O). */
+static void queue_one_release(wsman_session_t *s)
+{
+    wsman_locator_t *l = wsman_locator_new();
+    CHECK(l && wsman_locator_parse(l, "wmicimv2/Win32_Service", NULL) == 0);
+    wsman_session_queue_release(s, l, wsman_strdup("uuid:1"));
+}
+
+/* The reaper's ownership rules (valgrind and ASan check that nothing leaks or is used after free):
+ * a dropped session with a queue is adopted, a run sends (here: fails to reach port 1) and frees
+ * it; a session without a queue is freed at once; a closed reaper stays alive until its last
+ * attached session goes, and no longer adopts. */
+TEST(reaper_lifetimes)
+{
+    wsman_reaper_t *r = wsman_reaper_new();
+    wsman_session_t *a = offline_session(BASIC_HTTP), *b = offline_session(BASIC_HTTP);
+    wsman_session_t *c = offline_session(BASIC_HTTP);
+
+    CHECK(r && a && b && c);
+    if (!r || !a || !b || !c)
+        return;
+    wsman_session_set_reaper(a, r);
+    wsman_session_set_reaper(b, r);
+    wsman_session_set_reaper(c, r);
+    queue_one_release(a);
+    wsman_session_free(a); /* adopted: no I/O here */
+    CHECK_INT(wsman_reaper_count(r), 1);
+    wsman_session_free(b); /* nothing queued: freed at once */
+    CHECK_INT(wsman_reaper_count(r), 1);
+    CHECK_INT(wsman_reaper_run(r, 60000), 0); /* the host does not answer: dropped, freed */
+    CHECK_INT(wsman_reaper_count(r), 0);
+    queue_one_release(c);
+    wsman_reaper_close(r, 0); /* c still holds the reaper */
+    wsman_session_free(c);    /* not adopted by a closed reaper: freed, and the reaper with it */
+}
+
 TEST(session_client_side_errors)
 {
     offline_t o;
@@ -1766,10 +1907,13 @@ int main(void)
     RUN(filter_wql_and_text);
     RUN(filter_selector);
     RUN(filter_association);
+    RUN(xml_check_chars);
+    RUN(locator_refuses_xml_invalid_text);
     RUN(reader_result);
     RUN(reader_multi_element_body_and_default_ns);
     RUN(reader_fault_nested_provider);
     RUN(reader_fault_provider_text_and_wmi);
+    RUN(reader_fault_provider_path_only_repeated);
     RUN(reader_fault_subcode_mapping);
     RUN(reader_enumeration);
     RUN(reader_items_are_streamed);
@@ -1784,6 +1928,7 @@ int main(void)
     RUN(captures_all_replies_parse);
     RUN(captures_create_reply_epr);
     RUN(session_defaults);
+    RUN(reaper_lifetimes);
     RUN(session_client_side_errors);
     RUN(session_auth_refused_before_sending);
     return check_done();

@@ -147,6 +147,9 @@ TEST(connection_strings_bad)
     check_endpoint_error("my host", 0, WSMAN_E_CONNECTIONSTR_INVALID);
     check_endpoint_error(" host", 0, WSMAN_E_CONNECTIONSTR_INVALID);
     check_endpoint_error("host\t", 0, WSMAN_E_CONNECTIONSTR_INVALID);
+    /* invalid UTF-8 would go into every request's wsa:To (found by spec/fuzz/fuzz_request) */
+    check_endpoint_error("http://h\xdf\xdfost:5985/wsman", 0, WSMAN_E_CONNECTIONSTR_INVALID);
+    CHECK(strstr(last_message, "UTF-8 at byte offset 8") != NULL);
     check_endpoint_error("[::1", 0, WSMAN_E_CONNECTIONSTR_INVALID);
     check_endpoint_error("::1]", 0, WSMAN_E_CONNECTIONSTR_INVALID);
     check_endpoint_error("host]", 0, WSMAN_E_CONNECTIONSTR_INVALID);

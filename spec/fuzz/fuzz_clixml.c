@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * fuzz_clixml.c - PowerShell's stderr as the shell hands it back: "#< CLIXML" documents (and
- * anything around them) through wsman_ps_clixml_decode, and the same bytes as PSRP fragments
- * through the defragmenter and the message decoder. Oracle: every record has a type, and every
- * string it carries is readable to its end.
+ * fuzz_clixml.c - CLIXML and PSRP from a host: PowerShell's stderr ("#< CLIXML" documents and
+ * anything around them) through wsman_ps_clixml_decode, the same bytes as a serialized PSObject
+ * document (psobject.c) and as PSRP fragments through the defragmenter and the message decoder.
+ * Oracles: every stderr record has a type; a PSObject document that parses writes out as CLIXML
+ * that parses again and writes out the same; a decoded PSRP message encodes and decodes to itself.
  */
 #include "fuzz.h"
 #include "protocol.h"
+#include "psobject.h"
 #include "psrp.h"
 
 enum { MAX_MESSAGE = 1 << 20 };
@@ -50,6 +52,44 @@ static int on_message(void *ud, const wsman_psrp_message_t *m)
     return 0;
 }
 
+/* CLIXML of a parsed document; aborts when out of memory. */
+static void write_doc(const wsman_psdoc_t *d, wsman_buf_t *out)
+{
+    wsman_buf_init(out);
+    if (wsman_psdoc_write_objs(out, d) != 0)
+        abort();
+}
+
+static void psobjects(const char *xml, size_t len)
+{
+    wsman_error_t e;
+    wsman_buf_t once, twice;
+
+    wsman_error_init(&e);
+    wsman_psdoc_t *d = wsman_psdoc_parse(xml, len, 0, &e);
+    wsman_error_clear(&e);
+    if (!d)
+        return;
+    write_doc(d, &once);
+    wsman_psdoc_free(d);
+    d = wsman_psdoc_parse(once.data, once.len, 0, &e);
+    if (!d) {
+        fprintf(stderr, "CLIXML written from a parsed document does not parse: %s\n%.*s\n",
+                e.message ? e.message : "?", once.len > 4000 ? 4000 : (int)once.len, once.data);
+        abort();
+    }
+    write_doc(d, &twice);
+    if (twice.len != once.len || memcmp(twice.data, once.data, once.len) != 0) {
+        fprintf(stderr, "CLIXML does not survive parse/write:\n%.*s\n%.*s\n",
+                once.len > 2000 ? 2000 : (int)once.len, once.data, twice.len > 2000 ? 2000 : (int)twice.len,
+                twice.data);
+        abort();
+    }
+    wsman_psdoc_free(d);
+    wsman_buf_free(&once);
+    wsman_buf_free(&twice);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     wsman_buf_t text;
@@ -61,6 +101,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     wsman_ps_clixml_decode((const char *)data, size, &text, on_record, &n, &e);
     wsman_error_clear(&e);
     wsman_buf_free(&text);
+
+    psobjects((const char *)data, size);
 
     wsman_psrp_defrag_t *d = wsman_psrp_defrag_new(MAX_MESSAGE);
     if (d) {

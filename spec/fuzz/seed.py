@@ -105,6 +105,10 @@ def main():
         write("fuzz_lxml", bytes([63]) + b.split(b"\n", 1)[1], licence=name.startswith("with_"))
     for raw in psrp_fragments():
         write("fuzz_clixml", raw, licence=True)
+        # a whole message in one fragment (start and end bits): its data is a PSObject document
+        if len(raw) > 21 + 40 and raw[16] & 3 == 3:
+            data = raw[21 + 40:]
+            write("fuzz_clixml", data[3:] if data.startswith(b"\xef\xbb\xbf") else data, licence=True)
     # NTLM: the CHALLENGE as base64 (mode 0) and as a header text (mode 1), then a sealed message
     sealed = b"\x01\x00\x00\x00" + b"\x00" * 12 + b"<s:Envelope/>"
     write("fuzz_ntlm", bytes([0]) + struct.pack("<H", len(NTLM_CHALLENGE)) + NTLM_CHALLENGE + sealed)

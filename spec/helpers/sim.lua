@@ -141,7 +141,9 @@ function M.session(s, extra_flags, opts_setup)
   end
   if opts_setup then opts_setup(o) end
   flags = flags | (extra_flags or 0)
-  if s.url:match("^http:") and (mode == "basic" or mode == "cert") then flags = flags | WSMan.SessionFlagNoEncryption end
+  if s.url:match("^http:") and (mode == "basic" or mode == "cert") then
+    flags = flags | WSMan.SessionFlagNoEncryption
+  end
   return wsman:CreateSession(s.url, flags, o), wsman, o
 end
 
@@ -257,7 +259,8 @@ end
 
 -- A TCP port on 127.0.0.1 that nothing listens on (bound by the simulator's helper then freed).
 function M.closed_port()
-  local p = io.popen("/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind((\"127.0.0.1\",0)); print(s.getsockname()[1]); s.close()'")
+  local p = io.popen("/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind((\"127.0.0.1\",0)); "
+    .. "print(s.getsockname()[1]); s.close()'")
   local port = tonumber(p:read("l"))
   p:close()
   return port
@@ -293,6 +296,25 @@ function M.need_shared(path)
   end
   pending(path .. " not found")
   return false
+end
+
+--- Runs f(session) against the simulator replaying the recording `name` (in M.captures) over
+-- Basic and plain HTTP (a replay answers what was recorded, whatever WSMAN_SPEC_AUTH says), then
+-- checks that f sent the whole recorded sequence of requests. Pending when the recording is absent.
+function M.replay(name, f)
+  if not M.need_shared(M.captures .. "/" .. name) then return end
+  local WSMan = require "wsman"
+  local r = M.start({ "--allow-unencrypted", "--replay", M.captures .. "/" .. name }, { fresh = true })
+  local w = WSMan.new()
+  local o = w:CreateConnectionOptions()
+  o.UserName, o.Password = M.user, M.password
+  local rs = w:CreateSession(r.url, WSMan.SessionFlagUseBasic | WSMan.SessionFlagCredUsernamePassword
+    | WSMan.SessionFlagNoEncryption, o)
+  local ok, err = pcall(f, rs)
+  local left = M.stats(rs).ReplayRemaining
+  r:stop()
+  assert(ok, err)
+  assert(left == 0, ("the client did not send the recorded sequence of requests (%s left)"):format(left))
 end
 
 M.FAULT = "http://schemas.luawsman.test/sim/fault/"

@@ -42,12 +42,6 @@ static int popcount32(uint32_t v)
     return n;
 }
 
-static int oom(wsman_error_t *e)
-{
-    wsman_error_set(e, WSMAN_E_OUTOFMEMORY, NULL);
-    return -1;
-}
-
 /* ---- SPN ----------------------------------------------------------------------------------- */
 
 char *wsman_auth_spn(const char *opt, const wsman_endpoint_t *ep, uint32_t flags)
@@ -283,7 +277,7 @@ static int cert_header(void *st, wsman_buf_t *header_value, wsman_error_t *e)
 {
     (void)st;
     wsman_buf_reset(header_value);
-    return wsman_buf_puts(header_value, SECPROFILE_HTTPS_MUTUAL) == 0 ? 0 : oom(e);
+    return wsman_buf_puts(header_value, SECPROFILE_HTTPS_MUTUAL) == 0 ? 0 : wsman_error_oom(e, NULL);
 }
 
 static int cert_step(void *st, const char *challenge, wsman_buf_t *header_value, int *done, wsman_error_t *e)
@@ -310,7 +304,7 @@ static wsman_auth_t *wrap_state(const wsman_auth_mech_t *m, void *st, wsman_erro
     if (!a) {
         if (m->destroy)
             m->destroy(st);
-        oom(e);
+        wsman_error_oom(e, NULL);
         return NULL;
     }
     a->mech = m;
@@ -337,134 +331,131 @@ static int unencrypted_refused(uint32_t flags, const wsman_endpoint_t *ep, const
     return -1;
 }
 
-static wsman_auth_t *new_gss_or_negotiate(const wsman_auth_params_t *p, int kerberos, wsman_error_t *e)
+/* Negotiate's Kerberos attempt at creation. */
+typedef enum kerberos_try {
+    KERBEROS_USED,    /* ns->gss holds the credentials */
+    KERBEROS_SKIPPED, /* not possible here: *note says why (NTLM instead) */
+    KERBEROS_FAILED   /* a real failure (or no password for NTLM): e set */
+} kerberos_try_t;
+
+/* Kerberos first, when it can work: a password for a domain account (DOMAIN\user or user@domain:
+ * the AS exchange says whether the KDC is there), or, without a password, a ticket in the
+ * credential cache or a client keytab. A local account ("user") is NTLM's. */
+static kerberos_try_t nego_try_kerberos(nego_state_t *ns, const wsman_auth_params_t *p,
+                                        const wsman_gss_config_t *cfg, char **note, wsman_error_t *e)
 {
     int has_user = p->username && *p->username;
     int has_password = p->password && *p->password;
-    wsman_gss_config_t cfg;
+    int unavailable = 0;
     wsman_error_t err;
-    char *spn = NULL, *target = NULL;
-    int is_principal = 0, unavailable = 0;
-    void *gss = NULL;
-    wsman_auth_t *a = NULL;
-    nego_state_t *ns = NULL;
+    wsman_buf_t m;
+
+    if (has_password && !(has_user && (strchr(p->username, '\\') || strchr(p->username, '@')))) {
+        *note = wsman_strdup("Kerberos was not tried: the user name has no domain (DOMAIN\\user or "
+                             "user@domain), so it names a local account, which uses NTLM");
+        return KERBEROS_SKIPPED;
+    }
+    wsman_error_init(&err);
+    ns->gss = wsman_gss_new(cfg, &unavailable, &err);
+    if (ns->gss)
+        return KERBEROS_USED;
+    wsman_buf_init(&m);
+    if (!has_password) {
+        /* no password: NTLM is impossible, so say what Kerberos lacked */
+        wsman_buf_printf(&m,
+                         "Negotiate has no credentials to use: no password was given (NTLM needs "
+                         "options.UserName and options.Password), and %s",
+                         err.message ? err.message : "Kerberos is not available.");
+        wsman_error_set(e, err.code ? err.code : WSMAN_E_SEC_NO_CREDENTIALS, "%s", m.data ? m.data : "");
+    } else if (!unavailable) {
+        wsman_error_move(e, &err);
+    } else if (wsman_buf_printf(&m, "Kerberos was not used: %s", err.message ? err.message : "unavailable") ==
+               0) {
+        *note = wsman_buf_steal(&m);
+    }
+    wsman_buf_free(&m);
+    wsman_error_clear(&err);
+    return !has_password || !unavailable ? KERBEROS_FAILED : KERBEROS_SKIPPED;
+}
+
+/* Negotiate: Kerberos through SPNEGO when it can work, else (or as a fallback) NTLM. */
+static wsman_auth_t *new_negotiate(const wsman_auth_params_t *p, const wsman_gss_config_t *cfg,
+                                   const char *spn, wsman_error_t *e)
+{
+    nego_state_t *ns = calloc(1, sizeof *ns);
     char *note = NULL;
 
-    wsman_error_init(&err);
-    spn = wsman_auth_spn(p->spn, p->ep, p->flags);
+    if (!ns) {
+        wsman_error_oom(e, NULL);
+        return NULL;
+    }
+    ns->delegate = p->delegate;
+    if (nego_try_kerberos(ns, p, cfg, &note, e) == KERBEROS_FAILED)
+        goto fail;
+    if (p->password && *p->password) {
+        ns->ntlm = wsman_ntlm_new(p->username, p->password, p->ep ? p->ep->host : NULL, NULL, e);
+        if (!ns->ntlm || wsman_ntlm_set_spn(ns->ntlm, spn, e) != 0)
+            goto fail;
+    }
+    if (!ns->gss && p->delegate) {
+        wsman_error_set(e, WSMAN_E_SEC_NO_CREDENTIALS,
+                        "options.delegate needs Kerberos, and Negotiate would use NTLM here (%s). Use a "
+                        "domain account (user@REALM) with a reachable KDC, or unset options.delegate.",
+                        note ? note : "Kerberos is not available");
+        goto fail;
+    }
+    ns->use_gss = ns->gss != NULL;
+    ns->note = note;
+    return wrap_state(&wsman_auth_negotiate, ns, e);
+fail:
+    free(note);
+    nego_destroy(ns);
+    return NULL;
+}
+
+/* The Kerberos scheme (raw Kerberos tokens). */
+static wsman_auth_t *new_kerberos(const wsman_gss_config_t *cfg, wsman_error_t *e)
+{
+    int unavailable = 0;
+    void *gss = wsman_gss_new(cfg, &unavailable, e);
+    return gss ? wrap_state(&wsman_auth_gss_kerberos, gss, e) : NULL;
+}
+
+static wsman_auth_t *new_gss_or_negotiate(const wsman_auth_params_t *p, int kerberos, wsman_error_t *e)
+{
+    wsman_gss_config_t cfg;
+    char *spn = wsman_auth_spn(p->spn, p->ep, p->flags), *target = NULL;
+    int is_principal = 0;
+    wsman_auth_t *a = NULL;
+
     target = spn ? gss_target(spn, &is_principal) : NULL;
     if (!spn || !target) {
-        oom(e);
-        goto fail;
+        wsman_error_oom(e, NULL);
+        goto out;
     }
     memset(&cfg, 0, sizeof cfg);
     cfg.username = p->username;
-    cfg.password = has_password ? p->password : NULL;
+    cfg.password = p->password && *p->password ? p->password : NULL;
     cfg.target = target;
     cfg.target_is_principal = is_principal;
     cfg.spnego = !kerberos;
     cfg.delegate = p->delegate;
-
-    if (kerberos) {
-        gss = wsman_gss_new(&cfg, &unavailable, &err);
-        if (!gss) {
-            wsman_error_move(e, &err);
-            goto fail;
-        }
-        a = wrap_state(&wsman_auth_gss_kerberos, gss, e);
-        gss = NULL;
-        if (!a)
-            goto fail;
-    } else {
-        ns = calloc(1, sizeof *ns);
-        if (!ns) {
-            oom(e);
-            goto fail;
-        }
-        ns->delegate = p->delegate;
-        /* Kerberos first, when it can work: a password for a domain account (DOMAIN\user or
-         * user@domain: the AS exchange says whether the KDC is there), or, without a password, a
-         * ticket in the credential cache or a client keytab. A local account ("user") is NTLM's. */
-        if (!has_password || (has_user && (strchr(p->username, '\\') || strchr(p->username, '@')))) {
-            ns->gss = wsman_gss_new(&cfg, &unavailable, &err);
-            if (!ns->gss && (!unavailable || !has_password)) {
-                if (!has_password) {
-                    /* no password: NTLM is impossible, so say what Kerberos lacked */
-                    wsman_buf_t m;
-                    wsman_buf_init(&m);
-                    wsman_buf_printf(&m,
-                                     "Negotiate has no credentials to use: no password was given (NTLM needs "
-                                     "options.UserName and options.Password), and %s",
-                                     err.message ? err.message : "Kerberos is not available.");
-                    wsman_error_set(e, err.code ? err.code : WSMAN_E_SEC_NO_CREDENTIALS, "%s",
-                                    m.data ? m.data : "");
-                    wsman_buf_free(&m);
-                    wsman_error_clear(&err);
-                } else {
-                    wsman_error_move(e, &err);
-                }
-                goto fail;
-            }
-            if (!ns->gss) {
-                wsman_buf_t m;
-                wsman_buf_init(&m);
-                if (wsman_buf_printf(&m, "Kerberos was not used: %s",
-                                     err.message ? err.message : "unavailable") == 0)
-                    note = wsman_buf_steal(&m);
-                wsman_buf_free(&m);
-                wsman_error_clear(&err);
-            }
-        } else {
-            note = wsman_strdup("Kerberos was not tried: the user name has no domain (DOMAIN\\user or "
-                                "user@domain), so it names a local account, which uses NTLM");
-        }
-        if (has_password) {
-            ns->ntlm = wsman_ntlm_new(p->username, p->password, p->ep ? p->ep->host : NULL, NULL, e);
-            if (!ns->ntlm)
-                goto fail;
-            if (wsman_ntlm_set_spn(ns->ntlm, spn, e) != 0)
-                goto fail;
-        }
-        if (!ns->gss && p->delegate) {
-            wsman_error_set(e, WSMAN_E_SEC_NO_CREDENTIALS,
-                            "options.delegate needs Kerberos, and Negotiate would use NTLM here (%s). Use a "
-                            "domain account (user@REALM) with a reachable KDC, or unset options.delegate.",
-                            note ? note : "Kerberos is not available");
-            goto fail;
-        }
-        ns->use_gss = ns->gss != NULL;
-        ns->note = note;
-        note = NULL;
-        a = wrap_state(&wsman_auth_negotiate, ns, e);
-        ns = NULL;
-        if (!a)
-            goto fail;
+    a = kerberos ? new_kerberos(&cfg, e) : new_negotiate(p, &cfg, spn, e);
+    if (a) {
+        a->spn = spn;
+        spn = NULL;
+        a->encrypt = !is_https(p->ep) && !(p->flags & WSMAN_FLAG_NO_ENCRYPTION);
+        a->channel_bind = is_https(p->ep);
     }
-    a->spn = spn;
-    spn = NULL;
-    a->encrypt = !is_https(p->ep) && !(p->flags & WSMAN_FLAG_NO_ENCRYPTION);
-    a->channel_bind = is_https(p->ep);
-    free(target);
-    wsman_error_clear(&err);
-    return a;
-fail:
-    wsman_error_clear(&err);
-    free(note);
-    nego_destroy(ns);
+out:
     free(spn);
     free(target);
-    return NULL;
+    return a;
 }
 
-wsman_auth_t *wsman_auth_new_ex(const wsman_auth_params_t *p, wsman_error_t *e)
+/* Flag combinations COM refuses before looking at the mechanism. */
+static int check_flags(uint32_t flags, uint32_t mech, int has_credentials, wsman_error_t *e)
 {
-    uint32_t flags = p->flags, mech = flags & AUTH_MECH_FLAGS;
-    int has_user = p->username && *p->username;
-    int has_password = p->password && *p->password;
-    wsman_credentials_t creds;
-    wsman_auth_t *a = NULL;
-    void *st;
-
     if (popcount32(mech) > 1) {
         wsman_error_set(e, WSMAN_E_CLIENT_MULTIPLE_AUTH_FLAGS,
                         "More than one authentication flag is set (flags 0x%X). Choose one of "
@@ -472,7 +463,7 @@ wsman_auth_t *wsman_auth_new_ex(const wsman_auth_params_t *p, wsman_error_t *e)
                         "SessionFlagUseKerberos, SessionFlagUseDigest, SessionFlagUseCredSsp, "
                         "SessionFlagUseClientCertificate.",
                         (unsigned)mech);
-        return NULL;
+        return -1;
     }
     if ((flags & WSMAN_FLAG_ENABLE_SPN_SERVER_PORT) && mech && mech != WSMAN_FLAG_USE_NEGOTIATE &&
         mech != WSMAN_FLAG_USE_KERBEROS) {
@@ -480,22 +471,91 @@ wsman_auth_t *wsman_auth_new_ex(const wsman_auth_params_t *p, wsman_error_t *e)
                         "SessionFlagEnableSPNServerPort can only be used with Negotiate or Kerberos "
                         "authentication (the SPN is theirs). Remove the flag or change the authentication "
                         "flag.");
+        return -1;
+    }
+    if (mech == WSMAN_FLAG_USE_NO_AUTHENTICATION && has_credentials) {
+        wsman_error_set(e, WSMAN_E_CREDS_PASSED_WITH_NO_AUTH_FLAG,
+                        "SessionFlagUseNoAuthentication was given together with options.UserName or "
+                        "options.Password. Remove the credentials, or choose an authentication flag such as "
+                        "SessionFlagUseBasic.");
+        return -1;
+    }
+    return 0;
+}
+
+/* TLS client certificate: HTTPS, a certificate, no user name. */
+static wsman_auth_t *new_certificate(const wsman_auth_params_t *p, int has_credentials, wsman_error_t *e)
+{
+    wsman_auth_t *a;
+
+    if (!is_https(p->ep)) {
+        wsman_error_set(e, WSMAN_E_CANNOT_USE_CERTIFICATES_FOR_HTTP,
+                        "Client certificate authentication (SessionFlagUseClientCertificate) needs HTTPS: "
+                        "connect with https:// or SessionFlagUseSsl (the certificate is presented in the "
+                        "TLS handshake).");
         return NULL;
     }
-
-    if (mech == WSMAN_FLAG_USE_NO_AUTHENTICATION) {
-        if (has_user || has_password) {
-            wsman_error_set(
-                e, WSMAN_E_CREDS_PASSED_WITH_NO_AUTH_FLAG,
-                "SessionFlagUseNoAuthentication was given together with options.UserName or "
-                "options.Password. Remove the credentials, or choose an authentication flag such as "
-                "SessionFlagUseBasic.");
-            return NULL;
-        }
-        return NULL; /* no authentication; e untouched (code 0) */
+    if (has_credentials) {
+        wsman_error_set(e, WSMAN_E_CLIENT_CERT_UNNEEDED_USERNAME,
+                        "Client certificate authentication takes no user name or password: the host maps "
+                        "the certificate to an account. Remove options.UserName and options.Password.");
+        return NULL;
     }
+    if ((!p->client_cert || !*p->client_cert) &&
+        (!p->certificate_thumbprint || !*p->certificate_thumbprint)) {
+        wsman_error_set(e, WSMAN_E_CLIENT_CERT_NEEDED,
+                        "Client certificate authentication needs a certificate: set "
+                        "options.CertificateThumbprint (looked up in options.cert_dir) or "
+                        "options.client_cert and options.client_key (PEM files).");
+        return NULL;
+    }
+    a = wrap_state(&wsman_auth_certificate, NULL, e);
+    if (a)
+        a->done = 1;
+    return a;
+}
 
+/* Basic, Digest: user name and password, never in clear over http:// by accident. */
+static wsman_auth_t *new_password_scheme(const wsman_auth_params_t *p, uint32_t mech, wsman_error_t *e)
+{
+    const char *what = mech == WSMAN_FLAG_USE_DIGEST ? "Digest" : "Basic";
+    wsman_credentials_t creds;
+    wsman_auth_t *a;
+    void *st;
+
+    if (!p->username || !*p->username) {
+        wsman_error_set(e, WSMAN_E_CLIENT_USERNAME_PASSWORD_NEEDED,
+                        "%s authentication needs a user name and password: set options.UserName and "
+                        "options.Password on the ConnectionOptions passed to CreateSession (with "
+                        "SessionFlagCredUsernamePassword).",
+                        what);
+        return NULL;
+    }
+    if (unencrypted_refused(p->flags, p->ep, what, e) != 0)
+        return NULL;
+    if (mech == WSMAN_FLAG_USE_DIGEST)
+        return wrap_state(&wsman_auth_digest, NULL, e); /* the session gives libcurl the credentials */
+    creds.username = p->username;
+    creds.password = p->password;
+    st = wsman_auth_basic.create(&creds, p->ep ? p->ep->host : NULL, e);
+    if (!st)
+        return NULL;
+    a = wrap_state(&wsman_auth_basic, st, e);
+    if (a)
+        a->done = 1; /* Basic is preemptive: no handshake */
+    return a;
+}
+
+wsman_auth_t *wsman_auth_new_ex(const wsman_auth_params_t *p, wsman_error_t *e)
+{
+    uint32_t mech = p->flags & AUTH_MECH_FLAGS;
+    int has_credentials = (p->username && *p->username) || (p->password && *p->password);
+
+    if (check_flags(p->flags, mech, has_credentials, e) != 0)
+        return NULL;
     switch (mech) {
+    case WSMAN_FLAG_USE_NO_AUTHENTICATION:
+        return NULL; /* no authentication; e untouched (code 0) */
     case WSMAN_FLAG_USE_CREDSSP:
         wsman_error_set(e, WSMAN_E_NOTIMPL,
                         "CredSSP authentication (SessionFlagUseCredSsp) is not available in this build of "
@@ -517,63 +577,15 @@ wsman_auth_t *wsman_auth_new_ex(const wsman_auth_params_t *p, wsman_error_t *e)
     case WSMAN_FLAG_USE_NEGOTIATE:
         return new_gss_or_negotiate(p, 0, e);
     case WSMAN_FLAG_USE_CLIENT_CERTIFICATE:
-        if (!is_https(p->ep)) {
-            wsman_error_set(
-                e, WSMAN_E_CANNOT_USE_CERTIFICATES_FOR_HTTP,
-                "Client certificate authentication (SessionFlagUseClientCertificate) needs HTTPS: "
-                "connect with https:// or SessionFlagUseSsl (the certificate is presented in the "
-                "TLS handshake).");
-            return NULL;
-        }
-        if (has_user || has_password) {
-            wsman_error_set(e, WSMAN_E_CLIENT_CERT_UNNEEDED_USERNAME,
-                            "Client certificate authentication takes no user name or password: the host maps "
-                            "the certificate to an account. Remove options.UserName and options.Password.");
-            return NULL;
-        }
-        if ((!p->client_cert || !*p->client_cert) &&
-            (!p->certificate_thumbprint || !*p->certificate_thumbprint)) {
-            wsman_error_set(e, WSMAN_E_CLIENT_CERT_NEEDED,
-                            "Client certificate authentication needs a certificate: set "
-                            "options.CertificateThumbprint (looked up in options.cert_dir) or "
-                            "options.client_cert and options.client_key (PEM files).");
-            return NULL;
-        }
-        a = wrap_state(&wsman_auth_certificate, NULL, e);
-        if (a)
-            a->done = 1;
-        return a;
+        return new_certificate(p, has_credentials, e);
     case WSMAN_FLAG_USE_DIGEST:
     case WSMAN_FLAG_USE_BASIC:
-        break;
+        return new_password_scheme(p, mech, e);
     default:
         wsman_error_set(e, WSMAN_E_AUTHENTICATION_INVALID_FLAG, "Unknown authentication flag 0x%X.",
                         (unsigned)mech);
         return NULL;
     }
-
-    /* Basic, Digest: user name and password, never in clear over http:// by accident */
-    if (!has_user) {
-        wsman_error_set(e, WSMAN_E_CLIENT_USERNAME_PASSWORD_NEEDED,
-                        "%s authentication needs a user name and password: set options.UserName and "
-                        "options.Password on the ConnectionOptions passed to CreateSession (with "
-                        "SessionFlagCredUsernamePassword).",
-                        mech == WSMAN_FLAG_USE_DIGEST ? "Digest" : "Basic");
-        return NULL;
-    }
-    if (unencrypted_refused(flags, p->ep, mech == WSMAN_FLAG_USE_DIGEST ? "Digest" : "Basic", e) != 0)
-        return NULL;
-    if (mech == WSMAN_FLAG_USE_DIGEST)
-        return wrap_state(&wsman_auth_digest, NULL, e); /* the session gives libcurl the credentials */
-    creds.username = p->username;
-    creds.password = p->password;
-    st = wsman_auth_basic.create(&creds, p->ep ? p->ep->host : NULL, e);
-    if (!st)
-        return NULL;
-    a = wrap_state(&wsman_auth_basic, st, e);
-    if (a)
-        a->done = 1; /* Basic is preemptive: no handshake */
-    return a;
 }
 
 int wsman_auth_first_leg_final(const wsman_auth_t *a)

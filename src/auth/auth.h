@@ -172,7 +172,8 @@ wsman_auth_abort_t wsman_auth_aborted(wsman_auth_t *a, wsman_error_t *e);
 
 /* After the reply to a message: when the message carried the final token, a 401 is the refusal
  * of the credentials (e set, -1) and any other reply completes the handshake (its token, if any,
- * completes mutual authentication; -1 with e set when it does not). 0 otherwise. */
+ * completes mutual authentication; -1 with e set when it does not). 0 otherwise. Any 401 updates
+ * the offered schemes shown in errors. */
 int wsman_auth_message_reply(wsman_auth_t *a, wsman_transport_t *t, const wsman_auth_site_t *site,
                              const wsman_http_response_t *r, wsman_error_t *e);
 

@@ -28,17 +28,6 @@
 
 #define MAX_CERT_FILE (4u << 20) /* larger files are not certificate files */
 
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* 0 with the 20 bytes, -1 when the text is not a SHA-1 thumbprint. */
 static int parse_thumbprint(const char *s, unsigned char out[20])
 {
@@ -53,7 +42,7 @@ static int parse_thumbprint(const char *s, unsigned char out[20])
             p += 2;
             continue;
         }
-        v = hexval(*p);
+        v = wsman_hexval(*p);
         if (v < 0 || n >= 20)
             return -1;
         if (hi < 0) {
@@ -117,8 +106,15 @@ static int has_private_key(const wsman_buf_t *b)
     return 0;
 }
 
-/* 1 when a certificate of the file has the thumbprint, 0 when none, -1 on out of memory. */
-static int file_matches(const wsman_buf_t *b, const unsigned char want[20], int *count)
+/* What a file or directory entry holds for the look-up. */
+typedef enum match {
+    MATCH_NONE,  /* no certificate with the thumbprint (or not a certificate file) */
+    MATCH_FOUND, /* the certificate (and, for an entry, its key) */
+    MATCH_FAILED /* out of memory, or the key is missing: e set */
+} match_t;
+
+/* Whether a certificate of the file has the thumbprint (MATCH_FAILED: out of memory). */
+static match_t file_matches(const wsman_buf_t *b, const unsigned char want[20], int *count)
 {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int mdlen = 0;
@@ -128,7 +124,7 @@ static int file_matches(const wsman_buf_t *b, const unsigned char want[20], int 
 
     bio = BIO_new_mem_buf(b->data, (int)b->len);
     if (!bio)
-        return -1;
+        return MATCH_FAILED;
     while (!found && (x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
         any = 1;
         (*count)++;
@@ -149,7 +145,7 @@ static int file_matches(const wsman_buf_t *b, const unsigned char want[20], int 
         }
         ERR_clear_error();
     }
-    return found;
+    return found ? MATCH_FOUND : MATCH_NONE;
 }
 
 static char *find_key(const char *dir, const char *name)
@@ -175,16 +171,51 @@ static char *find_key(const char *dir, const char *name)
     return NULL;
 }
 
-int wsman_cert_lookup(const char *dir, const char *thumbprint, char **cert_path, char **key_path,
-                      wsman_error_t *e)
+/* One directory entry: the certificate and its key paths when it has the thumbprint. */
+static match_t check_entry(const char *dir, const char *name, const unsigned char want[20],
+                           const char *thumbprint, int *count, char **cert_path, char **key_path,
+                           wsman_error_t *e)
 {
-    unsigned char want[20];
-    DIR *d;
-    struct dirent *de;
-    int count = 0, rc = -1;
+    wsman_buf_t b;
+    char *path = join(dir, name);
+    match_t m;
 
-    *cert_path = NULL;
-    *key_path = NULL;
+    if (!path) {
+        wsman_error_oom(e, NULL);
+        return MATCH_FAILED;
+    }
+    wsman_buf_init(&b);
+    m = is_regular(path) && read_file(path, &b) == 0 && b.len ? file_matches(&b, want, count) : MATCH_NONE;
+    if (m == MATCH_FOUND) {
+        int in_file = has_private_key(&b);
+        *key_path = in_file ? wsman_strdup(path) : find_key(dir, name);
+        if (!*key_path && in_file) {
+            wsman_error_oom(e, NULL);
+            m = MATCH_FAILED;
+        } else if (!*key_path) {
+            wsman_error_set(
+                e, WSMAN_E_CERT_NOT_FOUND,
+                "The certificate with thumbprint %s is %s, but its private key was not found: put "
+                "the key in the same PEM file, or beside it as <name>.key, <name>.key.pem or "
+                "<name>-key.pem.",
+                thumbprint, path);
+            m = MATCH_FAILED;
+        } else {
+            *cert_path = path;
+            path = NULL;
+        }
+    } else if (m == MATCH_FAILED) {
+        wsman_error_oom(e, NULL);
+    }
+    wsman_buf_free_secure(&b);
+    free(path);
+    return m;
+}
+
+/* The look-up's arguments: a thumbprint, a readable directory (opened into *d). */
+static int open_lookup(const char *dir, const char *thumbprint, unsigned char want[20], DIR **d,
+                       wsman_error_t *e)
+{
     if (!thumbprint || parse_thumbprint(thumbprint, want) != 0) {
         wsman_error_set(e, WSMAN_E_CERT_THUMBPRINT_BLANK,
                         "options.CertificateThumbprint \"%s\" is not a SHA-1 thumbprint: it must be 40 "
@@ -201,78 +232,46 @@ int wsman_cert_lookup(const char *dir, const char *thumbprint, char **cert_path,
             "<name>.key), or give options.client_cert and options.client_key directly.");
         return -1;
     }
-    d = opendir(dir);
-    if (!d) {
+    *d = opendir(dir);
+    if (!*d) {
         wsman_error_set(e, WSMAN_E_CERT_NOT_FOUND,
                         "The certificate directory options.cert_dir \"%s\" cannot be read (%s).", dir,
                         strerror(errno));
         return -1;
     }
-    while ((de = readdir(d)) != NULL) {
-        wsman_buf_t b;
-        char *path;
-        int m;
+    return 0;
+}
 
-        if (de->d_name[0] == '.')
-            continue;
-        path = join(dir, de->d_name);
-        if (!path) {
-            wsman_error_set(e, WSMAN_E_OUTOFMEMORY, NULL);
-            goto out;
-        }
-        wsman_buf_init(&b);
-        if (!is_regular(path) || read_file(path, &b) != 0 || !b.len) {
-            wsman_buf_free_secure(&b);
-            free(path);
-            continue;
-        }
-        m = file_matches(&b, want, &count);
-        if (m == 1) {
-            if (has_private_key(&b)) {
-                *key_path = wsman_strdup(path);
-            } else {
-                *key_path = find_key(dir, de->d_name);
-                if (!*key_path) {
-                    wsman_error_set(e, WSMAN_E_CERT_NOT_FOUND,
-                                    "The certificate with thumbprint %s is %s, but its private key was not "
-                                    "found: put the key in the same PEM file, or beside it as <name>.key, "
-                                    "<name>.key.pem or <name>-key.pem.",
-                                    thumbprint, path);
-                    wsman_buf_free_secure(&b);
-                    free(path);
-                    goto out;
-                }
-            }
-            wsman_buf_free_secure(&b);
-            if (!*key_path) {
-                free(path);
-                wsman_error_set(e, WSMAN_E_OUTOFMEMORY, NULL);
-                goto out;
-            }
-            *cert_path = path;
-            rc = 0;
-            goto out;
-        }
-        wsman_buf_free_secure(&b);
-        free(path);
-        if (m < 0) {
-            wsman_error_set(e, WSMAN_E_OUTOFMEMORY, NULL);
-            goto out;
-        }
+int wsman_cert_lookup(const char *dir, const char *thumbprint, char **cert_path, char **key_path,
+                      wsman_error_t *e)
+{
+    unsigned char want[20];
+    DIR *d = NULL;
+    struct dirent *de;
+    int count = 0;
+    match_t m = MATCH_NONE;
+
+    *cert_path = NULL;
+    *key_path = NULL;
+    if (open_lookup(dir, thumbprint, want, &d, e) != 0)
+        return -1;
+    while (m == MATCH_NONE && (de = readdir(d)) != NULL) {
+        if (de->d_name[0] != '.')
+            m = check_entry(dir, de->d_name, want, thumbprint, &count, cert_path, key_path, e);
     }
-    wsman_error_set(
-        e, WSMAN_E_CERT_NOT_FOUND,
-        "No certificate with thumbprint %s was found in options.cert_dir \"%s\" (%d certificate%s "
-        "checked). Check the thumbprint (the SHA-1 fingerprint: openssl x509 -noout -fingerprint "
-        "-sha1 -in cert.pem) and the directory.",
-        thumbprint, dir, count, count == 1 ? "" : "s");
-out:
     closedir(d);
-    if (rc != 0) {
-        free(*cert_path);
-        free(*key_path);
-        *cert_path = NULL;
-        *key_path = NULL;
-    }
-    return rc;
+    if (m == MATCH_FOUND)
+        return 0;
+    if (m == MATCH_NONE)
+        wsman_error_set(
+            e, WSMAN_E_CERT_NOT_FOUND,
+            "No certificate with thumbprint %s was found in options.cert_dir \"%s\" (%d certificate%s "
+            "checked). Check the thumbprint (the SHA-1 fingerprint: openssl x509 -noout -fingerprint "
+            "-sha1 -in cert.pem) and the directory.",
+            thumbprint, dir, count, count == 1 ? "" : "s");
+    free(*cert_path);
+    free(*key_path);
+    *cert_path = NULL;
+    *key_path = NULL;
+    return -1;
 }

@@ -25,12 +25,6 @@
 #include <openssl/objects.h>
 #include <openssl/x509.h>
 
-static int oom(wsman_error_t *e)
-{
-    wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "Out of memory in message encryption.");
-    return -1;
-}
-
 static int bad(wsman_error_t *e, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))
@@ -143,21 +137,21 @@ int wsman_encrypt_message(const wsman_encryptor_t *enc, const char *plain, size_
                              enc->protocol, charset, length_field) != 0 ||
             wsman_buf_append(body, l4, 4) != 0 || wsman_buf_append(body, hdr.data, hdr.len) != 0 ||
             wsman_buf_append(body, data.data, data.len) != 0) {
-            oom(e);
+            wsman_error_oom(e, "encrypting or decrypting a message");
             goto done;
         }
         pos += n;
         nparts++;
     } while (pos < len);
     if (wsman_buf_puts(body, "--" WSMAN_ENCRYPTED_BOUNDARY "--\r\n") != 0) {
-        oom(e);
+        wsman_error_oom(e, "encrypting or decrypting a message");
         goto done;
     }
     wsman_buf_reset(content_type);
     if (wsman_buf_printf(content_type, "%s;protocol=\"%s\";boundary=\"" WSMAN_ENCRYPTED_BOUNDARY "\"",
                          nparts > 1 ? "multipart/x-multi-encrypted" : "multipart/encrypted",
                          enc->protocol) != 0) {
-        oom(e);
+        wsman_error_oom(e, "encrypting or decrypting a message");
         goto done;
     }
     rc = 0;
@@ -396,130 +390,140 @@ static int parse_meta(const wsman_encryptor_t *enc, const char *s, size_t a, siz
     return 0;
 }
 
+/* The reply's Content-Type: multipart/encrypted with the protocol of this mechanism. */
+static int check_ctype(const wsman_encryptor_t *enc, const char *content_type, ctype_t *ct, wsman_error_t *e)
+{
+    char got[128];
+
+    if (!content_type)
+        return bad(e, "it has no Content-Type");
+    if (parse_ctype(content_type, ct) != 0)
+        return bad(e, "its Content-Type \"%.100s\" cannot be parsed", content_type);
+    if (!ieq(ct->type, ct->type_len, "multipart/encrypted") &&
+        !ieq(ct->type, ct->type_len, "multipart/x-multi-encrypted"))
+        return bad(e, "its Content-Type \"%.100s\" is not multipart/encrypted", content_type);
+    if (ct->protocol && !ieq(ct->protocol, ct->protocol_len, enc->protocol)) {
+        snprintf(got, sizeof got, "%.*s", (int)(ct->protocol_len > 100 ? 100 : ct->protocol_len),
+                 ct->protocol);
+        wsman_error_set(e, WSMAN_E_WINHTTP_INVALID_SERVER_RESPONSE,
+                        "The server's encrypted reply uses protocol \"%s\", expected \"%s\".", got,
+                        enc->protocol);
+        return -1;
+    }
+    return 0;
+}
+
+/* The first delimiter (leading blank lines allowed): *after is where the first part starts. */
+static int open_body(const body_t *b, size_t *after, wsman_error_t *e)
+{
+    size_t pos = 0;
+    int closing = 0;
+
+    while (pos < b->len && (is_ws(b->p[pos]) || b->p[pos] == '\r' || b->p[pos] == '\n'))
+        pos++;
+    if (!delim_at(b, pos, after, &closing)) {
+        if (b->len)
+            return bad(e, "the body does not start with the boundary \"--%.*s\"",
+                       (int)(b->bdlen > 100 ? 100 : b->bdlen), b->bd);
+        return bad(e, "the body is empty");
+    }
+    if (closing)
+        return bad(e, "it has no encrypted part");
+    return 0;
+}
+
+/* The data part's header line (Content-Type: application/octet-stream) from *pos; *pos moves past
+ * it. */
+static int data_part_header(const body_t *b, size_t *pos, size_t part, wsman_error_t *e)
+{
+    const char *nl = memchr(b->p + *pos, '\n', b->len - *pos);
+    size_t ls = *pos, le;
+
+    if (!nl)
+        return bad(e, "part %zu is truncated (no line end after the data part's Content-Type)", part);
+    le = (size_t)(nl - b->p);
+    trim(b->p, &ls, &le);
+    if (le - ls < 13 || !ieq(b->p + ls, 13, "Content-Type:"))
+        return bad(e, "the data part %zu does not start with a Content-Type header", part);
+    ls += 13;
+    trim(b->p, &ls, &le);
+    if (!ieq(b->p + ls, le - ls, "application/octet-stream"))
+        return bad(e, "the data part %zu is not application/octet-stream", part);
+    *pos = (size_t)(nl - b->p) + 1;
+    return 0;
+}
+
+/* One metadata/data pair from *after: decrypted into plain (checked against Length=); *after and
+ * *closing tell where the next pair starts and whether this was the last. */
+static int read_pair(const wsman_encryptor_t *enc, const body_t *b, size_t part, size_t *after, int *closing,
+                     wsman_buf_t *plain, wsman_error_t *e)
+{
+    size_t length = 0, pos, at, hlen, hstart, cstart, cend, before;
+
+    if (!find_delim(b, *after, &at, &pos, closing))
+        return bad(e, "part %zu is truncated (its metadata has no closing boundary)", part);
+    if (parse_meta(enc, b->p, *after, at, &length, e) != 0)
+        return -1;
+    if (*closing)
+        return bad(e, "part %zu is truncated (the encrypted data part is missing)", part);
+    if (data_part_header(b, &pos, part, e) != 0)
+        return -1;
+    if (b->len - pos < 4)
+        return bad(e, "the data part %zu is truncated (no length field)", part);
+    hlen =
+        (size_t)((unsigned char)b->p[pos] | (unsigned char)b->p[pos + 1] << 8 |
+                 (uint32_t)(unsigned char)b->p[pos + 2] << 16 | (uint32_t)(unsigned char)b->p[pos + 3] << 24);
+    hstart = pos + 4;
+    if (hlen > b->len - hstart)
+        return bad(e,
+                   "the length field of data part %zu (%zu) is larger than the data that follows (%zu bytes)",
+                   part, hlen, b->len - hstart);
+    cstart = hstart + hlen;
+    /* The ciphertext ends at a delimiter: where Length= says (NTLM, Kerberos) if there is one
+     * there, else at the first one after the header (the data may itself contain one by chance;
+     * the exact position is tried first). */
+    if (length <= b->len - cstart && delim_at(b, cstart + length, after, closing))
+        cend = cstart + length;
+    else if (find_delim(b, cstart, &at, after, closing))
+        cend = at;
+    else
+        return bad(e, "part %zu is truncated (no boundary after its encrypted data)", part);
+    before = plain->len;
+    if (enc->unwrap(enc->state, (const unsigned char *)b->p + hstart, hlen,
+                    (const unsigned char *)b->p + cstart, cend - cstart, plain, e) != 0)
+        return -1;
+    if (plain->len - before != length)
+        return bad(e, "the decrypted length of part %zu (%zu) differs from its OriginalContent Length (%zu)",
+                   part, plain->len - before, length);
+    return 0;
+}
+
 int wsman_decrypt_message(const wsman_encryptor_t *enc, const char *content_type, const char *body,
                           size_t len, wsman_buf_t *plain, wsman_error_t *e)
 {
     const size_t start = plain->len;
     ctype_t ct;
     body_t b;
-    size_t pos = 0, after, at, pairs = 0;
-    int closing = 0, rc = -1;
+    size_t after = 0, pairs = 0;
+    int closing = 0;
 
-    if (!content_type)
-        return bad(e, "it has no Content-Type");
-    if (parse_ctype(content_type, &ct) != 0)
-        return bad(e, "its Content-Type \"%.100s\" cannot be parsed", content_type);
-    if (!ieq(ct.type, ct.type_len, "multipart/encrypted") &&
-        !ieq(ct.type, ct.type_len, "multipart/x-multi-encrypted"))
-        return bad(e, "its Content-Type \"%.100s\" is not multipart/encrypted", content_type);
-    if (ct.protocol && !ieq(ct.protocol, ct.protocol_len, enc->protocol)) {
-        char got[128];
-        snprintf(got, sizeof got, "%.*s", (int)(ct.protocol_len > 100 ? 100 : ct.protocol_len), ct.protocol);
-        wsman_error_set(e, WSMAN_E_WINHTTP_INVALID_SERVER_RESPONSE,
-                        "The server's encrypted reply uses protocol \"%s\", expected \"%s\".", got,
-                        enc->protocol);
+    if (check_ctype(enc, content_type, &ct, e) != 0)
         return -1;
-    }
     b.p = body ? body : "";
     b.len = body ? len : 0;
     b.bd = ct.boundary && ct.boundary_len ? ct.boundary : WSMAN_ENCRYPTED_BOUNDARY;
     b.bdlen = ct.boundary && ct.boundary_len ? ct.boundary_len : strlen(WSMAN_ENCRYPTED_BOUNDARY);
-
-    while (pos < b.len && (is_ws(b.p[pos]) || b.p[pos] == '\r' || b.p[pos] == '\n'))
-        pos++;
-    if (!delim_at(&b, pos, &after, &closing)) {
-        if (b.len)
-            bad(e, "the body does not start with the boundary \"--%.*s\"",
-                (int)(b.bdlen > 100 ? 100 : b.bdlen), b.bd);
-        else
-            bad(e, "the body is empty");
-        goto fail;
+    if (open_body(&b, &after, e) != 0)
+        return -1;
+    while (!closing) {
+        if (read_pair(enc, &b, ++pairs, &after, &closing, plain, e) != 0) {
+            plain->len = start;
+            if (plain->data)
+                plain->data[start] = '\0';
+            return -1;
+        }
     }
-    if (closing) {
-        bad(e, "it has no encrypted part");
-        goto fail;
-    }
-    for (;;) {
-        size_t length = 0, ls, le, hlen, hstart, cstart, cend, before;
-        const char *nl;
-
-        /* metadata part: up to the next delimiter */
-        if (!find_delim(&b, after, &at, &pos, &closing)) {
-            bad(e, "part %zu is truncated (its metadata has no closing boundary)", pairs + 1);
-            goto fail;
-        }
-        if (parse_meta(enc, b.p, after, at, &length, e) != 0)
-            goto fail;
-        if (closing) {
-            bad(e, "part %zu is truncated (the encrypted data part is missing)", pairs + 1);
-            goto fail;
-        }
-        /* data part: one header line, then u32le length, header, ciphertext */
-        nl = memchr(b.p + pos, '\n', b.len - pos);
-        if (!nl) {
-            bad(e, "part %zu is truncated (no line end after the data part's Content-Type)", pairs + 1);
-            goto fail;
-        }
-        ls = pos;
-        le = (size_t)(nl - b.p);
-        trim(b.p, &ls, &le);
-        if (le - ls < 13 || !ieq(b.p + ls, 13, "Content-Type:")) {
-            bad(e, "the data part %zu does not start with a Content-Type header", pairs + 1);
-            goto fail;
-        }
-        ls += 13;
-        trim(b.p, &ls, &le);
-        if (!ieq(b.p + ls, le - ls, "application/octet-stream")) {
-            bad(e, "the data part %zu is not application/octet-stream", pairs + 1);
-            goto fail;
-        }
-        pos = (size_t)(nl - b.p) + 1;
-        if (b.len - pos < 4) {
-            bad(e, "the data part %zu is truncated (no length field)", pairs + 1);
-            goto fail;
-        }
-        hlen = (size_t)((unsigned char)b.p[pos] | (unsigned char)b.p[pos + 1] << 8 |
-                        (uint32_t)(unsigned char)b.p[pos + 2] << 16 |
-                        (uint32_t)(unsigned char)b.p[pos + 3] << 24);
-        hstart = pos + 4;
-        if (hlen > b.len - hstart) {
-            bad(e, "the length field of data part %zu (%zu) is larger than the data that follows (%zu bytes)",
-                pairs + 1, hlen, b.len - hstart);
-            goto fail;
-        }
-        cstart = hstart + hlen;
-        /* The ciphertext ends at a delimiter: where Length= says (NTLM, Kerberos) if there is one
-         * there, else at the first one after the header (the data may itself contain one by chance;
-         * the exact position is tried first). */
-        if (length <= b.len - cstart && delim_at(&b, cstart + length, &after, &closing)) {
-            cend = cstart + length;
-        } else if (find_delim(&b, cstart, &at, &after, &closing)) {
-            cend = at;
-        } else {
-            bad(e, "part %zu is truncated (no boundary after its encrypted data)", pairs + 1);
-            goto fail;
-        }
-        before = plain->len;
-        if (enc->unwrap(enc->state, (const unsigned char *)b.p + hstart, hlen,
-                        (const unsigned char *)b.p + cstart, cend - cstart, plain, e) != 0)
-            goto fail;
-        if (plain->len - before != length) {
-            bad(e, "the decrypted length of part %zu (%zu) differs from its OriginalContent Length (%zu)",
-                pairs + 1, plain->len - before, length);
-            goto fail;
-        }
-        pairs++;
-        if (closing)
-            break;
-    }
-    rc = 0;
-fail:
-    if (rc != 0) {
-        plain->len = start;
-        if (plain->data)
-            plain->data[start] = '\0';
-    }
-    return rc;
+    return 0;
 }
 
 /* ---- channel binding (RFC 5929 4.1) ---------------------------------------------------------------- */
@@ -556,7 +560,7 @@ int wsman_tls_channel_binding_appdata(const unsigned char *der, size_t len, wsma
         return -1;
     }
     if (wsman_buf_append(out, prefix, sizeof prefix - 1) != 0 || wsman_buf_append(out, h, hl) != 0)
-        return oom(e);
+        return wsman_error_oom(e, "encrypting or decrypting a message");
     return 0;
 }
 

@@ -16,7 +16,7 @@
  * Flags: MUTUAL | SEQUENCE | CONF | INTEG (+ DELEG): the server's AP-REP (in the final 200's
  * WWW-Authenticate) completes the context before the first message is wrapped.
  *
- * Message encryption (MS-WSMV 2.2.9.1.2, protocol.md 3.4): gss_wrap_iov with HEADER | DATA |
+ * Message encryption (MS-WSMV 2.2.9.1.2): gss_wrap_iov with HEADER | DATA |
  * PADDING (no TRAILER: MIT places the RFC 4121 trailer in the header, the "DCE style" layout
  * Windows uses), the header goes into the length-prefixed part, data + padding follow, and the
  * OriginalContent Length is the plaintext length plus the padding. Unwrap: gss_unwrap_iov with
@@ -62,12 +62,6 @@ typedef struct gss_state {
 int wsman_gss_built(void)
 {
     return 1;
-}
-
-static int oom(wsman_error_t *e)
-{
-    wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "Out of memory in Kerberos authentication.");
-    return -1;
 }
 
 /* The GSSAPI major and minor status texts: "<major>: <minor>" (minor first when it says more). */
@@ -191,6 +185,80 @@ static int krb5_unavailable(krb5_error_code rc)
     }
 }
 
+/* The error for a failed AS exchange (krb5_get_init_creds_password). */
+static void as_exchange_failed(gss_state_t *st, krb5_error_code rc, krb5_principal client,
+                               const char *principal, wsman_error_t *e)
+{
+    const char *m = krb5_get_error_message(st->kctx, rc);
+    char *realm = NULL;
+
+    switch (rc) {
+    case KRB5KDC_ERR_PREAUTH_FAILED:
+    case KRB5KRB_AP_ERR_BAD_INTEGRITY:
+        wsman_error_set(e, WSMAN_E_SEC_LOGON_DENIED,
+                        "Kerberos: the KDC rejected the password of %s (%s). Check the password (the user "
+                        "name is right: the KDC knows the principal).",
+                        principal, m);
+        break;
+    case KRB5KDC_ERR_KEY_EXP:
+        wsman_error_set(e, WSMAN_E_SEC_LOGON_DENIED,
+                        "Kerberos: the password of %s has expired (%s). Change it, then retry.", principal,
+                        m);
+        break;
+    case KRB5KDC_ERR_CLIENT_REVOKED:
+        wsman_error_set(e, WSMAN_E_SEC_LOGON_DENIED,
+                        "Kerberos: the account %s is disabled or locked out (%s).", principal, m);
+        break;
+    case KRB5KDC_ERR_C_PRINCIPAL_UNKNOWN:
+        wsman_error_set(e, WSMAN_E_SEC_LOGON_DENIED,
+                        "Kerberos: the KDC does not know the user %s (%s). Check the user name and its "
+                        "realm (user@REALM, DOMAIN\\user).",
+                        principal, m);
+        break;
+    case KRB5KRB_AP_ERR_SKEW:
+        wsman_error_set(e, WSMAN_E_SEC_TIME_SKEW,
+                        "Kerberos: this computer's clock differs too much from the KDC's (%s). Synchronise "
+                        "the clocks.",
+                        m);
+        break;
+    case KRB5_REALM_UNKNOWN:
+    case KRB5_REALM_CANT_RESOLVE:
+    case KRB5_KDC_UNREACH:
+    case KRB5_CONFIG_NODEFREALM:
+        realm =
+            client && client->realm.length ? wsman_strndup(client->realm.data, client->realm.length) : NULL;
+        wsman_error_set(e, WSMAN_E_SEC_NO_AUTHENTICATING_AUTHORITY,
+                        "Kerberos: no KDC could be reached for the realm %s of %s (%s). Add the realm "
+                        "to krb5.conf (KRB5_CONFIG) with its kdc, or check the network path to the KDC.",
+                        realm ? realm : "(none)", principal, m);
+        free(realm);
+        break;
+    default:
+        wsman_error_set(e, WSMAN_E_SEC_NO_CREDENTIALS,
+                        "Kerberos: getting a ticket for %s with the password failed (%s).", principal, m);
+        break;
+    }
+    krb5_free_error_message(st->kctx, m);
+}
+
+/* The TGT into a new MEMORY cache of the state. */
+static int store_tgt(gss_state_t *st, krb5_principal client, krb5_creds *creds, wsman_error_t *e)
+{
+    krb5_error_code rc = krb5_cc_new_unique(st->kctx, "MEMORY", NULL, &st->mem_cc);
+    const char *m;
+
+    if (!rc)
+        rc = krb5_cc_initialize(st->kctx, st->mem_cc, client);
+    if (!rc)
+        rc = krb5_cc_store_cred(st->kctx, st->mem_cc, creds);
+    if (!rc)
+        return 0;
+    m = krb5_get_error_message(st->kctx, rc);
+    wsman_error_set(e, WSMAN_E_SEC_NO_CREDENTIALS, "Kerberos: storing the ticket in memory failed (%s).", m);
+    krb5_free_error_message(st->kctx, m);
+    return -1;
+}
+
 /* An AS exchange with the password into a new MEMORY cache. */
 static int get_tgt(gss_state_t *st, const char *principal, const char *password, int *unavailable,
                    wsman_error_t *e)
@@ -199,8 +267,7 @@ static int get_tgt(gss_state_t *st, const char *principal, const char *password,
     krb5_get_init_creds_opt *opt = NULL;
     krb5_creds creds;
     krb5_error_code rc;
-    int have_creds = 0, result = -1;
-    char *realm_msg = NULL;
+    int result = -1;
 
     memset(&creds, 0, sizeof creds);
     rc = krb5_parse_name(st->kctx, principal, &client);
@@ -216,189 +283,137 @@ static int get_tgt(gss_state_t *st, const char *principal, const char *password,
     }
     if (krb5_get_init_creds_opt_alloc(st->kctx, &opt) != 0) {
         krb5_free_principal(st->kctx, client);
-        return oom(e);
+        return wsman_error_oom(e, "authenticating with Kerberos");
     }
     if (st->delegate)
         krb5_get_init_creds_opt_set_forwardable(opt, 1);
     rc = krb5_get_init_creds_password(st->kctx, &creds, client, password, NULL, NULL, 0, NULL, opt);
     if (rc) {
-        const char *m = krb5_get_error_message(st->kctx, rc);
         *unavailable = krb5_unavailable(rc);
-        switch (rc) {
-        case KRB5KDC_ERR_PREAUTH_FAILED:
-        case KRB5KRB_AP_ERR_BAD_INTEGRITY:
-            wsman_error_set(
-                e, WSMAN_E_SEC_LOGON_DENIED,
-                "Kerberos: the KDC rejected the password of %s (%s). Check the password (the user "
-                "name is right: the KDC knows the principal).",
-                principal, m);
-            break;
-        case KRB5KDC_ERR_KEY_EXP:
-            wsman_error_set(e, WSMAN_E_SEC_LOGON_DENIED,
-                            "Kerberos: the password of %s has expired (%s). Change it, then retry.",
-                            principal, m);
-            break;
-        case KRB5KDC_ERR_CLIENT_REVOKED:
-            wsman_error_set(e, WSMAN_E_SEC_LOGON_DENIED,
-                            "Kerberos: the account %s is disabled or locked out (%s).", principal, m);
-            break;
-        case KRB5KDC_ERR_C_PRINCIPAL_UNKNOWN:
-            wsman_error_set(e, WSMAN_E_SEC_LOGON_DENIED,
-                            "Kerberos: the KDC does not know the user %s (%s). Check the user name and its "
-                            "realm (user@REALM, DOMAIN\\user).",
-                            principal, m);
-            break;
-        case KRB5KRB_AP_ERR_SKEW:
-            wsman_error_set(
-                e, WSMAN_E_SEC_TIME_SKEW,
-                "Kerberos: this computer's clock differs too much from the KDC's (%s). Synchronise "
-                "the clocks.",
-                m);
-            break;
-        case KRB5_REALM_UNKNOWN:
-        case KRB5_REALM_CANT_RESOLVE:
-        case KRB5_KDC_UNREACH:
-        case KRB5_CONFIG_NODEFREALM:
-            realm_msg = client && client->realm.length
-                            ? wsman_strndup(client->realm.data, client->realm.length)
-                            : NULL;
-            wsman_error_set(e, WSMAN_E_SEC_NO_AUTHENTICATING_AUTHORITY,
-                            "Kerberos: no KDC could be reached for the realm %s of %s (%s). Add the realm "
-                            "to krb5.conf (KRB5_CONFIG) with its kdc, or check the network path to the KDC.",
-                            realm_msg ? realm_msg : "(none)", principal, m);
-            free(realm_msg);
-            break;
-        default:
-            wsman_error_set(e, WSMAN_E_SEC_NO_CREDENTIALS,
-                            "Kerberos: getting a ticket for %s with the password failed (%s).", principal, m);
-            break;
-        }
-        krb5_free_error_message(st->kctx, m);
-        goto out;
-    }
-    have_creds = 1;
-    rc = krb5_cc_new_unique(st->kctx, "MEMORY", NULL, &st->mem_cc);
-    if (!rc)
-        rc = krb5_cc_initialize(st->kctx, st->mem_cc, client);
-    if (!rc)
-        rc = krb5_cc_store_cred(st->kctx, st->mem_cc, &creds);
-    if (rc) {
-        const char *m = krb5_get_error_message(st->kctx, rc);
-        wsman_error_set(e, WSMAN_E_SEC_NO_CREDENTIALS, "Kerberos: storing the ticket in memory failed (%s).",
-                        m);
-        krb5_free_error_message(st->kctx, m);
-        goto out;
-    }
-    result = 0;
-out:
-    if (have_creds)
+        as_exchange_failed(st, rc, client, principal, e);
+    } else {
+        result = store_tgt(st, client, &creds, e);
         krb5_free_cred_contents(st->kctx, &creds);
+    }
     krb5_get_init_creds_opt_free(st->kctx, opt);
     krb5_free_principal(st->kctx, client);
     return result;
+}
+
+/* A GSSAPI failure as an error: "Kerberos: <what> (<GSS status text>)." */
+static int gss_failed(wsman_error_t *e, const char *what, OM_uint32 maj, OM_uint32 min)
+{
+    wsman_buf_t t;
+    wsman_buf_init(&t);
+    status_text(maj, min, &t);
+    wsman_error_set(e, WSMAN_E_SEC_NO_CREDENTIALS, "Kerberos: %s (%s).", what, t.data ? t.data : "");
+    wsman_buf_free(&t);
+    return -1;
+}
+
+/* Credentials from the state's MEMORY cache (the TGT got with the password). */
+static int acquire_from_memory(gss_state_t *st, gss_OID_set mechs, wsman_error_t *e)
+{
+    gss_key_value_element_desc el;
+    gss_key_value_set_desc store;
+    OM_uint32 maj, min, lifetime = 0;
+    char *ccname = NULL;
+
+    if (krb5_cc_get_full_name(st->kctx, st->mem_cc, &ccname))
+        return wsman_error_oom(e, "authenticating with Kerberos");
+    el.key = "ccache";
+    el.value = ccname;
+    store.count = 1;
+    store.elements = &el;
+    maj = gss_acquire_cred_from(&min, GSS_C_NO_NAME, GSS_C_INDEFINITE, mechs, GSS_C_INITIATE, &store,
+                                &st->cred, NULL, &lifetime);
+    krb5_free_string(st->kctx, ccname);
+    return GSS_ERROR(maj) ? gss_failed(e, "the credentials could not be acquired", maj, min) : 0;
+}
+
+/* Credentials from the user's credential cache or client keytab (no password). */
+static int acquire_default(gss_state_t *st, const char *username, gss_OID_set mechs, int *unavailable,
+                           wsman_error_t *e)
+{
+    gss_name_t name = GSS_C_NO_NAME;
+    OM_uint32 maj, min, m, lifetime = 0;
+    int named = username && *username;
+    const char *cc;
+    wsman_buf_t t;
+
+    if (named) {
+        gss_buffer_desc nb;
+        nb.value = st->principal;
+        nb.length = strlen(st->principal);
+        maj = gss_import_name(&min, &nb, GSS_KRB5_NT_PRINCIPAL_NAME, &name);
+        if (GSS_ERROR(maj)) {
+            wsman_buf_init(&t);
+            wsman_buf_printf(&t, "the user name \"%s\" is not valid", username);
+            gss_failed(e, t.data ? t.data : "the user name is not valid", maj, min);
+            wsman_buf_free(&t);
+            return -1;
+        }
+    }
+    maj = gss_acquire_cred(&min, name, GSS_C_INDEFINITE, mechs, GSS_C_INITIATE, &st->cred, NULL, &lifetime);
+    if (name != GSS_C_NO_NAME)
+        gss_release_name(&m, &name);
+    if (!GSS_ERROR(maj) && lifetime == 0) {
+        gss_release_cred(&m, &st->cred);
+        maj = GSS_S_CREDENTIALS_EXPIRED;
+        min = 0;
+    }
+    if (!GSS_ERROR(maj))
+        return 0;
+    cc = getenv("KRB5CCNAME");
+    wsman_buf_init(&t);
+    status_text(maj, min, &t);
+    *unavailable = 1;
+    wsman_error_set(e, WSMAN_E_SEC_NO_CREDENTIALS,
+                    "Kerberos: no usable ticket%s%s in the credential cache (%s%s) and no client keytab "
+                    "(%s). Run kinit%s%s first, or give options.UserName and options.Password so "
+                    "lua-wsman gets the ticket.",
+                    named ? " for " : "", named ? st->principal : "",
+                    cc ? "KRB5CCNAME=" : "the default cache", cc ? cc : "", t.data ? t.data : "",
+                    named ? " " : "", named ? st->principal : "");
+    wsman_buf_free(&t);
+    return -1;
+}
+
+/* The credentials' principal, for messages, when the user named none. */
+static void remember_principal(gss_state_t *st)
+{
+    gss_name_t who = GSS_C_NO_NAME;
+    gss_buffer_desc dn = {0, NULL};
+    OM_uint32 m;
+
+    if (GSS_ERROR(gss_inquire_cred(&m, st->cred, &who, NULL, NULL, NULL)) || who == GSS_C_NO_NAME)
+        return;
+    if (!GSS_ERROR(gss_display_name(&m, who, &dn, NULL))) {
+        free(st->principal);
+        st->principal = wsman_strndup(dn.value, dn.length);
+        gss_release_buffer(&m, &dn);
+    }
+    gss_release_name(&m, &who);
 }
 
 static int acquire(gss_state_t *st, const char *username, int *unavailable, wsman_error_t *e)
 {
     gss_OID_set_desc krb5_set = {1, (gss_OID)gss_mech_krb5};
     gss_OID_set_desc spnego_set = {1, &spnego_oid_desc};
-    gss_name_t name = GSS_C_NO_NAME;
-    OM_uint32 maj, min, m, lifetime = 0;
-    char *ccname = NULL;
-    gss_key_value_element_desc el;
-    gss_key_value_set_desc store;
+    gss_OID_set mechs = st->spnego ? &spnego_set : &krb5_set;
+    OM_uint32 maj, min;
 
-    if (st->mem_cc) {
-        krb5_error_code rc = krb5_cc_get_full_name(st->kctx, st->mem_cc, &ccname);
-        if (rc)
-            return oom(e);
-        el.key = "ccache";
-        el.value = ccname;
-        store.count = 1;
-        store.elements = &el;
-        maj =
-            gss_acquire_cred_from(&min, GSS_C_NO_NAME, GSS_C_INDEFINITE, st->spnego ? &spnego_set : &krb5_set,
-                                  GSS_C_INITIATE, &store, &st->cred, NULL, &lifetime);
-        krb5_free_string(st->kctx, ccname);
-    } else {
-        if (username && *username) {
-            gss_buffer_desc nb;
-            nb.value = st->principal;
-            nb.length = strlen(st->principal);
-            maj = gss_import_name(&min, &nb, GSS_KRB5_NT_PRINCIPAL_NAME, &name);
-            if (GSS_ERROR(maj)) {
-                wsman_buf_t t;
-                wsman_buf_init(&t);
-                status_text(maj, min, &t);
-                wsman_error_set(e, WSMAN_E_SEC_NO_CREDENTIALS,
-                                "Kerberos: the user name \"%s\" is not valid (%s).", username,
-                                t.data ? t.data : "");
-                wsman_buf_free(&t);
-                return -1;
-            }
-        }
-        maj = gss_acquire_cred(&min, name, GSS_C_INDEFINITE, st->spnego ? &spnego_set : &krb5_set,
-                               GSS_C_INITIATE, &st->cred, NULL, &lifetime);
-        if (name != GSS_C_NO_NAME)
-            gss_release_name(&m, &name);
-        if (!GSS_ERROR(maj) && lifetime == 0) {
-            gss_release_cred(&m, &st->cred);
-            maj = GSS_S_CREDENTIALS_EXPIRED;
-            min = 0;
-        }
-        if (GSS_ERROR(maj)) {
-            wsman_buf_t t;
-            const char *cc = getenv("KRB5CCNAME");
-            wsman_buf_init(&t);
-            status_text(maj, min, &t);
-            *unavailable = 1;
-            wsman_error_set(
-                e, WSMAN_E_SEC_NO_CREDENTIALS,
-                "Kerberos: no usable ticket%s%s in the credential cache (%s%s) and no client keytab "
-                "(%s). Run kinit%s%s first, or give options.UserName and options.Password so "
-                "lua-wsman gets the ticket.",
-                username && *username ? " for " : "", username && *username ? st->principal : "",
-                cc ? "KRB5CCNAME=" : "the default cache", cc ? cc : "", t.data ? t.data : "",
-                username && *username ? " " : "", username && *username ? st->principal : "");
-            wsman_buf_free(&t);
-            return -1;
-        }
-    }
-    if (GSS_ERROR(maj)) {
-        wsman_buf_t t;
-        wsman_buf_init(&t);
-        status_text(maj, min, &t);
-        wsman_error_set(e, WSMAN_E_SEC_NO_CREDENTIALS,
-                        "Kerberos: the credentials could not be acquired (%s).", t.data ? t.data : "");
-        wsman_buf_free(&t);
+    if (st->mem_cc ? acquire_from_memory(st, mechs, e) != 0
+                   : acquire_default(st, username, mechs, unavailable, e) != 0)
         return -1;
-    }
     if (st->spnego) {
         /* Kerberos only: NTLM under Negotiate is ntlm.c's, never a GSSAPI plug-in's */
         maj = gss_set_neg_mechs(&min, st->cred, &krb5_set);
-        if (GSS_ERROR(maj)) {
-            wsman_buf_t t;
-            wsman_buf_init(&t);
-            status_text(maj, min, &t);
-            wsman_error_set(e, WSMAN_E_SEC_NO_CREDENTIALS,
-                            "Kerberos: SPNEGO could not be limited to Kerberos (%s).", t.data ? t.data : "");
-            wsman_buf_free(&t);
-            return -1;
-        }
+        if (GSS_ERROR(maj))
+            return gss_failed(e, "SPNEGO could not be limited to Kerberos", maj, min);
     }
-    if (!st->principal || !*st->principal) {
-        /* the cache's principal, for messages */
-        gss_name_t who = GSS_C_NO_NAME;
-        if (!GSS_ERROR(gss_inquire_cred(&m, st->cred, &who, NULL, NULL, NULL)) && who != GSS_C_NO_NAME) {
-            gss_buffer_desc dn = {0, NULL};
-            if (!GSS_ERROR(gss_display_name(&m, who, &dn, NULL))) {
-                free(st->principal);
-                st->principal = wsman_strndup(dn.value, dn.length);
-                gss_release_buffer(&m, &dn);
-            }
-            gss_release_name(&m, &who);
-        }
-    }
+    if (!st->principal || !*st->principal)
+        remember_principal(st);
     return 0;
 }
 
@@ -419,7 +434,7 @@ void *wsman_gss_new(const wsman_gss_config_t *cfg, int *unavailable, wsman_error
     }
     st = calloc(1, sizeof *st);
     if (!st) {
-        oom(e);
+        wsman_error_oom(e, "authenticating with Kerberos");
         return NULL;
     }
     st->ctx = GSS_C_NO_CONTEXT;
@@ -440,7 +455,7 @@ void *wsman_gss_new(const wsman_gss_config_t *cfg, int *unavailable, wsman_error
     st->target_text = wsman_strdup(cfg->target);
     st->principal = cfg->username && *cfg->username ? principal_text(cfg->username) : wsman_strdup("");
     if (!st->target_text || !st->principal) {
-        oom(e);
+        wsman_error_oom(e, "authenticating with Kerberos");
         goto fail;
     }
     if (cfg->password && get_tgt(st, st->principal, cfg->password, unavailable, e) != 0)
@@ -604,6 +619,60 @@ static void diagnose_krb5(gss_state_t *st, OM_uint32 *maj, OM_uint32 *min)
         gss_release_cred(&m, &cred);
 }
 
+/* The server's token from a WWW-Authenticate value ("<scheme> <base64>" or the bare base64),
+ * decoded into raw (empty: none). */
+static int read_challenge(const gss_state_t *st, const char *challenge, const char *scheme, wsman_buf_t *raw,
+                          wsman_error_t *e)
+{
+    const char *tok = challenge;
+    size_t n = strlen(scheme);
+
+    while (*tok == ' ' || *tok == '\t')
+        tok++;
+    if (strncasecmp(tok, scheme, n) == 0 && (tok[n] == ' ' || tok[n] == '\t' || tok[n] == '\0'))
+        tok += n;
+    while (*tok == ' ' || *tok == '\t')
+        tok++;
+    if (!*tok && st->ctx != GSS_C_NO_CONTEXT) {
+        wsman_error_set(e, WSMAN_E_ACCESS_DENIED, "Kerberos: the server answered without a token.");
+        return -1;
+    }
+    if (*tok && wsman_base64_decode(raw, tok, strlen(tok)) != 0) {
+        wsman_error_set(e, WSMAN_E_SEC_INVALID_TOKEN, "Kerberos: the server's %s token is not valid base64.",
+                        scheme);
+        return -1;
+    }
+    if (st->ctx == GSS_C_NO_CONTEXT && raw->len) {
+        wsman_error_set(e, WSMAN_E_SEC_INVALID_TOKEN,
+                        "Kerberos: the server sent a %s token before the client's first token.", scheme);
+        return -1;
+    }
+    return 0;
+}
+
+/* The error of a failed gss_init_sec_context: the server's token refused (replied), or the
+ * first token not made. */
+static void step_failed(gss_state_t *st, OM_uint32 maj, OM_uint32 min, int replied, const char *scheme,
+                        wsman_error_t *e)
+{
+    wsman_buf_t t;
+
+    if (!replied) {
+        if (st->spnego)
+            diagnose_krb5(st, &maj, &min);
+        init_failed(st, maj, min, e);
+        return;
+    }
+    wsman_buf_init(&t);
+    status_text(maj, min, &t);
+    wsman_error_set(
+        e, (maj & 0xffff0000u) == GSS_S_BAD_SIG ? WSMAN_E_SEC_MESSAGE_ALTERED : WSMAN_E_SEC_INVALID_TOKEN,
+        "Kerberos: the server's %s token was refused (%s): mutual authentication failed, "
+        "so the server is not the one the SPN names.",
+        scheme, t.data ? t.data : "");
+    wsman_buf_free(&t);
+}
+
 static int gss_step(void *p, const char *challenge, wsman_buf_t *header_value, int *done, wsman_error_t *e)
 {
     gss_state_t *st = p;
@@ -616,41 +685,19 @@ static int gss_step(void *p, const char *challenge, wsman_buf_t *header_value, i
 
     *done = 0;
     st->step_unavailable = 0;
-    wsman_buf_init(&raw);
     if (st->complete) {
         wsman_error_set(e, WSMAN_E_ACCESS_DENIED,
                         "Kerberos: the server asked for another leg after the context "
                         "was complete.");
         return -1;
     }
-    if (challenge) {
-        const char *tok = challenge;
-        size_t n = strlen(scheme);
-        while (*tok == ' ' || *tok == '\t')
-            tok++;
-        if (strncasecmp(tok, scheme, n) == 0 && (tok[n] == ' ' || tok[n] == '\t' || tok[n] == '\0'))
-            tok += n;
-        while (*tok == ' ' || *tok == '\t')
-            tok++;
-        if (!*tok && st->ctx != GSS_C_NO_CONTEXT) {
-            wsman_error_set(e, WSMAN_E_ACCESS_DENIED, "Kerberos: the server answered without a token.");
-            return -1;
-        }
-        if (*tok && wsman_base64_decode(&raw, tok, strlen(tok)) != 0) {
-            wsman_buf_free(&raw);
-            wsman_error_set(e, WSMAN_E_SEC_INVALID_TOKEN,
-                            "Kerberos: the server's %s token is not valid base64.", scheme);
-            return -1;
-        }
-        in.value = raw.data;
-        in.length = raw.len;
-        if (st->ctx == GSS_C_NO_CONTEXT && raw.len) {
-            wsman_buf_free(&raw);
-            wsman_error_set(e, WSMAN_E_SEC_INVALID_TOKEN,
-                            "Kerberos: the server sent a %s token before the client's first token.", scheme);
-            return -1;
-        }
+    wsman_buf_init(&raw);
+    if (challenge && read_challenge(st, challenge, scheme, &raw, e) != 0) {
+        wsman_buf_free(&raw);
+        return -1;
     }
+    in.value = raw.data;
+    in.length = raw.len;
     req = GSS_C_MUTUAL_FLAG | GSS_C_SEQUENCE_FLAG | GSS_C_CONF_FLAG | GSS_C_INTEG_FLAG;
     if (st->delegate)
         req |= GSS_C_DELEG_FLAG;
@@ -667,22 +714,7 @@ static int gss_step(void *p, const char *challenge, wsman_buf_t *header_value, i
                                in.length ? &in : GSS_C_NO_BUFFER, NULL, &out, &st->ret_flags, NULL);
     wsman_buf_free_secure(&raw);
     if (GSS_ERROR(maj)) {
-        if (in.length) {
-            wsman_buf_t t;
-            wsman_buf_init(&t);
-            status_text(maj, min, &t);
-            wsman_error_set(e,
-                            (maj & 0xffff0000u) == GSS_S_BAD_SIG ? WSMAN_E_SEC_MESSAGE_ALTERED
-                                                                 : WSMAN_E_SEC_INVALID_TOKEN,
-                            "Kerberos: the server's %s token was refused (%s): mutual authentication failed, "
-                            "so the server is not the one the SPN names.",
-                            scheme, t.data ? t.data : "");
-            wsman_buf_free(&t);
-        } else {
-            if (st->spnego)
-                diagnose_krb5(st, &maj, &min);
-            init_failed(st, maj, min, e);
-        }
+        step_failed(st, maj, min, in.length != 0, scheme, e);
         goto out;
     }
     if (!in.length && st->delegate && !(st->ret_flags & GSS_C_DELEG_FLAG)) {
@@ -700,12 +732,10 @@ static int gss_step(void *p, const char *challenge, wsman_buf_t *header_value, i
         *done = 1;
     }
     wsman_buf_reset(header_value);
-    if (out.length) {
-        if (wsman_buf_puts(header_value, scheme) != 0 || wsman_buf_puts(header_value, " ") != 0 ||
-            wsman_base64_encode(header_value, out.value, out.length) != 0) {
-            oom(e);
-            goto out;
-        }
+    if (out.length && (wsman_buf_puts(header_value, scheme) != 0 || wsman_buf_puts(header_value, " ") != 0 ||
+                       wsman_base64_encode(header_value, out.value, out.length) != 0)) {
+        wsman_error_oom(e, "authenticating with Kerberos");
+        goto out;
     }
     rc = 0;
 out:
@@ -755,7 +785,7 @@ static int gss_wrap_msg(void *p, const unsigned char *plain, size_t len, wsman_b
     /* encrypted in place: the data goes straight into its place in data */
     off = data->len;
     if (wsman_buf_append(data, plain, len) != 0)
-        return oom(e);
+        return wsman_error_oom(e, "authenticating with Kerberos");
     iov[0].type = GSS_IOV_BUFFER_TYPE_HEADER | GSS_IOV_BUFFER_FLAG_ALLOCATE;
     iov[0].buffer.length = 0;
     iov[0].buffer.value = NULL;
@@ -786,7 +816,7 @@ static int gss_wrap_msg(void *p, const unsigned char *plain, size_t len, wsman_b
     if (wsman_buf_append(header, iov[0].buffer.value, iov[0].buffer.length) != 0 ||
         (iov[2].buffer.length && wsman_buf_append(data, iov[2].buffer.value, iov[2].buffer.length) != 0)) {
         gss_release_iov_buffer(&m, iov, 3);
-        return oom(e);
+        return wsman_error_oom(e, "authenticating with Kerberos");
     }
     *length_field = len + iov[2].buffer.length;
     gss_release_iov_buffer(&m, iov, 3);
@@ -807,7 +837,7 @@ static int gss_unwrap_msg(void *p, const unsigned char *header, size_t header_le
         return not_ready(e);
     work = malloc(header_len + data_len + 1);
     if (!work)
-        return oom(e);
+        return wsman_error_oom(e, "authenticating with Kerberos");
     memcpy(work, header, header_len);
     if (data_len)
         memcpy(work + header_len, data, data_len);
@@ -838,7 +868,7 @@ static int gss_unwrap_msg(void *p, const unsigned char *header, size_t header_le
     }
     if (wsman_buf_append(plain, iov[1].buffer.value, iov[1].buffer.length) != 0) {
         free_secret(work, header_len + data_len + 1);
-        return oom(e);
+        return wsman_error_oom(e, "authenticating with Kerberos");
     }
     free_secret(work, header_len + data_len + 1);
     return 0;
@@ -852,7 +882,7 @@ static int gss_set_cbt(void *p, const unsigned char *appdata, size_t len, wsman_
     if (appdata) {
         c = malloc(len ? len : 1);
         if (!c)
-            return oom(e);
+            return wsman_error_oom(e, "authenticating with Kerberos");
         memcpy(c, appdata, len);
     }
     free_secret(st->cbt, st->cbt_len);

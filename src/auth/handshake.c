@@ -30,18 +30,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #define MAX_LEGS 6
 #define MAX_RESTARTS 2
 #define EXCERPT_MAX 512
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void wsman_auth_offered(const wsman_http_response_t *r, wsman_buf_t *out)
 {
@@ -272,9 +264,13 @@ static int drain_sink(void *ud, const char *data, size_t len)
     return 0;
 }
 
-static void unexpected_status(const wsman_auth_site_t *site, const wsman_http_response_t *r, const char *when,
-                              wsman_error_t *e)
+static void unexpected_status(const wsman_transport_t *t, const wsman_auth_site_t *site,
+                              const wsman_http_response_t *r, const char *when, wsman_error_t *e)
 {
+    if (r->status == WSMAN_HTTP_PROXY_AUTH_REQUIRED) {
+        wsman_transport_proxy_refused(t, e);
+        return;
+    }
     uint32_t code = r->status == 404   ? WSMAN_E_HTTP_NOT_FOUND_STATUS
                     : r->status == 503 ? WSMAN_E_HTTP_SERVICE_UNAVAILABLE_STATUS
                     : r->status >= 500 ? WSMAN_E_HTTP_STATUS_SERVER_ERROR
@@ -337,7 +333,7 @@ static int begin(wsman_auth_t *a, wsman_transport_t *t, wsman_buf_t *value, wsma
         rc = -1;
     }
     if (rc == 0 && wsman_buf_append(value, tok.data, tok.len) != 0) {
-        wsman_error_set(e, WSMAN_E_OUTOFMEMORY, NULL);
+        wsman_error_oom(e, NULL);
         rc = -1;
     }
     a->done = done;
@@ -371,7 +367,7 @@ static int leg_authorize(void *ud, wsman_transport_t *t, int new_connection, wsm
     }
     if (wsman_buf_append(value, a->next.data, a->next.len) != 0) {
         wsman_error_init(&err);
-        wsman_error_set(&err, WSMAN_E_OUTOFMEMORY, NULL);
+        wsman_error_oom(&err, NULL);
         return hook_failed(a, &err);
     }
     return 0;
@@ -397,7 +393,7 @@ int wsman_auth_authorize_message(void *ud, wsman_transport_t *t, int new_connect
         if (wsman_buf_append(value, a->next.data, a->next.len) == 0)
             return 0;
         wsman_error_init(&err);
-        wsman_error_set(&err, WSMAN_E_OUTOFMEMORY, NULL);
+        wsman_error_oom(&err, NULL);
         return hook_failed(a, &err);
     }
     if (!a->encrypt && wsman_auth_first_leg_final(a)) {
@@ -481,11 +477,12 @@ static int finish(wsman_auth_t *a, wsman_transport_t *t, const wsman_auth_site_t
 int wsman_auth_message_reply(wsman_auth_t *a, wsman_transport_t *t, const wsman_auth_site_t *site,
                              const wsman_http_response_t *r, wsman_error_t *e)
 {
+    if (a && r->status == 401)
+        remember_offered(a, r); /* for the messages of whatever failure follows */
     if (!a || !a->token_sent)
         return 0;
     a->token_sent = 0;
     if (r->status == 401) {
-        remember_offered(a, r);
         wsman_auth_denied(a, site, r,
                           offers(r, a->mech->name, NULL) || a->legs > 1 ? WSMAN_AUTH_STAGE_LAST_LEG
                                                                         : WSMAN_AUTH_STAGE_REQUEST,
@@ -509,7 +506,7 @@ static int post_leg(wsman_auth_t *a, wsman_transport_t *t, long long end, wsman_
     const char *headers[] = {"User-Agent: lua-wsman/" WSMAN_VERSION, NULL};
     drain_t d;
     wsman_send_state_t state;
-    long long remaining = end - now_ms();
+    long long remaining = end - wsman_now_ms();
     int rc;
 
     wsman_buf_init(&d.excerpt);
@@ -585,7 +582,7 @@ static leg_result_t leg_reply(wsman_auth_t *a, wsman_transport_t *t, const wsman
             return LEG_RESTART; /* authenticated, but the connection goes away with it */
         return LEG_ESTABLISHED;
     }
-    unexpected_status(site, r,
+    unexpected_status(t, site, r,
                       a->legs == 1 ? "to the first leg of the handshake" : "to an authentication leg", e);
     return LEG_FAILED;
 }
@@ -621,7 +618,7 @@ static leg_result_t run_legs(wsman_auth_t *a, wsman_transport_t *t, const wsman_
 int wsman_auth_handshake(wsman_auth_t *a, wsman_transport_t *t, const wsman_auth_site_t *site,
                          long timeout_ms, int *transport_failed, wsman_error_t *e)
 {
-    long long end = now_ms() + (timeout_ms > 0 ? timeout_ms : 60000);
+    long long end = wsman_now_ms() + (timeout_ms > 0 ? timeout_ms : 60000);
     int restarts = 0;
     leg_result_t lr;
 

@@ -57,8 +57,6 @@ struct wsman_ntlm {
     unsigned char sign_out[16], sign_in[16];
     wsman_rc4_t seal_out, seal_in;
     uint32_t seq_out, seq_in;
-    int have_test;
-    wsman_ntlm_test_values_t test;
 };
 
 /* Version: 10.0.17763, NTLMSSP_REVISION_W2K3 (15). Informational only. */
@@ -100,12 +98,6 @@ static void put64(unsigned char *p, uint64_t v)
     int i;
     for (i = 0; i < 8; i++)
         p[i] = (unsigned char)(v >> (8 * i) & 0xff);
-}
-
-static int oom(wsman_error_t *e)
-{
-    wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "Out of memory in NTLM authentication.");
-    return -1;
 }
 
 typedef struct part {
@@ -191,9 +183,15 @@ static uint16_t upcase16(uint16_t c)
     return c;
 }
 
-/* UTF-8 (n bytes) -> malloc'ed UTF-16LE without BOM. Returns 0, -1 out of memory, -2 invalid
- * UTF-8. The intermediate buffer is zeroed (the password goes through here). */
-static int to_utf16(const char *s, size_t n, unsigned char **out, size_t *outlen)
+typedef enum utf16_result {
+    UTF16_OK = 0,
+    UTF16_NO_MEMORY,
+    UTF16_INVALID /* the input is not valid UTF-8 */
+} utf16_result_t;
+
+/* UTF-8 (n bytes) -> malloc'ed UTF-16LE without BOM. The intermediate buffer is zeroed (the
+ * password goes through here). */
+static utf16_result_t to_utf16(const char *s, size_t n, unsigned char **out, size_t *outlen)
 {
     wsman_buf_t b;
     unsigned char *p;
@@ -203,22 +201,22 @@ static int to_utf16(const char *s, size_t n, unsigned char **out, size_t *outlen
     *outlen = 0;
     wsman_buf_init(&b);
     if (n > (SIZE_MAX - 3) / 2 || wsman_buf_reserve(&b, n * 2 + 2) != 0)
-        return -1;
+        return UTF16_NO_MEMORY;
     if (wsman_utf8_to_utf16le(&b, s, n) != 0) {
         wsman_buf_free_secure(&b);
-        return -2;
+        return UTF16_INVALID;
     }
     len = b.len - 2; /* BOM */
     p = malloc(len ? len : 1);
     if (!p) {
         wsman_buf_free_secure(&b);
-        return -1;
+        return UTF16_NO_MEMORY;
     }
     memcpy(p, b.data + 2, len);
     wsman_buf_free_secure(&b);
     *out = p;
     *outlen = len;
-    return 0;
+    return UTF16_OK;
 }
 
 static void free_secret(unsigned char *p, size_t n)
@@ -266,8 +264,9 @@ int wsman_ntlm_ntowfv2(const char *password, const char *user, const char *domai
         user = "";
     if (!domain)
         domain = "";
-    if (to_utf16(password, strlen(password), &pw, &pwlen) == 0 &&
-        to_utf16(user, strlen(user), &u, &ulen) == 0 && to_utf16(domain, strlen(domain), &d, &dlen) == 0)
+    if (to_utf16(password, strlen(password), &pw, &pwlen) == UTF16_OK &&
+        to_utf16(user, strlen(user), &u, &ulen) == UTF16_OK &&
+        to_utf16(domain, strlen(domain), &d, &dlen) == UTF16_OK)
         rc = ntowfv2_16(pw, pwlen, u, ulen, d, dlen, out);
     free_secret(pw, pwlen);
     free(u);
@@ -406,7 +405,6 @@ void wsman_ntlm_free(wsman_ntlm_t *c)
     free(c->spn);
     free(c->display_user);
     free_secret(c->cbt, c->cbt_len);
-    OPENSSL_cleanse(&c->test, sizeof c->test);
     OPENSSL_cleanse(c, sizeof *c);
     free(c);
 }
@@ -416,11 +414,11 @@ static int set_utf16(unsigned char **dst, size_t *dlen, const char *s, size_t n,
 {
     unsigned char *p;
     size_t len;
-    int rc = to_utf16(s, n, &p, &len);
+    utf16_result_t rc = to_utf16(s, n, &p, &len);
 
-    if (rc == -1)
-        return oom(e);
-    if (rc == -2) {
+    if (rc == UTF16_NO_MEMORY)
+        return wsman_error_oom(e, "authenticating with NTLM");
+    if (rc == UTF16_INVALID) {
         wsman_error_set(e, WSMAN_E_INVALIDARG, "NTLM: the %s is not valid UTF-8.", what);
         return -1;
     }
@@ -470,13 +468,13 @@ wsman_ntlm_t *wsman_ntlm_new(const char *username, const char *password, const c
     }
     c = calloc(1, sizeof *c);
     if (!c) {
-        oom(e);
+        wsman_error_oom(e, "authenticating with NTLM");
         return NULL;
     }
     wsman_buf_init(&c->negotiate);
     c->display_user = wsman_strdup(username);
     if (!c->display_user) {
-        oom(e);
+        wsman_error_oom(e, "authenticating with NTLM");
         goto fail;
     }
     /* DOMAIN\user: domain + user; user@domain (UPN) and user: whole name, empty domain. */
@@ -492,7 +490,7 @@ wsman_ntlm_t *wsman_ntlm_new(const char *username, const char *password, const c
         wsman_buf_t spn;
         wsman_buf_init(&spn);
         if (wsman_buf_printf(&spn, "HTTP/%s", host) != 0) {
-            oom(e);
+            wsman_error_oom(e, "authenticating with NTLM");
             goto fail;
         }
         rc = wsman_ntlm_set_spn(c, spn.data, e);
@@ -502,12 +500,14 @@ wsman_ntlm_t *wsman_ntlm_new(const char *username, const char *password, const c
     }
     if (!password)
         password = "";
-    rc = to_utf16(password, strlen(password), &pw, &pwlen);
-    if (rc != 0) {
-        if (rc == -1)
-            oom(e);
-        else
-            wsman_error_set(e, WSMAN_E_INVALIDARG, "NTLM: the password is not valid UTF-8.");
+    switch (to_utf16(password, strlen(password), &pw, &pwlen)) {
+    case UTF16_OK:
+        break;
+    case UTF16_NO_MEMORY:
+        wsman_error_oom(e, "authenticating with NTLM");
+        goto fail;
+    case UTF16_INVALID:
+        wsman_error_set(e, WSMAN_E_INVALIDARG, "NTLM: the password is not valid UTF-8.");
         goto fail;
     }
     rc = ntowfv2_16(pw, pwlen, c->user, c->user_len, c->domain, c->domain_len, c->response_key);
@@ -522,15 +522,6 @@ fail:
     return NULL;
 }
 
-void wsman_ntlm_test_hook(wsman_ntlm_t *c, const wsman_ntlm_test_values_t *v)
-{
-    if (!c)
-        return;
-    c->have_test = v != NULL;
-    if (v)
-        c->test = *v;
-}
-
 int wsman_ntlm_complete(const wsman_ntlm_t *c)
 {
     return c && c->state == NTLM_COMPLETE;
@@ -539,11 +530,6 @@ int wsman_ntlm_complete(const wsman_ntlm_t *c)
 uint32_t wsman_ntlm_flags(const wsman_ntlm_t *c)
 {
     return c && (c->state == NTLM_COMPLETE || c->state == NTLM_BROKEN) ? c->flags : 0;
-}
-
-static const unsigned char *version_bytes(const wsman_ntlm_t *c)
-{
-    return c->have_test ? c->test.version : default_version;
 }
 
 int wsman_ntlm_negotiate(wsman_ntlm_t *c, wsman_buf_t *out, wsman_error_t *e)
@@ -557,12 +543,12 @@ int wsman_ntlm_negotiate(wsman_ntlm_t *c, wsman_buf_t *out, wsman_error_t *e)
     put32(m + 12, WSMAN_NTLM_CLIENT_FLAGS);
     put32(m + 20, NEGOTIATE_LEN); /* DomainNameFields: empty, offset at the payload */
     put32(m + 28, NEGOTIATE_LEN); /* WorkstationFields */
-    memcpy(m + 32, version_bytes(c), 8);
+    memcpy(m + 32, default_version, 8);
     if (wsman_buf_append(&c->negotiate, m, sizeof m) != 0)
-        return oom(e);
+        return wsman_error_oom(e, "authenticating with NTLM");
     if (wsman_buf_append(out, m, sizeof m) != 0) {
         wsman_buf_free(&c->negotiate);
-        return oom(e);
+        return wsman_error_oom(e, "authenticating with NTLM");
     }
     c->state = NTLM_NEGOTIATE_SENT;
     return 0;
@@ -734,131 +720,166 @@ static void put_field(unsigned char *m, size_t at, size_t len, size_t off)
     put32(m + at + 4, (uint32_t)off);
 }
 
-int wsman_ntlm_authenticate(wsman_ntlm_t *c, const unsigned char *challenge, size_t len,
-                            const unsigned char *cbt_appdata, size_t cbt_len, wsman_buf_t *out,
+/* The CHALLENGE, checked against what the client needs; the channel binding hash when given. */
+static int accept_challenge(wsman_ntlm_t *c, const unsigned char *challenge, size_t len, challenge_t *ch,
+                            const unsigned char *cbt_appdata, size_t cbt_len, unsigned char cbt_hash[16],
                             wsman_error_t *e)
 {
-    challenge_t ch;
-    wsman_buf_t av, nt, msg;
-    unsigned char client_challenge[8], lm[24], sbk[16], enc_key[16], cbt_hash[16], mic[16];
-    uint64_t ts;
-    size_t hdr, off, enc_len = 0;
-    int spec = c->have_test && c->test.spec_form, rc = -1;
-    part_t parts[3];
-
     if (c->state != NTLM_NEGOTIATE_SENT) {
         wsman_error_set(e, WSMAN_E_SEC_INVALID_TOKEN,
                         "NTLM: a CHALLENGE arrived although no NEGOTIATE is outstanding on this connection.");
         return -1;
     }
-    if (!challenge || parse_challenge(challenge, len, &ch, e) != 0)
+    if (!challenge || parse_challenge(challenge, len, ch, e) != 0)
         return challenge ? -1 : bad_challenge(e, "it is empty");
-    if (!(ch.flags & WSMAN_NTLM_UNICODE))
+    if (!(ch->flags & WSMAN_NTLM_UNICODE))
         return bad_challenge(e, "the server did not agree to Unicode (NTLMSSP_NEGOTIATE_UNICODE)");
-    c->flags = (ch.flags & WSMAN_NTLM_CLIENT_FLAGS) | WSMAN_NTLM_REQUEST_TARGET;
-    if ((c->flags & (WSMAN_NTLM_SIGN | WSMAN_NTLM_SEAL)) && !(ch.has_nb_computer && ch.has_nb_domain))
+    c->flags = (ch->flags & WSMAN_NTLM_CLIENT_FLAGS) | WSMAN_NTLM_REQUEST_TARGET;
+    if ((c->flags & (WSMAN_NTLM_SIGN | WSMAN_NTLM_SEAL)) && !(ch->has_nb_computer && ch->has_nb_domain))
         return bad_challenge(e, "its TargetInfo lacks MsvAvNbComputerName or MsvAvNbDomainName");
     if (cbt_appdata && wsman_ntlm_channel_bindings_hash(cbt_appdata, cbt_len, cbt_hash) != 0)
         return crypto_failed(e, "MD5");
+    return 0;
+}
+
+/* The NTLMv2 and LMv2 responses and the session base key (MS-NLMP 3.3.2). */
+static int compute_responses(wsman_ntlm_t *c, const challenge_t *ch, const wsman_ntlm_inputs_t *in,
+                             const unsigned char *cbt_hash, wsman_buf_t *nt, unsigned char lm[24],
+                             unsigned char sbk[16], wsman_error_t *e)
+{
+    wsman_buf_t av;
+    uint64_t ts = ch->has_timestamp ? ch->timestamp : in->timestamp;
+    int rc;
 
     wsman_buf_init(&av);
-    wsman_buf_init(&nt);
-    wsman_buf_init(&msg);
-    if (spec ? wsman_buf_append(&av, ch.target_info, ch.target_info_len) != 0
-             : build_av_pairs(c, &ch, cbt_appdata ? cbt_hash : NULL, &av) != 0) {
-        oom(e);
-        goto done;
+    if (in->spec_form ? wsman_buf_append(&av, ch->target_info, ch->target_info_len) != 0
+                      : build_av_pairs(c, ch, cbt_hash, &av) != 0) {
+        wsman_buf_free(&av);
+        return wsman_error_oom(e, "authenticating with NTLM");
     }
-    ts = ch.has_timestamp ? ch.timestamp : c->have_test ? c->test.timestamp : filetime_now();
-    if (c->have_test)
-        memcpy(client_challenge, c->test.client_challenge, 8);
-    else if (RAND_bytes(client_challenge, 8) != 1) {
-        crypto_failed(e, "RAND_bytes");
-        goto done;
-    }
-    if (wsman_ntlm_v2_response(c->response_key, ch.server_challenge, client_challenge, ts,
-                               (const unsigned char *)av.data, av.len, &nt, lm, sbk) != 0) {
-        crypto_failed(e, "HMAC-MD5");
-        goto done;
-    }
-    if (ch.has_timestamp) /* MS-NLMP 3.1.5.1.2: Z(24) when the server sent MsvAvTimestamp */
-        memset(lm, 0, sizeof lm);
-    /* KXKEY is the session base key for NTLMv2 (3.4.5.1). */
-    if ((c->flags & WSMAN_NTLM_KEY_EXCH) && (c->flags & (WSMAN_NTLM_SIGN | WSMAN_NTLM_SEAL))) {
-        wsman_rc4_t r;
-        if (c->have_test)
-            memcpy(c->exported, c->test.session_key, 16);
-        else if (RAND_bytes(c->exported, 16) != 1) {
-            crypto_failed(e, "RAND_bytes");
-            goto done;
-        }
-        wsman_rc4_init(&r, sbk, 16);
-        wsman_rc4(&r, c->exported, enc_key, 16);
-        wsman_rc4_clear(&r);
-        enc_len = 16;
-    } else {
-        memcpy(c->exported, sbk, 16);
-    }
-    if (nt.len > MAX_FIELD) {
+    rc = wsman_ntlm_v2_response(c->response_key, ch->server_challenge, in->client_challenge, ts,
+                                (const unsigned char *)av.data, av.len, nt, lm, sbk);
+    wsman_buf_free(&av);
+    if (rc != 0)
+        return crypto_failed(e, "HMAC-MD5");
+    if (ch->has_timestamp) /* MS-NLMP 3.1.5.1.2: Z(24) when the server sent MsvAvTimestamp */
+        memset(lm, 0, 24);
+    if (nt->len > MAX_FIELD) {
         wsman_error_set(e, WSMAN_E_SEC_INVALID_TOKEN,
                         "NTLM: the server's TargetInfo is too large for an AUTHENTICATE message.");
-        goto done;
+        return -1;
     }
+    return 0;
+}
 
-    /* Header, then the payload in the order of MS-NLMP 4.2.4.3: domain, user, workstation, LM,
-     * NT, encrypted session key. */
-    hdr = spec ? AUTH_HEADER_LEN : AUTH_HEADER_LEN + 16;
-    if (wsman_buf_reserve(&msg, hdr + c->domain_len + c->user_len + c->workstation_len + 24 + nt.len + 16) !=
-        0) {
-        oom(e);
-        goto done;
+/* ExportedSessionKey: with key exchange the chosen key, RC4-encrypted under KXKEY (the session base
+ * key for NTLMv2, 3.4.5.1) into enc_key; else the session base key itself. Returns enc_key's length. */
+static size_t choose_session_key(wsman_ntlm_t *c, const wsman_ntlm_inputs_t *in, const unsigned char sbk[16],
+                                 unsigned char enc_key[16])
+{
+    wsman_rc4_t r;
+
+    if (!(c->flags & WSMAN_NTLM_KEY_EXCH) || !(c->flags & (WSMAN_NTLM_SIGN | WSMAN_NTLM_SEAL))) {
+        memcpy(c->exported, sbk, 16);
+        return 0;
     }
-    memset(msg.data, 0, hdr);
-    memcpy(msg.data, NTLM_SIG, 8);
-    put32((unsigned char *)msg.data + 8, 3);
-    off = hdr;
-    put_field((unsigned char *)msg.data, 28, c->domain_len, off);
+    memcpy(c->exported, in->session_key, 16);
+    wsman_rc4_init(&r, sbk, 16);
+    wsman_rc4(&r, c->exported, enc_key, 16);
+    wsman_rc4_clear(&r);
+    return 16;
+}
+
+/* The AUTHENTICATE message: header, then the payload in the order of MS-NLMP 4.2.4.3: domain,
+ * user, workstation, LM, NT, encrypted session key. */
+static int build_authenticate(const wsman_ntlm_t *c, const wsman_ntlm_inputs_t *in,
+                              const unsigned char lm[24], const wsman_buf_t *nt, const unsigned char *enc_key,
+                              size_t enc_len, wsman_buf_t *msg)
+{
+    size_t hdr = in->spec_form ? AUTH_HEADER_LEN : AUTH_HEADER_LEN + 16, off = hdr;
+    unsigned char *m;
+
+    if (wsman_buf_reserve(msg, hdr + c->domain_len + c->user_len + c->workstation_len + 24 + nt->len + 16) !=
+        0)
+        return -1;
+    m = (unsigned char *)msg->data;
+    memset(m, 0, hdr);
+    memcpy(m, NTLM_SIG, 8);
+    put32(m + 8, 3);
+    put_field(m, 28, c->domain_len, off);
     off += c->domain_len;
-    put_field((unsigned char *)msg.data, 36, c->user_len, off);
+    put_field(m, 36, c->user_len, off);
     off += c->user_len;
-    put_field((unsigned char *)msg.data, 44, c->workstation_len, off);
+    put_field(m, 44, c->workstation_len, off);
     off += c->workstation_len;
-    put_field((unsigned char *)msg.data, 12, 24, off);
+    put_field(m, 12, 24, off);
     off += 24;
-    put_field((unsigned char *)msg.data, 20, nt.len, off);
-    off += nt.len;
-    put_field((unsigned char *)msg.data, 52, enc_len, off);
-    put32((unsigned char *)msg.data + 60, c->flags);
+    put_field(m, 20, nt->len, off);
+    off += nt->len;
+    put_field(m, 52, enc_len, off);
+    put32(m + 60, c->flags);
     if (c->flags & WSMAN_NTLM_VERSION)
-        memcpy(msg.data + 64, version_bytes(c), 8);
-    msg.len = hdr;
+        memcpy(m + 64, in->version ? in->version : default_version, 8);
+    msg->len = hdr;
     /* cannot fail: reserved above */
-    wsman_buf_append(&msg, c->domain, c->domain_len);
-    wsman_buf_append(&msg, c->user, c->user_len);
-    wsman_buf_append(&msg, c->workstation, c->workstation_len);
-    wsman_buf_append(&msg, lm, 24);
-    wsman_buf_append(&msg, nt.data, nt.len);
-    wsman_buf_append(&msg, enc_key, enc_len);
+    wsman_buf_append(msg, c->domain, c->domain_len);
+    wsman_buf_append(msg, c->user, c->user_len);
+    wsman_buf_append(msg, c->workstation, c->workstation_len);
+    wsman_buf_append(msg, lm, 24);
+    wsman_buf_append(msg, nt->data, nt->len);
+    wsman_buf_append(msg, enc_key, enc_len);
+    return 0;
+}
 
-    if (!spec) {
-        parts[0].p = c->negotiate.data;
-        parts[0].n = c->negotiate.len;
-        parts[1].p = challenge;
-        parts[1].n = len;
-        parts[2].p = msg.data;
-        parts[2].n = msg.len;
-        if (hmac_md5(c->exported, 16, parts, 3, mic) != 0) {
-            crypto_failed(e, "HMAC-MD5");
-            goto done;
-        }
-        memcpy(msg.data + AUTH_MIC_OFFSET, mic, 16);
+/* The MIC: HMAC_MD5(ExportedSessionKey, NEGOTIATE || CHALLENGE || AUTHENTICATE with a zero MIC). */
+static int add_mic(const wsman_ntlm_t *c, const unsigned char *challenge, size_t len, wsman_buf_t *msg)
+{
+    unsigned char mic[16];
+    part_t parts[3];
+
+    parts[0].p = c->negotiate.data;
+    parts[0].n = c->negotiate.len;
+    parts[1].p = challenge;
+    parts[1].n = len;
+    parts[2].p = msg->data;
+    parts[2].n = msg->len;
+    if (hmac_md5(c->exported, 16, parts, 3, mic) != 0)
+        return -1;
+    memcpy(msg->data + AUTH_MIC_OFFSET, mic, 16);
+    return 0;
+}
+
+int wsman_ntlm_authenticate_with(wsman_ntlm_t *c, const unsigned char *challenge, size_t len,
+                                 const unsigned char *cbt_appdata, size_t cbt_len,
+                                 const wsman_ntlm_inputs_t *in, wsman_buf_t *out, wsman_error_t *e)
+{
+    challenge_t ch;
+    wsman_buf_t nt, msg;
+    unsigned char lm[24], sbk[16], enc_key[16], cbt_hash[16];
+    size_t enc_len;
+    int rc = -1;
+
+    if (accept_challenge(c, challenge, len, &ch, cbt_appdata, cbt_len, cbt_hash, e) != 0)
+        return -1;
+    wsman_buf_init(&nt);
+    wsman_buf_init(&msg);
+    if (compute_responses(c, &ch, in, cbt_appdata ? cbt_hash : NULL, &nt, lm, sbk, e) != 0)
+        goto done;
+    enc_len = choose_session_key(c, in, sbk, enc_key);
+    if (build_authenticate(c, in, lm, &nt, enc_key, enc_len, &msg) != 0) {
+        wsman_error_oom(e, "authenticating with NTLM");
+        goto done;
+    }
+    if (!in->spec_form && add_mic(c, challenge, len, &msg) != 0) {
+        crypto_failed(e, "HMAC-MD5");
+        goto done;
     }
     if (setup_keys(c, 0) != 0) {
         crypto_failed(e, "MD5");
         goto done;
     }
     if (wsman_buf_append(out, msg.data, msg.len) != 0) {
-        oom(e);
+        wsman_error_oom(e, "authenticating with NTLM");
         goto done;
     }
     c->state = NTLM_COMPLETE;
@@ -869,10 +890,25 @@ done:
     OPENSSL_cleanse(sbk, sizeof sbk);
     OPENSSL_cleanse(enc_key, sizeof enc_key);
     OPENSSL_cleanse(lm, sizeof lm);
-    OPENSSL_cleanse(client_challenge, sizeof client_challenge);
-    wsman_buf_free(&av);
     wsman_buf_free_secure(&nt);
     wsman_buf_free_secure(&msg);
+    return rc;
+}
+
+int wsman_ntlm_authenticate(wsman_ntlm_t *c, const unsigned char *challenge, size_t len,
+                            const unsigned char *cbt_appdata, size_t cbt_len, wsman_buf_t *out,
+                            wsman_error_t *e)
+{
+    wsman_ntlm_inputs_t in;
+    int rc;
+
+    memset(&in, 0, sizeof in);
+    in.timestamp = filetime_now();
+    if (RAND_bytes(in.client_challenge, sizeof in.client_challenge) != 1 ||
+        RAND_bytes(in.session_key, sizeof in.session_key) != 1)
+        return crypto_failed(e, "RAND_bytes");
+    rc = wsman_ntlm_authenticate_with(c, challenge, len, cbt_appdata, cbt_len, &in, out, e);
+    OPENSSL_cleanse(&in, sizeof in);
     return rc;
 }
 
@@ -882,7 +918,7 @@ wsman_ntlm_t *wsman_ntlm_new_established(const unsigned char exported_session_ke
     wsman_ntlm_t *c = calloc(1, sizeof *c);
 
     if (!c) {
-        oom(e);
+        wsman_error_oom(e, "authenticating with NTLM");
         return NULL;
     }
     wsman_buf_init(&c->negotiate);
@@ -968,7 +1004,7 @@ int wsman_ntlm_wrap(wsman_ntlm_t *c, const unsigned char *plain, size_t len,
     if (usable(c, 1, c->seq_out, e) != 0)
         return -1;
     if (wsman_buf_reserve(cipher, len) != 0)
-        return oom(e);
+        return wsman_error_oom(e, "authenticating with NTLM");
     dst = (unsigned char *)cipher->data + cipher->len;
     /* Seal, then sign (MS-NLMP 3.4.3): the MAC is over the plaintext (which must not overlap
      * cipher), its checksum RC4'd with the same handle after the message. */
@@ -1028,7 +1064,7 @@ int wsman_ntlm_unwrap(wsman_ntlm_t *c, const unsigned char *sig, size_t siglen, 
     if (usable(c, 1, c->seq_in, e) != 0)
         return -1;
     if (wsman_buf_reserve(plain, len) != 0)
-        return oom(e);
+        return wsman_error_oom(e, "authenticating with NTLM");
     dst = (unsigned char *)plain->data + plain->len;
     wsman_rc4(&c->seal_in, cipher, dst, len);
     if (check_sig(c, dst, len, sig, siglen, e) != 0) {
@@ -1149,7 +1185,7 @@ static int mech_step(void *st, const char *challenge, wsman_buf_t *header_value,
     wsman_buf_reset(header_value);
     rc = wsman_buf_puts(header_value, "Negotiate ") != 0 ||
                  wsman_base64_encode(header_value, (const unsigned char *)msg.data, msg.len) != 0
-             ? oom(e)
+             ? wsman_error_oom(e, "authenticating with NTLM")
              : 0;
     wsman_buf_free_secure(&msg);
     return rc;
@@ -1179,7 +1215,7 @@ static int mech_wrap(void *st, const unsigned char *plain, size_t len, wsman_buf
     unsigned char sig[WSMAN_NTLM_SIGNATURE_LEN];
 
     if (wsman_buf_reserve(header, sizeof sig) != 0)
-        return oom(e);
+        return wsman_error_oom(e, "authenticating with NTLM");
     if (wsman_ntlm_wrap(st, plain, len, sig, data, e) != 0)
         return -1;
     wsman_buf_append(header, sig, sizeof sig); /* reserved: cannot fail */
@@ -1201,7 +1237,7 @@ static int mech_set_cbt(void *st, const unsigned char *appdata, size_t len, wsma
     if (appdata) {
         p = malloc(len ? len : 1);
         if (!p)
-            return oom(e);
+            return wsman_error_oom(e, "authenticating with NTLM");
         memcpy(p, appdata, len);
     }
     free_secret(c->cbt, c->cbt_len);

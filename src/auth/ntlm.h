@@ -155,20 +155,25 @@ int wsman_ntlm_derive_keys(const unsigned char exported_session_key[16], uint32_
  * AV pair MsvAvChannelBindings. */
 int wsman_ntlm_channel_bindings_hash(const unsigned char *appdata, size_t len, unsigned char out[16]);
 
-/* ---- deterministic test hook ----------------------------------------------------------- */
+/* ---- AUTHENTICATE with explicit inputs -------------------------------------------------- */
 
-typedef struct wsman_ntlm_test_values {
+/* What AUTHENTICATE draws at random or from the clock; wsman_ntlm_authenticate fills it (random
+ * client challenge and session key, the current time, the library's version). */
+typedef struct wsman_ntlm_inputs {
     unsigned char client_challenge[8];
     unsigned char session_key[16]; /* ExportedSessionKey when KEY_EXCH is negotiated */
     uint64_t timestamp;            /* FILETIME used when the CHALLENGE carries no MsvAvTimestamp */
-    unsigned char version[8];      /* the Version field of NEGOTIATE and AUTHENTICATE */
+    const unsigned char *version;  /* the Version field of AUTHENTICATE (8 bytes); NULL: the library's */
     /* 1: the MS-NLMP 4.2.4.3 form: the CHALLENGE's TargetInfo copied unchanged (no MsvAvFlags,
      * MsvAvTargetName, MsvAvChannelBindings added) and no MIC field. */
     int spec_form;
-} wsman_ntlm_test_values_t;
+} wsman_ntlm_inputs_t;
 
-/* Replaces the random values (and the clock) with v for this context. Tests only. */
-void wsman_ntlm_test_hook(wsman_ntlm_t *c, const wsman_ntlm_test_values_t *v);
+/* wsman_ntlm_authenticate with the given inputs: what it calls with fresh random values (the
+ * official MS-NLMP 4.2.4 vectors give fixed ones). */
+int wsman_ntlm_authenticate_with(wsman_ntlm_t *c, const unsigned char *challenge, size_t len,
+                                 const unsigned char *cbt_appdata, size_t cbt_len,
+                                 const wsman_ntlm_inputs_t *in, wsman_buf_t *out, wsman_error_t *e);
 
 /* ---- auth.h mechanism ------------------------------------------------------------------- */
 

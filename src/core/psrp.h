@@ -153,6 +153,61 @@ int wsman_psrp_defrag_feed(wsman_psrp_defrag_t *d, const void *data, size_t len,
 /* Number of messages begun and not yet complete. */
 size_t wsman_psrp_defrag_pending(const wsman_psrp_defrag_t *d);
 
+/* ---- The WinRS-shaped operations PSRP runs on (MS-PSRP 3.1.5.3) ------------------------------
+ *
+ * A RunspacePool is a shell on a PowerShell resource URI (Create with creationXml), a pipeline a
+ * command in it (Command with the first fragment of CREATE_PIPELINE as its Arguments); messages go
+ * in with Send (stream "stdin", or "pr" for host responses) and come out with Receive (stream
+ * "stdout"), as base64 fragments. These calls move fragment bytes only: building and reading the
+ * messages is the caller's (wsman_psrp_fragment_message, wsman_psrp_defrag_feed). Free without
+ * network I/O: a pool still open gets a queued Delete sent before the session's next request.
+ */
+#define WSMAN_PSRP_DEFAULT_URI "http://schemas.microsoft.com/powershell/Microsoft.PowerShell"
+#define WSMAN_PSRP_URI_PREFIX "http://schemas.microsoft.com/powershell/"
+
+typedef struct wsman_psrp_shell wsman_psrp_shell_t;
+
+/* Zero-initialise, then set what you need. */
+typedef struct wsman_psrp_shell_options {
+    const char *resource_uri;     /* NULL: WSMAN_PSRP_DEFAULT_URI; a bare configuration name (JEA) is
+                                     prefixed with WSMAN_PSRP_URI_PREFIX */
+    const char *shell_id;         /* the RunspacePool id (GUID text); required */
+    const char *protocol_version; /* NULL: "2.3" */
+    const void *creation;         /* creationXml: the fragments of SESSION_CAPABILITY + INIT_RUNSPACEPOOL */
+    size_t creation_len;
+    long idle_timeout_ms; /* rsp:IdleTimeOut; 0: host default */
+} wsman_psrp_shell_options_t;
+
+/* Create. Holds a session reference. */
+wsman_psrp_shell_t *wsman_psrp_shell_open(wsman_session_t *s, const wsman_psrp_shell_options_t *o,
+                                          wsman_error_t *e);
+/* The ShellId the host uses (its own on protocol 2.1 hosts). */
+const char *wsman_psrp_shell_id(const wsman_psrp_shell_t *sh);
+const char *wsman_psrp_shell_resource_uri(const wsman_psrp_shell_t *sh);
+int wsman_psrp_shell_is_open(const wsman_psrp_shell_t *sh);
+/* Largest run of fragment bytes one Send or Command carries. */
+size_t wsman_psrp_shell_max_payload(const wsman_psrp_shell_t *sh);
+/* Command: starts a pipeline. args: fragment bytes (at most wsman_psrp_shell_max_payload). Returns
+ * the CommandId the host uses (caller frees), or NULL with e set. */
+char *wsman_psrp_shell_command(wsman_psrp_shell_t *sh, const char *command_id, const void *args, size_t len,
+                               wsman_error_t *e);
+/* Send: fragment bytes (at most wsman_psrp_shell_max_payload) to the pool (command_id NULL) or a
+ * pipeline, on stream "stdin" (NULL) or "pr". */
+int wsman_psrp_shell_send(wsman_psrp_shell_t *sh, const char *command_id, const char *stream,
+                          const void *data, size_t len, wsman_error_t *e);
+/* One Receive of the pool's (command_id NULL) or a pipeline's stdout: every fragment byte of the
+ * reply goes to cb in one call after the reply is read (len 0 calls none). Returns 1 when the host
+ * said the command is done, 0 otherwise (also when OperationTimeout passed without output), -1 with
+ * e set. wait_ms <= 0: Session.Timeout, at most 60 s. */
+int wsman_psrp_shell_receive(wsman_psrp_shell_t *sh, const char *command_id, long wait_ms,
+                             wsman_psrp_bytes_cb cb, void *ud, wsman_error_t *e);
+/* Signal a pipeline: "terminate", "ctrl_c" (PowerShell's stop), or a full signal URI. */
+int wsman_psrp_shell_signal(wsman_psrp_shell_t *sh, const char *command_id, const char *code,
+                            wsman_error_t *e);
+/* Delete (closes the RunspacePool). A pool the host no longer knows counts as closed (0). */
+int wsman_psrp_shell_close(wsman_psrp_shell_t *sh, wsman_error_t *e);
+void wsman_psrp_shell_free(wsman_psrp_shell_t *sh);
+
 #ifdef __cplusplus
 }
 #endif

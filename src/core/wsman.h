@@ -101,6 +101,10 @@ extern "C" {
 int wsman_global_init(void);
 void wsman_global_cleanup(void);
 
+/* Milliseconds on the monotonic clock, the one the library measures its deadlines with (for
+ * callers that share a deadline with it). */
+long long wsman_now_ms(void);
+
 /* ---- Memory -------------------------------------------------------------------------- */
 
 /* Frees a string the library allocated for the caller. */
@@ -390,9 +394,20 @@ void wsman_shell_free(wsman_shell_t *sh);
 
 /* wsman_shell_run flags */
 #define WSMAN_COMMAND_SKIP_CMD_SHELL 0x1u /* WINRS_SKIP_CMD_SHELL=TRUE: run without cmd.exe */
+#define WSMAN_COMMAND_VERBATIM_ARGS 0x2u  /* send the arguments as given, without quoting them */
 
-/* Starts a command (rsp:Command = command, one rsp:Arguments per argument; the host joins them with
- * spaces). */
+/* Appends arg to out quoted by the rules Windows programs use to split their command line (the
+ * MSVCRT / CommandLineToArgvW rules, as Python's subprocess.list2cmdline), only where needed: in
+ * double quotes when it is empty or holds white space or one of cmd.exe's operators & | < > ^;
+ * a double quote becomes \" and the backslashes before it (or before the closing quote) are
+ * doubled. Examples: `a b` -> `"a b"`, `C:\Program Files\` -> `"C:\Program Files\\"`,
+ * `say "hi"` -> `"say \"hi\""`, `plain` -> `plain`. Returns 0, or -1 when out of memory. */
+int wsman_quote_arg(wsman_buf_t *out, const char *arg);
+
+/* Starts a command: rsp:Command = command as given (a program, or a whole command line), one
+ * rsp:Arguments per argument, each quoted by wsman_quote_arg unless flags has
+ * WSMAN_COMMAND_VERBATIM_ARGS (the host joins command and arguments with spaces, so the program
+ * receives exactly these arguments). */
 wsman_command_t *wsman_shell_run(wsman_shell_t *sh, const char *command, const char *const *args,
                                  size_t nargs, uint32_t flags, wsman_error_t *e);
 /* A command object for a CommandId of this shell (no network I/O). */
@@ -428,6 +443,26 @@ void wsman_command_free(wsman_command_t *c);
 /* Sends the cleanup requests queued on the session (Releases, shell Deletes, Signals) now; errors
  * are ignored as in the queue. Safe to call at any time; never from a garbage collector. */
 int wsman_session_flush(wsman_session_t *s);
+
+/* ---- Dropped sessions' cleanup ----------------------------------------------------------------- */
+
+/* A reaper owns sessions dropped (last reference freed) while cleanup requests were still queued:
+ * wsman_session_free never does network I/O, so it hands such a session, connection and queue,
+ * to the reaper it is attached to instead of freeing it. The reaper sends those requests before
+ * every exchange of any session attached to it, from wsman_reaper_run and from wsman_reaper_close,
+ * each bounded in time; a host that does not answer in time loses its requests (it expires idle
+ * contexts and shells itself). One reaper per thread of sessions (a Lua state has one). */
+typedef struct wsman_reaper wsman_reaper_t;
+wsman_reaper_t *wsman_reaper_new(void);
+/* s hands itself to r when dropped with requests queued (r NULL: detach). */
+void wsman_session_set_reaper(wsman_session_t *s, wsman_reaper_t *r);
+/* Sends the dropped sessions' requests for at most budget_ms (finishing the request under way)
+ * and frees those sessions; returns how many are still held. */
+size_t wsman_reaper_run(wsman_reaper_t *r, long budget_ms);
+size_t wsman_reaper_count(const wsman_reaper_t *r);
+/* A last run of budget_ms, then frees what is left; the reaper itself goes when no session is
+ * attached to it any more. */
+void wsman_reaper_close(wsman_reaper_t *r, long budget_ms);
 
 /* ---- PowerShell over a cmd shell ------------------------------------------------------------ */
 

@@ -89,7 +89,7 @@ endpoint, the message, the code in hex and its name:
 /***
 The error number (an unsigned integer): the WSManFault `Code`, else the `MSFT_WmiError`
 `error_Code`, else the number Windows' client reports for the same failure (`0x80070005`
-access denied, `0x80338012` host unreachable, ...).
+access denied, `0x80072EFD` nothing listening at the endpoint, ...).
 @field Error.code
 */
 /***

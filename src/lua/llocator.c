@@ -39,7 +39,7 @@ static int get_uri(lua_State *L)
 static int set_uri(lua_State *L)
 {
     lw_locator *l = check(L);
-    const char *v = luaL_checkstring(L, 3);
+    const char *v = lw_checkcstring(L, 3, "ResourceLocator.ResourceURI");
     wsman_error_t e;
     wsman_error_init(&e);
     if (wsman_locator_set_uri(l->loc, v, &e) != 0)
@@ -54,7 +54,7 @@ static int get_fpath(lua_State *L)
 static int set_fpath(lua_State *L)
 {
     lw_locator *l = check(L);
-    const char *v = lua_isnil(L, 3) ? "" : luaL_checkstring(L, 3);
+    const char *v = lua_isnil(L, 3) ? "" : lw_checkcstring(L, 3, "ResourceLocator.FragmentPath");
     wsman_error_t e;
     wsman_error_init(&e);
     if (wsman_locator_set_fragment_path(l->loc, v, &e) != 0)
@@ -69,7 +69,7 @@ static int get_fdialect(lua_State *L)
 static int set_fdialect(lua_State *L)
 {
     lw_locator *l = check(L);
-    const char *v = lua_isnil(L, 3) ? "" : luaL_checkstring(L, 3);
+    const char *v = lua_isnil(L, 3) ? "" : lw_checkcstring(L, 3, "ResourceLocator.FragmentDialect");
     wsman_error_t e;
     wsman_error_init(&e);
     if (wsman_locator_set_fragment_dialect(l->loc, v, &e) != 0)
@@ -105,9 +105,9 @@ static int get_error(lua_State *L)
 static int m_addselector(lua_State *L)
 {
     lw_locator *l = check(L);
-    const char *name = luaL_checkstring(L, 2);
+    const char *name = lw_checkcstring(L, 2, "AddSelector: the selector name");
     luaL_checkany(L, 3);
-    const char *value = lw_tovariant(L, 3, "selector value");
+    const char *value = lw_tovariant(L, 3, "AddSelector: the selector value");
     wsman_error_t e;
     wsman_error_init(&e);
     if (wsman_locator_add_selector(l->loc, name, value ? value : "", &e) != 0)
@@ -122,8 +122,8 @@ static int m_clearselectors(lua_State *L)
 static int m_addoption(lua_State *L)
 {
     lw_locator *l = check(L);
-    const char *name = luaL_checkstring(L, 2);
-    const char *value = lw_tovariant(L, 3, "option value");
+    const char *name = lw_checkcstring(L, 2, "AddOption: the option name");
+    const char *value = lw_tovariant(L, 3, "AddOption: the option value");
     int must = 0;
     if (lua_isboolean(L, 4))
         must = lua_toboolean(L, 4);
@@ -274,12 +274,13 @@ wsman_locator_t *lw_checkresource(lua_State *L, int idx, wsman_locator_t **tmp, 
         luaL_typeerror(L, idx, "resource URI string or ResourceLocator");
         return NULL;
     }
+    const char *uri = lw_checkcstring(L, idx, "the resource URI"); /* before allocating */
     *tmp = wsman_locator_new();
     if (!*tmp) {
         luaL_error(L, "out of memory");
         return NULL;
     }
-    if (wsman_locator_parse(*tmp, lua_tostring(L, idx), e) != 0) {
+    if (wsman_locator_parse(*tmp, uri, e) != 0) {
         wsman_locator_free(*tmp);
         *tmp = NULL;
         return NULL;

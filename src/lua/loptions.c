@@ -59,7 +59,8 @@ static int store(lua_State *L, int slot, const char *display)
         if (lua_type(L, 3) != LUA_TSTRING)
             return luaL_error(L, "ConnectionOptions.%s must be a string or nil, got %s", display,
                               luaL_typename(L, 3));
-        v = lua_tostring(L, 3);
+        v = lw_checkcstring(L, 3, lua_pushfstring(L, "ConnectionOptions.%s", display));
+        lua_settop(L, 3); /* the name */
     }
     set_slot(o, slot, v);
     if (v && !o->str[slot])

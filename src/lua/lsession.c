@@ -64,6 +64,8 @@ static int push_result(lua_State *L, lw_session *s, wsman_buf_t *out)
     return 1;
 }
 
+/* The resource argument as a locator; a string gives a new one in *tmp. It allocates, so every
+ * method checks its other arguments first: a later argument error would leak *tmp. */
 static wsman_locator_t *resource_arg(lua_State *L, lw_session *s, int idx, wsman_locator_t **tmp)
 {
     wsman_error_t e;
@@ -79,9 +81,9 @@ static wsman_locator_t *resource_arg(lua_State *L, lw_session *s, int idx, wsman
 static int m_get(lua_State *L)
 {
     lw_session *s = check(L);
+    uint32_t flags = lw_optflags(L, 3);
     wsman_locator_t *tmp;
     wsman_locator_t *loc = resource_arg(L, s, 2, &tmp);
-    uint32_t flags = lw_optflags(L, 3);
     wsman_buf_t out;
     wsman_buf_init(&out);
     wsman_error_t e;
@@ -101,14 +103,12 @@ typedef int (*body_op)(wsman_session_t *, const wsman_locator_t *, const char *,
 static int with_body(lua_State *L, body_op op)
 {
     lw_session *s = check(L);
+    if (lua_type(L, 3) != LUA_TSTRING)
+        return luaL_typeerror(L, 3, "string (XML)");
+    const char *xml = lw_checkcstring(L, 3, NULL);
+    uint32_t flags = lw_optflags(L, 4);
     wsman_locator_t *tmp;
     wsman_locator_t *loc = resource_arg(L, s, 2, &tmp);
-    const char *xml = lua_type(L, 3) == LUA_TSTRING ? lua_tostring(L, 3) : NULL;
-    if (!xml) {
-        wsman_locator_free(tmp);
-        return luaL_typeerror(L, 3, "string (XML)");
-    }
-    uint32_t flags = lw_optflags(L, 4);
     wsman_buf_t out;
     wsman_buf_init(&out);
     wsman_error_t e;
@@ -135,9 +135,9 @@ static int m_create(lua_State *L)
 static int m_delete(lua_State *L)
 {
     lw_session *s = check(L);
+    uint32_t flags = lw_optflags(L, 3);
     wsman_locator_t *tmp;
     wsman_locator_t *loc = resource_arg(L, s, 2, &tmp);
-    uint32_t flags = lw_optflags(L, 3);
     wsman_error_t e;
     wsman_error_init(&e);
     int rc = wsman_delete(s->s, loc, flags, &e);
@@ -151,17 +151,15 @@ static int m_delete(lua_State *L)
 static int m_invoke(lua_State *L)
 {
     lw_session *s = check(L);
-    const char *action = luaL_checkstring(L, 2);
-    wsman_locator_t *tmp;
-    wsman_locator_t *loc = resource_arg(L, s, 3, &tmp);
-    const char *params = lua_type(L, 4) == LUA_TSTRING ? lua_tostring(L, 4) : NULL;
-    if (!params) {
-        wsman_locator_free(tmp);
+    const char *action = lw_checkcstring(L, 2, NULL);
+    if (lua_type(L, 4) != LUA_TSTRING)
         return luaL_argerror(L, 4,
                              "parameters XML string expected (COM requires it even for methods without "
                              "inputs, e.g. '<p:StopService_INPUT xmlns:p=\"...\"/>')");
-    }
+    const char *params = lw_checkcstring(L, 4, NULL);
     uint32_t flags = lw_optflags(L, 5);
+    wsman_locator_t *tmp;
+    wsman_locator_t *loc = resource_arg(L, s, 3, &tmp);
     wsman_buf_t out;
     wsman_buf_init(&out);
     wsman_error_t e;
@@ -193,11 +191,11 @@ static int m_identify(lua_State *L)
 static int m_enumerate(lua_State *L)
 {
     lw_session *s = check(L);
-    wsman_locator_t *tmp;
-    wsman_locator_t *loc = resource_arg(L, s, 2, &tmp);
     const char *filter = lw_optstring(L, 3, NULL);
     const char *dialect = lw_optstring(L, 4, NULL);
     uint32_t flags = lw_optflags(L, 5);
+    wsman_locator_t *tmp;
+    wsman_locator_t *loc = resource_arg(L, s, 2, &tmp);
     wsman_error_t e;
     wsman_error_init(&e);
     wsman_enum_t *en = wsman_enumerate(s->s, loc, filter, dialect, flags, &e);
@@ -436,8 +434,7 @@ static const lw_class cls = {LW_SESSION, "Session", members};
 static int s_gc(lua_State *L)
 {
     lw_session *s = luaL_checkudata(L, 1, LW_SESSION);
-    if (s->s)
-        wsman_session_free(s->s);
+    wsman_session_free(s->s);
     s->s = NULL;
     free(s->error);
     s->error = NULL;
@@ -448,8 +445,7 @@ static int s_gc(lua_State *L)
 static int s_close(lua_State *L)
 {
     lw_session *s = luaL_checkudata(L, 1, LW_SESSION);
-    if (s->s)
-        wsman_session_flush(s->s);
+    wsman_session_flush(s->s);
     return s_gc(L);
 }
 
@@ -477,7 +473,62 @@ int lw_session_new(lua_State *L)
     s->s = wsman_session_new(conn, flags, opts, &e);
     if (!s->s)
         return lw_raise(L, &e);
+    wsman_session_set_reaper(s->s, lw_reaper(L));
     return 1;
+}
+
+/* ---- dropped sessions' cleanup ---------------------------------------------------------------- */
+
+/* The Lua state's reaper lives in a registry userdata created when the module loads, before any
+ * session: when the state closes, finalizers run newest first, so every session and enumerator
+ * has handed over its queue by the time the reaper's own __gc makes the last run. */
+#define LW_REAPER "wsman.Reaper"              /* its metatable */
+#define LW_REAPER_KEY "wsman.reaper instance" /* the registry field that holds it */
+#define LW_REAPER_EXIT_BUDGET_MS 10000L       /* when the Lua state closes */
+#define LW_REAPER_FLUSH_BUDGET_MS 30000L      /* WSMan.flush() without an argument */
+
+typedef struct lw_reaper_ud {
+    wsman_reaper_t *r;
+} lw_reaper_ud;
+
+static int reaper_gc(lua_State *L)
+{
+    lw_reaper_ud *u = luaL_checkudata(L, 1, LW_REAPER);
+    wsman_reaper_close(u->r, LW_REAPER_EXIT_BUDGET_MS); /* the state is closing: no request under way */
+    u->r = NULL;
+    return 0;
+}
+
+wsman_reaper_t *lw_reaper(lua_State *L)
+{
+    lw_reaper_ud *u;
+    lua_getfield(L, LUA_REGISTRYINDEX, LW_REAPER_KEY);
+    u = lua_touserdata(L, -1);
+    lua_pop(L, 1);
+    return u ? u->r : NULL;
+}
+
+/***
+Sends what dropped (garbage-collected) sessions left queued: enumeration Releases, shell Deletes,
+command Signals. The same happens before the next operation of any session and when the Lua
+state closes; this makes it happen now.
+@function WSMan.flush
+@static
+@tparam[opt=30000] integer budget_ms stop starting requests after this many milliseconds
+@treturn integer how many dropped sessions still wait (0: nothing left)
+*/
+static int m_flush(lua_State *L)
+{
+    lua_Integer budget = luaL_optinteger(L, 1, LW_REAPER_FLUSH_BUDGET_MS);
+    luaL_argcheck(L, budget >= 0 && budget <= 0x7fffffff, 1, "a time budget in milliseconds expected");
+    lua_pushinteger(L, (lua_Integer)wsman_reaper_run(lw_reaper(L), (long)budget));
+    return 1;
+}
+
+void lw_reaper_fields(lua_State *L)
+{
+    lua_pushcfunction(L, m_flush);
+    lua_setfield(L, -2, "flush");
 }
 
 void lw_session_register(lua_State *L)
@@ -485,4 +536,16 @@ void lw_session_register(lua_State *L)
     static const luaL_Reg meta[] = {
         {"__gc", s_gc}, {"__close", s_close}, {"__tostring", s_tostring}, {NULL, NULL}};
     lw_class_register(L, &cls, meta);
+    lua_getfield(L, LUA_REGISTRYINDEX, LW_REAPER_KEY);
+    if (lua_isnil(L, -1)) {
+        lw_reaper_ud *u = lua_newuserdatauv(L, sizeof *u, 0);
+        u->r = NULL;
+        luaL_newmetatable(L, LW_REAPER);
+        lua_pushcfunction(L, reaper_gc);
+        lua_setfield(L, -2, "__gc");
+        lua_setmetatable(L, -2);
+        u->r = wsman_reaper_new(); /* NULL when out of memory: dropped sessions are then freed at once */
+        lua_setfield(L, LUA_REGISTRYINDEX, LW_REAPER_KEY);
+    }
+    lua_pop(L, 1);
 }

@@ -176,6 +176,39 @@ void lw_class_register(lua_State *L, const lw_class *cls, const luaL_Reg *meta)
     lua_pop(L, 1);
 }
 
+const char *lw_nonul(lua_State *L, int idx, const char *s, size_t len, const char *what)
+{
+    const char *nul = memchr(s, '\0', len);
+    if (!nul)
+        return s;
+    const char *msg = lua_pushfstring(L,
+                                      "contains a NUL byte at offset %I; the value would be cut short there "
+                                      "(remove the byte)",
+                                      (LUAI_UACINT)(nul - s));
+    if (what)
+        luaL_error(L, "%s %s", what, msg);
+    else
+        luaL_argerror(L, idx, msg);
+    return NULL;
+}
+
+const char *lw_checkcstring(lua_State *L, int idx, const char *what)
+{
+    size_t len;
+    const char *s = lua_tolstring(L, idx, &len);
+    if (!s) {
+        if (what)
+            luaL_error(L, "%s must be a string, got %s", what, luaL_typename(L, idx));
+        luaL_typeerror(L, idx, "string");
+    }
+    return lw_nonul(L, idx, s, len, what);
+}
+
+const char *lw_optcstring(lua_State *L, int idx, const char *def, const char *what)
+{
+    return lua_isnoneornil(L, idx) ? def : lw_checkcstring(L, idx, what);
+}
+
 void lw_push_methods(lua_State *L, const char *tname)
 {
     luaL_getmetatable(L, tname);
@@ -189,7 +222,7 @@ const char *lw_optstring(lua_State *L, int idx, const char *def)
         return def;
     if (lua_type(L, idx) != LUA_TSTRING)
         luaL_typeerror(L, idx, "string");
-    return lua_tostring(L, idx);
+    return lw_checkcstring(L, idx, NULL);
 }
 
 uint32_t lw_optflags(lua_State *L, int idx)
@@ -215,7 +248,7 @@ const char *lw_tovariant(lua_State *L, int idx, const char *what)
     case LUA_TNIL:
         return NULL;
     case LUA_TSTRING:
-        return lua_tostring(L, idx);
+        return lw_checkcstring(L, idx, what);
     case LUA_TNUMBER:
         if (lua_isinteger(L, idx))
             lua_pushfstring(L, "%I", (LUAI_UACINT)lua_tointeger(L, idx));

@@ -61,11 +61,18 @@ int lw_unknown_member(lua_State *L, const char *display, const lw_member *member
 /* Closest name by case-insensitive match or edit distance, or NULL. */
 const char *lw_suggest(const char *key, const lw_member *members, const char *extra_names[]);
 
-/* Argument helpers: optional string (nil/none -> def), optional integer flags (accepts
- * integers and integral floats, also negative 32-bit values as COM's long). */
+/* Strings handed to the core as C strings: a NUL byte inside would cut them short, so these
+ * raise "<what> contains a NUL byte at offset N" instead (what NULL: the argument's number).
+ * lw_nonul checks len bytes at s and returns s; lw_checkcstring wants a string (or a number,
+ * as luaL_checkstring); lw_optcstring maps nil/none to def. */
+const char *lw_nonul(lua_State *L, int idx, const char *s, size_t len, const char *what);
+const char *lw_checkcstring(lua_State *L, int idx, const char *what);
+const char *lw_optcstring(lua_State *L, int idx, const char *def, const char *what);
+/* Argument helpers: optional string (nil/none -> def; no NUL inside), optional integer flags
+ * (accepts integers and integral floats, also negative 32-bit values as COM's long). */
 const char *lw_optstring(lua_State *L, int idx, const char *def);
 uint32_t lw_optflags(lua_State *L, int idx);
-/* Any COM VARIANT-ish scalar as a string (string, number, boolean); NULL for nil. */
+/* Any COM VARIANT-ish scalar as a string (string, number, boolean; no NUL inside); NULL for nil. */
 const char *lw_tovariant(lua_State *L, int idx, const char *what);
 
 /* Raises the error object built from e (see lerror.c). Does not return. */
@@ -80,6 +87,9 @@ int lw_locator_new(lua_State *L, const char *resource); /* raises on error */
 int lw_session_new(lua_State *L);                       /* CreateSession(self, conn, flags, opts) */
 void lw_options_register(lua_State *L);
 void lw_session_register(lua_State *L);
+/* The Lua state's owner of dropped sessions' cleanup (lsession.c); WSMan.flush on the module table. */
+wsman_reaper_t *lw_reaper(lua_State *L);
+void lw_reaper_fields(lua_State *L);
 void lw_locator_register(lua_State *L);
 void lw_enumerator_register(lua_State *L);
 int lw_enumerator_push(lua_State *L, wsman_enum_t *en, int session_idx);
@@ -95,7 +105,12 @@ int lw_xml_parse(lua_State *L);
  * set into the table on top of the stack. */
 void lw_psobject_register(lua_State *L);
 void lw_psobject_fields(lua_State *L);
+/* PowerShell Remoting's wire (lpsrp.c): metatables, and core._psrp_* set into the table on top. */
+void lw_psrp_register(lua_State *L);
+void lw_psrp_fields(lua_State *L);
 void lw_xml_register(lua_State *L);
+/* lterm.c: pushes the WSMan._term table (terminal, stdin and SIGINT helpers of the wsman command) */
+void lw_term_push(lua_State *L);
 /* The core session of a Session userdata (raises when it is not one, or closed). */
 wsman_session_t *lw_session_check(lua_State *L, int idx);
 

@@ -141,7 +141,7 @@ static int m_createlocator(lua_State *L)
 static uint32_t check_code(lua_State *L, int idx)
 {
     if (lua_type(L, idx) == LUA_TSTRING) {
-        const char *s = lua_tostring(L, idx);
+        const char *s = lw_checkcstring(L, idx, NULL);
         char *end = NULL;
         long long v = strtoll(s, &end, 0);
         if (end == s || *end != '\0' || v < INT32_MIN || v > (long long)UINT32_MAX)
@@ -554,7 +554,7 @@ static int module_index(lua_State *L)
  * (wsman_expand_alias: the core's one alias table), for the Lua layers. */
 static int mod_expand_alias(lua_State *L)
 {
-    char *s = wsman_expand_alias(luaL_checkstring(L, 1));
+    char *s = wsman_expand_alias(lw_checkcstring(L, 1, NULL));
     if (!s)
         return luaL_error(L, "out of memory while expanding a resource URI alias");
     lua_pushstring(L, s);
@@ -655,6 +655,7 @@ int luaopen_wsman_core(lua_State *L)
     lw_shell_register(L);
     lw_xml_register(L);
     lw_psobject_register(L);
+    lw_psrp_register(L);
 
     lua_newtable(L);
     lua_pushcfunction(L, mod_new);
@@ -665,7 +666,11 @@ int luaopen_wsman_core(lua_State *L)
     lua_setfield(L, -2, "clixml");
     lua_pushcfunction(L, lw_xml_parse); /* wsman.xml's parse (lxml.c) */
     lua_setfield(L, -2, "_xml_parse");
+    lw_term_push(L); /* for the wsman command (lterm.c) */
+    lua_setfield(L, -2, "_term");
     lw_psobject_fields(L); /* clixml_decode, clixml_encode, ps_value, ps_object (lpsobject.c) */
+    lw_psrp_fields(L);     /* _psrp_*: PowerShell Remoting's wire for wsman.psrp (lpsrp.c) */
+    lw_reaper_fields(L);   /* WSMan.flush (lsession.c) */
     lua_pushcfunction(L, mod_expand_alias);
     lua_setfield(L, -2, "_expand_alias");
     lua_pushcfunction(L, mod_selector_set);

@@ -142,6 +142,33 @@ class KerberosHttpTest(unittest.TestCase):
             os.environ["KRB5CCNAME"] = old
 
 
+class KerberosRequireAuthorizationTest(unittest.TestCase):
+    """--require-authorization (OMI): the AP-REQ in the first request completes the handshake, no 401."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.sim = Sim("--auth", "negotiate,kerberos", "--keytab", KDC.info["KRB5_KTNAME"], "--require-authorization",
+                      allow_unencrypted=False)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.sim.stop()
+
+    def test_first_leg_completes_without_401(self):
+        for scheme in ("Kerberos", "Negotiate"):
+            c = GssClient(self.sim, KRB5_OID, scheme=scheme, spnego=scheme == "Negotiate")
+            self.addCleanup(c.close)
+            r = c.handshake()
+            self.assertEqual(r.status, 200, r.headers)
+            self.assertEqual([leg.status for leg in c.legs], [200])
+            r = c.post(get_xml(self.sim, "Spooler"))
+            self.assertEqual(r.status, 200)
+            self.assertIn(b"<p:Name>Spooler</p:Name>", c.decrypt(r))
+            st = stats(c)
+            self.assertEqual(st["Unauthorized"], "0")
+            self.assertEqual(st["HeldRequests"], "0")
+
+
 class KerberosTlsCbtTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):

@@ -55,6 +55,12 @@ def parse_args(argv):
     p.add_argument("--enum-timeout", type=int, default=60000, help="idle enumeration context expiry, ms")
     p.add_argument("--max-envelope-kb", type=int, default=500, help="service MaxEnvelopeSizekb (default 500)")
     p.add_argument("--max-batch-items", type=int, default=32000, help="service MaxBatchItems (default 32000)")
+    p.add_argument("--grow-enum-context", type=int, default=0, metavar="BYTES",
+                   help="a misbehaving host: each Pull's new EnumerationContext is BYTES longer than the last, "
+                        "and replies ignore MaxEnvelopeSize")
+    p.add_argument("--proxy-auth", metavar="USER:PASSWORD",
+                   help="as an HTTP proxy (absolute-form requests), answer 407 unless Proxy-Authorization "
+                        "carries these Basic credentials")
     p.add_argument("--processes", type=int, default=0, help="add N generated Win32_Process instances")
     p.add_argument("--max-shells-per-user", type=int, default=30,
                    help="winrm/config/winrs MaxShellsPerUser the simulator starts with (default 30)")
@@ -70,8 +76,11 @@ def parse_args(argv):
     args = p.parse_args(argv)
     if args.max_envelope_kb < 32:
         p.error("--max-envelope-kb must be at least 32")
-    if args.enum_timeout < 0 or args.max_batch_items < 1 or args.processes < 0:
-        p.error("--max-batch-items must be positive, --enum-timeout and --processes not negative")
+    if args.enum_timeout < 0 or args.max_batch_items < 1 or args.processes < 0 or args.grow_enum_context < 0:
+        p.error("--max-batch-items must be positive, --enum-timeout, --processes and --grow-enum-context not "
+                "negative")
+    if args.proxy_auth is not None and ":" not in args.proxy_auth:
+        p.error("--proxy-auth takes USER:PASSWORD")
     if args.cert_host and not args.tls:
         p.error("--cert-host needs --tls")
     if args.make_client_cert and not args.tls_dir:

@@ -31,9 +31,10 @@ class Context:
 class Enumerations:
     """The open enumeration contexts of the service."""
 
-    def __init__(self, timeout_ms, max_batch):
+    def __init__(self, timeout_ms, max_batch, grow=0):
         self.timeout = timeout_ms / 1000.0
         self.max_batch = max_batch
+        self.grow = grow  # --grow-enum-context: each new context id this many bytes longer
         self.lock = threading.Lock()
         self.contexts = {}
 
@@ -132,6 +133,13 @@ def enumerate_request(op, handler, finish):
     return reply
 
 
+def _next_id(old, grow):
+    new = "uuid:" + str(uuid.uuid4()).upper()
+    if grow:
+        new += "-" + "0" * (max(0, len(old) - len(new) - 1) + grow)
+    return new
+
+
 def pull_request(op, finish):
     enums = op.state.enums
     payload = op.req.payload
@@ -144,7 +152,7 @@ def pull_request(op, finish):
         count = min(_int_text(payload.find(_N + "MaxElements"), 1), enums.max_batch)
         batch = ctx.items[ctx.pos:ctx.pos + count]
         done = ctx.pos + count >= len(ctx.items)
-        new_id = None if done else "uuid:" + str(uuid.uuid4()).upper()
+        new_id = None if done else _next_id(ctx.id, enums.grow)
         body = "<n:PullResponse>%s<n:Items>%s</n:Items>%s</n:PullResponse>" % (
             "<n:EnumerationContext>%s</n:EnumerationContext>" % new_id if new_id else "",
             render_items(batch, ctx.mode), "<n:EndOfSequence/>" if done else "")

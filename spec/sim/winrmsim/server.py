@@ -4,7 +4,9 @@ The HTTP layer is written directly on sockets (not http.server) so that replies 
 so that fault injection can control exactly what reaches the wire.
 """
 
+import base64
 import email.utils
+import hmac
 import http
 import os
 import socket
@@ -225,7 +227,7 @@ class Service:
 
         def finish(body, action, prefixes=None, _default="saxwp"):
             data = envelope(action, req.message_id, body, prefixes or _default).encode("utf-8")
-            if len(data) > req.max_envelope:
+            if len(data) > req.max_envelope and not self.settings.grow_enum_context:
                 raise WSManFault("MAX_ENVELOPE_SIZE_EXCEEDED",
                                  "The WS-Management service cannot process the request. The computed response "
                                  "packet size (%d) exceeds the maximum envelope size that is allowed (%d)."
@@ -353,6 +355,11 @@ class ConnectionHandler(socketserver.BaseRequestHandler):
             except OSError:
                 pass
 
+    def proxy_authorized(self, hreq):
+        """--proxy-auth: the request carries the proxy's Basic credentials."""
+        want = "Basic " + base64.b64encode(self.service.settings.proxy_auth.encode("utf-8")).decode("ascii")
+        return hmac.compare_digest(hreq.headers.get("proxy-authorization", "").strip(), want)
+
     def send_continue(self):
         self.sock.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
 
@@ -367,6 +374,9 @@ class ConnectionHandler(socketserver.BaseRequestHandler):
         path = hreq.path.split("?", 1)[0]
         if path.lower().startswith(("http://", "https://")):
             # Absolute form: the client uses this simulator as its HTTP proxy (proxy specs).
+            if svc.settings.proxy_auth is not None and not self.proxy_authorized(hreq):
+                svc.log(self.peer, hreq, 407, "proxy credentials missing or wrong")
+                return self.send(407, b"", None, keep, [("Proxy-Authenticate", 'Basic realm="proxy"')])
             self.state.count("proxied")
             parts = path.split("/", 3)
             path = "/" + (parts[3] if len(parts) > 3 else "")

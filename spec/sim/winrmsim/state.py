@@ -32,6 +32,8 @@ class Settings:
         self.cbt = getattr(args, "cbt", "relaxed")   # CbtHardeningLevel (HTTPS channel binding, security.py)
         self.extra_processes = args.processes
         self.max_shells_per_user = getattr(args, "max_shells_per_user", 30)
+        self.grow_enum_context = getattr(args, "grow_enum_context", 0)
+        self.proxy_auth = getattr(args, "proxy_auth", None)
         self.ps_sandbox = getattr(args, "ps_sandbox", None)       # PSRP file-transfer sandbox (pstransfer.py)
         self.ps_configs = dict(getattr(args, "ps_config", None) or [])   # JEA name -> visible commands
         self.ps_protocol = getattr(args, "ps_protocol", None) or "2.3"   # the PSRP host's protocol version
@@ -101,7 +103,7 @@ class SimState:
         self.max_unauthorized_per_connection = 0   # the most 401s any one connection received
         self.held = 0            # requests never answered (--require-authorization)
         self.tokens = {}
-        self.enums = Enumerations(settings.enum_timeout_ms, settings.max_batch_items)
+        self.enums = Enumerations(settings.enum_timeout_ms, settings.max_batch_items, settings.grow_enum_context)
         self.store = WmiStore(settings.data_dir, settings.extra_processes)
         self.registry = Registry()
         self.registry.register(ns.WMI_ROOT, WmiHandler(self.store))

@@ -26,6 +26,8 @@ typedef struct wsman_exchange {
     int idempotent;      /* may resend after a failure where no reply byte arrived */
     int unauthenticated; /* Identify with WSMANIDENTIFY: unauthenticated */
     int no_flush;        /* do not send queued Releases first (used by the flush) */
+    int bounded;         /* the request must fit the session's MaxEnvelopeSize: its body carries what the
+                            host sent (a Pull's EnumerationContext), which may grow without end */
     long timeout_ms;     /* (shell) > 0: OperationTimeout of this exchange (and the client's deadline,
                             plus the network delay) instead of Session.Timeout */
 } wsman_exchange_t;
@@ -41,6 +43,36 @@ void wsman_session_queue_release(wsman_session_t *s, wsman_locator_t *loc, char 
  * operation and action are static strings, loc and body (may be NULL) are taken over. No network I/O. */
 void wsman_session_queue_request(wsman_session_t *s, const char *operation, const char *action,
                                  wsman_locator_t *loc, char *body);
+/* The last reference is gone and the reaper (if any) did not take the session: free it now, queue
+ * and all, without network I/O. */
+void wsman_session_destroy(wsman_session_t *s);
+/* Sends the queued cleanup requests until the deadline (wsman_now_ms), dropping what is left then. */
+void wsman_session_flush_until(wsman_session_t *s, long long deadline);
+/* reaper.c: takes over a dropped session (0), or -1 when the reaper is closed or out of memory
+ * (the caller frees it). Attached sessions hold a reference on the reaper. */
+int wsman_reaper_adopt(wsman_reaper_t *r, wsman_session_t *s);
+void wsman_reaper_ref(wsman_reaper_t *r);
+void wsman_reaper_release(wsman_reaper_t *r);
+/* How long the exchange of an attached session spends on dropped sessions' cleanup first. */
+#define WSMAN_REAPER_OPERATION_BUDGET_MS 5000L
+
+/* shell.c, shared by the WinRS-shaped exchanges (shells, PSRP pools): */
+/* "out of memory" / an invalid argument (msg) for op, with the session's endpoint; return -1. */
+int wsman_engine_oom(wsman_error_t *e, const char *op, const wsman_session_t *s);
+int wsman_engine_invalid(wsman_error_t *e, const char *op, const wsman_session_t *s, const char *msg);
+/* A copy of loc with these options (must understand when any), for one exchange. */
+wsman_locator_t wsman_locator_with_options(const wsman_locator_t *loc, wsman_pair_t *opts, size_t n);
+/* One exchange with the WinRS knobs: a response kind, its ud, a Receive's timeout, idempotence. */
+int wsman_winrs_exchange(wsman_session_t *s, const char *op, const char *action, const wsman_locator_t *l,
+                         const char *body, wsman_resp_kind_t kind, void *ud, long timeout_ms, int idempotent,
+                         wsman_response_t *res, wsman_error_t *e);
+/* 1 when e is the fault of a shell or command the host no longer knows (0x8033805B). */
+int wsman_shell_gone(const wsman_error_t *e);
+/* shell.c: the text of the first {ns}local element of a serialized reply body (one or more
+ * elements), or of the first {alt_ns}alt_local whose alt_attr is alt_value (alt_ns may be NULL).
+ * Caller frees; NULL when absent or not parsable. */
+char *wsman_reply_find_value(const wsman_buf_t *body, const char *ns, const char *local, const char *alt_ns,
+                             const char *alt_local, const char *alt_attr, const char *alt_value);
 long wsman_session_max_envelope_size(const wsman_session_t *s);
 
 #endif

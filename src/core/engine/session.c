@@ -47,9 +47,39 @@ struct wsman_session {
     wsman_auth_t *auth;
     char *cert_file, *key_file; /* (auth) CertificateThumbprint found in cert_dir */
     pending_release_t *releases, **releases_tail;
+    wsman_reaper_t *reaper; /* takes the session over when it is dropped with requests queued */
 };
 
 /* ---- session object ------------------------------------------------------------------------ */
+
+/* Longest credentials accepted, in bytes: Windows takes user names of up to 513 characters
+ * (CREDUI_MAX_USERNAME_LENGTH) and passwords of up to 256 (CREDUI_MAX_PASSWORD_LENGTH); a
+ * character is at most 4 bytes of UTF-8, and no real one comes near these limits. */
+enum { MAX_USERNAME_BYTES = 2052, MAX_PASSWORD_BYTES = 1024 };
+
+/* A credential over its limit is refused by name before anything is copied (libcurl and the
+ * authentication code would otherwise fail later with a misleading out-of-memory). */
+static int check_credential_lengths(const wsman_options_t *o, wsman_error_t *e)
+{
+    const struct {
+        const char *value, *name;
+        size_t limit;
+    } fields[] = {
+        {o->username, "the user name (ConnectionOptions.UserName)", MAX_USERNAME_BYTES},
+        {o->password, "the password (ConnectionOptions.Password)", MAX_PASSWORD_BYTES},
+        {o->proxy_username, "the proxy user name (SetProxy)", MAX_USERNAME_BYTES},
+        {o->proxy_password, "the proxy password (SetProxy)", MAX_PASSWORD_BYTES},
+    };
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        size_t n = fields[i].value ? strlen(fields[i].value) : 0;
+        if (n > fields[i].limit) {
+            wsman_error_set(e, WSMAN_E_INVALIDARG, "%s is too long: %zu bytes, where the limit is %zu bytes",
+                            fields[i].name, n, fields[i].limit);
+            return -1;
+        }
+    }
+    return 0;
+}
 
 static int copy_opt(char **dst, const char *src)
 {
@@ -68,7 +98,7 @@ wsman_session_t *wsman_session_new(const char *connection, uint32_t flags, const
 
     if (!s) {
         if (e)
-            wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "out of memory");
+            wsman_error_oom(e, NULL);
         return NULL;
     }
     s->refs = 1;
@@ -85,6 +115,11 @@ wsman_session_t *wsman_session_new(const char *connection, uint32_t flags, const
     if (!opts) {
         memset(&none, 0, sizeof none);
         opts = &none;
+    }
+    if (check_credential_lengths(opts, e) != 0) {
+        wsman_error_context(e, "CreateSession", s->ep.url);
+        wsman_session_free(s);
+        return NULL;
     }
     rc |= copy_opt(&s->username, opts->username);
     rc |= copy_opt(&s->password, opts->password);
@@ -105,7 +140,7 @@ wsman_session_t *wsman_session_new(const char *connection, uint32_t flags, const
     s->max_envelope_size = opts->max_envelope_size > 0 ? opts->max_envelope_size : DEFAULT_MAX_ENVELOPE;
     if (rc) {
         if (e) {
-            wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "out of memory");
+            wsman_error_oom(e, NULL);
             wsman_error_context(e, "CreateSession", s->ep.url);
         }
         wsman_session_free(s);
@@ -130,11 +165,18 @@ void wsman_session_free(wsman_session_t *s)
 {
     if (!s || --s->refs > 0)
         return;
-    free_releases(s); /* never any network I/O here: the server expires idle contexts */
-    if (s->auth)
-        wsman_auth_free(s->auth);
-    if (s->transport)
-        wsman_transport_free(s->transport);
+    /* never any network I/O here: queued cleanup requests go to the reaper, if any */
+    if (s->releases && s->reaper && wsman_reaper_adopt(s->reaper, s) == 0)
+        return;
+    wsman_session_destroy(s);
+}
+
+void wsman_session_destroy(wsman_session_t *s)
+{
+    free_releases(s); /* the server expires idle contexts and shells */
+    wsman_reaper_release(s->reaper);
+    wsman_auth_free(s->auth);
+    wsman_transport_free(s->transport);
     wsman_endpoint_clear(&s->ep);
     free(s->username);
     wsman_secure_free(s->password);
@@ -151,6 +193,15 @@ void wsman_session_free(wsman_session_t *s)
     free(s->cert_file);
     free(s->key_file);
     free(s);
+}
+
+void wsman_session_set_reaper(wsman_session_t *s, wsman_reaper_t *r)
+{
+    if (!s || s->reaper == r)
+        return;
+    wsman_reaper_release(s->reaper);
+    s->reaper = r;
+    wsman_reaper_ref(r);
 }
 
 void wsman_session_ref(wsman_session_t *s)
@@ -304,7 +355,7 @@ static int sink(void *ud, const char *data, size_t len)
             return -1;
         }
         if (wsman_buf_append(&c->sealed, data, len) != 0) {
-            wsman_error_set(&c->err, WSMAN_E_OUTOFMEMORY, "out of memory");
+            wsman_error_oom(&c->err, NULL);
             c->failed = 1;
             return -1;
         }
@@ -316,7 +367,7 @@ static int sink(void *ud, const char *data, size_t len)
     } else if (c->excerpt.len < EXCERPT_MAX) {
         size_t n = EXCERPT_MAX - c->excerpt.len;
         if (wsman_buf_append(&c->excerpt, data, len < n ? len : n) != 0) {
-            wsman_error_set(&c->err, WSMAN_E_OUTOFMEMORY, "out of memory");
+            wsman_error_oom(&c->err, NULL);
             c->failed = 1;
             return -1;
         }
@@ -483,7 +534,9 @@ static void auth_restart(wsman_auth_t *a)
     a->done = 0;
 }
 
-static int flush_releases(wsman_session_t *s)
+/* Sends the queue; with a deadline (> 0) each request gets at most the time left, and what is
+ * still queued when it passes is dropped. */
+static int flush_releases(wsman_session_t *s, long long deadline)
 {
     while (s->releases) {
         pending_release_t *p = s->releases;
@@ -492,7 +545,12 @@ static int flush_releases(wsman_session_t *s)
         wsman_error_t err;
         wsman_locator_t lite = *p->loc;
         int is_release = strcmp(p->action, WSMAN_ACTION_RELEASE) == 0;
+        long long left = deadline > 0 ? deadline - wsman_now_ms() : 0;
 
+        if (deadline > 0 && left < 1) {
+            free_releases(s);
+            break;
+        }
         s->releases = p->next;
         if (!s->releases)
             s->releases_tail = &s->releases;
@@ -511,6 +569,8 @@ static int flush_releases(wsman_session_t *s)
         x.kind = WSMAN_RESP_EMPTY;
         x.idempotent = 1;
         x.no_flush = 1;
+        if (deadline > 0 && left < s->timeout_ms)
+            x.timeout_ms = (long)left;
         wsman_response_init(&res);
         wsman_error_init(&err);
         /* errors ignored: the server expires idle contexts (and idle shells). But when the host
@@ -529,14 +589,14 @@ static int flush_releases(wsman_session_t *s)
 int wsman_session_flush(wsman_session_t *s)
 {
     if (s && s->releases)
-        flush_releases(s);
+        flush_releases(s, 0);
     return 0;
 }
 
-static int oom_error(wsman_error_t *e)
+void wsman_session_flush_until(wsman_session_t *s, long long deadline)
 {
-    wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "out of memory");
-    return -1;
+    if (s && s->releases)
+        flush_releases(s, deadline > 0 ? deadline : 1);
 }
 
 /* Builds the request bytes (UTF-8, or UTF-16LE with BOM when the session asks for it). */
@@ -569,7 +629,17 @@ static int build_request(wsman_session_t *s, const wsman_exchange_t *x, wsman_bu
     }
     if (rc != 0) {
         wsman_buf_free(&env);
-        return oom_error(e);
+        return wsman_error_oom(e, NULL);
+    }
+    if (x->bounded && env.len > (size_t)s->max_envelope_size) {
+        wsman_error_set(e, WSMAN_E_MAX_ENVELOPE_SIZE,
+                        "The %s request would be %zu bytes, more than the MaxEnvelopeSize of %ld bytes this "
+                        "session asks of the host (the data the host sent back to be repeated has grown "
+                        "that large). It was not sent: the operation cannot continue. Raise "
+                        "ConnectionOptions.max_envelope_size, or report the host's behaviour.",
+                        x->operation, env.len, s->max_envelope_size);
+        wsman_buf_free(&env);
+        return -1;
     }
     if (s->flags & WSMAN_FLAG_UTF16) {
         rc = wsman_utf8_to_utf16le(req, env.data, env.len);
@@ -637,7 +707,7 @@ static int attempt_begin(attempt_t *a, wsman_session_t *s, const wsman_exchange_
     a->c.expect_encrypted = a->seal;
     a->c.sealed_max = lim.max_bytes + SEALED_OVERHEAD;
     a->c.reader = wsman_reader_new(x->kind, &lim, x->cb, x->ud);
-    return a->c.reader ? 0 : oom_error(e);
+    return a->c.reader ? 0 : wsman_error_oom(e, NULL);
 }
 
 static void attempt_end(attempt_t *a)
@@ -670,7 +740,7 @@ static int attempt_headers(attempt_t *a, wsman_error_t *e)
         if (rc == 0 && authv.len) {
             if (wsman_buf_puts(&line, "Authorization: ") != 0 ||
                 wsman_buf_append(&line, authv.data, authv.len) != 0)
-                rc = oom_error(e);
+                rc = wsman_error_oom(e, NULL);
             else
                 a->headers[nh++] = a->authline = wsman_buf_steal(&line);
         }
@@ -834,6 +904,8 @@ static void non_soap_reply(attempt_t *a, wsman_error_t *e)
                         s->ep.url, a->x->operation);
     else if (r->status == 403 && a->use_auth && s->auth->mech == &wsman_auth_certificate)
         access_denied(s, a->x, r, 1, e);
+    else if (r->status == WSMAN_HTTP_PROXY_AUTH_REQUIRED)
+        wsman_transport_proxy_refused(s->transport, e);
     else
         wsman_error_set(e, status_code(r->status, 0),
                         "%s answered HTTP %d with content type '%s' instead of a SOAP reply%s%s%s. Check "
@@ -1011,8 +1083,10 @@ int wsman_session_exchange(wsman_session_t *s, const wsman_exchange_t *x, wsman_
         wsman_error_init(&local);
         e = &local;
     }
+    if (!x->no_flush && s->reaper)
+        wsman_reaper_run(s->reaper, WSMAN_REAPER_OPERATION_BUDGET_MS); /* dropped sessions' cleanup */
     if (!x->no_flush && s->releases)
-        flush_releases(s);
+        flush_releases(s, 0);
     wsman_buf_init(&reqbody);
     if (build_request(s, x, &reqbody, e) == 0 && ensure_transport(s, e) == 0) {
         use_auth = x->unauthenticated ? 0 : ensure_auth(s, e);
@@ -1089,7 +1163,7 @@ static int simple_op(wsman_session_t *s, const char *op, const char *action, con
     if (rc == 0 && out && kind == WSMAN_RESP_BODY && res.body.len &&
         wsman_buf_append(out, res.body.data, res.body.len) != 0) {
         if (e) {
-            wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "out of memory");
+            wsman_error_oom(e, NULL);
             wsman_error_context(e, op, s->ep.url);
         }
         rc = -1;
@@ -1133,7 +1207,7 @@ int wsman_put(wsman_session_t *s, const wsman_locator_t *l, const char *resource
                 wsman_buf_puts(&wrapped, "</wsman:XmlFragment>") != 0) {
                 wsman_buf_free(&wrapped);
                 if (e) {
-                    wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "out of memory");
+                    wsman_error_oom(e, NULL);
                     wsman_error_context(e, "Put", s->ep.url);
                 }
                 return -1;
@@ -1192,6 +1266,10 @@ int wsman_invoke(wsman_session_t *s, const char *action, const wsman_locator_t *
         }
         return -1;
     }
+    if (wsman_xml_check_str("Invoke: the action", action, e) != 0) {
+        wsman_error_context(e, "Invoke", s->ep.url);
+        return -1;
+    }
     wsman_buf_init(&act);
     if (strchr(action, '/'))
         rc = wsman_buf_puts(&act, action);
@@ -1199,7 +1277,7 @@ int wsman_invoke(wsman_session_t *s, const char *action, const wsman_locator_t *
         rc = wsman_buf_printf(&act, "%s/%s", l->uri, action);
     if (rc != 0) {
         if (e) {
-            wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "out of memory");
+            wsman_error_oom(e, NULL);
             wsman_error_context(e, "Invoke", s->ep.url);
         }
         return -1;
@@ -1235,7 +1313,7 @@ int wsman_identify(wsman_session_t *s, uint32_t flags, wsman_buf_t *out, wsman_e
     rc = wsman_session_exchange(s, &x, &res, e);
     if (rc == 0 && out && wsman_buf_append(out, res.body.data ? res.body.data : "", res.body.len) != 0) {
         if (e) {
-            wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "out of memory");
+            wsman_error_oom(e, NULL);
             wsman_error_context(e, "Identify", s->ep.url);
         }
         rc = -1;

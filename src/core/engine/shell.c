@@ -58,16 +58,16 @@ struct wsman_command {
 
 /* ---- helpers ------------------------------------------------------------------------------ */
 
-static int oom(wsman_error_t *e, const char *op, const wsman_session_t *s)
+int wsman_engine_oom(wsman_error_t *e, const char *op, const wsman_session_t *s)
 {
     if (e) {
-        wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "out of memory");
+        wsman_error_oom(e, NULL);
         wsman_error_context(e, op, s ? wsman_session_endpoint(s) : NULL);
     }
     return -1;
 }
 
-static int invalid(wsman_error_t *e, const char *op, const wsman_session_t *s, const char *msg)
+int wsman_engine_invalid(wsman_error_t *e, const char *op, const wsman_session_t *s, const char *msg)
 {
     if (e) {
         wsman_error_set(e, WSMAN_E_INVALIDARG, "%s", msg);
@@ -142,19 +142,77 @@ static int text_elem(wsman_buf_t *b, const char *tag, const char *text)
            wsman_buf_printf(b, "</rsp:%s>", tag);
 }
 
-/* A copy of the shell's locator with these options (must understand), for one exchange. */
-static wsman_locator_t with_options(const wsman_shell_t *sh, wsman_pair_t *opts, size_t n)
+/* Characters that make an argument need double quotes: the separators of the Windows command-line
+ * rules, and cmd.exe's operators (an unquoted & | < > ^ would be cmd.exe's, not the program's). */
+static const char QUOTE_TRIGGERS[] = " \t\n\v&|<>^";
+
+static int append_backslashes(wsman_buf_t *out, size_t n)
 {
-    wsman_locator_t l = *sh->loc;
+    int rc = 0;
+    while (n--)
+        rc |= wsman_buf_append(out, "\\", 1);
+    return rc;
+}
+
+int wsman_quote_arg(wsman_buf_t *out, const char *arg)
+{
+    int wrap = *arg == '\0' || strpbrk(arg, QUOTE_TRIGGERS) != NULL;
+    size_t slashes = 0;
+    int rc = wrap ? wsman_buf_append(out, "\"", 1) : 0;
+    const char *p;
+
+    for (p = arg; *p; p++) {
+        if (*p == '\\') {
+            slashes++;
+            continue;
+        }
+        if (*p == '"') /* each backslash before a quote doubled, the quote escaped */
+            rc |= append_backslashes(out, 2 * slashes + 1);
+        else
+            rc |= append_backslashes(out, slashes);
+        slashes = 0;
+        rc |= wsman_buf_append(out, p, 1);
+    }
+    /* trailing backslashes are doubled only when a closing quote follows them */
+    rc |= append_backslashes(out, wrap ? 2 * slashes : slashes);
+    if (wrap)
+        rc |= wsman_buf_append(out, "\"", 1);
+    return rc ? -1 : 0;
+}
+
+/* An rsp:Arguments element: the argument quoted, or as given with WSMAN_COMMAND_VERBATIM_ARGS. */
+static int argument_elem(wsman_buf_t *b, const char *arg, uint32_t flags)
+{
+    wsman_buf_t q;
+    int rc;
+    if (flags & WSMAN_COMMAND_VERBATIM_ARGS)
+        return text_elem(b, "Arguments", arg);
+    wsman_buf_init(&q);
+    rc = wsman_quote_arg(&q, arg);
+    if (rc == 0)
+        rc = text_elem(b, "Arguments", q.data);
+    wsman_buf_free(&q);
+    return rc;
+}
+
+wsman_locator_t wsman_locator_with_options(const wsman_locator_t *loc, wsman_pair_t *opts, size_t n)
+{
+    wsman_locator_t l = *loc;
     l.options = opts;
     l.noptions = n;
     l.must_understand_options = n > 0;
     return l;
 }
 
-static int exchange(wsman_shell_t *sh, const char *op, const char *action, const wsman_locator_t *l,
-                    const char *body, wsman_resp_kind_t kind, void *ud, long timeout_ms, int idempotent,
-                    wsman_response_t *res, wsman_error_t *e)
+/* A copy of the shell's locator with these options (must understand), for one exchange. */
+static wsman_locator_t with_options(const wsman_shell_t *sh, wsman_pair_t *opts, size_t n)
+{
+    return wsman_locator_with_options(sh->loc, opts, n);
+}
+
+int wsman_winrs_exchange(wsman_session_t *s, const char *op, const char *action, const wsman_locator_t *l,
+                         const char *body, wsman_resp_kind_t kind, void *ud, long timeout_ms, int idempotent,
+                         wsman_response_t *res, wsman_error_t *e)
 {
     wsman_exchange_t x;
 
@@ -167,7 +225,14 @@ static int exchange(wsman_shell_t *sh, const char *op, const char *action, const
     x.ud = ud;
     x.timeout_ms = timeout_ms;
     x.idempotent = idempotent;
-    return wsman_session_exchange(sh->s, &x, res, e);
+    return wsman_session_exchange(s, &x, res, e);
+}
+
+static int exchange(wsman_shell_t *sh, const char *op, const char *action, const wsman_locator_t *l,
+                    const char *body, wsman_resp_kind_t kind, void *ud, long timeout_ms, int idempotent,
+                    wsman_response_t *res, wsman_error_t *e)
+{
+    return wsman_winrs_exchange(sh->s, op, action, l, body, kind, ud, timeout_ms, idempotent, res, e);
 }
 
 /* ---- finding one value in a reply body ----------------------------------------------------- */
@@ -224,10 +289,8 @@ static int find_end(void *ud, const char *ns, const char *local)
     return 0;
 }
 
-/* The text of the first {ns}local element of a serialized body (one or more elements), or of the
- * first {alt_ns}alt_local whose alt_attr is alt_value. NULL when absent or not parsable. */
-static char *find_value(const wsman_buf_t *body, const char *ns, const char *local, const char *alt_ns,
-                        const char *alt_local, const char *alt_attr, const char *alt_value)
+char *wsman_reply_find_value(const wsman_buf_t *body, const char *ns, const char *local, const char *alt_ns,
+                             const char *alt_local, const char *alt_attr, const char *alt_value)
 {
     static const wsman_xml_handler_t h = {find_start, find_end, find_text, NULL};
     static const char open[] = "<r>", close[] = "</r>";
@@ -273,7 +336,7 @@ static wsman_shell_t *shell_new(wsman_session_t *s, unsigned codepage, wsman_err
         if (sh)
             wsman_locator_free(sh->loc);
         free(sh);
-        oom(e, op, s);
+        wsman_engine_oom(e, op, s);
         return NULL;
     }
     sh->refs = 1;
@@ -289,7 +352,7 @@ static int shell_set_id(wsman_shell_t *sh, const char *id, wsman_error_t *e, con
     sh->id = wsman_strdup(id);
     wsman_locator_clear_selectors(sh->loc);
     if (!sh->id || wsman_locator_add_selector(sh->loc, "ShellId", id, e) != 0)
-        return oom(e, op, sh->s);
+        return wsman_engine_oom(e, op, sh->s);
     return 0;
 }
 
@@ -323,6 +386,34 @@ static int create_body(wsman_buf_t *b, const wsman_shell_options_t *o)
     return rc ? -1 : 0;
 }
 
+/* The caller's texts of a shell Create, checked before anything is allocated or sent. */
+static int check_shell_texts(const wsman_session_t *s, const wsman_shell_options_t *o, wsman_error_t *e)
+{
+    int rc = wsman_xml_check_str("CreateShell: the shell name", o->name, e);
+    if (!rc)
+        rc = wsman_xml_check_str("CreateShell: the working directory", o->working_directory, e);
+    for (size_t i = 0; !rc && o->environment && o->environment[i] && o->environment[i + 1]; i += 2) {
+        rc = wsman_xml_check_str("CreateShell: an environment variable name", o->environment[i], e);
+        if (!rc)
+            rc = wsman_xml_check_str("CreateShell: an environment variable value", o->environment[i + 1], e);
+    }
+    if (rc)
+        wsman_error_context(e, "CreateShell", wsman_session_endpoint(s));
+    return rc;
+}
+
+/* Command line texts of a Command, checked before anything is sent. */
+static int check_command_texts(const wsman_session_t *s, const char *command, const char *const *args,
+                               size_t nargs, wsman_error_t *e)
+{
+    int rc = wsman_xml_check_str("Command: the command", command, e);
+    for (size_t i = 0; !rc && i < nargs; i++)
+        rc = wsman_xml_check_str("Command: an argument", args[i], e);
+    if (rc)
+        wsman_error_context(e, "Command", wsman_session_endpoint(s));
+    return rc;
+}
+
 wsman_shell_t *wsman_shell_open(wsman_session_t *s, const wsman_shell_options_t *o, wsman_error_t *e)
 {
     static char n_noprofile[] = "WINRS_NOPROFILE", n_codepage[] = "WINRS_CODEPAGE";
@@ -338,14 +429,15 @@ wsman_shell_t *wsman_shell_open(wsman_session_t *s, const wsman_shell_options_t 
     int rc;
 
     if (!s) {
-        invalid(e, "CreateShell", NULL, "CreateShell needs a session");
+        wsman_engine_invalid(e, "CreateShell", NULL, "CreateShell needs a session");
         return NULL;
     }
     if (!o) {
         memset(&none, 0, sizeof none);
         o = &none;
     }
-    if (check_codepage(o->codepage ? o->codepage : 65001, e, "CreateShell", s) != 0)
+    if (check_codepage(o->codepage ? o->codepage : 65001, e, "CreateShell", s) != 0 ||
+        check_shell_texts(s, o, e) != 0)
         return NULL;
     if (!(sh = shell_new(s, o->codepage, e, "CreateShell")))
         return NULL;
@@ -362,7 +454,7 @@ wsman_shell_t *wsman_shell_open(wsman_session_t *s, const wsman_shell_options_t 
     wsman_buf_init(&body);
     if (create_body(&body, o) != 0) {
         wsman_buf_free(&body);
-        oom(e, "CreateShell", s);
+        wsman_engine_oom(e, "CreateShell", s);
         wsman_shell_free(sh);
         return NULL;
     }
@@ -376,7 +468,8 @@ wsman_shell_t *wsman_shell_open(wsman_session_t *s, const wsman_shell_options_t 
         wsman_shell_free(sh);
         return NULL;
     }
-    id = find_value(&res.body, WSMAN_NS_RSP, "ShellId", WSMAN_NS_WSMAN, "Selector", "Name", "ShellId");
+    id = wsman_reply_find_value(&res.body, WSMAN_NS_RSP, "ShellId", WSMAN_NS_WSMAN, "Selector", "Name",
+                                "ShellId");
     wsman_response_clear(&res);
     if (!id) {
         if (e) {
@@ -404,11 +497,15 @@ wsman_shell_t *wsman_shell_attach(wsman_session_t *s, const char *shell_id, unsi
     wsman_shell_t *sh;
 
     if (!s || !shell_id || !*shell_id) {
-        invalid(e, "CreateShell", s, "attaching to a shell needs its ShellId");
+        wsman_engine_invalid(e, "CreateShell", s, "attaching to a shell needs its ShellId");
         return NULL;
     }
     if (check_codepage(codepage ? codepage : 65001, e, "CreateShell", s) != 0)
         return NULL;
+    if (wsman_xml_check_str("CreateShell: the ShellId", shell_id, e) != 0) {
+        wsman_error_context(e, "CreateShell", wsman_session_endpoint(s));
+        return NULL;
+    }
     if (!(sh = shell_new(s, codepage, e, "CreateShell")))
         return NULL;
     if (shell_set_id(sh, shell_id, e, "CreateShell") != 0) {
@@ -439,9 +536,9 @@ int wsman_shell_is_open(const wsman_shell_t *sh)
     return !sh->closed && !sh->detached;
 }
 
-static int shell_gone(const wsman_error_t *e)
+int wsman_shell_gone(const wsman_error_t *e)
 {
-    return e->code == WSMAN_E_UNEXPECTED_SELECTORS && e->fault_code;
+    return e && e->code == WSMAN_E_UNEXPECTED_SELECTORS && e->fault_code;
 }
 
 int wsman_shell_close(wsman_shell_t *sh, wsman_error_t *e)
@@ -461,7 +558,7 @@ int wsman_shell_close(wsman_shell_t *sh, wsman_error_t *e)
                   e);
     wsman_response_clear(&res);
     sh->closed = 1;
-    if (rc != 0 && shell_gone(e)) {
+    if (rc != 0 && wsman_shell_gone(e)) {
         wsman_error_clear(e);
         rc = 0;
     } else if (rc != 0 && !e->fault_code && !e->http_status) {
@@ -507,7 +604,7 @@ static wsman_command_t *command_new(wsman_shell_t *sh, const char *id, wsman_err
 
     if (!c || !(c->id = wsman_strdup(id))) {
         free(c);
-        oom(e, op, sh->s);
+        wsman_engine_oom(e, op, sh->s);
         return NULL;
     }
     c->sh = sh;
@@ -550,7 +647,8 @@ wsman_command_t *wsman_shell_run(wsman_shell_t *sh, const char *command, const c
     int rc;
 
     if (!sh || !command || !*command) {
-        invalid(e, "Command", sh ? sh->s : NULL, "a command needs a program (or command line) to run");
+        wsman_engine_invalid(e, "Command", sh ? sh->s : NULL,
+                             "a command needs a program (or command line) to run");
         return NULL;
     }
     if (!wsman_shell_is_open(sh)) {
@@ -561,14 +659,16 @@ wsman_command_t *wsman_shell_run(wsman_shell_t *sh, const char *command, const c
         }
         return NULL;
     }
+    if (check_command_texts(sh->s, command, args, nargs, e) != 0)
+        return NULL;
     wsman_buf_init(&body);
     rc = wsman_buf_puts(&body, "<rsp:CommandLine" RSP_DECL ">") | text_elem(&body, "Command", command);
     for (i = 0; i < nargs; i++)
-        rc |= text_elem(&body, "Arguments", args[i] ? args[i] : "");
+        rc |= argument_elem(&body, args[i] ? args[i] : "", flags);
     rc |= wsman_buf_puts(&body, "</rsp:CommandLine>");
     if (rc) {
         wsman_buf_free(&body);
-        oom(e, "Command", sh->s);
+        wsman_engine_oom(e, "Command", sh->s);
         return NULL;
     }
     opt.name = n_skip;
@@ -580,11 +680,11 @@ wsman_command_t *wsman_shell_run(wsman_shell_t *sh, const char *command, const c
     wsman_buf_free(&body);
     if (rc != 0) {
         wsman_response_clear(&res);
-        if (shell_gone(e))
+        if (wsman_shell_gone(e))
             sh->closed = 1;
         return NULL;
     }
-    id = find_value(&res.body, WSMAN_NS_RSP, "CommandId", NULL, NULL, NULL, NULL);
+    id = wsman_reply_find_value(&res.body, WSMAN_NS_RSP, "CommandId", NULL, NULL, NULL, NULL);
     wsman_response_clear(&res);
     if (!id) {
         if (e) {
@@ -602,7 +702,11 @@ wsman_command_t *wsman_shell_run(wsman_shell_t *sh, const char *command, const c
 wsman_command_t *wsman_command_attach(wsman_shell_t *sh, const char *command_id, wsman_error_t *e)
 {
     if (!sh || !command_id || !*command_id) {
-        invalid(e, "Command", sh ? sh->s : NULL, "attaching to a command needs its CommandId");
+        wsman_engine_invalid(e, "Command", sh ? sh->s : NULL, "attaching to a command needs its CommandId");
+        return NULL;
+    }
+    if (wsman_xml_check_str("Command: the CommandId", command_id, e) != 0) {
+        wsman_error_context(e, "Command", wsman_session_endpoint(sh->s));
         return NULL;
     }
     return command_new(sh, command_id, e, "Command");
@@ -785,7 +889,7 @@ int wsman_command_receive(wsman_command_t *c, long wait_ms, wsman_output_cb cb, 
          wsman_buf_xml_attr(&body, c->id, strlen(c->id)) |
          wsman_buf_puts(&body, "\">stdout stderr</rsp:DesiredStream></rsp:Receive>")) != 0) {
         wsman_buf_free(&body);
-        return oom(e, "Receive", c->sh->s);
+        return wsman_engine_oom(e, "Receive", c->sh->s);
     }
     opt.name = n_keepalive;
     opt.value = v_true;
@@ -807,7 +911,7 @@ int wsman_command_receive(wsman_command_t *c, long wait_ms, wsman_output_cb cb, 
             wsman_error_clear(e); /* no output within OperationTimeout: not an error, poll again */
             return 0;
         }
-        if (e && shell_gone(e)) {
+        if (e && wsman_shell_gone(e)) {
             c->done = 1; /* the host no longer knows the command (or the shell) */
             c->terminated = 1;
         }
@@ -855,13 +959,13 @@ static int send_one(wsman_command_t *c, const unsigned char *data, size_t len, i
          wsman_buf_puts(&body, "</rsp:Stream></rsp:Send>");
     if (rc) {
         wsman_buf_free(&body);
-        return oom(e, "Send", c->sh->s);
+        return wsman_engine_oom(e, "Send", c->sh->s);
     }
     wsman_response_init(&res);
     rc = exchange(c->sh, "Send", ACTION_SEND, c->sh->loc, body.data, WSMAN_RESP_EMPTY, NULL, 0, 0, &res, e);
     wsman_response_clear(&res);
     wsman_buf_free(&body);
-    if (rc != 0 && e && shell_gone(e)) {
+    if (rc != 0 && e && wsman_shell_gone(e)) {
         c->done = 1;
         c->terminated = 1;
     }
@@ -876,7 +980,7 @@ int wsman_command_send(wsman_command_t *c, const void *data, size_t len, int end
     if (command_check(c, "Send", e) != 0)
         return -1;
     if (c->done)
-        return invalid(e, "Send", c->sh->s, "Send: the command has ended; its stdin is closed");
+        return wsman_engine_invalid(e, "Send", c->sh->s, "Send: the command has ended; its stdin is closed");
     max = wsman_command_send_size(c);
     do {
         size_t n = len < max ? len : max;
@@ -895,23 +999,28 @@ int wsman_command_signal(wsman_command_t *c, const char *signal, wsman_error_t *
     int rc, terminate;
 
     if (!signal || !*signal)
-        return invalid(e, "Signal", c->sh->s, "Signal needs a code: terminate, ctrl_c or ctrl_break");
+        return wsman_engine_invalid(e, "Signal", c->sh->s,
+                                    "Signal needs a code: terminate, ctrl_c or ctrl_break");
     if (command_check(c, "Signal", e) != 0)
         return -1;
+    if (wsman_xml_check_str("Signal: the code", signal, e) != 0) {
+        wsman_error_context(e, "Signal", wsman_session_endpoint(c->sh->s));
+        return -1;
+    }
     terminate = wsman_strcaseeq(signal, "terminate") || wsman_strcaseeq(signal, SIGNAL_URI "terminate");
     if (c->terminated)
         return 0; /* nothing left to signal */
     wsman_buf_init(&body);
     if (signal_body(&body, c->id, signal) != 0) {
         wsman_buf_free(&body);
-        return oom(e, "Signal", c->sh->s);
+        return wsman_engine_oom(e, "Signal", c->sh->s);
     }
     wsman_response_init(&res);
     rc = exchange(c->sh, "Signal", ACTION_SIGNAL, c->sh->loc, body.data, WSMAN_RESP_EMPTY, NULL, 0, 1, &res,
                   e);
     wsman_response_clear(&res);
     wsman_buf_free(&body);
-    if (rc != 0 && e && shell_gone(e)) {
+    if (rc != 0 && e && wsman_shell_gone(e)) {
         c->done = 1;
         c->terminated = 1;
     } else if (rc == 0 && terminate) {

@@ -435,6 +435,46 @@ static int utf8_next(const unsigned char *s, size_t len, size_t *i, uint32_t *cp
     return 0;
 }
 
+/* XML 1.0's Char production: tab, LF, CR, and U+0020 up, except surrogates, U+FFFE and U+FFFF. */
+static int is_xml_char(uint32_t cp)
+{
+    if (cp < 0x20)
+        return cp == 0x9 || cp == 0xa || cp == 0xd;
+    return cp <= 0xd7ff || (cp >= 0xe000 && cp <= 0xfffd) || (cp >= 0x10000 && cp <= 0x10ffff);
+}
+
+int wsman_xml_check_chars(const char *what, const char *s, size_t len, wsman_error_t *e)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0;
+
+    while (i < len) {
+        size_t at = i;
+        uint32_t cp;
+        if (utf8_next(u, len, &i, &cp) != 0) {
+            wsman_error_set(e, WSMAN_E_INVALIDARG,
+                            "%s is not valid UTF-8 at byte offset %zu (byte 0x%02X): a request carries UTF-8 "
+                            "text only; convert the value to UTF-8",
+                            what, at, u[at]);
+            return -1;
+        }
+        if (!is_xml_char(cp)) {
+            wsman_error_set(e, WSMAN_E_INVALIDARG,
+                            "%s has the character U+%04X at byte offset %zu, which XML 1.0 does not allow "
+                            "in a request (below U+0020 only tab, line feed and carriage return are); "
+                            "remove it",
+                            what, (unsigned)cp, at);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int wsman_xml_check_str(const char *what, const char *s, wsman_error_t *e)
+{
+    return s ? wsman_xml_check_chars(what, s, strlen(s), e) : 0;
+}
+
 int wsman_buf_put_utf8(wsman_buf_t *b, uint32_t cp)
 {
     char u[4];

@@ -199,6 +199,13 @@ int wsman_body_release(wsman_buf_t *b, const char *context)
 
 /* ---- filters -------------------------------------------------------------------------------- */
 
+/* What parse_hash found. */
+typedef enum hash_status {
+    HASH_OK,
+    HASH_SYNTAX,   /* not a hash of the expected grammar (*why says how) */
+    HASH_NO_MEMORY /* out of memory */
+} hash_status_t;
+
 typedef struct hash_pair {
     char *key;
     char *value; /* NULL = $null */
@@ -241,8 +248,8 @@ static int hash_add(hash_pair_t **pairs, size_t *n, const char *k, size_t klen, 
 
 /* Parses "{k=v;k2=v2}". quoted: winrm.vbs selector grammar \s*([\w:]+)\s*=\s*($null|"([^"]*)")\s*
  * (values must be double-quoted); else association grammar: values run to the next ';' or the
- * closing '}' (optional double quotes stripped). Returns 0, -1 (syntax: *why set) or -2 (OOM). */
-static int parse_hash(const char *s, int quoted, hash_pair_t **pairs, size_t *n, const char **why)
+ * closing '}' (optional double quotes stripped). */
+static hash_status_t parse_hash(const char *s, int quoted, hash_pair_t **pairs, size_t *n, const char **why)
 {
     const char *p = skip_ws(s), *end;
 
@@ -250,19 +257,19 @@ static int parse_hash(const char *s, int quoted, hash_pair_t **pairs, size_t *n,
     *n = 0;
     if (*p != '{') {
         *why = "it must start with '{'";
-        return -1;
+        return HASH_SYNTAX;
     }
     end = s + strlen(s);
     while (end > p && isspace((unsigned char)end[-1]))
         end--;
     if (end <= p + 1 || end[-1] != '}') {
         *why = "it must end with '}'";
-        return -1;
+        return HASH_SYNTAX;
     }
     p++;
     end--; /* at the closing '}' */
     if (skip_ws(p) == end)
-        return 0; /* {} */
+        return HASH_OK; /* {} */
     for (;;) {
         const char *k, *v;
         size_t klen, vlen, i;
@@ -326,10 +333,10 @@ static int parse_hash(const char *s, int quoted, hash_pair_t **pairs, size_t *n,
             hash_free(*pairs, *n);
             *pairs = NULL;
             *n = 0;
-            return -2;
+            return HASH_NO_MEMORY;
         }
         if (p >= end)
-            return 0;
+            return HASH_OK;
         if (*p != ';') {
             *why = "pairs must be separated by ';'";
             goto syntax;
@@ -340,7 +347,7 @@ syntax:
     hash_free(*pairs, *n);
     *pairs = NULL;
     *n = 0;
-    return -1;
+    return HASH_SYNTAX;
 }
 
 static const char *const alias_names[] = {"wmi", "wmicimv2", "cimv2", "winrm", "wsman", "shell"};
@@ -408,126 +415,152 @@ bad_filter(wsman_error_t *e, const char *fmt, ...)
     return -1;
 }
 
-static int oom_filter(wsman_error_t *e)
+/* The keys of a winrm.vbs association hash, in the order of assoc_value_t. */
+static const char *const assoc_keys[] = {"Object", "AssociationClassName", "ResultClassName", "ResultRole",
+                                         "Role",   "IncludeResultProperty"};
+typedef enum assoc_key {
+    ASSOC_OBJECT,
+    ASSOC_ASSOCIATION_CLASS,
+    ASSOC_RESULT_CLASS,
+    ASSOC_RESULT_ROLE,
+    ASSOC_ROLE,
+    ASSOC_INCLUDE_PROPERTY,
+    ASSOC_KEYS
+} assoc_key_t;
+
+/* Sorts the parsed pairs by key into val (NULL for absent keys); checks that Object is there and
+ * that the keys fit the flags. */
+static int assoc_values(const char *filter, const hash_pair_t *pairs, size_t n, int assoc_inst,
+                        const char *val[ASSOC_KEYS], wsman_error_t *e)
 {
-    if (e)
-        wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "out of memory while building the filter");
-    return -1;
+    for (size_t i = 0; i < n; i++) {
+        size_t k = 0;
+        while (k < ASSOC_KEYS && !wsman_strcaseeq(pairs[i].key, assoc_keys[k]))
+            k++;
+        if (k == ASSOC_KEYS)
+            return bad_filter(
+                e,
+                "Unknown key \"%s\" in the association filter %s: the keys are Object, "
+                "AssociationClassName, ResultClassName, ResultRole, Role and IncludeResultProperty",
+                pairs[i].key, filter);
+        val[k] = pairs[i].value;
+    }
+    if (!val[ASSOC_OBJECT] || !*val[ASSOC_OBJECT])
+        return bad_filter(e, "The association filter %s has no Object=Class?Key=Value%s", filter, "");
+    if (assoc_inst && (val[ASSOC_ASSOCIATION_CLASS] || val[ASSOC_RESULT_ROLE]))
+        return bad_filter(e,
+                          "The association filter %s: %s cannot be used with the association-instance flag "
+                          "(0x80); use ResultClassName for the association class and Role",
+                          filter, val[ASSOC_ASSOCIATION_CLASS] ? "AssociationClassName" : "ResultRole");
+    return 0;
+}
+
+/* Object's selectors "Name=Value[+Name=Value]" (as in a resource URI) as a wsman:SelectorSet. */
+static int assoc_selectors(wsman_buf_t *b, const char *p, wsman_error_t *e)
+{
+    int rc = wsman_buf_puts(b, "<wsman:SelectorSet>");
+
+    while (*p) {
+        const char *end = strchr(p, '+'), *eq;
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        eq = memchr(p, '=', len);
+        if (!eq || eq == p) {
+            char *bad = wsman_strndup(p, len);
+            bad_filter(e, "The Object of the association filter has a bad selector \"%s\" (%s)",
+                       bad ? bad : "", "expected Name=Value, pairs separated by '+'");
+            free(bad);
+            return -1;
+        }
+        rc |= selector_elem(b, p, (size_t)(eq - p), eq + 1, len - (size_t)(eq - p) - 1, SELECTOR_EMPTY);
+        p += len;
+        if (*p == '+')
+            p++;
+    }
+    rc |= wsman_buf_puts(b, "</wsman:SelectorSet>");
+    return rc ? wsman_error_oom(e, "building the filter") : 0;
+}
+
+/* wsmb:Object: the EPR of Object=Class?Key=Value (a scheme-less class resolved against
+ * resource_uri). */
+static int assoc_object(wsman_buf_t *b, const char *obj, const char *resource_uri, wsman_error_t *e)
+{
+    const char *q = strchr(obj, '?');
+    char *uri = object_uri(obj, q ? (size_t)(q - obj) : strlen(obj), resource_uri);
+    int rc;
+
+    if (!uri)
+        return wsman_error_oom(e, "building the filter");
+    rc = wsman_buf_puts(b, "<wsmb:Object><wsa:Address>" WSMAN_ADDR_ANONYMOUS
+                           "</wsa:Address><wsa:ReferenceParameters>") |
+         elem(b, "<wsman:ResourceURI>", uri, "</wsman:ResourceURI>");
+    free(uri);
+    if (rc)
+        return wsman_error_oom(e, "building the filter");
+    if (q && q[1] && assoc_selectors(b, q + 1, e) != 0)
+        return -1;
+    return wsman_buf_puts(b, "</wsa:ReferenceParameters></wsmb:Object>")
+               ? wsman_error_oom(e, "building the filter")
+               : 0;
+}
+
+/* IncludeResultProperty: several names separated by ','. */
+static int assoc_include_properties(wsman_buf_t *b, const char *p)
+{
+    int rc = 0;
+
+    while (p && *p && rc == 0) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        char *one = wsman_strndup(p, len);
+        rc = one ? assoc_elem(b, "IncludeResultProperty", one) : -1;
+        free(one);
+        p += len;
+        if (*p == ',')
+            p++;
+    }
+    return rc;
 }
 
 /* winrm.vbs association hash -> DSP0227 AssociatedInstances / AssociationInstances. */
 static int association_hash(wsman_buf_t *b, const char *filter, uint32_t flags, const char *resource_uri,
                             wsman_error_t *e)
 {
-    static const char *const keys[] = {"Object", "AssociationClassName", "ResultClassName", "ResultRole",
-                                       "Role",   "IncludeResultProperty"};
-    const char *val[6] = {NULL, NULL, NULL, NULL, NULL, NULL};
+    const char *val[ASSOC_KEYS] = {NULL};
+    const char *why;
     hash_pair_t *pairs;
-    size_t n, i, k;
-    const char *why, *obj, *q;
-    char *uri = NULL;
-    int rc = 0, assoc_inst = (flags & WSMAN_ENUM_ASSOCIATION_INSTANCE) != 0;
+    size_t n;
+    int rc, assoc_inst = (flags & WSMAN_ENUM_ASSOCIATION_INSTANCE) != 0;
     const char *top = assoc_inst ? "AssociationInstances" : "AssociatedInstances";
+    hash_status_t st = parse_hash(filter, 0, &pairs, &n, &why);
 
-    rc = parse_hash(filter, 0, &pairs, &n, &why);
-    if (rc == -2)
-        return oom_filter(e);
-    if (rc != 0)
+    if (st == HASH_NO_MEMORY)
+        return wsman_error_oom(e, "building the filter");
+    if (st != HASH_OK)
         return bad_filter(e,
                           "Syntax error in the association filter \"%s\": %s. It must be of the form "
                           "{Object=Class?Key=Value[+Key=Value];AssociationClassName=...;ResultClassName=...;"
                           "ResultRole=...;Role=...}",
                           filter, why);
-    for (i = 0; i < n; i++) {
-        for (k = 0; k < 6; k++)
-            if (wsman_strcaseeq(pairs[i].key, keys[k]))
-                break;
-        if (k == 6) {
-            rc = bad_filter(
-                e,
-                "Unknown key \"%s\" in the association filter %s: the keys are Object, "
-                "AssociationClassName, ResultClassName, ResultRole, Role and IncludeResultProperty",
-                pairs[i].key, filter);
-            goto out;
-        }
-        val[k] = pairs[i].value;
+    rc = assoc_values(filter, pairs, n, assoc_inst, val, e);
+    if (rc == 0 && wsman_buf_printf(b, "<wsmb:%s xmlns:wsmb=\"" WSMAN_NS_WSMB "\">", top) != 0)
+        rc = wsman_error_oom(e, "building the filter");
+    if (rc == 0)
+        rc = assoc_object(b, val[ASSOC_OBJECT], resource_uri, e);
+    if (rc == 0) {
+        int w = 0;
+        if (!assoc_inst)
+            w |= assoc_elem(b, "AssociationClassName", val[ASSOC_ASSOCIATION_CLASS]);
+        if (assoc_inst)
+            w |= assoc_elem(b, "ResultClassName", val[ASSOC_RESULT_CLASS]);
+        w |= assoc_elem(b, "Role", val[ASSOC_ROLE]);
+        if (!assoc_inst)
+            w |= assoc_elem(b, "ResultClassName", val[ASSOC_RESULT_CLASS]) |
+                 assoc_elem(b, "ResultRole", val[ASSOC_RESULT_ROLE]);
+        w |= assoc_include_properties(b, val[ASSOC_INCLUDE_PROPERTY]);
+        w |= wsman_buf_printf(b, "</wsmb:%s>", top);
+        if (w)
+            rc = wsman_error_oom(e, "building the filter");
     }
-    obj = val[0];
-    if (!obj || !*obj) {
-        rc = bad_filter(e, "The association filter %s has no Object=Class?Key=Value%s", filter, "");
-        goto out;
-    }
-    if (assoc_inst && (val[1] || val[3])) {
-        rc = bad_filter(e,
-                        "The association filter %s: %s cannot be used with the association-instance flag "
-                        "(0x80); use ResultClassName for the association class and Role",
-                        filter, val[1] ? "AssociationClassName" : "ResultRole");
-        goto out;
-    }
-    q = strchr(obj, '?');
-    uri = object_uri(obj, q ? (size_t)(q - obj) : strlen(obj), resource_uri);
-    if (!uri) {
-        rc = oom_filter(e);
-        goto out;
-    }
-    rc |= wsman_buf_printf(b, "<wsmb:%s xmlns:wsmb=\"" WSMAN_NS_WSMB "\"><wsmb:Object>", top);
-    rc |= wsman_buf_puts(b, "<wsa:Address>" WSMAN_ADDR_ANONYMOUS "</wsa:Address><wsa:ReferenceParameters>");
-    rc |= elem(b, "<wsman:ResourceURI>", uri, "</wsman:ResourceURI>");
-    if (q && q[1]) {
-        /* selectors: Name=Value[+Name=Value] (as in a resource URI) */
-        const char *p = q + 1;
-        rc |= wsman_buf_puts(b, "<wsman:SelectorSet>");
-        while (*p) {
-            const char *end = strchr(p, '+'), *eq;
-            size_t len = end ? (size_t)(end - p) : strlen(p);
-            eq = memchr(p, '=', len);
-            if (!eq || eq == p) {
-                char *bad = wsman_strndup(p, len);
-                rc = bad_filter(e, "The Object of the association filter has a bad selector \"%s\" (%s)",
-                                bad ? bad : "", "expected Name=Value, pairs separated by '+'");
-                free(bad);
-                goto out;
-            }
-            rc |= selector_elem(b, p, (size_t)(eq - p), eq + 1, len - (size_t)(eq - p) - 1, SELECTOR_EMPTY);
-            p += len;
-            if (*p == '+')
-                p++;
-        }
-        rc |= wsman_buf_puts(b, "</wsman:SelectorSet>");
-    }
-    rc |= wsman_buf_puts(b, "</wsa:ReferenceParameters></wsmb:Object>");
-    if (assoc_inst) {
-        rc |= assoc_elem(b, "ResultClassName", val[2]);
-        rc |= assoc_elem(b, "Role", val[4]);
-    } else {
-        rc |= assoc_elem(b, "AssociationClassName", val[1]);
-        rc |= assoc_elem(b, "Role", val[4]);
-        rc |= assoc_elem(b, "ResultClassName", val[2]);
-        rc |= assoc_elem(b, "ResultRole", val[3]);
-    }
-    if (val[5]) {
-        /* IncludeResultProperty: several names separated by ',' */
-        const char *p = val[5];
-        while (*p) {
-            const char *end = strchr(p, ',');
-            size_t len = end ? (size_t)(end - p) : strlen(p);
-            char *one = wsman_strndup(p, len);
-            if (!one) {
-                rc = -1;
-                break;
-            }
-            rc |= assoc_elem(b, "IncludeResultProperty", one);
-            free(one);
-            p += len;
-            if (*p == ',')
-                p++;
-        }
-    }
-    rc |= wsman_buf_printf(b, "</wsmb:%s>", top);
-    if (rc)
-        rc = oom_filter(e);
-out:
-    free(uri);
     hash_free(pairs, n);
     return rc;
 }
@@ -537,11 +570,12 @@ static int selector_hash(wsman_buf_t *b, const char *filter, wsman_error_t *e)
     hash_pair_t *pairs;
     size_t n, i;
     const char *why;
-    int rc = parse_hash(filter, 1, &pairs, &n, &why), nil = 0;
+    hash_status_t st = parse_hash(filter, 1, &pairs, &n, &why);
+    int rc = 0, nil = 0;
 
-    if (rc == -2)
-        return oom_filter(e);
-    if (rc != 0)
+    if (st == HASH_NO_MEMORY)
+        return wsman_error_oom(e, "building the filter");
+    if (st != HASH_OK)
         return bad_filter(e,
                           "Syntax error in the selector filter %s: %s. It must be of the form "
                           "{KEY=\"VALUE\"[;KEY=\"VALUE\"]}",
@@ -557,7 +591,7 @@ static int selector_hash(wsman_buf_t *b, const char *filter, wsman_error_t *e)
                             pairs[i].value ? strlen(pairs[i].value) : 0, SELECTOR_NIL);
     rc |= wsman_buf_puts(b, "</wsman:SelectorSet>");
     hash_free(pairs, n);
-    return rc ? oom_filter(e) : 0;
+    return rc ? wsman_error_oom(e, "building the filter") : 0;
 }
 
 static int verbatim_xml(wsman_buf_t *b, const char *filter, const char *what, wsman_error_t *e)
@@ -571,7 +605,7 @@ static int verbatim_xml(wsman_buf_t *b, const char *filter, const char *what, ws
         }
         return -1;
     }
-    return wsman_buf_puts(b, p) ? oom_filter(e) : 0;
+    return wsman_buf_puts(b, p) ? wsman_error_oom(e, "building the filter") : 0;
 }
 
 int wsman_build_filter_ex(wsman_buf_t *b, const char *filter, const char *dialect, uint32_t enum_flags,
@@ -601,13 +635,13 @@ int wsman_build_filter_ex(wsman_buf_t *b, const char *filter, const char *dialec
         if (rc == 0)
             rc = verbatim_xml(b, f, "filter", e);
         if (rc == 0)
-            rc = wsman_buf_puts(b, "</wsman:Filter>") ? oom_filter(e) : 0;
+            rc = wsman_buf_puts(b, "</wsman:Filter>") ? wsman_error_oom(e, "building the filter") : 0;
         goto done;
     }
     if (!d)
         d = WSMAN_DIALECT_WQL; /* as winrm.vbs */
     if (wsman_buf_puts(b, "<wsman:Filter Dialect=\"") || esc_attr(b, d) || wsman_buf_puts(b, "\">")) {
-        rc = oom_filter(e);
+        rc = wsman_error_oom(e, "building the filter");
         goto done;
     }
     if (strcmp(d, WSMAN_DIALECT_SELECTOR) == 0) {
@@ -621,10 +655,11 @@ int wsman_build_filter_ex(wsman_buf_t *b, const char *filter, const char *dialec
         else
             rc = association_hash(b, f, enum_flags, resource_uri, e);
     } else {
-        rc = esc_text(b, f) ? oom_filter(e) : 0; /* WQL and every other dialect: text */
+        rc = esc_text(b, f) ? wsman_error_oom(e, "building the filter")
+                            : 0; /* WQL and every other dialect: text */
     }
     if (rc == 0 && wsman_buf_puts(b, "</wsman:Filter>"))
-        rc = oom_filter(e);
+        rc = wsman_error_oom(e, "building the filter");
 done:
     return rc ? rollback(b, start) : 0;
 }

@@ -289,6 +289,15 @@ void wsman_error_context(wsman_error_t *e, const char *operation, const char *en
     }
 }
 
+int wsman_error_oom(wsman_error_t *e, const char *during)
+{
+    if (during)
+        wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "Out of memory while %s.", during);
+    else
+        wsman_error_oom(e, NULL);
+    return -1;
+}
+
 void wsman_error_set(wsman_error_t *e, uint32_t code, const char *fmt, ...)
 {
     const char *name, *text;

@@ -56,10 +56,12 @@ void wsman_uuid(char out[42]);
 int wsman_base64_encode(wsman_buf_t *out, const unsigned char *data, size_t len);
 /* Value of a hexadecimal digit (either case), or -1. */
 int wsman_hexval(int c);
-/* Milliseconds on the monotonic clock (deadlines). */
-long long wsman_now_ms(void);
 /* Tolerates whitespace; returns -1 on invalid input. */
 int wsman_base64_decode(wsman_buf_t *out, const char *s, size_t len);
+/* The one check of caller text bound for a request's XML: valid UTF-8 holding only characters
+ * XML 1.0 allows. Otherwise -1 with e set (WSMAN_E_INVALIDARG) naming `what` and the byte offset. */
+int wsman_xml_check_chars(const char *what, const char *s, size_t len, wsman_error_t *e);
+int wsman_xml_check_str(const char *what, const char *s, wsman_error_t *e); /* NUL-terminated; NULL passes */
 /* Appends the code point cp (at most 0x10FFFF) in UTF-8. */
 int wsman_buf_put_utf8(wsman_buf_t *b, uint32_t cp);
 /* UTF-8 -> UTF-16LE with BOM; -1 on invalid UTF-8. */
@@ -75,6 +77,9 @@ int wsman_ps_unescape(wsman_buf_t *out, const char *s, size_t n);
 
 /* Builds fault_xml for a client-side error from code/message/machine. */
 void wsman_error_synthesize_fault(wsman_error_t *e);
+/* The one way an allocation failure is reported: e (may be NULL) says "Out of memory while
+ * <during>." (Windows' text when during is NULL). Returns -1. */
+int wsman_error_oom(wsman_error_t *e, const char *during);
 
 /* Every code has a WSMAN_E_* name in wsman_errors.h (generated, included by wsman.h). The client's
  * own failures use Windows' codes (see transport.c for the transport's); WSMAN_E_TIMEOUT is

@@ -282,7 +282,7 @@ int wsman_psrp_fragment_message(uint64_t object_id, const void *msg, size_t len,
         f.flags = (off == 0 ? WSMAN_PSRP_FRAG_START : 0u) | (off + f.len == len ? WSMAN_PSRP_FRAG_END : 0u);
         wsman_buf_reset(&b);
         if (wsman_psrp_fragment_encode(&b, &f) != 0) {
-            wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "out of memory while fragmenting a PSRP message");
+            wsman_error_oom(e, "fragmenting a PSRP message");
             rc = -1;
             break;
         }
@@ -409,7 +409,7 @@ static int defrag_start(wsman_psrp_defrag_t *d, const wsman_psrp_fragment_t *f, 
     wsman_buf_init(&p->data);
     if (wsman_buf_append(&p->data, f->blob, f->len) != 0) {
         drop_pending(d, p);
-        wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "out of memory while reassembling a PSRP message");
+        wsman_error_oom(e, "reassembling a PSRP message");
         return -1;
     }
     return 0;
@@ -437,7 +437,7 @@ static int defrag_continue(wsman_psrp_defrag_t *d, const wsman_psrp_fragment_t *
         return -1;
     }
     if (wsman_buf_append(&p->data, f->blob, f->len) != 0) {
-        wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "out of memory while reassembling a PSRP message");
+        wsman_error_oom(e, "reassembling a PSRP message");
         drop_pending(d, p);
         return -1;
     }

@@ -15,6 +15,7 @@
 #define STREAM_FLUSH 65536 /* hand decoded stream bytes over at least this often */
 
 enum role {
+    R_FAILED = -1, /* out of memory, or the reader failed (its error is set) */
     R_OTHER = 0,
     R_ENVELOPE,
     R_HEADER,
@@ -312,177 +313,239 @@ static int add_wmi(wsman_reader_t *r, const char *local, const wsman_buf_t *b)
 
 /* ---- handlers ------------------------------------------------------------------------------ */
 
+/* Children of s:Envelope, s:Header and s:Body. */
+static int envelope_part_role(wsman_reader_t *r, int prole, const char *ns, const char *local)
+{
+    if (prole == R_ENVELOPE) {
+        if (is(ns, local, WSMAN_NS_SOAP, "Header"))
+            return R_HEADER;
+        if (is(ns, local, WSMAN_NS_SOAP, "Body")) {
+            r->seen_body = 1;
+            return R_BODY;
+        }
+        return R_OTHER;
+    }
+    if (prole == R_HEADER) {
+        if (is_wsa(ns) && strcmp(local, "Action") == 0)
+            return R_ACTION;
+        if (is_wsa(ns) && strcmp(local, "RelatesTo") == 0)
+            return R_RELATES;
+        return R_OTHER;
+    }
+    if (is(ns, local, WSMAN_NS_SOAP, "Fault")) {
+        r->res.is_fault = 1;
+        return R_FAULT;
+    }
+    if (r->res.is_fault)
+        return R_OTHER;
+    if (r->kind == WSMAN_RESP_BODY)
+        return wsman_xml_capture(r->x, &r->res.body) == 0 ? R_BODYCHILD : R_FAILED;
+    if (r->kind == WSMAN_RESP_ENUM && strcmp(ns, WSMAN_NS_WSEN) == 0 &&
+        (strcmp(local, "EnumerateResponse") == 0 || strcmp(local, "PullResponse") == 0))
+        return R_ENUMRESP;
+    if (r->kind == WSMAN_RESP_RECEIVE && is(ns, local, WSMAN_NS_RSP, "ReceiveResponse"))
+        return R_RECVRESP;
+    return R_OTHER;
+}
+
+/* (shell) Children of rsp:ReceiveResponse and rsp:CommandState. */
+static int shell_role(wsman_reader_t *r, int prole, const char *ns, const char *local, const char **atts)
+{
+    wsman_xml_t *x = r->x;
+
+    if (prole == R_CMDSTATE)
+        return is(ns, local, WSMAN_NS_RSP, "ExitCode") ? R_EXITCODE : R_OTHER;
+    if (is(ns, local, WSMAN_NS_RSP, "Stream")) {
+        const char *n = wsman_xml_attr(x, atts, NULL, "Name");
+        free(r->stream_name);
+        if (!(r->stream_name = wsman_strdup(n ? n : "")))
+            return R_FAILED;
+        r->stream_end = is_true(wsman_xml_attr(x, atts, NULL, "End"));
+        r->nb64 = 0;
+        wsman_buf_reset(&r->decoded);
+        return R_STREAM;
+    }
+    if (is(ns, local, WSMAN_NS_RSP, "CommandState")) {
+        const char *st = wsman_xml_attr(x, atts, NULL, "State");
+        free(r->res.command_state);
+        r->res.command_state = NULL;
+        if (st && !(r->res.command_state = wsman_strdup(st)))
+            return R_FAILED;
+        return R_CMDSTATE;
+    }
+    return R_OTHER;
+}
+
+/* Children of wsen:EnumerateResponse / PullResponse and of their Items. */
+static int enum_role(wsman_reader_t *r, int prole, const char *ns, const char *local)
+{
+    int wsman_or_wsen = strcmp(ns, WSMAN_NS_WSMAN) == 0 || strcmp(ns, WSMAN_NS_WSEN) == 0;
+
+    if (prole == R_ITEMS) {
+        wsman_buf_reset(&r->item);
+        return wsman_xml_capture(r->x, &r->item) == 0 ? R_ITEM : R_FAILED;
+    }
+    if (is(ns, local, WSMAN_NS_WSEN, "EnumerationContext"))
+        return R_CONTEXT;
+    if (wsman_or_wsen && strcmp(local, "Items") == 0)
+        return R_ITEMS;
+    if (wsman_or_wsen && strcmp(local, "EndOfSequence") == 0) {
+        r->res.end_of_sequence = 1;
+        return R_EOS;
+    }
+    return R_OTHER;
+}
+
+/* Children of s:Fault, s:Code, s:Subcode and s:Reason. */
+static int soap_fault_role(wsman_reader_t *r, frame_t *f, int prole, const char *ns, const char *local)
+{
+    switch (prole) {
+    case R_FAULT:
+        if (is(ns, local, WSMAN_NS_SOAP, "Code"))
+            return R_CODE;
+        if (is(ns, local, WSMAN_NS_SOAP, "Reason"))
+            return R_REASON;
+        if (is(ns, local, WSMAN_NS_SOAP, "Detail")) {
+            f->in_detail = 1;
+            return R_DETAIL;
+        }
+        return R_OTHER;
+    case R_CODE:
+        if (is(ns, local, WSMAN_NS_SOAP, "Value"))
+            return R_CODE_VALUE;
+        return is(ns, local, WSMAN_NS_SOAP, "Subcode") ? R_SUBCODE : R_OTHER;
+    case R_SUBCODE:
+        return is(ns, local, WSMAN_NS_SOAP, "Value") && !r->subcode_seen ? R_SUBCODE_VALUE : R_OTHER;
+    default: /* R_REASON */
+        return is(ns, local, WSMAN_NS_SOAP, "Text") && !r->reason_seen ? R_REASON_TEXT : R_OTHER;
+    }
+}
+
+/* The first f:ProviderFault that names a provider or a path supplies both. */
+static int provider_fault_start(wsman_reader_t *r, const char **atts)
+{
+    const char *pv, *pa;
+
+    if (r->res.fault.provider || r->res.fault.provider_path)
+        return 0;
+    pv = wsman_xml_attr(r->x, atts, NULL, "provider");
+    pa = wsman_xml_attr(r->x, atts, NULL, "path");
+    if (!pv)
+        pv = wsman_xml_attr(r->x, atts, NULL, "providerId");
+    if (pv && !(r->res.fault.provider = wsman_strdup(pv)))
+        return -1;
+    if (pa && !(r->res.fault.provider_path = wsman_strdup(pa)))
+        return -1;
+    return 0;
+}
+
+/* Children of f:WSManFault, f:Message and MSFT_WmiError. */
+static int wsman_fault_role(wsman_reader_t *r, int prole, const char *ns, const char *local,
+                            const char **atts)
+{
+    if (prole == R_WMIERROR)
+        return R_WMIPROP;
+    if (prole == R_WSMANFAULT)
+        return is(ns, local, WSMAN_NS_FAULT, "Message") ? R_MESSAGE : R_OTHER;
+    if (!is(ns, local, WSMAN_NS_FAULT, "ProviderFault")) /* R_MESSAGE */
+        return R_OTHER;
+    return provider_fault_start(r, atts) == 0 ? R_PROVIDERFAULT : R_FAILED;
+}
+
+/* An f:WSManFault: the outer one gives the code, the machine and the fault XML; a nested one (inside
+ * a ProviderFault) the inner code. */
+static int wsman_fault_start(wsman_reader_t *r, frame_t *f, const frame_t *parent, const char **atts)
+{
+    const char *c = wsman_xml_attr(r->x, atts, NULL, "Code");
+    const char *m = wsman_xml_attr(r->x, atts, NULL, "Machine");
+    uint32_t v;
+
+    f->level = parent->level + 1;
+    if (f->level != 1) {
+        if (c && parse_u32(c, &v) == 0 && !r->inner_code)
+            r->inner_code = v;
+        return 0;
+    }
+    r->have_outer = 1;
+    if (!r->fault_xml.len && wsman_xml_capture(r->x, &r->fault_xml) != 0)
+        return -1;
+    if (c && parse_u32(c, &v) == 0) {
+        r->code = v;
+        r->have_code = 1;
+    }
+    if (m && *m && !r->res.fault.machine && !(r->res.fault.machine = wsman_strdup(m)))
+        return -1;
+    return 0;
+}
+
+/* Inside s:Detail: WSManFault (outer at any depth, nested inside ProviderFault) and MSFT_WmiError
+ * wherever they appear. role: what the element is otherwise. */
+static int detail_role(wsman_reader_t *r, frame_t *f, const frame_t *parent, int role, const char *ns,
+                       const char *local, const char **atts)
+{
+    int prole = parent->role;
+
+    if (!f->in_detail || prole == R_WMIERROR || prole == R_WMIPROP)
+        return role;
+    if (prole == R_DETAIL && is(ns, local, WSMAN_NS_WSMAN, "FaultDetail"))
+        return R_FAULTDETAIL;
+    if (is(ns, local, WSMAN_NS_FAULT, "WSManFault") &&
+        ((parent->level == 0 && !r->have_outer) || prole == R_PROVIDERFAULT))
+        return wsman_fault_start(r, f, parent, atts) == 0 ? R_WSMANFAULT : R_FAILED;
+    if (strcmp(local, "MSFT_WmiError") == 0)
+        return R_WMIERROR;
+    return role;
+}
+
+/* What an element below the root is, from its parent's role and its name. */
+static int child_role(wsman_reader_t *r, frame_t *f, int prole, const char *ns, const char *local,
+                      const char **atts)
+{
+    switch (prole) {
+    case R_ENVELOPE:
+    case R_HEADER:
+    case R_BODY:
+        return envelope_part_role(r, prole, ns, local);
+    case R_RECVRESP:
+    case R_CMDSTATE:
+        return shell_role(r, prole, ns, local, atts);
+    case R_ENUMRESP:
+    case R_ITEMS:
+        return enum_role(r, prole, ns, local);
+    case R_FAULT:
+    case R_CODE:
+    case R_SUBCODE:
+    case R_REASON:
+        return soap_fault_role(r, f, prole, ns, local);
+    case R_WSMANFAULT:
+    case R_MESSAGE:
+    case R_WMIERROR:
+        return wsman_fault_role(r, prole, ns, local, atts);
+    default:
+        return R_OTHER;
+    }
+}
+
 static int r_start(void *ud, const char *ns, const char *local, const char **atts)
 {
     wsman_reader_t *r = ud;
-    wsman_xml_t *x = r->x;
-    int d = wsman_xml_depth(x);
+    int d = wsman_xml_depth(r->x);
     frame_t *parent = &r->fr[d - 1], *f = &r->fr[d];
-    int prole = d > 1 ? parent->role : -1;
-    int role = R_OTHER;
+    int role;
 
     f->level = parent->level;
     f->in_detail = d > 1 ? parent->in_detail : 0;
-
     if (d == 1) {
         if (!is(ns, local, WSMAN_NS_SOAP, "Envelope"))
-            return wsman_xml_fail(x, "reply is not a SOAP 1.2 envelope (root element {%s}%s)", ns, local);
+            return wsman_xml_fail(r->x, "reply is not a SOAP 1.2 envelope (root element {%s}%s)", ns, local);
         r->seen_envelope = 1;
         role = R_ENVELOPE;
     } else {
-        switch (prole) {
-        case R_ENVELOPE:
-            if (is(ns, local, WSMAN_NS_SOAP, "Header"))
-                role = R_HEADER;
-            else if (is(ns, local, WSMAN_NS_SOAP, "Body")) {
-                role = R_BODY;
-                r->seen_body = 1;
-            }
-            break;
-        case R_HEADER:
-            if (is_wsa(ns) && strcmp(local, "Action") == 0)
-                role = R_ACTION;
-            else if (is_wsa(ns) && strcmp(local, "RelatesTo") == 0)
-                role = R_RELATES;
-            break;
-        case R_BODY:
-            if (is(ns, local, WSMAN_NS_SOAP, "Fault")) {
-                role = R_FAULT;
-                r->res.is_fault = 1;
-            } else if (r->res.is_fault) {
-                role = R_OTHER;
-            } else if (r->kind == WSMAN_RESP_BODY) {
-                role = R_BODYCHILD;
-                if (wsman_xml_capture(x, &r->res.body) != 0)
-                    return -1;
-            } else if (r->kind == WSMAN_RESP_ENUM && strcmp(ns, WSMAN_NS_WSEN) == 0 &&
-                       (strcmp(local, "EnumerateResponse") == 0 || strcmp(local, "PullResponse") == 0)) {
-                role = R_ENUMRESP;
-            } else if (r->kind == WSMAN_RESP_RECEIVE && is(ns, local, WSMAN_NS_RSP, "ReceiveResponse")) {
-                role = R_RECVRESP;
-            }
-            break;
-        case R_RECVRESP:
-            if (is(ns, local, WSMAN_NS_RSP, "Stream")) {
-                const char *n = wsman_xml_attr(x, atts, NULL, "Name");
-                role = R_STREAM;
-                free(r->stream_name);
-                if (!(r->stream_name = wsman_strdup(n ? n : "")))
-                    return -1;
-                r->stream_end = is_true(wsman_xml_attr(x, atts, NULL, "End"));
-                r->nb64 = 0;
-                wsman_buf_reset(&r->decoded);
-            } else if (is(ns, local, WSMAN_NS_RSP, "CommandState")) {
-                const char *st = wsman_xml_attr(x, atts, NULL, "State");
-                role = R_CMDSTATE;
-                free(r->res.command_state);
-                r->res.command_state = NULL;
-                if (st && !(r->res.command_state = wsman_strdup(st)))
-                    return -1;
-            }
-            break;
-        case R_CMDSTATE:
-            if (is(ns, local, WSMAN_NS_RSP, "ExitCode"))
-                role = R_EXITCODE;
-            break;
-        case R_FAULT:
-            if (is(ns, local, WSMAN_NS_SOAP, "Code"))
-                role = R_CODE;
-            else if (is(ns, local, WSMAN_NS_SOAP, "Reason"))
-                role = R_REASON;
-            else if (is(ns, local, WSMAN_NS_SOAP, "Detail")) {
-                role = R_DETAIL;
-                f->in_detail = 1;
-            }
-            break;
-        case R_CODE:
-            if (is(ns, local, WSMAN_NS_SOAP, "Value"))
-                role = R_CODE_VALUE;
-            else if (is(ns, local, WSMAN_NS_SOAP, "Subcode"))
-                role = R_SUBCODE;
-            break;
-        case R_SUBCODE:
-            if (is(ns, local, WSMAN_NS_SOAP, "Value") && !r->subcode_seen)
-                role = R_SUBCODE_VALUE;
-            break;
-        case R_REASON:
-            if (is(ns, local, WSMAN_NS_SOAP, "Text") && !r->reason_seen)
-                role = R_REASON_TEXT;
-            break;
-        case R_ENUMRESP:
-            if (is(ns, local, WSMAN_NS_WSEN, "EnumerationContext"))
-                role = R_CONTEXT;
-            else if ((strcmp(ns, WSMAN_NS_WSMAN) == 0 || strcmp(ns, WSMAN_NS_WSEN) == 0) &&
-                     strcmp(local, "Items") == 0)
-                role = R_ITEMS;
-            else if ((strcmp(ns, WSMAN_NS_WSMAN) == 0 || strcmp(ns, WSMAN_NS_WSEN) == 0) &&
-                     strcmp(local, "EndOfSequence") == 0) {
-                role = R_EOS;
-                r->res.end_of_sequence = 1;
-            }
-            break;
-        case R_ITEMS:
-            role = R_ITEM;
-            wsman_buf_reset(&r->item);
-            if (wsman_xml_capture(x, &r->item) != 0)
-                return -1;
-            break;
-        case R_WSMANFAULT:
-            if (is(ns, local, WSMAN_NS_FAULT, "Message"))
-                role = R_MESSAGE;
-            break;
-        case R_MESSAGE:
-            if (is(ns, local, WSMAN_NS_FAULT, "ProviderFault")) {
-                role = R_PROVIDERFAULT;
-                if (!r->res.fault.provider) {
-                    const char *pv = wsman_xml_attr(x, atts, NULL, "provider");
-                    const char *pa = wsman_xml_attr(x, atts, NULL, "path");
-                    if (!pv)
-                        pv = wsman_xml_attr(x, atts, NULL, "providerId");
-                    if (pv && !(r->res.fault.provider = wsman_strdup(pv)))
-                        return -1;
-                    if (pa && !(r->res.fault.provider_path = wsman_strdup(pa)))
-                        return -1;
-                }
-            }
-            break;
-        case R_WMIERROR:
-            role = R_WMIPROP;
-            break;
-        default:
-            break;
-        }
-        /* Inside s:Detail: WSManFault (outer at any depth, nested inside ProviderFault) and
-         * MSFT_WmiError wherever they appear. */
-        if (role == R_OTHER || role == R_DETAIL || role == R_FAULTDETAIL) {
-            if (f->in_detail && prole != R_WMIERROR && prole != R_WMIPROP) {
-                if (prole == R_DETAIL && is(ns, local, WSMAN_NS_WSMAN, "FaultDetail"))
-                    role = R_FAULTDETAIL;
-                else if (is(ns, local, WSMAN_NS_FAULT, "WSManFault") &&
-                         ((parent->level == 0 && !r->have_outer) || prole == R_PROVIDERFAULT)) {
-                    const char *c = wsman_xml_attr(x, atts, NULL, "Code");
-                    const char *m = wsman_xml_attr(x, atts, NULL, "Machine");
-                    uint32_t v;
-                    role = R_WSMANFAULT;
-                    f->level = parent->level + 1;
-                    if (f->level == 1) {
-                        r->have_outer = 1;
-                        if (!r->fault_xml.len && wsman_xml_capture(x, &r->fault_xml) != 0)
-                            return -1;
-                        if (c && parse_u32(c, &v) == 0) {
-                            r->code = v;
-                            r->have_code = 1;
-                        }
-                        if (m && *m && !r->res.fault.machine && !(r->res.fault.machine = wsman_strdup(m)))
-                            return -1;
-                    } else if (c && parse_u32(c, &v) == 0 && !r->inner_code) {
-                        r->inner_code = v;
-                    }
-                } else if (strcmp(local, "MSFT_WmiError") == 0) {
-                    role = R_WMIERROR;
-                }
-            }
-        }
+        role = child_role(r, f, parent->role, ns, local, atts);
+        if (role == R_OTHER || role == R_DETAIL || role == R_FAULTDETAIL)
+            role = detail_role(r, f, parent, role, ns, local, atts);
+        if (role == R_FAILED)
+            return -1;
     }
     f->role = (unsigned char)role;
     if (collects(role))
@@ -505,105 +568,117 @@ static int r_text(void *ud, const char *s, size_t len)
     return wsman_buf_append(&r->text[d], s, len);
 }
 
-static int r_end(void *ud, const char *ns, const char *local)
+/* The field an element's trimmed text goes into, for the elements that are just a value. */
+static char **text_slot(wsman_reader_t *r, int role)
 {
-    wsman_reader_t *r = ud;
-    wsman_xml_t *x = r->x;
-    int d = wsman_xml_depth(x);
-    frame_t *f = &r->fr[d];
-    wsman_buf_t *t = &r->text[d];
-    wsman_error_t *fe = &r->res.fault;
-    char **slot = NULL;
+    switch (role) {
+    case R_ACTION:
+        return &r->res.action;
+    case R_RELATES:
+        return &r->res.relates_to;
+    case R_REASON_TEXT:
+        return &r->res.fault.reason;
+    case R_FAULTDETAIL:
+        return &r->res.fault.fault_detail;
+    case R_CONTEXT:
+        return &r->res.enum_context;
+    default:
+        return NULL;
+    }
+}
 
+static int store_text(char **slot, const wsman_buf_t *t)
+{
+    char *v = trimmed(t);
+    if (!v)
+        return -1;
+    free(*slot);
+    *slot = v;
+    return 0;
+}
+
+/* s:Code/s:Value or s:Subcode/s:Value: the QName as sent, and the HRESULT it maps to. */
+static int end_code_value(wsman_reader_t *r, const wsman_buf_t *t, uint32_t *hr, char **slot)
+{
+    const char *l, *qns;
+
+    if (store_text(slot, t) != 0)
+        return -1;
+    qns = wsman_xml_resolve_qname(r->x, *slot, &l);
+    *hr = subcode_to_hresult(qns, l);
+    return 0;
+}
+
+/* (shell) rsp:ExitCode, when it is a number. */
+static int end_exit_code(wsman_reader_t *r, const wsman_buf_t *t)
+{
+    char *v = trimmed(t), *end = NULL;
+    long long code;
+
+    if (!v)
+        return -1;
+    errno = 0;
+    code = strtoll(v, &end, 10);
+    if (*v && end && !*end && !errno) {
+        r->res.exit_code = code;
+        r->res.have_exit_code = 1;
+    }
+    free(v);
+    return 0;
+}
+
+/* An enumeration item is complete: hand it over. */
+static int end_item(wsman_reader_t *r)
+{
+    r->res.item_count++;
+    if (r->cb && r->cb(r->ud, r->item.data ? r->item.data : "", r->item.len) != 0)
+        return -1;
+    wsman_buf_reset(&r->item);
+    return 0;
+}
+
+/* The end of an element whose role needs more than storing its text. */
+static int end_role(wsman_reader_t *r, const frame_t *f, const char *local, const wsman_buf_t *t)
+{
     switch (f->role) {
     case R_ENVELOPE:
         r->done = 1;
-        break;
-    case R_ACTION:
-        slot = &r->res.action;
-        break;
-    case R_RELATES:
-        slot = &r->res.relates_to;
-        break;
-    case R_CODE_VALUE: {
-        const char *l, *cns;
-        char *v = trimmed(t);
-        if (!v)
-            return -1;
-        cns = wsman_xml_resolve_qname(x, v, &l);
-        r->codeval_hr = subcode_to_hresult(cns, l);
-        free(fe->fault_code);
-        fe->fault_code = v;
-        break;
-    }
-    case R_SUBCODE_VALUE: {
-        const char *l, *sns;
-        char *v = trimmed(t);
-        if (!v)
-            return -1;
-        sns = wsman_xml_resolve_qname(x, v, &l);
-        r->subcode_hr = subcode_to_hresult(sns, l);
+        return 0;
+    case R_CODE_VALUE:
+        return end_code_value(r, t, &r->codeval_hr, &r->res.fault.fault_code);
+    case R_SUBCODE_VALUE:
         r->subcode_seen = 1;
-        free(fe->subcode);
-        fe->subcode = v;
-        break;
-    }
-    case R_REASON_TEXT:
-        r->reason_seen = 1;
-        slot = &fe->reason;
-        break;
-    case R_FAULTDETAIL:
-        slot = &fe->fault_detail;
-        break;
+        return end_code_value(r, t, &r->subcode_hr, &r->res.fault.subcode);
     case R_MESSAGE:
-        if (offer_message(r, t, 2 * f->level) != 0)
-            return -1;
-        break;
+        return offer_message(r, t, 2 * f->level);
     case R_PROVIDERFAULT:
-        if (offer_message(r, t, 2 * f->level + 1) != 0)
-            return -1;
-        break;
+        return offer_message(r, t, 2 * f->level + 1);
     case R_WMIPROP:
-        if (add_wmi(r, local, t) != 0)
-            return -1;
-        break;
-    case R_CONTEXT:
-        slot = &r->res.enum_context;
-        break;
+        return add_wmi(r, local, t);
     case R_STREAM:
-        if (stream_finish(r) != 0)
-            return -1;
-        break;
-    case R_EXITCODE: {
-        char *v = trimmed(t), *end = NULL;
-        long long code;
-        if (!v)
-            return -1;
-        errno = 0;
-        code = strtoll(v, &end, 10);
-        if (*v && end && !*end && !errno) {
-            r->res.exit_code = code;
-            r->res.have_exit_code = 1;
-        }
-        free(v);
-        break;
-    }
+        return stream_finish(r);
+    case R_EXITCODE:
+        return end_exit_code(r, t);
     case R_ITEM:
-        r->res.item_count++;
-        if (r->cb && r->cb(r->ud, r->item.data ? r->item.data : "", r->item.len) != 0)
-            return -1;
-        wsman_buf_reset(&r->item);
-        break;
+        return end_item(r);
     default:
-        break;
+        return 0;
     }
-    if (slot) {
-        char *v = trimmed(t);
-        if (!v)
-            return -1;
-        free(*slot);
-        *slot = v;
-    }
+}
+
+static int r_end(void *ud, const char *ns, const char *local)
+{
+    wsman_reader_t *r = ud;
+    int d = wsman_xml_depth(r->x);
+    frame_t *f = &r->fr[d];
+    wsman_buf_t *t = &r->text[d];
+    char **slot = text_slot(r, f->role);
+
+    (void)ns;
+    if (f->role == R_REASON_TEXT)
+        r->reason_seen = 1; /* the first s:Text is the reason */
+    if ((slot ? store_text(slot, t) : end_role(r, f, local, t)) != 0)
+        return -1;
     if (collects(f->role))
         wsman_buf_free(t);
     f->role = R_OTHER;
@@ -735,7 +810,7 @@ int wsman_reader_feed(wsman_reader_t *r, const char *data, size_t len, int final
         }
         if (r->res.is_fault && finish_fault(r) != 0) {
             if (e)
-                wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "out of memory while reading the reply");
+                wsman_error_oom(e, "reading the reply");
             return -1;
         }
     }
@@ -914,7 +989,7 @@ int wsman_parse_epr(const char *xml, char **uri, wsman_pair_t **sel, size_t *nse
     if (!c.x) {
         free(c.fr);
         if (e)
-            wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "out of memory");
+            wsman_error_oom(e, NULL);
         return -1;
     }
     {

@@ -17,6 +17,7 @@
  */
 #include "protocol.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -104,7 +105,7 @@ static int connstr_invalid(endpoint_parse_t *ps, uint32_t code, const char *fmt,
     wsman_buf_init(&msg);
     va_start(ap, fmt);
     if (wsman_buf_vprintf(&msg, fmt, ap) || wsman_buf_puts(&msg, " " CONNSTR_FORM))
-        wsman_error_set(ps->e, WSMAN_E_OUTOFMEMORY, NULL);
+        wsman_error_oom(ps->e, NULL);
     else
         wsman_error_set(ps->e, code, "%s", msg.data);
     va_end(ap);
@@ -114,8 +115,40 @@ static int connstr_invalid(endpoint_parse_t *ps, uint32_t code, const char *fmt,
 
 static int endpoint_oom(endpoint_parse_t *ps)
 {
-    wsman_error_set(ps->e, WSMAN_E_OUTOFMEMORY, NULL);
+    wsman_error_oom(ps->e, NULL);
     return -1;
+}
+
+/* Longest connection string accepted: a DNS name has at most 253 characters, and a URL of
+ * 2,048 bytes leaves room for any port and prefix. Messages then never echo more than this. */
+#define MAX_CONNECTION_BYTES 2048
+#define ELIDE_HEAD 48
+#define ELIDE_TAIL 16
+
+/* Refuses a connection string over MAX_CONNECTION_BYTES, showing only its two ends. */
+static int check_connection_length(endpoint_parse_t *ps)
+{
+    size_t n = strlen(ps->s);
+    if (n <= MAX_CONNECTION_BYTES)
+        return 0;
+    return connstr_invalid(
+        ps, WSMAN_E_CONNECTIONSTR_INVALID,
+        "The connection string \"%.*s...%s\" is too long: %zu bytes, where the limit is %d (a "
+        "host name has at most 253 characters).",
+        ELIDE_HEAD, ps->s, ps->s + n - ELIDE_TAIL, n, MAX_CONNECTION_BYTES);
+}
+
+/* The text between the brackets must be an IPv6 address (with an optional %zone). */
+static int is_ipv6_address(const char *host)
+{
+    struct in6_addr a;
+    char plain[INET6_ADDRSTRLEN + 1];
+    size_t n = strcspn(host, "%");
+    if (n >= sizeof plain)
+        return 0;
+    memcpy(plain, host, n);
+    plain[n] = '\0';
+    return inet_pton(AF_INET6, plain, &a) == 1;
 }
 
 /* White space and control characters are refused anywhere (the message hides user information). */
@@ -131,6 +164,16 @@ static int check_connection_chars(endpoint_parse_t *ps)
             free(shown);
             return -1;
         }
+    }
+    wsman_error_t why;
+    wsman_error_init(&why);
+    if (wsman_xml_check_str("it", ps->s, &why) != 0) { /* it goes into every request's wsa:To */
+        char *shown = redact_userinfo(ps->s);
+        connstr_invalid(ps, WSMAN_E_CONNECTIONSTR_INVALID, "The connection string \"%s\" is not valid: %s.",
+                        shown ? shown : "", why.message ? why.message : "it is not valid UTF-8");
+        free(shown);
+        wsman_error_clear(&why);
+        return -1;
     }
     return 0;
 }
@@ -221,7 +264,13 @@ static int parse_ipv6_host(endpoint_parse_t *ps)
     ps->host = wsman_strndup(start + 1, (size_t)(close - start - 1));
     ps->ipv6 = 1;
     ps->p = close + 1;
-    return ps->host ? 0 : endpoint_oom(ps);
+    if (!ps->host)
+        return endpoint_oom(ps);
+    if (!is_ipv6_address(ps->host))
+        return connstr_invalid(ps, WSMAN_E_CONNECTIONSTR_INVALID,
+                               "The connection string \"%s\" is not valid: \"%.*s\" is not an IPv6 address.",
+                               ps->s, shown_len, start);
+    return 0;
 }
 
 /* A host name or IPv4 address up to ':' or '/'. */
@@ -340,7 +389,7 @@ int wsman_endpoint_parse(const char *connection, uint32_t flags, wsman_endpoint_
         return -1;
     }
     memset(ep, 0, sizeof *ep);
-    if (check_connection_chars(&ps))
+    if (check_connection_length(&ps) || check_connection_chars(&ps))
         return -1;
     if (*ps.s == '\0')
         ps.s = "localhost";
@@ -537,7 +586,7 @@ static int parse_selectors(const char *resource, const char *q, wsman_pair_t **o
             goto fail;
         }
         if (pairs_add(&sel, &n, p, (size_t)(eq - p), eq + 1, (size_t)(end - eq - 1), 1, 0) != 0) {
-            wsman_error_set(e, WSMAN_E_OUTOFMEMORY, NULL);
+            wsman_error_oom(e, NULL);
             goto fail;
         }
         if (*end == '\0')
@@ -564,6 +613,8 @@ int wsman_locator_parse(wsman_locator_t *l, const char *resource, wsman_error_t 
         wsman_error_set(e, WSMAN_E_INVALIDARG, "wsman_locator_parse: no locator");
         return -1;
     }
+    if (wsman_xml_check_str("The resource", s, e) != 0)
+        return -1;
     while (isspace((unsigned char)*s))
         s++;
 
@@ -600,7 +651,7 @@ int wsman_locator_parse(wsman_locator_t *l, const char *resource, wsman_error_t 
         uri = path ? wsman_expand_alias(path) : NULL;
         free(path);
         if (!uri) {
-            wsman_error_set(e, WSMAN_E_OUTOFMEMORY, NULL);
+            wsman_error_oom(e, NULL);
             return -1;
         }
         if (q && parse_selectors(s, q + 1, &sel, &nsel, e) != 0) {
@@ -624,6 +675,8 @@ int wsman_locator_set_uri(wsman_locator_t *l, const char *uri, wsman_error_t *e)
         wsman_error_set(e, WSMAN_E_INVALIDARG, "wsman_locator_set_uri: no locator");
         return -1;
     }
+    if (wsman_xml_check_str("ResourceURI", s, e) != 0)
+        return -1;
     if (strchr(s, '?')) {
         wsman_error_set(
             e, WSMAN_E_INVALID_RESOURCE_URI,
@@ -639,7 +692,7 @@ int wsman_locator_set_uri(wsman_locator_t *l, const char *uri, wsman_error_t *e)
     }
     x = wsman_expand_alias(s);
     if (!x) {
-        wsman_error_set(e, WSMAN_E_OUTOFMEMORY, NULL);
+        wsman_error_oom(e, NULL);
         return -1;
     }
     free(l->uri);
@@ -668,8 +721,11 @@ int wsman_locator_add_selector(wsman_locator_t *l, const char *name, const char 
     }
     if (!value)
         value = "";
+    if (wsman_xml_check_str("AddSelector: the selector name", name, e) != 0 ||
+        wsman_xml_check_str("AddSelector: the selector value", value, e) != 0)
+        return -1;
     if (pairs_add(&l->selectors, &l->nselectors, name, strlen(name), value, strlen(value), 1, 0) != 0) {
-        wsman_error_set(e, WSMAN_E_OUTOFMEMORY, NULL);
+        wsman_error_oom(e, NULL);
         return -1;
     }
     return 0;
@@ -715,9 +771,12 @@ int wsman_locator_add_option(wsman_locator_t *l, const char *name, const char *v
             name ? name : "");
         return -1;
     }
+    if (wsman_xml_check_str("AddOption: the option name", name, e) != 0 ||
+        wsman_xml_check_str("AddOption: the option value", value, e) != 0)
+        return -1;
     if (pairs_add(&l->options, &l->noptions, name, strlen(name), value, value ? strlen(value) : 0,
                   value != NULL, must_comply ? 1 : 0) != 0) {
-        wsman_error_set(e, WSMAN_E_OUTOFMEMORY, NULL);
+        wsman_error_oom(e, NULL);
         return -1;
     }
     return 0;
@@ -758,10 +817,12 @@ int wsman_locator_set_fragment_path(wsman_locator_t *l, const char *path, wsman_
         wsman_error_set(e, WSMAN_E_INVALIDARG, "wsman_locator_set_fragment_path: no locator");
         return -1;
     }
+    if (wsman_xml_check_str("FragmentPath", path, e) != 0)
+        return -1;
     if (path && *path) {
         x = wsman_strdup(path);
         if (!x) {
-            wsman_error_set(e, WSMAN_E_OUTOFMEMORY, NULL);
+            wsman_error_oom(e, NULL);
             return -1;
         }
     }
@@ -782,6 +843,8 @@ int wsman_locator_set_fragment_dialect(wsman_locator_t *l, const char *d, wsman_
         wsman_error_set(e, WSMAN_E_INVALIDARG, "wsman_locator_set_fragment_dialect: no locator");
         return -1;
     }
+    if (wsman_xml_check_str("FragmentDialect", d, e) != 0)
+        return -1;
     if (d && *d) {
         if (has_space_or_ctl(d, strlen(d))) {
             wsman_error_set(e, WSMAN_E_INVALID_FRAGMENT_DIALECT,
@@ -792,7 +855,7 @@ int wsman_locator_set_fragment_dialect(wsman_locator_t *l, const char *d, wsman_
         }
         x = wsman_strdup(d);
         if (!x) {
-            wsman_error_set(e, WSMAN_E_OUTOFMEMORY, NULL);
+            wsman_error_oom(e, NULL);
             return -1;
         }
     }

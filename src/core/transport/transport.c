@@ -53,13 +53,13 @@
 #include "transport.h"
 
 #include <curl/curl.h>
+#include <openssl/x509_vfy.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <poll.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 /* ---- global init ------------------------------------------------------------------------------ */
@@ -95,12 +95,13 @@ struct wsman_transport {
     CURLM *multi;
     CURL *easy;
     char *hostport; /* "host:port" for messages */
+    char *proxy;    /* the proxy's "host:port" for messages, NULL when the connection is direct */
     long port;
     int https;
     long connections;
     char errbuf[CURL_ERROR_SIZE];
     curl_socket_t last_sock; /* the socket libcurl opened last (CURL_SOCKET_BAD once closed) */
-    long last_done_ms;       /* (auth) when the last request ended: idle connections expire */
+    long long last_done_ms;  /* (auth) when the last request ended: idle connections expire */
     wsman_buf_t peer_der;    /* (auth) server certificate of the latest TLS connection */
 
     /* per request */
@@ -121,6 +122,7 @@ struct wsman_transport {
 };
 
 #define MAXAGE_CONN_S 118L
+#define POLL_WAIT_MS 1000 /* the longest wait in curl_multi_poll between checks of the deadline */
 
 static void keep_peer_cert(wsman_transport_t *t);
 
@@ -155,13 +157,6 @@ static int prereq_cb(void *ud, char *primary_ip, char *local_ip, int primary_por
     }
     t->authz_node->data = t->authz.len > prefix ? t->authz.data : no_header;
     return CURL_PREREQFUNC_OK;
-}
-
-static long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 void wsman_http_response_clear(wsman_http_response_t *r)
@@ -295,18 +290,216 @@ static size_t write_cb(char *data, size_t size, size_t nitems, void *ud)
     return n;
 }
 
-#define SETOPT(opt, val)                                                                                     \
+/* no_proxy as libcurl reads it: "*", or names that match the host or a domain it is in. */
+static int host_in_no_proxy(const char *host, const char *list)
+{
+    size_t hlen = strlen(host);
+    while (list && *list) {
+        size_t n;
+        list += strspn(list, ", ");
+        n = strcspn(list, ", ");
+        if (n == 1 && *list == '*')
+            return 1;
+        if (n > 0 && *list == '.') {
+            list++;
+            n--;
+        }
+        if (n > 0 && n <= hlen && strncasecmp(host + hlen - n, list, n) == 0 &&
+            (n == hlen || host[hlen - n - 1] == '.'))
+            return 1;
+        list += n;
+    }
+    return 0;
+}
+
+/* The proxy libcurl will use for host (options first, then the environment as libcurl reads
+ * it), as "host:port" without any user information, for error messages; NULL when direct. */
+static char *proxy_for_messages(const wsman_transport_config_t *cfg, const char *scheme, const char *host)
+{
+    const char *p = cfg->proxy && *cfg->proxy ? cfg->proxy : NULL;
+    char *phost = NULL, *pport = NULL, *out = NULL;
+    CURLU *u;
+
+    if (cfg->proxy_access_type & WSMAN_PROXY_NO_PROXY_SERVER)
+        return NULL;
+    if (!p) {
+        const char *no_proxy = getenv("no_proxy") ? getenv("no_proxy") : getenv("NO_PROXY");
+        if (no_proxy && host_in_no_proxy(host, no_proxy))
+            return NULL;
+        p = strcasecmp(scheme, "https") == 0
+                ? (getenv("https_proxy") ? getenv("https_proxy") : getenv("HTTPS_PROXY"))
+                : getenv("http_proxy");
+        if (!p || !*p)
+            p = getenv("all_proxy") ? getenv("all_proxy") : getenv("ALL_PROXY");
+        if (!p || !*p)
+            return NULL;
+    }
+    u = curl_url();
+    if (u && curl_url_set(u, CURLUPART_URL, p, CURLU_DEFAULT_SCHEME) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_HOST, &phost, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_PORT, &pport, CURLU_DEFAULT_PORT) == CURLUE_OK) {
+        wsman_buf_t b;
+        wsman_buf_init(&b);
+        if (wsman_buf_printf(&b, "%s:%s", phost, pport) == 0)
+            out = wsman_buf_steal(&b);
+        wsman_buf_free(&b);
+    }
+    curl_free(phost);
+    curl_free(pport);
+    curl_url_cleanup(u);
+    return out;
+}
+
+/* Sets one libcurl option; on failure names the option group for the message and fails the step. */
+#define SETOPT(what, opt, val)                                                                               \
     do {                                                                                                     \
-        if (curl_easy_setopt(t->easy, opt, val) != CURLE_OK)                                                 \
-            goto bad_option;                                                                                 \
+        if (curl_easy_setopt(t->easy, opt, val) != CURLE_OK) {                                               \
+            *failed = (what);                                                                                \
+            return -1;                                                                                       \
+        }                                                                                                    \
     } while (0)
+
+/* host:port (for messages), the port and whether it is HTTPS, from the endpoint URL; the proxy on
+ * the way, for messages. */
+static int parse_endpoint_url(wsman_transport_t *t, const wsman_transport_config_t *cfg, wsman_error_t *e)
+{
+    const char *url = cfg->url;
+    CURLU *u = curl_url();
+    char *host = NULL, *port = NULL, *scheme = NULL;
+    int rc = -1;
+
+    if (!u || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK) {
+        wsman_error_set(e, WSMAN_E_CONNECTIONSTR_INVALID, "The endpoint URL \"%s\" cannot be parsed.", url);
+    } else {
+        wsman_buf_t b;
+        t->port = strtol(port, NULL, 10);
+        t->https = strcasecmp(scheme, "https") == 0;
+        wsman_buf_init(&b);
+        if (wsman_buf_printf(&b, "%s:%ld", host, t->port) != 0) {
+            wsman_buf_free(&b);
+            wsman_error_oom(e, NULL);
+        } else {
+            t->hostport = wsman_buf_steal(&b);
+            t->proxy = proxy_for_messages(cfg, scheme, host); /* NULL also when out of memory: less said */
+            rc = 0;
+        }
+    }
+    curl_free(host);
+    curl_free(port);
+    curl_free(scheme);
+    curl_url_cleanup(u);
+    return rc;
+}
+
+/* Sets a libcurl callback and its user data (the transport). */
+#define SETCALLBACK(what, name, fn)                                                                          \
+    do {                                                                                                     \
+        SETOPT(what, CURLOPT_##name##FUNCTION, fn);                                                          \
+        SETOPT(what, CURLOPT_##name##DATA, t);                                                               \
+    } while (0)
+
+/* The URL, HTTP/1.1 POST with our callbacks, keep-alive and the connect timeout. */
+static int set_basic_options(wsman_transport_t *t, const wsman_transport_config_t *cfg, const char **failed)
+{
+    static const char basic[] = "basic options";
+
+    SETOPT("URL", CURLOPT_URL, cfg->url);
+    SETOPT(basic, CURLOPT_ERRORBUFFER, t->errbuf);
+    SETOPT(basic, CURLOPT_NOSIGNAL, 1L);
+    SETOPT(basic, CURLOPT_TCP_NODELAY, 1L);
+    SETOPT(basic, CURLOPT_TCP_KEEPALIVE, 1L);
+    SETOPT(basic, CURLOPT_FOLLOWLOCATION, 0L);
+    SETOPT(basic, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+    SETOPT(basic, CURLOPT_PROTOCOLS_STR, "http,https");
+    SETOPT(basic, CURLOPT_USERAGENT, "lua-wsman/" WSMAN_VERSION);
+    SETOPT(basic, CURLOPT_POST, 1L);
+    SETOPT(basic, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
+    SETCALLBACK(basic, READ, read_cb);
+    SETCALLBACK(basic, SEEK, seek_cb);
+    SETCALLBACK(basic, HEADER, header_cb);
+    SETCALLBACK(basic, WRITE, write_cb);
+    SETCALLBACK(basic, SOCKOPT, sockopt_cb);
+    SETCALLBACK(basic, CLOSESOCKET, closesocket_cb);
+    SETCALLBACK(basic, PREREQ, prereq_cb);
+    if (cfg->connect_timeout_ms > 0)
+        SETOPT(basic, CURLOPT_CONNECTTIMEOUT_MS, cfg->connect_timeout_ms);
+    /* idle connections older than this are not reused (below HTTP.sys' 120 s); see
+     * wsman_transport_reusable */
+    SETOPT(basic, CURLOPT_MAXAGE_CONN, (long)MAXAGE_CONN_S);
+    return 0;
+}
+
+/* Digest (SessionFlagUseDigest): libcurl answers the challenge. It first POSTs an empty body (no
+ * request sent twice), then reuses the nonce on later requests. */
+static int set_digest_options(wsman_transport_t *t, const wsman_transport_config_t *cfg, const char **failed)
+{
+    if (!cfg->digest)
+        return 0;
+    SETOPT("Digest authentication", CURLOPT_HTTPAUTH, (long)CURLAUTH_DIGEST);
+    SETOPT("Digest authentication", CURLOPT_USERNAME, cfg->username ? cfg->username : "");
+    SETOPT("Digest authentication", CURLOPT_PASSWORD, cfg->password ? cfg->password : "");
+    return 0;
+}
+
+/* TLS: verification on unless the session flags say otherwise; CA file and client certificate. */
+static int set_tls_options(wsman_transport_t *t, const wsman_transport_config_t *cfg, const char **failed)
+{
+    SETOPT("TLS options", CURLOPT_SSL_VERIFYPEER, (cfg->flags & WSMAN_FLAG_SKIP_CA_CHECK) ? 0L : 1L);
+    SETOPT("TLS options", CURLOPT_SSL_VERIFYHOST, (cfg->flags & WSMAN_FLAG_SKIP_CN_CHECK) ? 0L : 2L);
+    /* OpenSSL builds do no revocation checking unless asked to (CRL file / OCSP stapling); the
+     * option matters for Schannel builds of libcurl. */
+    if (cfg->flags & WSMAN_FLAG_SKIP_REVOCATION_CHECK)
+        (void)curl_easy_setopt(t->easy, CURLOPT_SSL_OPTIONS, (long)CURLSSLOPT_NO_REVOKE);
+    if (t->https)
+        (void)curl_easy_setopt(t->easy, CURLOPT_CERTINFO, 1L);
+    if (cfg->ca_file && *cfg->ca_file)
+        SETOPT("options.ca_file", CURLOPT_CAINFO, cfg->ca_file);
+    if (cfg->client_cert && *cfg->client_cert)
+        SETOPT("options.client_cert", CURLOPT_SSLCERT, cfg->client_cert);
+    if (cfg->client_key && *cfg->client_key)
+        SETOPT("options.client_key", CURLOPT_SSLKEY, cfg->client_key);
+    if (cfg->client_key_password && *cfg->client_key_password)
+        SETOPT("options.client_key_password", CURLOPT_KEYPASSWD, cfg->client_key_password);
+    return 0;
+}
+
+/* Proxies: libcurl's environment handling (http_proxy, https_proxy, no_proxy) is the default, our
+ * equivalent of the WinHTTP / IE settings. */
+static int set_proxy_options(wsman_transport_t *t, const wsman_transport_config_t *cfg, const char **failed)
+{
+    unsigned long auth = 0;
+
+    if (cfg->proxy_access_type & WSMAN_PROXY_NO_PROXY_SERVER) {
+        SETOPT("proxy options", CURLOPT_PROXY, "");
+        SETOPT("proxy options", CURLOPT_NOPROXY, "*");
+        return 0;
+    }
+    if (cfg->proxy && *cfg->proxy)
+        SETOPT("proxy options", CURLOPT_PROXY, cfg->proxy);
+    if (cfg->proxy_auth_mechanism & WSMAN_PROXY_AUTH_NEGOTIATE)
+        auth |= CURLAUTH_NEGOTIATE | CURLAUTH_NTLM;
+    if (cfg->proxy_auth_mechanism & WSMAN_PROXY_AUTH_BASIC)
+        auth |= CURLAUTH_BASIC;
+    if (cfg->proxy_auth_mechanism & WSMAN_PROXY_AUTH_DIGEST)
+        auth |= CURLAUTH_DIGEST;
+    if (!auth && cfg->proxy_username && *cfg->proxy_username)
+        auth = CURLAUTH_ANY;
+    if (auth)
+        SETOPT("proxy options", CURLOPT_PROXYAUTH, auth);
+    if (cfg->proxy_username && *cfg->proxy_username)
+        SETOPT("proxy options", CURLOPT_PROXYUSERNAME, cfg->proxy_username);
+    if (cfg->proxy_password && *cfg->proxy_password)
+        SETOPT("proxy options", CURLOPT_PROXYPASSWORD, cfg->proxy_password);
+    return 0;
+}
 
 wsman_transport_t *wsman_transport_new(const wsman_transport_config_t *cfg, wsman_error_t *e)
 {
     wsman_transport_t *t;
-    CURLU *u = NULL;
-    char *host = NULL, *port = NULL, *scheme = NULL;
-    const char *failed_opt = "";
+    const char *failed = "";
 
     if (!cfg || !cfg->url || !*cfg->url) {
         wsman_error_set(e, WSMAN_E_INVALIDARG, "wsman_transport_new: no endpoint URL");
@@ -319,148 +512,28 @@ wsman_transport_t *wsman_transport_new(const wsman_transport_config_t *cfg, wsma
     }
     t = calloc(1, sizeof *t);
     if (!t) {
-        wsman_error_set(e, WSMAN_E_OUTOFMEMORY, NULL);
+        wsman_error_oom(e, NULL);
         return NULL;
     }
     t->last_sock = CURL_SOCKET_BAD;
-
-    /* host:port for messages */
-    u = curl_url();
-    if (!u || curl_url_set(u, CURLUPART_URL, cfg->url, 0) != CURLUE_OK ||
-        curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
-        curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK ||
-        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK) {
-        wsman_error_set(e, WSMAN_E_CONNECTIONSTR_INVALID, "The endpoint URL \"%s\" cannot be parsed.",
-                        cfg->url);
+    if (parse_endpoint_url(t, cfg, e) != 0)
         goto fail;
-    }
-    t->port = strtol(port, NULL, 10);
-    t->https = strcasecmp(scheme, "https") == 0;
-    {
-        wsman_buf_t b;
-        wsman_buf_init(&b);
-        if (wsman_buf_printf(&b, "%s:%ld", host, t->port) != 0) {
-            wsman_buf_free(&b);
-            wsman_error_set(e, WSMAN_E_OUTOFMEMORY, NULL);
-            goto fail;
-        }
-        t->hostport = wsman_buf_steal(&b);
-    }
-
     t->multi = curl_multi_init();
     t->easy = curl_easy_init();
     if (!t->multi || !t->easy) {
         wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "libcurl could not create a handle.");
         goto fail;
     }
-
-    failed_opt = "URL";
-    SETOPT(CURLOPT_URL, cfg->url);
-    failed_opt = "basic options";
-    SETOPT(CURLOPT_ERRORBUFFER, t->errbuf);
-    SETOPT(CURLOPT_NOSIGNAL, 1L);
-    SETOPT(CURLOPT_TCP_NODELAY, 1L);
-    SETOPT(CURLOPT_TCP_KEEPALIVE, 1L);
-    SETOPT(CURLOPT_FOLLOWLOCATION, 0L);
-    SETOPT(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
-    SETOPT(CURLOPT_PROTOCOLS_STR, "http,https");
-    SETOPT(CURLOPT_USERAGENT, "lua-wsman/" WSMAN_VERSION);
-    SETOPT(CURLOPT_POST, 1L);
-    SETOPT(CURLOPT_READFUNCTION, read_cb);
-    SETOPT(CURLOPT_READDATA, t);
-    SETOPT(CURLOPT_SEEKFUNCTION, seek_cb);
-    SETOPT(CURLOPT_SEEKDATA, t);
-    SETOPT(CURLOPT_HEADERFUNCTION, header_cb);
-    SETOPT(CURLOPT_HEADERDATA, t);
-    SETOPT(CURLOPT_WRITEFUNCTION, write_cb);
-    SETOPT(CURLOPT_WRITEDATA, t);
-    SETOPT(CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
-    SETOPT(CURLOPT_SOCKOPTFUNCTION, sockopt_cb);
-    SETOPT(CURLOPT_SOCKOPTDATA, t);
-    SETOPT(CURLOPT_CLOSESOCKETFUNCTION, closesocket_cb);
-    SETOPT(CURLOPT_CLOSESOCKETDATA, t);
-    SETOPT(CURLOPT_PREREQFUNCTION, prereq_cb);
-    SETOPT(CURLOPT_PREREQDATA, t);
-    if (cfg->connect_timeout_ms > 0)
-        SETOPT(CURLOPT_CONNECTTIMEOUT_MS, cfg->connect_timeout_ms);
-    /* idle connections older than this are not reused (below HTTP.sys' 120 s); see
-     * wsman_transport_reusable */
-    SETOPT(CURLOPT_MAXAGE_CONN, (long)MAXAGE_CONN_S);
-
-    /* Digest (SessionFlagUseDigest): libcurl answers the challenge. It first POSTs an empty body
-     * (no request sent twice), then reuses the nonce on later requests. */
-    failed_opt = "Digest authentication";
-    if (cfg->digest) {
-        SETOPT(CURLOPT_HTTPAUTH, (long)CURLAUTH_DIGEST);
-        SETOPT(CURLOPT_USERNAME, cfg->username ? cfg->username : "");
-        SETOPT(CURLOPT_PASSWORD, cfg->password ? cfg->password : "");
+    if (set_basic_options(t, cfg, &failed) != 0 || set_digest_options(t, cfg, &failed) != 0 ||
+        set_tls_options(t, cfg, &failed) != 0 || set_proxy_options(t, cfg, &failed) != 0) {
+        wsman_error_set(e, WSMAN_E_INVALIDARG,
+                        "libcurl refused the %s for %s (this libcurl build may lack the feature).", failed,
+                        t->hostport);
+        goto fail;
     }
-
-    /* TLS: verification on unless the session flags say otherwise */
-    failed_opt = "TLS options";
-    SETOPT(CURLOPT_SSL_VERIFYPEER, (cfg->flags & WSMAN_FLAG_SKIP_CA_CHECK) ? 0L : 1L);
-    SETOPT(CURLOPT_SSL_VERIFYHOST, (cfg->flags & WSMAN_FLAG_SKIP_CN_CHECK) ? 0L : 2L);
-    /* OpenSSL builds do no revocation checking unless asked to (CRL file / OCSP stapling); the
-     * option matters for Schannel builds of libcurl. */
-    if (cfg->flags & WSMAN_FLAG_SKIP_REVOCATION_CHECK)
-        (void)curl_easy_setopt(t->easy, CURLOPT_SSL_OPTIONS, (long)CURLSSLOPT_NO_REVOKE);
-    if (t->https)
-        (void)curl_easy_setopt(t->easy, CURLOPT_CERTINFO, 1L);
-    failed_opt = "options.ca_file";
-    if (cfg->ca_file && *cfg->ca_file)
-        SETOPT(CURLOPT_CAINFO, cfg->ca_file);
-    failed_opt = "options.client_cert";
-    if (cfg->client_cert && *cfg->client_cert)
-        SETOPT(CURLOPT_SSLCERT, cfg->client_cert);
-    failed_opt = "options.client_key";
-    if (cfg->client_key && *cfg->client_key)
-        SETOPT(CURLOPT_SSLKEY, cfg->client_key);
-    failed_opt = "options.client_key_password";
-    if (cfg->client_key_password && *cfg->client_key_password)
-        SETOPT(CURLOPT_KEYPASSWD, cfg->client_key_password);
-
-    /* Proxies: libcurl's environment handling (http_proxy, https_proxy, no_proxy) is the
-     * default, our equivalent of the WinHTTP / IE settings. */
-    failed_opt = "proxy options";
-    if (cfg->proxy_access_type & WSMAN_PROXY_NO_PROXY_SERVER) {
-        SETOPT(CURLOPT_PROXY, "");
-        SETOPT(CURLOPT_NOPROXY, "*");
-    } else if (cfg->proxy && *cfg->proxy) {
-        SETOPT(CURLOPT_PROXY, cfg->proxy);
-    }
-    if (!(cfg->proxy_access_type & WSMAN_PROXY_NO_PROXY_SERVER)) {
-        unsigned long auth = 0;
-        if (cfg->proxy_auth_mechanism & WSMAN_PROXY_AUTH_NEGOTIATE)
-            auth |= CURLAUTH_NEGOTIATE | CURLAUTH_NTLM;
-        if (cfg->proxy_auth_mechanism & WSMAN_PROXY_AUTH_BASIC)
-            auth |= CURLAUTH_BASIC;
-        if (cfg->proxy_auth_mechanism & WSMAN_PROXY_AUTH_DIGEST)
-            auth |= CURLAUTH_DIGEST;
-        if (!auth && cfg->proxy_username && *cfg->proxy_username)
-            auth = CURLAUTH_ANY;
-        if (auth)
-            SETOPT(CURLOPT_PROXYAUTH, auth);
-        if (cfg->proxy_username && *cfg->proxy_username)
-            SETOPT(CURLOPT_PROXYUSERNAME, cfg->proxy_username);
-        if (cfg->proxy_password && *cfg->proxy_password)
-            SETOPT(CURLOPT_PROXYPASSWORD, cfg->proxy_password);
-    }
-
-    curl_free(host);
-    curl_free(port);
-    curl_free(scheme);
-    curl_url_cleanup(u);
     return t;
 
-bad_option:
-    wsman_error_set(e, WSMAN_E_INVALIDARG,
-                    "libcurl refused the %s for %s (this libcurl build may lack the feature).", failed_opt,
-                    t->hostport ? t->hostport : cfg->url);
 fail:
-    curl_free(host);
-    curl_free(port);
-    curl_free(scheme);
-    curl_url_cleanup(u);
     wsman_transport_free(t);
     return NULL;
 }
@@ -469,13 +542,25 @@ void wsman_transport_free(wsman_transport_t *t)
 {
     if (!t)
         return;
-    if (t->easy)
-        curl_easy_cleanup(t->easy);
-    if (t->multi)
-        curl_multi_cleanup(t->multi);
+    curl_easy_cleanup(t->easy);
+    curl_multi_cleanup(t->multi);
     free(t->hostport);
+    free(t->proxy);
     wsman_buf_free(&t->peer_der);
     free(t);
+}
+
+void wsman_transport_proxy_refused(const wsman_transport_t *t, wsman_error_t *e)
+{
+    wsman_error_set(
+        e, WSMAN_E_ACCESS_DENIED,
+        "The proxy %s refused the credentials for the request to %s (HTTP 407 Proxy Authentication "
+        "Required). Give the proxy's user name and password with ConnectionOptions:SetProxy("
+        "accessType, authMechanism, user, password), or use ProxyNoProxyServer if no proxy "
+        "should be used.",
+        t && t->proxy ? t->proxy : "(from the environment)", t ? t->hostport : "the host");
+    if (e)
+        e->http_status = WSMAN_HTTP_PROXY_AUTH_REQUIRED;
 }
 
 long wsman_transport_connections(const wsman_transport_t *t)
@@ -485,41 +570,58 @@ long wsman_transport_connections(const wsman_transport_t *t)
 
 /* ---- error mapping ------------------------------------------------------------------------------ */
 
-static int errbuf_has(const wsman_transport_t *t, const char *needle)
+/* What a failed certificate verification means, from OpenSSL's verify result. libcurl checks the
+ * host name itself once OpenSSL accepted the chain, before it reads the verify result: a mismatch
+ * leaves the value libcurl starts a connection with (X509_V_ERR_UNSPECIFIED, its "!X509_V_OK"), or
+ * X509_V_OK. */
+static uint32_t peer_verification_code(long verify_result)
 {
-    return strstr(t->errbuf, needle) != NULL;
+    switch (verify_result) {
+    case X509_V_OK:
+    case X509_V_ERR_UNSPECIFIED:
+    case X509_V_ERR_HOSTNAME_MISMATCH:
+    case X509_V_ERR_IP_ADDRESS_MISMATCH:
+        return WSMAN_E_WINHTTP_SECURE_CERT_CN_INVALID;
+    case X509_V_ERR_CERT_NOT_YET_VALID:
+    case X509_V_ERR_CERT_HAS_EXPIRED:
+        return WSMAN_E_WINHTTP_SECURE_CERT_DATE_INVALID;
+    default:
+        return WSMAN_E_WINHTTP_SECURE_INVALID_CA;
+    }
+}
+
+static void set_peer_verification_error(wsman_transport_t *t, const char *detail, wsman_error_t *e)
+{
+    long vr = X509_V_OK;
+    uint32_t code;
+
+    (void)curl_easy_getinfo(t->easy, CURLINFO_SSL_VERIFYRESULT, &vr);
+    code = peer_verification_code(vr);
+    if (code == WSMAN_E_WINHTTP_SECURE_CERT_CN_INVALID)
+        wsman_error_set(e, code,
+                        "The server certificate of %s does not match the host name in the connection string "
+                        "(%s). Connect with the name the certificate was issued to, or set "
+                        "SessionFlagSkipCNCheck if you trust this host.",
+                        t->hostport, detail);
+    else if (code == WSMAN_E_WINHTTP_SECURE_CERT_DATE_INVALID)
+        wsman_error_set(e, code,
+                        "The server certificate of %s is expired or not yet valid (%s). Renew the HTTPS "
+                        "listener's certificate, or set SessionFlagSkipCACheck if you trust this host.",
+                        t->hostport, detail);
+    else
+        wsman_error_set(e, code,
+                        "The server certificate of %s is not trusted: it was not issued by a known "
+                        "certificate authority (%s). Set options.ca_file to the CA certificate (PEM) that "
+                        "issued it, or set SessionFlagSkipCACheck if you trust this host.",
+                        t->hostport, detail);
 }
 
 static void set_tls_error(wsman_transport_t *t, CURLcode rc, wsman_error_t *e)
 {
-    long vr = 0;
     const char *detail = t->errbuf[0] ? t->errbuf : curl_easy_strerror(rc);
 
     if (rc == CURLE_PEER_FAILED_VERIFICATION) {
-        (void)curl_easy_getinfo(t->easy, CURLINFO_SSL_VERIFYRESULT, &vr);
-        if (errbuf_has(t, "does not match target host") ||
-            errbuf_has(t, "no alternative certificate subject") ||
-            (vr == 0 && !errbuf_has(t, "certificate problem"))) {
-            wsman_error_set(
-                e, WSMAN_E_WINHTTP_SECURE_CERT_CN_INVALID,
-                "The server certificate of %s does not match the host name in the connection string "
-                "(%s). Connect with the name the certificate was issued to, or set "
-                "SessionFlagSkipCNCheck if you trust this host.",
-                t->hostport, detail);
-        } else if (vr == 9 || vr == 10 || errbuf_has(t, "expired") || errbuf_has(t, "not yet valid")) {
-            /* X509_V_ERR_CERT_NOT_YET_VALID (9), X509_V_ERR_CERT_HAS_EXPIRED (10) */
-            wsman_error_set(e, WSMAN_E_WINHTTP_SECURE_CERT_DATE_INVALID,
-                            "The server certificate of %s is expired or not yet valid (%s). Renew the HTTPS "
-                            "listener's certificate, or set SessionFlagSkipCACheck if you trust this host.",
-                            t->hostport, detail);
-        } else {
-            wsman_error_set(
-                e, WSMAN_E_WINHTTP_SECURE_INVALID_CA,
-                "The server certificate of %s is not trusted: it was not issued by a known "
-                "certificate authority (%s). Set options.ca_file to the CA certificate (PEM) that "
-                "issued it, or set SessionFlagSkipCACheck if you trust this host.",
-                t->hostport, detail);
-        }
+        set_peer_verification_error(t, detail, e);
         return;
     }
     if (rc == CURLE_SSL_CACERT_BADFILE) {
@@ -579,39 +681,12 @@ static wsman_send_state_t progress(const wsman_transport_t *t)
     return WSMAN_SENT_NOTHING;
 }
 
-static void map_error(wsman_transport_t *t, CURLcode rc, long timeout_ms, wsman_send_state_t *state,
-                      wsman_error_t *e)
+/* Failures to reach the host: name resolution, refused connections, timeouts. 1 when rc is one. */
+static int connect_error(wsman_transport_t *t, CURLcode rc, const char *detail, long timeout_ms,
+                         wsman_send_state_t *state, wsman_error_t *e)
 {
-    const char *detail = t->errbuf[0] ? t->errbuf : curl_easy_strerror(rc);
-    long connect_code = 0;
     curl_off_t connect_time = 0;
 
-    *state = progress(t);
-    (void)curl_easy_getinfo(t->easy, CURLINFO_HTTP_CONNECTCODE, &connect_code);
-
-    if (rc == CURLE_OUT_OF_MEMORY || t->oom) {
-        wsman_error_set(e, WSMAN_E_OUTOFMEMORY, NULL);
-        return;
-    }
-    if (t->sink_aborted) {
-        /* the reader refused the data: keep its more specific error if it filled ours */
-        *state = WSMAN_SENT_PARTIAL_REPLY;
-        if (e && e->code == 0)
-            wsman_error_set(e, WSMAN_E_ABORT,
-                            "The reply from %s was abandoned by the reader while it was being received.",
-                            t->hostport);
-        return;
-    }
-    if (connect_code == 407 || (rc == CURLE_RECV_ERROR && errbuf_has(t, "CONNECT"))) {
-        *state = WSMAN_SENT_NOTHING;
-        wsman_error_set(
-            e, WSMAN_E_ACCESS_DENIED,
-            "The proxy refused to open a tunnel to %s (HTTP %ld from the proxy). Give the proxy "
-            "credentials with options:SetProxy(accessType, authMechanism, user, password), or use "
-            "WSManProxyNoProxyServer if no proxy should be used.",
-            t->hostport, connect_code);
-        return;
-    }
     switch (rc) {
     case CURLE_COULDNT_RESOLVE_HOST:
         *state = WSMAN_SENT_NOTHING;
@@ -619,16 +694,26 @@ static void map_error(wsman_transport_t *t, CURLcode rc, long timeout_ms, wsman_
                         "The host name of %s could not be resolved (%s). Check the computer name in the "
                         "connection string and the DNS configuration.",
                         t->hostport, detail);
-        return;
+        return 1;
     case CURLE_COULDNT_RESOLVE_PROXY:
         *state = WSMAN_SENT_NOTHING;
         wsman_error_set(e, WSMAN_E_WINHTTP_NAME_NOT_RESOLVED,
-                        "The proxy host name could not be resolved while connecting to %s (%s). Check "
+                        "The name of the proxy %s could not be resolved while connecting to %s (%s). Check "
                         "options.proxy or the http_proxy/https_proxy environment variables.",
-                        t->hostport, detail);
-        return;
+                        t->proxy ? t->proxy : "", t->hostport, detail);
+        return 1;
     case CURLE_COULDNT_CONNECT:
         *state = WSMAN_SENT_NOTHING;
+        if (t->proxy) {
+            wsman_error_set(
+                e, WSMAN_E_WINHTTP_CANNOT_CONNECT,
+                "Cannot connect to the proxy %s on the way to %s: the connection was refused or the "
+                "proxy is unreachable (%s). Check options.proxy (or SetProxy) and the "
+                "http_proxy/https_proxy/no_proxy environment variables, or use "
+                "ProxyNoProxyServer for a direct connection.",
+                t->proxy, t->hostport, detail);
+            return 1;
+        }
         wsman_error_set(
             e, WSMAN_E_WINHTTP_CANNOT_CONNECT,
             "Cannot connect to %s: the connection was refused or the host is unreachable (%s). Is "
@@ -636,31 +721,39 @@ static void map_error(wsman_transport_t *t, CURLcode rc, long timeout_ms, wsman_
             "(HTTPS: \"winrm quickconfig -transport:https\") creates the listener and the firewall "
             "exception.",
             t->hostport, detail, t->port);
-        return;
+        return 1;
     case CURLE_OPERATION_TIMEDOUT:
         (void)curl_easy_getinfo(t->easy, CURLINFO_CONNECT_TIME_T, &connect_time);
-        if (connect_time == 0 && *state == WSMAN_SENT_NOTHING) {
+        if (connect_time == 0 && *state == WSMAN_SENT_NOTHING)
             wsman_error_set(
                 e, WSMAN_E_NETWORK_TIMEDOUT,
                 "Connecting to %s timed out (%s). Verify that the computer name is valid, that the "
                 "computer is reachable over the network and that a firewall exception for the WinRM "
                 "service on port %ld allows access from this computer.",
                 t->hostport, detail, t->port);
-        } else {
-            wsman_error_set(
-                e, WSMAN_E_TIMEOUT,
-                "No complete reply from %s within the time allowed (%ld ms). The operation may still "
-                "be running on the host: raise session.Timeout, or retry later.",
-                t->hostport, timeout_ms);
-        }
-        return;
+        else
+            wsman_error_set(e, WSMAN_E_TIMEOUT,
+                            "No complete reply from %s within the time allowed (%ld ms). The operation may "
+                            "still be running on the host: raise session.Timeout, or retry later.",
+                            t->hostport, timeout_ms);
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* Failures of a connection in use: closed, reset, or not speaking HTTP. 1 when rc is one. */
+static int exchange_error(wsman_transport_t *t, CURLcode rc, const char *detail, wsman_send_state_t *state,
+                          wsman_error_t *e)
+{
+    switch (rc) {
     case CURLE_GOT_NOTHING:
         *state = WSMAN_SENT_NO_REPLY;
         wsman_error_set(e, WSMAN_E_WINHTTP_CONNECTION_ERROR,
                         "%s closed the connection without sending a reply. The request may or may not have "
                         "been processed; if the WinRM service was restarting, retry.",
                         t->hostport);
-        return;
+        return 1;
     case CURLE_SEND_FAIL_REWIND:
         *state = WSMAN_SENT_NO_REPLY;
         wsman_error_set(
@@ -668,7 +761,7 @@ static void map_error(wsman_transport_t *t, CURLcode rc, long timeout_ms, wsman_
             "The kept-alive connection to %s failed after the request was sent and before any reply "
             "arrived. The request may have been processed, so it was not sent again automatically.",
             t->hostport);
-        return;
+        return 1;
     case CURLE_SEND_ERROR:
     case CURLE_RECV_ERROR:
     case CURLE_PARTIAL_FILE:
@@ -680,7 +773,7 @@ static void map_error(wsman_transport_t *t, CURLcode rc, long timeout_ms, wsman_
                 : "The connection to %s was closed or reset before a reply arrived (%s). The request "
                   "may or may not have been processed.",
             t->hostport, detail);
-        return;
+        return 1;
     case CURLE_WEIRD_SERVER_REPLY:
     case CURLE_UNSUPPORTED_PROTOCOL:
     case CURLE_HTTP2:
@@ -691,10 +784,57 @@ static void map_error(wsman_transport_t *t, CURLcode rc, long timeout_ms, wsman_
                         t->hostport, detail);
         if (*state == WSMAN_SENT_NO_REPLY)
             *state = WSMAN_SENT_PARTIAL_REPLY;
-        return;
+        return 1;
     default:
-        break;
+        return 0;
     }
+}
+
+/* Out of memory, or the sink refused the reply. 1 when it is one of those. */
+static int local_error(wsman_transport_t *t, CURLcode rc, wsman_send_state_t *state, wsman_error_t *e)
+{
+    if (rc == CURLE_OUT_OF_MEMORY || t->oom) {
+        wsman_error_oom(e, NULL);
+        return 1;
+    }
+    if (!t->sink_aborted)
+        return 0;
+    /* the reader refused the data: keep its more specific error if it filled ours */
+    *state = WSMAN_SENT_PARTIAL_REPLY;
+    if (e && e->code == 0)
+        wsman_error_set(e, WSMAN_E_ABORT,
+                        "The reply from %s was abandoned by the reader while it was being received.",
+                        t->hostport);
+    return 1;
+}
+
+/* The proxy refused to open the tunnel. 1 when it did. */
+static int proxy_error(wsman_transport_t *t, CURLcode rc, wsman_send_state_t *state, wsman_error_t *e)
+{
+    long connect_code = 0;
+
+    (void)curl_easy_getinfo(t->easy, CURLINFO_HTTP_CONNECTCODE, &connect_code);
+    /* 407, or any other refusal of the CONNECT (libcurl: CURLE_RECV_ERROR with the proxy's code) */
+    if (connect_code != 407 && !(rc == CURLE_RECV_ERROR && connect_code >= 300))
+        return 0;
+    *state = WSMAN_SENT_NOTHING;
+    wsman_error_set(e, WSMAN_E_ACCESS_DENIED,
+                    "The proxy refused to open a tunnel to %s (HTTP %ld from the proxy). Give the proxy "
+                    "credentials with options:SetProxy(accessType, authMechanism, user, password), or use "
+                    "WSManProxyNoProxyServer if no proxy should be used.",
+                    t->hostport, connect_code);
+    return 1;
+}
+
+static void map_error(wsman_transport_t *t, CURLcode rc, long timeout_ms, wsman_send_state_t *state,
+                      wsman_error_t *e)
+{
+    const char *detail = t->errbuf[0] ? t->errbuf : curl_easy_strerror(rc);
+
+    *state = progress(t);
+    if (local_error(t, rc, state, e) || proxy_error(t, rc, state, e) ||
+        connect_error(t, rc, detail, timeout_ms, state, e) || exchange_error(t, rc, detail, state, e))
+        return;
     if (is_tls_error(rc)) {
         *state = WSMAN_SENT_NOTHING;
         set_tls_error(t, rc, e);
@@ -748,18 +888,177 @@ static void set_deadline_error(wsman_transport_t *t, long timeout_ms, wsman_send
 
 /* ---- one request ------------------------------------------------------------------------------- */
 
+static int add_header(struct curl_slist **list, const char *line)
+{
+    struct curl_slist *grown = curl_slist_append(*list, line);
+    if (!grown)
+        return -1;
+    *list = grown;
+    return 0;
+}
+
+/* The request's header list: Content-Type, the caller's lines, no Expect, Keep-Alive, and a
+ * placeholder Authorization line the authorize callback fills at connect time. */
+static int build_headers(wsman_transport_t *t, const wsman_http_request_t *req, struct curl_slist **out)
+{
+    const char *ct =
+        req->content_type && *req->content_type ? req->content_type : "application/soap+xml;charset=UTF-8";
+    struct curl_slist *hdrs = NULL;
+    wsman_buf_t line;
+    int rc;
+
+    wsman_buf_init(&line);
+    rc = wsman_buf_printf(&line, "Content-Type: %s", ct) == 0 ? add_header(&hdrs, line.data) : -1;
+    wsman_buf_free(&line);
+    for (const char *const *h = req->headers; rc == 0 && h && *h; h++)
+        rc = add_header(&hdrs, *h);
+    /* no "Expect: 100-continue" round trip; WinRM's own client says Keep-Alive explicitly */
+    if (rc == 0 && (add_header(&hdrs, "Expect:") != 0 || add_header(&hdrs, "Connection: Keep-Alive") != 0))
+        rc = -1;
+    t->authz_node = NULL;
+    t->authorize_aborted = 0;
+    if (rc == 0 && req->authorize && (rc = add_header(&hdrs, "Authorization:")) == 0) {
+        for (t->authz_node = hdrs; t->authz_node->next;)
+            t->authz_node = t->authz_node->next;
+        t->authz_orig = t->authz_node->data;
+    }
+    if (rc != 0) {
+        curl_slist_free_all(hdrs);
+        return -1;
+    }
+    *out = hdrs;
+    return 0;
+}
+
+/* Resets the per-request state and hands the request to libcurl. */
+static int start_request(wsman_transport_t *t, const wsman_http_request_t *req, struct curl_slist *hdrs,
+                         wsman_sink_fn sink, void *ud, wsman_http_response_t *resp, wsman_error_t *e)
+{
+    t->req = req;
+    t->body_off = 0;
+    t->body_handed = 0;
+    t->saw_auth_status = 0;
+    t->header_bytes = 0;
+    t->sink = sink;
+    t->sink_ud = ud;
+    t->sink_aborted = 0;
+    t->resp = resp;
+    t->oom = 0;
+    t->errbuf[0] = '\0';
+    if (curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, hdrs) != CURLE_OK ||
+        curl_easy_setopt(t->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->len) != CURLE_OK) {
+        wsman_error_set(e, WSMAN_E_INVALIDARG, "libcurl refused the request headers for %s.", t->hostport);
+        return -1;
+    }
+    if (curl_multi_add_handle(t->multi, t->easy) != CURLM_OK) {
+        wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "libcurl could not start the transfer to %s.", t->hostport);
+        return -1;
+    }
+    return 0;
+}
+
+/* How a transfer ended. */
+typedef enum transfer_end {
+    TRANSFER_DONE,     /* libcurl finished it: *rc is its result */
+    TRANSFER_TIMED_OUT /* the request's deadline passed first */
+} transfer_end_t;
+
+/* Drives the transfer with curl_multi_perform and curl_multi_poll until it is done or the deadline
+ * (timeout_ms > 0) passes. */
+static transfer_end_t run_transfer(wsman_transport_t *t, long timeout_ms, CURLcode *rc)
+{
+    long long deadline = timeout_ms > 0 ? wsman_now_ms() + timeout_ms : 0;
+    int running = 1;
+
+    *rc = CURLE_OK;
+    for (;;) {
+        CURLMsg *msg;
+        int left, wait = POLL_WAIT_MS;
+
+        if (curl_multi_perform(t->multi, &running) != CURLM_OK) {
+            *rc = CURLE_OUT_OF_MEMORY;
+            return TRANSFER_DONE;
+        }
+        while ((msg = curl_multi_info_read(t->multi, &left)) != NULL) {
+            if (msg->msg == CURLMSG_DONE && msg->easy_handle == t->easy) {
+                *rc = msg->data.result;
+                return TRANSFER_DONE;
+            }
+        }
+        if (!running) {
+            *rc = CURLE_GOT_NOTHING; /* the multi handle stopped without a result */
+            return TRANSFER_DONE;
+        }
+        if (deadline) {
+            long long remain = deadline - wsman_now_ms();
+            if (remain <= 0)
+                return TRANSFER_TIMED_OUT;
+            if (remain < wait)
+                wait = (int)remain;
+        }
+        if (curl_multi_poll(t->multi, NULL, 0, wait, NULL) != CURLM_OK) {
+            *rc = CURLE_OUT_OF_MEMORY;
+            return TRANSFER_DONE;
+        }
+    }
+}
+
+/* After the transfer: counts new connections, detaches the handle (mid-transfer: aborts it and
+ * closes its connection) and forgets the request. */
+static void end_request(wsman_transport_t *t, struct curl_slist *hdrs)
+{
+    long conns = 0;
+
+    if (curl_easy_getinfo(t->easy, CURLINFO_NUM_CONNECTS, &conns) == CURLE_OK && conns > 0) {
+        t->connections += conns;
+        if (t->https)
+            keep_peer_cert(t); /* a new TLS connection: its certificate, for channel binding */
+    }
+    t->last_done_ms = wsman_now_ms();
+    curl_multi_remove_handle(t->multi, t->easy);
+    curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, NULL);
+    if (t->authz_node)
+        t->authz_node->data = t->authz_orig;
+    t->authz_node = NULL;
+    wsman_buf_free_secure(&t->authz);
+    curl_slist_free_all(hdrs);
+    t->req = NULL;
+    t->resp = NULL;
+    t->sink = NULL;
+}
+
+/* The outcome of a finished transfer: 0 for a whole HTTP reply, else -1 with e and *state set. */
+static int transfer_result(wsman_transport_t *t, transfer_end_t end, CURLcode rc, long timeout_ms,
+                           wsman_send_state_t *state, wsman_error_t *e)
+{
+    if (end == TRANSFER_TIMED_OUT) {
+        set_deadline_error(t, timeout_ms, state, e);
+        return -1;
+    }
+    if (t->authorize_aborted) {
+        *state = WSMAN_SENT_NOTHING;
+        wsman_error_set(e, WSMAN_E_ACCESS_DENIED,
+                        "The request to %s was not sent: its authentication could not be prepared.",
+                        t->hostport);
+        return -1;
+    }
+    if (rc != CURLE_OK || t->oom || t->sink_aborted) {
+        map_error(t, rc, timeout_ms, state, e);
+        return -1;
+    }
+    *state = WSMAN_SENT_PARTIAL_REPLY;
+    return 0;
+}
+
 int wsman_transport_post(wsman_transport_t *t, const wsman_http_request_t *req, wsman_sink_fn sink, void *ud,
                          wsman_http_response_t *resp, wsman_send_state_t *state, wsman_error_t *e)
 {
-    struct curl_slist *hdrs = NULL, *tmp;
-    wsman_buf_t line;
+    struct curl_slist *hdrs = NULL;
     wsman_send_state_t st_local;
     wsman_http_response_t resp_local;
-    CURLcode rc = CURLE_OK;
-    CURLMcode mrc;
-    int running = 1, done = 0, timed_out = 0;
-    long deadline = 0, conns = 0;
-    const char *ct;
+    transfer_end_t end;
+    CURLcode rc;
+    int result;
 
     if (!state)
         state = &st_local;
@@ -773,152 +1072,24 @@ int wsman_transport_post(wsman_transport_t *t, const wsman_http_request_t *req, 
         wsman_error_set(e, WSMAN_E_INVALIDARG, "wsman_transport_post: missing transport or request");
         return -1;
     }
-
-    /* headers */
-    ct = req->content_type && *req->content_type ? req->content_type : "application/soap+xml;charset=UTF-8";
-    wsman_buf_init(&line);
-    if (wsman_buf_printf(&line, "Content-Type: %s", ct) != 0)
-        goto oom;
-    tmp = curl_slist_append(hdrs, line.data);
-    if (!tmp)
-        goto oom;
-    hdrs = tmp;
-    for (const char *const *h = req->headers; h && *h; h++) {
-        tmp = curl_slist_append(hdrs, *h);
-        if (!tmp)
-            goto oom;
-        hdrs = tmp;
-    }
-    /* no "Expect: 100-continue" round trip; WinRM's own client says Keep-Alive explicitly */
-    if (!(tmp = curl_slist_append(hdrs, "Expect:")) || !(hdrs = tmp) ||
-        !(tmp = curl_slist_append(hdrs, "Connection: Keep-Alive")) || !(hdrs = tmp))
-        goto oom;
-    t->authz_node = NULL;
-    t->authorize_aborted = 0;
-    if (req->authorize) {
-        if (!(tmp = curl_slist_append(hdrs, "Authorization:")))
-            goto oom;
-        hdrs = tmp;
-        for (t->authz_node = hdrs; t->authz_node->next;)
-            t->authz_node = t->authz_node->next;
-        t->authz_orig = t->authz_node->data;
-    }
-    wsman_buf_free(&line);
-
-    /* per-request state */
-    t->req = req;
-    t->body_off = 0;
-    t->body_handed = 0;
-    t->saw_auth_status = 0;
-    t->header_bytes = 0;
-    t->sink = sink;
-    t->sink_ud = ud;
-    t->sink_aborted = 0;
-    t->resp = resp;
-    t->oom = 0;
-    t->errbuf[0] = '\0';
-
-    if (curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, hdrs) != CURLE_OK ||
-        curl_easy_setopt(t->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->len) != CURLE_OK) {
-        curl_slist_free_all(hdrs);
-        wsman_error_set(e, WSMAN_E_INVALIDARG, "libcurl refused the request headers for %s.", t->hostport);
+    if (build_headers(t, req, &hdrs) != 0) {
+        wsman_error_oom(e, NULL);
         return -1;
     }
-    if (curl_multi_add_handle(t->multi, t->easy) != CURLM_OK) {
+    if (start_request(t, req, hdrs, sink, ud, resp, e) != 0) {
         curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, NULL);
         curl_slist_free_all(hdrs);
-        wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "libcurl could not start the transfer to %s.", t->hostport);
+        t->req = NULL;
+        t->resp = NULL;
+        t->sink = NULL;
         return -1;
     }
-
-    if (req->timeout_ms > 0)
-        deadline = now_ms() + req->timeout_ms;
-    while (!done) {
-        CURLMsg *msg;
-        int left;
-        mrc = curl_multi_perform(t->multi, &running);
-        if (mrc != CURLM_OK) {
-            rc = CURLE_OUT_OF_MEMORY;
-            break;
-        }
-        while ((msg = curl_multi_info_read(t->multi, &left)) != NULL) {
-            if (msg->msg == CURLMSG_DONE && msg->easy_handle == t->easy) {
-                rc = msg->data.result;
-                done = 1;
-            }
-        }
-        if (done || !running)
-            break;
-        {
-            int wait = 1000;
-            if (deadline) {
-                long remain = deadline - now_ms();
-                if (remain <= 0) {
-                    timed_out = 1;
-                    break;
-                }
-                if (remain < wait)
-                    wait = (int)remain;
-            }
-            if (curl_multi_poll(t->multi, NULL, 0, wait, NULL) != CURLM_OK) {
-                rc = CURLE_OUT_OF_MEMORY;
-                break;
-            }
-        }
-    }
-    if (!done && !timed_out && rc == CURLE_OK)
-        rc = CURLE_GOT_NOTHING; /* the multi handle stopped without a result */
-
-    if (curl_easy_getinfo(t->easy, CURLINFO_NUM_CONNECTS, &conns) == CURLE_OK && conns > 0) {
-        t->connections += conns;
-        if (t->https)
-            keep_peer_cert(t); /* a new TLS connection: its certificate, for channel binding */
-    }
-    t->last_done_ms = now_ms();
-    if (timed_out)
-        set_deadline_error(t, req->timeout_ms, state, e);
-    /* Removing a handle mid-transfer aborts it and closes its connection (state unknown). */
-    curl_multi_remove_handle(t->multi, t->easy);
-    curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, NULL);
-    if (t->authz_node)
-        t->authz_node->data = t->authz_orig;
-    t->authz_node = NULL;
-    wsman_buf_free_secure(&t->authz);
-    curl_slist_free_all(hdrs);
-    t->req = NULL;
-    t->resp = NULL;
-    t->sink = NULL;
-
-    if (timed_out) {
-        if (resp == &resp_local)
-            wsman_http_response_clear(resp);
-        return -1;
-    }
-    if (t->authorize_aborted) {
-        *state = WSMAN_SENT_NOTHING;
-        wsman_error_set(e, WSMAN_E_ACCESS_DENIED,
-                        "The request to %s was not sent: its authentication could not be prepared.",
-                        t->hostport);
-        if (resp == &resp_local)
-            wsman_http_response_clear(resp);
-        return -1;
-    }
-    if (rc != CURLE_OK || t->oom || t->sink_aborted) {
-        map_error(t, rc, req->timeout_ms, state, e);
-        if (resp == &resp_local)
-            wsman_http_response_clear(resp);
-        return -1;
-    }
-    *state = WSMAN_SENT_PARTIAL_REPLY;
+    end = run_transfer(t, req->timeout_ms, &rc);
+    result = transfer_result(t, end, rc, req->timeout_ms, state, e);
+    end_request(t, hdrs);
     if (resp == &resp_local)
         wsman_http_response_clear(resp);
-    return 0;
-
-oom:
-    wsman_buf_free(&line);
-    curl_slist_free_all(hdrs);
-    wsman_error_set(e, WSMAN_E_OUTOFMEMORY, NULL);
-    return -1;
+    return result;
 }
 
 /* ---- peer certificate (channel binding) ---------------------------------------------------------- */
@@ -976,7 +1147,7 @@ int wsman_transport_reusable(wsman_transport_t *t)
     if (!t || t->last_sock == CURL_SOCKET_BAD)
         return 0;
     /* libcurl does not reuse a connection idle for CURLOPT_MAXAGE_CONN seconds (margin: 2 s) */
-    if (now_ms() - t->last_done_ms > (MAXAGE_CONN_S - 2) * 1000L)
+    if (wsman_now_ms() - t->last_done_ms > (MAXAGE_CONN_S - 2) * 1000L)
         return 0;
     p.fd = t->last_sock;
     p.events = POLLIN;

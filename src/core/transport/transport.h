@@ -72,6 +72,12 @@ int wsman_transport_post(wsman_transport_t *t, const wsman_http_request_t *req, 
 void wsman_http_response_clear(wsman_http_response_t *r);
 /* TCP connections opened so far. */
 long wsman_transport_connections(const wsman_transport_t *t);
+
+/* HTTP 407: a proxy on the way refused (or was not given) its credentials. */
+#define WSMAN_HTTP_PROXY_AUTH_REQUIRED 407
+/* Sets e for a reply with status WSMAN_HTTP_PROXY_AUTH_REQUIRED: the proxy (named when known)
+ * refused the credentials, not the WinRM host. */
+void wsman_transport_proxy_refused(const wsman_transport_t *t, wsman_error_t *e);
 /* TLS: DER of the server certificate of the current connection (for channel binding). */
 int wsman_transport_peer_cert(wsman_transport_t *t, wsman_buf_t *der);
 /* (auth) 1 when the connection the last request used is still open and libcurl will reuse it for

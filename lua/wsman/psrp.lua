@@ -1,0 +1,519 @@
+-- SPDX-License-Identifier: MIT
+--- PowerShell Remoting (MS-PSRP): runspace pools and pipelines with objects in and out.
+--
+--     local pool <close> = session:runspace_pool { max_runspaces = 2 }
+--     local p = pool:pipeline()
+--     p:add_command("Get-Service"):add_parameter("Name", "win*")
+--     for obj in p:output() do print(obj.Name, obj.Status) end   -- objects as they arrive
+--     print(p.state, #p.streams.error)
+--
+--     local out, streams, had_errors = session:ps("Get-Date; Write-Warning 'w'")
+--
+-- Objects are CLIXML decoded to Lua values (see `WSMan.clixml_decode`: PSObjects with their type
+-- names and properties, PSValues for Decimal, DateTime, ...). Streams: `error`, `warning`,
+-- `verbose`, `debug`, `information`, `progress`, each a list of records as PowerShell sent them.
+-- A pool is a WinRS shell on a PowerShell resource URI; the session's authentication and message
+-- encryption apply unchanged. Host calls (Read-Host, Write-Host, $host.SetShouldExit, ...) go to
+-- the pool's `host` table: `host = { ReadLine = function(p) return "answer" end }`. Not done yet:
+-- SecureString key exchange, disconnect/reconnect.
+-- @module wsman.psrp
+local WSMan = require "wsman.core"
+
+local M = {}
+
+local decode, encode, V, O = WSMan.clixml_decode, WSMan.clixml_encode, WSMan.ps_value, WSMan.ps_object
+
+-- MS-PSRP 2.2.1 message types.
+local T = {
+  SESSION_CAPABILITY = 0x00010002, INIT_RUNSPACEPOOL = 0x00010004, RUNSPACEPOOL_STATE = 0x00021005,
+  CREATE_PIPELINE = 0x00021006, APPLICATION_PRIVATE_DATA = 0x00021009, RUNSPACEPOOL_HOST_CALL = 0x00021100,
+  PIPELINE_INPUT = 0x00041002, END_OF_PIPELINE_INPUT = 0x00041003, PIPELINE_OUTPUT = 0x00041004,
+  ERROR_RECORD = 0x00041005, PIPELINE_STATE = 0x00041006, DEBUG_RECORD = 0x00041007,
+  VERBOSE_RECORD = 0x00041008, WARNING_RECORD = 0x00041009, PROGRESS_RECORD = 0x00041010,
+  INFORMATION_RECORD = 0x00041011, PIPELINE_HOST_CALL = 0x00041100, PIPELINE_HOST_RESPONSE = 0x00041101,
+}
+local STREAM_OF = {
+  [T.ERROR_RECORD] = "error", [T.DEBUG_RECORD] = "debug", [T.VERBOSE_RECORD] = "verbose",
+  [T.WARNING_RECORD] = "warning", [T.PROGRESS_RECORD] = "progress", [T.INFORMATION_RECORD] = "information",
+}
+-- MS-PSRP 2.2.3.4 and 2.2.3.5
+local host_call -- (defined with the host calls below)
+local POOL_STATES = { [0] = "BeforeOpen", "Opening", "Opened", "Closed", "Closing", "Broken", "NegotiationSent",
+  "NegotiationSucceeded", "Connecting", "Disconnected" }
+local PIPELINE_STATES = { [0] = "NotStarted", "Running", "Stopping", "Stopped", "Completed", "Failed",
+  "Disconnected" }
+local TERMINAL = { Stopped = true, Completed = true, Failed = true }
+local NULL_GUID = "00000000-0000-0000-0000-000000000000"
+local PROTOCOL_VERSION = "2.3"
+
+-- ---- identifiers ---------------------------------------------------------------------------
+
+local function new_guid()
+  local f = io.open("/dev/urandom", "rb")
+  local b = f and f:read(16)
+  if f then f:close() end
+  if not b or #b ~= 16 then
+    local t = {}
+    for i = 1, 16 do t[i] = string.char(math.random(0, 255)) end
+    b = table.concat(t)
+  end
+  b = b:sub(1, 6) .. string.char((b:byte(7) & 0x0F) | 0x40) .. b:sub(8, 8)
+    .. string.char((b:byte(9) & 0x3F) | 0x80) .. b:sub(10)
+  local h = b:gsub(".", function(c) return ("%02X"):format(c:byte()) end)
+  return ("%s-%s-%s-%s-%s"):format(h:sub(1, 8), h:sub(9, 12), h:sub(13, 16), h:sub(17, 20), h:sub(21, 32))
+end
+
+-- ---- CLIXML shapes the protocol sends (MS-PSRP 2.2.2, 2.2.3) -------------------------------------
+
+local function enum(type_name, text, value)
+  return O { type_names = { type_name, "System.Enum", "System.ValueType", "System.Object" }, to_string = text,
+    value = value }
+end
+
+-- MS-PSRP 2.2.3.14: no host at all, or a host with (or without) a UI and no raw UI.
+local function host_info(host)
+  if not host then
+    return O { extended = { _isHostNull = true, _isHostUINull = true, _isHostRawUINull = true,
+      _useRunspaceHost = true } }
+  end
+  return O { extended = { _isHostNull = false, _isHostUINull = host.ui == false, _isHostRawUINull = true,
+    _useRunspaceHost = false } }
+end
+
+local function apartment_state()
+  return enum("System.Management.Automation.Runspaces.ApartmentState", "UNKNOWN", 2)
+end
+
+local function primitive_dictionary(t)
+  if t == nil then return V("Null") end
+  return O { type_names = { "System.Management.Automation.PSPrimitiveDictionary", "System.Collections.Hashtable",
+    "System.Object" }, collection = "Dictionary", items = t }
+end
+
+local function session_capability()
+  return O { extended = { protocolversion = V("Version", PROTOCOL_VERSION), PSVersion = V("Version", "2.0"),
+    SerializationVersion = V("Version", "1.1.0.1") } }
+end
+
+local function init_runspacepool(o)
+  return O { extended = {
+    MinRunspaces = o.min_runspaces or 1,
+    MaxRunspaces = o.max_runspaces or 1,
+    PSThreadOptions = enum("System.Management.Automation.Runspaces.PSThreadOptions", "Default", 0),
+    ApartmentState = apartment_state(),
+    HostInfo = host_info(o.host),
+    ApplicationArguments = primitive_dictionary(o.application_arguments),
+  } }
+end
+
+local CMD_LIST = "System.Collections.Generic.List`1[[System.Management.Automation.PSObject, "
+  .. "System.Management.Automation, Version=1.0.0.0, Culture=neutral, PublicKeyToken=31bf3856ad364e35]]"
+local MERGE_FIELDS = { "MergeMyResult", "MergeToResult", "MergePreviousResults", "MergeError", "MergeWarning",
+  "MergeVerbose", "MergeDebug", "MergeInformation" }
+
+local function command_object(c)
+  local args = {}
+  for i, a in ipairs(c.args) do
+    args[i] = O { extended = { N = a.name == nil and V("Null") or a.name,
+      V = a.value == nil and V("Null") or a.value } }
+  end
+  local ext = { Cmd = c.cmd, IsScript = c.is_script, UseLocalScope = c.use_local_scope == nil and V("Null")
+    or c.use_local_scope, Args = O { type_names = { CMD_LIST, "System.Object" }, collection = "List",
+    items = { n = #args, table.unpack(args) } } }
+  for _, f in ipairs(MERGE_FIELDS) do
+    ext[f] = enum("System.Management.Automation.Runspaces.PipelineResultTypes", "None", 0)
+  end
+  return O { extended = ext }
+end
+
+local function create_pipeline(p, no_input)
+  local cmds = {}
+  for i, c in ipairs(p.commands) do cmds[i] = command_object(c) end
+  return O { extended = {
+    NoInput = no_input,
+    ApartmentState = apartment_state(),
+    RemoteStreamOptions = enum("System.Management.Automation.Runspaces.RemoteStreamOptions", "0", 0),
+    AddToHistory = p.add_to_history or false,
+    HostInfo = host_info(p.pool.host),
+    IsNested = false,
+    PowerShell = O { extended = {
+      Cmds = O { type_names = { CMD_LIST, "System.Object" }, collection = "List",
+        items = { n = #cmds, table.unpack(cmds) } },
+      IsNested = false,
+      ExtraCmds = V("Null"),
+      History = V("Null"),
+      RedirectShellErrorOutputPipe = false,
+    } },
+  } }
+end
+
+-- ---- the wire ---------------------------------------------------------------------------------
+
+-- The fragments of one message, as a list of byte strings.
+local function fragments(pool, type, pid, value, max)
+  pool.object_id = pool.object_id + 1
+  local msg = WSMan._psrp_message { type = type, rpid = pool.id, pid = pid or NULL_GUID,
+    data = value ~= nil and encode(value) or "" }
+  return WSMan._psrp_fragment(pool.object_id, msg, max)
+end
+
+-- Packs fragments into payloads of at most max bytes (whole fragments, in order).
+local function pack(frags, max)
+  local out, cur = {}, {}
+  local size = 0
+  for _, f in ipairs(frags) do
+    if size > 0 and size + #f > max then
+      out[#out + 1] = table.concat(cur)
+      cur, size = {}, 0
+    end
+    cur[#cur + 1] = f
+    size = size + #f
+  end
+  if size > 0 then out[#out + 1] = table.concat(cur) end
+  return out
+end
+
+local function decode_one(msg)
+  if msg.data == "" then return nil end
+  return decode(msg.data)[1]
+end
+
+local function record_text(rec)
+  if type(rec) ~= "table" then return tostring(rec) end
+  return rec.to_string or tostring(rec.Message or rec.MessageData or rec)
+end
+
+-- ---- pools ------------------------------------------------------------------------------------
+
+local Pool = {}
+Pool.__index = Pool
+
+local Pipeline = {}
+Pipeline.__index = Pipeline
+
+local POOL_KEYS = { min_runspaces = true, max_runspaces = true, configuration_name = true, resource_uri = true,
+  application_arguments = true, idle_timeout = true, receive_timeout = true, host = true }
+
+-- Reads pool messages until the RunspacePool state is known.
+local function await_opened(pool)
+  local defrag = WSMan._psrp_defrag()
+  while pool.state ~= "Opened" do
+    local bytes = pool.shell:receive(nil, pool.receive_timeout)
+    for _, m in ipairs(defrag:feed(bytes)) do
+      local v = decode_one(m)
+      if m.type == T.SESSION_CAPABILITY and v then
+        pool.protocol_version = tostring(v.protocolversion)
+        pool.ps_version = tostring(v.PSVersion)
+      elseif m.type == T.APPLICATION_PRIVATE_DATA and v then
+        pool.application_private_data = v.ApplicationPrivateData
+      elseif m.type == T.RUNSPACEPOOL_STATE and v then
+        pool.state = POOL_STATES[v.RunspaceState] or tostring(v.RunspaceState)
+        if pool.state ~= "Opened" then
+          local why = v.ExceptionAsErrorRecord and record_text(v.ExceptionAsErrorRecord) or pool.state
+          error(("RunspacePool %s on %s did not open: %s"):format(pool.id, pool.shell.resource_uri, why), 0)
+        end
+      end
+    end
+  end
+end
+
+--- Opens a RunspacePool (`session:runspace_pool{...}`).
+-- @param session the session
+-- @tparam[opt] table opts `min_runspaces`, `max_runspaces` (1), `configuration_name` (a JEA
+--   endpoint: "JEARole" means `http://schemas.microsoft.com/powershell/JEARole`), `resource_uri`
+--   (full URI), `application_arguments` (a table: `$PSSenderInfo.ApplicationArguments`),
+--   `idle_timeout` and `receive_timeout` (seconds), `host`: a table of PSHost methods by their
+--   MS-PSRP names (`ReadLine`, `WriteLine2`, `SetShouldExit`, `WriteProgress`, ...), each called
+--   as `f(pipeline, args...)` and returning the method's result; `host.ui = false` declares a host
+--   without a UI. Without a function, Write* calls are collected in `p.host_output`, SetShouldExit
+--   sets `pool.should_exit`, WriteProgress adds to `p.streams.progress`, and any other method
+--   fails the call (PowerShell then fails the pipeline). Without `host`, scripts see no host.
+-- @return the pool: `pool.id`, `pool.state`, `pool.protocol_version` (the host's),
+--   `pool.ps_version`, `pool.application_private_data`, `pool:pipeline()`, `pool:close()`
+function M.runspace_pool(session, opts)
+  opts = opts or {}
+  if type(opts) ~= "table" then error("session:runspace_pool: options must be a table", 2) end
+  for k in pairs(opts) do
+    if not POOL_KEYS[k] then error(("session:runspace_pool: unknown option '%s'"):format(tostring(k)), 2) end
+  end
+  if opts.host ~= nil and type(opts.host) ~= "table" then
+    error("session:runspace_pool: option host must be a table of host methods", 2)
+  end
+  local pool = setmetatable({ id = new_guid(), object_id = 0, state = "BeforeOpen", session = session,
+    receive_timeout = opts.receive_timeout, host = opts.host }, Pool)
+  local creation = {}
+  for _, f in ipairs(fragments(pool, T.SESSION_CAPABILITY, nil, session_capability(), 1 << 20)) do
+    creation[#creation + 1] = f
+  end
+  for _, f in ipairs(fragments(pool, T.INIT_RUNSPACEPOOL, nil, init_runspacepool(opts), 1 << 20)) do
+    creation[#creation + 1] = f
+  end
+  pool.shell = WSMan._psrp_open(session, { uri = opts.resource_uri or opts.configuration_name, shell_id = pool.id,
+    protocol_version = PROTOCOL_VERSION, creation = table.concat(creation), idle_timeout = opts.idle_timeout })
+  pool.state = "Opening"
+  local ok, err = pcall(await_opened, pool)
+  if not ok then
+    pcall(pool.shell.close, pool.shell)
+    error(err, 2)
+  end
+  return pool
+end
+
+--- A new, empty pipeline in this pool.
+function Pool:pipeline()
+  if self.state ~= "Opened" then error("pool:pipeline: the RunspacePool is " .. self.state, 2) end
+  return setmetatable({ pool = self, id = new_guid(), commands = {}, state = "NotStarted",
+    streams = { error = {}, warning = {}, verbose = {}, debug = {}, information = {}, progress = {} },
+    host_output = {},
+    queue = {}, qhead = 1, qtail = 0 }, Pipeline)
+end
+
+--- Closes the pool (deletes its shell on the host). Also on `<close>`; collection only queues it.
+function Pool:close()
+  if self.state == "Closed" then return end
+  self.state = "Closed"
+  self.shell:close()
+end
+Pool.__close = Pool.close
+
+-- ---- pipelines --------------------------------------------------------------------------------
+
+--- Adds a command (cmdlet, function or path); returns the pipeline for chaining.
+function Pipeline:add_command(name, params)
+  self.commands[#self.commands + 1] = { cmd = name, is_script = false, args = {} }
+  for k, v in pairs(params or {}) do self:add_parameter(k, v) end
+  return self
+end
+
+--- Adds a script block as a command.
+function Pipeline:add_script(text, use_local_scope)
+  self.commands[#self.commands + 1] = { cmd = text, is_script = true, use_local_scope = use_local_scope, args = {} }
+  return self
+end
+
+--- Adds a named parameter to the last command (a switch: value true).
+function Pipeline:add_parameter(name, value)
+  local c = self.commands[#self.commands]
+  if not c then error("pipeline:add_parameter: add a command first", 2) end
+  c.args[#c.args + 1] = { name = name, value = value }
+  return self
+end
+
+--- Adds a positional argument to the last command.
+function Pipeline:add_argument(value)
+  local c = self.commands[#self.commands]
+  if not c then error("pipeline:add_argument: add a command first", 2) end
+  c.args[#c.args + 1] = { value = value }
+  return self
+end
+
+local function send_all(p, frags)
+  local max = p.pool.shell:max_payload()
+  for _, payload in ipairs(pack(frags, max)) do p.pool.shell:send(p.command_id, payload) end
+end
+
+--- Starts the pipeline. `opts.input`: a list of objects piped in (`{n = N, ...}` for nils), sent
+-- after the pipeline starts and ended with END_OF_PIPELINE_INPUT; or `true` to stream the input
+-- with `p:write(...)` and end it with `p:end_input()`.
+function Pipeline:invoke(opts)
+  if self.state ~= "NotStarted" then error("pipeline:invoke: the pipeline is " .. self.state, 2) end
+  if #self.commands == 0 then error("pipeline:invoke: the pipeline has no command", 2) end
+  opts = opts or {}
+  local pool, input = self.pool, opts.input
+  local max = pool.shell:max_payload()
+  local frags = fragments(pool, T.CREATE_PIPELINE, self.id, create_pipeline(self, input == nil), max)
+  self.defrag = WSMan._psrp_defrag()
+  self.command_id = pool.shell:command(self.id, frags[1])
+  self.state = "Running"
+  self.input_open = input ~= nil
+  local rest = {}
+  for i = 2, #frags do rest[#rest + 1] = frags[i] end
+  if type(input) == "table" then
+    for i = 1, input.n or #input do
+      for _, f in ipairs(fragments(pool, T.PIPELINE_INPUT, self.id, input[i], max)) do rest[#rest + 1] = f end
+    end
+    for _, f in ipairs(fragments(pool, T.END_OF_PIPELINE_INPUT, self.id, nil, max)) do rest[#rest + 1] = f end
+    self.input_open = false
+  end
+  if #rest > 0 then send_all(self, rest) end
+  return self
+end
+
+-- Queues fragments for the next Send, sending whenever the next one would not fit.
+local function queue_input(p, frags, max)
+  local q = p.input_queue
+  for _, f in ipairs(frags) do
+    if q.size > 0 and q.size + #f > max then
+      p.pool.shell:send(p.command_id, table.concat(q))
+      p.input_queue = { size = 0 }
+      q = p.input_queue
+    end
+    q[#q + 1] = f
+    q.size = q.size + #f
+  end
+end
+
+--- Sends input objects to a pipeline started with `invoke{input = true}`. Objects are packed into
+-- Sends as large as the envelope allows (at most one Send's worth stays buffered until the next
+-- write or `end_input`); returns the pipeline.
+function Pipeline:write(...)
+  if not self.input_open then error("pipeline:write: the pipeline takes no more input", 2) end
+  local max = self.pool.shell:max_payload()
+  self.input_queue = self.input_queue or { size = 0 }
+  for i = 1, select("#", ...) do
+    queue_input(self, fragments(self.pool, T.PIPELINE_INPUT, self.id, (select(i, ...)), max), max)
+  end
+  return self
+end
+
+--- Ends the input of a pipeline started with `invoke{input = true}` (sends what is buffered).
+function Pipeline:end_input()
+  if not self.input_open then return self end
+  self.input_open = false
+  local max = self.pool.shell:max_payload()
+  self.input_queue = self.input_queue or { size = 0 }
+  queue_input(self, fragments(self.pool, T.END_OF_PIPELINE_INPUT, self.id, nil, max), max)
+  self.pool.shell:send(self.command_id, table.concat(self.input_queue))
+  self.input_queue = nil
+  return self
+end
+
+-- ---- host calls (MS-PSRP 2.2.2.27, 2.2.3.17) ----------------------------------------------------
+
+local VOID_CALL = -100 -- the call id of methods that return nothing: no response is sent
+local WRITE_METHODS = { Write1 = true, Write2 = true, WriteLine1 = true, WriteLine2 = true, WriteLine3 = true,
+  WriteErrorLine = true, WriteDebugLine = true, WriteVerboseLine = true, WriteWarningLine = true }
+
+-- What the host does for a method the pool's host table does not handle.
+local function default_host(p, method, args)
+  if WRITE_METHODS[method] then
+    local text = args[args.n]
+    if method:match("^WriteLine") or method:match("Line$") then text = (text or "") .. "\n" end
+    p.host_output[#p.host_output + 1] = text or ""
+  elseif method == "SetShouldExit" then
+    p.pool.should_exit = args[1]
+  elseif method == "WriteProgress" then
+    p.streams.progress[#p.streams.progress + 1] = args[2]
+  else
+    error(("the host does not implement %s (give the pool's host table a %s function)"):format(method, method), 0)
+  end
+end
+
+local function host_response(p, call, result, failure)
+  local ext = { ci = V("Int64", tostring(call.ci)), mi = call.mi }
+  if failure then
+    ext.me = O { type_names = { "System.Management.Automation.ErrorRecord", "System.Object" },
+      to_string = tostring(failure) }
+  else
+    ext.mr = result
+  end
+  local max = p.pool.shell:max_payload()
+  for _, payload in ipairs(pack(fragments(p.pool, T.PIPELINE_HOST_RESPONSE, p.id, O { extended = ext }, max), max)) do
+    p.pool.shell:send(p.command_id, payload, "pr")
+  end
+end
+
+-- A PIPELINE_HOST_CALL: the pool's host table's function of that method name is called with the
+-- pipeline and the method's arguments; what it returns is the method's result.
+host_call = function(p, call)
+  local method = tostring(call.mi)
+  local args = call.mp and call.mp.items or { n = 0 }
+  local f = p.pool.host and p.pool.host[method]
+  local ok, result
+  if f then
+    ok, result = pcall(f, p, table.unpack(args, 1, args.n or #args))
+  else
+    ok, result = pcall(default_host, p, method, args)
+  end
+  if call.ci ~= VOID_CALL then host_response(p, call, ok and result or nil, not ok and result or nil) end
+end
+
+local function handle(p, m)
+  local v = decode_one(m)
+  if m.type == T.PIPELINE_OUTPUT then
+    p.qtail = p.qtail + 1
+    p.queue[p.qtail] = { v }
+  elseif STREAM_OF[m.type] then
+    local list = p.streams[STREAM_OF[m.type]]
+    list[#list + 1] = v
+  elseif m.type == T.PIPELINE_STATE and v then
+    p.state = PIPELINE_STATES[v.PipelineState] or tostring(v.PipelineState)
+    if v.ExceptionAsErrorRecord then p.error = v.ExceptionAsErrorRecord end
+  elseif m.type == T.PIPELINE_HOST_CALL and v then
+    host_call(p, v)
+  end
+end
+
+-- One Receive; false when the pipeline is over.
+local function pump(p)
+  if TERMINAL[p.state] and p.done then return false end
+  local bytes, done = p.pool.shell:receive(p.command_id, p.pool.receive_timeout)
+  for _, m in ipairs(p.defrag:feed(bytes)) do handle(p, m) end
+  if done or TERMINAL[p.state] then p.done = true end
+  return true
+end
+
+--- An iterator over the output objects as they arrive (starts the pipeline if needed):
+-- `for obj in p:output() do ... end`. Nil output objects are skipped (nil would end the loop);
+-- `p:wait()` keeps them as holes.
+function Pipeline:output()
+  if self.state == "NotStarted" then self:invoke() end
+  return function()
+    while true do
+      while self.qhead <= self.qtail do
+        local item = self.queue[self.qhead]
+        self.queue[self.qhead] = nil -- what was handed out is not kept
+        self.qhead = self.qhead + 1
+        if item[1] ~= nil then return item[1] end
+      end
+      if self.done or not pump(self) then return nil end
+    end
+  end
+end
+
+--- Runs the pipeline to its end (starting it if needed) and returns every output object
+-- (`{n = N, ...}`, Nil objects as holes); `p.state`, `p.error`, `p.streams`, `p.had_errors` are set.
+function Pipeline:wait()
+  if self.state == "NotStarted" then self:invoke() end
+  while not self.done do pump(self) end
+  local out = { n = 0 }
+  for i = self.qhead, self.qtail do
+    out.n = out.n + 1
+    out[out.n] = self.queue[i][1]
+    self.queue[i] = nil
+  end
+  self.qhead = self.qtail + 1
+  self.had_errors = self.state == "Failed" or #self.streams.error > 0
+  return out
+end
+
+--- Stops a running pipeline (PowerShell's stop signal) and waits for its end.
+function Pipeline:stop()
+  if self.state ~= "Running" then return end
+  self.pool.shell:signal(self.command_id, "ctrl_c")
+  return self:wait()
+end
+
+--- Runs a script in a new pool and returns its output (`{n = N, ...}`), its streams and whether it
+-- had errors (pypsrp's execute_ps). `opts.input`: objects piped in; `opts.parameters`: a table of
+-- named parameters for the script's param() block; the pool options are accepted too.
+-- @return output, streams, had_errors
+function M.ps(session, script, opts)
+  if type(script) ~= "string" then error("session:ps: the script must be a string", 2) end
+  opts = opts or {}
+  local pool_opts = {}
+  for k, v in pairs(opts) do
+    if POOL_KEYS[k] then pool_opts[k] = v
+    elseif k ~= "input" and k ~= "parameters" then error(("session:ps: unknown option '%s'"):format(tostring(k)), 2) end
+  end
+  local pool <close> = M.runspace_pool(session, pool_opts)
+  local p = pool:pipeline():add_script(script)
+  for k, v in pairs(opts.parameters or {}) do p:add_parameter(k, v) end
+  p:invoke { input = opts.input }
+  local out = p:wait()
+  if p.error then table.insert(p.streams.error, p.error) end
+  return out, p.streams, p.had_errors
+end
+
+M.Pool, M.Pipeline = Pool, Pipeline
+return M

@@ -1,0 +1,319 @@
+-- SPDX-License-Identifier: MIT
+-- PowerShell Remoting (issue 12): runspace pools and pipelines (session:runspace_pool,
+-- pool:pipeline, session:ps) against the simulator's replays of real Windows recordings
+-- (../shared/captures/windows-pypsrp, pypsrp's, MIT). A replay serves the recorded replies with
+-- the client's own IDs and refuses a request whose action, resource URI or PSRP message types
+-- differ from the recording, so every test also proves the client sent the recorded sequence.
+local sim = require "helpers.sim"
+
+local replay = sim.replay
+
+local function texts(records)
+  local t = {}
+  for i, r in ipairs(records) do t[i] = tostring(r) end
+  return t
+end
+
+describe("runspace pools", function()
+  it("test_psrp_open_runspace: open with protocol 2.3, close", function()
+    replay("test_psrp_open_runspace.yml", function(rs)
+      local pool = rs:runspace_pool()
+      assert.equals("Opened", pool.state)
+      assert.equals("2.3", pool.protocol_version)
+      assert.equals("2.0", pool.ps_version)
+      assert.matches("^%x+%-%x+%-4%x+%-[89AB]%x+%-%x+$", pool.id)
+      assert.is_table(pool.application_private_data)
+      pool:close()
+      assert.equals("Closed", pool.state)
+      pool:close() -- a second close does nothing
+    end)
+  end)
+
+  it("test_psrp_application_args: $PSSenderInfo.ApplicationArguments comes back", function()
+    replay("test_psrp_application_args.yml", function(rs)
+      local pool <close> = rs:runspace_pool { application_arguments = { test_var = "abcdef12345" } }
+      local out = pool:pipeline():add_script("$PSSenderInfo.ApplicationArguments"):wait()
+      assert.equals(1, out.n)
+      assert.equals("System.Management.Automation.PSPrimitiveDictionary", out[1].type_names[1])
+      assert.equals("Dictionary", out[1].collection)
+      assert.equals("abcdef12345", out[1].items.test_var)
+    end)
+  end)
+
+  it("test_psrp_with_jea_configuration: a configuration name selects the endpoint", function()
+    replay("test_psrp_with_jea_configuration.yml", function(rs)
+      local pool <close> = rs:runspace_pool { configuration_name = "JEARole" }
+      local p = pool:pipeline():add_command("Get-Item", { Path = "WSMan:\\localhost\\Service\\AllowUnencrypted" })
+      local out = p:wait()
+      assert.equals("Completed", p.state)
+      assert.equals("Microsoft.WSMan.Management.WSManConfigLeafElement", out[1].type_names[1])
+      local p2 = pool:pipeline():add_command("Get-Item", { Path = "C:\\Windows" })
+      p2:wait()
+      assert.equals("Failed", p2.state)
+      assert.matches("no%-language mode", tostring(p2.error))
+      assert.is_true(p2.had_errors)
+    end)
+  end)
+
+  it("unknown options are refused before any request", function()
+    local s = sim.start { "--allow-unencrypted" }
+    local session = sim.session(s)
+    assert.has_error(function() session:runspace_pool { max_runspace = 2 } end,
+      "session:runspace_pool: unknown option 'max_runspace'")
+    assert.has_error(function() session:ps(42) end, "session:ps: the script must be a string")
+  end)
+end)
+
+describe("pipelines", function()
+  it("test_psrp_with_input: input objects streamed in, output objects and debug records out", function()
+    replay("test_psrp_with_input.yml", function(rs)
+      local pool <close> = rs:runspace_pool()
+      local p = pool:pipeline():add_script([[
+begin { $DebugPreference = 'Continue'; Write-Debug "Start Block" }
+process { $input }
+end { Write-Debug "End Block" }]])
+      p:invoke { input = { "1", 2, { a = "b" }, { "x", "y" } } }
+      local got = {}
+      for obj in p:output() do got[#got + 1] = obj end
+      assert.equals("Completed", p.state)
+      assert.equals(4, #got)
+      assert.equals("1", got[1])
+      assert.equals(2, got[2])
+      assert.equals("Deserialized.System.Collections.Hashtable", got[3].type_names[1])
+      assert.equals("Deserialized.System.Object[]", got[4].type_names[1])
+      assert.same({ "Start Block", "End Block" }, texts(p.streams.debug))
+    end)
+  end)
+
+  for _, version in ipairs { "2.1", "2.2", "2.3" } do
+    it("test_psrp_run_protocol_version_" .. version .. ": the host's version, input, merged output", function()
+      replay("test_psrp_run_protocol_version_" .. version .. ".yml", function(rs)
+        local pool <close> = rs:runspace_pool()
+        assert.equals(version, pool.protocol_version)
+        local p = pool:pipeline():add_script("process { $input }")
+        p:invoke { input = { "message 1", 2, { "a" } } }
+        local out = p:wait()
+        assert.equals("Completed", p.state)
+        -- the recording merged the error stream into the output
+        assert.equals(4, out.n)
+        assert.equals("System.Management.Automation.ErrorRecord", out[1].type_names[1])
+        assert.equals("error", tostring(out[1]))
+        assert.equals("message 1", out[2])
+        assert.equals(2, out[3])
+        assert.equals("Deserialized.System.Object[]", out[4].type_names[1])
+        assert.same({ "Start Block", "End Block" }, texts(p.streams.debug))
+        assert.is_false(p.had_errors)
+      end)
+    end)
+  end
+
+  it("test_psrp_stream_output_invocation: every stream's records", function()
+    replay("test_psrp_stream_output_invocation.yml", function(rs)
+      local pool <close> = rs:runspace_pool()
+      local p = pool:pipeline():add_script("Write-Output 'output stream'")
+      local out = p:wait()
+      assert.same({ n = 1, "output stream" }, out)
+      assert.same({ "debug stream" }, texts(p.streams.debug))
+      assert.same({ "verbose stream" }, texts(p.streams.verbose))
+      assert.same({ "error stream" }, texts(p.streams.error))
+      assert.same({ "warning stream" }, texts(p.streams.warning))
+      assert.equals("Completed", p.state)
+    end)
+  end)
+
+  it("test_psrp_error_failed: a terminating error fails the pipeline", function()
+    replay("test_psrp_error_failed.yml", function(rs)
+      local pool <close> = rs:runspace_pool()
+      local p = pool:pipeline():add_script("$ErrorActionPreference = 'Stop'; Write-Output before; Write-Error error")
+      local out = p:wait()
+      assert.same({ n = 1, "before" }, out)
+      assert.equals("Failed", p.state)
+      assert.equals("error", tostring(p.error))
+      assert.equals("System.Management.Automation.ErrorRecord", p.error.type_names[1])
+      assert.equals("error", p.error.Exception.Message)
+    end)
+  end)
+
+  it("test_psrp_with_history: two pipelines, one after the other, in one pool", function()
+    replay("test_psrp_with_history.yml", function(rs)
+      local pool <close> = rs:runspace_pool()
+      assert.same({ n = 2, 1, 2 }, pool:pipeline():add_script("Write-Output 1; Write-Output 2"):wait())
+      local h = pool:pipeline():add_script("Get-History"):wait()
+      assert.equals("Write-Output 1; Write-Output 2", tostring(h[1]))
+    end)
+  end)
+
+  it("test_psrp_long_running_cmdlet: Receives that time out are polled through", function()
+    replay("test_psrp_long_running_cmdlet.yml", function(rs)
+      local pool <close> = rs:runspace_pool()
+      local p = pool:pipeline():add_command("Start-Sleep", { Seconds = 10 })
+      assert.same({ n = 1, "hi" }, p:wait())
+    end)
+  end)
+
+  it("pipelines refuse misuse", function()
+    replay("test_psrp_open_runspace.yml", function(rs)
+      local pool <close> = rs:runspace_pool()
+      local p = pool:pipeline()
+      assert.has_error(function() p:add_parameter("x", 1) end, "pipeline:add_parameter: add a command first")
+      assert.has_error(function() p:invoke() end, "pipeline:invoke: the pipeline has no command")
+    end)
+  end)
+end)
+
+describe("host calls", function()
+  it("test_psrp_pshost_methods: a host without a UI gets SetShouldExit", function()
+    replay("test_psrp_pshost_methods.yml", function(rs)
+      local code
+      local pool <close> = rs:runspace_pool { host = { ui = false, SetShouldExit = function(_, c) code = c end } }
+      local out = pool:pipeline():add_script("$host.CurrentCulture; $host.SetShouldExit(1)"):wait()
+      assert.equals("en-US", tostring(out[1]))
+      assert.equals(1, code)
+    end)
+  end)
+
+  it("Read-Host answered from Lua, Write-Host collected (simulator plug-in)", function()
+    local s = sim.start { "--allow-unencrypted" }
+    local session = sim.session(s)
+    local asked = 0
+    local pool <close> = session:runspace_pool { host = { ReadLine = function(p)
+      asked = asked + 1
+      assert.equals("Running", p.state)
+      return "Lua"
+    end } }
+    local p = pool:pipeline()
+      :add_script("$n = Read-Host -Prompt 'Your name'; Write-Output \"hello $n\"; Write-Host shown")
+    assert.same({ n = 1, "hello Lua" }, p:wait())
+    assert.equals(1, asked)
+    assert.same({ "Your name: ", "shown\n" }, p.host_output)
+    -- a host without that method: the call fails with a message naming it, the pipeline too
+    local pool2 <close> = session:runspace_pool { host = {} }
+    local p2 = pool2:pipeline():add_script("Read-Host -Prompt x")
+    p2:wait()
+    assert.equals("Failed", p2.state)
+    assert.matches("the host does not implement ReadLine", tostring(p2.error))
+    -- no host: PowerShell's own refusal, never a hang
+    local pool3 <close> = session:runspace_pool()
+    local p3 = pool3:pipeline():add_script("Read-Host -Prompt x")
+    p3:wait()
+    assert.matches("NonInteractive mode", tostring(p3.error))
+    assert.has_error(function() session:runspace_pool { host = true } end,
+      "session:runspace_pool: option host must be a table of host methods")
+  end)
+end)
+
+describe("session:ps", function()
+  it("test_client_execute_ps: output, streams, had_errors", function()
+    replay("test_client_execute_ps.yml", function(rs)
+      local out, streams, had_errors = rs:ps("Get-Service -Name winrm")
+      assert.equals(8, out.n)
+      assert.equals("winrm", out[1])
+      assert.matches("Windows Remote Management", out[6])
+      assert.is_false(had_errors)
+      assert.equals(1, #streams.progress)
+      assert.equals(0, #streams.error)
+    end)
+  end)
+
+  it("test_client_execute_ps_failure: a failed pipeline has errors", function()
+    replay("test_client_execute_ps_failure.yml", function(rs)
+      local out, streams, had_errors = rs:ps("Get-ServiceTypo -Name winrm")
+      assert.equals(0, out.n)
+      assert.is_true(had_errors)
+      assert.matches("'Get%-ServiceTypo' is not recognized", tostring(streams.error[#streams.error]))
+    end)
+  end)
+end)
+
+describe("against the simulator's PowerShell plug-in", function()
+  local s, session
+  setup(function()
+    s = sim.start { "--allow-unencrypted" }
+    session = sim.session(s)
+  end)
+
+  it("objects out with their type names and properties", function()
+    local pool <close> = session:runspace_pool()
+    local p = pool:pipeline():add_command("Get-Service", { Name = "WinRM" })
+    local got = {}
+    for svc in p:output() do got[#got + 1] = svc end
+    assert.equals(1, #got)
+    assert.equals("WinRM", got[1].Name)
+    assert.equals("Running", tostring(got[1].Status))
+    assert.equals("Deserialized.System.ServiceProcess.ServiceController", got[1].type_names[1])
+    assert.equals("Completed", p.state)
+  end)
+
+  it("session:ps: output, every stream, had_errors", function()
+    local out, streams, had_errors = session:ps(
+      "Write-Output hello; Write-Warning careful; Write-Verbose v -Verbose; Write-Error bad")
+    assert.same({ n = 1, "hello" }, out)
+    assert.same({ "careful" }, texts(streams.warning))
+    assert.same({ "v" }, texts(streams.verbose))
+    assert.same({ "bad" }, texts(streams.error))
+    assert.is_true(had_errors)
+    local _, _, clean = session:ps("Write-Output fine")
+    assert.is_false(clean)
+  end)
+
+  it("10 MB of output objects and 10 MB of input objects", function()
+    local pool <close> = session:runspace_pool()
+    local out = pool:pipeline():add_command("New-SimString", { Length = 10000, Count = 1000 }):wait()
+    assert.equals(1000, out.n)
+    assert.equals(10000, #out[1])
+    assert.equals(10000, #out[1000])
+    local items = {}
+    for i = 1, 1000 do items[i] = string.rep(string.char(65 + i % 26), 10000) end
+    local p = pool:pipeline():add_script("$input | Measure-Object")
+    p:invoke { input = items }
+    local m = p:wait()
+    assert.equals("Completed", p.state)
+    assert.equals(1000, m[1].Count)
+  end)
+
+  it("the smallest MaxEnvelopeSize Windows allows (8192): messages fragmented both ways", function()
+    local small = sim.session(s, nil, function(o) o.max_envelope_size = 8192 end)
+    local pool <close> = small:runspace_pool()
+    local big = string.rep("0123456789", 10000) -- 100 kB in one object
+    local p = pool:pipeline():add_script("$input")
+    p:invoke { input = { big, "tail" } }
+    local out = p:wait()
+    assert.equals(2, out.n)
+    assert.equals(big, out[1])
+    assert.equals("tail", out[2])
+    local many = pool:pipeline():add_command("New-SimString", { Length = 20000, Count = 3 }):wait()
+    assert.equals(3, many.n)
+    assert.equals(20000, #many[3])
+  end)
+
+  it("a pool with 5 pipelines running at once", function()
+    local pool <close> = session:runspace_pool { max_runspaces = 5 }
+    local ps = {}
+    for i = 1, 5 do
+      ps[i] = pool:pipeline():add_script(("Start-Sleep -Milliseconds 200; Write-Output %d"):format(i)):invoke()
+    end
+    for i = 5, 1, -1 do
+      assert.same({ n = 1, i }, ps[i]:wait())
+      assert.equals("Completed", ps[i].state)
+    end
+  end)
+
+  it("stop: a running pipeline ends Stopped", function()
+    local pool <close> = session:runspace_pool()
+    local p = pool:pipeline():add_command("Start-Sleep", { Seconds = 30 }):invoke()
+    p:stop()
+    assert.equals("Stopped", p.state)
+  end)
+
+  it("a JEA endpoint by configuration name; an unknown one is refused with Windows' text", function()
+    local pool <close> = session:runspace_pool { configuration_name = "JEARole" }
+    assert.equals("http://schemas.microsoft.com/powershell/JEARole", pool.shell.resource_uri)
+    local p = pool:pipeline():add_script("Write-Output 1")
+    p:wait()
+    assert.equals("Failed", p.state)
+    assert.matches("no%-language mode", tostring(p.error))
+    local ok, err = pcall(session.runspace_pool, session, { configuration_name = "NoSuchConfig" })
+    assert.is_false(ok)
+    assert.matches("Cannot find the NoSuchConfig session configuration", tostring(err.Message or err))
+  end)
+end)
