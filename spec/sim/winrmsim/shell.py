@@ -696,6 +696,8 @@ class ShellHandler(ResourceHandler):
 
     # ---- Enumerate (the shell list) ---------------------------------------------------------
     def enumerate(self, op, dialect, filter_elem):
+        if op.req.resource_uri.rstrip("/").lower() == (SHELL_ROOT + "/Command").lower() and self.psrp is not None:
+            return self.psrp.command_items(op, dialect, filter_elem)   # a pool's pipelines (psrp.py)
         if dialect is not None:
             raise WSManFault("FILTER_DIALECT_UNAVAILABLE")
         self.sweep()
