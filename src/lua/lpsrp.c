@@ -35,7 +35,7 @@ static void guid_field(lua_State *L, int idx, const char *key, unsigned char g[W
     const char *s;
 
     lua_getfield(L, idx, key);
-    s = lua_tostring(L, -1);
+    s = lua_isnil(L, -1) ? NULL : lw_checkcstring(L, -1, key);
     if (!s)
         memset(g, 0, WSMAN_PSRP_GUID_SIZE);
     else if (wsman_psrp_guid_parse(s, g) != 0)
@@ -176,11 +176,15 @@ static wsman_psrp_shell_t *check_shell(lua_State *L)
 
 static const char *opt_field(lua_State *L, int idx, const char *key, size_t *len)
 {
-    const char *s;
+    const char *s = NULL;
+    int at;
 
     lua_getfield(L, idx, key);
-    s = lua_isnil(L, -1) ? NULL : luaL_checklstring(L, -1, len);
-    lua_pop(L, 1); /* the string stays referenced by the table */
+    at = lua_gettop(L);
+    if (!lua_isnil(L, at))
+        s = len ? luaL_checklstring(L, at, len)
+                : lw_checkcstring(L, at, lua_pushfstring(L, "option %s", key));
+    lua_settop(L, at - 1); /* the string stays referenced by the table */
     return s;
 }
 
@@ -214,7 +218,7 @@ static int l_open(lua_State *L)
 static int sh_command(lua_State *L)
 {
     wsman_psrp_shell_t *sh = check_shell(L);
-    const char *id = luaL_checkstring(L, 2);
+    const char *id = lw_checkcstring(L, 2, NULL);
     size_t len;
     const char *args = luaL_checklstring(L, 3, &len);
     wsman_error_t e;
@@ -231,10 +235,10 @@ static int sh_command(lua_State *L)
 static int sh_send(lua_State *L)
 {
     wsman_psrp_shell_t *sh = check_shell(L);
-    const char *id = luaL_optstring(L, 2, NULL);
+    const char *id = lw_optcstring(L, 2, NULL, NULL);
     size_t len;
     const char *data = luaL_checklstring(L, 3, &len);
-    const char *stream = luaL_optstring(L, 4, NULL);
+    const char *stream = lw_optcstring(L, 4, NULL, NULL);
     wsman_error_t e;
 
     wsman_error_init(&e);
@@ -261,7 +265,7 @@ static int collect(void *ud, const unsigned char *data, size_t len)
 static int sh_receive(lua_State *L)
 {
     wsman_psrp_shell_t *sh = check_shell(L);
-    const char *id = luaL_optstring(L, 2, NULL);
+    const char *id = lw_optcstring(L, 2, NULL, NULL);
     long wait_ms = (long)(luaL_optnumber(L, 3, 0) * MS_PER_SECOND);
     received_t r = {L, 0};
     wsman_error_t e;
@@ -281,10 +285,11 @@ static int sh_receive(lua_State *L)
 static int sh_signal(lua_State *L)
 {
     wsman_psrp_shell_t *sh = check_shell(L);
+    const char *id = lw_checkcstring(L, 2, NULL), *code = lw_checkcstring(L, 3, NULL);
     wsman_error_t e;
 
     wsman_error_init(&e);
-    if (wsman_psrp_shell_signal(sh, luaL_checkstring(L, 2), luaL_checkstring(L, 3), &e) != 0)
+    if (wsman_psrp_shell_signal(sh, id, code, &e) != 0)
         return lw_raise(L, &e);
     return 0;
 }

@@ -109,6 +109,8 @@ void lw_psobject_fields(lua_State *L);
 void lw_psrp_register(lua_State *L);
 void lw_psrp_fields(lua_State *L);
 void lw_xml_register(lua_State *L);
+/* lterm.c: pushes the WSMan._term table (terminal, stdin and SIGINT helpers of the wsman command) */
+void lw_term_push(lua_State *L);
 /* The core session of a Session userdata (raises when it is not one, or closed). */
 wsman_session_t *lw_session_check(lua_State *L, int idx);
 
