@@ -202,6 +202,27 @@ describe("host calls", function()
   end)
 end)
 
+describe("SecureStrings", function()
+  it("the session key exchange, a SecureString to the host and back (simulator plug-in)", function()
+    local s = sim.start { "--allow-unencrypted" }
+    local session = sim.session(s)
+    local secret = "pässwörd \240\159\148\145"
+    local pool <close> = session:runspace_pool { host = {
+      ReadLineAsSecureString = function(p) return p.pool:secure_string(secret) end } }
+    local p = pool:pipeline():add_script("Read-Host -AsSecureString")
+    local out = p:wait()
+    assert.equals("Completed", p.state)
+    assert.equals("SecureString", out[1].type)
+    assert.matches("^[%w+/=]+$", out[1].value) -- sent encrypted, as base64
+    assert.is_nil(out[1].value:find("pässwörd", 1, true))
+    assert.equals(secret, pool:decrypt(out[1]))
+    local key = pool.key
+    pool:exchange_keys() -- once per pool
+    assert.equals(key, pool.key)
+    assert.has_error(function() pool:decrypt("text") end, "pool:decrypt: not a SecureString")
+  end)
+end)
+
 describe("session:ps", function()
   it("test_client_execute_ps: output, streams, had_errors", function()
     replay("test_client_execute_ps.yml", function(rs)

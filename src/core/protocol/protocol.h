@@ -56,6 +56,9 @@ void wsman_uuid(char out[42]);
 int wsman_base64_encode(wsman_buf_t *out, const unsigned char *data, size_t len);
 /* Value of a hexadecimal digit (either case), or -1. */
 int wsman_hexval(int c);
+/* A 32-bit little-endian integer written to / read from 4 bytes. */
+void wsman_le32_put(unsigned char *p, uint32_t v);
+uint32_t wsman_le32_get(const unsigned char *p);
 /* Tolerates whitespace; returns -1 on invalid input. */
 int wsman_base64_decode(wsman_buf_t *out, const char *s, size_t len);
 /* The one check of caller text bound for a request's XML: valid UTF-8 holding only characters
