@@ -1,5 +1,5 @@
 -- SPDX-License-Identifier: MIT
--- PowerShell Remoting (issue 12): runspace pools and pipelines (session:runspace_pool,
+-- PowerShell Remoting: runspace pools and pipelines (session:runspace_pool,
 -- pool:pipeline, session:ps) against the simulator's replays of real Windows recordings
 -- (../shared/captures/windows-pypsrp, pypsrp's, MIT). A replay serves the recorded replies with
 -- the client's own IDs and refuses a request whose action, resource URI or PSRP message types
