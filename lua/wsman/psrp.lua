@@ -1,4 +1,5 @@
 -- SPDX-License-Identifier: MIT
+
 --- PowerShell Remoting (MS-PSRP): runspace pools and pipelines with objects in and out.
 --
 --     local pool <close> = session:runspace_pool { max_runspaces = 2 }
