@@ -1,5 +1,5 @@
 -- SPDX-License-Identifier: MIT
--- PowerShell Remoting (issue 12): runspace pools and pipelines (session:runspace_pool,
+-- PowerShell Remoting: runspace pools and pipelines (session:runspace_pool,
 -- pool:pipeline, session:ps) against the simulator's replays of real Windows recordings
 -- (../shared/captures/windows-pypsrp, pypsrp's, MIT). A replay serves the recorded replies with
 -- the client's own IDs and refuses a request whose action, resource URI or PSRP message types
@@ -199,6 +199,27 @@ describe("host calls", function()
     assert.matches("NonInteractive mode", tostring(p3.error))
     assert.has_error(function() session:runspace_pool { host = true } end,
       "session:runspace_pool: option host must be a table of host methods")
+  end)
+end)
+
+describe("SecureStrings", function()
+  it("the session key exchange, a SecureString to the host and back (simulator plug-in)", function()
+    local s = sim.start { "--allow-unencrypted" }
+    local session = sim.session(s)
+    local secret = "pässwörd \240\159\148\145"
+    local pool <close> = session:runspace_pool { host = {
+      ReadLineAsSecureString = function(p) return p.pool:secure_string(secret) end } }
+    local p = pool:pipeline():add_script("Read-Host -AsSecureString")
+    local out = p:wait()
+    assert.equals("Completed", p.state)
+    assert.equals("SecureString", out[1].type)
+    assert.matches("^[%w+/=]+$", out[1].value) -- sent encrypted, as base64
+    assert.is_nil(out[1].value:find("pässwörd", 1, true))
+    assert.equals(secret, pool:decrypt(out[1]))
+    local key = pool.key
+    pool:exchange_keys() -- once per pool
+    assert.equals(key, pool.key)
+    assert.has_error(function() pool:decrypt("text") end, "pool:decrypt: not a SecureString")
   end)
 end)
 

@@ -394,9 +394,20 @@ void wsman_shell_free(wsman_shell_t *sh);
 
 /* wsman_shell_run flags */
 #define WSMAN_COMMAND_SKIP_CMD_SHELL 0x1u /* WINRS_SKIP_CMD_SHELL=TRUE: run without cmd.exe */
+#define WSMAN_COMMAND_VERBATIM_ARGS 0x2u  /* send the arguments as given, without quoting them */
 
-/* Starts a command (rsp:Command = command, one rsp:Arguments per argument; the host joins them with
- * spaces). */
+/* Appends arg to out quoted by the rules Windows programs use to split their command line (the
+ * MSVCRT / CommandLineToArgvW rules, as Python's subprocess.list2cmdline), only where needed: in
+ * double quotes when it is empty or holds white space or one of cmd.exe's operators & | < > ^;
+ * a double quote becomes \" and the backslashes before it (or before the closing quote) are
+ * doubled. Examples: `a b` -> `"a b"`, `C:\Program Files\` -> `"C:\Program Files\\"`,
+ * `say "hi"` -> `"say \"hi\""`, `plain` -> `plain`. Returns 0, or -1 when out of memory. */
+int wsman_quote_arg(wsman_buf_t *out, const char *arg);
+
+/* Starts a command: rsp:Command = command as given (a program, or a whole command line), one
+ * rsp:Arguments per argument, each quoted by wsman_quote_arg unless flags has
+ * WSMAN_COMMAND_VERBATIM_ARGS (the host joins command and arguments with spaces, so the program
+ * receives exactly these arguments). */
 wsman_command_t *wsman_shell_run(wsman_shell_t *sh, const char *command, const char *const *args,
                                  size_t nargs, uint32_t flags, wsman_error_t *e);
 /* A command object for a CommandId of this shell (no network I/O). */

@@ -436,6 +436,7 @@ void lw_psrp_register(lua_State *L)
                                              {"max_payload", sh_max_payload},
                                              {NULL, NULL}};
 
+    lw_pskey_register(L);
     luaL_newmetatable(L, LW_PSRP_DEFRAG);
     lua_pushcfunction(L, defrag_gc);
     lua_setfield(L, -2, "__gc");
@@ -473,4 +474,5 @@ void lw_psrp_fields(lua_State *L)
                                    {"_sha1", l_sha1},
                                    {NULL, NULL}};
     luaL_setfuncs(L, fns, 0);
+    lw_pskey_fields(L);
 }

