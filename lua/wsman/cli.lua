@@ -5,7 +5,7 @@
 --     wsman enumerate wmicimv2/Win32_Process -format:json -r:... | jq '.[].Name'
 --
 -- Verbs, switches, the key-value input (`{KEY="VALUE";...}` after an at sign), the checks and their messages, the text
--- output and the error display follow winrm.vbs. Additions: `-format:json`, `-cafile:PATH`
+-- output and the error display follow winrm.vbs. Beyond winrm.vbs: `-format:json`, `-cafile:PATH`
 -- (the CA that verifies an HTTPS server), the `WSMAN_PASSWORD` environment variable, a
 -- password prompt without echo, progress on stderr for long enumerations, and `wsman run`.
 --

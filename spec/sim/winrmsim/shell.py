@@ -1,6 +1,6 @@
 """WinRS shell plug-in: http://schemas.microsoft.com/wbem/wsman/1/windows/shell/cmd.
 
-Create/Delete a shell, Command, Send, Receive, Signal (protocol.md 7), shaped like the real recordings
+Create/Delete a shell, Command, Send, Receive, Signal (MS-WSMV 3.1.4.11-3.1.4.14), shaped like the real recordings
 (shared/captures/windows-pypsrp/test_winrs_*.yml). Commands really run on the simulator's machine:
 
 * a command line runs through /bin/sh (``cmd.exe /c X`` and ``cmd /c X`` run X; a line longer than
@@ -696,6 +696,8 @@ class ShellHandler(ResourceHandler):
 
     # ---- Enumerate (the shell list) ---------------------------------------------------------
     def enumerate(self, op, dialect, filter_elem):
+        if op.req.resource_uri.rstrip("/").lower() == (SHELL_ROOT + "/Command").lower() and self.psrp is not None:
+            return self.psrp.command_items(op, dialect, filter_elem)   # a pool's pipelines (psrp.py)
         if dialect is not None:
             raise WSManFault("FILTER_DIALECT_UNAVAILABLE")
         self.sweep()

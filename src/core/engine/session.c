@@ -47,7 +47,7 @@ struct wsman_session {
     wsman_trace_fn trace_fn; /* wsman_session_set_trace, given to the transport when it is made */
     void *trace_ud;
     wsman_auth_t *auth;
-    char *cert_file, *key_file; /* (auth) CertificateThumbprint found in cert_dir */
+    char *cert_file, *key_file; /* CertificateThumbprint found in cert_dir */
     pending_release_t *releases, **releases_tail;
     wsman_reaper_t *reaper; /* takes the session over when it is dropped with requests queued */
 };
@@ -319,7 +319,7 @@ typedef struct sink_ctx {
     size_t received;
     int failed;
     wsman_error_t err;
-    /* (auth) message encryption: an encrypted reply is collected whole, then decrypted and read;
+    /* message encryption: an encrypted reply is collected whole, then decrypted and read;
      * a plain SOAP reply where an encrypted one was due is refused (never read) */
     int expect_encrypted, encrypted, plain_refused;
     wsman_buf_t sealed;
@@ -438,7 +438,7 @@ static uint32_t status_code(int status, int soap)
 
 static void auth_site(wsman_session_t *s, wsman_auth_site_t *site);
 
-/* (auth) 401 (403 for certificates) to a request: handshake.c tells which case it is. */
+/* 401 (403 for certificates) to a request: handshake.c tells which case it is. */
 static void access_denied(wsman_session_t *s, const wsman_exchange_t *x, const wsman_http_response_t *r,
                           int sent_auth, wsman_error_t *e)
 {
@@ -458,7 +458,7 @@ static int ensure_transport(wsman_session_t *s, wsman_error_t *e)
     cfg.url = s->ep.url;
     cfg.flags = s->flags;
     cfg.ca_file = s->ca_file;
-    /* (auth) CertificateThumbprint: the certificate and key files found in cert_dir */
+    /* CertificateThumbprint: the certificate and key files found in cert_dir */
     if ((s->flags & WSMAN_FLAG_USE_CLIENT_CERTIFICATE) && (!s->client_cert || !*s->client_cert) &&
         s->certificate_thumbprint && *s->certificate_thumbprint && !s->cert_file &&
         wsman_cert_lookup(s->cert_dir, s->certificate_thumbprint, &s->cert_file, &s->key_file, e) != 0)
@@ -466,7 +466,7 @@ static int ensure_transport(wsman_session_t *s, wsman_error_t *e)
     cfg.client_cert = s->cert_file ? s->cert_file : s->client_cert;
     cfg.client_key = s->cert_file ? s->key_file : s->client_key;
     cfg.client_key_password = s->client_key_password;
-    if (s->flags & WSMAN_FLAG_USE_DIGEST) { /* (auth) libcurl answers the Digest challenge */
+    if (s->flags & WSMAN_FLAG_USE_DIGEST) { /* libcurl answers the Digest challenge */
         cfg.digest = 1;
         cfg.username = s->username;
         cfg.password = s->password;

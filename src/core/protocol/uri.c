@@ -1,7 +1,7 @@
 /*
  * uri.c - CreateSession connection strings, resource URI aliases and the ResourceLocator.
  *
- * Connection strings (scripting-api.md 3.1): [TRANSPORT://]HOST[:PORT][/PREFIX]
+ * Connection strings (WSMan.CreateSession, "winrm help remote"): [TRANSPORT://]HOST[:PORT][/PREFIX]
  *   ""/NULL          -> http://localhost:5985/wsman (https://localhost:5986/wsman with UseSsl)
  *   host             -> http://host:5985/wsman, with WSMAN_FLAG_USE_SSL https://host:5986/wsman
  *   host:port        -> http (https with UseSsl) on that port
@@ -11,7 +11,7 @@
  * Errors carry the codes Windows' client uses (wsmerror.h): ERROR_WSMAN_CONNECTIONSTR_INVALID,
  * ERROR_WSMAN_TRANSPORT_NOT_SUPPORTED, ERROR_WSMAN_PORT_INVALID, ERROR_WSMAN_INVALID_USESSL_PARAM.
  *
- * Resource strings (scripting-api.md 3.2, 3.3): alias or full URI, optional "?N=V+N=V" selectors
+ * Resource strings ("winrm help uris" and "winrm help aliases"): alias or full URI, optional "?N=V+N=V" selectors
  * (pairs split on '+', name and value on the first '='; no %XX decoding, no escaping mechanism
  * exists), or a WS-Addressing EPR XML string (parsed by response.c's wsman_parse_epr).
  */

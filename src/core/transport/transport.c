@@ -102,8 +102,8 @@ struct wsman_transport {
     long connections;
     char errbuf[CURL_ERROR_SIZE];
     curl_socket_t last_sock; /* the socket libcurl opened last (CURL_SOCKET_BAD once closed) */
-    long long last_done_ms;  /* (auth) when the last request ended: idle connections expire */
-    wsman_buf_t peer_der;    /* (auth) server certificate of the latest TLS connection */
+    long long last_done_ms;  /* when the last request ended: idle connections expire */
+    wsman_buf_t peer_der;    /* server certificate of the latest TLS connection */
     char *url;               /* the endpoint, for traces */
     wsman_trace_rec_t trace; /* the exchange being traced (wsman_transport_set_trace) */
 

@@ -20,7 +20,7 @@ typedef struct wsman_transport_config {
     int proxy_auth_mechanism;
     const char *proxy_username, *proxy_password;
     long connect_timeout_ms;
-    /* (auth) Digest: libcurl answers the server's challenge (CURLAUTH_DIGEST) with these */
+    /* Digest: libcurl answers the server's challenge (CURLAUTH_DIGEST) with these */
     int digest;
     const char *username, *password;
 } wsman_transport_config_t;
@@ -94,7 +94,7 @@ long wsman_transport_connections(const wsman_transport_t *t);
 void wsman_transport_proxy_refused(const wsman_transport_t *t, wsman_error_t *e);
 /* TLS: DER of the server certificate of the current connection (for channel binding). */
 int wsman_transport_peer_cert(wsman_transport_t *t, wsman_buf_t *der);
-/* (auth) 1 when the connection the last request used is still open and libcurl will reuse it for
+/* 1 when the connection the last request used is still open and libcurl will reuse it for
  * the next one (so a connection-bound authentication still holds), 0 when the next request will
  * open a new connection. */
 int wsman_transport_reusable(wsman_transport_t *t);
