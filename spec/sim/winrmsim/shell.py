@@ -1,6 +1,6 @@
 """WinRS shell plug-in: http://schemas.microsoft.com/wbem/wsman/1/windows/shell/cmd.
 
-Create/Delete a shell, Command, Send, Receive, Signal (protocol.md 7), shaped like the real recordings
+Create/Delete a shell, Command, Send, Receive, Signal (MS-WSMV 3.1.4.11-3.1.4.14), shaped like the real recordings
 (shared/captures/windows-pypsrp/test_winrs_*.yml). Commands really run on the simulator's machine:
 
 * a command line runs through /bin/sh (``cmd.exe /c X`` and ``cmd /c X`` run X; a line longer than

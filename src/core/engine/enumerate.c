@@ -174,7 +174,7 @@ wsman_enum_t *wsman_enumerate(wsman_session_t *s, const wsman_locator_t *l, cons
         goto fail_early;
     }
     wsman_buf_init(&fx);
-    if (wsman_build_filter_ex(&fx, filter, dialect, flags, l->uri, e) != 0) {
+    if (wsman_build_filter(&fx, filter, dialect, flags, l->uri, e) != 0) {
         wsman_buf_free(&fx);
         wsman_error_context(e, "Enumerate", wsman_session_endpoint(s));
         goto fail_early;

@@ -44,8 +44,10 @@ struct wsman_session {
     long connect_timeout_ms, max_envelope_size;
     long timeout_ms, batch_items;
     wsman_transport_t *transport;
+    wsman_trace_fn trace_fn; /* wsman_session_set_trace, given to the transport when it is made */
+    void *trace_ud;
     wsman_auth_t *auth;
-    char *cert_file, *key_file; /* (auth) CertificateThumbprint found in cert_dir */
+    char *cert_file, *key_file; /* CertificateThumbprint found in cert_dir */
     pending_release_t *releases, **releases_tail;
     wsman_reaper_t *reaper; /* takes the session over when it is dropped with requests queued */
 };
@@ -233,6 +235,15 @@ long wsman_session_timeout(const wsman_session_t *s)
     return s->timeout_ms;
 }
 
+void wsman_session_set_trace(wsman_session_t *s, wsman_trace_fn fn, void *ud)
+{
+    if (!s)
+        return;
+    s->trace_fn = fn;
+    s->trace_ud = ud;
+    wsman_transport_set_trace(s->transport, fn, ud);
+}
+
 void wsman_session_set_batch_items(wsman_session_t *s, long n)
 {
     s->batch_items = n > 0 ? n : DEFAULT_BATCH_ITEMS;
@@ -308,7 +319,7 @@ typedef struct sink_ctx {
     size_t received;
     int failed;
     wsman_error_t err;
-    /* (auth) message encryption: an encrypted reply is collected whole, then decrypted and read;
+    /* message encryption: an encrypted reply is collected whole, then decrypted and read;
      * a plain SOAP reply where an encrypted one was due is refused (never read) */
     int expect_encrypted, encrypted, plain_refused;
     wsman_buf_t sealed;
@@ -427,7 +438,7 @@ static uint32_t status_code(int status, int soap)
 
 static void auth_site(wsman_session_t *s, wsman_auth_site_t *site);
 
-/* (auth) 401 (403 for certificates) to a request: handshake.c tells which case it is. */
+/* 401 (403 for certificates) to a request: handshake.c tells which case it is. */
 static void access_denied(wsman_session_t *s, const wsman_exchange_t *x, const wsman_http_response_t *r,
                           int sent_auth, wsman_error_t *e)
 {
@@ -447,7 +458,7 @@ static int ensure_transport(wsman_session_t *s, wsman_error_t *e)
     cfg.url = s->ep.url;
     cfg.flags = s->flags;
     cfg.ca_file = s->ca_file;
-    /* (auth) CertificateThumbprint: the certificate and key files found in cert_dir */
+    /* CertificateThumbprint: the certificate and key files found in cert_dir */
     if ((s->flags & WSMAN_FLAG_USE_CLIENT_CERTIFICATE) && (!s->client_cert || !*s->client_cert) &&
         s->certificate_thumbprint && *s->certificate_thumbprint && !s->cert_file &&
         wsman_cert_lookup(s->cert_dir, s->certificate_thumbprint, &s->cert_file, &s->key_file, e) != 0)
@@ -455,7 +466,7 @@ static int ensure_transport(wsman_session_t *s, wsman_error_t *e)
     cfg.client_cert = s->cert_file ? s->cert_file : s->client_cert;
     cfg.client_key = s->cert_file ? s->key_file : s->client_key;
     cfg.client_key_password = s->client_key_password;
-    if (s->flags & WSMAN_FLAG_USE_DIGEST) { /* (auth) libcurl answers the Digest challenge */
+    if (s->flags & WSMAN_FLAG_USE_DIGEST) { /* libcurl answers the Digest challenge */
         cfg.digest = 1;
         cfg.username = s->username;
         cfg.password = s->password;
@@ -467,6 +478,8 @@ static int ensure_transport(wsman_session_t *s, wsman_error_t *e)
     cfg.proxy_password = s->proxy_password;
     cfg.connect_timeout_ms = s->connect_timeout_ms;
     s->transport = wsman_transport_new(&cfg, e);
+    if (s->transport && s->trace_fn)
+        wsman_transport_set_trace(s->transport, s->trace_fn, s->trace_ud);
     return s->transport ? 0 : -1;
 }
 
@@ -712,6 +725,7 @@ static int attempt_begin(attempt_t *a, wsman_session_t *s, const wsman_exchange_
 
 static void attempt_end(attempt_t *a)
 {
+    wsman_transport_trace_flush(a->s->transport); /* a reply that was not encrypted after all */
     wsman_reader_free(a->c.reader);
     wsman_buf_free(&a->c.excerpt);
     wsman_buf_free_secure(&a->c.sealed);
@@ -774,7 +788,11 @@ static int attempt_post(attempt_t *a, const wsman_buf_t *reqbody, long timeout, 
         req.body = a->sealed.data;
         req.len = a->sealed.len;
         req.content_type = a->ctype.data;
+        req.trace_body = reqbody->data; /* the trace shows the SOAP, not its encryption */
+        req.trace_body_len = reqbody->len;
+        req.trace_later = 1; /* reported with the decrypted reply (decrypt_reply, attempt_end) */
     }
+    req.trace_label = a->x->operation;
     req.headers = a->headers;
     req.timeout_ms = timeout;
     if (a->conn_auth) { /* the connection's token, if any, is set once the connection is up */
@@ -832,9 +850,11 @@ static int decrypt_reply(attempt_t *a, wsman_error_t *e)
     }
     if (wsman_auth_unseal(s->auth, a->resp.content_type, a->c.sealed.data, a->c.sealed.len, &a->plain, e) !=
         0) {
+        wsman_transport_trace_reply(s->transport, NULL, 0);
         wsman_error_context(e, a->x->operation, s->ep.url); /* the next request authenticates again */
         return -1;
     }
+    wsman_transport_trace_reply(s->transport, a->plain.data, a->plain.len);
     a->c.soap = 1;
     a->c.received = a->plain.len;
     if (a->plain.len && wsman_reader_feed(a->c.reader, a->plain.data, a->plain.len, 0, e) != 0)

@@ -1,5 +1,5 @@
 /*
- * shell.c - WinRS shells (protocol.md 7): Create, Command, Send, Receive, Signal, Delete on
+ * shell.c - WinRS shells (MS-WSMV 3.1.4.11-3.1.4.14): Create, Command, Send, Receive, Signal, Delete on
  * .../windows/shell/cmd, output streamed to a callback as each Receive reply is parsed, codepage
  * conversion to UTF-8, cleanup requests queued on the session when objects are freed.
  *

@@ -1,7 +1,7 @@
 /*
- * envelope.c - SOAP request envelopes (scripting-api.md 5.3-5.7) and enumeration filters
- * (scripting-api.md 4.2). Every value is escaped; XML supplied by the caller (filters) is
- * checked for well-formedness before it is inserted verbatim.
+ * envelope.c - SOAP request envelopes (MS-WSMV 3.1.4, examples in section 4) and enumeration
+ * filters (the dialects of winrm.vbs' "winrm help filters" and MS-WSMV 3.1.4.1.13). Every value is escaped;
+ * XML supplied by the caller (filters) is checked for well-formedness before it is inserted verbatim.
  */
 #include "protocol.h"
 
@@ -608,8 +608,8 @@ static int verbatim_xml(wsman_buf_t *b, const char *filter, const char *what, ws
     return wsman_buf_puts(b, p) ? wsman_error_oom(e, "building the filter") : 0;
 }
 
-int wsman_build_filter_ex(wsman_buf_t *b, const char *filter, const char *dialect, uint32_t enum_flags,
-                          const char *resource_uri, wsman_error_t *e)
+int wsman_build_filter(wsman_buf_t *b, const char *filter, const char *dialect, uint32_t enum_flags,
+                       const char *resource_uri, wsman_error_t *e)
 {
     size_t start = b->len;
     const char *d = dialect && *dialect ? dialect : NULL;
@@ -662,10 +662,4 @@ int wsman_build_filter_ex(wsman_buf_t *b, const char *filter, const char *dialec
         rc = wsman_error_oom(e, "building the filter");
 done:
     return rc ? rollback(b, start) : 0;
-}
-
-int wsman_build_filter(wsman_buf_t *b, const char *filter, const char *dialect, uint32_t enum_flags,
-                       wsman_error_t *e)
-{
-    return wsman_build_filter_ex(b, filter, dialect, enum_flags, NULL, e);
 }

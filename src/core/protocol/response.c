@@ -42,7 +42,7 @@ enum role {
     R_ITEMS,
     R_ITEM,
     R_EOS,
-    R_RECVRESP, /* (shell) rsp:ReceiveResponse */
+    R_RECVRESP, /* WinRS rsp:ReceiveResponse */
     R_STREAM,   /* rsp:Stream: base64 text decoded as it arrives */
     R_CMDSTATE,
     R_EXITCODE
@@ -73,7 +73,7 @@ struct wsman_reader {
     char *message;
     int message_rank;
     char *wmi_message;
-    /* (shell) rsp:Stream being read: name, End flag, base64 characters not yet decoded, decoded bytes */
+    /* WinRS rsp:Stream being read: name, End flag, base64 characters not yet decoded, decoded bytes */
     char *stream_name;
     int stream_end;
     char b64[4];
@@ -209,7 +209,7 @@ static int collects(int role)
     }
 }
 
-/* ---- (shell) rsp:Stream: base64 decoded as the text arrives --------------------------------- */
+/* ---- WinRS rsp:Stream: base64 decoded as the text arrives --------------------------------- */
 
 static int is_true(const char *v)
 {
@@ -348,7 +348,7 @@ static int envelope_part_role(wsman_reader_t *r, int prole, const char *ns, cons
     return R_OTHER;
 }
 
-/* (shell) Children of rsp:ReceiveResponse and rsp:CommandState. */
+/* WinRS: children of rsp:ReceiveResponse and rsp:CommandState. */
 static int shell_role(wsman_reader_t *r, int prole, const char *ns, const char *local, const char **atts)
 {
     wsman_xml_t *x = r->x;
@@ -609,7 +609,7 @@ static int end_code_value(wsman_reader_t *r, const wsman_buf_t *t, uint32_t *hr,
     return 0;
 }
 
-/* (shell) rsp:ExitCode, when it is a number. */
+/* WinRS rsp:ExitCode, when it is a number. */
 static int end_exit_code(wsman_reader_t *r, const wsman_buf_t *t)
 {
     char *v = trimmed(t), *end = NULL;
