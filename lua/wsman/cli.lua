@@ -481,6 +481,10 @@ HELP.filters = [==[
 ]==]
 HELP.switches = [==[
 -format:text|xml|pretty|json   output format (default text, as winrm's)
+-debug            every HTTP exchange on stderr: method, URL, status, headers, the SOAP sent
+                  and received (pretty-printed, after decryption), bytes, milliseconds and the
+                  authentication legs; credentials are never shown (WSMAN_TRACE=1 does the same
+                  for any program, WSMAN_TRACE=/path writes to a file)
     text    Name = value lines            xml     the XML as received
     pretty  indented XML                   json    one JSON object (enumerate: one array)
 -options:{KEY="VALUE"[;KEY="VALUE"]}   WS-Management options (ResourceLocator.AddOption)
@@ -1255,6 +1259,7 @@ local function main(argv)
   term().guard_stdin()
   local wsman = WSMan.new()
   local session = create_session(wsman, cmd, fmt)
+  if cmd.named.debug ~= nil then require("wsman.trace").attach(session, ctx.err) end
 
   if op == "run" then return run_command(cmd, session, fmt) end
   if op == "ps" then return ps_command(cmd, session, fmt) end

@@ -16,7 +16,8 @@
 -- encryption apply unchanged. Host calls (Read-Host, Write-Host, $host.SetShouldExit, ...) go to
 -- the pool's `host` table: `host = { ReadLine = function(p) return "answer" end }`. SecureStrings:
 -- `pool:secure_string(text)` and `pool:decrypt(value)` (the session key exchange runs once, when
--- first needed). Not done yet: disconnect/reconnect.
+-- first needed). `pool:disconnect()` / `pool:reconnect()` leave the pool running on the host
+-- meanwhile. Not done yet: connecting to a pool another client disconnected.
 -- @module wsman.psrp
 local WSMan = require "wsman.core"
 
@@ -308,6 +309,23 @@ function Pool:decrypt(secure)
   return self.key:decrypt(WSMan._base64_decode(b64))
 end
 
+--- Disconnects from the pool: it and its pipelines go on running on the host, unreachable
+-- (output waits there) until `pool:reconnect()`. `pool.state` is "Disconnected" meanwhile.
+function Pool:disconnect()
+  if self.state ~= "Opened" then error("pool:disconnect: the RunspacePool is " .. self.state, 2) end
+  self.shell:disconnect()
+  self.state = "Disconnected"
+  return self
+end
+
+--- Reconnects to a pool this client disconnected; its pipelines' output can be read again.
+function Pool:reconnect()
+  if self.state ~= "Disconnected" then error("pool:reconnect: the RunspacePool is " .. self.state, 2) end
+  self.shell:disconnect(true)
+  self.state = "Opened"
+  return self
+end
+
 --- Closes the pool (deletes its shell on the host). Also on `<close>`; collection only queues it.
 function Pool:close()
   if self.state == "Closed" then return end
@@ -487,6 +505,9 @@ end
 -- One Receive; false when the pipeline is over.
 local function pump(p)
   if TERMINAL[p.state] and p.done then return false end
+  if p.pool.state == "Disconnected" then
+    error("pipeline: its RunspacePool is disconnected; pool:reconnect() first", 3)
+  end
   local bytes, done = p.pool.shell:receive(p.command_id, p.pool.receive_timeout)
   for _, m in ipairs(p.defrag:feed(bytes)) do handle(p, m) end
   if done or TERMINAL[p.state] then p.done = true end

@@ -10,8 +10,8 @@
  *   core._psrp_open(session, {uri=, shell_id=, protocol_version=, creation=, idle_timeout=}) -> sh
  *   sh.id, sh.resource_uri, sh.open, sh:max_payload(), sh:command(id, bytes) -> host's id,
  *   sh:send(command_id|nil, bytes [, stream]), sh:receive(command_id|nil [, seconds]) -> bytes, done,
- *   sh:signal(id, code), sh:close(); collection queues the Delete of an open pool (no I/O in __gc).
- *   core._base64_encode(bytes), core._base64_decode(text) -> string (file transfer's chunks)
+ *   sh:signal(id, code), sh:disconnect([reconnect]), sh:close(); collection queues the Delete of an open pool
+ * (no I/O in __gc). core._base64_encode(bytes), core._base64_decode(text) -> string (file transfer's chunks)
  *   core._sha1() -> h; h:update(bytes); h:hex() -> lower-case hex digest (file transfer's check)
  */
 #include "lutil.h"
@@ -305,6 +305,18 @@ static int sh_close(lua_State *L)
     return 0;
 }
 
+static int sh_disconnect(lua_State *L)
+{
+    wsman_psrp_shell_t *sh = check_shell(L);
+    int reconnect = lua_toboolean(L, 2);
+    wsman_error_t e;
+
+    wsman_error_init(&e);
+    if ((reconnect ? wsman_psrp_shell_reconnect(sh, &e) : wsman_psrp_shell_disconnect(sh, &e)) != 0)
+        return lw_raise(L, &e);
+    return 0;
+}
+
 static int sh_max_payload(lua_State *L)
 {
     lua_pushinteger(L, (lua_Integer)wsman_psrp_shell_max_payload(check_shell(L)));
@@ -428,13 +440,10 @@ static int sha1_gc(lua_State *L)
 void lw_psrp_register(lua_State *L)
 {
     static const luaL_Reg defrag_methods[] = {{"feed", defrag_feed}, {NULL, NULL}};
-    static const luaL_Reg shell_methods[] = {{"command", sh_command},
-                                             {"send", sh_send},
-                                             {"receive", sh_receive},
-                                             {"signal", sh_signal},
-                                             {"close", sh_close},
-                                             {"max_payload", sh_max_payload},
-                                             {NULL, NULL}};
+    static const luaL_Reg shell_methods[] = {
+        {"command", sh_command},         {"send", sh_send},   {"receive", sh_receive},
+        {"signal", sh_signal},           {"close", sh_close}, {"disconnect", sh_disconnect},
+        {"max_payload", sh_max_payload}, {NULL, NULL}};
 
     lw_pskey_register(L);
     luaL_newmetatable(L, LW_PSRP_DEFRAG);

@@ -4,6 +4,7 @@ simulator's winrmsim package nor with lua-wsman's client). Fragments, message he
 written here from MS-PSRP with struct and string templates; replies are read with ElementTree."""
 
 import base64
+import http.client
 import re
 import struct
 import uuid
@@ -18,7 +19,7 @@ URI = PSH + "/Microsoft.PowerShell"
 T = "http://schemas.xmlsoap.org/ws/2004/09/transfer/"
 TYPES = {
     "SESSION_CAPABILITY": 0x00010002, "INIT_RUNSPACEPOOL": 0x00010004, "PUBLIC_KEY": 0x00010005,
-    "ENCRYPTED_SESSION_KEY": 0x00010006, "CONNECT_RUNSPACEPOOL": 0x00010008,
+    "ENCRYPTED_SESSION_KEY": 0x00010006, "PUBLIC_KEY_REQUEST": 0x00010007, "CONNECT_RUNSPACEPOOL": 0x00010008,
     "RUNSPACEPOOL_INIT_DATA": 0x0002100B, "RESET_RUNSPACE_STATE": 0x0002100C, "SET_MAX_RUNSPACES": 0x00021002,
     "SET_MIN_RUNSPACES": 0x00021003, "RUNSPACE_AVAILABILITY": 0x00021004, "RUNSPACEPOOL_STATE": 0x00021005,
     "CREATE_PIPELINE": 0x00021006, "GET_AVAILABLE_RUNSPACES": 0x00021007, "APPLICATION_PRIVATE_DATA": 0x00021009,
@@ -185,7 +186,13 @@ class Client:
         return r
 
     def close(self):
-        r = self.post(T + "Delete", "")
+        """Delete the pool (on a fresh connection if this one broke) and close the connection."""
+        try:
+            r = self.post(T + "Delete", "")
+        except (OSError, ConnectionError, http.client.HTTPException):
+            self.http.close()
+            self.http = self.sim.client()
+            r = self.post(T + "Delete", "")
         self.http.close()
         return r
 

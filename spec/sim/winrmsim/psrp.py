@@ -156,6 +156,8 @@ class Pool:
         self.max_runspaces = 1
         self.app_args = None
         self.session_key = None
+        self.key_ready = threading.Event()             # set once the client's PUBLIC_KEY was answered
+        self.key_requested = False
         self.variables = dict(psengine.PREFERENCES)    # the runspace's variables (RESET_RUNSPACE_STATE clears)
         self.history = []                              # (id, command line, state, start, end) for Get-History
         self.disconnected = False
@@ -225,8 +227,10 @@ class Pool:
         body = clixml.loads(msg.data)
         try:
             public = base64.b64decode(str(clixml.plain(body.get("PublicKey"))))
-            self.session_key = os.urandom(wire.SESSION_KEY_BYTES)
-            self.send("ENCRYPTED_SESSION_KEY", wire.encrypted_session_key_clixml(public, self.session_key))
+            key = os.urandom(wire.SESSION_KEY_BYTES)
+            self.send("ENCRYPTED_SESSION_KEY", wire.encrypted_session_key_clixml(public, key))
+            self.session_key = key
+            self.key_ready.set()
         except (ValueError, wire.WireError) as exc:
             self.send("RUNSPACEPOOL_STATE", rec.pool_state(rec.POOL_BROKEN, rec.error_record(
                 "The public key the client sent is not valid: %s" % exc, "System.ArgumentException",
@@ -342,6 +346,20 @@ class Pipeline:
                                      rec.runtime_error("The host method %s failed." % method))
         return result.get("mr") if isinstance(result, PSObject) else None
 
+    def session_key(self):
+        """The pool's session key; without one, ask the client for its public key (PUBLIC_KEY_REQUEST on
+        the pool's stream, MS-PSRP 3.1.4.6) and wait for the exchange."""
+        pool = self.pool
+        with pool.handler.lock:
+            ask = pool.session_key is None and not pool.key_requested
+            pool.key_requested = pool.key_requested or ask
+        if ask:
+            pool.send("PUBLIC_KEY_REQUEST", "")
+        while not pool.key_ready.wait(0.5):
+            if self.stopping.is_set() or pool.closed:
+                raise psengine.Stopped()
+        return pool.session_key
+
     def sleep(self, seconds):
         if self.stopping.wait(seconds):
             raise psengine.Stopped()
@@ -355,7 +373,10 @@ class Pipeline:
                 self.start(clixml.loads(msg.data))
             elif name == "PIPELINE_INPUT":
                 with self.cond:
-                    self.inputs.append(clixml.plain(clixml.loads(msg.data)))
+                    value = clixml.loads(msg.data)
+                    # a SecureString stays one (ConvertFrom-SecureString needs to know)
+                    self.inputs.append(value if isinstance(value, Value) and value.tag == "SS"
+                                       else clixml.plain(value))
                     self.cond.notify_all()
             elif name == "END_OF_PIPELINE_INPUT":
                 with self.cond:
