@@ -38,7 +38,7 @@ class PsrpTestCase(unittest.TestCase):
 
     def pool(self, **kw):
         c = pc.Client(self.sim, **{k: v for k, v in kw.items() if k in ("uri", "max_env", "version")})
-        _, msgs = c.open(**{k: v for k, v in kw.items() if k in ("min_rs", "max_rs")})
+        _, msgs = c.open(**{k: v for k, v in kw.items() if k in ("min_rs", "max_rs", "has_host")})
         self.addCleanup(c.close)
         return c, msgs
 
@@ -293,6 +293,16 @@ class HostTest(PsrpTestCase):
         self.assertEqual(r.status, 200, r.body)
         res = pc.Result(c.receive_until("PIPELINE_STATE", pid))
         self.assertEqual(res.texts, ["Alice"])
+
+    def test_pool_host_answers_for_pipelines_without_one(self):
+        c, _ = self.pool(has_host=True)
+        pid = c.start([pc.command("Read-Host")])     # the pipeline uses the runspace pool's host
+        calls = [m for m in c.receive_until("RUNSPACEPOOL_HOST_CALL") if m[0] == "RUNSPACEPOOL_HOST_CALL"]
+        self.assertEqual(calls[-1][2].findtext("MS/Obj[@N='mi']/ToString"), "ReadLine")
+        ci = calls[-1][2].findtext("MS/I64[@N='ci']")
+        resp = ('<Obj RefId="0"><MS><S N="mr">from the pool host</S><I64 N="ci">%s</I64></MS></Obj>' % ci)
+        c.send_pool("RUNSPACEPOOL_HOST_RESPONSE", resp)
+        self.assertEqual(pc.Result(c.receive_until("PIPELINE_STATE", pid)).texts, ["from the pool host"])
 
     def test_read_host_without_host_fails(self):
         c, _ = self.pool()

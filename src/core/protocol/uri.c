@@ -11,8 +11,8 @@
  * Errors carry the codes Windows' client uses (wsmerror.h): ERROR_WSMAN_CONNECTIONSTR_INVALID,
  * ERROR_WSMAN_TRANSPORT_NOT_SUPPORTED, ERROR_WSMAN_PORT_INVALID, ERROR_WSMAN_INVALID_USESSL_PARAM.
  *
- * Resource strings ("winrm help uris" and "winrm help aliases"): alias or full URI, optional "?N=V+N=V" selectors
- * (pairs split on '+', name and value on the first '='; no %XX decoding, no escaping mechanism
+ * Resource strings ("winrm help uris" and "winrm help aliases"): alias or full URI, optional "?N=V+N=V"
+ * selectors (pairs split on '+', name and value on the first '='; no %XX decoding, no escaping mechanism
  * exists), or a WS-Addressing EPR XML string (parsed by response.c's wsman_parse_epr).
  */
 #include "protocol.h"
