@@ -27,6 +27,7 @@
 #include "auth.h"
 #include "encrypt.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -34,6 +35,7 @@
 #define MAX_LEGS 6
 #define MAX_RESTARTS 2
 #define EXCERPT_MAX 512
+#define LEG_LABEL_MAX 64 /* "<mechanism> leg <n>", the trace label of a handshake leg */
 
 void wsman_auth_offered(const wsman_http_response_t *r, wsman_buf_t *out)
 {
@@ -507,6 +509,7 @@ static int post_leg(wsman_auth_t *a, wsman_transport_t *t, long long end, wsman_
     drain_t d;
     wsman_send_state_t state;
     long long remaining = end - wsman_now_ms();
+    char label[LEG_LABEL_MAX];
     int rc;
 
     wsman_buf_init(&d.excerpt);
@@ -518,6 +521,8 @@ static int post_leg(wsman_auth_t *a, wsman_transport_t *t, long long end, wsman_
     req.timeout_ms = remaining > 1 ? (long)remaining : 1;
     req.authorize = leg_authorize;
     req.authorize_ud = a;
+    snprintf(label, sizeof label, "%s leg %d", a->mech->name, a->legs + 1);
+    req.trace_label = label;
     a->reconnected = 0;
     rc = wsman_transport_post(t, &req, drain_sink, &d, resp, &state, e);
     wsman_buf_free(&d.excerpt);

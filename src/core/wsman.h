@@ -392,6 +392,34 @@ void wsman_shell_ref(wsman_shell_t *sh);
 /* Drops a reference; the last one queues the Delete of a shell that is still open. */
 void wsman_shell_free(wsman_shell_t *sh);
 
+/* ---- Tracing ---------------------------------------------------------------------------------- */
+
+/* One HTTP exchange, as wsman_session_set_trace reports it. Credentials never appear: the values of
+ * Authorization, Proxy-Authorization, WWW-Authenticate and Proxy-Authenticate headers are reduced
+ * to their scheme and a byte count, the URL loses any user information, and bodies are the SOAP
+ * (authentication legs have none). Every pointer is valid during the callback only. */
+typedef struct wsman_trace_event {
+    const char *label;            /* the operation ("Get", "Receive", ...) or the authentication leg
+                                   * ("Negotiate leg 1", "Kerberos leg 2") */
+    const char *method;           /* "POST" */
+    const char *url;              /* the endpoint */
+    int status;                   /* HTTP status of the reply, 0 when none came */
+    const char *request_headers;  /* header lines as sent ("Name: value\r\n" each), redacted */
+    const char *response_headers; /* header lines as received, redacted */
+    const char *request_body;     /* the SOAP sent, before message encryption (may be NULL) */
+    size_t request_len;
+    const char *response_body; /* the SOAP received, after decryption (NULL when none or unreadable) */
+    size_t response_len;
+    size_t bytes_sent, bytes_received; /* body bytes on the wire (encrypted when sealed) */
+    long ms;                           /* from sending the request to the end of the reply */
+    const char *error;                 /* why the exchange failed, NULL when a whole reply came */
+} wsman_trace_event_t;
+typedef void (*wsman_trace_fn)(void *ud, const wsman_trace_event_t *ev);
+
+/* Calls fn for every HTTP exchange of the session from now on (authentication legs included);
+ * fn NULL stops it. fn must not call back into the session. */
+void wsman_session_set_trace(wsman_session_t *s, wsman_trace_fn fn, void *ud);
+
 /* wsman_shell_run flags */
 #define WSMAN_COMMAND_SKIP_CMD_SHELL 0x1u /* WINRS_SKIP_CMD_SHELL=TRUE: run without cmd.exe */
 #define WSMAN_COMMAND_VERBATIM_ARGS 0x2u  /* send the arguments as given, without quoting them */

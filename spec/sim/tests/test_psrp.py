@@ -38,7 +38,7 @@ class PsrpTestCase(unittest.TestCase):
 
     def pool(self, **kw):
         c = pc.Client(self.sim, **{k: v for k, v in kw.items() if k in ("uri", "max_env", "version")})
-        _, msgs = c.open(**{k: v for k, v in kw.items() if k in ("min_rs", "max_rs")})
+        _, msgs = c.open(**{k: v for k, v in kw.items() if k in ("min_rs", "max_rs", "has_host")})
         self.addCleanup(c.close)
         return c, msgs
 
@@ -82,6 +82,7 @@ class PoolTest(PsrpTestCase):
     def test_delete_forgets_the_pool(self):
         c = pc.Client(self.sim)
         c.open()
+        self.assertGreaterEqual(c.http.stats()["OpenRunspacePools"], 1)
         self.assertEqual(c.close().status, 200)
         c.http = self.sim.client()
         r = c.receive()
@@ -116,6 +117,34 @@ class PoolTest(PsrpTestCase):
         enc = base64.b64decode(m.findtext("MS/S[@N='EncryptedSessionKey']"))
         self.assertEqual(enc[:12], b"\x01\x02\x00\x00\x10\x66\x00\x00\x00\xa4\x00\x00")
         self.assertEqual(len(key.decrypt(enc[12:][::-1], padding.PKCS1v15())), 32)
+
+    def test_secure_strings_start_the_key_exchange(self):
+        from cryptography.hazmat.primitives.asymmetric import padding, rsa
+        from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+        c, _ = self.pool()
+        pid = c.start([pc.command("ConvertTo-SecureString", False, [("String", "s3cret"), ("AsPlainText", True),
+                                                                  ("Force", True)])])
+        self.assertEqual(c.receive_until("PUBLIC_KEY_REQUEST")[-1][0], "PUBLIC_KEY_REQUEST")
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        nums = key.public_key().public_numbers()
+        blob = struct.pack("<BBHI4sII", 6, 2, 0, 0xA400, b"RSA1", 2048, nums.e) + nums.n.to_bytes(256, "little")
+        c.send_pool("PUBLIC_KEY", '<Obj RefId="0"><MS><S N="PublicKey">%s</S></MS></Obj>'
+                    % base64.b64encode(blob).decode())
+        enc = base64.b64decode(c.receive_until("ENCRYPTED_SESSION_KEY")[-1][2].findtext("MS/S"))
+        session = key.decrypt(enc[12:][::-1], padding.PKCS1v15())
+        res = pc.Result(c.receive_until("PIPELINE_STATE", pid))
+        self.assertEqual(res.output[0].tag, "SS")
+        dec = Cipher(algorithms.AES(session), modes.CBC(b"\0" * 16)).decryptor()
+        plain = dec.update(base64.b64decode(res.output[0].text)) + dec.finalize()
+        self.assertEqual(plain[:-plain[-1]].decode("utf-16-le"), "s3cret")
+        # and back: a SecureString the client encrypts, read by the host
+        enc = Cipher(algorithms.AES(session), modes.CBC(b"\0" * 16)).encryptor()
+        data = "pa55".encode("utf-16-le")
+        data += bytes([16 - len(data) % 16]) * (16 - len(data) % 16)
+        ss = base64.b64encode(enc.update(data) + enc.finalize()).decode()
+        r = c.run(commands=[pc.command("ConvertFrom-SecureString", False, [("AsPlainText", True)])],
+                  inputs=["<SS>%s</SS>" % ss])
+        self.assertEqual(r.texts, ["pa55"])
 
     def test_disconnect_reconnect_connect(self):
         c, _ = self.pool()
@@ -265,6 +294,16 @@ class HostTest(PsrpTestCase):
         res = pc.Result(c.receive_until("PIPELINE_STATE", pid))
         self.assertEqual(res.texts, ["Alice"])
 
+    def test_pool_host_answers_for_pipelines_without_one(self):
+        c, _ = self.pool(has_host=True)
+        pid = c.start([pc.command("Read-Host")])     # the pipeline uses the runspace pool's host
+        calls = [m for m in c.receive_until("RUNSPACEPOOL_HOST_CALL") if m[0] == "RUNSPACEPOOL_HOST_CALL"]
+        self.assertEqual(calls[-1][2].findtext("MS/Obj[@N='mi']/ToString"), "ReadLine")
+        ci = calls[-1][2].findtext("MS/I64[@N='ci']")
+        resp = ('<Obj RefId="0"><MS><S N="mr">from the pool host</S><I64 N="ci">%s</I64></MS></Obj>' % ci)
+        c.send_pool("RUNSPACEPOOL_HOST_RESPONSE", resp)
+        self.assertEqual(pc.Result(c.receive_until("PIPELINE_STATE", pid)).texts, ["from the pool host"])
+
     def test_read_host_without_host_fails(self):
         c, _ = self.pool()
         r = c.run("Read-Host")
@@ -382,7 +421,12 @@ class TransferTest(PsrpTestCase):
         self.assertEqual(r.reason, 'Exception calling "Delete" with "1" argument(s): "Access to the path '
                                    '\'C:\\Windows\' is denied."')
         r = self.copy(c, b"x", "C:\\nodir\\f.txt")
-        self.assertIn("Could not find a part of the path 'C:\\nodir\\f.txt'.", r.reason)
+        self.assertRegex(r.reason, r'^Exception calling "Create" with "1" argument\(s\): "Could not find a part of '
+                                   r"the path 'C:\\nodir\\\.lua-wsman-[0-9a-f]{32}\.part'\.\"$")
+        r = self.copy(c, b"x", "C:\\Windows\\f.txt")
+        self.assertRegex(r.reason, r"Access to the path 'C:\\Windows\\\.lua-wsman-[0-9a-f]{32}\.part' is denied")
+        self.assertEqual([f for f in os.listdir(self.local("Users", "testuser", "Documents"))
+                          if f.startswith(".lua-wsman")], [])
 
     def test_expand_variables(self):
         c, _ = self.pool()
@@ -397,6 +441,26 @@ class TransferTest(PsrpTestCase):
         self.assertEqual((r.state, r.reason), (5, "The path at 'C:\\Windows' is a directory, src must be a file"))
         r = self.fetch(c, "C:\\fakefile.txt")
         self.assertEqual(r.reason, "The path at 'C:\\fakefile.txt' does not exist")
+
+    def test_lua_wsman_scripts_are_recognised(self):
+        root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "lua", "wsman", "ps")
+        if not os.path.exists(os.path.join(root, "copy.ps1")):
+            self.skipTest("lua/wsman/ps/copy.ps1 is not in this tree")
+        scripts = {}
+        for name in ("copy", "fetch"):
+            with open(os.path.join(root, name + ".ps1"), encoding="utf-8") as fh:
+                scripts[name] = fh.read()
+        c, _ = self.pool()
+        data = b"lua-wsman" * 1000
+        inputs = ["<S>%s</S>" % base64.b64encode(data).decode(),
+                  "<S>%s</S>" % base64.b64encode(hashlib.sha1(data).hexdigest().encode()).decode()]
+        r = c.run(commands=[pc.command(scripts["copy"], True, [(None, "%TEMP%\\lw.bin"), (None, True)])],
+                  inputs=inputs)
+        self.assertEqual(r.texts, ["C:\\Users\\testuser\\AppData\\Local\\Temp\\lw.bin"], r.reason)
+        r = c.run(commands=[pc.command(scripts["fetch"], True, [(None, "%TEMP%\\lw.bin"), (None, True),
+                                                                (None, 4000)])])
+        self.assertEqual(b"".join(base64.b64decode(t) for t in r.texts[:-1]), data)
+        self.assertEqual(len(r.texts), 4)
 
     def test_recorded_pypsrp_scripts_are_recognised(self):
         from simtest import CAPTURES

@@ -16,7 +16,8 @@ import re
 
 from . import psrecords as rec
 from . import pstransfer
-from .clixml import PSObject
+from . import psrpwire as wire
+from .clixml import PSObject, Value
 
 
 class Terminate(Exception):
@@ -492,6 +493,31 @@ def cmd_get_history(r, pos, named, stream):
         yield rec.history_info(*entry)
 
 
+def cmd_convertto_securestring(r, pos, named, stream):
+    """ConvertTo-SecureString -String s -AsPlainText -Force: a SecureString under the session key."""
+    if named.get("asplaintext") is not True:
+        raise Terminate(rec.error_record("The simulator emulates ConvertTo-SecureString only with -AsPlainText "
+                                         "-Force.", "System.NotSupportedException", category="InvalidArgument",
+                                         activity="ConvertTo-SecureString", write_stream=False))
+    texts = _flat(_first(pos, named, "string")) or list(stream)
+    key = r.pipe.session_key()
+    for t in texts:
+        yield Value("SS", wire.secure_string_encrypt(key, str(t)))
+
+
+def cmd_convertfrom_securestring(r, pos, named, stream):
+    """ConvertFrom-SecureString -AsPlainText (PowerShell 7's form): the text of a SecureString."""
+    values = _flat(_first(pos, named, "securestring")) or list(stream)
+    for v in values:
+        if not (isinstance(v, Value) and v.tag == "SS"):
+            r.write_error(rec.error_record("Cannot bind parameter 'SecureString': the input is not a "
+                                           "SecureString.", "System.Management.Automation.ParameterBindingException",
+                                           category="InvalidArgument", activity="ConvertFrom-SecureString",
+                                           script=r.script))
+            continue
+        yield wire.secure_string_decrypt(r.pipe.session_key(), v.value)
+
+
 def cmd_measure(r, pos, named, stream):
     """Measure-Object (Count only): lets a test send large input and get a small answer."""
     count = sum(1 for _ in stream)
@@ -517,6 +543,7 @@ CMDLETS = {
     "write-information": cmd_write_information, "write-host": cmd_write_host,
     "write-progress": cmd_write_progress, "read-host": cmd_read_host, "start-sleep": cmd_start_sleep,
     "get-service": cmd_get_service, "get-process": cmd_get_process, "set-variable": cmd_set_variable,
-    "measure-object": cmd_measure, "get-history": cmd_get_history, "new-simstring": cmd_new_string,
+    "convertto-securestring": cmd_convertto_securestring,
+    "convertfrom-securestring": cmd_convertfrom_securestring, "measure-object": cmd_measure, "get-history": cmd_get_history, "new-simstring": cmd_new_string,
 }
 

@@ -133,6 +133,35 @@ class Outbox:
             return out, ended
 
 
+class HostChannel:
+    """Host method calls through one stream (a pipeline's, or the pool's for pipelines that use the
+    runspace host): call ids, and the responses waited for."""
+
+    def __init__(self, send):
+        self.send = send
+        self.cond = threading.Condition()
+        self.results = {}
+        self.ids = itertools.count(1)
+
+    def call(self, method, params, void=False, cancelled=lambda: False):
+        if void:
+            self.send(rec.host_call(HOST_VOID_CALL, method, params))
+            return None
+        ci = next(self.ids)
+        self.send(rec.host_call(ci, method, params))
+        with self.cond:
+            while ci not in self.results:
+                if cancelled():
+                    raise psengine.Stopped()
+                self.cond.wait(0.5)
+            return self.results.pop(ci)
+
+    def answer(self, body):
+        with self.cond:
+            self.results[int(clixml.plain(body.get("ci")))] = body
+            self.cond.notify_all()
+
+
 class Pool:
     def __init__(self, handler, shell_id, owner, config, uri, client_ip):
         self.handler = handler
@@ -156,6 +185,10 @@ class Pool:
         self.max_runspaces = 1
         self.app_args = None
         self.session_key = None
+        self.key_ready = threading.Event()             # set once the client's PUBLIC_KEY was answered
+        self.key_requested = False
+        self.has_host = False
+        self.host = HostChannel(lambda body: self.send("RUNSPACEPOOL_HOST_CALL", body))
         self.variables = dict(psengine.PREFERENCES)    # the runspace's variables (RESET_RUNSPACE_STATE clears)
         self.history = []                              # (id, command line, state, start, end) for Get-History
         self.disconnected = False
@@ -190,6 +223,8 @@ class Pool:
             self.min_runspaces = int(clixml.plain(body.get("MinRunspaces")) or 1)
             self.max_runspaces = int(clixml.plain(body.get("MaxRunspaces")) or 1)
             self.app_args = body.get("ApplicationArguments")
+            host = body.get("HostInfo")
+            self.has_host = isinstance(host, PSObject) and host.get("_isHostNull") is False
         elif name == "PUBLIC_KEY":
             self.exchange_key(msg)
         elif name in ("SET_MAX_RUNSPACES", "SET_MIN_RUNSPACES"):
@@ -210,7 +245,7 @@ class Pool:
         elif name == "CONNECT_RUNSPACEPOOL":
             pass
         elif name == "RUNSPACEPOOL_HOST_RESPONSE":
-            pass
+            self.host.answer(clixml.loads(msg.data))
 
     def opened(self):
         """The replies to SESSION_CAPABILITY + INIT_RUNSPACEPOOL (2.3.2)."""
@@ -225,8 +260,10 @@ class Pool:
         body = clixml.loads(msg.data)
         try:
             public = base64.b64decode(str(clixml.plain(body.get("PublicKey"))))
-            self.session_key = os.urandom(wire.SESSION_KEY_BYTES)
-            self.send("ENCRYPTED_SESSION_KEY", wire.encrypted_session_key_clixml(public, self.session_key))
+            key = os.urandom(wire.SESSION_KEY_BYTES)
+            self.send("ENCRYPTED_SESSION_KEY", wire.encrypted_session_key_clixml(public, key))
+            self.session_key = key
+            self.key_ready.set()
         except (ValueError, wire.WireError) as exc:
             self.send("RUNSPACEPOOL_STATE", rec.pool_state(rec.POOL_BROKEN, rec.error_record(
                 "The public key the client sent is not valid: %s" % exc, "System.ArgumentException",
@@ -293,8 +330,8 @@ class Pipeline:
         self.input_ended = False
         self.no_input = True
         self.has_host = False
-        self.host_results = {}
-        self.call_ids = itertools.count(1)
+        self.own_host = HostChannel(lambda body: self.emit("PIPELINE_HOST_CALL", body))
+        self.host = self.own_host
         self.stopping = threading.Event()
         self.started = False
         self.finished = False
@@ -325,22 +362,29 @@ class Pipeline:
             yield item
 
     def host_void(self, method, params):
-        self.emit("PIPELINE_HOST_CALL", rec.host_call(HOST_VOID_CALL, method, params))
+        self.host.call(method, params, void=True)
 
     def host_call(self, method, params):
-        ci = next(self.call_ids)
-        self.emit("PIPELINE_HOST_CALL", rec.host_call(ci, method, params))
-        with self.cond:
-            while ci not in self.host_results and not self.stopping.is_set():
-                self.cond.wait(0.5)
-            if self.stopping.is_set():
-                raise psengine.Stopped()
-            result = self.host_results.pop(ci)
+        result = self.host.call(method, params, cancelled=self.stopping.is_set)
         error = result.get("me") if isinstance(result, PSObject) else None
         if error is not None:
             raise psengine.Terminate(error if isinstance(error, PSObject) and error.to_string else
                                      rec.runtime_error("The host method %s failed." % method))
         return result.get("mr") if isinstance(result, PSObject) else None
+
+    def session_key(self):
+        """The pool's session key; without one, ask the client for its public key (PUBLIC_KEY_REQUEST on
+        the pool's stream, MS-PSRP 3.1.4.6) and wait for the exchange."""
+        pool = self.pool
+        with pool.handler.lock:
+            ask = pool.session_key is None and not pool.key_requested
+            pool.key_requested = pool.key_requested or ask
+        if ask:
+            pool.send("PUBLIC_KEY_REQUEST", "")
+        while not pool.key_ready.wait(0.5):
+            if self.stopping.is_set() or pool.closed:
+                raise psengine.Stopped()
+        return pool.session_key
 
     def sleep(self, seconds):
         if self.stopping.wait(seconds):
@@ -355,17 +399,17 @@ class Pipeline:
                 self.start(clixml.loads(msg.data))
             elif name == "PIPELINE_INPUT":
                 with self.cond:
-                    self.inputs.append(clixml.plain(clixml.loads(msg.data)))
+                    value = clixml.loads(msg.data)
+                    # a SecureString stays one (ConvertFrom-SecureString needs to know)
+                    self.inputs.append(value if isinstance(value, Value) and value.tag == "SS"
+                                       else clixml.plain(value))
                     self.cond.notify_all()
             elif name == "END_OF_PIPELINE_INPUT":
                 with self.cond:
                     self.input_ended = True
                     self.cond.notify_all()
             elif name == "PIPELINE_HOST_RESPONSE":
-                body = clixml.loads(msg.data)
-                with self.cond:
-                    self.host_results[int(clixml.plain(body.get("ci")))] = body
-                    self.cond.notify_all()
+                self.own_host.answer(clixml.loads(msg.data))
             else:
                 self.pool.on_message(msg)
 
@@ -373,7 +417,11 @@ class Pipeline:
     def start(self, body):
         self.no_input = bool(clixml.plain(body.get("NoInput")))
         host = body.get("HostInfo")
-        self.has_host = isinstance(host, PSObject) and host.get("_isHostNull") is False
+        if isinstance(host, PSObject) and host.get("_useRunspaceHost") is True:
+            self.host = self.pool.host           # the pool's host: RUNSPACEPOOL_HOST_CALL (MS-PSRP 2.2.3.14)
+            self.has_host = self.pool.has_host
+        else:
+            self.has_host = isinstance(host, PSObject) and host.get("_isHostNull") is False
         self.add_to_history = clixml.plain(body.get("AddToHistory")) is True
         shell = body.get("PowerShell")
         statements = [(commands_of(shell), merged_streams(shell))]
@@ -411,6 +459,9 @@ class Pipeline:
         self.stopping.set()
         with self.cond:
             self.cond.notify_all()
+        for channel in (self.own_host, self.host):
+            with channel.cond:
+                channel.cond.notify_all()
         self.out.wake()
 
 

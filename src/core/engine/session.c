@@ -44,6 +44,8 @@ struct wsman_session {
     long connect_timeout_ms, max_envelope_size;
     long timeout_ms, batch_items;
     wsman_transport_t *transport;
+    wsman_trace_fn trace_fn; /* wsman_session_set_trace, given to the transport when it is made */
+    void *trace_ud;
     wsman_auth_t *auth;
     char *cert_file, *key_file; /* CertificateThumbprint found in cert_dir */
     pending_release_t *releases, **releases_tail;
@@ -231,6 +233,15 @@ void wsman_session_set_timeout(wsman_session_t *s, long ms)
 long wsman_session_timeout(const wsman_session_t *s)
 {
     return s->timeout_ms;
+}
+
+void wsman_session_set_trace(wsman_session_t *s, wsman_trace_fn fn, void *ud)
+{
+    if (!s)
+        return;
+    s->trace_fn = fn;
+    s->trace_ud = ud;
+    wsman_transport_set_trace(s->transport, fn, ud);
 }
 
 void wsman_session_set_batch_items(wsman_session_t *s, long n)
@@ -467,6 +478,8 @@ static int ensure_transport(wsman_session_t *s, wsman_error_t *e)
     cfg.proxy_password = s->proxy_password;
     cfg.connect_timeout_ms = s->connect_timeout_ms;
     s->transport = wsman_transport_new(&cfg, e);
+    if (s->transport && s->trace_fn)
+        wsman_transport_set_trace(s->transport, s->trace_fn, s->trace_ud);
     return s->transport ? 0 : -1;
 }
 
@@ -712,6 +725,7 @@ static int attempt_begin(attempt_t *a, wsman_session_t *s, const wsman_exchange_
 
 static void attempt_end(attempt_t *a)
 {
+    wsman_transport_trace_flush(a->s->transport); /* a reply that was not encrypted after all */
     wsman_reader_free(a->c.reader);
     wsman_buf_free(&a->c.excerpt);
     wsman_buf_free_secure(&a->c.sealed);
@@ -774,7 +788,11 @@ static int attempt_post(attempt_t *a, const wsman_buf_t *reqbody, long timeout, 
         req.body = a->sealed.data;
         req.len = a->sealed.len;
         req.content_type = a->ctype.data;
+        req.trace_body = reqbody->data; /* the trace shows the SOAP, not its encryption */
+        req.trace_body_len = reqbody->len;
+        req.trace_later = 1; /* reported with the decrypted reply (decrypt_reply, attempt_end) */
     }
+    req.trace_label = a->x->operation;
     req.headers = a->headers;
     req.timeout_ms = timeout;
     if (a->conn_auth) { /* the connection's token, if any, is set once the connection is up */
@@ -832,9 +850,11 @@ static int decrypt_reply(attempt_t *a, wsman_error_t *e)
     }
     if (wsman_auth_unseal(s->auth, a->resp.content_type, a->c.sealed.data, a->c.sealed.len, &a->plain, e) !=
         0) {
+        wsman_transport_trace_reply(s->transport, NULL, 0);
         wsman_error_context(e, a->x->operation, s->ep.url); /* the next request authenticates again */
         return -1;
     }
+    wsman_transport_trace_reply(s->transport, a->plain.data, a->plain.len);
     a->c.soap = 1;
     a->c.received = a->plain.len;
     if (a->plain.len && wsman_reader_feed(a->c.reader, a->plain.data, a->plain.len, 0, e) != 0)

@@ -48,6 +48,10 @@ void wsman_buf_reset(wsman_buf_t *b); /* len = 0, keeps memory */
 char *wsman_buf_steal(wsman_buf_t *b);
 
 char *wsman_strdup(const char *s); /* NULL-safe */
+/* A copy of the URL or connection string s for messages and traces: the user-information part of
+ * an authority ("user:pass@") is replaced by "***@" so that a credential never shows. Caller frees;
+ * NULL when out of memory. */
+char *wsman_url_redact_userinfo(const char *s);
 char *wsman_strndup(const char *s, size_t n);
 void wsman_secure_free(char *s); /* zero then free; NULL-safe */
 int wsman_strcaseeq(const char *a, const char *b);

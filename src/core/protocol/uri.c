@@ -11,8 +11,8 @@
  * Errors carry the codes Windows' client uses (wsmerror.h): ERROR_WSMAN_CONNECTIONSTR_INVALID,
  * ERROR_WSMAN_TRANSPORT_NOT_SUPPORTED, ERROR_WSMAN_PORT_INVALID, ERROR_WSMAN_INVALID_USESSL_PARAM.
  *
- * Resource strings ("winrm help uris" and "winrm help aliases"): alias or full URI, optional "?N=V+N=V" selectors
- * (pairs split on '+', name and value on the first '='; no %XX decoding, no escaping mechanism
+ * Resource strings ("winrm help uris" and "winrm help aliases"): alias or full URI, optional "?N=V+N=V"
+ * selectors (pairs split on '+', name and value on the first '='; no %XX decoding, no escaping mechanism
  * exists), or a WS-Addressing EPR XML string (parsed by response.c's wsman_parse_epr).
  */
 #include "protocol.h"
@@ -56,10 +56,7 @@ static int is_prefix_char(unsigned char c)
     return isalnum(c) || c == '_' || c == '/' || c == '-' || c == '.' || c == '~';
 }
 
-/* Copies s into a static-lifetime-free quoted form for messages: the user-information part of
- * an authority ("user:pass@") is replaced by "***@" so that a credential never reaches an
- * error message. Caller frees. */
-static char *redact_userinfo(const char *s)
+char *wsman_url_redact_userinfo(const char *s)
 {
     const char *auth = strstr(s, "://");
     const char *start = auth ? auth + 3 : s;
@@ -156,7 +153,7 @@ static int check_connection_chars(endpoint_parse_t *ps)
 {
     for (const char *p = ps->s; *p; p++) {
         if (isspace((unsigned char)*p) || (unsigned char)*p < 0x20 || *p == 0x7f) {
-            char *shown = redact_userinfo(ps->s);
+            char *shown = wsman_url_redact_userinfo(ps->s);
             connstr_invalid(ps, WSMAN_E_CONNECTIONSTR_INVALID,
                             "The connection string \"%s\" is not valid: it contains white space or a control "
                             "character.",
@@ -168,7 +165,7 @@ static int check_connection_chars(endpoint_parse_t *ps)
     wsman_error_t why;
     wsman_error_init(&why);
     if (wsman_xml_check_str("it", ps->s, &why) != 0) { /* it goes into every request's wsa:To */
-        char *shown = redact_userinfo(ps->s);
+        char *shown = wsman_url_redact_userinfo(ps->s);
         connstr_invalid(ps, WSMAN_E_CONNECTIONSTR_INVALID, "The connection string \"%s\" is not valid: %s.",
                         shown ? shown : "", why.message ? why.message : "it is not valid UTF-8");
         free(shown);
@@ -205,7 +202,7 @@ static int parse_transport(endpoint_parse_t *ps)
         ps->port = 443;
         ps->p = sep + 3;
     } else {
-        char *shown = redact_userinfo(ps->s);
+        char *shown = wsman_url_redact_userinfo(ps->s);
         connstr_invalid(ps, WSMAN_E_TRANSPORT_NOT_SUPPORTED,
                         "The connection string \"%s\" uses the transport \"%.*s\"; the only valid "
                         "transports are \"http\" and \"https\".",
@@ -224,7 +221,7 @@ static int refuse_userinfo(endpoint_parse_t *ps)
 
     if (!memchr(ps->p, '@', (size_t)(auth_end - ps->p)))
         return 0;
-    shown = redact_userinfo(ps->s);
+    shown = wsman_url_redact_userinfo(ps->s);
     connstr_invalid(ps, WSMAN_E_CONNECTIONSTR_INVALID,
                     "The connection string \"%s\" contains user information (user@ or user:password@). "
                     "Credentials do not belong in the connection string: set options.UserName and "

@@ -51,6 +51,7 @@
  * (or explicitly with wsman_global_init); wsman_global_cleanup releases it.
  */
 #include "transport.h"
+#include "trace.h"
 
 #include <curl/curl.h>
 #include <openssl/x509_vfy.h>
@@ -103,6 +104,8 @@ struct wsman_transport {
     curl_socket_t last_sock; /* the socket libcurl opened last (CURL_SOCKET_BAD once closed) */
     long long last_done_ms;  /* when the last request ended: idle connections expire */
     wsman_buf_t peer_der;    /* server certificate of the latest TLS connection */
+    char *url;               /* the endpoint, for traces */
+    wsman_trace_rec_t trace; /* the exchange being traced (wsman_transport_set_trace) */
 
     /* per request */
     const wsman_http_request_t *req;
@@ -516,6 +519,12 @@ wsman_transport_t *wsman_transport_new(const wsman_transport_config_t *cfg, wsma
         return NULL;
     }
     t->last_sock = CURL_SOCKET_BAD;
+    wsman_trace_rec_init(&t->trace);
+    t->url = wsman_strdup(cfg->url);
+    if (!t->url) {
+        wsman_error_oom(e, NULL);
+        goto fail;
+    }
     if (parse_endpoint_url(t, cfg, e) != 0)
         goto fail;
     t->multi = curl_multi_init();
@@ -546,8 +555,33 @@ void wsman_transport_free(wsman_transport_t *t)
     curl_multi_cleanup(t->multi);
     free(t->hostport);
     free(t->proxy);
+    free(t->url);
+    wsman_trace_rec_free(&t->trace);
     wsman_buf_free(&t->peer_der);
     free(t);
+}
+
+void wsman_transport_set_trace(wsman_transport_t *t, wsman_trace_fn fn, void *ud)
+{
+    if (!t)
+        return;
+    t->trace.fn = fn;
+    t->trace.ud = ud;
+    curl_easy_setopt(t->easy, CURLOPT_DEBUGFUNCTION, fn ? wsman_trace_curl_debug : NULL);
+    curl_easy_setopt(t->easy, CURLOPT_DEBUGDATA, fn ? &t->trace : NULL);
+    curl_easy_setopt(t->easy, CURLOPT_VERBOSE, fn ? 1L : 0L);
+}
+
+void wsman_transport_trace_reply(wsman_transport_t *t, const char *body, size_t len)
+{
+    if (t)
+        wsman_trace_rec_report(&t->trace, body, len);
+}
+
+void wsman_transport_trace_flush(wsman_transport_t *t)
+{
+    if (t)
+        wsman_trace_rec_flush(&t->trace);
 }
 
 void wsman_transport_proxy_refused(const wsman_transport_t *t, wsman_error_t *e)
@@ -1084,9 +1118,16 @@ int wsman_transport_post(wsman_transport_t *t, const wsman_http_request_t *req, 
         t->sink = NULL;
         return -1;
     }
+    if (t->trace.fn)
+        wsman_trace_rec_start(&t->trace, req->trace_label, t->url,
+                              req->trace_body ? req->trace_body : req->body,
+                              req->trace_body ? req->trace_body_len : req->len);
     end = run_transfer(t, req->timeout_ms, &rc);
     result = transfer_result(t, end, rc, req->timeout_ms, state, e);
     end_request(t, hdrs);
+    if (t->trace.fn)
+        wsman_trace_rec_end(&t->trace, resp->status,
+                            result == 0 ? NULL : (e && e->message ? e->message : "failed"), req->trace_later);
     if (resp == &resp_local)
         wsman_http_response_clear(resp);
     return result;
