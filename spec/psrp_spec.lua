@@ -365,6 +365,14 @@ describe("against the simulator's PowerShell plug-in", function()
     assert.equals(20000, #many[3])
   end)
 
+  it("statements: commands after add_statement() run after the ones before", function()
+    local pool <close> = session:runspace_pool()
+    local p = pool:pipeline():add_command("Write-Output", { InputObject = "one" }):add_statement()
+      :add_command("Write-Output", { InputObject = "two" }):add_statement():add_statement()
+      :add_script("Write-Output three")
+    assert.same({ n = 3, "one", "two", "three" }, p:wait())
+  end)
+
   it("a pool with 5 pipelines running at once", function()
     local pool <close> = session:runspace_pool { max_runspaces = 5 }
     local ps = {}
