@@ -237,7 +237,9 @@ function M.parse_args(argv)
         name = s:sub(1, colon - 1):lower()
         value = s:sub(colon + 1)
         if value:sub(1, 1) == '"' then
-          if #value < 2 or value:sub(-1) ~= '"' then fail("A quoted parameter value must begin and end with quotes: " .. name) end
+          if #value < 2 or value:sub(-1) ~= '"' then
+            fail("A quoted parameter value must begin and end with quotes: " .. name)
+          end
           value = value:sub(2, -2)
         elseif value:sub(-1) == '"' then
           fail("A quoted parameter value must begin and end with quotes: " .. name)
@@ -531,7 +533,8 @@ local function isatty(fd)
 end
 
 local function prompt_password(user, remote)
-  ctx.err:write(("Enter the password for '%s' to connect to '%s': "):format(user, remote ~= "" and remote or "localhost"))
+  ctx.err:write(("Enter the password for '%s' to connect to '%s': "):format(user,
+    remote ~= "" and remote or "localhost"))
   ctx.err:flush()
   os.execute("stty -echo 2>/dev/null")
   local ok, line = pcall(io.read, "l")
@@ -680,8 +683,12 @@ local function create_session(wsman, cmd, fmt)
     nal("authentication")
     local a = n.authentication:lower()
     if a == "ntlm" then a = "negotiate" end -- what pywinrm and Ansible users type; Negotiate does NTLM
-    local function need_user() if not has("username") then fail("The '-username' option must be specified for '-auth:" .. a .. "'") end end
-    local function no_cert() if has("certificate") then fail("The '-certificate' option is not valid for '-auth:" .. a .. "'") end end
+    local function need_user()
+      if not has("username") then fail("The '-username' option must be specified for '-auth:" .. a .. "'") end
+    end
+    local function no_cert()
+      if has("certificate") then fail("The '-certificate' option is not valid for '-auth:" .. a .. "'") end
+    end
     if a == "none" then
       flags = flags | WSMan.SessionFlagUseNoAuthentication
       if has("certificate") then fail("The '-certificate' option is not valid for '-auth:none'") end
@@ -1029,10 +1036,12 @@ end
 local RECEIVE_WAIT = 1        -- seconds a Receive waits for output (how soon Ctrl-C is noticed)
 local RECEIVE_WAIT_STDIN = 0.2 -- the same while stdin is still being forwarded
 local STDIN_PIECE = 65536     -- bytes read from stdin at a time (memory stays flat)
-local STDIN_PIECES = 16       -- pieces forwarded between two Receives at most
+local STDIN_PIECES = 16       -- pieces forwarded in one batch
+local STDIN_BATCHES_PER_RECEIVE = 8 -- while stdin flows, batches sent between two Receives
 local EXIT_INTERRUPTED = 130  -- 128 + SIGINT, as a shell reports a command ended by Ctrl-C
 
--- Forwards what stdin has now; returns false once it is closed.
+-- Forwards what stdin has now; returns false once it is closed, and true when more may be
+-- waiting (a whole batch was sent).
 local function forward_stdin(p, t)
   for _ = 1, STDIN_PIECES do
     local data = t.read(0, STDIN_PIECE, 0)
@@ -1040,10 +1049,10 @@ local function forward_stdin(p, t)
       p:close_stdin()
       return false
     end
-    if data == "" then return true end
+    if data == "" then return true, false end
     p:write(data)
   end
-  return true
+  return true, true
 end
 
 local function write_chunk(stream, chunk)
@@ -1107,7 +1116,7 @@ local function pump(p, ps, deadline_ms, timeout_ms)
     p:close_stdin()
     stdin_open = false
   end
-  local errs, interrupted = {}, 0
+  local errs, interrupted, batches = {}, 0, 0
   while not p.done do
     local sig = t.sigint()
     if sig > 0 then
@@ -1120,8 +1129,14 @@ local function pump(p, ps, deadline_ms, timeout_ms)
       fail(("the remote command did not end within %d ms (-timeout:%d); it was terminated"):format(timeout_ms,
         timeout_ms))
     end
-    if stdin_open then stdin_open = forward_stdin(p, t) end
-    local stream, chunk = p:read(stdin_open and RECEIVE_WAIT_STDIN or RECEIVE_WAIT)
+    local more
+    if stdin_open then stdin_open, more = forward_stdin(p, t) end
+    -- while stdin flows, a Receive only every few batches (its wait would slow the flow)
+    batches = more and batches + 1 or 0
+    local stream, chunk
+    if batches % STDIN_BATCHES_PER_RECEIVE == 0 then
+      stream, chunk = p:read(stdin_open and RECEIVE_WAIT_STDIN or RECEIVE_WAIT)
+    end
     while stream do
       if ps and stream == "stderr" then errs[#errs + 1] = chunk else write_chunk(stream, chunk) end
       stream, chunk = p:read(0)

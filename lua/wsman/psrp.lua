@@ -1,4 +1,5 @@
 -- SPDX-License-Identifier: MIT
+
 --- PowerShell Remoting (MS-PSRP): runspace pools and pipelines with objects in and out.
 --
 --     local pool <close> = session:runspace_pool { max_runspaces = 2 }
@@ -129,9 +130,26 @@ local function command_object(c)
   return O { extended = ext }
 end
 
+local function command_list(cmds)
+  local objs = {}
+  for i, c in ipairs(cmds) do objs[i] = command_object(c) end
+  return O { type_names = { CMD_LIST, "System.Object" }, collection = "List",
+    items = { n = #objs, table.unpack(objs) } }
+end
+
 local function create_pipeline(p, no_input)
-  local cmds = {}
-  for i, c in ipairs(p.commands) do cmds[i] = command_object(c) end
+  local statements = {}
+  for _, st in ipairs(p.statements) do
+    if #st > 0 then statements[#statements + 1] = st end
+  end
+  -- several statements: Cmds holds the first, ExtraCmds every one (as PowerShell sends them)
+  local extra = V("Null")
+  if #statements > 1 then
+    local list = {}
+    for i, st in ipairs(statements) do list[i] = O { extended = { Cmds = command_list(st) } } end
+    extra = O { type_names = { CMD_LIST, "System.Object" }, collection = "List",
+      items = { n = #list, table.unpack(list) } }
+  end
   return O { extended = {
     NoInput = no_input,
     ApartmentState = apartment_state(),
@@ -140,10 +158,9 @@ local function create_pipeline(p, no_input)
     HostInfo = host_info(p.pool.host),
     IsNested = false,
     PowerShell = O { extended = {
-      Cmds = O { type_names = { CMD_LIST, "System.Object" }, collection = "List",
-        items = { n = #cmds, table.unpack(cmds) } },
+      Cmds = command_list(statements[1] or {}),
       IsNested = false,
-      ExtraCmds = V("Null"),
+      ExtraCmds = extra,
       History = V("Null"),
       RedirectShellErrorOutputPipe = false,
     } },
@@ -265,7 +282,8 @@ end
 --- A new, empty pipeline in this pool.
 function Pool:pipeline()
   if self.state ~= "Opened" then error("pool:pipeline: the RunspacePool is " .. self.state, 2) end
-  return setmetatable({ pool = self, id = new_guid(), commands = {}, state = "NotStarted",
+  local first = {}
+  return setmetatable({ pool = self, id = new_guid(), commands = first, statements = { first }, state = "NotStarted",
     streams = { error = {}, warning = {}, verbose = {}, debug = {}, information = {}, progress = {} },
     host_output = {},
     queue = {}, qhead = 1, qtail = 0 }, Pipeline)
@@ -343,6 +361,16 @@ function Pipeline:add_command(name, params)
   return self
 end
 
+--- Ends the current statement: the commands added next form a new pipeline that runs after the
+-- previous ones (as `;` separates statements in a script); returns the pipeline.
+function Pipeline:add_statement()
+  if #self.commands > 0 then
+    self.commands = {}
+    self.statements[#self.statements + 1] = self.commands
+  end
+  return self
+end
+
 --- Adds a script block as a command.
 function Pipeline:add_script(text, use_local_scope)
   self.commands[#self.commands + 1] = { cmd = text, is_script = true, use_local_scope = use_local_scope, args = {} }
@@ -375,7 +403,7 @@ end
 -- with `p:write(...)` and end it with `p:end_input()`.
 function Pipeline:invoke(opts)
   if self.state ~= "NotStarted" then error("pipeline:invoke: the pipeline is " .. self.state, 2) end
-  if #self.commands == 0 then error("pipeline:invoke: the pipeline has no command", 2) end
+  if #self.statements[1] == 0 then error("pipeline:invoke: the pipeline has no command", 2) end
   opts = opts or {}
   local pool, input = self.pool, opts.input
   local max = pool.shell:max_payload()
