@@ -442,26 +442,6 @@ class TransferTest(PsrpTestCase):
         r = self.fetch(c, "C:\\fakefile.txt")
         self.assertEqual(r.reason, "The path at 'C:\\fakefile.txt' does not exist")
 
-    def test_lua_wsman_scripts_are_recognised(self):
-        root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "lua", "wsman", "ps")
-        if not os.path.exists(os.path.join(root, "copy.ps1")):
-            self.skipTest("lua/wsman/ps/copy.ps1 is not in this tree")
-        scripts = {}
-        for name in ("copy", "fetch"):
-            with open(os.path.join(root, name + ".ps1"), encoding="utf-8") as fh:
-                scripts[name] = fh.read()
-        c, _ = self.pool()
-        data = b"lua-wsman" * 1000
-        inputs = ["<S>%s</S>" % base64.b64encode(data).decode(),
-                  "<S>%s</S>" % base64.b64encode(hashlib.sha1(data).hexdigest().encode()).decode()]
-        r = c.run(commands=[pc.command(scripts["copy"], True, [(None, "%TEMP%\\lw.bin"), (None, True)])],
-                  inputs=inputs)
-        self.assertEqual(r.texts, ["C:\\Users\\testuser\\AppData\\Local\\Temp\\lw.bin"], r.reason)
-        r = c.run(commands=[pc.command(scripts["fetch"], True, [(None, "%TEMP%\\lw.bin"), (None, True),
-                                                                (None, 4000)])])
-        self.assertEqual(b"".join(base64.b64decode(t) for t in r.texts[:-1]), data)
-        self.assertEqual(len(r.texts), 4)
-
     def test_recorded_pypsrp_scripts_are_recognised(self):
         from simtest import CAPTURES
         path = os.path.join(CAPTURES, "test_client_fetch_file_fail_missing.yml")
