@@ -29,7 +29,9 @@ local decode, encode, V, O = WSMan.clixml_decode, WSMan.clixml_encode, WSMan.ps_
 -- MS-PSRP 2.2.1 message types.
 local T = {
   SESSION_CAPABILITY = 0x00010002, INIT_RUNSPACEPOOL = 0x00010004, PUBLIC_KEY = 0x00010005,
-  ENCRYPTED_SESSION_KEY = 0x00010006, RUNSPACEPOOL_STATE = 0x00021005,
+  ENCRYPTED_SESSION_KEY = 0x00010006, SET_MAX_RUNSPACES = 0x00021002, SET_MIN_RUNSPACES = 0x00021003,
+  RUNSPACE_AVAILABILITY = 0x00021004, GET_AVAILABLE_RUNSPACES = 0x00021007, RESET_RUNSPACE_STATE = 0x0002100C,
+  RUNSPACEPOOL_STATE = 0x00021005,
   CREATE_PIPELINE = 0x00021006, APPLICATION_PRIVATE_DATA = 0x00021009, RUNSPACEPOOL_HOST_CALL = 0x00021100,
   PIPELINE_INPUT = 0x00041002, END_OF_PIPELINE_INPUT = 0x00041003, PIPELINE_OUTPUT = 0x00041004,
   ERROR_RECORD = 0x00041005, PIPELINE_STATE = 0x00041006, DEBUG_RECORD = 0x00041007,
@@ -287,6 +289,51 @@ function Pool:pipeline()
     streams = { error = {}, warning = {}, verbose = {}, debug = {}, information = {}, progress = {} },
     host_output = {},
     queue = {}, qhead = 1, qtail = 0 }, Pipeline)
+end
+
+-- A pool request answered by RUNSPACE_AVAILABILITY (MS-PSRP 2.2.2.8-2.2.2.12): sends it with the
+-- next call id (named `id_name`: "CI" for SET_MAX/MIN_RUNSPACES, "ci" otherwise, as Windows
+-- spells them) and reads the pool's output until the answer with that id.
+local function pool_call(pool, type, fields, id_name)
+  if pool.state ~= "Opened" then error("the RunspacePool is " .. pool.state, 3) end
+  pool.call_id = (pool.call_id or -1) + 1
+  local id = pool.call_id
+  fields[id_name] = V("Int64", tostring(id))
+  local max = pool.shell:max_payload()
+  for _, payload in ipairs(pack(fragments(pool, type, nil, O { extended = fields }, max), max)) do
+    pool.shell:send(nil, payload)
+  end
+  while true do
+    for _, m in ipairs(pool.defrag:feed((pool.shell:receive(nil, pool.receive_timeout)))) do
+      local v = decode_one(m)
+      if m.type == T.RUNSPACE_AVAILABILITY and v and v.ci == id then return v.SetMinMaxRunspacesResponse end
+    end
+  end
+end
+
+--- Sets the pool's maximum number of runspaces; returns whether the host accepted it.
+function Pool:set_max_runspaces(n)
+  local ok = pool_call(self, T.SET_MAX_RUNSPACES, { MaxRunspaces = math.tointeger(n) }, "CI")
+  if ok then self.max_runspaces = n end
+  return ok
+end
+
+--- Sets the pool's minimum number of runspaces; returns whether the host accepted it.
+function Pool:set_min_runspaces(n)
+  local ok = pool_call(self, T.SET_MIN_RUNSPACES, { MinRunspaces = math.tointeger(n) }, "CI")
+  if ok then self.min_runspaces = n end
+  return ok
+end
+
+--- The number of runspaces of the pool that are free for a pipeline now.
+function Pool:available_runspaces()
+  return pool_call(self, T.GET_AVAILABLE_RUNSPACES, {}, "ci")
+end
+
+--- Resets the runspace's state (variables, functions, ...; MS-PSRP 2.2.2.30, protocol 2.3 hosts);
+-- returns whether the host did it.
+function Pool:reset_state()
+  return pool_call(self, T.RESET_RUNSPACE_STATE, {}, "ci")
 end
 
 --- Runs the session key exchange (MS-PSRP PUBLIC_KEY / ENCRYPTED_SESSION_KEY) once: an RSA key
