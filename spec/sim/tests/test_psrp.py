@@ -228,6 +228,23 @@ class PipelineTest(PsrpTestCase):
         r = c.run("Get-Service | Measure-Object")
         self.assertGreater(int(r.output[0].findtext("Props/I32[@N='Count']")), 10)
 
+    def test_command_metadata(self):
+        c, _ = self.pool()
+        pid = str(uuid.uuid4()).upper()
+        body = ('<Obj RefId="0"><MS><Obj N="Name" RefId="1"><TN RefId="0"><T>System.String[]</T><T>System.Array'
+                '</T><T>System.Object</T></TN><LST><S>write-*</S></LST></Obj><I32 N="CommandType">511</I32>'
+                '<Nil N="Namespace" /><Nil N="ArgumentList" /></MS></Obj>')
+        data = c.fragments([pc.message("GET_COMMAND_METADATA", c.id, pid, body)])
+        r = c.post(pc.RSP + "/Command", '<rsp:CommandLine xmlns:rsp="%s" CommandId="%s"><rsp:Command />'
+                                        '<rsp:Arguments>%s</rsp:Arguments></rsp:CommandLine>' % (pc.RSP, pid, data))
+        self.assertEqual(r.status, 200, r.body)
+        res = pc.Result(c.receive_until("PIPELINE_STATE", pid))
+        self.assertEqual(res.output[0].findtext("MS/I32[@N='Count']"), str(len(res.output) - 1))
+        names = [o.findtext("MS/S[@N='Name']") for o in res.output[1:]]
+        self.assertIn("Write-Output", names)
+        self.assertTrue(all(n.startswith("Write-") for n in names))
+        self.assertEqual(res.state, 4)
+
     def test_unknown_command(self):
         c, _ = self.pool()
         r = c.run("Get-Nothing; 'after'")
