@@ -1,5 +1,5 @@
 -- SPDX-License-Identifier: MIT
--- PowerShell Remoting (issue 12): runspace pools and pipelines (session:runspace_pool,
+-- PowerShell Remoting: runspace pools and pipelines (session:runspace_pool,
 -- pool:pipeline, session:ps) against the simulator's replays of real Windows recordings
 -- (../shared/captures/windows-pypsrp, pypsrp's, MIT). A replay serves the recorded replies with
 -- the client's own IDs and refuses a request whose action, resource URI or PSRP message types
@@ -52,6 +52,47 @@ describe("runspace pools", function()
       assert.equals("Failed", p2.state)
       assert.matches("no%-language mode", tostring(p2.error))
       assert.is_true(p2.had_errors)
+    end)
+  end)
+
+  it("test_psrp_set_runspaces: available runspaces, min and max set, refusals", function()
+    replay("test_psrp_set_runspaces.yml", function(rs)
+      local pool <close> = rs:runspace_pool()
+      assert.equals(1, pool:available_runspaces())
+      assert.is_true(pool:set_max_runspaces(5))
+      assert.equals(5, pool.max_runspaces)
+      assert.equals(5, pool:available_runspaces())
+      assert.is_true(pool:set_min_runspaces(2))
+      assert.is_false(pool:set_min_runspaces(-1))
+      assert.is_false(pool:set_max_runspaces(-1))
+      assert.equals(5, pool.max_runspaces)
+    end)
+  end)
+
+  it("test_psrp_reset_runspace_state and _fail: the host resets the runspace, or says it cannot", function()
+    replay("test_psrp_reset_runspace_state.yml", function(rs)
+      local pool <close> = rs:runspace_pool()
+      assert.same({ n = 1, "hi" }, pool:pipeline():add_script("$a = 'hi'; $a"):wait())
+      assert.is_true(pool:reset_state())
+      assert.same({ n = 0 }, pool:pipeline():add_script("$a"):wait())
+    end)
+    replay("test_psrp_reset_runspace_state_fail.yml", function(rs)
+      local pool <close> = rs:runspace_pool()
+      assert.is_false(pool:reset_state())
+    end)
+  end)
+
+  it("test_psrp_get_command_metadata: Get-Command's answer by name, type and module", function()
+    replay("test_psrp_get_command_metadata.yml", function(rs)
+      local pool <close> = rs:runspace_pool()
+      local a = pool:command_metadata("new-pssession*")
+      assert.equals(3, a.n)
+      assert.equals("New-PSSession", a[1].Name)
+      assert.equals("Cmdlet", tostring(a[1].CommandType))
+      local b = pool:command_metadata("new-*", { command_type = 2 })
+      assert.same({ "New-Guid", "New-TemporaryFile" }, { b[1].Name, b[2].Name })
+      local c = pool:command_metadata("Get-*", { namespace = "Microsoft.WSMan.Management" })
+      assert.equals("Get-WSManCredSSP", c[1].Name)
     end)
   end)
 
@@ -151,12 +192,149 @@ end { Write-Debug "End Block" }]])
     end)
   end)
 
+  it("test_psrp_clear_commands, _with_no_history, _no_profile: more recorded pipelines", function()
+    replay("test_psrp_clear_commands.yml", function(rs)
+      local pool <close> = rs:runspace_pool()
+      assert.same({ n = 1, "new" }, pool:pipeline():add_script("echo new"):wait())
+    end)
+    replay("test_psrp_with_no_history.yml", function(rs)
+      local pool <close> = rs:runspace_pool()
+      assert.same({ n = 2, 1, 2 }, pool:pipeline():add_script("Write-Output 1; Write-Output 2"):wait())
+      assert.same({ n = 0 }, pool:pipeline():add_script("Get-History"):wait())
+    end)
+    replay("test_psrp_no_profile.yml", function(rs)
+      local pool <close> = rs:runspace_pool()
+      local out = pool:pipeline():add_script("$env:USERPROFILE.ToUpperInvariant()"):wait()
+      assert.same({ n = 1, "C:\\WINDOWS\\SYSTEM32\\CONFIG\\SYSTEMPROFILE" }, out)
+    end)
+  end)
+
+  it("test_psrp_stream_no_output_invocation: records of every stream, no output object", function()
+    replay("test_psrp_stream_no_output_invocation.yml", function(rs)
+      local pool <close> = rs:runspace_pool()
+      local p = pool:pipeline():add_script("Write-Output 'output stream'")
+      local out = p:wait()
+      assert.same({ "debug stream" }, texts(p.streams.debug))
+      assert.same({ "verbose stream" }, texts(p.streams.verbose))
+      assert.same({ "warning stream" }, texts(p.streams.warning))
+      assert.equals("output stream", out[1])
+    end)
+  end)
+
   it("pipelines refuse misuse", function()
     replay("test_psrp_open_runspace.yml", function(rs)
       local pool <close> = rs:runspace_pool()
       local p = pool:pipeline()
       assert.has_error(function() p:add_parameter("x", 1) end, "pipeline:add_parameter: add a command first")
       assert.has_error(function() p:invoke() end, "pipeline:invoke: the pipeline has no command")
+    end)
+  end)
+end)
+
+describe("host calls", function()
+  it("test_psrp_pshost_methods: a host without a UI gets SetShouldExit", function()
+    replay("test_psrp_pshost_methods.yml", function(rs)
+      local code
+      local pool <close> = rs:runspace_pool { host = { ui = false, SetShouldExit = function(_, c) code = c end } }
+      local out = pool:pipeline():add_script("$host.CurrentCulture; $host.SetShouldExit(1)"):wait()
+      assert.equals("en-US", tostring(out[1]))
+      assert.equals(1, code)
+    end)
+  end)
+
+  it("test_psrp_pshost_ui_mocked_methods: every PSHostUserInterface call a recording has", function()
+    replay("test_psrp_pshost_ui_mocked_methods.yml", function(rs)
+      local WSMan = require "wsman"
+      local asked = {}
+      local pool <close> = rs:runspace_pool { host = {
+        ReadLine = function() return "ReadLine response" end,
+        ReadLineAsSecureString = function(p) return p.pool:secure_string("ReadLineAsSecureString response") end,
+        Prompt = function(_, caption, message, fields)
+          asked.prompt = { caption, message, fields.n }
+          return { ["prompt field"] = "prompt response" }
+        end,
+        PromptForCredential2 = function(p)
+          return WSMan.ps_object { type_names = { "System.Management.Automation.PSCredential", "System.Object" },
+            adapted = { UserName = "username", Password = p.pool:secure_string("password") } }
+        end,
+        PromptForChoice = function() return 1 end,
+      } }
+      pool:exchange_keys() -- as the recording's client did, before the pipeline
+      local p = pool:pipeline():add_script("$host.UI.ReadLine()")
+      local out = p:wait()
+      assert.equals("Completed", p.state)
+      assert.equals(5, out.n)
+      assert.equals("ReadLine response", out[1])
+      assert.is_table(asked.prompt)
+      -- the void calls (Write1, Write2, WriteLine1-3, WriteErrorLine, ...) were collected
+      assert.equals(9, #p.host_output)
+    end)
+  end)
+
+  it("Read-Host answered from Lua, Write-Host collected (simulator plug-in)", function()
+    local s = sim.start { "--allow-unencrypted" }
+    local session = sim.session(s)
+    local asked = 0
+    local pool <close> = session:runspace_pool { host = { ReadLine = function(p)
+      asked = asked + 1
+      assert.equals("Running", p.state)
+      return "Lua"
+    end } }
+    local p = pool:pipeline()
+      :add_script("$n = Read-Host -Prompt 'Your name'; Write-Output \"hello $n\"; Write-Host shown")
+    assert.same({ n = 1, "hello Lua" }, p:wait())
+    assert.equals(1, asked)
+    assert.same({ "Your name: ", "shown\n" }, p.host_output)
+    -- a host without that method: the call fails with a message naming it, the pipeline too
+    local pool2 <close> = session:runspace_pool { host = {} }
+    local p2 = pool2:pipeline():add_script("Read-Host -Prompt x")
+    p2:wait()
+    assert.equals("Failed", p2.state)
+    assert.matches("the host does not implement ReadLine", tostring(p2.error))
+    -- no host: PowerShell's own refusal, never a hang
+    local pool3 <close> = session:runspace_pool()
+    local p3 = pool3:pipeline():add_script("Read-Host -Prompt x")
+    p3:wait()
+    assert.matches("NonInteractive mode", tostring(p3.error))
+    assert.has_error(function() session:runspace_pool { host = true } end,
+      "session:runspace_pool: option host must be a table of host methods")
+  end)
+end)
+
+describe("SecureStrings", function()
+  it("the session key exchange, a SecureString to the host and back (simulator plug-in)", function()
+    local s = sim.start { "--allow-unencrypted" }
+    local session = sim.session(s)
+    local secret = "pässwörd \240\159\148\145"
+    local pool <close> = session:runspace_pool { host = {
+      ReadLineAsSecureString = function(p) return p.pool:secure_string(secret) end } }
+    local p = pool:pipeline():add_script("Read-Host -AsSecureString")
+    local out = p:wait()
+    assert.equals("Completed", p.state)
+    assert.equals("SecureString", out[1].type)
+    assert.matches("^[%w+/=]+$", out[1].value) -- sent encrypted, as base64
+    assert.is_nil(out[1].value:find("pässwörd", 1, true))
+    assert.equals(secret, pool:decrypt(out[1]))
+    local key = pool.key
+    pool:exchange_keys() -- once per pool
+    assert.equals(key, pool.key)
+    assert.has_error(function() pool:decrypt("text") end, "pool:decrypt: not a SecureString")
+  end)
+end)
+
+describe("the key exchange against a recording", function()
+  it("test_psrp_multiple_commands: PUBLIC_KEY, the host's session key (re-encrypted by the replay)", function()
+    replay("test_psrp_multiple_commands.yml", function(rs)
+      local pool <close> = rs:runspace_pool()
+      local ss = pool:secure_string("Hello World")
+      assert.equals("SecureString", ss.type)
+      local p = pool:pipeline():add_command("Set-Variable", { Name = "sec_string", Value = ss })
+      local out = p:wait()
+      assert.equals("Completed", p.state)
+      assert.equals(7, out.n)
+      assert.equals("Hello World", out[1])
+      -- the recorded SecureString is encrypted with the recording's own session key
+      assert.equals("SecureString", out[2].type)
     end)
   end)
 end)
@@ -171,6 +349,18 @@ describe("session:ps", function()
       assert.is_false(had_errors)
       assert.equals(1, #streams.progress)
       assert.equals(0, #streams.error)
+    end)
+  end)
+
+  it("test_client_execute_ps_environment: 41 lines of the host's environment", function()
+    replay("test_client_execute_ps_environment.yml", function(rs)
+      local out, _, had_errors = rs:ps("Get-ChildItem env: | ForEach-Object { '{0}={1}' -f $_.Name, $_.Value }")
+      assert.equals(41, out.n)
+      assert.is_false(had_errors)
+      local set = {}
+      for i = 1, out.n do set[out[i]] = true end
+      assert.is_true(set["bool=True"])
+      assert.is_true(set["ALLUSERSPROFILE=C:\\ProgramData"])
     end)
   end)
 
@@ -245,6 +435,14 @@ describe("against the simulator's PowerShell plug-in", function()
     assert.equals(20000, #many[3])
   end)
 
+  it("statements: commands after add_statement() run after the ones before", function()
+    local pool <close> = session:runspace_pool()
+    local p = pool:pipeline():add_command("Write-Output", { InputObject = "one" }):add_statement()
+      :add_command("Write-Output", { InputObject = "two" }):add_statement():add_statement()
+      :add_script("Write-Output three")
+    assert.same({ n = 3, "one", "two", "three" }, p:wait())
+  end)
+
   it("a pool with 5 pipelines running at once", function()
     local pool <close> = session:runspace_pool { max_runspaces = 5 }
     local ps = {}
@@ -262,6 +460,21 @@ describe("against the simulator's PowerShell plug-in", function()
     local p = pool:pipeline():add_command("Start-Sleep", { Seconds = 30 }):invoke()
     p:stop()
     assert.equals("Stopped", p.state)
+  end)
+
+  it("disconnect and reconnect: the pipeline runs on meanwhile, its output is read after", function()
+    local pool <close> = session:runspace_pool()
+    local p = pool:pipeline():add_script("Start-Sleep -Milliseconds 200; Write-Output done"):invoke()
+    pool:disconnect()
+    assert.equals("Disconnected", pool.state)
+    local ok, err = pcall(p.wait, p)
+    assert.is_false(ok)
+    assert.matches("its RunspacePool is disconnected; pool:reconnect%(%) first", err)
+    assert.has_error(function() pool:pipeline() end, "pool:pipeline: the RunspacePool is Disconnected")
+    pool:reconnect()
+    assert.equals("Opened", pool.state)
+    assert.same({ n = 1, "done" }, p:wait())
+    assert.has_error(function() pool:reconnect() end, "pool:reconnect: the RunspacePool is Opened")
   end)
 
   it("a JEA endpoint by configuration name; an unknown one is refused with Windows' text", function()

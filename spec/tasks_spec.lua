@@ -188,3 +188,45 @@ describe("WSMan.tasks", function()
     assert.is_string(sim.session(sims[2]):Identify())
   end)
 end)
+
+-- The same workload with the connection mechanisms: their handshakes interleave across sessions.
+local MECH_TASKS = tonumber(os.getenv("WSMAN_TASKS_MECH_HOSTS")) or 50
+for _, mode in ipairs { "ntlm", "kerberos", "cert" } do
+  describe("WSMan.tasks with " .. mode, function()
+    local sims, saved_mode, why = {}, sim.auth_mode, nil
+
+    setup(function()
+      if mode == "kerberos" then
+        local k, err = sim.kdc()
+        if not k then why = err return end
+      end
+      sim.auth_mode = function() return mode end
+      local data = data_dir()
+      for i = 1, 2 do
+        sims[i] = sim.start({ "--allow-unencrypted", "--data", data, "--max-shells-per-user", "1000" },
+          { fresh = true })
+      end
+    end)
+
+    teardown(function()
+      for _, s in ipairs(sims) do s:stop() end
+      sim.auth_mode = saved_mode
+    end)
+
+    it(MECH_TASKS .. " tasks, same results as the blocking path", function()
+      if why then return pending("no test KDC: " .. why) end
+      local expected = workload(sims[1])
+      local group = WSMan.tasks { limit = 64 }
+      for i = 1, MECH_TASKS do
+        group:spawn(function() return workload(sims[(i - 1) % #sims + 1]) end, i)
+      end
+      local n = 0
+      for _, ok, value in group:results() do
+        n = n + 1
+        assert(ok, tostring(value))
+        assert.same(expected, value)
+      end
+      assert.equals(MECH_TASKS, n)
+    end)
+  end)
+end

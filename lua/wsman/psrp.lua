@@ -1,4 +1,5 @@
 -- SPDX-License-Identifier: MIT
+
 --- PowerShell Remoting (MS-PSRP): runspace pools and pipelines with objects in and out.
 --
 --     local pool <close> = session:runspace_pool { max_runspaces = 2 }
@@ -13,8 +14,11 @@
 -- names and properties, PSValues for Decimal, DateTime, ...). Streams: `error`, `warning`,
 -- `verbose`, `debug`, `information`, `progress`, each a list of records as PowerShell sent them.
 -- A pool is a WinRS shell on a PowerShell resource URI; the session's authentication and message
--- encryption apply unchanged. Not done yet: host calls (a script that calls Read-Host gets an
--- error), SecureString key exchange, disconnect/reconnect.
+-- encryption apply unchanged. Host calls (Read-Host, Write-Host, $host.SetShouldExit, ...) go to
+-- the pool's `host` table: `host = { ReadLine = function(p) return "answer" end }`. SecureStrings:
+-- `pool:secure_string(text)` and `pool:decrypt(value)` (the session key exchange runs once, when
+-- first needed). `pool:disconnect()` / `pool:reconnect()` leave the pool running on the host
+-- meanwhile. Not done yet: connecting to a pool another client disconnected.
 -- @module wsman.psrp
 local WSMan = require "wsman.core"
 
@@ -24,18 +28,22 @@ local decode, encode, V, O = WSMan.clixml_decode, WSMan.clixml_encode, WSMan.ps_
 
 -- MS-PSRP 2.2.1 message types.
 local T = {
-  SESSION_CAPABILITY = 0x00010002, INIT_RUNSPACEPOOL = 0x00010004, RUNSPACEPOOL_STATE = 0x00021005,
-  CREATE_PIPELINE = 0x00021006, APPLICATION_PRIVATE_DATA = 0x00021009, RUNSPACEPOOL_HOST_CALL = 0x00021100,
+  SESSION_CAPABILITY = 0x00010002, INIT_RUNSPACEPOOL = 0x00010004, PUBLIC_KEY = 0x00010005,
+  ENCRYPTED_SESSION_KEY = 0x00010006, SET_MAX_RUNSPACES = 0x00021002, SET_MIN_RUNSPACES = 0x00021003,
+  RUNSPACE_AVAILABILITY = 0x00021004, GET_AVAILABLE_RUNSPACES = 0x00021007, RESET_RUNSPACE_STATE = 0x0002100C,
+  RUNSPACEPOOL_STATE = 0x00021005, CREATE_PIPELINE = 0x00021006, APPLICATION_PRIVATE_DATA = 0x00021009,
+  GET_COMMAND_METADATA = 0x0002100A, RUNSPACEPOOL_HOST_CALL = 0x00021100,
   PIPELINE_INPUT = 0x00041002, END_OF_PIPELINE_INPUT = 0x00041003, PIPELINE_OUTPUT = 0x00041004,
   ERROR_RECORD = 0x00041005, PIPELINE_STATE = 0x00041006, DEBUG_RECORD = 0x00041007,
   VERBOSE_RECORD = 0x00041008, WARNING_RECORD = 0x00041009, PROGRESS_RECORD = 0x00041010,
-  INFORMATION_RECORD = 0x00041011, PIPELINE_HOST_CALL = 0x00041100,
+  INFORMATION_RECORD = 0x00041011, PIPELINE_HOST_CALL = 0x00041100, PIPELINE_HOST_RESPONSE = 0x00041101,
 }
 local STREAM_OF = {
   [T.ERROR_RECORD] = "error", [T.DEBUG_RECORD] = "debug", [T.VERBOSE_RECORD] = "verbose",
   [T.WARNING_RECORD] = "warning", [T.PROGRESS_RECORD] = "progress", [T.INFORMATION_RECORD] = "information",
 }
 -- MS-PSRP 2.2.3.4 and 2.2.3.5
+local host_call -- (defined with the host calls below)
 local POOL_STATES = { [0] = "BeforeOpen", "Opening", "Opened", "Closed", "Closing", "Broken", "NegotiationSent",
   "NegotiationSucceeded", "Connecting", "Disconnected" }
 local PIPELINE_STATES = { [0] = "NotStarted", "Running", "Stopping", "Stopped", "Completed", "Failed",
@@ -68,9 +76,14 @@ local function enum(type_name, text, value)
     value = value }
 end
 
-local function host_info()
-  return O { extended = { _isHostNull = true, _isHostUINull = true, _isHostRawUINull = true,
-    _useRunspaceHost = true } }
+-- MS-PSRP 2.2.3.14: no host at all, or a host with (or without) a UI and no raw UI.
+local function host_info(host)
+  if not host then
+    return O { extended = { _isHostNull = true, _isHostUINull = true, _isHostRawUINull = true,
+      _useRunspaceHost = true } }
+  end
+  return O { extended = { _isHostNull = false, _isHostUINull = host.ui == false, _isHostRawUINull = true,
+    _useRunspaceHost = false } }
 end
 
 local function apartment_state()
@@ -94,7 +107,7 @@ local function init_runspacepool(o)
     MaxRunspaces = o.max_runspaces or 1,
     PSThreadOptions = enum("System.Management.Automation.Runspaces.PSThreadOptions", "Default", 0),
     ApartmentState = apartment_state(),
-    HostInfo = host_info(),
+    HostInfo = host_info(o.host),
     ApplicationArguments = primitive_dictionary(o.application_arguments),
   } }
 end
@@ -119,21 +132,37 @@ local function command_object(c)
   return O { extended = ext }
 end
 
+local function command_list(cmds)
+  local objs = {}
+  for i, c in ipairs(cmds) do objs[i] = command_object(c) end
+  return O { type_names = { CMD_LIST, "System.Object" }, collection = "List",
+    items = { n = #objs, table.unpack(objs) } }
+end
+
 local function create_pipeline(p, no_input)
-  local cmds = {}
-  for i, c in ipairs(p.commands) do cmds[i] = command_object(c) end
+  local statements = {}
+  for _, st in ipairs(p.statements) do
+    if #st > 0 then statements[#statements + 1] = st end
+  end
+  -- several statements: Cmds holds the first, ExtraCmds every one (as PowerShell sends them)
+  local extra = V("Null")
+  if #statements > 1 then
+    local list = {}
+    for i, st in ipairs(statements) do list[i] = O { extended = { Cmds = command_list(st) } } end
+    extra = O { type_names = { CMD_LIST, "System.Object" }, collection = "List",
+      items = { n = #list, table.unpack(list) } }
+  end
   return O { extended = {
     NoInput = no_input,
     ApartmentState = apartment_state(),
     RemoteStreamOptions = enum("System.Management.Automation.Runspaces.RemoteStreamOptions", "0", 0),
     AddToHistory = p.add_to_history or false,
-    HostInfo = host_info(),
+    HostInfo = host_info(p.pool.host),
     IsNested = false,
     PowerShell = O { extended = {
-      Cmds = O { type_names = { CMD_LIST, "System.Object" }, collection = "List",
-        items = { n = #cmds, table.unpack(cmds) } },
+      Cmds = command_list(statements[1] or {}),
       IsNested = false,
-      ExtraCmds = V("Null"),
+      ExtraCmds = extra,
       History = V("Null"),
       RedirectShellErrorOutputPipe = false,
     } },
@@ -185,14 +214,14 @@ local Pipeline = {}
 Pipeline.__index = Pipeline
 
 local POOL_KEYS = { min_runspaces = true, max_runspaces = true, configuration_name = true, resource_uri = true,
-  application_arguments = true, idle_timeout = true, receive_timeout = true }
+  application_arguments = true, idle_timeout = true, receive_timeout = true, host = true }
 
 -- Reads pool messages until the RunspacePool state is known.
 local function await_opened(pool)
-  local defrag = WSMan._psrp_defrag()
+  pool.defrag = WSMan._psrp_defrag()
   while pool.state ~= "Opened" do
     local bytes = pool.shell:receive(nil, pool.receive_timeout)
-    for _, m in ipairs(defrag:feed(bytes)) do
+    for _, m in ipairs(pool.defrag:feed(bytes)) do
       local v = decode_one(m)
       if m.type == T.SESSION_CAPABILITY and v then
         pool.protocol_version = tostring(v.protocolversion)
@@ -215,7 +244,12 @@ end
 -- @tparam[opt] table opts `min_runspaces`, `max_runspaces` (1), `configuration_name` (a JEA
 --   endpoint: "JEARole" means `http://schemas.microsoft.com/powershell/JEARole`), `resource_uri`
 --   (full URI), `application_arguments` (a table: `$PSSenderInfo.ApplicationArguments`),
---   `idle_timeout` and `receive_timeout` (seconds)
+--   `idle_timeout` and `receive_timeout` (seconds), `host`: a table of PSHost methods by their
+--   MS-PSRP names (`ReadLine`, `WriteLine2`, `SetShouldExit`, `WriteProgress`, ...), each called
+--   as `f(pipeline, args...)` and returning the method's result; `host.ui = false` declares a host
+--   without a UI. Without a function, Write* calls are collected in `p.host_output`, SetShouldExit
+--   sets `pool.should_exit`, WriteProgress adds to `p.streams.progress`, and any other method
+--   fails the call (PowerShell then fails the pipeline). Without `host`, scripts see no host.
 -- @return the pool: `pool.id`, `pool.state`, `pool.protocol_version` (the host's),
 --   `pool.ps_version`, `pool.application_private_data`, `pool:pipeline()`, `pool:close()`
 function M.runspace_pool(session, opts)
@@ -224,8 +258,11 @@ function M.runspace_pool(session, opts)
   for k in pairs(opts) do
     if not POOL_KEYS[k] then error(("session:runspace_pool: unknown option '%s'"):format(tostring(k)), 2) end
   end
+  if opts.host ~= nil and type(opts.host) ~= "table" then
+    error("session:runspace_pool: option host must be a table of host methods", 2)
+  end
   local pool = setmetatable({ id = new_guid(), object_id = 0, state = "BeforeOpen", session = session,
-    receive_timeout = opts.receive_timeout }, Pool)
+    receive_timeout = opts.receive_timeout, host = opts.host }, Pool)
   local creation = {}
   for _, f in ipairs(fragments(pool, T.SESSION_CAPABILITY, nil, session_capability(), 1 << 20)) do
     creation[#creation + 1] = f
@@ -247,9 +284,139 @@ end
 --- A new, empty pipeline in this pool.
 function Pool:pipeline()
   if self.state ~= "Opened" then error("pool:pipeline: the RunspacePool is " .. self.state, 2) end
-  return setmetatable({ pool = self, id = new_guid(), commands = {}, state = "NotStarted",
+  local first = {}
+  return setmetatable({ pool = self, id = new_guid(), commands = first, statements = { first }, state = "NotStarted",
     streams = { error = {}, warning = {}, verbose = {}, debug = {}, information = {}, progress = {} },
+    host_output = {},
     queue = {}, qhead = 1, qtail = 0 }, Pipeline)
+end
+
+-- A pool request answered by RUNSPACE_AVAILABILITY (MS-PSRP 2.2.2.8-2.2.2.12): sends it with the
+-- next call id (named `id_name`: "CI" for SET_MAX/MIN_RUNSPACES, "ci" otherwise, as Windows
+-- spells them) and reads the pool's output until the answer with that id.
+local function pool_call(pool, type, fields, id_name)
+  if pool.state ~= "Opened" then error("the RunspacePool is " .. pool.state, 3) end
+  pool.call_id = (pool.call_id or -1) + 1
+  local id = pool.call_id
+  fields[id_name] = V("Int64", tostring(id))
+  local max = pool.shell:max_payload()
+  for _, payload in ipairs(pack(fragments(pool, type, nil, O { extended = fields }, max), max)) do
+    pool.shell:send(nil, payload)
+  end
+  while true do
+    for _, m in ipairs(pool.defrag:feed((pool.shell:receive(nil, pool.receive_timeout)))) do
+      local v = decode_one(m)
+      if m.type == T.RUNSPACE_AVAILABILITY and v and v.ci == id then return v.SetMinMaxRunspacesResponse end
+    end
+  end
+end
+
+--- Sets the pool's maximum number of runspaces; returns whether the host accepted it.
+function Pool:set_max_runspaces(n)
+  local ok = pool_call(self, T.SET_MAX_RUNSPACES, { MaxRunspaces = math.tointeger(n) }, "CI")
+  if ok then self.max_runspaces = n end
+  return ok
+end
+
+--- Sets the pool's minimum number of runspaces; returns whether the host accepted it.
+function Pool:set_min_runspaces(n)
+  local ok = pool_call(self, T.SET_MIN_RUNSPACES, { MinRunspaces = math.tointeger(n) }, "CI")
+  if ok then self.min_runspaces = n end
+  return ok
+end
+
+--- The number of runspaces of the pool that are free for a pipeline now.
+function Pool:available_runspaces()
+  return pool_call(self, T.GET_AVAILABLE_RUNSPACES, {}, "ci")
+end
+
+--- Resets the runspace's state (variables, functions, ...; MS-PSRP 2.2.2.30, protocol 2.3 hosts);
+-- returns whether the host did it.
+function Pool:reset_state()
+  return pool_call(self, T.RESET_RUNSPACE_STATE, {}, "ci")
+end
+
+local function string_array(list)
+  if list == nil then return V("Null") end
+  if type(list) == "string" then list = { list } end
+  return O { type_names = { "System.String[]", "System.Array", "System.Object" }, collection = "List",
+    items = { n = #list, table.unpack(list) } }
+end
+
+--- The commands the host has whose names match (MS-PSRP GET_COMMAND_METADATA, what
+-- Get-Command answers): a list (`{n = N, ...}`) of CommandInfo objects (`Name`, `Namespace`,
+-- `CommandType`, `Parameters`, ...).
+-- @tparam string|{string,...} names name patterns ("Get-*")
+-- @tparam[opt] table opts `command_type` (CommandTypes flags, default 511: all), `namespace`
+--   (module name patterns)
+function Pool:command_metadata(names, opts)
+  opts = opts or {}
+  local p = self:pipeline()
+  p.metadata = O { extended = { Name = string_array(names), CommandType = opts.command_type or 511,
+    Namespace = string_array(opts.namespace), ArgumentList = V("Null") } }
+  local out = p:wait()
+  if p.state ~= "Completed" then error("pool:command_metadata: " .. record_text(p.error or p.state), 2) end
+  local list = { n = 0 } -- the first object is the count
+  for i = 2, out.n do
+    list.n = list.n + 1
+    list[list.n] = out[i]
+  end
+  return list
+end
+
+--- Runs the session key exchange (MS-PSRP PUBLIC_KEY / ENCRYPTED_SESSION_KEY) once: an RSA key
+-- pair is made here, the host sends an AES-256 session key encrypted with it. Needed before
+-- SecureStrings are sent or read; `pool:secure_string` and `pool:decrypt` run it when needed.
+function Pool:exchange_keys()
+  if self.key then return self end
+  local key = WSMan._psrp_keypair()
+  local max = self.shell:max_payload()
+  local msg = O { extended = { PublicKey = WSMan._base64_encode(key:public_blob()) } }
+  for _, payload in ipairs(pack(fragments(self, T.PUBLIC_KEY, nil, msg, max), max)) do
+    self.shell:send(nil, payload)
+  end
+  while not self.key do
+    for _, m in ipairs(self.defrag:feed((self.shell:receive(nil, self.receive_timeout)))) do
+      local v = decode_one(m)
+      if m.type == T.ENCRYPTED_SESSION_KEY and v then
+        key:set_session_key(WSMan._base64_decode(tostring(v.EncryptedSessionKey)))
+        self.key = key
+      end
+    end
+  end
+  return self
+end
+
+--- A SecureString for the host (a PSValue to use as a parameter, input object or host answer):
+-- `text` encrypted with the session key.
+function Pool:secure_string(text)
+  self:exchange_keys()
+  return V("SecureString", WSMan._base64_encode(self.key:encrypt(text)))
+end
+
+--- The text of a SecureString received from the host (a PSValue of type SecureString).
+function Pool:decrypt(secure)
+  self:exchange_keys()
+  local b64 = type(secure) == "table" and secure.type == "SecureString" and secure.value
+  if not b64 then error("pool:decrypt: not a SecureString", 2) end
+  return self.key:decrypt(WSMan._base64_decode(b64))
+end
+
+--- Disconnects from the pool: it and its pipelines go on running on the host, unreachable
+-- (output waits there) until `pool:reconnect()`. `pool.state` is "Disconnected" meanwhile.
+function Pool:disconnect()
+  if self.state ~= "Opened" then error("pool:disconnect: the RunspacePool is " .. self.state, 2) end
+  self.shell:disconnect()
+  self.state = "Disconnected"
+  return self
+end
+
+--- Reconnects to a pool this client disconnected; its pipelines' output can be read again.
+function Pool:reconnect()
+  if self.state ~= "Disconnected" then error("pool:reconnect: the RunspacePool is " .. self.state, 2) end
+  self.shell:disconnect(true)
+  self.state = "Opened"
+  return self
 end
 
 --- Closes the pool (deletes its shell on the host). Also on `<close>`; collection only queues it.
@@ -266,6 +433,16 @@ Pool.__close = Pool.close
 function Pipeline:add_command(name, params)
   self.commands[#self.commands + 1] = { cmd = name, is_script = false, args = {} }
   for k, v in pairs(params or {}) do self:add_parameter(k, v) end
+  return self
+end
+
+--- Ends the current statement: the commands added next form a new pipeline that runs after the
+-- previous ones (as `;` separates statements in a script); returns the pipeline.
+function Pipeline:add_statement()
+  if #self.commands > 0 then
+    self.commands = {}
+    self.statements[#self.statements + 1] = self.commands
+  end
   return self
 end
 
@@ -301,11 +478,14 @@ end
 -- with `p:write(...)` and end it with `p:end_input()`.
 function Pipeline:invoke(opts)
   if self.state ~= "NotStarted" then error("pipeline:invoke: the pipeline is " .. self.state, 2) end
-  if #self.commands == 0 then error("pipeline:invoke: the pipeline has no command", 2) end
+  if #self.statements[1] == 0 and not self.metadata then
+    error("pipeline:invoke: the pipeline has no command", 2)
+  end
   opts = opts or {}
   local pool, input = self.pool, opts.input
   local max = pool.shell:max_payload()
-  local frags = fragments(pool, T.CREATE_PIPELINE, self.id, create_pipeline(self, input == nil), max)
+  local frags = self.metadata and fragments(pool, T.GET_COMMAND_METADATA, self.id, self.metadata, max)
+    or fragments(pool, T.CREATE_PIPELINE, self.id, create_pipeline(self, input == nil), max)
   self.defrag = WSMan._psrp_defrag()
   self.command_id = pool.shell:command(self.id, frags[1])
   self.state = "Running"
@@ -362,6 +542,56 @@ function Pipeline:end_input()
   return self
 end
 
+-- ---- host calls (MS-PSRP 2.2.2.27, 2.2.3.17) ----------------------------------------------------
+
+local VOID_CALL = -100 -- the call id of methods that return nothing: no response is sent
+local WRITE_METHODS = { Write1 = true, Write2 = true, WriteLine1 = true, WriteLine2 = true, WriteLine3 = true,
+  WriteErrorLine = true, WriteDebugLine = true, WriteVerboseLine = true, WriteWarningLine = true }
+
+-- What the host does for a method the pool's host table does not handle.
+local function default_host(p, method, args)
+  if WRITE_METHODS[method] then
+    local text = args[args.n]
+    if method:match("^WriteLine") or method:match("Line$") then text = (text or "") .. "\n" end
+    p.host_output[#p.host_output + 1] = text or ""
+  elseif method == "SetShouldExit" then
+    p.pool.should_exit = args[1]
+  elseif method == "WriteProgress" then
+    p.streams.progress[#p.streams.progress + 1] = args[2]
+  else
+    error(("the host does not implement %s (give the pool's host table a %s function)"):format(method, method), 0)
+  end
+end
+
+local function host_response(p, call, result, failure)
+  local ext = { ci = V("Int64", tostring(call.ci)), mi = call.mi }
+  if failure then
+    ext.me = O { type_names = { "System.Management.Automation.ErrorRecord", "System.Object" },
+      to_string = tostring(failure) }
+  else
+    ext.mr = result
+  end
+  local max = p.pool.shell:max_payload()
+  for _, payload in ipairs(pack(fragments(p.pool, T.PIPELINE_HOST_RESPONSE, p.id, O { extended = ext }, max), max)) do
+    p.pool.shell:send(p.command_id, payload, "pr")
+  end
+end
+
+-- A PIPELINE_HOST_CALL: the pool's host table's function of that method name is called with the
+-- pipeline and the method's arguments; what it returns is the method's result.
+host_call = function(p, call)
+  local method = tostring(call.mi)
+  local args = call.mp and call.mp.items or { n = 0 }
+  local f = p.pool.host and p.pool.host[method]
+  local ok, result
+  if f then
+    ok, result = pcall(f, p, table.unpack(args, 1, args.n or #args))
+  else
+    ok, result = pcall(default_host, p, method, args)
+  end
+  if call.ci ~= VOID_CALL then host_response(p, call, ok and result or nil, not ok and result or nil) end
+end
+
 local function handle(p, m)
   local v = decode_one(m)
   if m.type == T.PIPELINE_OUTPUT then
@@ -373,14 +603,17 @@ local function handle(p, m)
   elseif m.type == T.PIPELINE_STATE and v then
     p.state = PIPELINE_STATES[v.PipelineState] or tostring(v.PipelineState)
     if v.ExceptionAsErrorRecord then p.error = v.ExceptionAsErrorRecord end
-  elseif m.type == T.PIPELINE_HOST_CALL then
-    p.host_calls = (p.host_calls or 0) + 1
+  elseif m.type == T.PIPELINE_HOST_CALL and v then
+    host_call(p, v)
   end
 end
 
 -- One Receive; false when the pipeline is over.
 local function pump(p)
   if TERMINAL[p.state] and p.done then return false end
+  if p.pool.state == "Disconnected" then
+    error("pipeline: its RunspacePool is disconnected; pool:reconnect() first", 3)
+  end
   local bytes, done = p.pool.shell:receive(p.command_id, p.pool.receive_timeout)
   for _, m in ipairs(p.defrag:feed(bytes)) do handle(p, m) end
   if done or TERMINAL[p.state] then p.done = true end

@@ -5,12 +5,14 @@
  * "no crash, no leak, no UB": everything the reader hands out as XML (the body of a reply, each
  * enumeration item, a fault's WSManFault) is well-formed XML on its own, as COM's results are.
  *
- * Input: byte 0 = reply kind (mod 4), byte 1 = chunk size (0: all at once), then the reply.
+ * Input: byte 0 = reply kind (bits 0-1) and tight limits (bit 2: 4 KiB reply, depth 8, 1 KiB
+ * items), byte 1 = chunk size (0: all at once), then the reply.
  */
 #include "fuzz.h"
 #include "protocol.h"
 
-enum { HEADER_BYTES = 2, KINDS = 4 };
+enum { HEADER_BYTES = 2, KIND_MASK = 3, TIGHT_LIMITS = 4 };
+enum { TIGHT_BYTES = 4096, TIGHT_DEPTH = 8, TIGHT_ITEM = 1024 };
 
 static int on_item(void *ud, const char *xml, size_t len)
 {
@@ -29,7 +31,7 @@ static int on_chunk(void *ud, const char *stream, const char *data, size_t len, 
     return 0;
 }
 
-static void read_reply(wsman_resp_kind_t kind, size_t chunk, const char *text, size_t len)
+static void read_reply(wsman_resp_kind_t kind, int tight, size_t chunk, const char *text, size_t len)
 {
     wsman_xml_limits_t lim;
     wsman_stream_sink_t sink = {on_chunk, NULL};
@@ -38,6 +40,11 @@ static void read_reply(wsman_resp_kind_t kind, size_t chunk, const char *text, s
     int rc = 0;
 
     wsman_xml_limits_for(&lim, 0);
+    if (tight) {
+        lim.max_bytes = TIGHT_BYTES;
+        lim.max_depth = TIGHT_DEPTH;
+        lim.max_item = TIGHT_ITEM;
+    }
     wsman_error_init(&e);
     wsman_reader_t *r =
         wsman_reader_new(kind, &lim, on_item, kind == WSMAN_RESP_RECEIVE ? (void *)&sink : NULL);
@@ -81,14 +88,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < HEADER_BYTES)
         return 0;
-    wsman_resp_kind_t kind = (wsman_resp_kind_t)(data[0] % KINDS);
+    wsman_resp_kind_t kind = (wsman_resp_kind_t)(data[0] & KIND_MASK);
     size_t chunk = data[1];
     char *text = malloc(size - HEADER_BYTES + 1);
     if (!text)
         return 0;
     memcpy(text, data + HEADER_BYTES, size - HEADER_BYTES);
     text[size - HEADER_BYTES] = '\0';
-    read_reply(kind, chunk, text, size - HEADER_BYTES);
+    read_reply(kind, (data[0] & TIGHT_LIMITS) != 0, chunk, text, size - HEADER_BYTES);
     read_epr(text);
     free(text);
     return 0;

@@ -405,7 +405,7 @@ static void set_type_names(enc_t *c, int idx, wsman_psvalue_t *obj)
     if (rawfield(L, idx, "type_names") == LUA_TTABLE) {
         for (n = 0; n < sizeof names / sizeof names[0]; n++) {
             lua_rawgeti(L, -1, (lua_Integer)n + 1);
-            if (!(names[n] = lua_tostring(L, -1))) {
+            if (!(names[n] = lua_isstring(L, -1) ? lw_checkcstring(L, lua_gettop(L), "a type name") : NULL)) {
                 lua_pop(L, 1);
                 break;
             }
@@ -459,7 +459,7 @@ static void set_props(enc_t *c, int idx, const char *field, wsman_psvalue_t *obj
     lua_pushnil(L);
     while (lua_next(L, t)) {
         if (lua_type(L, -2) == LUA_TSTRING && k < n) {
-            props[k].name = lua_tostring(L, -2);
+            props[k].name = lw_checkcstring(L, lua_gettop(L) - 1, "a property name");
             props[k].value = to_value(c, lua_gettop(L));
             k++;
         }
@@ -672,7 +672,7 @@ static int l_encode(lua_State *L)
         lua_getfield(L, 2, "objs");
         objs = lua_toboolean(L, -1);
         lua_getfield(L, 2, "name");
-        name = lua_tostring(L, -1);
+        name = lua_isstring(L, -1) ? lw_checkcstring(L, lua_gettop(L), "option name") : NULL;
         lua_pop(L, 1); /* name stays referenced by the options table */
         lua_pop(L, 1);
     } else if (!lua_isnil(L, 2)) {
@@ -717,12 +717,53 @@ static int l_encode(lua_State *L)
     return 1;
 }
 
+/***
+PowerShell objects as Lua values (CLIXML, MS-PSRP 2.2.5), both ways, on the core's decoder and
+encoder. The mapping is in this file's header comment and in README.md ("PowerShell objects").
+@module wsman.clixml
+*/
+
+/***
+Decodes CLIXML: the children of `<Objs>`, or the one root value of a PSRP message.
+@function WSMan.clixml_decode
+@tparam string xml the document (UTF-8, BOM allowed)
+@tparam[opt] table opts `typed = true`: every primitive as a PSValue, so nothing is lost
+@treturn table `{n = N, ...}` the values
+@raise an error object (code 0x80338043 and the line) when the document is not CLIXML
+*/
+
+/***
+Encodes a Lua value as CLIXML.
+@function WSMan.clixml_encode
+@param value a string, boolean, number, PSValue, PSObject, plain table (sequence: Object[],
+ else Hashtable) or nil
+@tparam[opt] table opts `objs = true`: value is a list written as an `<Objs>` document;
+ `name`: the N attribute of the root element
+@treturn string the XML
+*/
+
+/***
+A typed primitive.
+@function WSMan.ps_value
+@tparam string type a .NET name ("Int64", "Decimal", "Guid", "ByteArray", "SecureString", ...), an
+ element name ("I64") or "Null"
+@param value its text (numbers and booleans are formatted)
+@treturn table a PSValue `{type =, value =}`
+*/
+
+/***
+Makes t a PSObject (type_names, to_string, value, collection + items, adapted, extended).
+@function WSMan.ps_object
+@tparam[opt] table t the fields
+@treturn table t
+*/
+
 /* ---- constructors and metatables ------------------------------------------------------ */
 
 /* WSMan.ps_value(type, value) -> PSValue */
 static int l_ps_value(lua_State *L)
 {
-    const char *type = luaL_checkstring(L, 1);
+    const char *type = lw_checkcstring(L, 1, NULL);
     int k = strcmp(type, "Null") == 0 ? WSMAN_PS_NIL : wsman_pskind_lookup(type);
 
     if (k < 0 || k == WSMAN_PS_OBJECT)

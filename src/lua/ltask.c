@@ -14,7 +14,6 @@
 #include "lutil.h"
 
 #include <string.h>
-#include <time.h>
 
 #define LW_TASKS_KEY "wsman.tasks.threads" /* weak table: task coroutine -> true */
 #define LW_JOB "wsman.TaskCall"
@@ -25,13 +24,6 @@ typedef struct lw_job {
     int nres;             /* values left on T */
     wsman_fiber_t *fiber; /* the operation while it waits, NULL once it has ended */
 } lw_job;
-
-long long lw_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* What a coroutine is for lw_task_call. */
 typedef enum lw_task_state {
@@ -234,7 +226,7 @@ A monotonic clock in milliseconds (for the tasks' deadlines).
 */
 static int t_now(lua_State *L)
 {
-    lua_pushinteger(L, (lua_Integer)lw_now_ms());
+    lua_pushinteger(L, (lua_Integer)wsman_now_ms());
     return 1;
 }
 

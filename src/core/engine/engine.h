@@ -30,7 +30,7 @@ typedef struct wsman_exchange {
                                host sent (a Pull's EnumerationContext), which may grow without end */
     int complete_on_cancel; /* a cancelled operation still waits for this reply: it carries state
                                the host changed (a Pull's new EnumerationContext, to Release) */
-    long timeout_ms;        /* (shell) > 0: OperationTimeout of this exchange (and the client's deadline,
+    long timeout_ms;        /* > 0: OperationTimeout of this exchange (and the client's deadline,
                                plus the network delay) instead of Session.Timeout */
 } wsman_exchange_t;
 
@@ -41,7 +41,7 @@ int wsman_session_exchange(wsman_session_t *s, const wsman_exchange_t *x, wsman_
 /* Queues a Release of an enumeration context, sent before the session's next request. Takes
  * ownership of loc and context (freed even on failure). No network I/O. */
 void wsman_session_queue_release(wsman_session_t *s, wsman_locator_t *loc, char *context);
-/* (shell) Queues any cleanup request the same way (a shell's Delete, a command's Signal terminate):
+/* Queues any cleanup request the same way (a shell's Delete, a command's Signal terminate):
  * operation and action are static strings, loc and body (may be NULL) are taken over. No network I/O. */
 void wsman_session_queue_request(wsman_session_t *s, const char *operation, const char *action,
                                  wsman_locator_t *loc, char *body);

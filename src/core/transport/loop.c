@@ -19,6 +19,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/mman.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -71,9 +72,10 @@ typedef struct loop {
     wsman_fiber_t *pool;                          /* finished fibers whose stacks are reused */
     int pooled;
     long pending, next_id;
+    int epfd; /* an epoll set of the sockets (wsman_loop_pollfd), -1 until asked for */
 } loop_t;
 
-static _Thread_local loop_t g = {.timer_at = -1};
+static _Thread_local loop_t g = {.timer_at = -1, .epfd = -1};
 static _Thread_local wsman_fiber_t *current;
 static _Thread_local wsman_fiber_t *starting;
 
@@ -87,14 +89,29 @@ static int find_fd(curl_socket_t s)
     return -1;
 }
 
+/* Keeps the epoll set (when there is one) in step with the table. */
+static void epoll_sync(curl_socket_t s, short ev, int op)
+{
+    struct epoll_event e;
+    if (g.epfd < 0)
+        return;
+    memset(&e, 0, sizeof e);
+    e.events = ((ev & POLLIN) ? EPOLLIN : 0u) | ((ev & POLLOUT) ? EPOLLOUT : 0u);
+    e.data.fd = s;
+    if (epoll_ctl(g.epfd, op, s, &e) != 0 && op == EPOLL_CTL_MOD)
+        epoll_ctl(g.epfd, EPOLL_CTL_ADD, s, &e);
+}
+
 static int socket_cb(CURL *easy, curl_socket_t s, int what, void *up, void *sp)
 {
     int i = find_fd(s);
     short ev = (short)(((what & CURL_POLL_IN) ? POLLIN : 0) | ((what & CURL_POLL_OUT) ? POLLOUT : 0));
 
     if (what == CURL_POLL_REMOVE) {
-        if (i >= 0)
+        if (i >= 0) {
+            epoll_sync(s, 0, EPOLL_CTL_DEL);
             g.fds[i] = g.fds[--g.nfds];
+        }
         return 0;
     }
     if (i < 0) {
@@ -111,7 +128,18 @@ static int socket_cb(CURL *easy, curl_socket_t s, int what, void *up, void *sp)
     }
     g.fds[i].events = ev;
     g.fds[i].revents = 0;
+    epoll_sync(s, ev, EPOLL_CTL_MOD);
     return 0;
+}
+
+int wsman_loop_pollfd(void)
+{
+    if (g.epfd < 0) {
+        g.epfd = epoll_create1(EPOLL_CLOEXEC);
+        for (int i = 0; g.epfd >= 0 && i < g.nfds; i++)
+            epoll_sync(g.fds[i].fd, g.fds[i].events, EPOLL_CTL_ADD);
+    }
+    return g.epfd;
 }
 
 static int timer_cb(CURLM *multi, long timeout_ms, void *up)
@@ -140,7 +168,7 @@ void wsman_loop_release(void)
         curl_multi_cleanup(g.multi);
         g.multi = NULL;
         free(g.fds);
-        g.fds = NULL;
+        g.fds = NULL; /* the epoll set (if any) stays: an event loop may still watch it */
         g.nfds = g.cap = 0;
         g.timer_at = -1;
     }
