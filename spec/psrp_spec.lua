@@ -242,6 +242,35 @@ describe("host calls", function()
     end)
   end)
 
+  it("test_psrp_pshost_ui_mocked_methods: every PSHostUserInterface call a recording has", function()
+    replay("test_psrp_pshost_ui_mocked_methods.yml", function(rs)
+      local WSMan = require "wsman"
+      local asked = {}
+      local pool <close> = rs:runspace_pool { host = {
+        ReadLine = function() return "ReadLine response" end,
+        ReadLineAsSecureString = function(p) return p.pool:secure_string("ReadLineAsSecureString response") end,
+        Prompt = function(_, caption, message, fields)
+          asked.prompt = { caption, message, fields.n }
+          return { ["prompt field"] = "prompt response" }
+        end,
+        PromptForCredential2 = function(p)
+          return WSMan.ps_object { type_names = { "System.Management.Automation.PSCredential", "System.Object" },
+            adapted = { UserName = "username", Password = p.pool:secure_string("password") } }
+        end,
+        PromptForChoice = function() return 1 end,
+      } }
+      pool:exchange_keys() -- as the recording's client did, before the pipeline
+      local p = pool:pipeline():add_script("$host.UI.ReadLine()")
+      local out = p:wait()
+      assert.equals("Completed", p.state)
+      assert.equals(5, out.n)
+      assert.equals("ReadLine response", out[1])
+      assert.is_table(asked.prompt)
+      -- the void calls (Write1, Write2, WriteLine1-3, WriteErrorLine, ...) were collected
+      assert.equals(9, #p.host_output)
+    end)
+  end)
+
   it("Read-Host answered from Lua, Write-Host collected (simulator plug-in)", function()
     local s = sim.start { "--allow-unencrypted" }
     local session = sim.session(s)
