@@ -8,8 +8,8 @@
 -- Enumerates Win32_OperatingSystem on a remote computer and shows each item as text. The page
 -- has two scripts: without an account this runs the first (your logon credentials over
 -- HTTPS); with an account, the second ("using a different account"), which asks for
--- Kerberos. Until Kerberos is built (issue 4) the second uses Basic with that account, so it
--- runs against the simulator (WSMAN_AUTH=sample keeps Kerberos).
+-- Kerberos. The port sends the second with Basic and that account, so it runs against the
+-- simulator's default settings (WSMAN_AUTH=sample keeps Kerberos).
 local dir = (arg and arg[0] or ""):match("^(.*)[/\\]") or "."
 package.path = dir .. "/?.lua;" .. package.path
 local common = require "common"

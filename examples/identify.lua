@@ -7,9 +7,9 @@
 --   (or WSMAN_ENDPOINT, WSMAN_USER, WSMAN_PASSWORD; default: Remote1)
 --
 -- The page's two scripts: an unauthenticated Identify (the reply has no product version),
--- then an authenticated one, which the sample sends with Kerberos; until Kerberos is built
--- (issue 4) the port sends it with Basic when an account is given (WSMAN_AUTH=sample keeps
--- Kerberos).
+-- then an authenticated one, which the sample sends with Kerberos; the port sends it with
+-- Basic when an account is given, so it runs against the simulator's default settings
+-- (WSMAN_AUTH=sample keeps Kerberos).
 local dir = (arg and arg[0] or ""):match("^(.*)[/\\]") or "."
 package.path = dir .. "/?.lua;" .. package.path
 local common = require "common"

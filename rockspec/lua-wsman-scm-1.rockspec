@@ -34,6 +34,7 @@ build = {
       ["wsman.results"] = "lua/wsman/results.lua",
       ["wsman.tables"] = "lua/wsman/tables.lua",
       ["wsman.format"] = "lua/wsman/format.lua",
+      ["wsman.trace"] = "lua/wsman/trace.lua",
       ["wsman.cli"] = "lua/wsman/cli.lua",
       ["wsman.ps"] = "lua/wsman/ps.lua",
       ["wsman.psrp"] = "lua/wsman/psrp.lua",

@@ -70,6 +70,13 @@ describe("embedded NUL bytes", function()
     assert.matches("NUL byte", text(err_of(wsman.CreateResourceLocator, wsman, "wmicimv2/X\0")), 1, true)
   end)
 
+  it("a PowerShell type name raises; values keep their NUL bytes", function()
+    assert.matches("NUL byte at offset 6", text(err_of(WSMan.ps_value, "String\0x", "a")), 1, true)
+    -- values and hashtable keys are counted strings: a NUL is kept (CLIXML escapes it)
+    assert.matches("<S>a_x0000_b</S>", WSMan.clixml_encode("a\0b"), 1, true)
+    assert.matches(">A_x0000_B</S>", WSMan.clixml_encode({ ["A\0B"] = 1 }), 1, true)
+  end)
+
   it("shell options, commands, arguments and environment variables raise", function()
     assert.matches("option working_directory contains a NUL byte",
       text(err_of(session.shell, session, { working_directory = "C:\\\0" })), 1, true)

@@ -159,19 +159,20 @@ describe("wsman command", function()
     it("bad values: -format, -encoding, -a, -timeout, -returnType, -associations", function()
       local st, _, err = wsman(with { "get", "wmicimv2/Win32_Service?Name=Spooler", "-format:bogus" })
       assert.equals(1, st)
-      assert.equals('Invalid option for -format: "bogus"\n', err)
+      assert.equals('Invalid option for -format: "bogus". Valid values: text, xml, pretty, json.\n', err)
       st, _, err = wsman { "get", "wmicimv2/Win32_Service?Name=Spooler", "-encoding:utf-8" }
       assert.equals(1, st)
       assert.equals("Error: The '-encoding' option is only valid when used with the '-remote' option\n", err)
       st, _, err = wsman { "get", "x", "-r:" .. s.url, "-encoding:latin1" }
-      assert.equals("Error: The specified encoding flag is invalid.\n", err)
+      assert.equals("Error: The specified encoding flag 'latin1' is invalid. Valid values: utf-8, utf-16.\n", err)
       st, _, err = wsman { "get", "x", "-r:" .. s.url, "-encoding" }
       assert.equals("Error: Argument's value is not provided: encoding\n", err)
       st, _, err = wsman { "get", "x", "-unencrypted" }
       assert.equals("Error: The '-unencrypted' option is only valid when used with the '-remote' option\n", err)
       st, _, err = wsman { "get", "x", "-r:" .. s.url, "-a:bogus" }
       assert.equals(1, st)
-      assert.equals("Error: The specified '-authentication' flag 'bogus' has an invalid value.\n", err)
+      assert.equals("Error: The specified '-authentication' flag 'bogus' has an invalid value. Valid values: none, "
+        .. "basic, digest, negotiate (or ntlm), kerberos, certificate, credssp.\n", err)
       st, _, err = wsman { "get", "x", "-r:" .. s.url, "-a:basic" }
       assert.equals("Error: The '-username' option must be specified for '-auth:basic'\n", err)
       st, _, err = wsman { "get", "x", "-r:" .. s.url, "-a:none", "-u:x" }
@@ -180,7 +181,8 @@ describe("wsman command", function()
       assert.equals("Error: Numeric value for -timeout option is expected\n", err)
       st, _, err = wsman(with { "e", "wmicimv2/Win32_Service", "-returnType:everything" })
       assert.equals(1, st)
-      assert.equals("Error: -returntype:everything is not a valid option\n", err)
+      assert.equals("Error: -returntype:everything is not a valid option. Valid values: Object, EPR, "
+        .. "ObjectAndEPR.\n", err)
       st, _, err = wsman(with { "e", "wmicimv2/Win32_Service", "-associations" })
       assert.equals("Error: -associations is not a valid option for the given dialect\n", err)
       st, _, err = wsman(with { "e", "wmicimv2/*", "-dialect:association" })
@@ -303,12 +305,13 @@ describe("wsman command", function()
       assert.matches("Spooler", out)
     end)
 
-    it("without a password and without a terminal, the server refuses (no prompt)", function()
+    it("without a password and without a terminal, refuses up front (no prompt)", function()
       local st, out, err = wsman { "get", "wmicimv2/Win32_Service?Name=Spooler", "-r:" .. s.url, "-u:" .. sim.user,
         "-a:basic", "-unencrypted" }
       assert.equals(1, st)
       assert.equals("", out)
-      assert.matches("0x80070005", err)
+      assert.matches("no password given", err)
+      assert.not_matches("0x80070005", err)
       assert.not_matches("password for", err)
     end)
 
@@ -548,13 +551,244 @@ describe("wsman command", function()
     end)
   end)
 
+  -- Starts bin/wsman in the background with stdout and stderr on one pipe; the first line read is
+  -- its process id (the shell execs the command in place).
+  local function spawn(args, stdin)
+    local parts = {}
+    for _, x in ipairs(args) do parts[#parts + 1] = q(x) end
+    local cmd = "echo $$; exec env -u WSMAN_PASSWORD LUA_CPATH=" .. q(build .. "/?.so;;") .. " LUA_PATH="
+      .. q(root .. "/lua/?.lua;;") .. " " .. q(root .. "/bin/wsman") .. " " .. table.concat(parts, " ")
+      .. " <" .. (stdin or "/dev/null") .. " 2>&1"
+    local p = io.popen("sh -c " .. q(cmd), "r")
+    local pid = assert(tonumber(p:read("l")))
+    return p, pid
+  end
+
+  local function touch(path)
+    local f = assert(io.open(path, "w"))
+    f:close()
+  end
+
+  local function open_shells()
+    return sim.stats(sim.session(s)).OpenShells
+  end
+
+  describe("run, like winrs", function()
+    -- the remote command waits for a file that the test creates only after it has read the line
+    -- before: each line is seen while the command still runs, in the order it was written
+    it("streams stdout and stderr as they come, each to its own descriptor", function()
+      local f1, f2 = tmp .. ".go1", tmp .. ".go2"
+      local script = ("echo one; until [ -e %s ]; do sleep 0.05; done; echo two >&2; "
+        .. "until [ -e %s ]; do sleep 0.05; done; echo three"):format(q(f1), q(f2))
+      local p = spawn(with { "run", script })
+      assert.equals("one", p:read("l"))
+      touch(f1)
+      assert.equals("two", p:read("l"))
+      touch(f2)
+      assert.equals("three", p:read("l"))
+      assert.is_true((p:close()))
+      os.remove(f1)
+      os.remove(f2)
+      local st, out, err = wsman(with { "run", "echo out; echo err >&2" })
+      assert.same({ 0, "out\n", "err\n" }, { st, out, err })
+    end)
+
+    it("forwards piped stdin and closes it at its end; a terminal or absent stdin is not read", function()
+      local input = tmp .. ".in"
+      local f = assert(io.open(input, "wb"))
+      f:write(("line\n"):rep(50000)) -- 250 kB: several Sends
+      f:close()
+      local st, out = wsman(with { "run", "wc -l; echo done" }, { stdin = q(input) })
+      os.remove(input)
+      assert.equals(0, st)
+      assert.equals("50000\ndone\n", out)
+      st, out = wsman(with { "run", "cat; echo eof" }) -- </dev/null
+      assert.same({ 0, "eof\n" }, { st, out })
+      st, out = wsman(with { "run", "cat; echo eof" }, { stdin = "&-" }) -- closed
+      assert.same({ 0, "eof\n" }, { st, out })
+      assert.equals(0, open_shells())
+    end)
+
+    it("exits with the remote exit status", function()
+      for _, n in ipairs { 0, 1, 42, 255 } do
+        assert.equals(n, (wsman(with { "run", "exit " .. n })))
+      end
+    end)
+
+    it("-timeout: terminates the remote command and fails clearly", function()
+      local st, out, err = wsman(with { "run", "echo begun; sleep 30.41", "-timeout:1000" })
+      assert.equals(1, st)
+      assert.equals("begun\n", out)
+      assert.matches("did not end within 1000 ms (-timeout:1000); it was terminated", err, 1, true)
+      assert.equals(0, open_shells())
+    end)
+
+    it("Ctrl-C sends ctrl_c to the remote command, then deletes the shell", function()
+      local p, pid = spawn(with { "run", "trap 'echo got ctrl_c; exit 7' INT; echo started; "
+        .. "while :; do sleep 0.05; done" })
+      assert.equals("started", p:read("l"))
+      assert(os.execute("kill -INT " .. pid))
+      local rest = p:read("a")
+      local _, _, st = p:close()
+      assert.equals("got ctrl_c\n", rest)
+      assert.equals(7, st) -- the remote status
+      assert.equals(0, open_shells())
+      -- a command that ends by the signal (0xC000013A on Windows): the shell's 130
+      p, pid = spawn(with { "run", "echo started; exec sleep 30.42" })
+      assert.equals("started", p:read("l"))
+      assert(os.execute("kill -INT " .. pid))
+      p:read("a")
+      _, _, st = p:close()
+      assert.equals(130, st)
+      assert.equals(0, open_shells())
+    end)
+
+    it("keeps the boundaries of 20 tricky arguments", function()
+      local TRICKY = { "", "a b", "\\", "C:\\Program Files\\", "it's", "$HOME", "*", "a&b", "x|y", "<in>",
+        "^caret", "100%", "  two  spaces ", "tab\there", ";ls", "`id`", "\\\\server\\share", "é ü", "a&&b || c",
+        "a\"b", "\"", 'say "hi" \\' }
+      -- (after "--" everything is the remote command's: wsman's own switches come first)
+      local args = { "run" }
+      for _, a in ipairs(with {}) do args[#args + 1] = a end
+      for _, a in ipairs { "--", "printf", "[%s]\n" } do args[#args + 1] = a end
+      for _, a in ipairs(TRICKY) do args[#args + 1] = a end
+      local st, out, err = wsman(args)
+      assert.same({ 0, "[" .. table.concat(TRICKY, "]\n[") .. "]\n", "" }, { st, out, err })
+      st, out = wsman(with { "run", "sh", "-c", "ls -d / /tmp" })
+      assert.same({ 0, "/\n/tmp\n" }, { st, out })
+    end)
+
+    it("-ps runs a PowerShell script from a file or stdin, records shown as PowerShell shows them", function()
+      local script = tmp .. ".ps1"
+      local f = assert(io.open(script, "w"))
+      f:write("Write-Host hi\n#sim:clixml streams\n#sim:exit 3\n")
+      f:close()
+      local st, out, err = wsman(with { "run", "-ps", script })
+      assert.equals(3, st)
+      assert.matches("^Write%-Host hi\n", out)
+      assert.matches("WARNING: The disk is almost full.\n", err, 1, true)
+      assert.matches("VERBOSE: Performing the operation", err, 1, true)
+      assert.matches("DEBUG: value is 42", err, 1, true)
+      assert.matches("something failed", err, 1, true)
+      assert.not_matches("CLIXML", err, 1, true)
+      st, out = wsman(with { "run", "-ps" }, { stdin = q(script) })
+      os.remove(script)
+      assert.equals(3, st)
+      assert.matches("^Write%-Host hi\n", out)
+      st = wsman(with { "run", "-ps", "a", "b" })
+      assert.equals(1, st)
+    end)
+  end)
+
+  describe("connection switches", function()
+    local function no_auth()
+      return { "-r:" .. s.url, "-u:" .. sim.user, "-a:basic", "-unencrypted" }
+    end
+
+    it("takes the password from -p:, -p:- (stdin), WSMAN_PASSWORD, else refuses up front", function()
+      local args = no_auth()
+      table.insert(args, 1, "identify")
+      local st, _, err = wsman(args)
+      assert.equals(1, st)
+      assert.matches("no password given for -u:" .. sim.user, err, 1, true)
+      assert.not_matches("Access is denied", err, 1, true)
+      local pw = tmp .. ".pw"
+      local f = assert(io.open(pw, "w"))
+      f:write(sim.password, "\n")
+      f:close()
+      local withp = { table.unpack(args) }
+      withp[#withp + 1] = "-p:-"
+      st = wsman(withp, { stdin = q(pw) })
+      assert.equals(0, st)
+      os.remove(pw)
+      st = wsman(args, { env = { WSMAN_PASSWORD = sim.password } })
+      assert.equals(0, st)
+      -- run -p:- : the first line is the password, the rest the remote command's stdin
+      local both = tmp .. ".both"
+      f = assert(io.open(both, "w"))
+      f:write(sim.password, "\nfor the command\n")
+      f:close()
+      local run = { "run", "cat" }
+      for _, a in ipairs(no_auth()) do run[#run + 1] = a end
+      run[#run + 1] = "-p:-"
+      local out
+      st, out = wsman(run, { stdin = q(both) })
+      os.remove(both)
+      assert.same({ 0, "for the command\n" }, { st, out })
+    end)
+
+    it("-a:ntlm is Negotiate; an invalid value lists the valid ones", function()
+      local st, _, err = wsman { "identify", "-r:" .. s.url, "-u:" .. sim.user, "-p:x", "-a:NTLM", "-unencrypted" }
+      assert.equals(1, st)
+      assert.matches("does not accept Negotiate", err, 1, true)
+      st, _, err = wsman { "identify", "-r:" .. s.url, "-u:" .. sim.user, "-p:x", "-a:wrong" }
+      assert.equals(1, st)
+      assert.matches("Valid values: none, basic, digest, negotiate (or ntlm), kerberos, certificate, credssp.", err,
+        1, true)
+      st, _, err = wsman(with { "identify", "-format:yaml" })
+      assert.equals(1, st)
+      assert.matches("Valid values: text, xml, pretty, json.", err, 1, true)
+    end)
+
+    it("errors name the switch that fixes them, not the API's names", function()
+      local st, _, err = wsman { "identify", "-r:" .. s.url, "-u:" .. sim.user, "-p:x", "-a:negotiate",
+        "-unencrypted", "-spn:HTTP/custom.example", "-delegate" }
+      assert.equals(1, st)
+      assert.matches("-delegate", err, 1, true)
+      assert.not_matches("options%.", err)
+      assert.not_matches("SessionFlag", err)
+      st, _, err = wsman { "identify", "-r:" .. s.url, "-u:" .. sim.user, "-p:x", "-a:negotiate",
+        "-unencrypted", "-spn:HTTP/custom.example" }
+      assert.equals(1, st)
+      assert.matches("HTTP/custom.example", err, 1, true)
+      local tls = sim.start { "--tls" }
+      st, _, err = wsman { "identify", "-r:" .. tls.url, "-u:" .. sim.user, "-p:" .. sim.password, "-a:basic" }
+      assert.equals(1, st)
+      assert.matches("-cafile:", err, 1, true)
+      assert.not_matches("options%.ca_file", err)
+      st = wsman { "identify", "-r:" .. tls.url, "-u:" .. sim.user, "-p:" .. sim.password, "-a:basic",
+        "-cafile:" .. tls.ca_file, "-connecttimeout:5000", "-maxenvelopesize:16384" }
+      assert.equals(0, st)
+      st, _, err = wsman(with { "identify", "-maxenvelopesize:100" })
+      assert.equals(1, st)
+      assert.matches("-maxenvelopesize: must be at least 8192", err, 1, true)
+      st, _, err = wsman(with { "identify", "-connecttimeout:soon" })
+      assert.equals(1, st)
+      assert.matches("Numeric value for -connecttimeout", err, 1, true)
+    end)
+
+    it("-proxy: sends through the proxy", function()
+      local port = sim.closed_port()
+      local st, _, err = wsman(with { "identify", "-proxy:http://127.0.0.1:" .. port })
+      assert.equals(1, st)
+      assert.matches("port " .. port, err, 1, true) -- the proxy's port, not the host's
+    end)
+
+    it("-certfile:, -keyfile:, -keypassword:, -certdir: with -certificate: (client certificates)", function()
+      local c = sim.cert_sim()
+      local base = { "identify", "-r:" .. c.url, "-a:certificate", "-cafile:" .. c.ca_file }
+      local function run(extra)
+        local args = { table.unpack(base) }
+        for _, a in ipairs(extra) do args[#args + 1] = a end
+        return wsman(args)
+      end
+      assert.equals(0, (run { "-certfile:" .. c.client_cert, "-keyfile:" .. c.client_key }))
+      assert.equals(0, (run { "-certfile:" .. c.client_cert, "-keyfile:" .. c.client_key_encrypted,
+        "-keypassword:" .. c.client_key_password }))
+      assert.equals(0, (run { "-certificate:" .. c.client_cert_thumbprint, "-certdir:" .. c.client_cert_dir }))
+      local st, _, err = run { "-certificate:" .. c.client_cert_thumbprint }
+      assert.equals(1, st)
+      assert.matches("-certdir:", err, 1, true)
+    end)
+  end)
+
   describe("run", function()
     it("runs a command in a remote shell, with its output, stderr and exit code", function()
       local st, out, err = wsman(with { "run", "echo", "hello" })
       assert.equals(0, st)
       assert.matches("hello", out)
       -- arguments that are not wsman's switches belong to the remote command line
-      st, out, err = wsman(with { "run", "sh", "-c", "'echo out; echo err >&2; exit 3'" })
+      st, out, err = wsman(with { "run", "sh", "-c", "echo out; echo err >&2; exit 3" })
       assert.equals(3, st)
       assert.matches("out", out)
       assert.matches("err", err)

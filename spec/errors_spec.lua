@@ -32,6 +32,16 @@ describe("error messages", function()
     assert.is_true(#tostring(e) < 1024, "the message is " .. #tostring(e) .. " bytes")
   end)
 
+  it("any error quoting a megabyte-long value keeps its start and end only", function()
+    local session = sim.session(s)
+    local resource = "wmicimv2/Win32_Service?" .. string.rep("a", 1 << 20) .. "=x+tail"
+    local e = err_of(session.Get, session, resource)
+    assert.is_true(#e.message < 5000, "the message is " .. #e.message .. " bytes")
+    assert.matches("bytes left out", e.message, 1, true)
+    assert.matches("^The resource \"wmicimv2/Win32_Service%?aaa", e.message)
+    assert.is_true(#tostring(e) < 5200)
+  end)
+
   it("a malformed IPv6 literal fails at CreateSession like other malformed strings", function()
     local w = WSMan.new()
     for _, c in ipairs { "http://[::::]:5985/wsman", "http://[1:2:3:4:5:6:7:8:9]/wsman", "[::1::2]" } do

@@ -1,5 +1,5 @@
 -- SPDX-License-Identifier: MIT
--- PowerShell Remoting (issue 12): runspace pools and pipelines (session:runspace_pool,
+-- PowerShell Remoting: runspace pools and pipelines (session:runspace_pool,
 -- pool:pipeline, session:ps) against the simulator's replays of real Windows recordings
 -- (../shared/captures/windows-pypsrp, pypsrp's, MIT). A replay serves the recorded replies with
 -- the client's own IDs and refuses a request whose action, resource URI or PSRP message types
@@ -202,6 +202,27 @@ describe("host calls", function()
   end)
 end)
 
+describe("SecureStrings", function()
+  it("the session key exchange, a SecureString to the host and back (simulator plug-in)", function()
+    local s = sim.start { "--allow-unencrypted" }
+    local session = sim.session(s)
+    local secret = "pässwörd \240\159\148\145"
+    local pool <close> = session:runspace_pool { host = {
+      ReadLineAsSecureString = function(p) return p.pool:secure_string(secret) end } }
+    local p = pool:pipeline():add_script("Read-Host -AsSecureString")
+    local out = p:wait()
+    assert.equals("Completed", p.state)
+    assert.equals("SecureString", out[1].type)
+    assert.matches("^[%w+/=]+$", out[1].value) -- sent encrypted, as base64
+    assert.is_nil(out[1].value:find("pässwörd", 1, true))
+    assert.equals(secret, pool:decrypt(out[1]))
+    local key = pool.key
+    pool:exchange_keys() -- once per pool
+    assert.equals(key, pool.key)
+    assert.has_error(function() pool:decrypt("text") end, "pool:decrypt: not a SecureString")
+  end)
+end)
+
 describe("session:ps", function()
   it("test_client_execute_ps: output, streams, had_errors", function()
     replay("test_client_execute_ps.yml", function(rs)
@@ -303,6 +324,21 @@ describe("against the simulator's PowerShell plug-in", function()
     local p = pool:pipeline():add_command("Start-Sleep", { Seconds = 30 }):invoke()
     p:stop()
     assert.equals("Stopped", p.state)
+  end)
+
+  it("disconnect and reconnect: the pipeline runs on meanwhile, its output is read after", function()
+    local pool <close> = session:runspace_pool()
+    local p = pool:pipeline():add_script("Start-Sleep -Milliseconds 200; Write-Output done"):invoke()
+    pool:disconnect()
+    assert.equals("Disconnected", pool.state)
+    local ok, err = pcall(p.wait, p)
+    assert.is_false(ok)
+    assert.matches("its RunspacePool is disconnected; pool:reconnect%(%) first", err)
+    assert.has_error(function() pool:pipeline() end, "pool:pipeline: the RunspacePool is Disconnected")
+    pool:reconnect()
+    assert.equals("Opened", pool.state)
+    assert.same({ n = 1, "done" }, p:wait())
+    assert.has_error(function() pool:reconnect() end, "pool:reconnect: the RunspacePool is Opened")
   end)
 
   it("a JEA endpoint by configuration name; an unknown one is refused with Windows' text", function()

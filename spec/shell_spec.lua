@@ -1,4 +1,4 @@
--- Remote commands (issue 5): WinRS shells, processes with streamed output and stdin, run_cmd,
+-- Remote commands: WinRS shells, processes with streamed output and stdin, run_cmd,
 -- run_ps, CLIXML, quotas, cleanup, replays of real Windows recordings. Real sockets, the bundled
 -- simulator running the commands through /bin/sh on this machine.
 local sim = require "helpers.sim"
@@ -29,9 +29,9 @@ local function sh_quote(s)
   return "'" .. s:gsub("'", "'\\''") .. "'"
 end
 
--- Runs a shell snippet as one /bin/sh command line (the simulator joins Command and Arguments).
+-- Runs a shell snippet with sh -c (the argument reaches sh as it is: arguments keep their boundaries).
 local function sh_c(script)
-  return "sh", { "-c", sh_quote(script) }
+  return "sh", { "-c", script }
 end
 
 
@@ -80,7 +80,7 @@ describe("remote commands", function()
 
   describe("session:run_cmd", function()
     it("returns stdout, stderr and the exit code", function()
-      local out, err, code = session:run_cmd("cmd.exe", { "/c echo out && echo err>&2 && exit 3" })
+      local out, err, code = session:run_cmd("cmd.exe", "/c echo out && echo err>&2 && exit 3")
       assert.equals("out\n", out)
       assert.equals("err\n", err)
       assert.equals(3, code)
@@ -89,6 +89,34 @@ describe("remote commands", function()
     it("passes every argument and reports exit code 0", function()
       local out, err, code = session:run_cmd("echo", { "a", "b c", 42 })
       assert.same({ "a b c 42\n", "", 0 }, { out, err, code })
+    end)
+
+    -- What a Windows program receives is what the table held: the client quotes by the Windows
+    -- command-line rules, the simulator splits by them (through cmd.exe's operators and quoting)
+    -- and hands each argument to /bin/sh as one word. Arguments holding a double quote come last:
+    -- cmd.exe counts every quote, so one would hide the operators after it (as on Windows).
+    local TRICKY = { "", "a b", "\\", "C:\\Program Files\\", "it's", "$HOME", "*", "a&b", "x|y", "<in>",
+      "^caret", "100%", "  two  spaces ", "tab\there", ";ls", "`id`", "\\\\server\\share", "é ü", "a&&b || c",
+      "a\"b", "\"", "a\\\"b", 'say "hi" \\' }
+
+    it("keeps the boundaries of 20 tricky arguments through cmd.exe and /bin/sh", function()
+      local out, err, code = session:run_cmd("printf", { "%s\n", table.unpack(TRICKY) })
+      assert.same({ table.concat(TRICKY, "\n") .. "\n", "", 0 }, { out, err, code })
+      local sh <close> = session:shell {}
+      local p <close> = sh:run("printf", { "[%s]", table.unpack(TRICKY) })
+      local got = {}
+      for _, chunk in p:output() do got[#got + 1] = chunk end
+      assert.equals("[" .. table.concat(TRICKY, "][") .. "]", table.concat(got))
+    end)
+
+    it("keeps the boundaries without cmd.exe too (skip_cmd_shell)", function()
+      local out = session:run_cmd("/usr/bin/printf", { "%s\n", table.unpack(TRICKY) }, { skip_cmd_shell = true })
+      assert.equals(table.concat(TRICKY, "\n") .. "\n", out)
+    end)
+
+    it("sends a string of arguments and a command line without arguments as they are", function()
+      assert.equals("a b\n", (session:run_cmd("printf", '"%s %s\n" a b')))
+      assert.equals("one\ntwo\n", (session:run_cmd("echo one; echo two")))
     end)
 
     it("reports non-zero and large exit codes", function()
@@ -121,7 +149,7 @@ describe("remote commands", function()
     it("refuses unknown options and bad arguments with a clear message", function()
       local e = sim.err_of(session.run_cmd, session, "true", nil, { workdir = "/" })
       assert.matches("unknown option 'workdir'", tostring(e))
-      e = sim.err_of(session.run_cmd, session, "true", "not a table")
+      e = sim.err_of(session.run_cmd, session, "true", 42)
       assert.matches("table of strings", tostring(e))
     end)
   end)
@@ -592,20 +620,20 @@ describe("remote commands", function()
     it("test_winrs_stderr_rc: stdout, stderr and exit code 1", function()
       replay("test_winrs_stderr_rc.yml", function(rs)
         assert.same({ "out \r\n", "err \r\n", 1 },
-          { rs:run_cmd("cmd.exe", { "/c echo out && echo err>&2 && exit 1" }) })
+          { rs:run_cmd("cmd.exe", "/c echo out && echo err>&2 && exit 1") })
       end)
     end)
 
     it("test_winrs_unicode: UTF-8 output with codepage 65001", function()
       replay("test_winrs_unicode.yml", function(rs)
-        assert.same({ "こんにちは\n", "", 0 }, { rs:run_cmd("powershell.exe", { "Write-Host こんにちは" }) })
+        assert.same({ "こんにちは\n", "", 0 }, { rs:run_cmd("powershell.exe", "Write-Host こんにちは") })
       end)
     end)
 
     it("test_winrs_operation_timeout: two w:TimedOut faults are polled through", function()
       replay("test_winrs_operation_timeout.yml", function(rs)
         local sh <close> = rs:shell {}
-        local p <close> = sh:run("powershell.exe", { "Write-Host hi; Start-Sleep 30; Write-Host hi again" })
+        local p <close> = sh:run("powershell.exe", "Write-Host hi; Start-Sleep 30; Write-Host hi again")
         local chunks = {}
         for _, c in p:output() do chunks[#chunks + 1] = c end
         assert.same({ "hi", "\n", "hi", " again\n" }, chunks)

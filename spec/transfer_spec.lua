@@ -1,5 +1,5 @@
 -- SPDX-License-Identifier: MIT
--- File transfer over PowerShell Remoting (issue 12): session:copy and session:fetch against the
+-- File transfer over PowerShell Remoting: session:copy and session:fetch against the
 -- simulator's PowerShell plug-in (its sandbox is the host's C: drive) and replays of the real
 -- Windows recordings test_client_copy_* and test_client_fetch_* (pypsrp's, MIT).
 local sim = require "helpers.sim"

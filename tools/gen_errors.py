@@ -3,7 +3,8 @@
 """Generates the error-code files of the engine from the code lists in tools/errors/.
 
     python3 tools/gen_errors.py           rewrite the generated files
-    python3 tools/gen_errors.py --check   exit 1 (saying which file) when one is not current
+    python3 tools/gen_errors.py --check   exit 1 (saying which file) when one is not current, or
+                                          when a C file under src/ writes a named code as a number
 
 Source of truth: tools/errors/wsmerror.txt (the WinRM HRESULTs, low 16 bits of 0x8033xxxx) and
 tools/errors/winerror.txt (Win32, WinHTTP, COM and SSPI codes), one "code|name|text" per line.
@@ -16,6 +17,7 @@ Names: ERROR_WSMAN_X -> WSMAN_E_X, ERROR_X -> WSMAN_E_X, E_X -> WSMAN_E_X, SEC_E
 a Win32 code whose name a WinRM code already has gets WSMAN_E_WIN32_X (ERROR_INVALID_PARAMETER).
 """
 import os
+import re
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -96,6 +98,31 @@ def table_text(table):
     return "\n".join(lines) + "\n"
 
 
+C_TOKEN_RE = re.compile(r'/\*.*?\*/|//[^\n]*|"(?:\\.|[^"\\\n])*"|\b0[xX][0-9A-Fa-f]{8}[uU]?\b', re.S)
+
+
+def raw_codes(table):
+    """file:line of every number in C code under src/ (not in comments or strings) that is one of
+    the named codes: those must use their WSMAN_E_* name."""
+    named = {hresult(code) for code, _, _ in table}
+    generated = {HEADER, TABLE}
+    found = []
+    for dirpath, _, names in os.walk(os.path.join(ROOT, "src")):
+        for n in sorted(names):
+            rel = os.path.relpath(os.path.join(dirpath, n), ROOT)
+            if not n.endswith((".c", ".h")) or rel in generated:
+                continue
+            with open(os.path.join(ROOT, rel), encoding="utf-8", errors="replace") as f:
+                text = f.read()
+            for m in C_TOKEN_RE.finditer(text):
+                tok = m.group(0)
+                if tok[0] in "/\"" or int(tok.rstrip("uU"), 16) not in named:
+                    continue
+                found.append("%s:%d: %s is a named code: use its WSMAN_E_* name (src/core/wsman_errors.h)"
+                             % (rel, text.count("\n", 0, m.start()) + 1, tok))
+    return found
+
+
 def main(argv):
     table = rows("wsmerror.txt", WINRM_FACILITY) + rows("winerror.txt", 0)
     table.sort(key=lambda r: r[0])
@@ -121,7 +148,10 @@ def main(argv):
         print("%s written (%d codes)" % (rel, len(table)))
     for rel in stale:
         print("%s is not current: run python3 tools/gen_errors.py and commit the result" % rel)
-    return 1 if stale else 0
+    raw = raw_codes(table) if "--check" in argv else []
+    for line in raw:
+        print(line)
+    return 1 if stale or raw else 0
 
 
 if __name__ == "__main__":

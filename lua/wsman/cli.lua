@@ -5,7 +5,7 @@
 --     wsman enumerate wmicimv2/Win32_Process -format:json -r:... | jq '.[].Name'
 --
 -- Verbs, switches, the key-value input (`{KEY="VALUE";...}` after an at sign), the checks and their messages, the text
--- output and the error display follow winrm.vbs. Additions: `-format:json`, `-cafile:PATH`
+-- output and the error display follow winrm.vbs. Beyond winrm.vbs: `-format:json`, `-cafile:PATH`
 -- (the CA that verifies an HTTPS server), the `WSMAN_PASSWORD` environment variable, a
 -- password prompt without echo, progress on stderr for long enumerations, and `wsman run`.
 --
@@ -44,17 +44,56 @@ for _, n in ipairs { "?", "quiet", "force", "transport", "username", "password",
   "certificate", "dialect", "associations", "file", "filter", "remote", "skipcacheck", "skipcncheck",
   "skiprevocationcheck", "defaultcreds", "spnport", "timeout", "authentication", "proxyaccess",
   "proxyauthentication", "unencrypted", "usessl", "encoding", "format", "options", "fragment", "returntype",
-  "shallow", "basepropertiesonly", "cafile" } do
+  "shallow", "basepropertiesonly", "cafile", "certfile", "keyfile", "keypassword", "certdir", "spn", "delegate",
+  "proxy", "connecttimeout", "maxenvelopesize", "debug", "ps" } do
   KNOWN[n] = true
 end
 
+-- Switches of every operation that talks to a host. The lower-case ConnectionOptions extension
+-- fields each have one: ca_file -cafile:, client_cert -certfile:, client_key -keyfile:,
+-- client_key_password -keypassword:, cert_dir -certdir:, spn -spn:, delegate -delegate,
+-- proxy -proxy:, connect_timeout -connecttimeout:, max_envelope_size -maxenvelopesize:.
 local CONNECTION = { "username", "password", "proxyusername", "proxypassword", "certificate", "remote",
   "skipcacheck", "skipcncheck", "skiprevocationcheck", "defaultcreds", "spnport", "timeout", "authentication",
-  "proxyaccess", "proxyauthentication", "unencrypted", "usessl", "encoding", "format", "cafile" }
+  "proxyaccess", "proxyauthentication", "unencrypted", "usessl", "encoding", "format", "cafile", "certfile",
+  "keyfile", "keypassword", "certdir", "spn", "delegate", "proxy", "connecttimeout", "maxenvelopesize", "debug" }
+
+-- What the library's messages name, and the switch that sets it for a user of this command.
+local SWITCH_FOR = {
+  ["options.ca_file"] = "-cafile:", ["options.client_cert"] = "-certfile:", ["options.client_key"] = "-keyfile:",
+  ["options.client_key_password"] = "-keypassword:", ["options.cert_dir"] = "-certdir:", ["options.spn"] = "-spn:",
+  ["options.delegate"] = "-delegate", ["options.proxy"] = "-proxy:", ["options.connect_timeout"] = "-connecttimeout:",
+  ["options.max_envelope_size"] = "-maxenvelopesize:", ["ConnectionOptions.max_envelope_size"] = "-maxenvelopesize:",
+  ["ConnectionOptions.delegate"] = "-delegate", ["ConnectionOptions.connect_timeout"] = "-connecttimeout:",
+  ["options.CertificateThumbprint"] = "-certificate:", CertificateThumbprint = "-certificate:",
+  SetProxy = "-proxyaccess:", ["Session.Timeout"] = "-timeout:",
+  SessionFlagNoEncryption = "-unencrypted", SessionFlagUseSsl = "-usessl", SessionFlagUseBasic = "-a:basic",
+  SessionFlagUseNegotiate = "-a:negotiate", SessionFlagUseKerberos = "-a:kerberos", SessionFlagUseDigest = "-a:digest",
+  SessionFlagUseClientCertificate = "-a:certificate", SessionFlagUseNoAuthentication = "-a:none",
+  SessionFlagUseCredSsp = "-a:credssp", SessionFlagSkipCACheck = "-skipCAcheck",
+  SessionFlagSkipCNCheck = "-skipCNcheck",
+  SessionFlagSkipRevocationCheck = "-skipRevocationCheck", SessionFlagEnableSPNServerPort = "-SPNPort",
+  SessionFlagAllowNegotiateImplicitCredentials = "-defaultCreds", SessionFlagCredUsernamePassword = "-u: and -p:",
+  SessionFlagUTF16 = "-encoding:utf-16", SessionFlagUTF8 = "-encoding:utf-8",
+}
+
+--- Rewrites a library message for a user of the command: the API names in it (options.ca_file,
+-- SessionFlagNoEncryption, ...) become the switches that set them (-cafile:, -unencrypted, ...).
+-- @tparam string msg
+-- @treturn string
+function M.switch_names(msg)
+  msg = msg:gsub("%f[%w_%.]([%w_]*%.?[%w_]+)%f[^%w_]", function(name)
+    return SWITCH_FOR[name]
+  end)
+  return msg
+end
+
+local AUTH_VALUES = "none, basic, digest, negotiate (or ntlm), kerberos, certificate, credssp"
 
 local function allowed_for(op)
   local a = { ["?"] = true }
   for _, n in ipairs(CONNECTION) do a[n] = true end
+  if op == "run" then a.ps = true end
   if op ~= "identify" and not PSRP_OPS[op] then
     for _, n in ipairs { "dialect", "file", "filter", "options", "fragment" } do a[n] = true end
   end
@@ -88,6 +127,7 @@ local function quit(status)
 end
 
 local ctx -- { out = file, err = file }
+local term -- the C helpers (defined with the terminal helpers below)
 
 local function errline(s)
   ctx.err:write(s, "\n")
@@ -187,7 +227,8 @@ function M.parse_args(argv)
     local own = switch and (KNOWN[switch] or (SWITCH_SHORTCUTS[switch] and a:find(":", 1, true)))
     if verbatim or (in_command and not own) then
       cmd.unnamed[#cmd.unnamed + 1] = a
-    elseif (c == "-" or c == "/") and #a > 1 and not (#cmd.unnamed == 1 and cmd.unnamed[1]:lower() == "helpmsg") then
+    elseif (c == "-" or (c == "/" and not a:find("/", 2, true))) and #a > 1
+      and not (#cmd.unnamed == 1 and cmd.unnamed[1]:lower() == "helpmsg") then
       local s = a:sub(2)
       if s:sub(1, 1) == "-" then s = s:sub(2) end -- --name as -name
       local colon = s:find(":", 1, true)
@@ -196,7 +237,9 @@ function M.parse_args(argv)
         name = s:sub(1, colon - 1):lower()
         value = s:sub(colon + 1)
         if value:sub(1, 1) == '"' then
-          if #value < 2 or value:sub(-1) ~= '"' then fail("A quoted parameter value must begin and end with quotes: " .. name) end
+          if #value < 2 or value:sub(-1) ~= '"' then
+            fail("A quoted parameter value must begin and end with quotes: " .. name)
+          end
           value = value:sub(2, -2)
         elseif value:sub(-1) == '"' then
           fail("A quoted parameter value must begin and end with quotes: " .. name)
@@ -334,10 +377,27 @@ Example: wsman helpmsg 0x5
 Example: wsman helpmsg -2144108526
 ]==]
 HELP.run = [==[
-wsman run COMMAND [ARGUMENTS...] [-SWITCH:VALUE ...]
+wsman run [-SWITCH:VALUE ...] COMMAND [ARGUMENTS...]
+wsman run [-SWITCH:VALUE ...] -- COMMAND [ARGUMENTS...]
+wsman run -ps [FILE] [-SWITCH:VALUE ...]
 
-Runs COMMAND in a remote cmd shell, prints its output and exits with its exit code.
-Needs remote shells (session:run_cmd).
+Runs COMMAND in a remote cmd shell, as winrs does: its stdout and stderr are written as they
+arrive, piped standard input is forwarded (and closed at its end; a terminal's is not read),
+Ctrl-C sends ctrl_c to the command (a second one terminates it), and wsman exits with the
+command's exit code. -timeout:MS terminates a command that runs longer (exit status 1).
+
+Each ARGUMENT reaches the remote program as it is: it is quoted by the Windows command-line
+rules where needed (white space, a double quote, one of cmd.exe's & | < > ^). A single
+COMMAND without arguments is sent as it is, as a whole command line (cmd.exe operators work).
+After COMMAND, arguments that are not wsman's switches belong to it; after "--" all do.
+
+-ps runs a PowerShell script (FILE, or standard input) through powershell.exe; its errors,
+warnings, verbose and debug records are written to stderr as PowerShell shows them.
+
+Example: wsman run -r:srv -u:admin ipconfig /all
+Example: wsman run -r:srv -u:admin "dir C:\ && echo done"
+Example: wsman run -r:srv -u:admin -- findstr /c:"two words" "C:\Program Files\app\log.txt"
+Example: wsman run -ps check.ps1 -r:srv -u:admin
 ]==]
 HELP.ps = [==[
 wsman ps SCRIPT|- [-SWITCH:VALUE ...]
@@ -380,15 +440,24 @@ HELP.remoting = [==[
 -usessl        HTTPS when the -r: value gives no transport
 -skipCAcheck, -skipCNcheck, -skipRevocationCheck   relax HTTPS server certificate checks
 -cafile:PATH   PEM file of the CA(s) that verify the server's certificate
+-proxy:URL     the proxy to connect through (http://proxy:3128)
+-connecttimeout:MS   connection timeout in milliseconds
+-maxenvelopesize:BYTES   MaxEnvelopeSize sent to the host (default 153600)
 -encoding:utf-8|utf-16   encoding of the requests
--timeout:MS    operation timeout in milliseconds
+-timeout:MS    operation timeout in milliseconds (run: the command's deadline)
 ]==]
 HELP.auth = [==[
--a[uthentication]:none|basic|digest|negotiate|kerberos|certificate|credssp
+-a[uthentication]:none|basic|digest|negotiate|ntlm|kerberos|certificate|credssp
+                    (ntlm is Negotiate, which uses NTLM for local accounts)
 -u[sername]:USER    the account (adds credentials to the chosen mechanism)
--p[assword]:PASS    its password; when missing, WSMAN_PASSWORD is used, else it is
-                    prompted for (without echo) when standard input is a terminal
--c[ertificate]:THUMBPRINT   client certificate (-a:certificate)
+-p[assword]:PASS    its password; -p:- reads it from the first line of standard input;
+                    when missing, WSMAN_PASSWORD is used, else it is prompted for (without
+                    echo) on a terminal, else wsman stops with "no password given"
+-c[ertificate]:THUMBPRINT   client certificate (-a:certificate), looked up in -certdir:
+-certfile:PEM -keyfile:PEM [-keypassword:PASS]   client certificate and key files
+-certdir:DIR        directory of PEM certificates and keys for -certificate:
+-spn:SPN            Kerberos service principal name (default HTTP/host)
+-delegate           Kerberos: forwardable ticket and delegation (a second hop)
 -defaultCreds       Negotiate with implicit credentials (HTTPS)
 -SPNPort            include the port in the service principal name
 -proxyaccess:ie_settings|winhttp_settings|auto_detect|no_proxy, -proxyauth:basic|digest|negotiate,
@@ -414,6 +483,10 @@ HELP.filters = [==[
 ]==]
 HELP.switches = [==[
 -format:text|xml|pretty|json   output format (default text, as winrm's)
+-debug            every HTTP exchange on stderr: method, URL, status, headers, the SOAP sent
+                  and received (pretty-printed, after decryption), bytes, milliseconds and the
+                  authentication legs; credentials are never shown (WSMAN_TRACE=1 does the same
+                  for any program, WSMAN_TRACE=/path writes to a file)
     text    Name = value lines            xml     the XML as received
     pretty  indented XML                   json    one JSON object (enumerate: one array)
 -options:{KEY="VALUE"[;KEY="VALUE"]}   WS-Management options (ResourceLocator.AddOption)
@@ -450,13 +523,18 @@ end
 -- Terminal helpers
 -- ------------------------------------------------------------------------------------------
 
+-- The C helpers of the command (wsman.core's _term, src/lua/lterm.c).
+function term()
+  return rawget(core, "_term")
+end
+
 local function isatty(fd)
-  local ok = os.execute("test -t " .. fd)
-  return ok == true
+  return term().isatty(fd)
 end
 
 local function prompt_password(user, remote)
-  ctx.err:write(("Enter the password for '%s' to connect to '%s': "):format(user, remote ~= "" and remote or "localhost"))
+  ctx.err:write(("Enter the password for '%s' to connect to '%s': "):format(user,
+    remote ~= "" and remote or "localhost"))
   ctx.err:flush()
   os.execute("stty -echo 2>/dev/null")
   local ok, line = pcall(io.read, "l")
@@ -507,11 +585,11 @@ local function show_error(err, fmt, fault)
   fault = err.fault or fault
   if fault and fault ~= "" then
     local text = reformat(fault, fmt)
-    errline(text or fault)
+    errline(M.switch_names(text or fault))
   end
   local code = math.tointeger(err.code) or 0
   errline(("Error number:  %d 0x%X"):format(signed32(code), code & 0xFFFFFFFF))
-  errline(tostring(err.message or err))
+  errline(M.switch_names(tostring(err.message or err)))
   quit(1)
 end
 
@@ -529,6 +607,52 @@ end
 -- Session: winrm.vbs CreateSession
 -- ------------------------------------------------------------------------------------------
 
+-- The password for -u:USER: -p:PASS, -p:- (a line read from stdin), WSMAN_PASSWORD, else a prompt
+-- on a terminal; otherwise refused before anything is sent.
+local function get_password(n)
+  if n.password == "-" then
+    local line = term().read_line(0)
+    if line == nil then fail("no password given: -p:- found no line on standard input") end
+    return line
+  end
+  if n.password ~= nil then return n.password end
+  local env = os.getenv("WSMAN_PASSWORD")
+  if env ~= nil then return env end
+  if term().isatty(0) then return prompt_password(n.username, n.remote or "") end
+  fail("no password given for -u:" .. n.username .. ": give -p:PASSWORD, -p:- (read from standard input) or "
+    .. "WSMAN_PASSWORD, or run on a terminal to be asked")
+end
+
+local function positive_int(n, name, nal)
+  nal(name)
+  local v = math.tointeger(tonumber(n[name]))
+  if not v or v < 0 then fail("Numeric value for -" .. name .. " option is expected") end
+  return v
+end
+
+-- The ConnectionOptions extension fields, one switch each.
+local function extension_options(n, options, nal)
+  local files = { cafile = "ca_file", certfile = "client_cert", keyfile = "client_key", certdir = "cert_dir" }
+  for switch, field in pairs(files) do
+    if n[switch] ~= nil then
+      nal(switch)
+      options()[field] = n[switch]
+    end
+  end
+  if n.keypassword ~= nil then options().client_key_password = n.keypassword end
+  if n.spn ~= nil then
+    nal("spn")
+    options().spn = n.spn
+  end
+  if n.delegate ~= nil then options().delegate = true end
+  if n.proxy ~= nil then
+    nal("proxy")
+    options().proxy = n.proxy
+  end
+  if n.connecttimeout ~= nil then options().connect_timeout = positive_int(n, "connecttimeout", nal) end
+  if n.maxenvelopesize ~= nil then options().max_envelope_size = positive_int(n, "maxenvelopesize", nal) end
+end
+
 local function create_session(wsman, cmd, fmt)
   local n = cmd.named
   local flags = 0
@@ -545,7 +669,7 @@ local function create_session(wsman, cmd, fmt)
     local v = n.encoding:lower()
     if v == "utf-16" then flags = flags | WSMan.SessionFlagUTF16
     elseif v == "utf-8" then flags = flags | WSMan.SessionFlagUTF8
-    else fail("The specified encoding flag is invalid.") end
+    else fail("The specified encoding flag '" .. n.encoding .. "' is invalid. Valid values: utf-8, utf-16.") end
   end
   if has("unencrypted") then
     if not has("remote") then fail("The '-unencrypted' option is only valid when used with the '-remote' option") end
@@ -558,8 +682,13 @@ local function create_session(wsman, cmd, fmt)
   if has("authentication") then
     nal("authentication")
     local a = n.authentication:lower()
-    local function need_user() if not has("username") then fail("The '-username' option must be specified for '-auth:" .. a .. "'") end end
-    local function no_cert() if has("certificate") then fail("The '-certificate' option is not valid for '-auth:" .. a .. "'") end end
+    if a == "ntlm" then a = "negotiate" end -- what pywinrm and Ansible users type; Negotiate does NTLM
+    local function need_user()
+      if not has("username") then fail("The '-username' option must be specified for '-auth:" .. a .. "'") end
+    end
+    local function no_cert()
+      if has("certificate") then fail("The '-certificate' option is not valid for '-auth:" .. a .. "'") end
+    end
     if a == "none" then
       flags = flags | WSMan.SessionFlagUseNoAuthentication
       if has("certificate") then fail("The '-certificate' option is not valid for '-auth:none'") end
@@ -578,7 +707,9 @@ local function create_session(wsman, cmd, fmt)
       no_cert()
       flags = flags | WSMan.SessionFlagUseNegotiate
     elseif a == "certificate" then
-      if not has("certificate") then fail("The '-certificate' option must be specified for '-auth:certificate'") end
+      if not has("certificate") and not has("certfile") then
+        fail("The '-certificate' option (or '-certfile:' and '-keyfile:') must be specified for '-auth:certificate'")
+      end
       if has("username") then fail("The '-username' option is not valid for '-auth:certificate'") end
       if has("password") then fail("The '-password' option is not valid for '-auth:certificate'") end
       flags = flags | WSMan.SessionFlagUseClientCertificate
@@ -586,16 +717,14 @@ local function create_session(wsman, cmd, fmt)
       need_user(); no_cert()
       flags = flags | WSMan.SessionFlagCredUsernamePassword | WSMan.SessionFlagUseCredSsp
     else
-      fail("The specified '-authentication' flag '" .. n.authentication .. "' has an invalid value.")
+      fail("The specified '-authentication' flag '" .. n.authentication .. "' has an invalid value. Valid values: "
+        .. AUTH_VALUES .. ".")
     end
   end
   if has("username") then
     if has("certificate") then fail("The '-certificate' option cannot be used together with '-username'") end
     options().UserName = n.username
-    local password = n.password
-    if password == nil then password = os.getenv("WSMAN_PASSWORD") end
-    if password == nil and isatty(0) then password = prompt_password(n.username, n.remote or "") end
-    if password ~= nil then opts.Password = password end
+    opts.Password = get_password(n)
     flags = flags | WSMan.SessionFlagCredUsernamePassword
   end
   if has("defaultcreds") then
@@ -620,7 +749,10 @@ local function create_session(wsman, cmd, fmt)
     local v = n.proxyaccess:lower()
     access = ({ ie_settings = WSMan.ProxyIEConfig, winhttp_settings = WSMan.ProxyWinHttpConfig,
                 auto_detect = WSMan.ProxyAutoDetect, no_proxy = WSMan.ProxyNoProxyServer })[v]
-    if not access then fail("The specified '-proxyaccess' field '" .. n.proxyaccess .. "' has an invalid value.") end
+    if not access then
+      fail("The specified '-proxyaccess' field '" .. n.proxyaccess
+        .. "' has an invalid value. Valid values: ie_settings, winhttp_settings, auto_detect, no_proxy.")
+    end
   end
   if has("proxyauthentication") then
     nal("proxyauthentication")
@@ -631,7 +763,8 @@ local function create_session(wsman, cmd, fmt)
     mech = ({ basic = WSMan.ProxyAuthenticationUseBasic, digest = WSMan.ProxyAuthenticationUseDigest,
               negotiate = WSMan.ProxyAuthenticationUseNegotiate })[v]
     if not mech then
-      fail("The specified '-proxyauthentication' flag '" .. n.proxyauthentication .. "' has an invalid value.")
+      fail("The specified '-proxyauthentication' flag '" .. n.proxyauthentication
+        .. "' has an invalid value. Valid values: basic, digest, negotiate.")
     end
   end
   if has("proxyusername") and not has("proxyauthentication") then
@@ -644,10 +777,7 @@ local function create_session(wsman, cmd, fmt)
     local o = options()
     try(fmt, o.SetProxy, o, access, mech, n.proxyusername or "", n.proxypassword or "")
   end
-  if has("cafile") then
-    nal("cafile")
-    options().ca_file = n.cafile
-  end
+  extension_options(n, options, nal)
   if has("skipcacheck") then flags = flags | WSMan.SessionFlagSkipCACheck end
   if has("skipcncheck") then flags = flags | WSMan.SessionFlagSkipCNCheck end
   if has("skiprevocationcheck") then flags = flags | WSMan.SessionFlagSkipRevocationCheck end
@@ -837,7 +967,7 @@ local function enumerate(cmd, session, loc, fmt)
     elseif rt == "objectandepr" then
       flags = flags | WSMan.EnumerationFlagReturnObjectAndEPR
     elseif rt ~= "object" then
-      fail("-returntype:" .. n.returntype .. " is not a valid option")
+      fail("-returntype:" .. n.returntype .. " is not a valid option. Valid values: Object, EPR, ObjectAndEPR.")
     end
   end
   if n.shallow ~= nil then
@@ -896,20 +1026,143 @@ local function enumerate(cmd, session, loc, fmt)
   if fmt == "json" then out:write(count > 0 and "\n]\n" or "]\n") end
 end
 
-local function run_command(cmd, session, fmt)
-  local ok, f = pcall(function() return session.run_cmd end)
-  if not ok or type(f) ~= "function" then
-    fail("'run' needs remote shells (session:run_cmd), which are not available yet in this lua-wsman")
+-- ------------------------------------------------------------------------------------------
+-- run: winrs. Output is written as it arrives (each stream to its own descriptor, flushed);
+-- piped stdin is forwarded and closed at its end (a terminal's is not read: the remote stdin is
+-- closed at once); Ctrl-C sends ctrl_c to the command (a second one terminates it); -timeout:
+-- terminates it when it runs longer; the exit status is the remote one.
+-- ------------------------------------------------------------------------------------------
+
+local RECEIVE_WAIT = 1        -- seconds a Receive waits for output (how soon Ctrl-C is noticed)
+local RECEIVE_WAIT_STDIN = 0.2 -- the same while stdin is still being forwarded
+local STDIN_PIECE = 65536     -- bytes read from stdin at a time (memory stays flat)
+local STDIN_PIECES = 16       -- pieces forwarded in one batch
+local STDIN_BATCHES_PER_RECEIVE = 8 -- while stdin flows, batches sent between two Receives
+local EXIT_INTERRUPTED = 130  -- 128 + SIGINT, as a shell reports a command ended by Ctrl-C
+
+-- Forwards what stdin has now; returns false once it is closed, and true when more may be
+-- waiting (a whole batch was sent).
+local function forward_stdin(p, t)
+  for _ = 1, STDIN_PIECES do
+    local data = t.read(0, STDIN_PIECE, 0)
+    if data == nil then
+      p:close_stdin()
+      return false
+    end
+    if data == "" then return true, false end
+    p:write(data)
   end
-  local command = cmd.unnamed[2]
-  local args = {}
-  for i = 3, #cmd.unnamed do args[#args + 1] = cmd.unnamed[i] end
-  local stdout, stderr, code = try(fmt, f, session, command, args)
-  if stdout then ctx.out:write(stdout) end
-  if stderr then ctx.err:write(stderr) end
-  code = math.tointeger(code) or 0
+  return true, true
+end
+
+local function write_chunk(stream, chunk)
+  local f = stream == "stderr" and ctx.err or ctx.out
+  f:write(chunk)
+  f:flush()
+end
+
+-- PowerShell's records (CLIXML on stderr), shown as the PowerShell console shows them.
+local RECORD_PREFIX = { warning = "WARNING: ", verbose = "VERBOSE: ", debug = "DEBUG: " }
+
+local function show_ps_stderr(stderr)
+  if stderr == "" then return end
+  local text, records = WSMan.clixml(stderr)
+  if text ~= "" then write_chunk("stderr", text:sub(-1) == "\n" and text or text .. "\n") end
+  for _, r in ipairs(records or {}) do
+    local prefix = RECORD_PREFIX[r.type]
+    if prefix and r.message then
+      write_chunk("stderr", prefix .. r.message .. "\n")
+    elseif r.type == "information" and r.message then
+      write_chunk("stdout", r.message .. "\n")
+    end
+  end
+end
+
+-- The script of `wsman run -ps [FILE]`: the file, or stdin when it is not a terminal.
+local function ps_script(cmd)
+  local file = cmd.unnamed[2]
+  if file and file ~= "-" then return read_file(file) end
+  if term().isatty(0) then fail("-ps needs a script: give a file (wsman run -ps FILE) or pipe it to standard input") end
+  local parts = {}
+  while true do
+    local data = term().read(0, STDIN_PIECE, -1)
+    if data == nil then break end
+    parts[#parts + 1] = data
+  end
+  return table.concat(parts)
+end
+
+-- Starts the command: a PowerShell script (its stdin is the script) or COMMAND [ARGS...].
+local function start_remote(cmd, sh)
+  if cmd.named.ps ~= nil then
+    local script = ps_script(cmd)
+    local p = sh:powershell()
+    p:close_stdin(script)
+    return p, true
+  end
+  local args
+  if #cmd.unnamed > 2 then
+    args = {}
+    for i = 3, #cmd.unnamed do args[#args + 1] = cmd.unnamed[i] end
+  end
+  return sh:run(cmd.unnamed[2], args), false
+end
+
+-- Receives and writes output until the command ends; returns its exit status.
+local function pump(p, ps, deadline_ms, timeout_ms)
+  local t = term()
+  local stdin_open = not ps
+  if stdin_open and t.isatty(0) then
+    p:close_stdin()
+    stdin_open = false
+  end
+  local errs, interrupted, batches = {}, 0, 0
+  while not p.done do
+    local sig = t.sigint()
+    if sig > 0 then
+      interrupted = interrupted + sig
+      p:signal(interrupted > 1 and "terminate" or "ctrl_c")
+      if interrupted > 1 then return EXIT_INTERRUPTED end
+    end
+    if deadline_ms and t.now_ms() >= deadline_ms then
+      p:signal("terminate")
+      fail(("the remote command did not end within %d ms (-timeout:%d); it was terminated"):format(timeout_ms,
+        timeout_ms))
+    end
+    local more
+    if stdin_open then stdin_open, more = forward_stdin(p, t) end
+    -- while stdin flows, a Receive only every few batches (its wait would slow the flow)
+    batches = more and batches + 1 or 0
+    local stream, chunk
+    if batches % STDIN_BATCHES_PER_RECEIVE == 0 then
+      stream, chunk = p:read(stdin_open and RECEIVE_WAIT_STDIN or RECEIVE_WAIT)
+    end
+    while stream do
+      if ps and stream == "stderr" then errs[#errs + 1] = chunk else write_chunk(stream, chunk) end
+      stream, chunk = p:read(0)
+    end
+  end
+  if ps then show_ps_stderr(table.concat(errs)) end
+  local code = math.tointeger(p.exit_code)
+  if interrupted > 0 and not (code and code >= 0 and code <= 255) then return EXIT_INTERRUPTED end
+  code = code or 0
   if code < 0 or code > 255 then code = 1 end
   return code
+end
+
+local function run_command(cmd, session, fmt)
+  local timeout_ms = cmd.named.timeout and math.tointeger(tonumber(cmd.named.timeout))
+  local t = term()
+  t.catch_sigint()
+  local ok, status = pcall(function()
+    local sh <close> = try(fmt, session.shell, session, {})
+    local p <close>, ps = try(fmt, start_remote, cmd, sh)
+    local deadline = timeout_ms and (t.now_ms() + timeout_ms)
+    return try(fmt, pump, p, ps, deadline, timeout_ms)
+  end)
+  t.release_sigint()
+  if not ok then error(status, 0) end
+  return status
 end
 
 -- wsman ps SCRIPT|-: output objects on stdout, the other streams' records on stderr.
@@ -980,7 +1233,11 @@ local function main(argv)
 
   local valid = true
   if op == "run" then
-    if #cmd.unnamed < 2 then valid = false end
+    if cmd.named.ps ~= nil then
+      if #cmd.unnamed > 2 then valid = false end
+    elseif #cmd.unnamed < 2 then
+      valid = false
+    end
   elseif #cmd.unnamed ~= OPS[op] + 1 then -- the operation, [the action,] the resource
     valid = false
   end
@@ -1007,15 +1264,17 @@ local function main(argv)
     fmt = cmd.named.format:gsub("^#", "")
     local l = fmt:lower()
     if l ~= "xml" and l ~= "pretty" and l ~= "text" and l ~= "json" then
-      errline('Invalid option for -format: "' .. fmt .. '"')
+      errline('Invalid option for -format: "' .. fmt .. '". Valid values: text, xml, pretty, json.')
       quit(1)
     end
     fmt = l
   end
 
   WSMan = WSMan or require "wsman"
+  term().guard_stdin()
   local wsman = WSMan.new()
   local session = create_session(wsman, cmd, fmt)
+  if cmd.named.debug ~= nil then require("wsman.trace").attach(session, ctx.err) end
 
   if op == "run" then return run_command(cmd, session, fmt) end
   if op == "ps" then return ps_command(cmd, session, fmt) end
@@ -1073,7 +1332,8 @@ function M.run(argv, out, err)
   ctx.out:flush()
   if ok then return status or 0 end
   if getmetatable(status) == Quit then return status.status end
-  ctx.err:write("Error: ", tostring(type(status) == "table" and (status.message or status) or status), "\n")
+  local msg = tostring(type(status) == "table" and (status.message or status) or status)
+  ctx.err:write("Error: ", M.switch_names(msg), "\n")
   return 1
 end
 

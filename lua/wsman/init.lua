@@ -11,7 +11,8 @@
 -- * `session:run_cmd`, `session:run_ps`, `sh:run_cmd`, `sh:run_ps` (wsman.ps);
 -- * `session:runspace_pool`, `session:ps` (wsman.psrp: PowerShell Remoting);
 -- * `session:copy`, `session:fetch` (wsman.transfer: files over PowerShell Remoting);
--- * `WSMan.connect(url, {user=, password=, auth=, ...})`, a session in one call (wsman.connect).
+-- * `WSMan.connect(url, {user=, password=, auth=, ...})`, a session in one call (wsman.connect);
+-- * `WSMAN_TRACE=1` (stderr) or `WSMAN_TRACE=/path`: every session traces its exchanges (wsman.trace).
 --
 -- The build compiles this file and lua/wsman/*.lua into the module, so `wsman.so` alone gives
 -- the whole API; with lua/ on `package.path` the files there are used instead (they are the
@@ -28,6 +29,7 @@ local ps = require "wsman.ps"
 local connect = require "wsman.connect"
 local psrp = require "wsman.psrp"
 local transfer = require "wsman.transfer"
+local trace = require "wsman.trace"
 
 WSMan.decode, WSMan.encode = results.decode, results.encode
 WSMan.null, WSMan.class, WSMan.epr = results.null, results.class, results.epr
@@ -40,6 +42,15 @@ end
 session.run_cmd, session.run_ps = ps.run_cmd, ps.run_ps
 session.runspace_pool, session.ps = psrp.runspace_pool, psrp.ps
 session.copy, session.fetch = transfer.copy, transfer.fetch
+
+-- WSMAN_TRACE=1 (stderr) or WSMAN_TRACE=/path: every new session writes its exchanges there.
+local create_session = WSMan._methods.WSMan.CreateSession
+WSMan._methods.WSMan.CreateSession = function(...)
+  local s = create_session(...)
+  local out = trace.from_env()
+  if out then trace.attach(s, out) end
+  return s
+end
 
 local shell = WSMan._methods.Shell
 shell.run_cmd, shell.run_ps = ps.shell_run_cmd, ps.shell_run_ps

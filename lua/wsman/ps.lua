@@ -2,6 +2,13 @@
 -- `session:run_ps`, and the same on a shell (`sh:run_cmd`, `sh:run_ps`, reusing that shell).
 --
 --     local out, err, code = session:run_cmd("ipconfig", {"/all"})
+--     session:run_cmd("dir", {"C:\\Program Files"})   -- sends: dir "C:\Program Files"
+--     session:run_cmd("dir /b C:\\Temp")              -- one string: the command line as it is
+--
+-- Arguments in a table keep their boundaries: each is quoted by the rules Windows programs use
+-- to split a command line (MSVCRT / CommandLineToArgvW, as Python's subprocess.list2cmdline),
+-- only where needed (white space, a double quote, or one of cmd.exe's operators & | < > ^). A
+-- string instead of the table is the rest of the command line, sent as it is.
 --     local out, err, code, records = session:run_ps(script)      -- a script of any length
 --
 -- They sit on the streaming API (`session:shell`, `sh:run`, `p:output`) and only gather the
@@ -121,8 +128,9 @@ end
 
 local function command_args(command, args)
   if type(command) ~= "string" then error("run_cmd: the command must be a string, got " .. type(command), 3) end
-  if args ~= nil and type(args) ~= "table" then
-    error("run_cmd: the arguments must be a table of strings, got " .. type(args), 3)
+  if args ~= nil and type(args) ~= "table" and type(args) ~= "string" then
+    error("run_cmd: the arguments must be a table of strings (each quoted where needed) or a string (sent as it is), got "
+      .. type(args), 3)
   end
 end
 

@@ -14,8 +14,10 @@
 -- `verbose`, `debug`, `information`, `progress`, each a list of records as PowerShell sent them.
 -- A pool is a WinRS shell on a PowerShell resource URI; the session's authentication and message
 -- encryption apply unchanged. Host calls (Read-Host, Write-Host, $host.SetShouldExit, ...) go to
--- the pool's `host` table: `host = { ReadLine = function(p) return "answer" end }`. Not done yet:
--- SecureString key exchange, disconnect/reconnect.
+-- the pool's `host` table: `host = { ReadLine = function(p) return "answer" end }`. SecureStrings:
+-- `pool:secure_string(text)` and `pool:decrypt(value)` (the session key exchange runs once, when
+-- first needed). `pool:disconnect()` / `pool:reconnect()` leave the pool running on the host
+-- meanwhile. Not done yet: connecting to a pool another client disconnected.
 -- @module wsman.psrp
 local WSMan = require "wsman.core"
 
@@ -25,7 +27,8 @@ local decode, encode, V, O = WSMan.clixml_decode, WSMan.clixml_encode, WSMan.ps_
 
 -- MS-PSRP 2.2.1 message types.
 local T = {
-  SESSION_CAPABILITY = 0x00010002, INIT_RUNSPACEPOOL = 0x00010004, RUNSPACEPOOL_STATE = 0x00021005,
+  SESSION_CAPABILITY = 0x00010002, INIT_RUNSPACEPOOL = 0x00010004, PUBLIC_KEY = 0x00010005,
+  ENCRYPTED_SESSION_KEY = 0x00010006, RUNSPACEPOOL_STATE = 0x00021005,
   CREATE_PIPELINE = 0x00021006, APPLICATION_PRIVATE_DATA = 0x00021009, RUNSPACEPOOL_HOST_CALL = 0x00021100,
   PIPELINE_INPUT = 0x00041002, END_OF_PIPELINE_INPUT = 0x00041003, PIPELINE_OUTPUT = 0x00041004,
   ERROR_RECORD = 0x00041005, PIPELINE_STATE = 0x00041006, DEBUG_RECORD = 0x00041007,
@@ -196,10 +199,10 @@ local POOL_KEYS = { min_runspaces = true, max_runspaces = true, configuration_na
 
 -- Reads pool messages until the RunspacePool state is known.
 local function await_opened(pool)
-  local defrag = WSMan._psrp_defrag()
+  pool.defrag = WSMan._psrp_defrag()
   while pool.state ~= "Opened" do
     local bytes = pool.shell:receive(nil, pool.receive_timeout)
-    for _, m in ipairs(defrag:feed(bytes)) do
+    for _, m in ipairs(pool.defrag:feed(bytes)) do
       local v = decode_one(m)
       if m.type == T.SESSION_CAPABILITY and v then
         pool.protocol_version = tostring(v.protocolversion)
@@ -266,6 +269,61 @@ function Pool:pipeline()
     streams = { error = {}, warning = {}, verbose = {}, debug = {}, information = {}, progress = {} },
     host_output = {},
     queue = {}, qhead = 1, qtail = 0 }, Pipeline)
+end
+
+--- Runs the session key exchange (MS-PSRP PUBLIC_KEY / ENCRYPTED_SESSION_KEY) once: an RSA key
+-- pair is made here, the host sends an AES-256 session key encrypted with it. Needed before
+-- SecureStrings are sent or read; `pool:secure_string` and `pool:decrypt` run it when needed.
+function Pool:exchange_keys()
+  if self.key then return self end
+  local key = WSMan._psrp_keypair()
+  local max = self.shell:max_payload()
+  local msg = O { extended = { PublicKey = WSMan._base64_encode(key:public_blob()) } }
+  for _, payload in ipairs(pack(fragments(self, T.PUBLIC_KEY, nil, msg, max), max)) do
+    self.shell:send(nil, payload)
+  end
+  while not self.key do
+    for _, m in ipairs(self.defrag:feed((self.shell:receive(nil, self.receive_timeout)))) do
+      local v = decode_one(m)
+      if m.type == T.ENCRYPTED_SESSION_KEY and v then
+        key:set_session_key(WSMan._base64_decode(tostring(v.EncryptedSessionKey)))
+        self.key = key
+      end
+    end
+  end
+  return self
+end
+
+--- A SecureString for the host (a PSValue to use as a parameter, input object or host answer):
+-- `text` encrypted with the session key.
+function Pool:secure_string(text)
+  self:exchange_keys()
+  return V("SecureString", WSMan._base64_encode(self.key:encrypt(text)))
+end
+
+--- The text of a SecureString received from the host (a PSValue of type SecureString).
+function Pool:decrypt(secure)
+  self:exchange_keys()
+  local b64 = type(secure) == "table" and secure.type == "SecureString" and secure.value
+  if not b64 then error("pool:decrypt: not a SecureString", 2) end
+  return self.key:decrypt(WSMan._base64_decode(b64))
+end
+
+--- Disconnects from the pool: it and its pipelines go on running on the host, unreachable
+-- (output waits there) until `pool:reconnect()`. `pool.state` is "Disconnected" meanwhile.
+function Pool:disconnect()
+  if self.state ~= "Opened" then error("pool:disconnect: the RunspacePool is " .. self.state, 2) end
+  self.shell:disconnect()
+  self.state = "Disconnected"
+  return self
+end
+
+--- Reconnects to a pool this client disconnected; its pipelines' output can be read again.
+function Pool:reconnect()
+  if self.state ~= "Disconnected" then error("pool:reconnect: the RunspacePool is " .. self.state, 2) end
+  self.shell:disconnect(true)
+  self.state = "Opened"
+  return self
 end
 
 --- Closes the pool (deletes its shell on the host). Also on `<close>`; collection only queues it.
@@ -447,6 +505,9 @@ end
 -- One Receive; false when the pipeline is over.
 local function pump(p)
   if TERMINAL[p.state] and p.done then return false end
+  if p.pool.state == "Disconnected" then
+    error("pipeline: its RunspacePool is disconnected; pool:reconnect() first", 3)
+  end
   local bytes, done = p.pool.shell:receive(p.command_id, p.pool.receive_timeout)
   for _, m in ipairs(p.defrag:feed(bytes)) do handle(p, m) end
   if done or TERMINAL[p.state] then p.done = true end

@@ -2,8 +2,9 @@
  * test_ntlm.c - MD4, RC4, NTLMv2 (MS-NLMP official vectors), sealing/signing, the WinRM
  * multipart/encrypted framing, channel binding and the "Negotiate" mechanism (TAP).
  *
- * Vectors: RFC 1320 A.5 (MD4), RFC 6229 section 2 (RC4), MS-NLMP 4.2.1 / 4.2.4 and the values
- * derived from them in shared/reference/protocol.md 2.4, 3.2, 4.4 and 5.6.
+ * Vectors: RFC 1320 A.5 (MD4), RFC 6229 section 2 (RC4), MS-NLMP 4.2.1 / 4.2.4, and values
+ * computed from them: NTOWFv1 (MS-NLMP 3.3.1), sealing (MS-NLMP 3.4.3) in the multipart/encrypted
+ * framing (MS-WSMV 2.2.9.1), the SPNEGO mechListMIC (RFC 4178 5), channel binding (RFC 5929 4).
  */
 #include "check.h"
 
@@ -166,7 +167,7 @@ TEST(md4_nt_hash)
     unsigned char pw[16], out[16];
     size_t n = ascii16("Password", pw);
 
-    /* NTOWFv1("Password") (protocol.md 5.6, derived) */
+    /* NTOWFv1("Password") (MS-NLMP 3.3.1 over the 4.2.1 password) */
     wsman_md4(pw, n, out);
     CHECK_HEX(out, 16, "a4f49c406510bdcab6824ee7c30fd852");
 }
@@ -387,7 +388,7 @@ TEST(nlmp_seal_and_sign)
     CHECK_INT(wsman_ntlm_wrap(c, plain, sizeof plain, sig, &cipher, &e), 0);
     CHECK_HEX(cipher.data, cipher.len, "54e50165bf1936dc996020c1811b0f06fb5f");
     CHECK_HEX(sig, 16, "010000007fb38ec5c55d497600000000");
-    /* seq 1, same plaintext: the RC4 stream continues (protocol.md 3.2, derived) */
+    /* seq 1, same plaintext: the RC4 stream continues (MS-NLMP 3.4.3) */
     wsman_buf_reset(&cipher);
     CHECK_INT(wsman_ntlm_wrap(c, plain, sizeof plain, sig, &cipher, &e), 0);
     CHECK_HEX(cipher.data, cipher.len, "64c308e09ea236e7f4232553c94a01e700fa");
@@ -400,7 +401,7 @@ TEST(nlmp_seal_and_sign)
 
 TEST(nlmp_mech_list_mic)
 {
-    /* protocol.md 4.4 (derived): MAC over the NTLM-only DER MechTypeList, client keys, seq 0 */
+    /* RFC 4178 5 with MS-NLMP 3.4.4: MAC over the NTLM-only DER MechTypeList, client keys, seq 0 */
     unsigned char key[16], mtl[14], sig[16];
     wsman_ntlm_t *c, *s;
     wsman_error_t e;

@@ -453,7 +453,7 @@ TEST(envelope_enumerate_full)
     wsman_buf_init(&f);
     wsman_error_init(&e);
     header(&h, "http://schemas.xmlsoap.org/ws/2004/09/enumeration/Enumerate", &l, 60000);
-    CHECK_INT(wsman_build_filter(&f, "SELECT * FROM Win32_Service", NULL, 0, &e), 0);
+    CHECK_INT(wsman_build_filter(&f, "SELECT * FROM Win32_Service", NULL, 0, NULL, &e), 0);
     CHECK_INT(wsman_envelope_begin(&b, &h), 0);
     CHECK_INT(wsman_body_enumerate(&b, 20, WSMAN_ENUM_RETURN_OBJECT_AND_EPR, f.data), 0);
     CHECK_INT(wsman_envelope_end(&b), 0);
@@ -498,7 +498,7 @@ static char *filter(const char *f, const char *d, uint32_t flags, const char *ur
     wsman_buf_t b;
     wsman_buf_init(&b);
     wsman_buf_puts(&b, "");
-    if (wsman_build_filter_ex(&b, f, d, flags, uri, e) != 0) {
+    if (wsman_build_filter(&b, f, d, flags, uri, e) != 0) {
         CHECK_INT(b.len, 0);
         wsman_buf_free(&b);
         return NULL;

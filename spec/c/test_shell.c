@@ -252,6 +252,36 @@ TEST(receive_refuses_bad_base64_and_stops_when_the_sink_fails)
     streams_free(&s);
 }
 
+/* ---- argument quoting ------------------------------------------------------------------------ */
+
+/* Each argument as the Windows command-line rules need it (the expected forms are what Python's
+ * subprocess.list2cmdline gives, plus quotes around cmd.exe's operators). */
+TEST(quote_arg_follows_the_windows_command_line_rules)
+{
+    static const char *const cases[][2] = {
+        {"plain", "plain"},
+        {"", "\"\""},
+        {"a b", "\"a b\""},
+        {"tab\there", "\"tab\there\""},
+        {"C:\\Program Files\\", "\"C:\\Program Files\\\\\""},
+        {"C:\\Temp\\", "C:\\Temp\\"},
+        {"a\"b", "a\\\"b"},
+        {"a\\\"b", "a\\\\\\\"b"},
+        {"say \"hi\"", "\"say \\\"hi\\\"\""},
+        {"a&b", "\"a&b\""},
+        {"x|y", "\"x|y\""},
+        {"^", "\"^\""},
+        {"100%", "100%"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        wsman_buf_t b;
+        wsman_buf_init(&b);
+        CHECK_INT(wsman_quote_arg(&b, cases[i][0]), 0);
+        CHECK_STR(b.data ? b.data : "", cases[i][1]);
+        wsman_buf_free(&b);
+    }
+}
+
 /* ---- PowerShell ---------------------------------------------------------------------------- */
 
 TEST(ps_encode_command_is_utf16le_base64)
@@ -371,6 +401,7 @@ int main(void)
     RUN(receive_large_stream_is_handed_over_in_pieces);
     RUN(receive_operation_timeout_is_a_fault_with_its_code);
     RUN(receive_refuses_bad_base64_and_stops_when_the_sink_fails);
+    RUN(quote_arg_follows_the_windows_command_line_rules);
     RUN(ps_encode_command_is_utf16le_base64);
     RUN(ps_bootstrap_is_short_and_reads_stdin);
     RUN(clixml_real_sample_with_error);

@@ -60,7 +60,7 @@ static void request(const char *url, const wsman_locator_t *l, char **f)
     /* as wsman_enumerate does: the texts are checked, then the filter is built */
     if (wsman_xml_check_str("filter", f[F_FILTER], &e) == 0 &&
         wsman_xml_check_str("dialect", f[F_DIALECT], &e) == 0 &&
-        wsman_build_filter_ex(&filter, f[F_FILTER], f[F_DIALECT], 0, wsman_locator_uri(l), &e) == 0 &&
+        wsman_build_filter(&filter, f[F_FILTER], f[F_DIALECT], 0, wsman_locator_uri(l), &e) == 0 &&
         wsman_envelope_begin(&req, &h) == 0 &&
         wsman_body_enumerate(&req, 0, 0, filter.len ? filter.data : NULL) == 0 &&
         wsman_envelope_end(&req) == 0)

@@ -42,12 +42,6 @@ static int popcount32(uint32_t v)
     return n;
 }
 
-static int oom(wsman_error_t *e)
-{
-    wsman_error_set(e, WSMAN_E_OUTOFMEMORY, NULL);
-    return -1;
-}
-
 /* ---- SPN ----------------------------------------------------------------------------------- */
 
 char *wsman_auth_spn(const char *opt, const wsman_endpoint_t *ep, uint32_t flags)
@@ -283,7 +277,7 @@ static int cert_header(void *st, wsman_buf_t *header_value, wsman_error_t *e)
 {
     (void)st;
     wsman_buf_reset(header_value);
-    return wsman_buf_puts(header_value, SECPROFILE_HTTPS_MUTUAL) == 0 ? 0 : oom(e);
+    return wsman_buf_puts(header_value, SECPROFILE_HTTPS_MUTUAL) == 0 ? 0 : wsman_error_oom(e, NULL);
 }
 
 static int cert_step(void *st, const char *challenge, wsman_buf_t *header_value, int *done, wsman_error_t *e)
@@ -310,7 +304,7 @@ static wsman_auth_t *wrap_state(const wsman_auth_mech_t *m, void *st, wsman_erro
     if (!a) {
         if (m->destroy)
             m->destroy(st);
-        oom(e);
+        wsman_error_oom(e, NULL);
         return NULL;
     }
     a->mech = m;
@@ -392,7 +386,7 @@ static wsman_auth_t *new_negotiate(const wsman_auth_params_t *p, const wsman_gss
     char *note = NULL;
 
     if (!ns) {
-        oom(e);
+        wsman_error_oom(e, NULL);
         return NULL;
     }
     ns->delegate = p->delegate;
@@ -436,7 +430,7 @@ static wsman_auth_t *new_gss_or_negotiate(const wsman_auth_params_t *p, int kerb
 
     target = spn ? gss_target(spn, &is_principal) : NULL;
     if (!spn || !target) {
-        oom(e);
+        wsman_error_oom(e, NULL);
         goto out;
     }
     memset(&cfg, 0, sizeof cfg);

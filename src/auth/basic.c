@@ -63,7 +63,7 @@ static void *basic_create(const wsman_credentials_t *creds, const char *host, ws
     return st;
 oom:
     basic_destroy(st);
-    wsman_error_set(e, WSMAN_E_OUTOFMEMORY, NULL);
+    wsman_error_oom(e, NULL);
     return NULL;
 }
 
@@ -81,7 +81,7 @@ static int basic_header(void *p, wsman_buf_t *header_value, wsman_error_t *e)
     n = st->user_len + 1 + st->password_len;
     plain = malloc(n);
     if (!plain) {
-        wsman_error_set(e, WSMAN_E_OUTOFMEMORY, NULL);
+        wsman_error_oom(e, NULL);
         return -1;
     }
     memcpy(plain, st->user, st->user_len);
@@ -95,7 +95,7 @@ static int basic_header(void *p, wsman_buf_t *header_value, wsman_error_t *e)
     if (wsman_buf_puts(header_value, "Basic ") == 0 && wsman_base64_encode(header_value, plain, n) == 0)
         rc = 0;
     else
-        wsman_error_set(e, WSMAN_E_OUTOFMEMORY, NULL);
+        wsman_error_oom(e, NULL);
     OPENSSL_cleanse(plain, n);
     free(plain);
     return rc;

@@ -181,7 +181,7 @@ static match_t check_entry(const char *dir, const char *name, const unsigned cha
     match_t m;
 
     if (!path) {
-        wsman_error_set(e, WSMAN_E_OUTOFMEMORY, NULL);
+        wsman_error_oom(e, NULL);
         return MATCH_FAILED;
     }
     wsman_buf_init(&b);
@@ -190,7 +190,7 @@ static match_t check_entry(const char *dir, const char *name, const unsigned cha
         int in_file = has_private_key(&b);
         *key_path = in_file ? wsman_strdup(path) : find_key(dir, name);
         if (!*key_path && in_file) {
-            wsman_error_set(e, WSMAN_E_OUTOFMEMORY, NULL);
+            wsman_error_oom(e, NULL);
             m = MATCH_FAILED;
         } else if (!*key_path) {
             wsman_error_set(
@@ -205,7 +205,7 @@ static match_t check_entry(const char *dir, const char *name, const unsigned cha
             path = NULL;
         }
     } else if (m == MATCH_FAILED) {
-        wsman_error_set(e, WSMAN_E_OUTOFMEMORY, NULL);
+        wsman_error_oom(e, NULL);
     }
     wsman_buf_free_secure(&b);
     free(path);

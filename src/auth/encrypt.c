@@ -25,12 +25,6 @@
 #include <openssl/objects.h>
 #include <openssl/x509.h>
 
-static int oom(wsman_error_t *e)
-{
-    wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "Out of memory in message encryption.");
-    return -1;
-}
-
 static int bad(wsman_error_t *e, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))
@@ -143,21 +137,21 @@ int wsman_encrypt_message(const wsman_encryptor_t *enc, const char *plain, size_
                              enc->protocol, charset, length_field) != 0 ||
             wsman_buf_append(body, l4, 4) != 0 || wsman_buf_append(body, hdr.data, hdr.len) != 0 ||
             wsman_buf_append(body, data.data, data.len) != 0) {
-            oom(e);
+            wsman_error_oom(e, "encrypting or decrypting a message");
             goto done;
         }
         pos += n;
         nparts++;
     } while (pos < len);
     if (wsman_buf_puts(body, "--" WSMAN_ENCRYPTED_BOUNDARY "--\r\n") != 0) {
-        oom(e);
+        wsman_error_oom(e, "encrypting or decrypting a message");
         goto done;
     }
     wsman_buf_reset(content_type);
     if (wsman_buf_printf(content_type, "%s;protocol=\"%s\";boundary=\"" WSMAN_ENCRYPTED_BOUNDARY "\"",
                          nparts > 1 ? "multipart/x-multi-encrypted" : "multipart/encrypted",
                          enc->protocol) != 0) {
-        oom(e);
+        wsman_error_oom(e, "encrypting or decrypting a message");
         goto done;
     }
     rc = 0;
@@ -566,7 +560,7 @@ int wsman_tls_channel_binding_appdata(const unsigned char *der, size_t len, wsma
         return -1;
     }
     if (wsman_buf_append(out, prefix, sizeof prefix - 1) != 0 || wsman_buf_append(out, h, hl) != 0)
-        return oom(e);
+        return wsman_error_oom(e, "encrypting or decrypting a message");
     return 0;
 }
 

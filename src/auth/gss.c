@@ -64,12 +64,6 @@ int wsman_gss_built(void)
     return 1;
 }
 
-static int oom(wsman_error_t *e)
-{
-    wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "Out of memory in Kerberos authentication.");
-    return -1;
-}
-
 /* The GSSAPI major and minor status texts: "<major>: <minor>" (minor first when it says more). */
 static void status_text(OM_uint32 major, OM_uint32 minor, wsman_buf_t *out)
 {
@@ -289,7 +283,7 @@ static int get_tgt(gss_state_t *st, const char *principal, const char *password,
     }
     if (krb5_get_init_creds_opt_alloc(st->kctx, &opt) != 0) {
         krb5_free_principal(st->kctx, client);
-        return oom(e);
+        return wsman_error_oom(e, "authenticating with Kerberos");
     }
     if (st->delegate)
         krb5_get_init_creds_opt_set_forwardable(opt, 1);
@@ -326,7 +320,7 @@ static int acquire_from_memory(gss_state_t *st, gss_OID_set mechs, wsman_error_t
     char *ccname = NULL;
 
     if (krb5_cc_get_full_name(st->kctx, st->mem_cc, &ccname))
-        return oom(e);
+        return wsman_error_oom(e, "authenticating with Kerberos");
     el.key = "ccache";
     el.value = ccname;
     store.count = 1;
@@ -440,7 +434,7 @@ void *wsman_gss_new(const wsman_gss_config_t *cfg, int *unavailable, wsman_error
     }
     st = calloc(1, sizeof *st);
     if (!st) {
-        oom(e);
+        wsman_error_oom(e, "authenticating with Kerberos");
         return NULL;
     }
     st->ctx = GSS_C_NO_CONTEXT;
@@ -461,7 +455,7 @@ void *wsman_gss_new(const wsman_gss_config_t *cfg, int *unavailable, wsman_error
     st->target_text = wsman_strdup(cfg->target);
     st->principal = cfg->username && *cfg->username ? principal_text(cfg->username) : wsman_strdup("");
     if (!st->target_text || !st->principal) {
-        oom(e);
+        wsman_error_oom(e, "authenticating with Kerberos");
         goto fail;
     }
     if (cfg->password && get_tgt(st, st->principal, cfg->password, unavailable, e) != 0)
@@ -740,7 +734,7 @@ static int gss_step(void *p, const char *challenge, wsman_buf_t *header_value, i
     wsman_buf_reset(header_value);
     if (out.length && (wsman_buf_puts(header_value, scheme) != 0 || wsman_buf_puts(header_value, " ") != 0 ||
                        wsman_base64_encode(header_value, out.value, out.length) != 0)) {
-        oom(e);
+        wsman_error_oom(e, "authenticating with Kerberos");
         goto out;
     }
     rc = 0;
@@ -791,7 +785,7 @@ static int gss_wrap_msg(void *p, const unsigned char *plain, size_t len, wsman_b
     /* encrypted in place: the data goes straight into its place in data */
     off = data->len;
     if (wsman_buf_append(data, plain, len) != 0)
-        return oom(e);
+        return wsman_error_oom(e, "authenticating with Kerberos");
     iov[0].type = GSS_IOV_BUFFER_TYPE_HEADER | GSS_IOV_BUFFER_FLAG_ALLOCATE;
     iov[0].buffer.length = 0;
     iov[0].buffer.value = NULL;
@@ -822,7 +816,7 @@ static int gss_wrap_msg(void *p, const unsigned char *plain, size_t len, wsman_b
     if (wsman_buf_append(header, iov[0].buffer.value, iov[0].buffer.length) != 0 ||
         (iov[2].buffer.length && wsman_buf_append(data, iov[2].buffer.value, iov[2].buffer.length) != 0)) {
         gss_release_iov_buffer(&m, iov, 3);
-        return oom(e);
+        return wsman_error_oom(e, "authenticating with Kerberos");
     }
     *length_field = len + iov[2].buffer.length;
     gss_release_iov_buffer(&m, iov, 3);
@@ -843,7 +837,7 @@ static int gss_unwrap_msg(void *p, const unsigned char *header, size_t header_le
         return not_ready(e);
     work = malloc(header_len + data_len + 1);
     if (!work)
-        return oom(e);
+        return wsman_error_oom(e, "authenticating with Kerberos");
     memcpy(work, header, header_len);
     if (data_len)
         memcpy(work + header_len, data, data_len);
@@ -874,7 +868,7 @@ static int gss_unwrap_msg(void *p, const unsigned char *header, size_t header_le
     }
     if (wsman_buf_append(plain, iov[1].buffer.value, iov[1].buffer.length) != 0) {
         free_secret(work, header_len + data_len + 1);
-        return oom(e);
+        return wsman_error_oom(e, "authenticating with Kerberos");
     }
     free_secret(work, header_len + data_len + 1);
     return 0;
@@ -888,7 +882,7 @@ static int gss_set_cbt(void *p, const unsigned char *appdata, size_t len, wsman_
     if (appdata) {
         c = malloc(len ? len : 1);
         if (!c)
-            return oom(e);
+            return wsman_error_oom(e, "authenticating with Kerberos");
         memcpy(c, appdata, len);
     }
     free_secret(st->cbt, st->cbt_len);

@@ -27,6 +27,7 @@
 #include "auth.h"
 #include "encrypt.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -34,6 +35,7 @@
 #define MAX_LEGS 6
 #define MAX_RESTARTS 2
 #define EXCERPT_MAX 512
+#define LEG_LABEL_MAX 64 /* "<mechanism> leg <n>", the trace label of a handshake leg */
 
 void wsman_auth_offered(const wsman_http_response_t *r, wsman_buf_t *out)
 {
@@ -333,7 +335,7 @@ static int begin(wsman_auth_t *a, wsman_transport_t *t, wsman_buf_t *value, wsma
         rc = -1;
     }
     if (rc == 0 && wsman_buf_append(value, tok.data, tok.len) != 0) {
-        wsman_error_set(e, WSMAN_E_OUTOFMEMORY, NULL);
+        wsman_error_oom(e, NULL);
         rc = -1;
     }
     a->done = done;
@@ -367,7 +369,7 @@ static int leg_authorize(void *ud, wsman_transport_t *t, int new_connection, wsm
     }
     if (wsman_buf_append(value, a->next.data, a->next.len) != 0) {
         wsman_error_init(&err);
-        wsman_error_set(&err, WSMAN_E_OUTOFMEMORY, NULL);
+        wsman_error_oom(&err, NULL);
         return hook_failed(a, &err);
     }
     return 0;
@@ -393,7 +395,7 @@ int wsman_auth_authorize_message(void *ud, wsman_transport_t *t, int new_connect
         if (wsman_buf_append(value, a->next.data, a->next.len) == 0)
             return 0;
         wsman_error_init(&err);
-        wsman_error_set(&err, WSMAN_E_OUTOFMEMORY, NULL);
+        wsman_error_oom(&err, NULL);
         return hook_failed(a, &err);
     }
     if (!a->encrypt && wsman_auth_first_leg_final(a)) {
@@ -507,6 +509,7 @@ static int post_leg(wsman_auth_t *a, wsman_transport_t *t, long long end, wsman_
     drain_t d;
     wsman_send_state_t state;
     long long remaining = end - wsman_now_ms();
+    char label[LEG_LABEL_MAX];
     int rc;
 
     wsman_buf_init(&d.excerpt);
@@ -518,6 +521,8 @@ static int post_leg(wsman_auth_t *a, wsman_transport_t *t, long long end, wsman_
     req.timeout_ms = remaining > 1 ? (long)remaining : 1;
     req.authorize = leg_authorize;
     req.authorize_ud = a;
+    snprintf(label, sizeof label, "%s leg %d", a->mech->name, a->legs + 1);
+    req.trace_label = label;
     a->reconnected = 0;
     rc = wsman_transport_post(t, &req, drain_sink, &d, resp, &state, e);
     wsman_buf_free(&d.excerpt);

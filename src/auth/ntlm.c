@@ -100,12 +100,6 @@ static void put64(unsigned char *p, uint64_t v)
         p[i] = (unsigned char)(v >> (8 * i) & 0xff);
 }
 
-static int oom(wsman_error_t *e)
-{
-    wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "Out of memory in NTLM authentication.");
-    return -1;
-}
-
 typedef struct part {
     const void *p;
     size_t n;
@@ -423,7 +417,7 @@ static int set_utf16(unsigned char **dst, size_t *dlen, const char *s, size_t n,
     utf16_result_t rc = to_utf16(s, n, &p, &len);
 
     if (rc == UTF16_NO_MEMORY)
-        return oom(e);
+        return wsman_error_oom(e, "authenticating with NTLM");
     if (rc == UTF16_INVALID) {
         wsman_error_set(e, WSMAN_E_INVALIDARG, "NTLM: the %s is not valid UTF-8.", what);
         return -1;
@@ -474,13 +468,13 @@ wsman_ntlm_t *wsman_ntlm_new(const char *username, const char *password, const c
     }
     c = calloc(1, sizeof *c);
     if (!c) {
-        oom(e);
+        wsman_error_oom(e, "authenticating with NTLM");
         return NULL;
     }
     wsman_buf_init(&c->negotiate);
     c->display_user = wsman_strdup(username);
     if (!c->display_user) {
-        oom(e);
+        wsman_error_oom(e, "authenticating with NTLM");
         goto fail;
     }
     /* DOMAIN\user: domain + user; user@domain (UPN) and user: whole name, empty domain. */
@@ -496,7 +490,7 @@ wsman_ntlm_t *wsman_ntlm_new(const char *username, const char *password, const c
         wsman_buf_t spn;
         wsman_buf_init(&spn);
         if (wsman_buf_printf(&spn, "HTTP/%s", host) != 0) {
-            oom(e);
+            wsman_error_oom(e, "authenticating with NTLM");
             goto fail;
         }
         rc = wsman_ntlm_set_spn(c, spn.data, e);
@@ -510,7 +504,7 @@ wsman_ntlm_t *wsman_ntlm_new(const char *username, const char *password, const c
     case UTF16_OK:
         break;
     case UTF16_NO_MEMORY:
-        oom(e);
+        wsman_error_oom(e, "authenticating with NTLM");
         goto fail;
     case UTF16_INVALID:
         wsman_error_set(e, WSMAN_E_INVALIDARG, "NTLM: the password is not valid UTF-8.");
@@ -551,10 +545,10 @@ int wsman_ntlm_negotiate(wsman_ntlm_t *c, wsman_buf_t *out, wsman_error_t *e)
     put32(m + 28, NEGOTIATE_LEN); /* WorkstationFields */
     memcpy(m + 32, default_version, 8);
     if (wsman_buf_append(&c->negotiate, m, sizeof m) != 0)
-        return oom(e);
+        return wsman_error_oom(e, "authenticating with NTLM");
     if (wsman_buf_append(out, m, sizeof m) != 0) {
         wsman_buf_free(&c->negotiate);
-        return oom(e);
+        return wsman_error_oom(e, "authenticating with NTLM");
     }
     c->state = NTLM_NEGOTIATE_SENT;
     return 0;
@@ -761,7 +755,7 @@ static int compute_responses(wsman_ntlm_t *c, const challenge_t *ch, const wsman
     if (in->spec_form ? wsman_buf_append(&av, ch->target_info, ch->target_info_len) != 0
                       : build_av_pairs(c, ch, cbt_hash, &av) != 0) {
         wsman_buf_free(&av);
-        return oom(e);
+        return wsman_error_oom(e, "authenticating with NTLM");
     }
     rc = wsman_ntlm_v2_response(c->response_key, ch->server_challenge, in->client_challenge, ts,
                                 (const unsigned char *)av.data, av.len, nt, lm, sbk);
@@ -873,7 +867,7 @@ int wsman_ntlm_authenticate_with(wsman_ntlm_t *c, const unsigned char *challenge
         goto done;
     enc_len = choose_session_key(c, in, sbk, enc_key);
     if (build_authenticate(c, in, lm, &nt, enc_key, enc_len, &msg) != 0) {
-        oom(e);
+        wsman_error_oom(e, "authenticating with NTLM");
         goto done;
     }
     if (!in->spec_form && add_mic(c, challenge, len, &msg) != 0) {
@@ -885,7 +879,7 @@ int wsman_ntlm_authenticate_with(wsman_ntlm_t *c, const unsigned char *challenge
         goto done;
     }
     if (wsman_buf_append(out, msg.data, msg.len) != 0) {
-        oom(e);
+        wsman_error_oom(e, "authenticating with NTLM");
         goto done;
     }
     c->state = NTLM_COMPLETE;
@@ -924,7 +918,7 @@ wsman_ntlm_t *wsman_ntlm_new_established(const unsigned char exported_session_ke
     wsman_ntlm_t *c = calloc(1, sizeof *c);
 
     if (!c) {
-        oom(e);
+        wsman_error_oom(e, "authenticating with NTLM");
         return NULL;
     }
     wsman_buf_init(&c->negotiate);
@@ -1010,7 +1004,7 @@ int wsman_ntlm_wrap(wsman_ntlm_t *c, const unsigned char *plain, size_t len,
     if (usable(c, 1, c->seq_out, e) != 0)
         return -1;
     if (wsman_buf_reserve(cipher, len) != 0)
-        return oom(e);
+        return wsman_error_oom(e, "authenticating with NTLM");
     dst = (unsigned char *)cipher->data + cipher->len;
     /* Seal, then sign (MS-NLMP 3.4.3): the MAC is over the plaintext (which must not overlap
      * cipher), its checksum RC4'd with the same handle after the message. */
@@ -1070,7 +1064,7 @@ int wsman_ntlm_unwrap(wsman_ntlm_t *c, const unsigned char *sig, size_t siglen, 
     if (usable(c, 1, c->seq_in, e) != 0)
         return -1;
     if (wsman_buf_reserve(plain, len) != 0)
-        return oom(e);
+        return wsman_error_oom(e, "authenticating with NTLM");
     dst = (unsigned char *)plain->data + plain->len;
     wsman_rc4(&c->seal_in, cipher, dst, len);
     if (check_sig(c, dst, len, sig, siglen, e) != 0) {
@@ -1191,7 +1185,7 @@ static int mech_step(void *st, const char *challenge, wsman_buf_t *header_value,
     wsman_buf_reset(header_value);
     rc = wsman_buf_puts(header_value, "Negotiate ") != 0 ||
                  wsman_base64_encode(header_value, (const unsigned char *)msg.data, msg.len) != 0
-             ? oom(e)
+             ? wsman_error_oom(e, "authenticating with NTLM")
              : 0;
     wsman_buf_free_secure(&msg);
     return rc;
@@ -1221,7 +1215,7 @@ static int mech_wrap(void *st, const unsigned char *plain, size_t len, wsman_buf
     unsigned char sig[WSMAN_NTLM_SIGNATURE_LEN];
 
     if (wsman_buf_reserve(header, sizeof sig) != 0)
-        return oom(e);
+        return wsman_error_oom(e, "authenticating with NTLM");
     if (wsman_ntlm_wrap(st, plain, len, sig, data, e) != 0)
         return -1;
     wsman_buf_append(header, sig, sizeof sig); /* reserved: cannot fail */
@@ -1243,7 +1237,7 @@ static int mech_set_cbt(void *st, const unsigned char *appdata, size_t len, wsma
     if (appdata) {
         p = malloc(len ? len : 1);
         if (!p)
-            return oom(e);
+            return wsman_error_oom(e, "authenticating with NTLM");
         memcpy(p, appdata, len);
     }
     free_secret(c->cbt, c->cbt_len);

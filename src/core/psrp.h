@@ -204,6 +204,10 @@ int wsman_psrp_shell_receive(wsman_psrp_shell_t *sh, const char *command_id, lon
 /* Signal a pipeline: "terminate", "ctrl_c" (PowerShell's stop), or a full signal URI. */
 int wsman_psrp_shell_signal(wsman_psrp_shell_t *sh, const char *command_id, const char *code,
                             wsman_error_t *e);
+/* Disconnect: the pool and its pipelines keep running on the host, unreachable until Reconnect
+ * (MS-PSRP 3.1.4.9; Receive and Send fault meanwhile). */
+int wsman_psrp_shell_disconnect(wsman_psrp_shell_t *sh, wsman_error_t *e);
+int wsman_psrp_shell_reconnect(wsman_psrp_shell_t *sh, wsman_error_t *e);
 /* Delete (closes the RunspacePool). A pool the host no longer knows counts as closed (0). */
 int wsman_psrp_shell_close(wsman_psrp_shell_t *sh, wsman_error_t *e);
 void wsman_psrp_shell_free(wsman_psrp_shell_t *sh);

@@ -101,6 +101,10 @@ extern "C" {
 int wsman_global_init(void);
 void wsman_global_cleanup(void);
 
+/* Milliseconds on the monotonic clock, the one the library measures its deadlines with (for
+ * callers that share a deadline with it). */
+long long wsman_now_ms(void);
+
 /* ---- Memory -------------------------------------------------------------------------- */
 
 /* Frees a string the library allocated for the caller. */
@@ -388,11 +392,50 @@ void wsman_shell_ref(wsman_shell_t *sh);
 /* Drops a reference; the last one queues the Delete of a shell that is still open. */
 void wsman_shell_free(wsman_shell_t *sh);
 
+/* ---- Tracing ---------------------------------------------------------------------------------- */
+
+/* One HTTP exchange, as wsman_session_set_trace reports it. Credentials never appear: the values of
+ * Authorization, Proxy-Authorization, WWW-Authenticate and Proxy-Authenticate headers are reduced
+ * to their scheme and a byte count, the URL loses any user information, and bodies are the SOAP
+ * (authentication legs have none). Every pointer is valid during the callback only. */
+typedef struct wsman_trace_event {
+    const char *label;            /* the operation ("Get", "Receive", ...) or the authentication leg
+                                   * ("Negotiate leg 1", "Kerberos leg 2") */
+    const char *method;           /* "POST" */
+    const char *url;              /* the endpoint */
+    int status;                   /* HTTP status of the reply, 0 when none came */
+    const char *request_headers;  /* header lines as sent ("Name: value\r\n" each), redacted */
+    const char *response_headers; /* header lines as received, redacted */
+    const char *request_body;     /* the SOAP sent, before message encryption (may be NULL) */
+    size_t request_len;
+    const char *response_body; /* the SOAP received, after decryption (NULL when none or unreadable) */
+    size_t response_len;
+    size_t bytes_sent, bytes_received; /* body bytes on the wire (encrypted when sealed) */
+    long ms;                           /* from sending the request to the end of the reply */
+    const char *error;                 /* why the exchange failed, NULL when a whole reply came */
+} wsman_trace_event_t;
+typedef void (*wsman_trace_fn)(void *ud, const wsman_trace_event_t *ev);
+
+/* Calls fn for every HTTP exchange of the session from now on (authentication legs included);
+ * fn NULL stops it. fn must not call back into the session. */
+void wsman_session_set_trace(wsman_session_t *s, wsman_trace_fn fn, void *ud);
+
 /* wsman_shell_run flags */
 #define WSMAN_COMMAND_SKIP_CMD_SHELL 0x1u /* WINRS_SKIP_CMD_SHELL=TRUE: run without cmd.exe */
+#define WSMAN_COMMAND_VERBATIM_ARGS 0x2u  /* send the arguments as given, without quoting them */
 
-/* Starts a command (rsp:Command = command, one rsp:Arguments per argument; the host joins them with
- * spaces). */
+/* Appends arg to out quoted by the rules Windows programs use to split their command line (the
+ * MSVCRT / CommandLineToArgvW rules, as Python's subprocess.list2cmdline), only where needed: in
+ * double quotes when it is empty or holds white space or one of cmd.exe's operators & | < > ^;
+ * a double quote becomes \" and the backslashes before it (or before the closing quote) are
+ * doubled. Examples: `a b` -> `"a b"`, `C:\Program Files\` -> `"C:\Program Files\\"`,
+ * `say "hi"` -> `"say \"hi\""`, `plain` -> `plain`. Returns 0, or -1 when out of memory. */
+int wsman_quote_arg(wsman_buf_t *out, const char *arg);
+
+/* Starts a command: rsp:Command = command as given (a program, or a whole command line), one
+ * rsp:Arguments per argument, each quoted by wsman_quote_arg unless flags has
+ * WSMAN_COMMAND_VERBATIM_ARGS (the host joins command and arguments with spaces, so the program
+ * receives exactly these arguments). */
 wsman_command_t *wsman_shell_run(wsman_shell_t *sh, const char *command, const char *const *args,
                                  size_t nargs, uint32_t flags, wsman_error_t *e);
 /* A command object for a CommandId of this shell (no network I/O). */

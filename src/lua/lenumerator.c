@@ -125,8 +125,7 @@ static const lw_class cls = {LW_ENUMERATOR, "Enumerator", members};
 static int e_gc(lua_State *L)
 {
     lw_enum *x = check(L);
-    if (x->en)
-        wsman_enum_free(x->en); /* queues a Release when still open */
+    wsman_enum_free(x->en); /* queues a Release when still open */
     x->en = NULL;
     free(x->error);
     x->error = NULL;

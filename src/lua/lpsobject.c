@@ -405,7 +405,7 @@ static void set_type_names(enc_t *c, int idx, wsman_psvalue_t *obj)
     if (rawfield(L, idx, "type_names") == LUA_TTABLE) {
         for (n = 0; n < sizeof names / sizeof names[0]; n++) {
             lua_rawgeti(L, -1, (lua_Integer)n + 1);
-            if (!(names[n] = lua_tostring(L, -1))) {
+            if (!(names[n] = lua_isstring(L, -1) ? lw_checkcstring(L, lua_gettop(L), "a type name") : NULL)) {
                 lua_pop(L, 1);
                 break;
             }
@@ -459,7 +459,7 @@ static void set_props(enc_t *c, int idx, const char *field, wsman_psvalue_t *obj
     lua_pushnil(L);
     while (lua_next(L, t)) {
         if (lua_type(L, -2) == LUA_TSTRING && k < n) {
-            props[k].name = lua_tostring(L, -2);
+            props[k].name = lw_checkcstring(L, lua_gettop(L) - 1, "a property name");
             props[k].value = to_value(c, lua_gettop(L));
             k++;
         }
@@ -672,7 +672,7 @@ static int l_encode(lua_State *L)
         lua_getfield(L, 2, "objs");
         objs = lua_toboolean(L, -1);
         lua_getfield(L, 2, "name");
-        name = lua_tostring(L, -1);
+        name = lua_isstring(L, -1) ? lw_checkcstring(L, lua_gettop(L), "option name") : NULL;
         lua_pop(L, 1); /* name stays referenced by the options table */
         lua_pop(L, 1);
     } else if (!lua_isnil(L, 2)) {
@@ -722,7 +722,7 @@ static int l_encode(lua_State *L)
 /* WSMan.ps_value(type, value) -> PSValue */
 static int l_ps_value(lua_State *L)
 {
-    const char *type = luaL_checkstring(L, 1);
+    const char *type = lw_checkcstring(L, 1, NULL);
     int k = strcmp(type, "Null") == 0 ? WSMAN_PS_NIL : wsman_pskind_lookup(type);
 
     if (k < 0 || k == WSMAN_PS_OBJECT)

@@ -10,8 +10,8 @@
  *   core._psrp_open(session, {uri=, shell_id=, protocol_version=, creation=, idle_timeout=}) -> sh
  *   sh.id, sh.resource_uri, sh.open, sh:max_payload(), sh:command(id, bytes) -> host's id,
  *   sh:send(command_id|nil, bytes [, stream]), sh:receive(command_id|nil [, seconds]) -> bytes, done,
- *   sh:signal(id, code), sh:close(); collection queues the Delete of an open pool (no I/O in __gc).
- *   core._base64_encode(bytes), core._base64_decode(text) -> string (file transfer's chunks)
+ *   sh:signal(id, code), sh:disconnect([reconnect]), sh:close(); collection queues the Delete of an open pool
+ * (no I/O in __gc). core._base64_encode(bytes), core._base64_decode(text) -> string (file transfer's chunks)
  *   core._sha1() -> h; h:update(bytes); h:hex() -> lower-case hex digest (file transfer's check)
  */
 #include "lutil.h"
@@ -35,7 +35,7 @@ static void guid_field(lua_State *L, int idx, const char *key, unsigned char g[W
     const char *s;
 
     lua_getfield(L, idx, key);
-    s = lua_tostring(L, -1);
+    s = lua_isnil(L, -1) ? NULL : lw_checkcstring(L, -1, key);
     if (!s)
         memset(g, 0, WSMAN_PSRP_GUID_SIZE);
     else if (wsman_psrp_guid_parse(s, g) != 0)
@@ -176,11 +176,15 @@ static wsman_psrp_shell_t *check_shell(lua_State *L)
 
 static const char *opt_field(lua_State *L, int idx, const char *key, size_t *len)
 {
-    const char *s;
+    const char *s = NULL;
+    int at;
 
     lua_getfield(L, idx, key);
-    s = lua_isnil(L, -1) ? NULL : luaL_checklstring(L, -1, len);
-    lua_pop(L, 1); /* the string stays referenced by the table */
+    at = lua_gettop(L);
+    if (!lua_isnil(L, at))
+        s = len ? luaL_checklstring(L, at, len)
+                : lw_checkcstring(L, at, lua_pushfstring(L, "option %s", key));
+    lua_settop(L, at - 1); /* the string stays referenced by the table */
     return s;
 }
 
@@ -214,7 +218,7 @@ static int l_open(lua_State *L)
 static int sh_command(lua_State *L)
 {
     wsman_psrp_shell_t *sh = check_shell(L);
-    const char *id = luaL_checkstring(L, 2);
+    const char *id = lw_checkcstring(L, 2, NULL);
     size_t len;
     const char *args = luaL_checklstring(L, 3, &len);
     wsman_error_t e;
@@ -231,10 +235,10 @@ static int sh_command(lua_State *L)
 static int sh_send(lua_State *L)
 {
     wsman_psrp_shell_t *sh = check_shell(L);
-    const char *id = luaL_optstring(L, 2, NULL);
+    const char *id = lw_optcstring(L, 2, NULL, NULL);
     size_t len;
     const char *data = luaL_checklstring(L, 3, &len);
-    const char *stream = luaL_optstring(L, 4, NULL);
+    const char *stream = lw_optcstring(L, 4, NULL, NULL);
     wsman_error_t e;
 
     wsman_error_init(&e);
@@ -261,7 +265,7 @@ static int collect(void *ud, const unsigned char *data, size_t len)
 static int sh_receive(lua_State *L)
 {
     wsman_psrp_shell_t *sh = check_shell(L);
-    const char *id = luaL_optstring(L, 2, NULL);
+    const char *id = lw_optcstring(L, 2, NULL, NULL);
     long wait_ms = (long)(luaL_optnumber(L, 3, 0) * MS_PER_SECOND);
     received_t r = {L, 0};
     wsman_error_t e;
@@ -281,10 +285,11 @@ static int sh_receive(lua_State *L)
 static int sh_signal(lua_State *L)
 {
     wsman_psrp_shell_t *sh = check_shell(L);
+    const char *id = lw_checkcstring(L, 2, NULL), *code = lw_checkcstring(L, 3, NULL);
     wsman_error_t e;
 
     wsman_error_init(&e);
-    if (wsman_psrp_shell_signal(sh, luaL_checkstring(L, 2), luaL_checkstring(L, 3), &e) != 0)
+    if (wsman_psrp_shell_signal(sh, id, code, &e) != 0)
         return lw_raise(L, &e);
     return 0;
 }
@@ -296,6 +301,18 @@ static int sh_close(lua_State *L)
 
     wsman_error_init(&e);
     if (p->sh && wsman_psrp_shell_close(p->sh, &e) != 0)
+        return lw_raise(L, &e);
+    return 0;
+}
+
+static int sh_disconnect(lua_State *L)
+{
+    wsman_psrp_shell_t *sh = check_shell(L);
+    int reconnect = lua_toboolean(L, 2);
+    wsman_error_t e;
+
+    wsman_error_init(&e);
+    if ((reconnect ? wsman_psrp_shell_reconnect(sh, &e) : wsman_psrp_shell_disconnect(sh, &e)) != 0)
         return lw_raise(L, &e);
     return 0;
 }
@@ -423,14 +440,12 @@ static int sha1_gc(lua_State *L)
 void lw_psrp_register(lua_State *L)
 {
     static const luaL_Reg defrag_methods[] = {{"feed", defrag_feed}, {NULL, NULL}};
-    static const luaL_Reg shell_methods[] = {{"command", sh_command},
-                                             {"send", sh_send},
-                                             {"receive", sh_receive},
-                                             {"signal", sh_signal},
-                                             {"close", sh_close},
-                                             {"max_payload", sh_max_payload},
-                                             {NULL, NULL}};
+    static const luaL_Reg shell_methods[] = {
+        {"command", sh_command},         {"send", sh_send},   {"receive", sh_receive},
+        {"signal", sh_signal},           {"close", sh_close}, {"disconnect", sh_disconnect},
+        {"max_payload", sh_max_payload}, {NULL, NULL}};
 
+    lw_pskey_register(L);
     luaL_newmetatable(L, LW_PSRP_DEFRAG);
     lua_pushcfunction(L, defrag_gc);
     lua_setfield(L, -2, "__gc");
@@ -468,4 +483,5 @@ void lw_psrp_fields(lua_State *L)
                                    {"_sha1", l_sha1},
                                    {NULL, NULL}};
     luaL_setfuncs(L, fns, 0);
+    lw_pskey_fields(L);
 }

@@ -24,6 +24,8 @@
 typedef struct lw_session {
     wsman_session_t *s;
     char *error;
+    lua_State *trace_thread; /* where the trace hook runs (anchored by trace_thread_ref) */
+    int trace_thread_ref, trace_fn_ref;
 } lw_session;
 
 static lw_session *check(lua_State *L)
@@ -414,6 +416,96 @@ Items asked for per Pull of an enumeration (default 20). A positive integer.
 @field Session.BatchItems
 */
 
+/* ---- session.trace ------------------------------------------------------------------------------ */
+
+static void set_int(lua_State *L, const char *k, lua_Integer v)
+{
+    lua_pushinteger(L, v);
+    lua_setfield(L, -2, k);
+}
+
+static void set_str(lua_State *L, const char *k, const char *v, size_t len)
+{
+    if (!v)
+        return;
+    lua_pushlstring(L, v, len);
+    lua_setfield(L, -2, k);
+}
+
+/* Runs protected: (event pointer, hook) -> calls hook(event table). */
+static int call_hook(lua_State *L)
+{
+    const wsman_trace_event_t *ev = lua_touserdata(L, 1);
+    lua_createtable(L, 0, 14);
+    set_str(L, "label", ev->label, ev->label ? strlen(ev->label) : 0);
+    set_str(L, "method", ev->method, ev->method ? strlen(ev->method) : 0);
+    set_str(L, "url", ev->url, ev->url ? strlen(ev->url) : 0);
+    set_int(L, "status", ev->status);
+    set_str(L, "request_headers", ev->request_headers, ev->request_headers ? strlen(ev->request_headers) : 0);
+    set_str(L, "response_headers", ev->response_headers,
+            ev->response_headers ? strlen(ev->response_headers) : 0);
+    set_str(L, "request_body", ev->request_body, ev->request_len);
+    set_str(L, "response_body", ev->response_body, ev->response_len);
+    set_int(L, "bytes_sent", (lua_Integer)ev->bytes_sent);
+    set_int(L, "bytes_received", (lua_Integer)ev->bytes_received);
+    set_int(L, "ms", ev->ms);
+    set_str(L, "error", ev->error, ev->error ? strlen(ev->error) : 0);
+    lua_call(L, 1, 0); /* the hook is at index 2, the table on top */
+    return 0;
+}
+
+/* The engine's trace callback: the Lua hook on the session's own thread; its errors are dropped
+ * (an exchange cannot fail because of its trace). */
+static void on_trace(void *ud, const wsman_trace_event_t *ev)
+{
+    lw_session *s = ud;
+    lua_State *T = s->trace_thread;
+    if (!T || !lua_checkstack(T, 4))
+        return;
+    lua_settop(T, 0);
+    lua_pushcfunction(T, call_hook);
+    lua_pushlightuserdata(T, (void *)ev);
+    lua_rawgeti(T, LUA_REGISTRYINDEX, s->trace_fn_ref);
+    if (lua_pcall(T, 2, 0, 0) != LUA_OK)
+        lua_settop(T, 0);
+}
+
+static void trace_release(lua_State *L, lw_session *s)
+{
+    if (s->s)
+        wsman_session_set_trace(s->s, NULL, NULL);
+    luaL_unref(L, LUA_REGISTRYINDEX, s->trace_fn_ref);
+    luaL_unref(L, LUA_REGISTRYINDEX, s->trace_thread_ref);
+    s->trace_fn_ref = s->trace_thread_ref = LUA_NOREF;
+    s->trace_thread = NULL;
+}
+
+static int get_trace(lua_State *L)
+{
+    lw_session *s = check(L);
+    if (s->trace_fn_ref == LUA_NOREF || s->trace_fn_ref == LUA_REFNIL)
+        lua_pushnil(L);
+    else
+        lua_rawgeti(L, LUA_REGISTRYINDEX, s->trace_fn_ref);
+    return 1;
+}
+
+static int set_trace(lua_State *L)
+{
+    lw_session *s = check(L);
+    if (!lua_isnil(L, 3) && !lua_isfunction(L, 3))
+        return luaL_error(L, "Session.trace must be a function(event) or nil, got %s", luaL_typename(L, 3));
+    trace_release(L, s);
+    if (lua_isnil(L, 3) || !s->s)
+        return 0;
+    s->trace_thread = lua_newthread(L);
+    s->trace_thread_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    lua_pushvalue(L, 3);
+    s->trace_fn_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    wsman_session_set_trace(s->s, on_trace, s);
+    return 0;
+}
+
 static const lw_member members[] = {
     {"Get", m_get, NULL, NULL},
     {"Put", m_put, NULL, NULL},
@@ -425,6 +517,7 @@ static const lw_member members[] = {
     {"Error", NULL, get_error, NULL},
     {"Timeout", NULL, get_timeout, set_timeout},
     {"BatchItems", NULL, get_batch, set_batch},
+    {"trace", NULL, get_trace, set_trace},
     {"shell", lw_session_shell, NULL, NULL},
     {NULL, NULL, NULL, NULL},
 };
@@ -434,8 +527,8 @@ static const lw_class cls = {LW_SESSION, "Session", members};
 static int s_gc(lua_State *L)
 {
     lw_session *s = luaL_checkudata(L, 1, LW_SESSION);
-    if (s->s)
-        wsman_session_free(s->s);
+    trace_release(L, s);
+    wsman_session_free(s->s);
     s->s = NULL;
     free(s->error);
     s->error = NULL;
@@ -446,8 +539,7 @@ static int s_gc(lua_State *L)
 static int s_close(lua_State *L)
 {
     lw_session *s = luaL_checkudata(L, 1, LW_SESSION);
-    if (s->s)
-        wsman_session_flush(s->s);
+    wsman_session_flush(s->s);
     return s_gc(L);
 }
 
@@ -469,6 +561,8 @@ int lw_session_new(lua_State *L)
     lw_session *s = lua_newuserdatauv(L, sizeof *s, 0);
     s->s = NULL;
     s->error = NULL;
+    s->trace_thread = NULL;
+    s->trace_thread_ref = s->trace_fn_ref = LUA_NOREF;
     luaL_setmetatable(L, LW_SESSION);
     wsman_error_t e;
     wsman_error_init(&e);

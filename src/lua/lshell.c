@@ -6,6 +6,8 @@
  *   local sh = session:shell{id = ShellId}          -- re-attach to an existing shell
  *   sh.id, sh.codepage, sh.open
  *   local p <close> = sh:run(command [, args [, opts]])  -- opts: on_output(stream, chunk), skip_cmd_shell
+ *       args: a table (each argument quoted by the Windows command-line rules where needed, so the
+ *       program receives exactly these strings) or a string (the rest of the command line, as given)
  *   local p = sh:powershell([opts])                  -- powershell.exe reading its script from stdin
  *   local p = sh:attach(CommandId)                   -- a command already running in the shell
  *   sh:close()   sh:detach() -> id                   -- delete now / leave it open on the host
@@ -13,6 +15,7 @@
  *                                                    -- Lua, wsman.ps; the wsman facade adds them)
  *
  *   for stream, chunk in p:output([seconds]) do ... end   -- "stdout"/"stderr", as produced
+ *   p:read([seconds]) -> stream, chunk | nil               -- one chunk; at most one Receive
  *   p:write(data)   p:close_stdin([data])                   -- stdin, any length
  *   p:signal("ctrl_c" | "ctrl_break" | "terminate")
  *   p:wait([seconds]) -> exit code                          -- output goes to on_output, else dropped
@@ -28,7 +31,8 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+
+#define MIN_RECEIVE_WAIT_MS 200 /* the shortest OperationTimeout a Receive asks the host for */
 
 typedef struct lw_shell {
     wsman_shell_t *sh;
@@ -49,13 +53,6 @@ typedef struct lw_proc {
 } lw_proc; /* uservalue 1: the Shell userdata; 2: on_output or nil */
 
 static const char *stream_names[] = {"stdout", "stderr"};
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ---- Shell ---------------------------------------------------------------------------------- */
 
@@ -356,12 +353,13 @@ static void receive(lua_State *L, int pidx, lw_proc *p, long long deadline, doub
     int rc;
 
     if (deadline >= 0) {
-        long long left = deadline - now_ms();
+        long long left = deadline - wsman_now_ms();
         if (left <= 0)
             expire(L, p, seconds);
         wait = (long)(left < 60000 ? left : 60000);
-        if (wait < 200)
-            wait = 200; /* an OperationTimeout the host takes; the deadline may pass by that much */
+        if (wait < MIN_RECEIVE_WAIT_MS)
+            wait = MIN_RECEIVE_WAIT_MS; /* an OperationTimeout the host takes; the deadline may pass by that
+                                           much */
     }
     wsman_error_init(&e);
     rc = wsman_command_receive(p->c, wait, on_output, p, &e);
@@ -380,7 +378,7 @@ static long long deadline_arg(lua_State *L, int idx, double *seconds)
     if (!(n >= 0))
         luaL_argerror(L, idx, "a number of seconds (>= 0) expected");
     *seconds = n;
-    return now_ms() + (long long)(n * 1000.0);
+    return wsman_now_ms() + (long long)(n * 1000.0);
 }
 
 static int output_iter(lua_State *L)
@@ -401,6 +399,32 @@ static int output_iter(lua_State *L)
             return 0;
         receive(L, 1, p, deadline, seconds);
     }
+}
+
+/* p:read([seconds]) -> stream, chunk: the next chunk; when none is queued, one Receive waiting up to
+ * seconds (default: Session.Timeout) unless seconds is 0. nil when no output came (the command
+ * runs on) or the command is done (p.done tells which). */
+static int m_read(lua_State *L)
+{
+    lw_proc *p = check_proc(L, 1);
+    lua_Number seconds = luaL_optnumber(L, 2, -1);
+    int n;
+
+    lua_settop(L, 1);
+    n = pop_chunk(L, p);
+    if (n || wsman_command_done(p->c) || seconds == 0)
+        return n ? n : (lua_pushnil(L), 1);
+    {
+        wsman_error_t e;
+        long wait = seconds < 0 ? 0 : (long)(seconds * 1000.0);
+        if (seconds > 0 && wait < MIN_RECEIVE_WAIT_MS)
+            wait = MIN_RECEIVE_WAIT_MS;
+        wsman_error_init(&e);
+        if (wsman_command_receive(p->c, wait, on_output, p, &e) < 0)
+            return lw_raise(L, &e);
+    }
+    n = pop_chunk(L, p);
+    return n ? n : (lua_pushnil(L), 1);
 }
 
 /* p:output([seconds]) -> iterator */
@@ -699,11 +723,17 @@ The exit code once done, else nil (read-only).
 */
 
 static const lw_member proc_members[] = {
-    {"output", m_output, NULL, NULL},    {"wait", m_wait, NULL, NULL},
-    {"write", m_write, NULL, NULL},      {"close_stdin", m_close_stdin, NULL, NULL},
-    {"signal", m_signal, NULL, NULL},    {"close", m_close, NULL, NULL},
-    {"id", NULL, get_pid, NULL},         {"done", NULL, get_done, NULL},
-    {"exit_code", NULL, get_exit, NULL}, {NULL, NULL, NULL, NULL},
+    {"output", m_output, NULL, NULL},
+    {"read", m_read, NULL, NULL},
+    {"wait", m_wait, NULL, NULL},
+    {"write", m_write, NULL, NULL},
+    {"close_stdin", m_close_stdin, NULL, NULL},
+    {"signal", m_signal, NULL, NULL},
+    {"close", m_close, NULL, NULL},
+    {"id", NULL, get_pid, NULL},
+    {"done", NULL, get_done, NULL},
+    {"exit_code", NULL, get_exit, NULL},
+    {NULL, NULL, NULL, NULL},
 };
 
 static const lw_class proc_cls = {LW_PROCESS, "Process", proc_members};
@@ -712,8 +742,7 @@ static int p_gc(lua_State *L)
 {
     lw_proc *p = luaL_checkudata(L, 1, LW_PROCESS);
     queue_free(p);
-    if (p->c)
-        wsman_command_free(p->c); /* queues a Signal terminate when still running */
+    wsman_command_free(p->c); /* queues a Signal terminate when still running */
     p->c = NULL;
     return 0;
 }
@@ -781,7 +810,12 @@ static int m_run(lua_State *L)
     uint32_t flags;
 
     lua_settop(L, 4);
-    if (!lua_isnoneornil(L, 3)) {
+    flags = lua_type(L, 3) == LUA_TSTRING ? WSMAN_COMMAND_VERBATIM_ARGS : 0;
+    if (flags) { /* the rest of the command line, sent as given */
+        args = lua_newuserdatauv(L, sizeof *args, 0);
+        args[0] = lua_tostring(L, 3);
+        nargs = 1;
+    } else if (!lua_isnoneornil(L, 3)) {
         int keep;
         luaL_checktype(L, 3, LUA_TTABLE);
         nargs = (size_t)luaL_len(L, 3);
@@ -803,7 +837,7 @@ static int m_run(lua_State *L)
             lua_rawseti(L, keep, (lua_Integer)i + 1);
         }
     }
-    flags = run_opts(L, 4);
+    flags |= run_opts(L, 4);
     wsman_error_init(&e);
     c = wsman_shell_run(sh, cmd, args, nargs, flags, &e);
     if (!c)
@@ -908,8 +942,7 @@ static const lw_class shell_cls = {LW_SHELL, "Shell", shell_members};
 static int sh_gc(lua_State *L)
 {
     lw_shell *s = luaL_checkudata(L, 1, LW_SHELL);
-    if (s->sh)
-        wsman_shell_free(s->sh); /* queues the Delete when still open (and no Process holds it) */
+    wsman_shell_free(s->sh); /* queues the Delete when still open (and no Process holds it) */
     s->sh = NULL;
     return 0;
 }

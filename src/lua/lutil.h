@@ -108,7 +108,12 @@ void lw_psobject_fields(lua_State *L);
 /* PowerShell Remoting's wire (lpsrp.c): metatables, and core._psrp_* set into the table on top. */
 void lw_psrp_register(lua_State *L);
 void lw_psrp_fields(lua_State *L);
+/* Its session key exchange and SecureStrings (lpskey.c), registered by the two above. */
+void lw_pskey_register(lua_State *L);
+void lw_pskey_fields(lua_State *L);
 void lw_xml_register(lua_State *L);
+/* lterm.c: pushes the WSMan._term table (terminal, stdin and SIGINT helpers of the wsman command) */
+void lw_term_push(lua_State *L);
 /* The core session of a Session userdata (raises when it is not one, or closed). */
 wsman_session_t *lw_session_check(lua_State *L, int idx);
 

@@ -666,6 +666,8 @@ int luaopen_wsman_core(lua_State *L)
     lua_setfield(L, -2, "clixml");
     lua_pushcfunction(L, lw_xml_parse); /* wsman.xml's parse (lxml.c) */
     lua_setfield(L, -2, "_xml_parse");
+    lw_term_push(L); /* for the wsman command (lterm.c) */
+    lua_setfield(L, -2, "_term");
     lw_psobject_fields(L); /* clixml_decode, clixml_encode, ps_value, ps_object (lpsobject.c) */
     lw_psrp_fields(L);     /* _psrp_*: PowerShell Remoting's wire for wsman.psrp (lpsrp.c) */
     lw_reaper_fields(L);   /* WSMan.flush (lsession.c) */

@@ -1,5 +1,5 @@
 """Client side of the authentication tests: GSSAPI initiators (gss-ntlmssp, MIT Kerberos), WinRM message
-encryption written here independently of the simulator's encryption.py (protocol.md 3.2-3.4), pywinrm in
+encryption written here independently of the simulator's encryption.py (MS-WSMV 2.2.9.1), pywinrm in
 a subprocess with the OpenSSL legacy provider, and the throwaway KDC of spec/kdc/.
 """
 
@@ -88,7 +88,7 @@ def initiator(mech, target="HTTP@localhost", bindings=None, user=USER, password=
                                   usage="initiate", mech=oid(mech), flags=flags, channel_bindings=cb)
 
 
-# ---- WinRM message encryption, client side (protocol.md 3.2-3.4) ------------------------------------
+# ---- WinRM message encryption, client side (MS-WSMV 2.2.9.1) -------------------------------------------
 def wrap(ctx, mech, data):
     """-> (header, encrypted data, padding length)."""
     if mech == "ntlm":
@@ -122,7 +122,7 @@ def encrypt_body(ctx, mech, plain, protocol):
 
 
 def decrypt_body(ctx, mech, body, ctype, protocol):
-    """Checks the framing byte by byte (protocol.md 3.2) and returns the plaintext."""
+    """Checks the framing byte by byte (MS-WSMV 2.2.9.1) and returns the plaintext."""
     assert ctype == 'multipart/encrypted;protocol="%s";boundary="Encrypted Boundary"' % protocol, ctype
     m = re.match(rb"--Encrypted Boundary\r\n\tContent-Type: (.+?)\r\n\tOriginalContent: "
                  rb"type=application/soap\+xml;charset=UTF-8;Length=(\d+)\r\n--Encrypted Boundary\r\n"
@@ -174,7 +174,7 @@ class GssClient:
         return None
 
     def handshake(self, last_body=b"", last_ctype=None):
-        """Empty-body legs (protocol.md 2.3) until the server answers something else than 401.
+        """Empty-body legs (as Windows' client sends them) until the server answers something else than 401.
         The last leg may carry a body (WSMV 4.5: token + encrypted message together). -> last response."""
         token = self.ctx.step()
         while True:

@@ -4,6 +4,7 @@ simulator's winrmsim package nor with lua-wsman's client). Fragments, message he
 written here from MS-PSRP with struct and string templates; replies are read with ElementTree."""
 
 import base64
+import http.client
 import re
 import struct
 import uuid
@@ -18,10 +19,10 @@ URI = PSH + "/Microsoft.PowerShell"
 T = "http://schemas.xmlsoap.org/ws/2004/09/transfer/"
 TYPES = {
     "SESSION_CAPABILITY": 0x00010002, "INIT_RUNSPACEPOOL": 0x00010004, "PUBLIC_KEY": 0x00010005,
-    "ENCRYPTED_SESSION_KEY": 0x00010006, "CONNECT_RUNSPACEPOOL": 0x00010008,
+    "ENCRYPTED_SESSION_KEY": 0x00010006, "PUBLIC_KEY_REQUEST": 0x00010007, "CONNECT_RUNSPACEPOOL": 0x00010008,
     "RUNSPACEPOOL_INIT_DATA": 0x0002100B, "RESET_RUNSPACE_STATE": 0x0002100C, "SET_MAX_RUNSPACES": 0x00021002,
     "SET_MIN_RUNSPACES": 0x00021003, "RUNSPACE_AVAILABILITY": 0x00021004, "RUNSPACEPOOL_STATE": 0x00021005,
-    "CREATE_PIPELINE": 0x00021006, "GET_AVAILABLE_RUNSPACES": 0x00021007, "APPLICATION_PRIVATE_DATA": 0x00021009,
+    "CREATE_PIPELINE": 0x00021006, "RUNSPACEPOOL_HOST_CALL": 0x00021100, "RUNSPACEPOOL_HOST_RESPONSE": 0x00021101, "GET_AVAILABLE_RUNSPACES": 0x00021007, "APPLICATION_PRIVATE_DATA": 0x00021009,
     "PIPELINE_INPUT": 0x00041002, "END_OF_PIPELINE_INPUT": 0x00041003, "PIPELINE_OUTPUT": 0x00041004,
     "ERROR_RECORD": 0x00041005, "PIPELINE_STATE": 0x00041006, "DEBUG_RECORD": 0x00041007,
     "VERBOSE_RECORD": 0x00041008, "WARNING_RECORD": 0x00041009, "PROGRESS_RECORD": 0x00041010,
@@ -40,11 +41,11 @@ def host_info(has_host):
             % (null, null, null, "false" if has_host else "true"))
 
 
-def init_pool(min_rs=1, max_rs=1):
+def init_pool(min_rs=1, max_rs=1, has_host=False):
     return ('<Obj RefId="0"><MS><I32 N="MinRunspaces">%d</I32><I32 N="MaxRunspaces">%d</I32>'
             '<Obj N="PSThreadOptions" RefId="1"><TN RefId="0"><T>System.Management.Automation.Runspaces.'
             'PSThreadOptions</T>%s</TN><ToString>Default</ToString><I32>0</I32></Obj>%s'
-            '<Nil N="ApplicationArguments" /></MS></Obj>' % (min_rs, max_rs, ENUM, host_info(False)))
+            '<Nil N="ApplicationArguments" /></MS></Obj>' % (min_rs, max_rs, ENUM, host_info(has_host)))
 
 
 def s(text):
@@ -141,9 +142,9 @@ class Client:
         return out, done
 
     # -- pool ------------------------------------------------------------------------------------
-    def open(self, min_rs=1, max_rs=1, expect=200):
+    def open(self, min_rs=1, max_rs=1, expect=200, has_host=False):
         data = self.fragments([message("SESSION_CAPABILITY", self.id, NULL, SESSION % self.version),
-                               message("INIT_RUNSPACEPOOL", self.id, NULL, init_pool(min_rs, max_rs))])
+                               message("INIT_RUNSPACEPOOL", self.id, NULL, init_pool(min_rs, max_rs, has_host))])
         body = ('<rsp:Shell xmlns:rsp="%s" ShellId="%s"><rsp:InputStreams>stdin pr</rsp:InputStreams>'
                 '<rsp:OutputStreams>stdout</rsp:OutputStreams><creationXml xmlns="%s">%s</creationXml></rsp:Shell>'
                 % (RSP, self.id, PSH, data))
@@ -185,7 +186,13 @@ class Client:
         return r
 
     def close(self):
-        r = self.post(T + "Delete", "")
+        """Delete the pool (on a fresh connection if this one broke) and close the connection."""
+        try:
+            r = self.post(T + "Delete", "")
+        except (OSError, ConnectionError, http.client.HTTPException):
+            self.http.close()
+            self.http = self.sim.client()
+            r = self.post(T + "Delete", "")
         self.http.close()
         return r
 

@@ -259,7 +259,7 @@ class ShellBehaviourTest(ShellTestCase):
         r, shell = self.sc.create('<rsp:Environment><rsp:Variable Name="A_B">x &amp; y</rsp:Variable>'
                                   "</rsp:Environment><rsp:WorkingDirectory>%s</rsp:WorkingDirectory>" % d)
         self.assertEqual(r.status, 200, r.body)
-        out, err, code, _ = self.sc.run(shell, "cmd.exe", ["/c", "cat; echo $A_B; pwd; exit 5"], stdin=b"in\n")
+        out, err, code, _ = self.sc.run(shell, "cmd.exe /c cat; echo $A_B; pwd; exit 5", stdin=b"in\n")
         self.assertEqual((out, err, code), (b"in\nx & y\n" + d.encode() + b"\n", b"", 5))
 
     def test_codepage_437_output_and_default(self):

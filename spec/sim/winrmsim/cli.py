@@ -68,6 +68,8 @@ def parse_args(argv):
                    help="directory holding the PSRP plug-in's C: drive for file copy/fetch (default: a temp dir)")
     p.add_argument("--ps-config", action="append", type=ps_config, metavar="NAME=CMD,CMD",
                    help="a JEA session configuration NAME exposing only these emulated commands (repeatable)")
+    p.add_argument("--ps-protocol", choices=("2.1", "2.2", "2.3"), default="2.3",
+                   help="the PowerShell host's PSRP protocol version (default 2.3, PowerShell 5.1)")
     p.add_argument("--replay", help="serve the responses of a recorded exchange file (pypsrp YAML), in order")
     p.add_argument("--exit-with-parent", action="store_true", help="exit when the parent process goes away")
     p.add_argument("--log", help="request log file (never contains credentials)")

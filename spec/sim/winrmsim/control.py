@@ -64,9 +64,12 @@ class ControlHandler(ResourceHandler):
                     st["max_unauthorized_per_connection"], st["held"], tokens))
 
     def extra_stats(self):
-        """OpenShells (WinRS shells open now), ReplayRemaining (with --replay: recorded messages not served)."""
+        """OpenShells (WinRS shells open now), OpenRunspacePools (PowerShell pools open now), ReplayRemaining
+        (with --replay: recorded messages not served)."""
         shells = getattr(self.state, "shells", None)
+        pools = getattr(self.state, "psrp", None)
         x = "<p:OpenShells>%d</p:OpenShells>" % (shells.open_count() if shells is not None else 0)
+        x += "<p:OpenRunspacePools>%d</p:OpenRunspacePools>" % (pools.open_count() if pools is not None else 0)
         if self.state.replayer is not None:
             x += "<p:ReplayRemaining>%d</p:ReplayRemaining>" % self.state.replayer.remaining()
         return x

@@ -1,4 +1,4 @@
-"""WinRM message encryption framing over HTTP (MS-WSMV 2.2.9.1; protocol.md section 3).
+"""WinRM message encryption framing over HTTP (MS-WSMV 2.2.9.1).
 
     Content-Type: multipart/encrypted;protocol="application/HTTP-SPNEGO-session-encrypted";boundary="Encrypted Boundary"
 

@@ -6,7 +6,7 @@ as Windows accepts them) and then wraps and unwraps WinRM messages with the esta
 * NTLM: gss_wrap / gss_unwrap of gss-ntlmssp. The wrap token is the 16-byte NTLMSSP_MESSAGE_SIGNATURE
   followed by the sealed message (MS-NLMP 3.4.3), which is exactly WinRM's header / data split.
 * Kerberos: gss_wrap_iov with HEADER | DATA | PADDING (no TRAILER: the "DCE style" layout Windows uses),
-  and gss_unwrap_iov with HEADER | DATA | empty DATA for the client's messages (protocol.md 3.4).
+  and gss_unwrap_iov with HEADER | DATA | empty DATA for the client's messages (RFC 4121 4.2.4, as Windows lays it out).
 
 gss-ntlmssp authenticates against a credential file (NTLM_USER_FILE, lines DOMAIN:user:password) whose
 domain must equal the one the client sends; NtlmUserFile writes the entry for the (domain, user) pair a

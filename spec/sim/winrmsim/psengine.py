@@ -11,11 +11,13 @@ pstransfer.py). Every command is a generator: it takes its input objects as an i
 objects, so `$input | Write-Output` streams without holding the input.
 """
 
+import collections
 import re
 
 from . import psrecords as rec
 from . import pstransfer
-from .clixml import PSObject
+from . import psrpwire as wire
+from .clixml import PSObject, Value
 
 
 class Terminate(Exception):
@@ -36,8 +38,9 @@ class ParseError(Exception):
 
 NO_LANGUAGE = "The syntax is not supported by this runspace. This can occur if the runspace is in no-language mode."
 NON_INTERACTIVE = "Windows PowerShell is in NonInteractive mode. Read and Prompt functionality is not available."
-PREFERENCES = ("verbosepreference", "debugpreference", "warningpreference", "erroractionpreference",
-               "informationpreference", "progresspreference")
+PREFERENCES = {"verbosepreference": "SilentlyContinue", "debugpreference": "SilentlyContinue",
+               "warningpreference": "Continue", "erroractionpreference": "Continue",
+               "informationpreference": "SilentlyContinue", "progresspreference": "Continue"}
 
 
 def not_recognized(name):
@@ -105,6 +108,36 @@ def literal(kind, value, variables):
         name = value[1:].lower()
         return {"true": True, "false": False, "null": None}.get(name, variables.get(name))
     return value
+
+
+_BLOCK = re.compile(r"\s*(?:#[^\n]*\n\s*)*(begin|process|end)\s*\{", re.I)
+
+
+def named_blocks(text):
+    """`begin { } process { } end { }` at the top of a script -> {name: body}; None for other scripts."""
+    blocks, pos = {}, 0
+    while pos < len(text.rstrip()):
+        m = _BLOCK.match(text, pos)
+        if m is None:
+            return None
+        depth, i, quote = 1, m.end(), None
+        while i < len(text) and depth:
+            ch = text[i]
+            if quote:
+                if ch == quote:
+                    quote = None
+            elif ch in "'\"":
+                quote = ch
+            elif ch == "{":
+                depth += 1
+            elif ch == "}":
+                depth -= 1
+            i += 1
+        if depth:
+            raise ParseError("Missing closing '}' in statement block or type definition.")
+        blocks[m.group(1).lower()] = text[m.end():i - 1]
+        pos = i
+    return blocks or None
 
 
 def split_statements(tokens):
@@ -177,17 +210,18 @@ class Runner:
     def __init__(self, pipe):
         self.pipe = pipe
         self.pool = pipe.pool
-        self.vars = {"verbosepreference": "SilentlyContinue", "debugpreference": "SilentlyContinue",
-                     "warningpreference": "Continue", "erroractionpreference": "Continue",
-                     "informationpreference": "SilentlyContinue", "progresspreference": "Continue"}
+        # $input, $args, $_ are the pipeline's own; other variables live in the runspace (pool.variables)
+        self.vars = collections.ChainMap({}, pipe.pool.variables)
         self.script = ""
         self.had_input = False
 
     # -- entry ---------------------------------------------------------------------------------
     def run(self, statements):
-        """statements: [[(name, is_script, [(param name or None, value)])]] -> ErrorRecord or None."""
+        """statements: [([(name, is_script, [(param name or None, value)])], merged record types)]
+        -> ErrorRecord or None."""
         try:
-            for commands in statements:
+            for commands, merged in statements:
+                self.pipe.merged = merged
                 self.run_commands(commands)
             return None
         except Terminate as t:
@@ -219,12 +253,29 @@ class Runner:
 
     # -- scripts -------------------------------------------------------------------------------
     def script_block(self, text, args, stream):
+        self.vars["args"] = list(args)
         try:
-            statements = split_statements(tokenize(text))
+            blocks = named_blocks(text)
+            parsed = {k: split_statements(tokenize(v)) for k, v in (blocks or {"": text}).items()}
         except ParseError as exc:
             raise Terminate(parse_error(str(exc), text))
-        self.vars["args"] = list(args)
-        self.vars["input"] = stream
+        if blocks is None:
+            self.vars["input"] = stream
+            yield from self.statements(parsed[""], text)
+            return
+        self.vars["input"] = iter(())
+        yield from self.statements(parsed.get("begin", []), text)
+        if self.pipe.no_input:
+            yield from self.statements(parsed.get("process", []), text)
+        else:
+            for item in stream:
+                self.vars["input"] = iter([item])
+                self.vars["_"] = item
+                yield from self.statements(parsed.get("process", []), text)
+        self.vars["input"] = iter(())
+        yield from self.statements(parsed.get("end", []), text)
+
+    def statements(self, statements, text):
         for stmt in statements:
             yield from self.statement(stmt, text)
 
@@ -235,7 +286,7 @@ class Runner:
         if len(tokens) >= 2 and tokens[0][0] == "var" and tokens[1] == ("op", "="):
             name = tokens[0][1][1:].lower()
             result = list(self.pipeline(tokens[2:], text))
-            self.vars[name] = result[0] if len(result) == 1 else result
+            self.pool.variables[name] = result[0] if len(result) == 1 else result
             return
         yield from self.pipeline(tokens, text)
 
@@ -433,8 +484,38 @@ def cmd_get_process(r, pos, named, stream):
 
 def cmd_set_variable(r, pos, named, stream):
     name = str(_first(pos, named, "name")).lower()
-    r.vars[name] = named.get("value", pos[1] if len(pos) > 1 else None)
+    r.pool.variables[name] = named.get("value", pos[1] if len(pos) > 1 else None)
     return iter(())
+
+
+def cmd_get_history(r, pos, named, stream):
+    for entry in list(r.pool.history):
+        yield rec.history_info(*entry)
+
+
+def cmd_convertto_securestring(r, pos, named, stream):
+    """ConvertTo-SecureString -String s -AsPlainText -Force: a SecureString under the session key."""
+    if named.get("asplaintext") is not True:
+        raise Terminate(rec.error_record("The simulator emulates ConvertTo-SecureString only with -AsPlainText "
+                                         "-Force.", "System.NotSupportedException", category="InvalidArgument",
+                                         activity="ConvertTo-SecureString", write_stream=False))
+    texts = _flat(_first(pos, named, "string")) or list(stream)
+    key = r.pipe.session_key()
+    for t in texts:
+        yield Value("SS", wire.secure_string_encrypt(key, str(t)))
+
+
+def cmd_convertfrom_securestring(r, pos, named, stream):
+    """ConvertFrom-SecureString -AsPlainText (PowerShell 7's form): the text of a SecureString."""
+    values = _flat(_first(pos, named, "securestring")) or list(stream)
+    for v in values:
+        if not (isinstance(v, Value) and v.tag == "SS"):
+            r.write_error(rec.error_record("Cannot bind parameter 'SecureString': the input is not a "
+                                           "SecureString.", "System.Management.Automation.ParameterBindingException",
+                                           category="InvalidArgument", activity="ConvertFrom-SecureString",
+                                           script=r.script))
+            continue
+        yield wire.secure_string_decrypt(r.pipe.session_key(), v.value)
 
 
 def cmd_measure(r, pos, named, stream):
@@ -462,6 +543,7 @@ CMDLETS = {
     "write-information": cmd_write_information, "write-host": cmd_write_host,
     "write-progress": cmd_write_progress, "read-host": cmd_read_host, "start-sleep": cmd_start_sleep,
     "get-service": cmd_get_service, "get-process": cmd_get_process, "set-variable": cmd_set_variable,
-    "measure-object": cmd_measure, "new-simstring": cmd_new_string,
+    "convertto-securestring": cmd_convertto_securestring,
+    "convertfrom-securestring": cmd_convertfrom_securestring, "measure-object": cmd_measure, "get-history": cmd_get_history, "new-simstring": cmd_new_string,
 }
 

@@ -90,9 +90,8 @@ def informational(kind, message):
 
 
 def information_record(message, source, user, computer, tags=()):
-    now = datetime.datetime.now(datetime.timezone.utc).isoformat()
     return PSObject(extended={
-        "MessageData": message, "Source": source, "TimeGenerated": Value("DT", now),
+        "MessageData": message, "Source": source, "TimeGenerated": Value("DT", now_text()),
         "Tags": PSObject(["System.Collections.Generic.List`1[[System.String, mscorlib, Version=4.0.0.0, "
                           "Culture=neutral, PublicKeyToken=b77a5c561934e089]]", "System.Object"], value=list(tags)),
         "User": user, "Computer": computer, "ProcessId": Value("U32", 4242), "NativeThreadId": Value("U32", 1),
@@ -171,3 +170,15 @@ def process(inst):
         "VirtualMemorySize64": Value("I64", int(inst.get("VirtualSize") or 0)), "Path": inst.get("ExecutablePath"),
         "SessionId": int(inst.get("SessionId") or 0), "MachineName": ".",
     }, extended={"Name": short, "WS": Value("I64", ws), "CPU": None, "Path": inst.get("ExecutablePath")})
+
+
+def history_info(number, command_line, state, started, ended):
+    """Get-History's HistoryInfo (test_psrp_with_history.yml)."""
+    status = {PIPELINE_COMPLETED: "Completed", PIPELINE_FAILED: "Failed", PIPELINE_STOPPED: "Stopped"}
+    return PSObject(["Microsoft.PowerShell.Commands.HistoryInfo", "System.Object"], command_line, props={
+        "Id": Value("I64", number), "CommandLine": command_line, "ExecutionStatus": status.get(state, "Completed"),
+        "StartExecutionTime": Value("DT", started), "EndExecutionTime": Value("DT", ended)})
+
+
+def now_text():
+    return datetime.datetime.now(datetime.timezone.utc).isoformat()

@@ -27,6 +27,7 @@ from . import psrpwire as wire
 from .clixml import PSObject, Value
 from .faults import CATALOG, WSManFault
 from .handlers import ResourceHandler
+from .soap import epr_inner
 from .shell import (ShellFault, ShellItem, command_not_found, day_duration, payload, shell_not_found,
                     shell_selector)
 
@@ -132,6 +133,35 @@ class Outbox:
             return out, ended
 
 
+class HostChannel:
+    """Host method calls through one stream (a pipeline's, or the pool's for pipelines that use the
+    runspace host): call ids, and the responses waited for."""
+
+    def __init__(self, send):
+        self.send = send
+        self.cond = threading.Condition()
+        self.results = {}
+        self.ids = itertools.count(1)
+
+    def call(self, method, params, void=False, cancelled=lambda: False):
+        if void:
+            self.send(rec.host_call(HOST_VOID_CALL, method, params))
+            return None
+        ci = next(self.ids)
+        self.send(rec.host_call(ci, method, params))
+        with self.cond:
+            while ci not in self.results:
+                if cancelled():
+                    raise psengine.Stopped()
+                self.cond.wait(0.5)
+            return self.results.pop(ci)
+
+    def answer(self, body):
+        with self.cond:
+            self.results[int(clixml.plain(body.get("ci")))] = body
+            self.cond.notify_all()
+
+
 class Pool:
     def __init__(self, handler, shell_id, owner, config, uri, client_ip):
         self.handler = handler
@@ -150,11 +180,17 @@ class Pool:
         self.out = Outbox(self.ids)
         self.defrag = wire.Defragmenter()
         self.pipelines = {}
-        self.version = SERVER_VERSION
+        self.version = handler.version
         self.min_runspaces = 1
         self.max_runspaces = 1
         self.app_args = None
         self.session_key = None
+        self.key_ready = threading.Event()             # set once the client's PUBLIC_KEY was answered
+        self.key_requested = False
+        self.has_host = False
+        self.host = HostChannel(lambda body: self.send("RUNSPACEPOOL_HOST_CALL", body))
+        self.variables = dict(psengine.PREFERENCES)    # the runspace's variables (RESET_RUNSPACE_STATE clears)
+        self.history = []                              # (id, command line, state, start, end) for Get-History
         self.disconnected = False
         self.closed = False
         self.created = time.monotonic()
@@ -181,12 +217,14 @@ class Pool:
         if name == "SESSION_CAPABILITY":
             found = clixml.loads(msg.data)
             client = parse_version(clixml.plain(found.get("protocolversion")) if found else "2.3")
-            self.version = min(client, SERVER_VERSION)
+            self.version = min(client, self.handler.version)
         elif name == "INIT_RUNSPACEPOOL":
             body = clixml.loads(msg.data)
             self.min_runspaces = int(clixml.plain(body.get("MinRunspaces")) or 1)
             self.max_runspaces = int(clixml.plain(body.get("MaxRunspaces")) or 1)
             self.app_args = body.get("ApplicationArguments")
+            host = body.get("HostInfo")
+            self.has_host = isinstance(host, PSObject) and host.get("_isHostNull") is False
         elif name == "PUBLIC_KEY":
             self.exchange_key(msg)
         elif name in ("SET_MAX_RUNSPACES", "SET_MIN_RUNSPACES"):
@@ -199,17 +237,22 @@ class Pool:
                 "ci": body.get("ci")}))
         elif name == "RESET_RUNSPACE_STATE":
             body = clixml.loads(msg.data)
+            self.variables.clear()
+            self.variables.update(psengine.PREFERENCES)
+            del self.history[:]
             self.send("RUNSPACE_AVAILABILITY", PSObject(extended={"SetMinMaxRunspacesResponse": True,
                                                                    "ci": body.get("ci")}))
         elif name == "CONNECT_RUNSPACEPOOL":
             pass
         elif name == "RUNSPACEPOOL_HOST_RESPONSE":
-            pass
+            self.host.answer(clixml.loads(msg.data))
 
     def opened(self):
         """The replies to SESSION_CAPABILITY + INIT_RUNSPACEPOOL (2.3.2)."""
+        # the host states its own version (MS-PSRP 3.1.4.1; the 2.1 and 2.2 recordings come from older hosts)
         self.out.put(wire.Message(wire.TO_CLIENT, wire.MT["SESSION_CAPABILITY"], wire.NULL_GUID, wire.NULL_GUID,
-                                  wire.BOM + (SESSION_CAPABILITY % version_text(self.version)).encode()).pack())
+                                  wire.BOM + (SESSION_CAPABILITY % version_text(self.handler.version)).encode())
+                     .pack())
         self.send("APPLICATION_PRIVATE_DATA", PSObject(extended={"ApplicationPrivateData": private_data(self)}))
         self.send("RUNSPACEPOOL_STATE", rec.pool_state(rec.POOL_OPENED))
 
@@ -217,8 +260,10 @@ class Pool:
         body = clixml.loads(msg.data)
         try:
             public = base64.b64decode(str(clixml.plain(body.get("PublicKey"))))
-            self.session_key = os.urandom(wire.SESSION_KEY_BYTES)
-            self.send("ENCRYPTED_SESSION_KEY", wire.encrypted_session_key_clixml(public, self.session_key))
+            key = os.urandom(wire.SESSION_KEY_BYTES)
+            self.send("ENCRYPTED_SESSION_KEY", wire.encrypted_session_key_clixml(public, key))
+            self.session_key = key
+            self.key_ready.set()
         except (ValueError, wire.WireError) as exc:
             self.send("RUNSPACEPOOL_STATE", rec.pool_state(rec.POOL_BROKEN, rec.error_record(
                 "The public key the client sent is not valid: %s" % exc, "System.ArgumentException",
@@ -285,14 +330,21 @@ class Pipeline:
         self.input_ended = False
         self.no_input = True
         self.has_host = False
-        self.host_results = {}
-        self.call_ids = itertools.count(1)
+        self.own_host = HostChannel(lambda body: self.emit("PIPELINE_HOST_CALL", body))
+        self.host = self.own_host
         self.stopping = threading.Event()
         self.started = False
         self.finished = False
+        self.merged = set()
+        self.add_to_history = False
 
     # -- the engine's interface ------------------------------------------------------------------
     def emit(self, mtype, obj):
+        if mtype in self.merged:      # a stream merged into the output (MergeMyResult / MergeError ...)
+            if mtype == "INFORMATION_RECORD":
+                obj = PSObject(["System.Management.Automation.InformationRecord", "System.Object"],
+                               str(clixml.plain(obj.get("MessageData"))), props=obj.extended)
+            mtype = "PIPELINE_OUTPUT"
         self.out.put(self.pool.message(mtype, obj, pid=self.id))
 
     def input(self):
@@ -310,22 +362,29 @@ class Pipeline:
             yield item
 
     def host_void(self, method, params):
-        self.emit("PIPELINE_HOST_CALL", rec.host_call(HOST_VOID_CALL, method, params))
+        self.host.call(method, params, void=True)
 
     def host_call(self, method, params):
-        ci = next(self.call_ids)
-        self.emit("PIPELINE_HOST_CALL", rec.host_call(ci, method, params))
-        with self.cond:
-            while ci not in self.host_results and not self.stopping.is_set():
-                self.cond.wait(0.5)
-            if self.stopping.is_set():
-                raise psengine.Stopped()
-            result = self.host_results.pop(ci)
+        result = self.host.call(method, params, cancelled=self.stopping.is_set)
         error = result.get("me") if isinstance(result, PSObject) else None
         if error is not None:
             raise psengine.Terminate(error if isinstance(error, PSObject) and error.to_string else
                                      rec.runtime_error("The host method %s failed." % method))
         return result.get("mr") if isinstance(result, PSObject) else None
+
+    def session_key(self):
+        """The pool's session key; without one, ask the client for its public key (PUBLIC_KEY_REQUEST on
+        the pool's stream, MS-PSRP 3.1.4.6) and wait for the exchange."""
+        pool = self.pool
+        with pool.handler.lock:
+            ask = pool.session_key is None and not pool.key_requested
+            pool.key_requested = pool.key_requested or ask
+        if ask:
+            pool.send("PUBLIC_KEY_REQUEST", "")
+        while not pool.key_ready.wait(0.5):
+            if self.stopping.is_set() or pool.closed:
+                raise psengine.Stopped()
+        return pool.session_key
 
     def sleep(self, seconds):
         if self.stopping.wait(seconds):
@@ -340,17 +399,17 @@ class Pipeline:
                 self.start(clixml.loads(msg.data))
             elif name == "PIPELINE_INPUT":
                 with self.cond:
-                    self.inputs.append(clixml.plain(clixml.loads(msg.data)))
+                    value = clixml.loads(msg.data)
+                    # a SecureString stays one (ConvertFrom-SecureString needs to know)
+                    self.inputs.append(value if isinstance(value, Value) and value.tag == "SS"
+                                       else clixml.plain(value))
                     self.cond.notify_all()
             elif name == "END_OF_PIPELINE_INPUT":
                 with self.cond:
                     self.input_ended = True
                     self.cond.notify_all()
             elif name == "PIPELINE_HOST_RESPONSE":
-                body = clixml.loads(msg.data)
-                with self.cond:
-                    self.host_results[int(clixml.plain(body.get("ci")))] = body
-                    self.cond.notify_all()
+                self.own_host.answer(clixml.loads(msg.data))
             else:
                 self.pool.on_message(msg)
 
@@ -358,18 +417,24 @@ class Pipeline:
     def start(self, body):
         self.no_input = bool(clixml.plain(body.get("NoInput")))
         host = body.get("HostInfo")
-        self.has_host = isinstance(host, PSObject) and host.get("_isHostNull") is False
+        if isinstance(host, PSObject) and host.get("_useRunspaceHost") is True:
+            self.host = self.pool.host           # the pool's host: RUNSPACEPOOL_HOST_CALL (MS-PSRP 2.2.3.14)
+            self.has_host = self.pool.has_host
+        else:
+            self.has_host = isinstance(host, PSObject) and host.get("_isHostNull") is False
+        self.add_to_history = clixml.plain(body.get("AddToHistory")) is True
         shell = body.get("PowerShell")
-        statements = [commands_of(shell)]
+        statements = [(commands_of(shell), merged_streams(shell))]
         extra = shell.get("ExtraCmds") if isinstance(shell, PSObject) else None
-        if isinstance(extra, PSObject) and extra.value:
-            statements = [commands_of(s) for s in extra.value]
+        if isinstance(extra, PSObject) and extra.value:   # all statements (Cmds repeats the first)
+            statements = [(commands_of(s), merged_streams(s)) for s in extra.value]
         self.started = True
         threading.Thread(target=self.run, args=(statements,), daemon=True).start()
 
     def run(self, statements):
         runner = psengine.Runner(self)
         state, error = rec.PIPELINE_COMPLETED, None
+        started = rec.now_text()
         try:
             error = runner.run(statements)
             if error is not None:
@@ -384,6 +449,9 @@ class Pipeline:
             traceback.print_exc()
             state, error = rec.PIPELINE_FAILED, rec.runtime_error("winrm-sim PSRP emulation error: %s" % exc)
         self.finished = True
+        if self.add_to_history:
+            line = "; ".join(" | ".join(cmd_line(c) for c in cmds) for cmds, _ in statements)
+            self.pool.history.append((len(self.pool.history) + 1, line, state, started, rec.now_text()))
         self.emit("PIPELINE_STATE", rec.pipeline_state(state, error))
         self.out.close()
 
@@ -391,7 +459,42 @@ class Pipeline:
         self.stopping.set()
         with self.cond:
             self.cond.notify_all()
+        for channel in (self.own_host, self.host):
+            with channel.cond:
+                channel.cond.notify_all()
         self.out.wake()
+
+
+# PipelineResultTypes (2.2.3.31) -> the record message merged into the output
+RESULT_STREAMS = {2: "ERROR_RECORD", 3: "WARNING_RECORD", 4: "VERBOSE_RECORD", 5: "DEBUG_RECORD",
+                  6: "INFORMATION_RECORD"}
+RESULT_OUTPUT, RESULT_ALL = 1, 7
+MERGE_FIELDS = {"MergeError": "ERROR_RECORD", "MergeWarning": "WARNING_RECORD", "MergeVerbose": "VERBOSE_RECORD",
+                "MergeDebug": "DEBUG_RECORD", "MergeInformation": "INFORMATION_RECORD"}
+
+
+def merged_streams(shell):
+    """The record types the commands of a statement merge into the output stream."""
+    merged = set()
+    cmds = shell.get("Cmds") if isinstance(shell, PSObject) else None
+    for c in (cmds.value if isinstance(cmds, PSObject) and cmds.value else []):
+        mine, to = clixml.plain(c.get("MergeMyResult")), clixml.plain(c.get("MergeToResult"))
+        if to == RESULT_OUTPUT and mine == RESULT_ALL:
+            merged.update(RESULT_STREAMS.values())
+        elif to == RESULT_OUTPUT and mine in RESULT_STREAMS:
+            merged.add(RESULT_STREAMS[mine])
+        for field, stream in MERGE_FIELDS.items():
+            if clixml.plain(c.get(field)) == RESULT_OUTPUT:
+                merged.add(stream)
+    return merged
+
+
+def cmd_line(command):
+    """A command as the history shows it: the script text, or the command with its arguments."""
+    text, is_script, args = command
+    if is_script:
+        return text
+    return " ".join([text] + ["%s%s" % ("-%s " % n if n else "", v) for n, v in args])
 
 
 def commands_of(shell):
@@ -411,8 +514,9 @@ def commands_of(shell):
 class PsrpHandler(ResourceHandler):
     """Runspace pools of every user, keyed by ShellId."""
 
-    def __init__(self, store, sandbox_root, configs=None):
+    def __init__(self, store, sandbox_root, configs=None, version=SERVER_VERSION):
         self.store = store
+        self.version = version          # the host's PSRP protocol version (--ps-protocol)
         self.sandbox_root = sandbox_root
         self.configs = {"microsoft.powershell": FULL_LANGUAGE, "microsoft.powershell32": FULL_LANGUAGE}
         for name, cmds in dict(JEA_DEFAULT, **(configs or {})).items():
@@ -486,7 +590,7 @@ class PsrpHandler(ResourceHandler):
         pool = Pool(self, shell_id, op.user, config, op.req.resource_uri.rstrip("/"), "127.0.0.1")
         opts = {k.lower(): v for k, v in op.req.options.items()}
         if "protocolversion" in opts:
-            pool.version = min(parse_version(opts["protocolversion"]), SERVER_VERSION)
+            pool.version = min(parse_version(opts["protocolversion"]), self.version)
         with self.lock:
             if shell_id in self.pools:
                 raise WSManFault("ALREADY_EXISTS", "The WS-Management service cannot create the resource because "
@@ -603,8 +707,13 @@ class PsrpHandler(ResourceHandler):
 
     def connect(self, op):
         pool = self._pool(op, allow_disconnected=True)
-        body = op.req.payload
-        xml = body.find(_PSQ + "connectXml") if body is not None and body.tag == _Q + "Connect" else None
+        body = payload(op, "Connect")
+        cid = (body.get("CommandId") or "").strip().upper()
+        if cid:      # a pipeline's output again, after the pool's Connect (test_psrp_disconnected_commands.yml)
+            if cid not in pool.pipelines:
+                raise command_not_found()
+            return "<rsp:ConnectResponse/>"
+        xml = body.find(_PSQ + "connectXml")
         if xml is None:
             raise WSManFault("SCHEMA_VALIDATION_ERROR")
         defrag = wire.Defragmenter()
@@ -615,11 +724,12 @@ class PsrpHandler(ResourceHandler):
         pool.disconnected = False
         ids = itertools.count(1)
         reply = wire.Message(wire.TO_CLIENT, wire.MT["SESSION_CAPABILITY"], pool.id, wire.NULL_GUID,
-                             wire.BOM + (SESSION_CAPABILITY % version_text(pool.version)).encode()).pack()
+                             wire.BOM + (SESSION_CAPABILITY % version_text(self.version)).encode()).pack()
         init = pool.message("RUNSPACEPOOL_INIT_DATA", PSObject(extended={"MinRunspaces": pool.min_runspaces,
                                                                           "MaxRunspaces": pool.max_runspaces}))
         data = b"".join(wire.Fragment(next(ids), 0, True, True, m).pack() for m in (reply, init))
-        pool.send("RUNSPACEPOOL_STATE", rec.pool_state(rec.POOL_OPENED))
+        # MS-PSRP 3.1.4.10: APPLICATION_PRIVATE_DATA follows on the pool's output
+        pool.send("APPLICATION_PRIVATE_DATA", PSObject(extended={"ApplicationPrivateData": private_data(pool)}))
         return ('<rsp:ConnectResponse><rsp:InputStreams>stdin pr</rsp:InputStreams><rsp:OutputStreams>stdout'
                 '</rsp:OutputStreams><connectResponseXml xmlns="%s">%s</connectResponseXml></rsp:ConnectResponse>'
                 % (PS_ROOT, base64.b64encode(data).decode("ascii")))
@@ -629,3 +739,30 @@ class PsrpHandler(ResourceHandler):
         with self.lock:
             return [ShellItem(p, p.uri) for p in self.pools.values() if p.owner == user]
 
+    def command_items(self, op, dialect, filter_elem):
+        """Enumerate of .../windows/shell/Command with a SelectorFilter on ShellId: the pool's pipelines that
+        have not finished (test_psrp_disconnected_commands.yml)."""
+        if dialect != ns.SELECTOR_FILTER:
+            raise WSManFault("FILTER_DIALECT_UNAVAILABLE")
+        shell_id = ""
+        for sel in filter_elem.iter("{%s}Selector" % ns.W):
+            if (sel.get("Name") or "").lower() == "shellid":
+                shell_id = (sel.text or "").strip().upper()
+        with self.lock:
+            pool = self.pools.get(shell_id)
+        if pool is None or pool.owner != op.user:
+            return []
+        return [CommandItem(p) for p in list(pool.pipelines.values()) if not p.out.delivered_end]
+
+
+class CommandItem:
+    def __init__(self, pipe):
+        self.pipe = pipe
+
+    def obj(self):
+        return ('<rsp:Command xmlns:rsp="%s"><rsp:CommandId>%s</rsp:CommandId><rsp:CommandLine></rsp:CommandLine>'
+                '<rsp:CommandState>Running</rsp:CommandState></rsp:Command>' % (ns.RSP, self.pipe.id))
+
+    def epr(self):
+        return "<a:EndpointReference>%s</a:EndpointReference>" % epr_inner(
+            ns.RSP + "/Command", [("ShellId", self.pipe.pool.id), ("CommandId", self.pipe.id)])

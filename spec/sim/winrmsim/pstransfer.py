@@ -7,9 +7,10 @@ test_client_fetch_*). The behaviour is that of those scripts as recorded on Wind
 
 copy  arguments (path, expand_variables): the input objects are base64 strings of consecutive chunks; the
       last input object is the base64 of the lower-case hex SHA-1 of the whole file. The data goes to a
-      temporary file; on a hash match it replaces the destination and the full Windows path is output;
-      on a mismatch the pipeline fails with "Transport failure, hash mismatch\r\nActual: A\r\nExpected: E"
-      and the destination is untouched.
+      temporary file (lua-wsman's script: beside the destination, created before any input is read;
+      pypsrp's: in the sandbox); on a hash match it replaces the destination and the full Windows path is
+      output; on a mismatch the pipeline fails with "Transport failure, hash mismatch\r\nActual: A\r\n
+      Expected: E" and the destination is untouched.
 fetch arguments (path, expand_variables[, chunk_size]): outputs the file as base64 strings of chunk_size
       bytes (default: the whole file in one string, as pypsrp's script), then the lower-case hex SHA-1.
       A directory fails with "The path at 'P' is a directory, src must be a file", a missing file with
@@ -26,6 +27,7 @@ import hashlib
 import os
 import re
 import tempfile
+import uuid
 
 from . import psrecords as rec
 
@@ -38,8 +40,10 @@ READ_BLOCK = 1 << 20
 
 def recognise(script):
     low = script.lower()
-    if COPY_MARKER in low or PYPSRP_COPY.lower() in low:
+    if COPY_MARKER in low:
         return copy
+    if PYPSRP_COPY.lower() in low:
+        return copy_pypsrp
     if FETCH_MARKER in low or PYPSRP_FETCH.lower() in low:
         return fetch
     return None
@@ -129,12 +133,33 @@ def _method_error(runner, method, args, message):
 
 
 def copy(runner, args):
+    """lua-wsman's copy.ps1: the temporary file is created beside the destination before any input is
+    read, so a missing or read-only directory fails at once (File.Create's error)."""
     box, winpath, local = _resolve(runner, args)
-    algo = hashlib.sha1()
+    parent, _, _ = winpath.rpartition("\\")
+    temp_win = "%s\\.lua-wsman-%s.part" % (parent, uuid.uuid4().hex)
+    if box.read_only(temp_win):
+        _method_error(runner, "Create", 1, "Access to the path '%s' is denied." % temp_win)
+    if not os.path.isdir(os.path.dirname(local)):
+        _method_error(runner, "Create", 1, "Could not find a part of the path '%s'." % temp_win)
+    return _receive(runner, box, winpath, local, os.path.join(os.path.dirname(local),
+                                                                  temp_win.rpartition("\\")[2]))
+
+
+def copy_pypsrp(runner, args):
+    """pypsrp's copy script: the temporary file is GetTempFileName(); errors come when the destination is
+    replaced at the end."""
+    box, winpath, local = _resolve(runner, args)
     fd, tmp = tempfile.mkstemp(dir=box.root, prefix=".upload-")
+    os.close(fd)
+    return _receive(runner, box, winpath, local, tmp)
+
+
+def _receive(runner, box, winpath, local, tmp):
+    algo = hashlib.sha1()
     previous = None
     try:
-        with os.fdopen(fd, "wb") as out:
+        with open(tmp, "wb") as out:
             for item in runner.pipe.input():
                 if previous is not None:
                     algo.update(previous)

@@ -1,12 +1,16 @@
 """WinRS shell plug-in: http://schemas.microsoft.com/wbem/wsman/1/windows/shell/cmd.
 
-Create/Delete a shell, Command, Send, Receive, Signal (protocol.md 7), shaped like the real recordings
+Create/Delete a shell, Command, Send, Receive, Signal (MS-WSMV 3.1.4.11-3.1.4.14), shaped like the real recordings
 (shared/captures/windows-pypsrp/test_winrs_*.yml). Commands really run on the simulator's machine:
 
-* a cmd.exe command line runs through /bin/sh (``cmd.exe /c X`` and ``cmd /c X`` run X; nothing else of
-  cmd.exe is translated; a line longer than cmd.exe's 8191 characters fails as cmd.exe does: "The command
-  line is too long.", exit code 1); with WINRS_SKIP_CMD_SHELL=True the program runs directly (a program
-  not found gives the recorded 0x80070002 fault);
+* a command line runs through /bin/sh (``cmd.exe /c X`` and ``cmd /c X`` run X; a line longer than
+  cmd.exe's 8191 characters fails as cmd.exe does: "The command line is too long.", exit code 1). A
+  command with rsp:Arguments is read as Windows reads it (cmdline.py): cmd.exe's quoting, carets and
+  operators, then the MSVCRT rules split each program's arguments, and /bin/sh gets each of them as
+  one literal word, so argument boundaries survive exactly as on Windows. A command sent as one
+  rsp:Command without arguments is a /bin/sh command line as it is (``sleep 1; echo $HOME``), a
+  convenience for tests. With WINRS_SKIP_CMD_SHELL=True the program runs directly with the argv of
+  the MSVCRT rules (a program not found gives the recorded 0x80070002 fault);
 * stdout and stderr are read as the process writes them and handed out by Receive as they are
   available (a Receive waits up to its OperationTimeout, then faults w:TimedOut 2150858793 exactly as
   the recording test_winrs_operation_timeout.yml); output is converted from UTF-8 to the shell's
@@ -40,7 +44,7 @@ import uuid
 from collections import deque
 from xml.sax.saxutils import escape
 
-from . import ns
+from . import cmdline, ns
 from .faults import CATALOG, WSManFault
 from .handlers import ResourceHandler
 from .soap import epr_inner, parse_duration
@@ -586,14 +590,17 @@ class ShellHandler(ResourceHandler):
         elif emulated is not None:
             cmd.start_emulated(emulated)
         elif skip:
-            exe = program if os.sep in program else shutil.which(program)
+            argv = cmdline.split(" ".join([program] + args))
+            exe = argv[0] if not argv or os.sep in argv[0] else shutil.which(argv[0])
             if not exe or not os.access(exe, os.X_OK):
                 raise ShellFault("SHELL_FILE_NOT_FOUND")
-            cmd.start_process([exe] + args, cwd, env)
+            cmd.start_process([exe] + argv[1:], cwd, env)
         else:
             line = cmd_line(program, args)
             if not line.strip():
                 raise ShellFault("SHELL_INVALID_PARAMETER")
+            if body.find(_Q + "Arguments") is not None:
+                line = cmdline.to_sh(line)      # read by the Windows rules
             cmd.start_process(["/bin/sh", "-c", line], cwd, env)
         with self.lock:
             if shell.id not in self.shells:      # deleted meanwhile
@@ -689,6 +696,8 @@ class ShellHandler(ResourceHandler):
 
     # ---- Enumerate (the shell list) ---------------------------------------------------------
     def enumerate(self, op, dialect, filter_elem):
+        if op.req.resource_uri.rstrip("/").lower() == (SHELL_ROOT + "/Command").lower() and self.psrp is not None:
+            return self.psrp.command_items(op, dialect, filter_elem)   # a pool's pipelines (psrp.py)
         if dialect is not None:
             raise WSManFault("FILTER_DIALECT_UNAVAILABLE")
         self.sweep()

@@ -36,6 +36,7 @@ class Settings:
         self.proxy_auth = getattr(args, "proxy_auth", None)
         self.ps_sandbox = getattr(args, "ps_sandbox", None)       # PSRP file-transfer sandbox (pstransfer.py)
         self.ps_configs = dict(getattr(args, "ps_config", None) or [])   # JEA name -> visible commands
+        self.ps_protocol = getattr(args, "ps_protocol", None) or "2.3"   # the PSRP host's protocol version
 
     def auth_flags(self):
         known = ("Basic", "Kerberos", "Negotiate", "Certificate", "CredSSP")
@@ -112,7 +113,8 @@ class SimState:
         self.registry.register(FAULT_URI, FaultHandler())
         self.shells = ShellHandler(self.config)    # WinRS: .../windows/shell/cmd (shell.py)
         self.registry.register(SHELL_ROOT, self.shells)
-        self.psrp = PsrpHandler(self.store, settings.ps_sandbox, settings.ps_configs)   # PowerShell (psrp.py)
+        self.psrp = PsrpHandler(self.store, settings.ps_sandbox, settings.ps_configs,
+                                tuple(int(x) for x in settings.ps_protocol.split(".")))   # PowerShell (psrp.py)
         self.registry.register(PS_ROOT, self.psrp)
         self.shells.psrp = self.psrp
 

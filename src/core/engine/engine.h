@@ -28,7 +28,7 @@ typedef struct wsman_exchange {
     int no_flush;        /* do not send queued Releases first (used by the flush) */
     int bounded;         /* the request must fit the session's MaxEnvelopeSize: its body carries what the
                             host sent (a Pull's EnumerationContext), which may grow without end */
-    long timeout_ms;     /* (shell) > 0: OperationTimeout of this exchange (and the client's deadline,
+    long timeout_ms;     /* > 0: OperationTimeout of this exchange (and the client's deadline,
                             plus the network delay) instead of Session.Timeout */
 } wsman_exchange_t;
 
@@ -39,7 +39,7 @@ int wsman_session_exchange(wsman_session_t *s, const wsman_exchange_t *x, wsman_
 /* Queues a Release of an enumeration context, sent before the session's next request. Takes
  * ownership of loc and context (freed even on failure). No network I/O. */
 void wsman_session_queue_release(wsman_session_t *s, wsman_locator_t *loc, char *context);
-/* (shell) Queues any cleanup request the same way (a shell's Delete, a command's Signal terminate):
+/* Queues any cleanup request the same way (a shell's Delete, a command's Signal terminate):
  * operation and action are static strings, loc and body (may be NULL) are taken over. No network I/O. */
 void wsman_session_queue_request(wsman_session_t *s, const char *operation, const char *action,
                                  wsman_locator_t *loc, char *body);

@@ -106,7 +106,7 @@ static int run(wsman_enum_t *en, int pull, const char *filter_xml, uint32_t flag
             pull ? wsman_body_pull(&body, en->context, n) : wsman_body_enumerate(&body, n, flags, filter_xml);
         if (rc != 0) {
             wsman_buf_free(&body);
-            wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "out of memory");
+            wsman_error_oom(e, NULL);
             wsman_error_context(e, pull ? "Pull" : "Enumerate", wsman_session_endpoint(en->s));
             return -1;
         }
@@ -174,7 +174,7 @@ wsman_enum_t *wsman_enumerate(wsman_session_t *s, const wsman_locator_t *l, cons
         goto fail_early;
     }
     wsman_buf_init(&fx);
-    if (wsman_build_filter_ex(&fx, filter, dialect, flags, l->uri, e) != 0) {
+    if (wsman_build_filter(&fx, filter, dialect, flags, l->uri, e) != 0) {
         wsman_buf_free(&fx);
         wsman_error_context(e, "Enumerate", wsman_session_endpoint(s));
         goto fail_early;
@@ -183,7 +183,7 @@ wsman_enum_t *wsman_enumerate(wsman_session_t *s, const wsman_locator_t *l, cons
     if (!en || !(en->loc = wsman_locator_dup(l))) {
         free(en);
         wsman_buf_free(&fx);
-        wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "out of memory");
+        wsman_error_oom(e, NULL);
         wsman_error_context(e, "Enumerate", wsman_session_endpoint(s));
         goto fail_early;
     }
@@ -265,7 +265,7 @@ int wsman_enum_next(wsman_enum_t *en, wsman_buf_t *out, wsman_error_t *e)
     free(it);
     if (rc != 0) {
         if (e) {
-            wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "out of memory");
+            wsman_error_oom(e, NULL);
             wsman_error_context(e, "ReadItem", wsman_session_endpoint(en->s));
         }
         return -1;
@@ -296,7 +296,7 @@ int wsman_enum_release(wsman_enum_t *en, wsman_error_t *e)
     wsman_buf_init(&body);
     if (wsman_body_release(&body, en->context) != 0) {
         if (e) {
-            wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "out of memory");
+            wsman_error_oom(e, NULL);
             wsman_error_context(e, "Release", wsman_session_endpoint(en->s));
         }
         return -1;

@@ -16,6 +16,8 @@
 #define ACTION_SEND WSMAN_NS_RSP "/Send"
 #define ACTION_RECEIVE WSMAN_NS_RSP "/Receive"
 #define ACTION_SIGNAL WSMAN_NS_RSP "/Signal"
+#define ACTION_DISCONNECT WSMAN_NS_RSP "/Disconnect"
+#define ACTION_RECONNECT WSMAN_NS_RSP "/Reconnect"
 #define STATE_DONE WSMAN_NS_RSP "/CommandState/Done"
 #define RSP_DECL " xmlns:rsp=\"" WSMAN_NS_RSP "\""
 #define NS_PS_CREATION "http://schemas.microsoft.com/powershell"
@@ -403,4 +405,30 @@ int wsman_psrp_shell_signal(wsman_psrp_shell_t *sh, const char *command_id, cons
     wsman_response_clear(&res);
     wsman_buf_free(&body);
     return rc;
+}
+
+/* ---- Disconnect, Reconnect ------------------------------------------------------------------ */
+
+static int simple(wsman_psrp_shell_t *sh, const char *op, const char *action, const char *body,
+                  wsman_error_t *e)
+{
+    wsman_response_t res;
+    int rc;
+
+    if (check_open(sh, op, e) != 0)
+        return -1;
+    wsman_response_init(&res);
+    rc = exchange(sh, op, action, sh->loc, body, WSMAN_RESP_EMPTY, NULL, 0, &res, e);
+    wsman_response_clear(&res);
+    return rc;
+}
+
+int wsman_psrp_shell_disconnect(wsman_psrp_shell_t *sh, wsman_error_t *e)
+{
+    return simple(sh, "Disconnect", ACTION_DISCONNECT, "<rsp:Disconnect" RSP_DECL " />", e);
+}
+
+int wsman_psrp_shell_reconnect(wsman_psrp_shell_t *sh, wsman_error_t *e)
+{
+    return simple(sh, "Reconnect", ACTION_RECONNECT, NULL, e);
 }

@@ -44,8 +44,10 @@ struct wsman_session {
     long connect_timeout_ms, max_envelope_size;
     long timeout_ms, batch_items;
     wsman_transport_t *transport;
+    wsman_trace_fn trace_fn; /* wsman_session_set_trace, given to the transport when it is made */
+    void *trace_ud;
     wsman_auth_t *auth;
-    char *cert_file, *key_file; /* (auth) CertificateThumbprint found in cert_dir */
+    char *cert_file, *key_file; /* CertificateThumbprint found in cert_dir */
     pending_release_t *releases, **releases_tail;
     wsman_reaper_t *reaper; /* takes the session over when it is dropped with requests queued */
 };
@@ -98,7 +100,7 @@ wsman_session_t *wsman_session_new(const char *connection, uint32_t flags, const
 
     if (!s) {
         if (e)
-            wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "out of memory");
+            wsman_error_oom(e, NULL);
         return NULL;
     }
     s->refs = 1;
@@ -140,7 +142,7 @@ wsman_session_t *wsman_session_new(const char *connection, uint32_t flags, const
     s->max_envelope_size = opts->max_envelope_size > 0 ? opts->max_envelope_size : DEFAULT_MAX_ENVELOPE;
     if (rc) {
         if (e) {
-            wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "out of memory");
+            wsman_error_oom(e, NULL);
             wsman_error_context(e, "CreateSession", s->ep.url);
         }
         wsman_session_free(s);
@@ -175,10 +177,8 @@ void wsman_session_destroy(wsman_session_t *s)
 {
     free_releases(s); /* the server expires idle contexts and shells */
     wsman_reaper_release(s->reaper);
-    if (s->auth)
-        wsman_auth_free(s->auth);
-    if (s->transport)
-        wsman_transport_free(s->transport);
+    wsman_auth_free(s->auth);
+    wsman_transport_free(s->transport);
     wsman_endpoint_clear(&s->ep);
     free(s->username);
     wsman_secure_free(s->password);
@@ -233,6 +233,15 @@ void wsman_session_set_timeout(wsman_session_t *s, long ms)
 long wsman_session_timeout(const wsman_session_t *s)
 {
     return s->timeout_ms;
+}
+
+void wsman_session_set_trace(wsman_session_t *s, wsman_trace_fn fn, void *ud)
+{
+    if (!s)
+        return;
+    s->trace_fn = fn;
+    s->trace_ud = ud;
+    wsman_transport_set_trace(s->transport, fn, ud);
 }
 
 void wsman_session_set_batch_items(wsman_session_t *s, long n)
@@ -310,7 +319,7 @@ typedef struct sink_ctx {
     size_t received;
     int failed;
     wsman_error_t err;
-    /* (auth) message encryption: an encrypted reply is collected whole, then decrypted and read;
+    /* message encryption: an encrypted reply is collected whole, then decrypted and read;
      * a plain SOAP reply where an encrypted one was due is refused (never read) */
     int expect_encrypted, encrypted, plain_refused;
     wsman_buf_t sealed;
@@ -357,7 +366,7 @@ static int sink(void *ud, const char *data, size_t len)
             return -1;
         }
         if (wsman_buf_append(&c->sealed, data, len) != 0) {
-            wsman_error_set(&c->err, WSMAN_E_OUTOFMEMORY, "out of memory");
+            wsman_error_oom(&c->err, NULL);
             c->failed = 1;
             return -1;
         }
@@ -369,7 +378,7 @@ static int sink(void *ud, const char *data, size_t len)
     } else if (c->excerpt.len < EXCERPT_MAX) {
         size_t n = EXCERPT_MAX - c->excerpt.len;
         if (wsman_buf_append(&c->excerpt, data, len < n ? len : n) != 0) {
-            wsman_error_set(&c->err, WSMAN_E_OUTOFMEMORY, "out of memory");
+            wsman_error_oom(&c->err, NULL);
             c->failed = 1;
             return -1;
         }
@@ -429,7 +438,7 @@ static uint32_t status_code(int status, int soap)
 
 static void auth_site(wsman_session_t *s, wsman_auth_site_t *site);
 
-/* (auth) 401 (403 for certificates) to a request: handshake.c tells which case it is. */
+/* 401 (403 for certificates) to a request: handshake.c tells which case it is. */
 static void access_denied(wsman_session_t *s, const wsman_exchange_t *x, const wsman_http_response_t *r,
                           int sent_auth, wsman_error_t *e)
 {
@@ -449,7 +458,7 @@ static int ensure_transport(wsman_session_t *s, wsman_error_t *e)
     cfg.url = s->ep.url;
     cfg.flags = s->flags;
     cfg.ca_file = s->ca_file;
-    /* (auth) CertificateThumbprint: the certificate and key files found in cert_dir */
+    /* CertificateThumbprint: the certificate and key files found in cert_dir */
     if ((s->flags & WSMAN_FLAG_USE_CLIENT_CERTIFICATE) && (!s->client_cert || !*s->client_cert) &&
         s->certificate_thumbprint && *s->certificate_thumbprint && !s->cert_file &&
         wsman_cert_lookup(s->cert_dir, s->certificate_thumbprint, &s->cert_file, &s->key_file, e) != 0)
@@ -457,7 +466,7 @@ static int ensure_transport(wsman_session_t *s, wsman_error_t *e)
     cfg.client_cert = s->cert_file ? s->cert_file : s->client_cert;
     cfg.client_key = s->cert_file ? s->key_file : s->client_key;
     cfg.client_key_password = s->client_key_password;
-    if (s->flags & WSMAN_FLAG_USE_DIGEST) { /* (auth) libcurl answers the Digest challenge */
+    if (s->flags & WSMAN_FLAG_USE_DIGEST) { /* libcurl answers the Digest challenge */
         cfg.digest = 1;
         cfg.username = s->username;
         cfg.password = s->password;
@@ -469,6 +478,8 @@ static int ensure_transport(wsman_session_t *s, wsman_error_t *e)
     cfg.proxy_password = s->proxy_password;
     cfg.connect_timeout_ms = s->connect_timeout_ms;
     s->transport = wsman_transport_new(&cfg, e);
+    if (s->transport && s->trace_fn)
+        wsman_transport_set_trace(s->transport, s->trace_fn, s->trace_ud);
     return s->transport ? 0 : -1;
 }
 
@@ -601,12 +612,6 @@ void wsman_session_flush_until(wsman_session_t *s, long long deadline)
         flush_releases(s, deadline > 0 ? deadline : 1);
 }
 
-static int oom_error(wsman_error_t *e)
-{
-    wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "out of memory");
-    return -1;
-}
-
 /* Builds the request bytes (UTF-8, or UTF-16LE with BOM when the session asks for it). */
 static int build_request(wsman_session_t *s, const wsman_exchange_t *x, wsman_buf_t *req, wsman_error_t *e)
 {
@@ -637,7 +642,7 @@ static int build_request(wsman_session_t *s, const wsman_exchange_t *x, wsman_bu
     }
     if (rc != 0) {
         wsman_buf_free(&env);
-        return oom_error(e);
+        return wsman_error_oom(e, NULL);
     }
     if (x->bounded && env.len > (size_t)s->max_envelope_size) {
         wsman_error_set(e, WSMAN_E_MAX_ENVELOPE_SIZE,
@@ -715,11 +720,12 @@ static int attempt_begin(attempt_t *a, wsman_session_t *s, const wsman_exchange_
     a->c.expect_encrypted = a->seal;
     a->c.sealed_max = lim.max_bytes + SEALED_OVERHEAD;
     a->c.reader = wsman_reader_new(x->kind, &lim, x->cb, x->ud);
-    return a->c.reader ? 0 : oom_error(e);
+    return a->c.reader ? 0 : wsman_error_oom(e, NULL);
 }
 
 static void attempt_end(attempt_t *a)
 {
+    wsman_transport_trace_flush(a->s->transport); /* a reply that was not encrypted after all */
     wsman_reader_free(a->c.reader);
     wsman_buf_free(&a->c.excerpt);
     wsman_buf_free_secure(&a->c.sealed);
@@ -748,7 +754,7 @@ static int attempt_headers(attempt_t *a, wsman_error_t *e)
         if (rc == 0 && authv.len) {
             if (wsman_buf_puts(&line, "Authorization: ") != 0 ||
                 wsman_buf_append(&line, authv.data, authv.len) != 0)
-                rc = oom_error(e);
+                rc = wsman_error_oom(e, NULL);
             else
                 a->headers[nh++] = a->authline = wsman_buf_steal(&line);
         }
@@ -782,7 +788,11 @@ static int attempt_post(attempt_t *a, const wsman_buf_t *reqbody, long timeout, 
         req.body = a->sealed.data;
         req.len = a->sealed.len;
         req.content_type = a->ctype.data;
+        req.trace_body = reqbody->data; /* the trace shows the SOAP, not its encryption */
+        req.trace_body_len = reqbody->len;
+        req.trace_later = 1; /* reported with the decrypted reply (decrypt_reply, attempt_end) */
     }
+    req.trace_label = a->x->operation;
     req.headers = a->headers;
     req.timeout_ms = timeout;
     if (a->conn_auth) { /* the connection's token, if any, is set once the connection is up */
@@ -840,9 +850,11 @@ static int decrypt_reply(attempt_t *a, wsman_error_t *e)
     }
     if (wsman_auth_unseal(s->auth, a->resp.content_type, a->c.sealed.data, a->c.sealed.len, &a->plain, e) !=
         0) {
+        wsman_transport_trace_reply(s->transport, NULL, 0);
         wsman_error_context(e, a->x->operation, s->ep.url); /* the next request authenticates again */
         return -1;
     }
+    wsman_transport_trace_reply(s->transport, a->plain.data, a->plain.len);
     a->c.soap = 1;
     a->c.received = a->plain.len;
     if (a->plain.len && wsman_reader_feed(a->c.reader, a->plain.data, a->plain.len, 0, e) != 0)
@@ -1171,7 +1183,7 @@ static int simple_op(wsman_session_t *s, const char *op, const char *action, con
     if (rc == 0 && out && kind == WSMAN_RESP_BODY && res.body.len &&
         wsman_buf_append(out, res.body.data, res.body.len) != 0) {
         if (e) {
-            wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "out of memory");
+            wsman_error_oom(e, NULL);
             wsman_error_context(e, op, s->ep.url);
         }
         rc = -1;
@@ -1215,7 +1227,7 @@ int wsman_put(wsman_session_t *s, const wsman_locator_t *l, const char *resource
                 wsman_buf_puts(&wrapped, "</wsman:XmlFragment>") != 0) {
                 wsman_buf_free(&wrapped);
                 if (e) {
-                    wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "out of memory");
+                    wsman_error_oom(e, NULL);
                     wsman_error_context(e, "Put", s->ep.url);
                 }
                 return -1;
@@ -1285,7 +1297,7 @@ int wsman_invoke(wsman_session_t *s, const char *action, const wsman_locator_t *
         rc = wsman_buf_printf(&act, "%s/%s", l->uri, action);
     if (rc != 0) {
         if (e) {
-            wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "out of memory");
+            wsman_error_oom(e, NULL);
             wsman_error_context(e, "Invoke", s->ep.url);
         }
         return -1;
@@ -1321,7 +1333,7 @@ int wsman_identify(wsman_session_t *s, uint32_t flags, wsman_buf_t *out, wsman_e
     rc = wsman_session_exchange(s, &x, &res, e);
     if (rc == 0 && out && wsman_buf_append(out, res.body.data ? res.body.data : "", res.body.len) != 0) {
         if (e) {
-            wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "out of memory");
+            wsman_error_oom(e, NULL);
             wsman_error_context(e, "Identify", s->ep.url);
         }
         rc = -1;

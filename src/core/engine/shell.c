@@ -1,5 +1,5 @@
 /*
- * shell.c - WinRS shells (protocol.md 7): Create, Command, Send, Receive, Signal, Delete on
+ * shell.c - WinRS shells (MS-WSMV 3.1.4.11-3.1.4.14): Create, Command, Send, Receive, Signal, Delete on
  * .../windows/shell/cmd, output streamed to a callback as each Receive reply is parsed, codepage
  * conversion to UTF-8, cleanup requests queued on the session when objects are freed.
  *
@@ -61,7 +61,7 @@ struct wsman_command {
 int wsman_engine_oom(wsman_error_t *e, const char *op, const wsman_session_t *s)
 {
     if (e) {
-        wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "out of memory");
+        wsman_error_oom(e, NULL);
         wsman_error_context(e, op, s ? wsman_session_endpoint(s) : NULL);
     }
     return -1;
@@ -140,6 +140,59 @@ static int text_elem(wsman_buf_t *b, const char *tag, const char *text)
 {
     return wsman_buf_printf(b, "<rsp:%s>", tag) | wsman_buf_xml_text(b, text, strlen(text)) |
            wsman_buf_printf(b, "</rsp:%s>", tag);
+}
+
+/* Characters that make an argument need double quotes: the separators of the Windows command-line
+ * rules, and cmd.exe's operators (an unquoted & | < > ^ would be cmd.exe's, not the program's). */
+static const char QUOTE_TRIGGERS[] = " \t\n\v&|<>^";
+
+static int append_backslashes(wsman_buf_t *out, size_t n)
+{
+    int rc = 0;
+    while (n--)
+        rc |= wsman_buf_append(out, "\\", 1);
+    return rc;
+}
+
+int wsman_quote_arg(wsman_buf_t *out, const char *arg)
+{
+    int wrap = *arg == '\0' || strpbrk(arg, QUOTE_TRIGGERS) != NULL;
+    size_t slashes = 0;
+    int rc = wrap ? wsman_buf_append(out, "\"", 1) : 0;
+    const char *p;
+
+    for (p = arg; *p; p++) {
+        if (*p == '\\') {
+            slashes++;
+            continue;
+        }
+        if (*p == '"') /* each backslash before a quote doubled, the quote escaped */
+            rc |= append_backslashes(out, 2 * slashes + 1);
+        else
+            rc |= append_backslashes(out, slashes);
+        slashes = 0;
+        rc |= wsman_buf_append(out, p, 1);
+    }
+    /* trailing backslashes are doubled only when a closing quote follows them */
+    rc |= append_backslashes(out, wrap ? 2 * slashes : slashes);
+    if (wrap)
+        rc |= wsman_buf_append(out, "\"", 1);
+    return rc ? -1 : 0;
+}
+
+/* An rsp:Arguments element: the argument quoted, or as given with WSMAN_COMMAND_VERBATIM_ARGS. */
+static int argument_elem(wsman_buf_t *b, const char *arg, uint32_t flags)
+{
+    wsman_buf_t q;
+    int rc;
+    if (flags & WSMAN_COMMAND_VERBATIM_ARGS)
+        return text_elem(b, "Arguments", arg);
+    wsman_buf_init(&q);
+    rc = wsman_quote_arg(&q, arg);
+    if (rc == 0)
+        rc = text_elem(b, "Arguments", q.data);
+    wsman_buf_free(&q);
+    return rc;
 }
 
 wsman_locator_t wsman_locator_with_options(const wsman_locator_t *loc, wsman_pair_t *opts, size_t n)
@@ -611,7 +664,7 @@ wsman_command_t *wsman_shell_run(wsman_shell_t *sh, const char *command, const c
     wsman_buf_init(&body);
     rc = wsman_buf_puts(&body, "<rsp:CommandLine" RSP_DECL ">") | text_elem(&body, "Command", command);
     for (i = 0; i < nargs; i++)
-        rc |= text_elem(&body, "Arguments", args[i] ? args[i] : "");
+        rc |= argument_elem(&body, args[i] ? args[i] : "", flags);
     rc |= wsman_buf_puts(&body, "</rsp:CommandLine>");
     if (rc) {
         wsman_buf_free(&body);

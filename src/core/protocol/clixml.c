@@ -490,7 +490,7 @@ int wsman_ps_clixml_decode(const char *data, size_t len, wsman_buf_t *text, wsma
     if (rc == 0 && wsman_buf_reserve(text, 0) != 0)
         rc = -1;
     if (rc != 0 && e) {
-        wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "out of memory while decoding CLIXML");
+        wsman_error_oom(e, "decoding CLIXML");
         wsman_error_context(e, "RunPowerShell", NULL);
     }
     return rc;

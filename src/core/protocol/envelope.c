@@ -1,7 +1,7 @@
 /*
- * envelope.c - SOAP request envelopes (scripting-api.md 5.3-5.7) and enumeration filters
- * (scripting-api.md 4.2). Every value is escaped; XML supplied by the caller (filters) is
- * checked for well-formedness before it is inserted verbatim.
+ * envelope.c - SOAP request envelopes (MS-WSMV 3.1.4, examples in section 4) and enumeration
+ * filters (the dialects of winrm.vbs' "winrm help filters" and MS-WSMV 3.1.4.1.13). Every value is escaped;
+ * XML supplied by the caller (filters) is checked for well-formedness before it is inserted verbatim.
  */
 #include "protocol.h"
 
@@ -415,13 +415,6 @@ bad_filter(wsman_error_t *e, const char *fmt, ...)
     return -1;
 }
 
-static int oom_filter(wsman_error_t *e)
-{
-    if (e)
-        wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "out of memory while building the filter");
-    return -1;
-}
-
 /* The keys of a winrm.vbs association hash, in the order of assoc_value_t. */
 static const char *const assoc_keys[] = {"Object", "AssociationClassName", "ResultClassName", "ResultRole",
                                          "Role",   "IncludeResultProperty"};
@@ -484,7 +477,7 @@ static int assoc_selectors(wsman_buf_t *b, const char *p, wsman_error_t *e)
             p++;
     }
     rc |= wsman_buf_puts(b, "</wsman:SelectorSet>");
-    return rc ? oom_filter(e) : 0;
+    return rc ? wsman_error_oom(e, "building the filter") : 0;
 }
 
 /* wsmb:Object: the EPR of Object=Class?Key=Value (a scheme-less class resolved against
@@ -496,16 +489,18 @@ static int assoc_object(wsman_buf_t *b, const char *obj, const char *resource_ur
     int rc;
 
     if (!uri)
-        return oom_filter(e);
+        return wsman_error_oom(e, "building the filter");
     rc = wsman_buf_puts(b, "<wsmb:Object><wsa:Address>" WSMAN_ADDR_ANONYMOUS
                            "</wsa:Address><wsa:ReferenceParameters>") |
          elem(b, "<wsman:ResourceURI>", uri, "</wsman:ResourceURI>");
     free(uri);
     if (rc)
-        return oom_filter(e);
+        return wsman_error_oom(e, "building the filter");
     if (q && q[1] && assoc_selectors(b, q + 1, e) != 0)
         return -1;
-    return wsman_buf_puts(b, "</wsa:ReferenceParameters></wsmb:Object>") ? oom_filter(e) : 0;
+    return wsman_buf_puts(b, "</wsa:ReferenceParameters></wsmb:Object>")
+               ? wsman_error_oom(e, "building the filter")
+               : 0;
 }
 
 /* IncludeResultProperty: several names separated by ','. */
@@ -539,7 +534,7 @@ static int association_hash(wsman_buf_t *b, const char *filter, uint32_t flags, 
     hash_status_t st = parse_hash(filter, 0, &pairs, &n, &why);
 
     if (st == HASH_NO_MEMORY)
-        return oom_filter(e);
+        return wsman_error_oom(e, "building the filter");
     if (st != HASH_OK)
         return bad_filter(e,
                           "Syntax error in the association filter \"%s\": %s. It must be of the form "
@@ -548,7 +543,7 @@ static int association_hash(wsman_buf_t *b, const char *filter, uint32_t flags, 
                           filter, why);
     rc = assoc_values(filter, pairs, n, assoc_inst, val, e);
     if (rc == 0 && wsman_buf_printf(b, "<wsmb:%s xmlns:wsmb=\"" WSMAN_NS_WSMB "\">", top) != 0)
-        rc = oom_filter(e);
+        rc = wsman_error_oom(e, "building the filter");
     if (rc == 0)
         rc = assoc_object(b, val[ASSOC_OBJECT], resource_uri, e);
     if (rc == 0) {
@@ -564,7 +559,7 @@ static int association_hash(wsman_buf_t *b, const char *filter, uint32_t flags, 
         w |= assoc_include_properties(b, val[ASSOC_INCLUDE_PROPERTY]);
         w |= wsman_buf_printf(b, "</wsmb:%s>", top);
         if (w)
-            rc = oom_filter(e);
+            rc = wsman_error_oom(e, "building the filter");
     }
     hash_free(pairs, n);
     return rc;
@@ -579,7 +574,7 @@ static int selector_hash(wsman_buf_t *b, const char *filter, wsman_error_t *e)
     int rc = 0, nil = 0;
 
     if (st == HASH_NO_MEMORY)
-        return oom_filter(e);
+        return wsman_error_oom(e, "building the filter");
     if (st != HASH_OK)
         return bad_filter(e,
                           "Syntax error in the selector filter %s: %s. It must be of the form "
@@ -596,7 +591,7 @@ static int selector_hash(wsman_buf_t *b, const char *filter, wsman_error_t *e)
                             pairs[i].value ? strlen(pairs[i].value) : 0, SELECTOR_NIL);
     rc |= wsman_buf_puts(b, "</wsman:SelectorSet>");
     hash_free(pairs, n);
-    return rc ? oom_filter(e) : 0;
+    return rc ? wsman_error_oom(e, "building the filter") : 0;
 }
 
 static int verbatim_xml(wsman_buf_t *b, const char *filter, const char *what, wsman_error_t *e)
@@ -610,11 +605,11 @@ static int verbatim_xml(wsman_buf_t *b, const char *filter, const char *what, ws
         }
         return -1;
     }
-    return wsman_buf_puts(b, p) ? oom_filter(e) : 0;
+    return wsman_buf_puts(b, p) ? wsman_error_oom(e, "building the filter") : 0;
 }
 
-int wsman_build_filter_ex(wsman_buf_t *b, const char *filter, const char *dialect, uint32_t enum_flags,
-                          const char *resource_uri, wsman_error_t *e)
+int wsman_build_filter(wsman_buf_t *b, const char *filter, const char *dialect, uint32_t enum_flags,
+                       const char *resource_uri, wsman_error_t *e)
 {
     size_t start = b->len;
     const char *d = dialect && *dialect ? dialect : NULL;
@@ -640,13 +635,13 @@ int wsman_build_filter_ex(wsman_buf_t *b, const char *filter, const char *dialec
         if (rc == 0)
             rc = verbatim_xml(b, f, "filter", e);
         if (rc == 0)
-            rc = wsman_buf_puts(b, "</wsman:Filter>") ? oom_filter(e) : 0;
+            rc = wsman_buf_puts(b, "</wsman:Filter>") ? wsman_error_oom(e, "building the filter") : 0;
         goto done;
     }
     if (!d)
         d = WSMAN_DIALECT_WQL; /* as winrm.vbs */
     if (wsman_buf_puts(b, "<wsman:Filter Dialect=\"") || esc_attr(b, d) || wsman_buf_puts(b, "\">")) {
-        rc = oom_filter(e);
+        rc = wsman_error_oom(e, "building the filter");
         goto done;
     }
     if (strcmp(d, WSMAN_DIALECT_SELECTOR) == 0) {
@@ -660,16 +655,11 @@ int wsman_build_filter_ex(wsman_buf_t *b, const char *filter, const char *dialec
         else
             rc = association_hash(b, f, enum_flags, resource_uri, e);
     } else {
-        rc = esc_text(b, f) ? oom_filter(e) : 0; /* WQL and every other dialect: text */
+        rc = esc_text(b, f) ? wsman_error_oom(e, "building the filter")
+                            : 0; /* WQL and every other dialect: text */
     }
     if (rc == 0 && wsman_buf_puts(b, "</wsman:Filter>"))
-        rc = oom_filter(e);
+        rc = wsman_error_oom(e, "building the filter");
 done:
     return rc ? rollback(b, start) : 0;
-}
-
-int wsman_build_filter(wsman_buf_t *b, const char *filter, const char *dialect, uint32_t enum_flags,
-                       wsman_error_t *e)
-{
-    return wsman_build_filter_ex(b, filter, dialect, enum_flags, NULL, e);
 }

@@ -289,6 +289,47 @@ void wsman_error_context(wsman_error_t *e, const char *operation, const char *en
     }
 }
 
+int wsman_error_oom(wsman_error_t *e, const char *during)
+{
+    if (during)
+        wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "Out of memory while %s.", during);
+    else
+        wsman_error_oom(e, NULL);
+    return -1;
+}
+
+/* A message longer than this (a caller's megabyte-long value quoted in it) keeps its start and its
+ * end, with the number of bytes left out between them. */
+enum { MESSAGE_MAX = 4096, MESSAGE_HEAD = 3072, MESSAGE_TAIL = 768 };
+
+/* Moves i back to the start of a UTF-8 sequence. */
+static size_t utf8_boundary(const char *s, size_t i)
+{
+    while (i > 0 && ((unsigned char)s[i] & 0xC0) == 0x80)
+        i--;
+    return i;
+}
+
+static char *elide_middle(char *msg)
+{
+    size_t n = strlen(msg), head, tail;
+    wsman_buf_t b;
+
+    if (n <= MESSAGE_MAX)
+        return msg;
+    head = utf8_boundary(msg, MESSAGE_HEAD);
+    tail = utf8_boundary(msg, n - MESSAGE_TAIL);
+    wsman_buf_init(&b);
+    if (wsman_buf_append(&b, msg, head) ||
+        wsman_buf_printf(&b, " [... %zu bytes left out ...] ", tail - head) ||
+        wsman_buf_puts(&b, msg + tail)) {
+        wsman_buf_free(&b);
+        return msg; /* out of memory: the long message is still right */
+    }
+    free(msg);
+    return wsman_buf_steal(&b);
+}
+
 void wsman_error_set(wsman_error_t *e, uint32_t code, const char *fmt, ...)
 {
     const char *name, *text;
@@ -327,7 +368,7 @@ void wsman_error_set(wsman_error_t *e, uint32_t code, const char *fmt, ...)
             msg = wsman_strdup(tmp);
         }
     }
-    e->message = msg;
+    e->message = msg ? elide_middle(msg) : NULL;
     if (!e->machine && e->endpoint)
         e->machine = endpoint_host(e->endpoint);
     wsman_error_synthesize_fault(e);

@@ -34,7 +34,7 @@ int wsman_buf_printf(wsman_buf_t *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
-/* (addition) va_list form of wsman_buf_printf. */
+/* va_list form of wsman_buf_printf. */
 int wsman_buf_vprintf(wsman_buf_t *b, const char *fmt, va_list ap)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 0)))
@@ -48,6 +48,10 @@ void wsman_buf_reset(wsman_buf_t *b); /* len = 0, keeps memory */
 char *wsman_buf_steal(wsman_buf_t *b);
 
 char *wsman_strdup(const char *s); /* NULL-safe */
+/* A copy of the URL or connection string s for messages and traces: the user-information part of
+ * an authority ("user:pass@") is replaced by "***@" so that a credential never shows. Caller frees;
+ * NULL when out of memory. */
+char *wsman_url_redact_userinfo(const char *s);
 char *wsman_strndup(const char *s, size_t n);
 void wsman_secure_free(char *s); /* zero then free; NULL-safe */
 int wsman_strcaseeq(const char *a, const char *b);
@@ -56,8 +60,9 @@ void wsman_uuid(char out[42]);
 int wsman_base64_encode(wsman_buf_t *out, const unsigned char *data, size_t len);
 /* Value of a hexadecimal digit (either case), or -1. */
 int wsman_hexval(int c);
-/* Milliseconds on the monotonic clock (deadlines). */
-long long wsman_now_ms(void);
+/* A 32-bit little-endian integer written to / read from 4 bytes. */
+void wsman_le32_put(unsigned char *p, uint32_t v);
+uint32_t wsman_le32_get(const unsigned char *p);
 /* Tolerates whitespace; returns -1 on invalid input. */
 int wsman_base64_decode(wsman_buf_t *out, const char *s, size_t len);
 /* The one check of caller text bound for a request's XML: valid UTF-8 holding only characters
@@ -79,6 +84,9 @@ int wsman_ps_unescape(wsman_buf_t *out, const char *s, size_t n);
 
 /* Builds fault_xml for a client-side error from code/message/machine. */
 void wsman_error_synthesize_fault(wsman_error_t *e);
+/* The one way an allocation failure is reported: e (may be NULL) says "Out of memory while
+ * <during>." (Windows' text when during is NULL). Returns -1. */
+int wsman_error_oom(wsman_error_t *e, const char *during);
 
 /* Every code has a WSMAN_E_* name in wsman_errors.h (generated, included by wsman.h). The client's
  * own failures use Windows' codes (see transport.c for the transport's); WSMAN_E_TIMEOUT is
@@ -138,9 +146,11 @@ int wsman_body_enumerate(wsman_buf_t *b, long max_elements, uint32_t enum_flags,
 int wsman_body_pull(wsman_buf_t *b, const char *context, long max_elements);
 int wsman_body_release(wsman_buf_t *b, const char *context);
 /* Builds the wsman:Filter element for a filter/dialect pair (WQL, selector XML or hash,
- * association XML or hash, any other dialect verbatim). -1 with e set on bad input. */
+ * association XML or hash, any other dialect verbatim). resource_uri: the enumeration's, against
+ * which an association hash's scheme-less Object class is resolved (NULL: the root/cimv2 WMI
+ * base). -1 with e set on bad input. */
 int wsman_build_filter(wsman_buf_t *b, const char *filter, const char *dialect, uint32_t enum_flags,
-                       wsman_error_t *e);
+                       const char *resource_uri, wsman_error_t *e);
 
 /* ---- xmlread.c / response.c ---------------------------------------------------------- */
 
@@ -161,7 +171,7 @@ typedef enum wsman_resp_kind {
     WSMAN_RESP_BODY,   /* Get/Put/Create/Invoke/Identify: serialize Body children */
     WSMAN_RESP_EMPTY,  /* Delete, Release: body ignored */
     WSMAN_RESP_ENUM,   /* EnumerateResponse / PullResponse */
-    WSMAN_RESP_RECEIVE /* (shell) rsp:ReceiveResponse: rsp:Stream chunks decoded to a wsman_stream_sink_t
+    WSMAN_RESP_RECEIVE /* WinRS rsp:ReceiveResponse: rsp:Stream chunks decoded to a wsman_stream_sink_t
                           passed as the exchange's ud, CommandState and ExitCode into the response */
 } wsman_resp_kind_t;
 
@@ -178,13 +188,13 @@ typedef struct wsman_response {
     char *enum_context;  /* WSMAN_RESP_ENUM: latest EnumerationContext (may be "") */
     int end_of_sequence;
     size_t item_count;
-    /* WSMAN_RESP_RECEIVE (shell) */
+    /* WSMAN_RESP_RECEIVE (WinRS) */
     char *command_state; /* rsp:CommandState State URI (last one), NULL when absent */
     long long exit_code; /* rsp:ExitCode when have_exit_code */
     int have_exit_code;
 } wsman_response_t;
 
-/* (shell) WSMAN_RESP_RECEIVE: the reader hands the decoded bytes of every rsp:Stream element to chunk() as
+/* WSMAN_RESP_RECEIVE: the reader hands the decoded bytes of every rsp:Stream element to chunk() as
  * soon as the element is complete (an element larger than 64 KiB in several calls), then, for an element
  * with End="true", one call with len 0 and end 1. stream is the Name attribute ("stdout", "stderr").
  * Return 0 to go on, -1 to abort the reply (out of memory). */
@@ -212,11 +222,6 @@ int wsman_parse_epr(const char *xml, char **uri, wsman_pair_t **sel, size_t *nse
 
 /* response.c: frees what wsman_parse_epr returned (each name/value, then the array). */
 void wsman_epr_pairs_free(wsman_pair_t *p, size_t n);
-
-/* envelope.c: wsman_build_filter with the enumeration's resource URI, against which an
- * association hash's scheme-less Object class is resolved (NULL: the root/cimv2 WMI base). */
-int wsman_build_filter_ex(wsman_buf_t *b, const char *filter, const char *dialect, uint32_t enum_flags,
-                          const char *resource_uri, wsman_error_t *e);
 
 /* response.c: the reader limits for a MaxEnvelopeSize (bytes; <= 0 = 153600): whole reply
  * 4 x MaxEnvelopeSize + 64 KiB (so UTF-16 fits), one item/result the same, depth 64. */

@@ -729,7 +729,7 @@ wsman_psdoc_t *wsman_psdoc_parse(const char *xml, size_t len, int max_depth, wsm
     p.doc = wsman_psdoc_new();
     p.x = p.doc ? wsman_xml_new(&lim, "CLIXML", &h, &p) : NULL;
     if (!p.x) {
-        wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "out of memory while decoding CLIXML");
+        wsman_error_oom(e, "decoding CLIXML");
         wsman_psdoc_free(p.doc);
         return NULL;
     }

@@ -69,19 +69,6 @@ const char *wsman_psrp_type_name(uint32_t type)
 
 /* ---- integers ------------------------------------------------------------------------- */
 
-static void put_le32(unsigned char *p, uint32_t v)
-{
-    p[0] = (unsigned char)v;
-    p[1] = (unsigned char)(v >> 8);
-    p[2] = (unsigned char)(v >> 16);
-    p[3] = (unsigned char)(v >> 24);
-}
-
-static uint32_t get_le32(const unsigned char *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 static void put_be(unsigned char *p, uint64_t v, int n)
 {
     int i;
@@ -108,8 +95,8 @@ int wsman_psrp_message_encode(wsman_buf_t *out, const wsman_psrp_message_t *m)
 {
     unsigned char h[WSMAN_PSRP_HEADER_SIZE];
 
-    put_le32(h, m->destination);
-    put_le32(h + 4, m->type);
+    wsman_le32_put(h, m->destination);
+    wsman_le32_put(h + 4, m->type);
     memcpy(h + 8, m->rpid, WSMAN_PSRP_GUID_SIZE);
     memcpy(h + 8 + WSMAN_PSRP_GUID_SIZE, m->pid, WSMAN_PSRP_GUID_SIZE);
     if (wsman_buf_reserve(out, sizeof h + sizeof utf8_bom + m->len) != 0)
@@ -134,8 +121,8 @@ int wsman_psrp_message_decode(const void *bytes, size_t len, wsman_psrp_message_
                         len, WSMAN_PSRP_HEADER_SIZE);
         return -1;
     }
-    m->destination = get_le32(p);
-    m->type = get_le32(p + 4);
+    m->destination = wsman_le32_get(p);
+    m->type = wsman_le32_get(p + 4);
     if (m->destination != WSMAN_PSRP_TO_CLIENT && m->destination != WSMAN_PSRP_TO_SERVER) {
         wsman_error_set(
             e, WSMAN_E_PSRP_INVALID_DATA,
@@ -282,7 +269,7 @@ int wsman_psrp_fragment_message(uint64_t object_id, const void *msg, size_t len,
         f.flags = (off == 0 ? WSMAN_PSRP_FRAG_START : 0u) | (off + f.len == len ? WSMAN_PSRP_FRAG_END : 0u);
         wsman_buf_reset(&b);
         if (wsman_psrp_fragment_encode(&b, &f) != 0) {
-            wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "out of memory while fragmenting a PSRP message");
+            wsman_error_oom(e, "fragmenting a PSRP message");
             rc = -1;
             break;
         }
@@ -409,7 +396,7 @@ static int defrag_start(wsman_psrp_defrag_t *d, const wsman_psrp_fragment_t *f, 
     wsman_buf_init(&p->data);
     if (wsman_buf_append(&p->data, f->blob, f->len) != 0) {
         drop_pending(d, p);
-        wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "out of memory while reassembling a PSRP message");
+        wsman_error_oom(e, "reassembling a PSRP message");
         return -1;
     }
     return 0;
@@ -437,7 +424,7 @@ static int defrag_continue(wsman_psrp_defrag_t *d, const wsman_psrp_fragment_t *
         return -1;
     }
     if (wsman_buf_append(&p->data, f->blob, f->len) != 0) {
-        wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "out of memory while reassembling a PSRP message");
+        wsman_error_oom(e, "reassembling a PSRP message");
         drop_pending(d, p);
         return -1;
     }

@@ -42,7 +42,7 @@ enum role {
     R_ITEMS,
     R_ITEM,
     R_EOS,
-    R_RECVRESP, /* (shell) rsp:ReceiveResponse */
+    R_RECVRESP, /* WinRS rsp:ReceiveResponse */
     R_STREAM,   /* rsp:Stream: base64 text decoded as it arrives */
     R_CMDSTATE,
     R_EXITCODE
@@ -73,7 +73,7 @@ struct wsman_reader {
     char *message;
     int message_rank;
     char *wmi_message;
-    /* (shell) rsp:Stream being read: name, End flag, base64 characters not yet decoded, decoded bytes */
+    /* WinRS rsp:Stream being read: name, End flag, base64 characters not yet decoded, decoded bytes */
     char *stream_name;
     int stream_end;
     char b64[4];
@@ -209,7 +209,7 @@ static int collects(int role)
     }
 }
 
-/* ---- (shell) rsp:Stream: base64 decoded as the text arrives --------------------------------- */
+/* ---- WinRS rsp:Stream: base64 decoded as the text arrives --------------------------------- */
 
 static int is_true(const char *v)
 {
@@ -348,7 +348,7 @@ static int envelope_part_role(wsman_reader_t *r, int prole, const char *ns, cons
     return R_OTHER;
 }
 
-/* (shell) Children of rsp:ReceiveResponse and rsp:CommandState. */
+/* WinRS: children of rsp:ReceiveResponse and rsp:CommandState. */
 static int shell_role(wsman_reader_t *r, int prole, const char *ns, const char *local, const char **atts)
 {
     wsman_xml_t *x = r->x;
@@ -609,7 +609,7 @@ static int end_code_value(wsman_reader_t *r, const wsman_buf_t *t, uint32_t *hr,
     return 0;
 }
 
-/* (shell) rsp:ExitCode, when it is a number. */
+/* WinRS rsp:ExitCode, when it is a number. */
 static int end_exit_code(wsman_reader_t *r, const wsman_buf_t *t)
 {
     char *v = trimmed(t), *end = NULL;
@@ -810,7 +810,7 @@ int wsman_reader_feed(wsman_reader_t *r, const char *data, size_t len, int final
         }
         if (r->res.is_fault && finish_fault(r) != 0) {
             if (e)
-                wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "out of memory while reading the reply");
+                wsman_error_oom(e, "reading the reply");
             return -1;
         }
     }
@@ -989,7 +989,7 @@ int wsman_parse_epr(const char *xml, char **uri, wsman_pair_t **sel, size_t *nse
     if (!c.x) {
         free(c.fr);
         if (e)
-            wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "out of memory");
+            wsman_error_oom(e, NULL);
         return -1;
     }
     {

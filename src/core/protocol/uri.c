@@ -1,7 +1,7 @@
 /*
  * uri.c - CreateSession connection strings, resource URI aliases and the ResourceLocator.
  *
- * Connection strings (scripting-api.md 3.1): [TRANSPORT://]HOST[:PORT][/PREFIX]
+ * Connection strings (WSMan.CreateSession, "winrm help remote"): [TRANSPORT://]HOST[:PORT][/PREFIX]
  *   ""/NULL          -> http://localhost:5985/wsman (https://localhost:5986/wsman with UseSsl)
  *   host             -> http://host:5985/wsman, with WSMAN_FLAG_USE_SSL https://host:5986/wsman
  *   host:port        -> http (https with UseSsl) on that port
@@ -11,8 +11,8 @@
  * Errors carry the codes Windows' client uses (wsmerror.h): ERROR_WSMAN_CONNECTIONSTR_INVALID,
  * ERROR_WSMAN_TRANSPORT_NOT_SUPPORTED, ERROR_WSMAN_PORT_INVALID, ERROR_WSMAN_INVALID_USESSL_PARAM.
  *
- * Resource strings (scripting-api.md 3.2, 3.3): alias or full URI, optional "?N=V+N=V" selectors
- * (pairs split on '+', name and value on the first '='; no %XX decoding, no escaping mechanism
+ * Resource strings ("winrm help uris" and "winrm help aliases"): alias or full URI, optional "?N=V+N=V"
+ * selectors (pairs split on '+', name and value on the first '='; no %XX decoding, no escaping mechanism
  * exists), or a WS-Addressing EPR XML string (parsed by response.c's wsman_parse_epr).
  */
 #include "protocol.h"
@@ -56,10 +56,7 @@ static int is_prefix_char(unsigned char c)
     return isalnum(c) || c == '_' || c == '/' || c == '-' || c == '.' || c == '~';
 }
 
-/* Copies s into a static-lifetime-free quoted form for messages: the user-information part of
- * an authority ("user:pass@") is replaced by "***@" so that a credential never reaches an
- * error message. Caller frees. */
-static char *redact_userinfo(const char *s)
+char *wsman_url_redact_userinfo(const char *s)
 {
     const char *auth = strstr(s, "://");
     const char *start = auth ? auth + 3 : s;
@@ -105,7 +102,7 @@ static int connstr_invalid(endpoint_parse_t *ps, uint32_t code, const char *fmt,
     wsman_buf_init(&msg);
     va_start(ap, fmt);
     if (wsman_buf_vprintf(&msg, fmt, ap) || wsman_buf_puts(&msg, " " CONNSTR_FORM))
-        wsman_error_set(ps->e, WSMAN_E_OUTOFMEMORY, NULL);
+        wsman_error_oom(ps->e, NULL);
     else
         wsman_error_set(ps->e, code, "%s", msg.data);
     va_end(ap);
@@ -115,7 +112,7 @@ static int connstr_invalid(endpoint_parse_t *ps, uint32_t code, const char *fmt,
 
 static int endpoint_oom(endpoint_parse_t *ps)
 {
-    wsman_error_set(ps->e, WSMAN_E_OUTOFMEMORY, NULL);
+    wsman_error_oom(ps->e, NULL);
     return -1;
 }
 
@@ -156,7 +153,7 @@ static int check_connection_chars(endpoint_parse_t *ps)
 {
     for (const char *p = ps->s; *p; p++) {
         if (isspace((unsigned char)*p) || (unsigned char)*p < 0x20 || *p == 0x7f) {
-            char *shown = redact_userinfo(ps->s);
+            char *shown = wsman_url_redact_userinfo(ps->s);
             connstr_invalid(ps, WSMAN_E_CONNECTIONSTR_INVALID,
                             "The connection string \"%s\" is not valid: it contains white space or a control "
                             "character.",
@@ -168,7 +165,7 @@ static int check_connection_chars(endpoint_parse_t *ps)
     wsman_error_t why;
     wsman_error_init(&why);
     if (wsman_xml_check_str("it", ps->s, &why) != 0) { /* it goes into every request's wsa:To */
-        char *shown = redact_userinfo(ps->s);
+        char *shown = wsman_url_redact_userinfo(ps->s);
         connstr_invalid(ps, WSMAN_E_CONNECTIONSTR_INVALID, "The connection string \"%s\" is not valid: %s.",
                         shown ? shown : "", why.message ? why.message : "it is not valid UTF-8");
         free(shown);
@@ -205,7 +202,7 @@ static int parse_transport(endpoint_parse_t *ps)
         ps->port = 443;
         ps->p = sep + 3;
     } else {
-        char *shown = redact_userinfo(ps->s);
+        char *shown = wsman_url_redact_userinfo(ps->s);
         connstr_invalid(ps, WSMAN_E_TRANSPORT_NOT_SUPPORTED,
                         "The connection string \"%s\" uses the transport \"%.*s\"; the only valid "
                         "transports are \"http\" and \"https\".",
@@ -224,7 +221,7 @@ static int refuse_userinfo(endpoint_parse_t *ps)
 
     if (!memchr(ps->p, '@', (size_t)(auth_end - ps->p)))
         return 0;
-    shown = redact_userinfo(ps->s);
+    shown = wsman_url_redact_userinfo(ps->s);
     connstr_invalid(ps, WSMAN_E_CONNECTIONSTR_INVALID,
                     "The connection string \"%s\" contains user information (user@ or user:password@). "
                     "Credentials do not belong in the connection string: set options.UserName and "
@@ -586,7 +583,7 @@ static int parse_selectors(const char *resource, const char *q, wsman_pair_t **o
             goto fail;
         }
         if (pairs_add(&sel, &n, p, (size_t)(eq - p), eq + 1, (size_t)(end - eq - 1), 1, 0) != 0) {
-            wsman_error_set(e, WSMAN_E_OUTOFMEMORY, NULL);
+            wsman_error_oom(e, NULL);
             goto fail;
         }
         if (*end == '\0')
@@ -651,7 +648,7 @@ int wsman_locator_parse(wsman_locator_t *l, const char *resource, wsman_error_t 
         uri = path ? wsman_expand_alias(path) : NULL;
         free(path);
         if (!uri) {
-            wsman_error_set(e, WSMAN_E_OUTOFMEMORY, NULL);
+            wsman_error_oom(e, NULL);
             return -1;
         }
         if (q && parse_selectors(s, q + 1, &sel, &nsel, e) != 0) {
@@ -692,7 +689,7 @@ int wsman_locator_set_uri(wsman_locator_t *l, const char *uri, wsman_error_t *e)
     }
     x = wsman_expand_alias(s);
     if (!x) {
-        wsman_error_set(e, WSMAN_E_OUTOFMEMORY, NULL);
+        wsman_error_oom(e, NULL);
         return -1;
     }
     free(l->uri);
@@ -725,7 +722,7 @@ int wsman_locator_add_selector(wsman_locator_t *l, const char *name, const char 
         wsman_xml_check_str("AddSelector: the selector value", value, e) != 0)
         return -1;
     if (pairs_add(&l->selectors, &l->nselectors, name, strlen(name), value, strlen(value), 1, 0) != 0) {
-        wsman_error_set(e, WSMAN_E_OUTOFMEMORY, NULL);
+        wsman_error_oom(e, NULL);
         return -1;
     }
     return 0;
@@ -776,7 +773,7 @@ int wsman_locator_add_option(wsman_locator_t *l, const char *name, const char *v
         return -1;
     if (pairs_add(&l->options, &l->noptions, name, strlen(name), value, value ? strlen(value) : 0,
                   value != NULL, must_comply ? 1 : 0) != 0) {
-        wsman_error_set(e, WSMAN_E_OUTOFMEMORY, NULL);
+        wsman_error_oom(e, NULL);
         return -1;
     }
     return 0;
@@ -822,7 +819,7 @@ int wsman_locator_set_fragment_path(wsman_locator_t *l, const char *path, wsman_
     if (path && *path) {
         x = wsman_strdup(path);
         if (!x) {
-            wsman_error_set(e, WSMAN_E_OUTOFMEMORY, NULL);
+            wsman_error_oom(e, NULL);
             return -1;
         }
     }
@@ -855,7 +852,7 @@ int wsman_locator_set_fragment_dialect(wsman_locator_t *l, const char *d, wsman_
         }
         x = wsman_strdup(d);
         if (!x) {
-            wsman_error_set(e, WSMAN_E_OUTOFMEMORY, NULL);
+            wsman_error_oom(e, NULL);
             return -1;
         }
     }

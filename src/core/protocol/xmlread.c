@@ -105,7 +105,7 @@ int wsman_xml_fail(wsman_xml_t *x, const char *fmt, ...)
     return -1;
 }
 
-static int oom(wsman_xml_t *x)
+static int reader_oom(wsman_xml_t *x)
 {
     set_failure(x, WSMAN_E_OUTOFMEMORY, NULL);
     return -1;
@@ -287,7 +287,7 @@ static int cap_use(wsman_xml_t *x, const char *prefix, size_t plen)
         size_t n = x->capneed ? x->capneed * 2 : 8;
         need_decl_t *nn = realloc(x->need, n * sizeof *nn);
         if (!nn)
-            return oom(x);
+            return reader_oom(x);
         x->need = nn;
         x->capneed = n;
     }
@@ -302,7 +302,7 @@ static int cap_close_open(wsman_xml_t *x)
     if (x->cap_open) {
         x->cap_open = 0;
         if (wsman_buf_append(x->cap, ">", 1) != 0)
-            return oom(x);
+            return reader_oom(x);
     }
     return 0;
 }
@@ -320,7 +320,7 @@ static int cap_start_tag(wsman_xml_t *x, const char *name, const char **atts)
         x->nneed = 0;
     }
     if (wsman_buf_append(b, "<", 1) != 0 || wsman_buf_puts(b, name) != 0)
-        return oom(x);
+        return reader_oom(x);
     if (x->depth == x->cap_depth)
         x->cap_insert = b->len;
     split_qname(name, &prefix, &plen, &local);
@@ -330,7 +330,7 @@ static int cap_start_tag(wsman_xml_t *x, const char *name, const char **atts)
         if (wsman_buf_append(b, " ", 1) != 0 || wsman_buf_puts(b, atts[i]) != 0 ||
             wsman_buf_append(b, "=\"", 2) != 0 ||
             wsman_buf_xml_attr(b, atts[i + 1], strlen(atts[i + 1])) != 0 || wsman_buf_append(b, "\"", 1) != 0)
-            return oom(x);
+            return reader_oom(x);
         if (is_xmlns(atts[i]))
             continue;
         split_qname(atts[i], &prefix, &plen, &local);
@@ -379,7 +379,7 @@ static int cap_finish(wsman_xml_t *x)
     x->cap_depth = 0;
     x->cap_open = 0;
     if (rc != 0)
-        return oom(x);
+        return reader_oom(x);
     return cap_check(x);
 }
 
@@ -410,7 +410,7 @@ static void XMLCALL on_start(void *ud, const XML_Char *name, const XML_Char **at
     x->depth++;
     if (x->modes & WSMAN_XML_RAW_NAMES) {
         if (x->h && x->h->start && x->h->start(x->ud, NULL, name, atts) != 0 && !x->failed)
-            oom(x);
+            reader_oom(x);
         return;
     }
     for (i = 0; atts[i]; i += 2) {
@@ -430,11 +430,11 @@ static void XMLCALL on_start(void *ud, const XML_Char *name, const XML_Char **at
             if (strcmp(an + 6, "xml") == 0)
                 continue;
             if (push_bind(x, an + 6, strlen(an + 6), atts[i + 1], x->depth) != 0) {
-                oom(x);
+                reader_oom(x);
                 return;
             }
         } else if (push_bind(x, "", 0, atts[i + 1], x->depth) != 0) {
-            oom(x);
+            reader_oom(x);
             return;
         }
     }
@@ -458,7 +458,7 @@ static void XMLCALL on_start(void *ud, const XML_Char *name, const XML_Char **at
     }
     if (x->h && x->h->start && x->h->start(x->ud, ns, local, atts) != 0) {
         if (!x->failed)
-            oom(x);
+            reader_oom(x);
         return;
     }
     if (x->cap_request) {
@@ -487,7 +487,7 @@ static void XMLCALL on_end(void *ud, const XML_Char *name)
             rc = wsman_buf_append(b, "</", 2) | wsman_buf_puts(b, name) | wsman_buf_append(b, ">", 1);
         }
         if (rc != 0) {
-            oom(x);
+            reader_oom(x);
             return;
         }
         if (x->depth == x->cap_depth ? cap_finish(x) != 0 : cap_check(x) != 0)
@@ -504,7 +504,7 @@ static void XMLCALL on_end(void *ud, const XML_Char *name)
     }
     if (x->h && x->h->end && x->h->end(x->ud, ns, local) != 0) {
         if (!x->failed)
-            oom(x);
+            reader_oom(x);
         return;
     }
     x->depth--;
@@ -521,20 +521,20 @@ static void XMLCALL on_text(void *ud, const XML_Char *s, int len)
         if (cap_close_open(x) != 0)
             return;
         if (wsman_buf_xml_text(x->cap, s, (size_t)len) != 0) {
-            oom(x);
+            reader_oom(x);
             return;
         }
         if (cap_check(x) != 0)
             return;
     }
     if (x->h && x->h->text && x->h->text(x->ud, s, (size_t)len) != 0 && !x->failed)
-        oom(x);
+        reader_oom(x);
 }
 
 static void mark(wsman_xml_t *x, wsman_xml_mark_t m, const char *target)
 {
     if (!x->failed && x->h->mark(x->ud, m, target) != 0 && !x->failed)
-        oom(x);
+        reader_oom(x);
 }
 
 static void XMLCALL on_cdata_start(void *ud)
@@ -635,8 +635,7 @@ void wsman_xml_free(wsman_xml_t *x)
 {
     if (!x)
         return;
-    if (x->p)
-        XML_ParserFree(x->p);
+    XML_ParserFree(x->p);
     pop_binds(x, 0);
     free(x->binds);
     free(x->frame_nbinds);
@@ -732,7 +731,7 @@ int wsman_xml_check_fragment(const char *xml, size_t len, const char *what, char
         wsman_xml_bind(c.x, "wsmv", WSMAN_NS_WSMV) != 0 || wsman_xml_bind(c.x, "xsi", WSMAN_NS_XSI) != 0) {
         wsman_xml_free(c.x);
         if (e)
-            wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "out of memory");
+            wsman_error_oom(e, NULL);
         return -1;
     }
     wsman_xml_line_offset(c.x, -1);

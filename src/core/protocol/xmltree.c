@@ -655,7 +655,7 @@ static int from_utf16(wsman_xml_tree_t *t, const unsigned char *s, size_t len, i
         return -1;
     }
     if (wsman_buf_reserve(&t->u8, len / 2 * 3 + 1) != 0) {
-        wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "out of memory while reading the document");
+        wsman_error_oom(e, "reading the document");
         return -1;
     }
     for (size_t i = 2; i < len; i += 2) {
@@ -735,7 +735,7 @@ wsman_xml_tree_t *wsman_xml_tree_parse(const char *doc, size_t len, int max_dept
     wsman_xml_tree_t *t = calloc(1, sizeof *t);
 
     if (!t) {
-        wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "out of memory while reading the document");
+        wsman_error_oom(e, "reading the document");
         return NULL;
     }
     t->max_depth = max_depth > 0 ? max_depth : DEFAULT_MAX_DEPTH;
@@ -745,7 +745,7 @@ wsman_xml_tree_t *wsman_xml_tree_parse(const char *doc, size_t len, int max_dept
     }
     if (prepare(t) != 0) {
         wsman_xml_tree_free(t);
-        wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "out of memory while reading the document");
+        wsman_error_oom(e, "reading the document");
         return NULL;
     }
     if (wsman_xml_feed(t->r, t->doc, t->len, 1, e) != 0) {

@@ -51,8 +51,10 @@
  * (or explicitly with wsman_global_init); wsman_global_cleanup releases it.
  */
 #include "transport.h"
+#include "trace.h"
 
 #include <curl/curl.h>
+#include <openssl/x509_vfy.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,8 +102,10 @@ struct wsman_transport {
     long connections;
     char errbuf[CURL_ERROR_SIZE];
     curl_socket_t last_sock; /* the socket libcurl opened last (CURL_SOCKET_BAD once closed) */
-    long long last_done_ms;  /* (auth) when the last request ended: idle connections expire */
-    wsman_buf_t peer_der;    /* (auth) server certificate of the latest TLS connection */
+    long long last_done_ms;  /* when the last request ended: idle connections expire */
+    wsman_buf_t peer_der;    /* server certificate of the latest TLS connection */
+    char *url;               /* the endpoint, for traces */
+    wsman_trace_rec_t trace; /* the exchange being traced (wsman_transport_set_trace) */
 
     /* per request */
     const wsman_http_request_t *req;
@@ -379,7 +383,7 @@ static int parse_endpoint_url(wsman_transport_t *t, const wsman_transport_config
         wsman_buf_init(&b);
         if (wsman_buf_printf(&b, "%s:%ld", host, t->port) != 0) {
             wsman_buf_free(&b);
-            wsman_error_set(e, WSMAN_E_OUTOFMEMORY, NULL);
+            wsman_error_oom(e, NULL);
         } else {
             t->hostport = wsman_buf_steal(&b);
             t->proxy = proxy_for_messages(cfg, scheme, host); /* NULL also when out of memory: less said */
@@ -511,10 +515,16 @@ wsman_transport_t *wsman_transport_new(const wsman_transport_config_t *cfg, wsma
     }
     t = calloc(1, sizeof *t);
     if (!t) {
-        wsman_error_set(e, WSMAN_E_OUTOFMEMORY, NULL);
+        wsman_error_oom(e, NULL);
         return NULL;
     }
     t->last_sock = CURL_SOCKET_BAD;
+    wsman_trace_rec_init(&t->trace);
+    t->url = wsman_strdup(cfg->url);
+    if (!t->url) {
+        wsman_error_oom(e, NULL);
+        goto fail;
+    }
     if (parse_endpoint_url(t, cfg, e) != 0)
         goto fail;
     t->multi = curl_multi_init();
@@ -541,14 +551,37 @@ void wsman_transport_free(wsman_transport_t *t)
 {
     if (!t)
         return;
-    if (t->easy)
-        curl_easy_cleanup(t->easy);
-    if (t->multi)
-        curl_multi_cleanup(t->multi);
+    curl_easy_cleanup(t->easy);
+    curl_multi_cleanup(t->multi);
     free(t->hostport);
     free(t->proxy);
+    free(t->url);
+    wsman_trace_rec_free(&t->trace);
     wsman_buf_free(&t->peer_der);
     free(t);
+}
+
+void wsman_transport_set_trace(wsman_transport_t *t, wsman_trace_fn fn, void *ud)
+{
+    if (!t)
+        return;
+    t->trace.fn = fn;
+    t->trace.ud = ud;
+    curl_easy_setopt(t->easy, CURLOPT_DEBUGFUNCTION, fn ? wsman_trace_curl_debug : NULL);
+    curl_easy_setopt(t->easy, CURLOPT_DEBUGDATA, fn ? &t->trace : NULL);
+    curl_easy_setopt(t->easy, CURLOPT_VERBOSE, fn ? 1L : 0L);
+}
+
+void wsman_transport_trace_reply(wsman_transport_t *t, const char *body, size_t len)
+{
+    if (t)
+        wsman_trace_rec_report(&t->trace, body, len);
+}
+
+void wsman_transport_trace_flush(wsman_transport_t *t)
+{
+    if (t)
+        wsman_trace_rec_flush(&t->trace);
 }
 
 void wsman_transport_proxy_refused(const wsman_transport_t *t, wsman_error_t *e)
@@ -571,41 +604,58 @@ long wsman_transport_connections(const wsman_transport_t *t)
 
 /* ---- error mapping ------------------------------------------------------------------------------ */
 
-static int errbuf_has(const wsman_transport_t *t, const char *needle)
+/* What a failed certificate verification means, from OpenSSL's verify result. libcurl checks the
+ * host name itself once OpenSSL accepted the chain, before it reads the verify result: a mismatch
+ * leaves the value libcurl starts a connection with (X509_V_ERR_UNSPECIFIED, its "!X509_V_OK"), or
+ * X509_V_OK. */
+static uint32_t peer_verification_code(long verify_result)
 {
-    return strstr(t->errbuf, needle) != NULL;
+    switch (verify_result) {
+    case X509_V_OK:
+    case X509_V_ERR_UNSPECIFIED:
+    case X509_V_ERR_HOSTNAME_MISMATCH:
+    case X509_V_ERR_IP_ADDRESS_MISMATCH:
+        return WSMAN_E_WINHTTP_SECURE_CERT_CN_INVALID;
+    case X509_V_ERR_CERT_NOT_YET_VALID:
+    case X509_V_ERR_CERT_HAS_EXPIRED:
+        return WSMAN_E_WINHTTP_SECURE_CERT_DATE_INVALID;
+    default:
+        return WSMAN_E_WINHTTP_SECURE_INVALID_CA;
+    }
+}
+
+static void set_peer_verification_error(wsman_transport_t *t, const char *detail, wsman_error_t *e)
+{
+    long vr = X509_V_OK;
+    uint32_t code;
+
+    (void)curl_easy_getinfo(t->easy, CURLINFO_SSL_VERIFYRESULT, &vr);
+    code = peer_verification_code(vr);
+    if (code == WSMAN_E_WINHTTP_SECURE_CERT_CN_INVALID)
+        wsman_error_set(e, code,
+                        "The server certificate of %s does not match the host name in the connection string "
+                        "(%s). Connect with the name the certificate was issued to, or set "
+                        "SessionFlagSkipCNCheck if you trust this host.",
+                        t->hostport, detail);
+    else if (code == WSMAN_E_WINHTTP_SECURE_CERT_DATE_INVALID)
+        wsman_error_set(e, code,
+                        "The server certificate of %s is expired or not yet valid (%s). Renew the HTTPS "
+                        "listener's certificate, or set SessionFlagSkipCACheck if you trust this host.",
+                        t->hostport, detail);
+    else
+        wsman_error_set(e, code,
+                        "The server certificate of %s is not trusted: it was not issued by a known "
+                        "certificate authority (%s). Set options.ca_file to the CA certificate (PEM) that "
+                        "issued it, or set SessionFlagSkipCACheck if you trust this host.",
+                        t->hostport, detail);
 }
 
 static void set_tls_error(wsman_transport_t *t, CURLcode rc, wsman_error_t *e)
 {
-    long vr = 0;
     const char *detail = t->errbuf[0] ? t->errbuf : curl_easy_strerror(rc);
 
     if (rc == CURLE_PEER_FAILED_VERIFICATION) {
-        (void)curl_easy_getinfo(t->easy, CURLINFO_SSL_VERIFYRESULT, &vr);
-        if (errbuf_has(t, "does not match target host") ||
-            errbuf_has(t, "no alternative certificate subject") ||
-            (vr == 0 && !errbuf_has(t, "certificate problem"))) {
-            wsman_error_set(
-                e, WSMAN_E_WINHTTP_SECURE_CERT_CN_INVALID,
-                "The server certificate of %s does not match the host name in the connection string "
-                "(%s). Connect with the name the certificate was issued to, or set "
-                "SessionFlagSkipCNCheck if you trust this host.",
-                t->hostport, detail);
-        } else if (vr == 9 || vr == 10 || errbuf_has(t, "expired") || errbuf_has(t, "not yet valid")) {
-            /* X509_V_ERR_CERT_NOT_YET_VALID (9), X509_V_ERR_CERT_HAS_EXPIRED (10) */
-            wsman_error_set(e, WSMAN_E_WINHTTP_SECURE_CERT_DATE_INVALID,
-                            "The server certificate of %s is expired or not yet valid (%s). Renew the HTTPS "
-                            "listener's certificate, or set SessionFlagSkipCACheck if you trust this host.",
-                            t->hostport, detail);
-        } else {
-            wsman_error_set(
-                e, WSMAN_E_WINHTTP_SECURE_INVALID_CA,
-                "The server certificate of %s is not trusted: it was not issued by a known "
-                "certificate authority (%s). Set options.ca_file to the CA certificate (PEM) that "
-                "issued it, or set SessionFlagSkipCACheck if you trust this host.",
-                t->hostport, detail);
-        }
+        set_peer_verification_error(t, detail, e);
         return;
     }
     if (rc == CURLE_SSL_CACERT_BADFILE) {
@@ -778,7 +828,7 @@ static int exchange_error(wsman_transport_t *t, CURLcode rc, const char *detail,
 static int local_error(wsman_transport_t *t, CURLcode rc, wsman_send_state_t *state, wsman_error_t *e)
 {
     if (rc == CURLE_OUT_OF_MEMORY || t->oom) {
-        wsman_error_set(e, WSMAN_E_OUTOFMEMORY, NULL);
+        wsman_error_oom(e, NULL);
         return 1;
     }
     if (!t->sink_aborted)
@@ -798,7 +848,8 @@ static int proxy_error(wsman_transport_t *t, CURLcode rc, wsman_send_state_t *st
     long connect_code = 0;
 
     (void)curl_easy_getinfo(t->easy, CURLINFO_HTTP_CONNECTCODE, &connect_code);
-    if (connect_code != 407 && !(rc == CURLE_RECV_ERROR && errbuf_has(t, "CONNECT")))
+    /* 407, or any other refusal of the CONNECT (libcurl: CURLE_RECV_ERROR with the proxy's code) */
+    if (connect_code != 407 && !(rc == CURLE_RECV_ERROR && connect_code >= 300))
         return 0;
     *state = WSMAN_SENT_NOTHING;
     wsman_error_set(e, WSMAN_E_ACCESS_DENIED,
@@ -1056,7 +1107,7 @@ int wsman_transport_post(wsman_transport_t *t, const wsman_http_request_t *req, 
         return -1;
     }
     if (build_headers(t, req, &hdrs) != 0) {
-        wsman_error_set(e, WSMAN_E_OUTOFMEMORY, NULL);
+        wsman_error_oom(e, NULL);
         return -1;
     }
     if (start_request(t, req, hdrs, sink, ud, resp, e) != 0) {
@@ -1067,9 +1118,16 @@ int wsman_transport_post(wsman_transport_t *t, const wsman_http_request_t *req, 
         t->sink = NULL;
         return -1;
     }
+    if (t->trace.fn)
+        wsman_trace_rec_start(&t->trace, req->trace_label, t->url,
+                              req->trace_body ? req->trace_body : req->body,
+                              req->trace_body ? req->trace_body_len : req->len);
     end = run_transfer(t, req->timeout_ms, &rc);
     result = transfer_result(t, end, rc, req->timeout_ms, state, e);
     end_request(t, hdrs);
+    if (t->trace.fn)
+        wsman_trace_rec_end(&t->trace, resp->status,
+                            result == 0 ? NULL : (e && e->message ? e->message : "failed"), req->trace_later);
     if (resp == &resp_local)
         wsman_http_response_clear(resp);
     return result;

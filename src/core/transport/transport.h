@@ -20,7 +20,7 @@ typedef struct wsman_transport_config {
     int proxy_auth_mechanism;
     const char *proxy_username, *proxy_password;
     long connect_timeout_ms;
-    /* (auth) Digest: libcurl answers the server's challenge (CURLAUTH_DIGEST) with these */
+    /* Digest: libcurl answers the server's challenge (CURLAUTH_DIGEST) with these */
     int digest;
     const char *username, *password;
 } wsman_transport_config_t;
@@ -40,6 +40,13 @@ typedef struct wsman_http_request {
     long timeout_ms;              /* whole exchange deadline */
     wsman_authorize_fn authorize; /* NULL: no Authorization header from a callback */
     void *authorize_ud;
+    /* tracing (wsman_transport_set_trace): what the exchange is, the SOAP before encryption (NULL:
+     * the body is the SOAP), and trace_later = 1 when the caller reports the decrypted reply with
+     * wsman_transport_trace_reply */
+    const char *trace_label;
+    const char *trace_body;
+    size_t trace_body_len;
+    int trace_later;
 } wsman_http_request_t;
 
 /* Called with body bytes as they arrive; status/headers of 'resp' are already filled. Return 0
@@ -70,6 +77,13 @@ void wsman_transport_free(wsman_transport_t *t);
 int wsman_transport_post(wsman_transport_t *t, const wsman_http_request_t *req, wsman_sink_fn sink, void *ud,
                          wsman_http_response_t *resp, wsman_send_state_t *state, wsman_error_t *e);
 void wsman_http_response_clear(wsman_http_response_t *r);
+/* Reports every exchange to fn (NULL: stops); see wsman_trace_event_t. */
+void wsman_transport_set_trace(wsman_transport_t *t, wsman_trace_fn fn, void *ud);
+/* The reply of the last exchange (posted with trace_later) after decryption (NULL: unreadable):
+ * reports that exchange. */
+void wsman_transport_trace_reply(wsman_transport_t *t, const char *body, size_t len);
+/* Reports the last exchange, if not yet reported, with its reply as received. */
+void wsman_transport_trace_flush(wsman_transport_t *t);
 /* TCP connections opened so far. */
 long wsman_transport_connections(const wsman_transport_t *t);
 
@@ -80,7 +94,7 @@ long wsman_transport_connections(const wsman_transport_t *t);
 void wsman_transport_proxy_refused(const wsman_transport_t *t, wsman_error_t *e);
 /* TLS: DER of the server certificate of the current connection (for channel binding). */
 int wsman_transport_peer_cert(wsman_transport_t *t, wsman_buf_t *der);
-/* (auth) 1 when the connection the last request used is still open and libcurl will reuse it for
+/* 1 when the connection the last request used is still open and libcurl will reuse it for
  * the next one (so a connection-bound authentication still holds), 0 when the next request will
  * open a new connection. */
 int wsman_transport_reusable(wsman_transport_t *t);
