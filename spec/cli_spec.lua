@@ -833,7 +833,7 @@ describe("wsman command", function()
       assert.equals("file body\n", io.open(src .. ".back"):read("a"))
       os.remove(src)
       os.remove(src .. ".back")
-      local err
+      local _, err
       st, _, err = wsman(with { "fetch", "C:\\nope.txt", src })
       assert.equals(1, st)
       assert.matches("The path at 'C:\\nope.txt' does not exist", err, 1, true)

@@ -1,4 +1,5 @@
 -- SPDX-License-Identifier: MIT
+
 --- PowerShell Remoting (MS-PSRP): runspace pools and pipelines with objects in and out.
 --
 --     local pool <close> = session:runspace_pool { max_runspaces = 2 }
@@ -28,8 +29,10 @@ local decode, encode, V, O = WSMan.clixml_decode, WSMan.clixml_encode, WSMan.ps_
 -- MS-PSRP 2.2.1 message types.
 local T = {
   SESSION_CAPABILITY = 0x00010002, INIT_RUNSPACEPOOL = 0x00010004, PUBLIC_KEY = 0x00010005,
-  ENCRYPTED_SESSION_KEY = 0x00010006, RUNSPACEPOOL_STATE = 0x00021005,
-  CREATE_PIPELINE = 0x00021006, APPLICATION_PRIVATE_DATA = 0x00021009, RUNSPACEPOOL_HOST_CALL = 0x00021100,
+  ENCRYPTED_SESSION_KEY = 0x00010006, SET_MAX_RUNSPACES = 0x00021002, SET_MIN_RUNSPACES = 0x00021003,
+  RUNSPACE_AVAILABILITY = 0x00021004, GET_AVAILABLE_RUNSPACES = 0x00021007, RESET_RUNSPACE_STATE = 0x0002100C,
+  RUNSPACEPOOL_STATE = 0x00021005, CREATE_PIPELINE = 0x00021006, APPLICATION_PRIVATE_DATA = 0x00021009,
+  GET_COMMAND_METADATA = 0x0002100A, RUNSPACEPOOL_HOST_CALL = 0x00021100,
   PIPELINE_INPUT = 0x00041002, END_OF_PIPELINE_INPUT = 0x00041003, PIPELINE_OUTPUT = 0x00041004,
   ERROR_RECORD = 0x00041005, PIPELINE_STATE = 0x00041006, DEBUG_RECORD = 0x00041007,
   VERBOSE_RECORD = 0x00041008, WARNING_RECORD = 0x00041009, PROGRESS_RECORD = 0x00041010,
@@ -129,9 +132,26 @@ local function command_object(c)
   return O { extended = ext }
 end
 
+local function command_list(cmds)
+  local objs = {}
+  for i, c in ipairs(cmds) do objs[i] = command_object(c) end
+  return O { type_names = { CMD_LIST, "System.Object" }, collection = "List",
+    items = { n = #objs, table.unpack(objs) } }
+end
+
 local function create_pipeline(p, no_input)
-  local cmds = {}
-  for i, c in ipairs(p.commands) do cmds[i] = command_object(c) end
+  local statements = {}
+  for _, st in ipairs(p.statements) do
+    if #st > 0 then statements[#statements + 1] = st end
+  end
+  -- several statements: Cmds holds the first, ExtraCmds every one (as PowerShell sends them)
+  local extra = V("Null")
+  if #statements > 1 then
+    local list = {}
+    for i, st in ipairs(statements) do list[i] = O { extended = { Cmds = command_list(st) } } end
+    extra = O { type_names = { CMD_LIST, "System.Object" }, collection = "List",
+      items = { n = #list, table.unpack(list) } }
+  end
   return O { extended = {
     NoInput = no_input,
     ApartmentState = apartment_state(),
@@ -140,10 +160,9 @@ local function create_pipeline(p, no_input)
     HostInfo = host_info(p.pool.host),
     IsNested = false,
     PowerShell = O { extended = {
-      Cmds = O { type_names = { CMD_LIST, "System.Object" }, collection = "List",
-        items = { n = #cmds, table.unpack(cmds) } },
+      Cmds = command_list(statements[1] or {}),
       IsNested = false,
-      ExtraCmds = V("Null"),
+      ExtraCmds = extra,
       History = V("Null"),
       RedirectShellErrorOutputPipe = false,
     } },
@@ -265,10 +284,84 @@ end
 --- A new, empty pipeline in this pool.
 function Pool:pipeline()
   if self.state ~= "Opened" then error("pool:pipeline: the RunspacePool is " .. self.state, 2) end
-  return setmetatable({ pool = self, id = new_guid(), commands = {}, state = "NotStarted",
+  local first = {}
+  return setmetatable({ pool = self, id = new_guid(), commands = first, statements = { first }, state = "NotStarted",
     streams = { error = {}, warning = {}, verbose = {}, debug = {}, information = {}, progress = {} },
     host_output = {},
     queue = {}, qhead = 1, qtail = 0 }, Pipeline)
+end
+
+-- A pool request answered by RUNSPACE_AVAILABILITY (MS-PSRP 2.2.2.8-2.2.2.12): sends it with the
+-- next call id (named `id_name`: "CI" for SET_MAX/MIN_RUNSPACES, "ci" otherwise, as Windows
+-- spells them) and reads the pool's output until the answer with that id.
+local function pool_call(pool, type, fields, id_name)
+  if pool.state ~= "Opened" then error("the RunspacePool is " .. pool.state, 3) end
+  pool.call_id = (pool.call_id or -1) + 1
+  local id = pool.call_id
+  fields[id_name] = V("Int64", tostring(id))
+  local max = pool.shell:max_payload()
+  for _, payload in ipairs(pack(fragments(pool, type, nil, O { extended = fields }, max), max)) do
+    pool.shell:send(nil, payload)
+  end
+  while true do
+    for _, m in ipairs(pool.defrag:feed((pool.shell:receive(nil, pool.receive_timeout)))) do
+      local v = decode_one(m)
+      if m.type == T.RUNSPACE_AVAILABILITY and v and v.ci == id then return v.SetMinMaxRunspacesResponse end
+    end
+  end
+end
+
+--- Sets the pool's maximum number of runspaces; returns whether the host accepted it.
+function Pool:set_max_runspaces(n)
+  local ok = pool_call(self, T.SET_MAX_RUNSPACES, { MaxRunspaces = math.tointeger(n) }, "CI")
+  if ok then self.max_runspaces = n end
+  return ok
+end
+
+--- Sets the pool's minimum number of runspaces; returns whether the host accepted it.
+function Pool:set_min_runspaces(n)
+  local ok = pool_call(self, T.SET_MIN_RUNSPACES, { MinRunspaces = math.tointeger(n) }, "CI")
+  if ok then self.min_runspaces = n end
+  return ok
+end
+
+--- The number of runspaces of the pool that are free for a pipeline now.
+function Pool:available_runspaces()
+  return pool_call(self, T.GET_AVAILABLE_RUNSPACES, {}, "ci")
+end
+
+--- Resets the runspace's state (variables, functions, ...; MS-PSRP 2.2.2.30, protocol 2.3 hosts);
+-- returns whether the host did it.
+function Pool:reset_state()
+  return pool_call(self, T.RESET_RUNSPACE_STATE, {}, "ci")
+end
+
+local function string_array(list)
+  if list == nil then return V("Null") end
+  if type(list) == "string" then list = { list } end
+  return O { type_names = { "System.String[]", "System.Array", "System.Object" }, collection = "List",
+    items = { n = #list, table.unpack(list) } }
+end
+
+--- The commands the host has whose names match (MS-PSRP GET_COMMAND_METADATA, what
+-- Get-Command answers): a list (`{n = N, ...}`) of CommandInfo objects (`Name`, `Namespace`,
+-- `CommandType`, `Parameters`, ...).
+-- @tparam string|{string,...} names name patterns ("Get-*")
+-- @tparam[opt] table opts `command_type` (CommandTypes flags, default 511: all), `namespace`
+--   (module name patterns)
+function Pool:command_metadata(names, opts)
+  opts = opts or {}
+  local p = self:pipeline()
+  p.metadata = O { extended = { Name = string_array(names), CommandType = opts.command_type or 511,
+    Namespace = string_array(opts.namespace), ArgumentList = V("Null") } }
+  local out = p:wait()
+  if p.state ~= "Completed" then error("pool:command_metadata: " .. record_text(p.error or p.state), 2) end
+  local list = { n = 0 } -- the first object is the count
+  for i = 2, out.n do
+    list.n = list.n + 1
+    list[list.n] = out[i]
+  end
+  return list
 end
 
 --- Runs the session key exchange (MS-PSRP PUBLIC_KEY / ENCRYPTED_SESSION_KEY) once: an RSA key
@@ -343,6 +436,16 @@ function Pipeline:add_command(name, params)
   return self
 end
 
+--- Ends the current statement: the commands added next form a new pipeline that runs after the
+-- previous ones (as `;` separates statements in a script); returns the pipeline.
+function Pipeline:add_statement()
+  if #self.commands > 0 then
+    self.commands = {}
+    self.statements[#self.statements + 1] = self.commands
+  end
+  return self
+end
+
 --- Adds a script block as a command.
 function Pipeline:add_script(text, use_local_scope)
   self.commands[#self.commands + 1] = { cmd = text, is_script = true, use_local_scope = use_local_scope, args = {} }
@@ -375,11 +478,14 @@ end
 -- with `p:write(...)` and end it with `p:end_input()`.
 function Pipeline:invoke(opts)
   if self.state ~= "NotStarted" then error("pipeline:invoke: the pipeline is " .. self.state, 2) end
-  if #self.commands == 0 then error("pipeline:invoke: the pipeline has no command", 2) end
+  if #self.statements[1] == 0 and not self.metadata then
+    error("pipeline:invoke: the pipeline has no command", 2)
+  end
   opts = opts or {}
   local pool, input = self.pool, opts.input
   local max = pool.shell:max_payload()
-  local frags = fragments(pool, T.CREATE_PIPELINE, self.id, create_pipeline(self, input == nil), max)
+  local frags = self.metadata and fragments(pool, T.GET_COMMAND_METADATA, self.id, self.metadata, max)
+    or fragments(pool, T.CREATE_PIPELINE, self.id, create_pipeline(self, input == nil), max)
   self.defrag = WSMan._psrp_defrag()
   self.command_id = pool.shell:command(self.id, frags[1])
   self.state = "Running"

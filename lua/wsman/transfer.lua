@@ -1,4 +1,5 @@
 -- SPDX-License-Identifier: MIT
+
 --- File transfer over PowerShell Remoting: `session:copy(local, remote)` and
 -- `session:fetch(remote, local)`.
 --

@@ -717,6 +717,47 @@ static int l_encode(lua_State *L)
     return 1;
 }
 
+/***
+PowerShell objects as Lua values (CLIXML, MS-PSRP 2.2.5), both ways, on the core's decoder and
+encoder. The mapping is in this file's header comment and in README.md ("PowerShell objects").
+@module wsman.clixml
+*/
+
+/***
+Decodes CLIXML: the children of `<Objs>`, or the one root value of a PSRP message.
+@function WSMan.clixml_decode
+@tparam string xml the document (UTF-8, BOM allowed)
+@tparam[opt] table opts `typed = true`: every primitive as a PSValue, so nothing is lost
+@treturn table `{n = N, ...}` the values
+@raise an error object (code 0x80338043 and the line) when the document is not CLIXML
+*/
+
+/***
+Encodes a Lua value as CLIXML.
+@function WSMan.clixml_encode
+@param value a string, boolean, number, PSValue, PSObject, plain table (sequence: Object[],
+ else Hashtable) or nil
+@tparam[opt] table opts `objs = true`: value is a list written as an `<Objs>` document;
+ `name`: the N attribute of the root element
+@treturn string the XML
+*/
+
+/***
+A typed primitive.
+@function WSMan.ps_value
+@tparam string type a .NET name ("Int64", "Decimal", "Guid", "ByteArray", "SecureString", ...), an
+ element name ("I64") or "Null"
+@param value its text (numbers and booleans are formatted)
+@treturn table a PSValue `{type =, value =}`
+*/
+
+/***
+Makes t a PSObject (type_names, to_string, value, collection + items, adapted, extended).
+@function WSMan.ps_object
+@tparam[opt] table t the fields
+@treturn table t
+*/
+
 /* ---- constructors and metatables ------------------------------------------------------ */
 
 /* WSMan.ps_value(type, value) -> PSValue */

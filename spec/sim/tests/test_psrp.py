@@ -228,6 +228,23 @@ class PipelineTest(PsrpTestCase):
         r = c.run("Get-Service | Measure-Object")
         self.assertGreater(int(r.output[0].findtext("Props/I32[@N='Count']")), 10)
 
+    def test_command_metadata(self):
+        c, _ = self.pool()
+        pid = str(uuid.uuid4()).upper()
+        body = ('<Obj RefId="0"><MS><Obj N="Name" RefId="1"><TN RefId="0"><T>System.String[]</T><T>System.Array'
+                '</T><T>System.Object</T></TN><LST><S>write-*</S></LST></Obj><I32 N="CommandType">511</I32>'
+                '<Nil N="Namespace" /><Nil N="ArgumentList" /></MS></Obj>')
+        data = c.fragments([pc.message("GET_COMMAND_METADATA", c.id, pid, body)])
+        r = c.post(pc.RSP + "/Command", '<rsp:CommandLine xmlns:rsp="%s" CommandId="%s"><rsp:Command />'
+                                        '<rsp:Arguments>%s</rsp:Arguments></rsp:CommandLine>' % (pc.RSP, pid, data))
+        self.assertEqual(r.status, 200, r.body)
+        res = pc.Result(c.receive_until("PIPELINE_STATE", pid))
+        self.assertEqual(res.output[0].findtext("MS/I32[@N='Count']"), str(len(res.output) - 1))
+        names = [o.findtext("MS/S[@N='Name']") for o in res.output[1:]]
+        self.assertIn("Write-Output", names)
+        self.assertTrue(all(n.startswith("Write-") for n in names))
+        self.assertEqual(res.state, 4)
+
     def test_unknown_command(self):
         c, _ = self.pool()
         r = c.run("Get-Nothing; 'after'")
@@ -441,26 +458,6 @@ class TransferTest(PsrpTestCase):
         self.assertEqual((r.state, r.reason), (5, "The path at 'C:\\Windows' is a directory, src must be a file"))
         r = self.fetch(c, "C:\\fakefile.txt")
         self.assertEqual(r.reason, "The path at 'C:\\fakefile.txt' does not exist")
-
-    def test_lua_wsman_scripts_are_recognised(self):
-        root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "lua", "wsman", "ps")
-        if not os.path.exists(os.path.join(root, "copy.ps1")):
-            self.skipTest("lua/wsman/ps/copy.ps1 is not in this tree")
-        scripts = {}
-        for name in ("copy", "fetch"):
-            with open(os.path.join(root, name + ".ps1"), encoding="utf-8") as fh:
-                scripts[name] = fh.read()
-        c, _ = self.pool()
-        data = b"lua-wsman" * 1000
-        inputs = ["<S>%s</S>" % base64.b64encode(data).decode(),
-                  "<S>%s</S>" % base64.b64encode(hashlib.sha1(data).hexdigest().encode()).decode()]
-        r = c.run(commands=[pc.command(scripts["copy"], True, [(None, "%TEMP%\\lw.bin"), (None, True)])],
-                  inputs=inputs)
-        self.assertEqual(r.texts, ["C:\\Users\\testuser\\AppData\\Local\\Temp\\lw.bin"], r.reason)
-        r = c.run(commands=[pc.command(scripts["fetch"], True, [(None, "%TEMP%\\lw.bin"), (None, True),
-                                                                (None, 4000)])])
-        self.assertEqual(b"".join(base64.b64decode(t) for t in r.texts[:-1]), data)
-        self.assertEqual(len(r.texts), 4)
 
     def test_recorded_pypsrp_scripts_are_recognised(self):
         from simtest import CAPTURES

@@ -547,3 +547,43 @@ CMDLETS = {
     "convertfrom-securestring": cmd_convertfrom_securestring, "measure-object": cmd_measure, "get-history": cmd_get_history, "new-simstring": cmd_new_string,
 }
 
+# The emulated commands as Get-Command (GET_COMMAND_METADATA) lists them: name, module, CommandTypes value
+COMMAND_INFO = [
+    ("ConvertFrom-SecureString", "Microsoft.PowerShell.Security"),
+    ("ConvertTo-SecureString", "Microsoft.PowerShell.Security"),
+    ("Get-History", "Microsoft.PowerShell.Core"), ("Get-Process", "Microsoft.PowerShell.Management"),
+    ("Get-Service", "Microsoft.PowerShell.Management"), ("Measure-Object", "Microsoft.PowerShell.Utility"),
+    ("Read-Host", "Microsoft.PowerShell.Utility"), ("Set-Variable", "Microsoft.PowerShell.Utility"),
+    ("Start-Sleep", "Microsoft.PowerShell.Utility"), ("Write-Debug", "Microsoft.PowerShell.Utility"),
+    ("Write-Error", "Microsoft.PowerShell.Utility"), ("Write-Host", "Microsoft.PowerShell.Utility"),
+    ("Write-Information", "Microsoft.PowerShell.Utility"), ("Write-Output", "Microsoft.PowerShell.Utility"),
+    ("Write-Progress", "Microsoft.PowerShell.Utility"), ("Write-Verbose", "Microsoft.PowerShell.Utility"),
+    ("Write-Warning", "Microsoft.PowerShell.Utility"),
+]
+COMMAND_TYPE_CMDLET = 8
+
+
+def command_metadata(pool, names, command_type, namespaces):
+    """GET_COMMAND_METADATA (MS-PSRP 2.2.2.14, 3.1.4.5.x): the count, then one CmdletInfo per command that
+    matches a name pattern, the CommandTypes mask and the module names (shapes of
+    test_psrp_get_command_metadata.yml; Parameters are left empty)."""
+    found = []
+    for name, module in COMMAND_INFO:
+        if pool.commands is not None and name.lower() not in pool.commands:
+            continue
+        if not command_type & COMMAND_TYPE_CMDLET:
+            continue
+        if not any(_matches(p, name) for p in names or ["*"]):
+            continue
+        if namespaces and not any(_matches(n, module) for n in namespaces):
+            continue
+        found.append((name, module))
+    yield PSObject(["Selected.Microsoft.PowerShell.Commands.GenericMeasureInfo",
+                    "System.Management.Automation.PSCustomObject", "System.Object"], extended={"Count": len(found)})
+    for name, module in found:
+        yield PSObject(["Selected.System.Management.Automation.CmdletInfo",
+                        "System.Management.Automation.PSCustomObject", "System.Object"], extended={
+            "Name": name, "Namespace": module, "HelpUri": "",
+            "CommandType": PSObject(["System.Management.Automation.CommandTypes", "System.Enum",
+                                     "System.ValueType", "System.Object"], "Cmdlet", value=COMMAND_TYPE_CMDLET),
+            "ResolvedCommandName": None, "OutputType": [], "Parameters": {}})

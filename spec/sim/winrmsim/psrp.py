@@ -397,6 +397,8 @@ class Pipeline:
             name = msg.name
             if name == "CREATE_PIPELINE":
                 self.start(clixml.loads(msg.data))
+            elif name == "GET_COMMAND_METADATA":
+                self.start_metadata(clixml.loads(msg.data))
             elif name == "PIPELINE_INPUT":
                 with self.cond:
                     value = clixml.loads(msg.data)
@@ -431,11 +433,24 @@ class Pipeline:
         self.started = True
         threading.Thread(target=self.run, args=(statements,), daemon=True).start()
 
-    def run(self, statements):
+    def start_metadata(self, body):
+        """A Get-Command pipeline (GET_COMMAND_METADATA instead of CREATE_PIPELINE)."""
+        def texts(v):
+            v = clixml.plain(v)
+            return [str(x) for x in (v if isinstance(v, list) else [v])] if v is not None else []
+        self.started = True
+        results = psengine.command_metadata(self.pool, texts(body.get("Name")),
+                                            int(clixml.plain(body.get("CommandType")) or 0),
+                                            texts(body.get("Namespace")))
+        threading.Thread(target=self.run, args=([],), kwargs={"results": results}, daemon=True).start()
+
+    def run(self, statements, results=None):
         runner = psengine.Runner(self)
         state, error = rec.PIPELINE_COMPLETED, None
         started = rec.now_text()
         try:
+            for obj in results or ():
+                self.emit("PIPELINE_OUTPUT", obj)
             error = runner.run(statements)
             if error is not None:
                 state = rec.PIPELINE_FAILED
