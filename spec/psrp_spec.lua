@@ -82,6 +82,20 @@ describe("runspace pools", function()
     end)
   end)
 
+  it("test_psrp_get_command_metadata: Get-Command's answer by name, type and module", function()
+    replay("test_psrp_get_command_metadata.yml", function(rs)
+      local pool <close> = rs:runspace_pool()
+      local a = pool:command_metadata("new-pssession*")
+      assert.equals(3, a.n)
+      assert.equals("New-PSSession", a[1].Name)
+      assert.equals("Cmdlet", tostring(a[1].CommandType))
+      local b = pool:command_metadata("new-*", { command_type = 2 })
+      assert.same({ "New-Guid", "New-TemporaryFile" }, { b[1].Name, b[2].Name })
+      local c = pool:command_metadata("Get-*", { namespace = "Microsoft.WSMan.Management" })
+      assert.equals("Get-WSManCredSSP", c[1].Name)
+    end)
+  end)
+
   it("unknown options are refused before any request", function()
     local s = sim.start { "--allow-unencrypted" }
     local session = sim.session(s)
@@ -225,6 +239,35 @@ describe("host calls", function()
       local out = pool:pipeline():add_script("$host.CurrentCulture; $host.SetShouldExit(1)"):wait()
       assert.equals("en-US", tostring(out[1]))
       assert.equals(1, code)
+    end)
+  end)
+
+  it("test_psrp_pshost_ui_mocked_methods: every PSHostUserInterface call a recording has", function()
+    replay("test_psrp_pshost_ui_mocked_methods.yml", function(rs)
+      local WSMan = require "wsman"
+      local asked = {}
+      local pool <close> = rs:runspace_pool { host = {
+        ReadLine = function() return "ReadLine response" end,
+        ReadLineAsSecureString = function(p) return p.pool:secure_string("ReadLineAsSecureString response") end,
+        Prompt = function(_, caption, message, fields)
+          asked.prompt = { caption, message, fields.n }
+          return { ["prompt field"] = "prompt response" }
+        end,
+        PromptForCredential2 = function(p)
+          return WSMan.ps_object { type_names = { "System.Management.Automation.PSCredential", "System.Object" },
+            adapted = { UserName = "username", Password = p.pool:secure_string("password") } }
+        end,
+        PromptForChoice = function() return 1 end,
+      } }
+      pool:exchange_keys() -- as the recording's client did, before the pipeline
+      local p = pool:pipeline():add_script("$host.UI.ReadLine()")
+      local out = p:wait()
+      assert.equals("Completed", p.state)
+      assert.equals(5, out.n)
+      assert.equals("ReadLine response", out[1])
+      assert.is_table(asked.prompt)
+      -- the void calls (Write1, Write2, WriteLine1-3, WriteErrorLine, ...) were collected
+      assert.equals(9, #p.host_output)
     end)
   end)
 

@@ -31,8 +31,8 @@ local T = {
   SESSION_CAPABILITY = 0x00010002, INIT_RUNSPACEPOOL = 0x00010004, PUBLIC_KEY = 0x00010005,
   ENCRYPTED_SESSION_KEY = 0x00010006, SET_MAX_RUNSPACES = 0x00021002, SET_MIN_RUNSPACES = 0x00021003,
   RUNSPACE_AVAILABILITY = 0x00021004, GET_AVAILABLE_RUNSPACES = 0x00021007, RESET_RUNSPACE_STATE = 0x0002100C,
-  RUNSPACEPOOL_STATE = 0x00021005,
-  CREATE_PIPELINE = 0x00021006, APPLICATION_PRIVATE_DATA = 0x00021009, RUNSPACEPOOL_HOST_CALL = 0x00021100,
+  RUNSPACEPOOL_STATE = 0x00021005, CREATE_PIPELINE = 0x00021006, APPLICATION_PRIVATE_DATA = 0x00021009,
+  GET_COMMAND_METADATA = 0x0002100A, RUNSPACEPOOL_HOST_CALL = 0x00021100,
   PIPELINE_INPUT = 0x00041002, END_OF_PIPELINE_INPUT = 0x00041003, PIPELINE_OUTPUT = 0x00041004,
   ERROR_RECORD = 0x00041005, PIPELINE_STATE = 0x00041006, DEBUG_RECORD = 0x00041007,
   VERBOSE_RECORD = 0x00041008, WARNING_RECORD = 0x00041009, PROGRESS_RECORD = 0x00041010,
@@ -336,6 +336,34 @@ function Pool:reset_state()
   return pool_call(self, T.RESET_RUNSPACE_STATE, {}, "ci")
 end
 
+local function string_array(list)
+  if list == nil then return V("Null") end
+  if type(list) == "string" then list = { list } end
+  return O { type_names = { "System.String[]", "System.Array", "System.Object" }, collection = "List",
+    items = { n = #list, table.unpack(list) } }
+end
+
+--- The commands the host has whose names match (MS-PSRP GET_COMMAND_METADATA, what
+-- Get-Command answers): a list (`{n = N, ...}`) of CommandInfo objects (`Name`, `Namespace`,
+-- `CommandType`, `Parameters`, ...).
+-- @tparam string|{string,...} names name patterns ("Get-*")
+-- @tparam[opt] table opts `command_type` (CommandTypes flags, default 511: all), `namespace`
+--   (module name patterns)
+function Pool:command_metadata(names, opts)
+  opts = opts or {}
+  local p = self:pipeline()
+  p.metadata = O { extended = { Name = string_array(names), CommandType = opts.command_type or 511,
+    Namespace = string_array(opts.namespace), ArgumentList = V("Null") } }
+  local out = p:wait()
+  if p.state ~= "Completed" then error("pool:command_metadata: " .. record_text(p.error or p.state), 2) end
+  local list = { n = 0 } -- the first object is the count
+  for i = 2, out.n do
+    list.n = list.n + 1
+    list[list.n] = out[i]
+  end
+  return list
+end
+
 --- Runs the session key exchange (MS-PSRP PUBLIC_KEY / ENCRYPTED_SESSION_KEY) once: an RSA key
 -- pair is made here, the host sends an AES-256 session key encrypted with it. Needed before
 -- SecureStrings are sent or read; `pool:secure_string` and `pool:decrypt` run it when needed.
@@ -450,11 +478,14 @@ end
 -- with `p:write(...)` and end it with `p:end_input()`.
 function Pipeline:invoke(opts)
   if self.state ~= "NotStarted" then error("pipeline:invoke: the pipeline is " .. self.state, 2) end
-  if #self.statements[1] == 0 then error("pipeline:invoke: the pipeline has no command", 2) end
+  if #self.statements[1] == 0 and not self.metadata then
+    error("pipeline:invoke: the pipeline has no command", 2)
+  end
   opts = opts or {}
   local pool, input = self.pool, opts.input
   local max = pool.shell:max_payload()
-  local frags = fragments(pool, T.CREATE_PIPELINE, self.id, create_pipeline(self, input == nil), max)
+  local frags = self.metadata and fragments(pool, T.GET_COMMAND_METADATA, self.id, self.metadata, max)
+    or fragments(pool, T.CREATE_PIPELINE, self.id, create_pipeline(self, input == nil), max)
   self.defrag = WSMan._psrp_defrag()
   self.command_id = pool.shell:command(self.id, frags[1])
   self.state = "Running"
