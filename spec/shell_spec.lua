@@ -290,7 +290,8 @@ describe("remote commands", function()
     it("takes several MB of stdin, sent in pieces that fit the envelope", function()
       local sh <close> = session:shell {}
       local parts = {}
-      for i = 1, 40000 do parts[i] = ("%07d:abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ\n"):format(i) end
+      local line = "%07d:abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ\n"
+      for i = 1, 40000 do parts[i] = line:format(i) end
       local data = table.concat(parts) -- about 2.9 MB
       local p <close> = sh:run("cat")
       local out = {}

@@ -43,7 +43,7 @@ local M = {}
 
 local type, pairs, ipairs, tostring, tonumber = type, pairs, ipairs, tostring, tonumber
 local concat, sort = table.concat, table.sort
-local find, sub, match, format, lower, rep = string.find, string.sub, string.match, string.format, string.lower, string.rep
+local find, sub, match, format, lower = string.find, string.sub, string.match, string.format, string.lower
 local escape = xml.escape
 
 -- The core's alias table (uri.c), from the C module.
