@@ -7,7 +7,7 @@
 --     local t = WSMan.decode(session:Get("wmicimv2/Win32_Service?Name=Spooler"))
 --     print(t[WSMan.class], t.Name, t.State)          --> Win32_Service  Spooler  Running
 --
--- It is pure Lua and needs nothing from the C module (`require "wsman.results"` works alone).
+-- The XML is read by the C core (through `wsman.xml`), resource URI aliases come from its table.
 --
 -- **The table form** (`decode`):
 --
