@@ -23,7 +23,7 @@ targets() {
     fuzz_ntlm) echo src/auth/ntlm.c src/auth/encrypt.c ;;
     fuzz_framing) echo src/auth/encrypt.c ;;
     fuzz_request) echo src/core/protocol/uri.c src/core/protocol/envelope.c ;;
-    fuzz_clixml) echo src/core/protocol/clixml.c src/core/protocol/psrp.c ;;
+    fuzz_clixml) echo src/core/protocol/clixml.c src/core/protocol/psrp.c src/core/protocol/psobject.c src/core/protocol/psobject_write.c ;;
     fuzz_lxml) echo src/core/protocol/xmltree.c src/core/protocol/xmlread.c src/lua/lxml.c ;;
   esac
 }

@@ -143,6 +143,25 @@ describe("replays of real Windows recordings", function()
     end)
   end)
 
+  it("test_client_copy_file, _copy_expand_vars, _copy_file_warning: the recorded copies", function()
+    local src = tmpfile("abcdefghijklmnopqrstuvwxyz")
+    for name, want in pairs { ["test_client_copy_file.yml"] = "C:\\Users\\vagrant-domain\\Documents\\test_file",
+      ["test_client_copy_expand_vars.yml"] = "C:\\Users\\vagrant\\AppData\\Local\\Temp\\test_file" } do
+      replay(name, function(rs)
+        assert.equals(want, rs:copy(src, "%TEMP%\\test_file"))
+        rs:copy(src, "test_file") -- the recording copies twice, then checks with two cmd.exe commands
+        rs:run_cmd("powershell.exe", { "-Command", "Test-Path test_file" })
+        rs:run_cmd("powershell.exe", { "-Command", "Get-Content test_file" })
+      end)
+    end
+    replay("test_client_copy_file_warning.yml", function(rs)
+      -- the host's warning (a PowerShell 5.1 quirk of pypsrp's script) does not fail the copy
+      assert.equals("C:\\Users\\vagrant\\Documents\\test_file", rs:copy(src, "test_file"))
+      rs:run_cmd("powershell.exe", { "-Command", "Get-Content test_file" })
+    end)
+    os.remove(src)
+  end)
+
   it("test_client_copy_file_empty: an empty file is one empty chunk", function()
     replay("test_client_copy_file_empty.yml", function(rs)
       local src = tmpfile("")

@@ -177,14 +177,16 @@ for f in sorted(glob.glob(sys.argv[2] + "/*.yml")):
     decl_utf16_in_utf8 = '<?xml version="1.0" encoding="UTF-16"?><a>\xc3\xa9</a>',
     bom = '\239\187\191<?xml version="1.0"?><a>\xe2\x82\xac</a>',
     bom_no_decl = '\239\187\191 <a/>',
-    redeclared = '<p:a xmlns:p="urn:1"><p:b xmlns:p="urn:2" p:x="1"><p:c p:y="2"/></p:b><p:d xmlns:q="urn:1" q:z="3"/></p:a>',
+    redeclared = '<p:a xmlns:p="urn:1"><p:b xmlns:p="urn:2" p:x="1"><p:c p:y="2"/></p:b>'
+      .. '<p:d xmlns:q="urn:1" q:z="3"/></p:a>',
     many_decls = '<a xmlns:a="u1" xmlns:b="u2" xmlns:c="u3" xmlns="u4"><a:x b:y="1" c:z="2"/><x/></a>',
     same_local_other_ns = '<a xmlns:p="u1" xmlns:q="u2" p:x="1" q:x="2" x="3"/>',
     same_ns_two_prefixes = '<a xmlns:p="u" xmlns:q="u"><p:x/><q:x/></a>',
     xml_prefix = '<a xml:lang="en-US" xmlns:xml="http://www.w3.org/XML/1998/namespace"><xml:b/></a>',
     xmlns_element = '<xmlns:a/>',
     comments_and_pis = '<!-- c0 --><a>1<!-- c -->2<?pi x?>3<!---->4</a><!-- end --><?pi?>',
-    non_ascii = '<\xc3\xa9:\xc3\xbc xmlns:\xc3\xa9="urn:\xc3\xa9" \xc3\xa9:\xc3\xa7="\xe2\x82\xac">\xc3\xb1\xf0\x9f\x98\x80</\xc3\xa9:\xc3\xbc>',
+    non_ascii = '<\xc3\xa9:\xc3\xbc xmlns:\xc3\xa9="urn:\xc3\xa9" \xc3\xa9:\xc3\xa7="\xe2\x82\xac">'
+      .. '\xc3\xb1\xf0\x9f\x98\x80</\xc3\xa9:\xc3\xbc>',
     empty_forms = '<a><b></b><c/><d> </d></a>',
     gt_and_quotes = [[<a x='say "hi"' y="it's > that">a > b ]] .. "]]" .. [[ c ]] .. "]] >" .. [[</a>]],
     spaces_in_tags = '<a\n  x = "1"\t y=\'2\'  ></a  >',
@@ -194,11 +196,13 @@ for f in sorted(glob.glob(sys.argv[2] + "/*.yml")):
     cr_with_refs = '<a x="&amp;&#x41;\r\n&#9;&lt;" y="\xc3\xa9\r\n">\r</a>',
     text_lines = '<a>\n</a>',
     xmlns_undeclare_default = '<a xmlns="urn:a"><b xmlns=""/><c/></a>',
-    soap_fragment = '<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+    soap_fragment = '<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" '
+      .. 'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
       .. '<s:Body><p:X xmlns:p="urn:p" xsi:type="p:T"><p:N xsi:nil="true"/></p:X></s:Body></s:Envelope>',
     long_text = "<a>" .. ("abc &amp; def &#x263A; "):rep(20000) .. "</a>",
     long_attr = '<a x="' .. ("v&quot;"):rep(20000) .. '"/>',
-    many_children = "<r>" .. ('<p:i xmlns:p="urn:a-rather-long-namespace-uri-that-is-not-interned/x">t</p:i>'):rep(3000) .. "</r>",
+    many_children = "<r>"
+      .. ('<p:i xmlns:p="urn:a-rather-long-namespace-uri-that-is-not-interned/x">t</p:i>'):rep(3000) .. "</r>",
     many_prefixed_attrs = "<a xmlns:p='u1' xmlns:q='u2'" .. (function()
       local t = {}
       for i = 1, 20 do t[#t + 1] = (" p:a%d='%d' q:a%d='%d'"):format(i, i, i, i) end
@@ -232,7 +236,8 @@ for f in sorted(glob.glob(sys.argv[2] + "/*.yml")):
   end)
 
   it("for UTF-16 with a BOM, little- and big-endian", function()
-    local doc = '<?xml version="1.0" encoding="UTF-16"?><p:a xmlns:p="urn:\xc3\xa9" p:x="\xf0\x9f\x98\x80">\xe2\x82\xac &amp;\r\n</p:a>'
+    local doc = '<?xml version="1.0" encoding="UTF-16"?>'
+      .. '<p:a xmlns:p="urn:\xc3\xa9" p:x="\xf0\x9f\x98\x80">\xe2\x82\xac &amp;\r\n</p:a>'
     for _, big in ipairs { false, true } do
       local t = both(utf16(doc, big))
       assert.equals("\xe2\x82\xac &\r\n", t[1])

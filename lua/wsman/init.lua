@@ -29,11 +29,13 @@ local ps = require "wsman.ps"
 local connect = require "wsman.connect"
 local psrp = require "wsman.psrp"
 local transfer = require "wsman.transfer"
+local tasks = require "wsman.tasks"
 local trace = require "wsman.trace"
 
 WSMan.decode, WSMan.encode = results.decode, results.encode
 WSMan.null, WSMan.class, WSMan.epr = results.null, results.class, results.epr
 WSMan.connect = connect.connect
+WSMan.tasks = tasks.new
 
 local session = WSMan._methods.Session
 for _, name in ipairs { "get", "put", "create", "delete", "invoke", "enumerate" } do

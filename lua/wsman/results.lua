@@ -7,7 +7,7 @@
 --     local t = WSMan.decode(session:Get("wmicimv2/Win32_Service?Name=Spooler"))
 --     print(t[WSMan.class], t.Name, t.State)          --> Win32_Service  Spooler  Running
 --
--- It is pure Lua and needs nothing from the C module (`require "wsman.results"` works alone).
+-- The XML is read by the C core (through `wsman.xml`), resource URI aliases come from its table.
 --
 -- **The table form** (`decode`):
 --
@@ -43,7 +43,7 @@ local M = {}
 
 local type, pairs, ipairs, tostring, tonumber = type, pairs, ipairs, tostring, tonumber
 local concat, sort = table.concat, table.sort
-local find, sub, match, format, lower, rep = string.find, string.sub, string.match, string.format, string.lower, string.rep
+local find, sub, match, format, lower = string.find, string.sub, string.match, string.format, string.lower
 local escape = xml.escape
 
 -- The core's alias table (uri.c), from the C module.

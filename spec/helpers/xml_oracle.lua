@@ -188,7 +188,9 @@ function M.parse(s)
               declared = setmetatable({}, { __index = scope })
             end
             local p = an == "xmlns" and "" or sub(an, 7)
-            if p == "xmlns" or (p == "xml" and raw[i + 1] ~= M.XML_NS) then fail("reserved prefix '" .. p .. "'", tagpos) end
+            if p == "xmlns" or (p == "xml" and raw[i + 1] ~= M.XML_NS) then
+              fail("reserved prefix '" .. p .. "'", tagpos)
+            end
             if p ~= "" and raw[i + 1] == "" then fail("prefix '" .. p .. "' declared empty", tagpos) end
             declared[p] = raw[i + 1] ~= "" and raw[i + 1] or false
           end

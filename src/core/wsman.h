@@ -580,6 +580,78 @@ size_t wsman_xml_tree_namespaces(const wsman_xml_tree_t *t);
 const char *wsman_xml_tree_namespace(const wsman_xml_tree_t *t, size_t i, size_t *len);
 void wsman_xml_tree_free(wsman_xml_tree_t *t);
 
+
+/* ---- Many operations at once: resumable operations on one event loop -------------------------
+
+ * Every transfer of every session of a thread runs on one shared libcurl multi handle (each
+ * session keeps its own connection: connections are never shared between sessions). A blocking
+ * call drives that loop until its own reply is in, so calls outside an operation behave exactly
+ * as without this section.
+ *
+ * wsman_async runs fn(ud) (any sequence of blocking calls of this API: wsman_session_get,
+ * an enumeration, a shell...) as a resumable operation: each time fn would wait for the network
+ * the operation is suspended and wsman_async (or wsman_loop_process) returns to the caller; when
+ * fn returns, done(ud) is called from wsman_loop_process. No threads: fn runs on its own stack
+ * (a fiber) inside the caller's thread, only while the caller is in wsman_async or the loop
+ * functions. The objects fn uses must not be used by anything else until done is called.
+ *
+ * A host with its own poll() loop:
+ *     n = wsman_loop_fds(fds, max);            // the sockets libcurl wants watched
+ *     timeout = wsman_loop_timeout();           // ms until the loop needs a call (-1: none)
+ *     poll(fds + n + its own fds..., timeout);
+ *     wsman_loop_process(fds, n);               // acts on revents, timers, resumes operations
+ * or simply calls wsman_loop_step(max_wait_ms), which does the same with its own poll(). */
+
+typedef void (*wsman_async_fn)(void *ud);
+
+/* Starts fn(ud) as a resumable operation; runs it until its first wait. Returns an operation id
+ * (> 0), or -1 with e set (out of memory). done(ud) is called once fn has returned (possibly
+ * before wsman_async returns, when fn never waited). */
+long wsman_async(wsman_async_fn fn, wsman_async_fn done, void *ud, wsman_error_t *e);
+/* Cancels an operation in flight: its current and every later wait fail at once with
+ * WSMAN_E_OPERATION_ABORTED; the operation then runs to its end (its done is called). */
+int wsman_async_cancel(long id);
+/* Operations started and not yet done. */
+long wsman_async_pending(void);
+
+/* The sockets the loop waits on: fills at most max entries (fd, events POLLIN/POLLOUT) and
+ * returns how many there are in all (call again with more room when larger than max). pollfd is
+ * struct pollfd of <poll.h>. */
+struct pollfd;
+int wsman_loop_fds(struct pollfd *fds, int max);
+/* One file descriptor that is readable when any socket of the loop is ready (an epoll set, for
+ * event loops that watch one descriptor per source: cqueues, libuv); -1 on failure. Created on
+ * the first call, it stays open for the thread's lifetime. When it is readable (or the timeout
+ * passed), call wsman_loop_step(0). */
+int wsman_loop_pollfd(void);
+/* Milliseconds until the loop must be called even without socket activity (libcurl's timers,
+ * the deadlines of waiting operations); -1 when nothing waits. */
+long wsman_loop_timeout(void);
+/* Acts on the revents of fds (as filled by wsman_loop_fds and poll()), on expired timers and
+ * deadlines, and resumes the operations whose wait ended. Returns the number of operations
+ * still pending. */
+long wsman_loop_process(const struct pollfd *fds, int n);
+/* poll() on the loop's sockets for at most max_wait_ms (-1: until something happens), then
+ * wsman_loop_process. Returns the number of operations still pending. */
+long wsman_loop_step(long max_wait_ms);
+
+/* Operations driven by another scheduler (the Lua binding's tasks): wsman_fiber_start runs
+ * fn(ud) like wsman_async but never resumes it from the loop; wsman_loop_ready hands out the
+ * fibers whose wait ended, and the owner resumes each with wsman_fiber_resume. Returns 1 when fn
+ * has returned (the fiber is then freed), 0 when it waits again, -1 with e set on failure. */
+typedef struct wsman_fiber wsman_fiber_t;
+int wsman_fiber_start(wsman_async_fn fn, void *ud, wsman_fiber_t **out, wsman_error_t *e);
+int wsman_fiber_resume(wsman_fiber_t *f);
+/* Marks f cancelled (see wsman_async_cancel) and ready. */
+void wsman_fiber_cancel(wsman_fiber_t *f);
+/* The next fiber whose wait ended (NULL: none), in the order they became ready. */
+wsman_fiber_t *wsman_loop_ready(void);
+/* Frees a fiber that will never be resumed (its operation abandoned where it stood: only for a
+ * fiber whose fn left by a non-local exit). */
+void wsman_fiber_discard(wsman_fiber_t *f);
+/* The fiber running now (NULL on the thread's own stack). */
+wsman_fiber_t *wsman_fiber_current(void);
+
 #ifdef __cplusplus
 }
 #endif

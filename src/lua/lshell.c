@@ -381,16 +381,16 @@ static long long deadline_arg(lua_State *L, int idx, double *seconds)
     return wsman_now_ms() + (long long)(n * 1000.0);
 }
 
-static int output_iter(lua_State *L)
+/* The iterator's step: arguments (process, deadline, seconds). */
+static int output_next(lua_State *L)
 {
-    lw_proc *p = lua_touserdata(L, lua_upvalueindex(1));
-    long long deadline = (long long)lua_tointeger(L, lua_upvalueindex(2));
-    double seconds = lua_tonumber(L, lua_upvalueindex(3));
+    lw_proc *p = lua_touserdata(L, 1);
+    long long deadline = (long long)lua_tointeger(L, 2);
+    double seconds = lua_tonumber(L, 3);
 
     if (!p->c)
         return luaL_error(L, "Process is closed");
-    lua_settop(L, 0);
-    lua_pushvalue(L, lua_upvalueindex(1)); /* index 1 = the process (for expire) */
+    lua_settop(L, 1); /* index 1 = the process (for expire) */
     for (;;) {
         int n = pop_chunk(L, p);
         if (n)
@@ -399,6 +399,17 @@ static int output_iter(lua_State *L)
             return 0;
         receive(L, 1, p, deadline, seconds);
     }
+}
+
+/* The iterator p:output() returns (upvalues: process, deadline, seconds); inside a task it yields
+ * while its Receive is in flight. */
+static int output_iter(lua_State *L)
+{
+    lua_settop(L, 0);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_pushvalue(L, lua_upvalueindex(2));
+    lua_pushvalue(L, lua_upvalueindex(3));
+    return lw_task_call(L, output_next);
 }
 
 /* p:read([seconds]) -> stream, chunk: the next chunk; when none is queued, one Receive waiting up to

@@ -120,7 +120,7 @@ static int class_index(lua_State *L)
     const lw_member *m = find_member(cls->members, key);
     if (m && m->get) {
         lua_settop(L, 2);
-        return m->get(L);
+        return lw_task_call(L, m->get);
     }
     if (m && m->set)
         return luaL_error(L, "%s.%s is write-only: it can be set but not read", cls->display, key);
@@ -158,7 +158,7 @@ void lw_class_register(lua_State *L, const lw_class *cls, const luaL_Reg *meta)
     lua_newtable(L);
     for (const lw_member *m = cls->members; m->name; m++) {
         if (m->method) {
-            lua_pushcfunction(L, m->method);
+            lw_push_task_method(L, m->method);
             lua_setfield(L, -2, m->name);
         }
     }

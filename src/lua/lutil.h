@@ -44,6 +44,17 @@ typedef struct lw_class {
  * the stack. */
 void lw_class_register(lua_State *L, const lw_class *cls, const luaL_Reg *meta);
 
+/* Calls f (a method, upvalue-free) with the arguments on the stack: directly outside a task;
+ * inside a task (a coroutine marked by wsman.tasks) as a resumable operation, the task yielding
+ * while its requests are in flight (ltask.c). Returns f's results; use as `return
+ * lw_task_call(L, f)`. */
+int lw_task_call(lua_State *L, lua_CFunction f);
+/* Pushes f wrapped by lw_task_call (the form every class method is registered in). */
+void lw_push_task_method(lua_State *L, lua_CFunction f);
+/* WSMan._task_mark, _loop_step, _task_cancel, _loop_timeout: the scheduler's hooks. */
+void lw_task_fields(lua_State *L);
+void lw_task_register(lua_State *L);
+
 /* The method table of a registered class (kept in its metatable under LW_METHODS_FIELD): the
  * functions `obj:name(...)` finds before the COM members. The module exposes them as
  * WSMan._methods so the Lua facade can add methods written in Lua. Pushes it. */

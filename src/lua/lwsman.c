@@ -646,6 +646,7 @@ static void push_method_tables(lua_State *L)
 int luaopen_wsman_core(lua_State *L)
 {
     static const luaL_Reg wmeta[] = {{"__gc", w_gc}, {"__tostring", w_tostring}, {NULL, NULL}};
+    lw_task_register(L);
     lw_class_register(L, &cls, wmeta);
     lw_error_register(L);
     lw_options_register(L);
@@ -671,6 +672,7 @@ int luaopen_wsman_core(lua_State *L)
     lw_psobject_fields(L); /* clixml_decode, clixml_encode, ps_value, ps_object (lpsobject.c) */
     lw_psrp_fields(L);     /* _psrp_*: PowerShell Remoting's wire for wsman.psrp (lpsrp.c) */
     lw_reaper_fields(L);   /* WSMan.flush (lsession.c) */
+    lw_task_fields(L);     /* _task_mark, _loop_step...: the hooks of wsman.tasks (ltask.c) */
     lua_pushcfunction(L, mod_expand_alias);
     lua_setfield(L, -2, "_expand_alias");
     lua_pushcfunction(L, mod_selector_set);

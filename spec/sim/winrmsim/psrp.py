@@ -44,6 +44,8 @@ SERVER_VERSION = (2, 3)
 LINGER = 0.02                  # s a Receive with output waits for more
 ENVELOPE_OVERHEAD = 1600       # envelope and CommandState around the streams
 MIN_BLOB = 64                  # smallest fragment blob worth sending in the room that is left
+OUTPUT_BUFFER = 4 << 20        # a pipeline's output queued for Receive before the pipeline waits
+INPUT_BUFFER = 16 << 20        # a pipeline's input queued before a Send waits for the pipeline
 HOST_VOID_CALL = -100          # call id of host methods without a return value
 FULL_LANGUAGE = None           # every emulated command, scripts allowed
 JEA_DEFAULT = {"JEARole": ("get-service", "get-process", "measure-object", "write-output")}
@@ -76,16 +78,22 @@ class Outbox:
     """Messages one Receive stream (a pool's or a pipeline's) has not delivered yet, as [oid, bytes, offset,
     next fragment id]; ``closed`` once nothing more will come (the pipeline's final state is queued)."""
 
-    def __init__(self, ids):
+    def __init__(self, ids, limit=None, cancelled=lambda: False):
         self.ids = ids
         self.cond = threading.Condition()
         self.queue = deque()
+        self.size = 0                   # bytes not delivered yet
+        self.limit = limit              # a producer waits while more than this is queued (flat memory)
+        self.cancelled = cancelled
         self.closed = False
         self.delivered_end = False
 
     def put(self, data):
         with self.cond:
+            while self.limit is not None and self.size > self.limit and not self.cancelled():
+                self.cond.wait(0.5)
             self.queue.append([next(self.ids), data, 0, 0])
+            self.size += len(data)
             self.cond.notify_all()
 
     def close(self):
@@ -120,6 +128,7 @@ class Outbox:
                 blob = data[offset:offset + max(fits, MIN_BLOB)]
                 end = offset + len(blob) >= len(data)
                 out.append(wire.Fragment(oid, fid, offset == 0, end, blob).pack())
+                self.size -= len(blob)
                 room -= element + (len(blob) + wire.FRAGMENT_HEADER + 2) // 3 * 4
                 if end:
                     self.queue.popleft()
@@ -130,6 +139,7 @@ class Outbox:
             ended = self.closed and not self.queue
             if ended:
                 self.delivered_end = True
+            self.cond.notify_all()      # room for a waiting producer
             return out, ended
 
 
@@ -323,16 +333,17 @@ class Pipeline:
         self.pool = pool
         self.id = command_id
         self.version = pool.version
-        self.out = Outbox(pool.ids)
+        self.stopping = threading.Event()
+        self.out = Outbox(pool.ids, OUTPUT_BUFFER, lambda: self.stopping.is_set() or pool.closed)
         self.defrag = wire.Defragmenter()
         self.cond = threading.Condition()
         self.inputs = deque()
+        self.input_size = 0             # bytes of PIPELINE_INPUT not taken by the pipeline yet
         self.input_ended = False
         self.no_input = True
         self.has_host = False
         self.own_host = HostChannel(lambda body: self.emit("PIPELINE_HOST_CALL", body))
         self.host = self.own_host
-        self.stopping = threading.Event()
         self.started = False
         self.finished = False
         self.merged = set()
@@ -358,7 +369,9 @@ class Pipeline:
                     raise psengine.Stopped()
                 if not self.inputs:
                     return
-                item = self.inputs.popleft()
+                item, size = self.inputs.popleft()
+                self.input_size -= size
+                self.cond.notify_all()
             yield item
 
     def host_void(self, method, params):
@@ -400,11 +413,16 @@ class Pipeline:
             elif name == "GET_COMMAND_METADATA":
                 self.start_metadata(clixml.loads(msg.data))
             elif name == "PIPELINE_INPUT":
+                value = clixml.loads(msg.data)
+                # a SecureString stays one (ConvertFrom-SecureString needs to know)
+                value = value if isinstance(value, Value) and value.tag == "SS" else clixml.plain(value)
                 with self.cond:
-                    value = clixml.loads(msg.data)
-                    # a SecureString stays one (ConvertFrom-SecureString needs to know)
-                    self.inputs.append(value if isinstance(value, Value) and value.tag == "SS"
-                                       else clixml.plain(value))
+                    # the Send waits while the pipeline is behind (flat memory for large input)
+                    while self.input_size > INPUT_BUFFER and self.started and not self.finished \
+                            and not self.stopping.is_set():
+                        self.cond.wait(0.5)
+                    self.inputs.append((value, len(msg.data)))
+                    self.input_size += len(msg.data)
                     self.cond.notify_all()
             elif name == "END_OF_PIPELINE_INPUT":
                 with self.cond:

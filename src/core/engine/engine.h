@@ -23,13 +23,15 @@ typedef struct wsman_exchange {
     wsman_resp_kind_t kind;
     wsman_item_cb cb; /* WSMAN_RESP_ENUM items */
     void *ud;
-    int idempotent;      /* may resend after a failure where no reply byte arrived */
-    int unauthenticated; /* Identify with WSMANIDENTIFY: unauthenticated */
-    int no_flush;        /* do not send queued Releases first (used by the flush) */
-    int bounded;         /* the request must fit the session's MaxEnvelopeSize: its body carries what the
-                            host sent (a Pull's EnumerationContext), which may grow without end */
-    long timeout_ms;     /* > 0: OperationTimeout of this exchange (and the client's deadline,
-                            plus the network delay) instead of Session.Timeout */
+    int idempotent;         /* may resend after a failure where no reply byte arrived */
+    int unauthenticated;    /* Identify with WSMANIDENTIFY: unauthenticated */
+    int no_flush;           /* do not send queued Releases first (used by the flush) */
+    int bounded;            /* the request must fit the session's MaxEnvelopeSize: its body carries what the
+                               host sent (a Pull's EnumerationContext), which may grow without end */
+    int complete_on_cancel; /* a cancelled operation still waits for this reply: it carries state
+                               the host changed (a Pull's new EnumerationContext, to Release) */
+    long timeout_ms;        /* > 0: OperationTimeout of this exchange (and the client's deadline,
+                               plus the network delay) instead of Session.Timeout */
 } wsman_exchange_t;
 
 /* Sends one request and reads the reply: 0 with out filled (not a fault), or -1 with e set

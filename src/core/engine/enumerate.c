@@ -120,6 +120,7 @@ static int run(wsman_enum_t *en, int pull, const char *filter_xml, uint32_t flag
         x.ud = en;
         x.idempotent = 1;
         x.bounded = pull;
+        x.complete_on_cancel = pull;
         wsman_response_init(&res);
         rc = wsman_session_exchange(en->s, &x, &res, e);
         wsman_buf_free(&body);

@@ -795,6 +795,7 @@ static int attempt_post(attempt_t *a, const wsman_buf_t *reqbody, long timeout, 
     req.trace_label = a->x->operation;
     req.headers = a->headers;
     req.timeout_ms = timeout;
+    req.complete_on_cancel = a->x->complete_on_cancel;
     if (a->conn_auth) { /* the connection's token, if any, is set once the connection is up */
         req.authorize = wsman_auth_authorize_message;
         req.authorize_ud = s->auth;

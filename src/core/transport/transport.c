@@ -3,9 +3,11 @@
  *
  * One easy handle per transport, kept in a private multi handle and reused for every request so
  * libcurl keeps the TCP (and TLS) connection alive: a whole enumeration goes over one
- * connection. wsman_transport_post drives the transfer with curl_multi_perform +
- * curl_multi_poll until it is done or the request's deadline passes, so a later non-blocking
- * engine can drive many transports from one loop by the same calls.
+ * connection. The easy handles of every transport of a thread run on one shared multi handle
+ * (loop.c); each transport keeps its own connection cache (a CURLSH sharing CURL_LOCK_DATA_CONNECT
+ * with nobody else), so a session's authenticated connection is never used by another.
+ * wsman_transport_post waits on the loop (wsman_loop_wait): inside a resumable operation it
+ * suspends, elsewhere it drives the loop until the reply is in or the deadline passes.
  *
  * Request bodies: POST with a known size (Content-Length, never chunked, no "Expect:
  * 100-continue") supplied through a read callback rather than CURLOPT_POSTFIELDS. The reason is
@@ -51,6 +53,7 @@
  * (or explicitly with wsman_global_init); wsman_global_cleanup releases it.
  */
 #include "transport.h"
+#include "loop.h"
 #include "trace.h"
 
 #include <curl/curl.h>
@@ -93,10 +96,12 @@ void wsman_global_cleanup(void)
 /* ---- the transport ------------------------------------------------------------------------------ */
 
 struct wsman_transport {
-    CURLM *multi;
+    CURLM *multi;  /* the thread's shared multi handle (loop.c), one reference */
+    CURLSH *share; /* this transport's own connection cache: connections are never shared */
     CURL *easy;
-    char *hostport; /* "host:port" for messages */
-    char *proxy;    /* the proxy's "host:port" for messages, NULL when the connection is direct */
+    wsman_waiter_t w; /* the request in flight on the shared multi handle */
+    char *hostport;   /* "host:port" for messages */
+    char *proxy;      /* the proxy's "host:port" for messages, NULL when the connection is direct */
     long port;
     int https;
     long connections;
@@ -125,7 +130,6 @@ struct wsman_transport {
 };
 
 #define MAXAGE_CONN_S 118L
-#define POLL_WAIT_MS 1000 /* the longest wait in curl_multi_poll between checks of the deadline */
 
 static void keep_peer_cert(wsman_transport_t *t);
 
@@ -527,9 +531,12 @@ wsman_transport_t *wsman_transport_new(const wsman_transport_config_t *cfg, wsma
     }
     if (parse_endpoint_url(t, cfg, e) != 0)
         goto fail;
-    t->multi = curl_multi_init();
+    t->multi = wsman_loop_acquire();
+    t->share = curl_share_init();
     t->easy = curl_easy_init();
-    if (!t->multi || !t->easy) {
+    if (!t->multi || !t->share || !t->easy ||
+        curl_share_setopt(t->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT) != CURLSHE_OK ||
+        curl_easy_setopt(t->easy, CURLOPT_SHARE, t->share) != CURLE_OK) {
         wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "libcurl could not create a handle.");
         goto fail;
     }
@@ -551,8 +558,12 @@ void wsman_transport_free(wsman_transport_t *t)
 {
     if (!t)
         return;
-    curl_easy_cleanup(t->easy);
-    curl_multi_cleanup(t->multi);
+    if (t->easy)
+        curl_easy_cleanup(t->easy);
+    if (t->share)
+        curl_share_cleanup(t->share);
+    if (t->multi)
+        wsman_loop_release();
     free(t->hostport);
     free(t->proxy);
     free(t->url);
@@ -984,7 +995,10 @@ static int start_request(wsman_transport_t *t, const wsman_http_request_t *req, 
         wsman_error_set(e, WSMAN_E_INVALIDARG, "libcurl refused the request headers for %s.", t->hostport);
         return -1;
     }
-    if (curl_multi_add_handle(t->multi, t->easy) != CURLM_OK) {
+    t->w.cancelled = 0;
+    t->w.complete_on_cancel = req->complete_on_cancel;
+    t->w.deadline = req->timeout_ms > 0 ? wsman_now_ms() + req->timeout_ms : 0;
+    if (wsman_loop_add(t->easy, &t->w) != 0) {
         wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "libcurl could not start the transfer to %s.", t->hostport);
         return -1;
     }
@@ -993,48 +1007,25 @@ static int start_request(wsman_transport_t *t, const wsman_http_request_t *req, 
 
 /* How a transfer ended. */
 typedef enum transfer_end {
-    TRANSFER_DONE,     /* libcurl finished it: *rc is its result */
-    TRANSFER_TIMED_OUT /* the request's deadline passed first */
+    TRANSFER_DONE,      /* libcurl finished it: *rc is its result */
+    TRANSFER_TIMED_OUT, /* the request's deadline passed first */
+    TRANSFER_CANCELLED  /* the operation waiting for it was cancelled */
 } transfer_end_t;
 
-/* Drives the transfer with curl_multi_perform and curl_multi_poll until it is done or the deadline
- * (timeout_ms > 0) passes. */
-static transfer_end_t run_transfer(wsman_transport_t *t, long timeout_ms, CURLcode *rc)
+/* Waits on the shared loop until the transfer is done, its deadline passes or its operation is
+ * cancelled (inside a resumable operation, other operations run meanwhile). */
+static transfer_end_t run_transfer(wsman_transport_t *t, CURLcode *rc)
 {
-    long long deadline = timeout_ms > 0 ? wsman_now_ms() + timeout_ms : 0;
-    int running = 1;
-
-    *rc = CURLE_OK;
-    for (;;) {
-        CURLMsg *msg;
-        int left, wait = POLL_WAIT_MS;
-
-        if (curl_multi_perform(t->multi, &running) != CURLM_OK) {
-            *rc = CURLE_OUT_OF_MEMORY;
-            return TRANSFER_DONE;
-        }
-        while ((msg = curl_multi_info_read(t->multi, &left)) != NULL) {
-            if (msg->msg == CURLMSG_DONE && msg->easy_handle == t->easy) {
-                *rc = msg->data.result;
-                return TRANSFER_DONE;
-            }
-        }
-        if (!running) {
-            *rc = CURLE_GOT_NOTHING; /* the multi handle stopped without a result */
-            return TRANSFER_DONE;
-        }
-        if (deadline) {
-            long long remain = deadline - wsman_now_ms();
-            if (remain <= 0)
-                return TRANSFER_TIMED_OUT;
-            if (remain < wait)
-                wait = (int)remain;
-        }
-        if (curl_multi_poll(t->multi, NULL, 0, wait, NULL) != CURLM_OK) {
-            *rc = CURLE_OUT_OF_MEMORY;
-            return TRANSFER_DONE;
-        }
+    switch (wsman_loop_wait(&t->w)) {
+    case WSMAN_WAIT_DONE:
+        *rc = t->w.rc;
+        return TRANSFER_DONE;
+    case WSMAN_WAIT_CANCELLED:
+        return TRANSFER_CANCELLED;
+    case WSMAN_WAIT_TIMED_OUT:
+        break;
     }
+    return TRANSFER_TIMED_OUT;
 }
 
 /* After the transfer: counts new connections, detaches the handle (mid-transfer: aborts it and
@@ -1049,7 +1040,7 @@ static void end_request(wsman_transport_t *t, struct curl_slist *hdrs)
             keep_peer_cert(t); /* a new TLS connection: its certificate, for channel binding */
     }
     t->last_done_ms = wsman_now_ms();
-    curl_multi_remove_handle(t->multi, t->easy);
+    wsman_loop_remove(t->easy);
     curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, NULL);
     if (t->authz_node)
         t->authz_node->data = t->authz_orig;
@@ -1067,6 +1058,14 @@ static int transfer_result(wsman_transport_t *t, transfer_end_t end, CURLcode rc
 {
     if (end == TRANSFER_TIMED_OUT) {
         set_deadline_error(t, timeout_ms, state, e);
+        return -1;
+    }
+    if (end == TRANSFER_CANCELLED) {
+        *state = progress(t);
+        wsman_error_set(e, WSMAN_E_OPERATION_ABORTED,
+                        "The request to %s was cancelled before its reply arrived (the operation was "
+                        "cancelled; the connection is closed).",
+                        t->hostport);
         return -1;
     }
     if (t->authorize_aborted) {
@@ -1122,7 +1121,8 @@ int wsman_transport_post(wsman_transport_t *t, const wsman_http_request_t *req, 
         wsman_trace_rec_start(&t->trace, req->trace_label, t->url,
                               req->trace_body ? req->trace_body : req->body,
                               req->trace_body ? req->trace_body_len : req->len);
-    end = run_transfer(t, req->timeout_ms, &rc);
+    rc = CURLE_OK;
+    end = run_transfer(t, &rc);
     result = transfer_result(t, end, rc, req->timeout_ms, state, e);
     end_request(t, hdrs);
     if (t->trace.fn)

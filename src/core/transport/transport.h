@@ -38,6 +38,7 @@ typedef struct wsman_http_request {
     const char *content_type;     /* e.g. "application/soap+xml;charset=UTF-8" */
     const char *const *headers;   /* extra "Name: value" lines, NULL-terminated (may be NULL) */
     long timeout_ms;              /* whole exchange deadline */
+    int complete_on_cancel;       /* when its operation is cancelled, still wait for the reply */
     wsman_authorize_fn authorize; /* NULL: no Authorization header from a callback */
     void *authorize_ud;
     /* tracing (wsman_transport_set_trace): what the exchange is, the SOAP before encryption (NULL:

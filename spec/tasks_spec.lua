@@ -1,0 +1,232 @@
+-- SPDX-License-Identifier: MIT
+-- Many hosts at once: WSMan.tasks runs the same blocking calls in coroutines that yield while
+-- their requests are in flight, all on one curl multi handle. Over real sockets: several
+-- simulator processes, many sessions each (every session has its own connection).
+local WSMan = require "wsman"
+local sim = require "helpers.sim"
+
+local CIM = "http://schemas.microsoft.com/wbem/wsman/1/wmi/root/cimv2/"
+local SHARES = "wmicimv2/Win32_Share"
+local ITEMS = 50
+local SIMS = 4
+local TASKS = tonumber(os.getenv("WSMAN_TASKS_HOSTS")) or 200
+
+-- A data folder whose Win32_Share has ITEMS instances (a 50-item enumeration).
+local function data_dir()
+  local dir = os.tmpname()
+  os.remove(dir)
+  local script = [[
+import json, shutil, sys
+src, dst, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+shutil.copytree(src, dst)
+p = dst + "/Win32_Share.json"
+d = json.load(open(p))
+base = d["instances"][0]
+d["instances"] = [dict(base, Name="share%03d" % i, Caption="share %d" % i) for i in range(n)]
+json.dump(d, open(p, "w"))
+]]
+  local f = assert(io.open(dir .. ".py", "w"))
+  f:write(script)
+  f:close()
+  assert(os.execute(("env -u LD_PRELOAD /usr/bin/python3 %s %s %s %d"):format(dir .. ".py",
+    sim.root .. "/spec/sim/data", dir, ITEMS)))
+  os.remove(dir .. ".py")
+  return dir
+end
+
+-- What each task does on its host; returns a table that must be the same on every path.
+local function workload(s)
+  local session = sim.session(s)
+  local out = {}
+  out.identify = session:Identify():gsub("<wsmid:ProductVersion>.-</wsmid:ProductVersion>", "")
+  out.get = session:Get(CIM .. "Win32_Service?Name=Spooler")
+  local setting = CIM .. "Win32_WMISetting"
+  out.put = session:Put(setting, '<p:Win32_WMISetting xmlns:p="' .. setting
+    .. '"><p:LoggingLevel>2</p:LoggingLevel></p:Win32_WMISetting>')
+  out.invoke = session:Invoke("StartService", CIM .. "Win32_Service?Name=W32Time",
+    '<p:StartService_INPUT xmlns:p="' .. CIM .. 'Win32_Service"/>')
+  session.BatchItems = 10
+  local e = session:Enumerate(SHARES)
+  local names = {}
+  while not e.AtEndOfStream do names[#names + 1] = e:ReadItem():match("<p:Name>(.-)</p:Name>") end
+  out.items = table.concat(names, ",")
+  local stdout, _, code = session:run_cmd("echo", { "hello" })
+  out.cmd = stdout .. "/" .. code
+  return out
+end
+
+describe("WSMan.tasks", function()
+  local sims, control = {}, nil
+
+  setup(function()
+    local data = data_dir()
+    for i = 1, SIMS do
+      sims[i] = sim.start({ "--allow-unencrypted", "--data", data, "--max-shells-per-user", "1000" },
+        { fresh = true })
+    end
+    control = sim.session(sims[1])
+  end)
+
+  teardown(function()
+    for _, s in ipairs(sims) do s:stop() end
+  end)
+
+  it(TASKS .. " tasks over " .. SIMS .. " simulators, same results as the blocking path", function()
+    local expected = workload(sims[1])
+    assert.equals(ITEMS, select(2, expected.items:gsub(",", "")) + 1)
+    local group = WSMan.tasks { limit = 64 }
+    for i = 1, TASKS do
+      group:spawn(function() return workload(sims[(i - 1) % SIMS + 1]) end, i)
+    end
+    local n = 0
+    for key, ok, value in group:results() do
+      n = n + 1
+      assert(ok, tostring(value))
+      assert.is_number(key)
+      assert.same(expected, value)
+    end
+    assert.equals(TASKS, n)
+  end)
+
+  it("tasks interleave: the second starts before the first's request is answered", function()
+    local log = {}
+    local group = WSMan.tasks { limit = 2 }
+    for i = 1, 2 do
+      group:spawn(function()
+        log[#log + 1] = "start" .. i
+        sim.session(sims[i]):Identify()
+        log[#log + 1] = "end" .. i
+      end)
+    end
+    group:wait()
+    assert.same({ "start1", "start2" }, { log[1], log[2] })
+  end)
+
+  it("a down host fails alone with its own error; the others succeed", function()
+    local group = WSMan.tasks { limit = 8 }
+    local down = { url = "http://127.0.0.1:" .. sim.closed_port() .. "/wsman" }
+    group:spawn(function() return sim.session(down):Identify() end, "down")
+    for i = 1, SIMS do
+      group:spawn(function() return sim.session(sims[i]):Identify() end, i)
+    end
+    local r = group:wait()
+    assert.is_false(r.down.ok)
+    assert.matches("Identify", tostring(r.down.value))
+    assert.matches(down.url:match("//([^/]+)/"), tostring(r.down.value), 1, true)
+    for i = 1, SIMS do assert.is_true(r[i].ok) end
+  end)
+
+  it("an error inside pcall in a task still yields correctly", function()
+    local group = WSMan.tasks { limit = 4 }
+    local down = { url = "http://127.0.0.1:" .. sim.closed_port() .. "/wsman" }
+    group:spawn(function()
+      local ok, err = pcall(function() return sim.session(down):Identify() end)
+      assert(not ok)
+      -- the task goes on yielding after the caught error
+      return tostring(err):match("Identify") and sim.session(sims[1]):Identify() ~= nil
+    end, "pcall")
+    group:spawn(function() error({ code = 42 }) end, "raise")
+    local r = group:wait()
+    assert.is_true(r.pcall.ok)
+    assert.is_true(r.pcall.value)
+    assert.is_false(r.raise.ok)
+    assert.same({ code = 42 }, r.raise.value)
+  end)
+
+  it("cancellation mid-enumeration and mid-command leaves 0 contexts and 0 shells open", function()
+    local group = WSMan.tasks { limit = 4 }
+    local enumerating, commanding = false, false
+    group:spawn(function()
+      local session = sim.session(sims[1])
+      session.BatchItems = 1
+      while true do
+        local e = session:Enumerate(SHARES)
+        while not e.AtEndOfStream do
+          e:ReadItem()
+          enumerating = true
+        end
+      end
+    end, "enum")
+    group:spawn(function()
+      local session = sim.session(sims[1])
+      local sh = session:shell()
+      local p = sh:run("sleep 30")
+      commanding = true
+      for _ in p:output() do end
+    end, "cmd")
+    group:spawn(function()
+      while not (enumerating and commanding) do coroutine.yield() end
+      assert.is_true(group:cancel("enum"))
+      assert.is_true(group:cancel("cmd"))
+      return "cancelled both"
+    end, "canceller")
+    local r = group:wait()
+    assert.is_true(r.canceller.ok)
+    assert.is_false(r.enum.ok)
+    assert.is_false(r.cmd.ok)
+    assert.matches("cancel", tostring(r.enum.value))
+    collectgarbage("collect")
+    collectgarbage("collect")
+    assert.equals(0, WSMan.flush())
+    local st = sim.stats(control)
+    assert.equals(0, st.OpenEnumerations, "open enumerations")
+    assert.equals(0, st.OpenShells, "open shells")
+  end)
+
+  it("a C host drives 100 sessions from its own poll() loop (examples/embed/many_hosts.c)", function()
+    local build = os.getenv("WSMAN_BUILD_DIR") or "build"
+    local urls = {}
+    for i, s in ipairs(sims) do urls[i] = s.url end
+    local p = assert(io.popen(build .. "/wsman-many-hosts -n 100 " .. table.concat(urls, " ") .. " 2>&1"))
+    local out = p:read("a")
+    local ok = p:close()
+    assert(ok, out)
+    assert.matches("sessions=100 ok=100 failed=0", out, 1, true)
+  end)
+
+  it("outside a task every call blocks as before", function()
+    assert.is_string(sim.session(sims[2]):Identify())
+  end)
+end)
+
+-- The same workload with the connection mechanisms: their handshakes interleave across sessions.
+local MECH_TASKS = tonumber(os.getenv("WSMAN_TASKS_MECH_HOSTS")) or 50
+for _, mode in ipairs { "ntlm", "kerberos", "cert" } do
+  describe("WSMan.tasks with " .. mode, function()
+    local sims, saved_mode, why = {}, sim.auth_mode, nil
+
+    setup(function()
+      if mode == "kerberos" then
+        local k, err = sim.kdc()
+        if not k then why = err return end
+      end
+      sim.auth_mode = function() return mode end
+      local data = data_dir()
+      for i = 1, 2 do
+        sims[i] = sim.start({ "--allow-unencrypted", "--data", data, "--max-shells-per-user", "1000" },
+          { fresh = true })
+      end
+    end)
+
+    teardown(function()
+      for _, s in ipairs(sims) do s:stop() end
+      sim.auth_mode = saved_mode
+    end)
+
+    it(MECH_TASKS .. " tasks, same results as the blocking path", function()
+      if why then return pending("no test KDC: " .. why) end
+      local expected = workload(sims[1])
+      local group = WSMan.tasks { limit = 64 }
+      for i = 1, MECH_TASKS do
+        group:spawn(function() return workload(sims[(i - 1) % #sims + 1]) end, i)
+      end
+      local n = 0
+      for _, ok, value in group:results() do
+        n = n + 1
+        assert(ok, tostring(value))
+        assert.same(expected, value)
+      end
+      assert.equals(MECH_TASKS, n)
+    end)
+  end)
+end
