@@ -184,6 +184,64 @@ describe("WSMan.tasks", function()
     assert.matches("sessions=100 ok=100 failed=0", out, 1, true)
   end)
 
+  -- 20 tasks of Identify + Get, and the event loop's own work beside them.
+  local function spawn_small(group, results)
+    for i = 1, 20 do
+      group:spawn(function()
+        local session = sim.session(sims[(i - 1) % SIMS + 1])
+        session:Identify()
+        return #session:Get(CIM .. "Win32_Service?Name=Spooler")
+      end, i)
+    end
+    return function()
+      local n = 0
+      for key, ok, value in group:results() do
+        assert(ok, tostring(value))
+        results[key] = value
+        n = n + 1
+      end
+      return n
+    end
+  end
+
+  it("runs under cqueues (the group is a pollable object)", function()
+    local has, cqueues = pcall(require, "cqueues")
+    if not has then return pending("lua-cqueues is not installed") end
+    local group, results, ticks, finished = WSMan.tasks { limit = 8 }, {}, 0, false
+    local collect = spawn_small(group, results)
+    local cq = cqueues.new()
+    cq:wrap(function()
+      while group:step() do cqueues.poll(group) end
+      finished = true
+    end)
+    cq:wrap(function() -- the program's other work
+      while not finished do
+        ticks = ticks + 1
+        cqueues.sleep(0.001)
+      end
+    end)
+    assert(cq:loop())
+    assert.equals(20, collect())
+    assert.is_true(ticks > 0)
+  end)
+
+  it("runs under luv (libuv)", function()
+    local has, uv = pcall(require, "luv")
+    if not has then return pending("lua-luv is not installed") end
+    local group, results, done, ticks = WSMan.tasks { limit = 8 }, {}, false, 0
+    local collect = spawn_small(group, results)
+    local tick = uv.new_timer()
+    tick:start(1, 1, function() ticks = ticks + 1 end)
+    group:luv(uv, function()
+      done = true
+      tick:stop()
+      tick:close()
+    end)
+    uv.run()
+    assert.is_true(done)
+    assert.equals(20, collect())
+  end)
+
   it("outside a task every call blocks as before", function()
     assert.is_string(sim.session(sims[2]):Identify())
   end)

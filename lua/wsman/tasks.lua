@@ -128,8 +128,9 @@ local function check_deadlines(self)
   end
 end
 
--- One round: start tasks up to the limit, resume the runnable ones, drive the loop.
-local function round(self)
+-- One round: start tasks up to the limit, resume the runnable ones, drive the loop (waiting at
+-- most max_wait ms; nil: as long as nothing is due).
+local function round(self, max_wait)
   while self.running < self.limit and self.qhead <= self.qtail do
     local t = self.queue[self.qhead]
     self.queue[self.qhead] = nil
@@ -147,6 +148,7 @@ local function round(self)
   if next(self.waiting) == nil then return end
   local wait = #self.runnable > 0 and 0 or core._loop_timeout()
   if self.deadline_ms and (wait < 0 or wait > 50) then wait = 50 end
+  if max_wait and (wait < 0 or wait > max_wait) then wait = max_wait end
   for _, token in ipairs(core._loop_step(wait)) do
     local t = self.waiting[token]
     if t then
@@ -185,6 +187,63 @@ function Group:wait()
   local out = {}
   for key, ok, value in self:results() do out[key] = { ok = ok, value = value } end
   return out
+end
+
+--- True while tasks are queued or running.
+function Group:busy()
+  return busy(self)
+end
+
+--- One step without blocking: starts tasks, resumes those whose requests are answered. For an
+-- outside event loop: call it when `pollfd()` is readable or `timeout()` has passed, and read
+-- the finished tasks with `results()` once `busy()` is false (or at any time: `results()` hands
+-- out what has finished and drives the rest).
+function Group:step()
+  if busy(self) then round(self, 0) end
+  return busy(self)
+end
+
+--- The pollable object of cqueues (`cqueues.poll(group)`): one descriptor, readable when any
+-- connection of the loop is.
+function Group:pollfd()
+  return core._loop_pollfd()
+end
+
+--- cqueues: the events to wait for on `pollfd()`.
+function Group:events()
+  return "r"
+end
+
+--- Seconds until `step()` is due even without socket activity (nil: only on activity).
+function Group:timeout()
+  if #self.runnable > 0 or (self.running < self.limit and self.qhead <= self.qtail) then return 0 end
+  local ms = core._loop_timeout()
+  if self.deadline_ms and (ms < 0 or ms > 50) then ms = 50 end
+  if ms < 0 then return nil end
+  return ms / 1000
+end
+
+--- Runs the group on a libuv loop (luv): `group:luv(uv)` returns at once; the tasks run while the
+-- caller runs `uv.run()`. `on_done(group)` is called once every task has finished. The module
+-- never loads luv itself.
+function Group:luv(uv, on_done)
+  local poll = uv.new_poll(self:pollfd())
+  local timer = uv.new_timer()
+  local function again()
+    if not self:step() then
+      poll:stop()
+      timer:stop()
+      poll:close()
+      timer:close()
+      if on_done then on_done(self) end
+      return
+    end
+    local t = self:timeout()
+    timer:stop()
+    if t then timer:start(math.max(0, math.floor(t * 1000)), 0, again) end
+  end
+  poll:start("r", again)
+  timer:start(0, 0, again)
 end
 
 --- Cancels a task (started or not). Returns true when the task was found and not finished.

@@ -230,11 +230,29 @@ static int t_now(lua_State *L)
     return 1;
 }
 
+/***
+One descriptor readable when any socket of the loop is ready (an epoll set), for event loops.
+@function WSMan._loop_pollfd
+@treturn integer fd
+*/
+static int t_pollfd(lua_State *L)
+{
+    int fd = wsman_loop_pollfd();
+    if (fd < 0)
+        return luaL_error(L, "the loop's descriptor could not be created (epoll_create1 failed)");
+    lua_pushinteger(L, fd);
+    return 1;
+}
+
 void lw_task_fields(lua_State *L)
 {
-    static const luaL_Reg fns[] = {{"_task_mark", t_mark},     {"_loop_step", t_step},
-                                   {"_task_cancel", t_cancel}, {"_loop_timeout", t_timeout},
-                                   {"_now_ms", t_now},         {NULL, NULL}};
+    static const luaL_Reg fns[] = {{"_task_mark", t_mark},
+                                   {"_loop_step", t_step},
+                                   {"_task_cancel", t_cancel},
+                                   {"_loop_timeout", t_timeout},
+                                   {"_now_ms", t_now},
+                                   {"_loop_pollfd", t_pollfd},
+                                   {NULL, NULL}};
     luaL_setfuncs(L, fns, 0);
 }
 
