@@ -503,8 +503,11 @@ static int log_start(wsman_xml_tree_t *t, const char *name, size_t plen, int uri
         put_size(t, (size_t)uri) || put_size(t, ndecl) || put_size(t, natts - ndecl))
         return -1;
     for (i = 0; i < natts; i++) {
-        const char *p = decl_prefix(atts[2 * i]);
-        if (t->attrs[i].xmlns && (put_str(t, p, strlen(p)) || put_size(t, (size_t)t->attrs[i].uri)))
+        const char *p;
+        if (!t->attrs[i].xmlns)
+            continue;
+        p = decl_prefix(atts[2 * i]); /* (only a declaration's name has the 5 bytes of "xmlns") */
+        if (put_str(t, p, strlen(p)) || put_size(t, (size_t)t->attrs[i].uri))
             return -1;
     }
     for (i = 0; i < natts; i++) {
