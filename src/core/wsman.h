@@ -580,7 +580,6 @@ size_t wsman_xml_tree_namespaces(const wsman_xml_tree_t *t);
 const char *wsman_xml_tree_namespace(const wsman_xml_tree_t *t, size_t i, size_t *len);
 void wsman_xml_tree_free(wsman_xml_tree_t *t);
 
-
 /* ---- Many operations at once: resumable operations on one event loop -------------------------
 
  * Every transfer of every session of a thread runs on one shared libcurl multi handle (each
