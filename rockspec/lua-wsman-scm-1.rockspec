@@ -41,6 +41,7 @@ build = {
       ["wsman.psrp"] = "lua/wsman/psrp.lua",
       ["wsman.transfer"] = "lua/wsman/transfer.lua",
       ["wsman.connect"] = "lua/wsman/connect.lua",
+      ["wsman.tasks"] = "lua/wsman/tasks.lua",
     },
     bin = { wsman = "bin/wsman" },
   },

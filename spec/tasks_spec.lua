@@ -116,6 +116,36 @@ describe("WSMan.tasks", function()
     for i = 1, SIMS do assert.is_true(r[i].ok) end
   end)
 
+  it("a silent host fails alone at its deadline; a task deadline cancels a long command", function()
+    -- a listener that accepts connections and never answers
+    local p = assert(io.popen("exec env -u LD_PRELOAD /usr/bin/python3 -c 'import os, socket, time\n"
+      .. "s = socket.socket(); s.bind((\"127.0.0.1\", 0)); s.listen(64)\n"
+      .. "print(os.getpid(), s.getsockname()[1], flush=True); time.sleep(120)'"))
+    local pid, port = p:read("n", "n")
+    local silent = { url = "http://127.0.0.1:" .. port .. "/wsman" }
+    local group = WSMan.tasks { limit = 8 }
+    group:spawn(function()
+      local session = sim.session(silent)
+      session.Timeout = 300
+      return session:Identify()
+    end, "silent")
+    group:spawn(function() return sim.session(sims[1]):Identify() end, "up")
+    local r = group:wait()
+    os.execute("kill " .. pid)
+    p:close()
+    assert.is_false(r.silent.ok)
+    assert.matches("300 ms", tostring(r.silent.value), 1, true)
+    assert.is_true(r.up.ok)
+
+    local timed = WSMan.tasks { limit = 2, deadline_ms = 300 }
+    timed:spawn(function() return sim.session(sims[1]):run_cmd("sleep 30") end, "long")
+    timed:spawn(function() return sim.session(sims[2]):Identify() ~= nil end, "short")
+    r = timed:wait()
+    assert.is_false(r.long.ok)
+    assert.matches("cancelled", tostring(r.long.value))
+    assert.is_true(r.short.value)
+  end)
+
   it("an error inside pcall in a task still yields correctly", function()
     local group = WSMan.tasks { limit = 4 }
     local down = { url = "http://127.0.0.1:" .. sim.closed_port() .. "/wsman" }

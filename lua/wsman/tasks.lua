@@ -205,12 +205,12 @@ end
 
 --- The pollable object of cqueues (`cqueues.poll(group)`): one descriptor, readable when any
 -- connection of the loop is.
-function Group:pollfd()
+function Group:pollfd() -- luacheck: no unused args
   return core._loop_pollfd()
 end
 
 --- cqueues: the events to wait for on `pollfd()`.
-function Group:events()
+function Group:events() -- luacheck: no unused args
   return "r"
 end
 
