@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- bench/cli_enumerate.lua: the wsman command's enumerate rate and peak memory.
 --   lua5.4 bench/cli_enumerate.lua [counts...]        (from the repo root, after meson compile -C build)
 -- For each count (default 10000 50000 100000) it starts the simulator with that many generated

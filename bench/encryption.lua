@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- bench/encryption.lua: what message encryption costs the client, and one handshake per connection.
 --   lua5.4 bench/encryption.lua [requests]      (from the repo root, after meson compile -C build)
 -- For each mechanism, N small Gets against the simulator on one session: the client's CPU time per

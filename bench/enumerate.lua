@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- bench/enumerate.lua: enumeration throughput and client memory against the simulator.
 --   lua5.4 bench/enumerate.lua [instances]       (from the repo root, after meson compile -C build)
 -- Prints items per second, requests, TCP connections and the client's peak RSS for several

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- bench/shell_output.lua: streaming throughput of a remote command's output against the simulator.
 --   lua5.4 bench/shell_output.lua [megabytes]      (from the repo root, after meson compile -C build)
 -- Runs a command printing N MB (default 100) and reads it with `for stream, chunk in p:output()`,

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- examples/common.lua: what the ported Microsoft samples share.
 --
 --   local dir = (arg and arg[0] or ""):match("^(.*)[/\\]") or "."

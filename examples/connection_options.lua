@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- examples/connection_options.lua: the "ConnectionOptions object" sample (learn.microsoft.com/
 -- windows/win32/winrm/connectionoptions), ported line by line: every VBScript line is the
 -- comment above the Lua it became.

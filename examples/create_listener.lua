@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- examples/create_listener.lua: the "Session.Create method" sample (learn.microsoft.com/
 -- windows/win32/winrm/session-create), ported line by line: every VBScript line is the comment
 -- above the Lua it became.

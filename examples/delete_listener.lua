@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- examples/delete_listener.lua: the "Session.Delete method" sample (learn.microsoft.com/
 -- windows/win32/winrm/session-delete), ported line by line: every VBScript line is the comment
 -- above the Lua it became.

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- examples/demo.lua: a short tour of lua-wsman, the WinRM Scripting API (WSMan.Automation) for
 -- Lua, against a WinRM host: the bundled simulator when started by `bash .ci/demo`.
 --

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- examples/display_xml_output.lua: "Displaying XML Output from WinRM Scripts"
 -- (learn.microsoft.com/windows/win32/winrm/displaying-xml-output-from-winrm-scripts), ported
 -- line by line: every VBScript line is the comment above the Lua it became.

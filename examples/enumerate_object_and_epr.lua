@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- examples/enumerate_object_and_epr.lua: the "Enumerator object" sample (learn.microsoft.com/
 -- windows/win32/winrm/enumerator), ported line by line: every VBScript line is the comment
 -- above the Lua it became.

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- examples/enumerate_scheduled_jobs.lua: "Enumerating or Listing All Instances of a Resource",
 -- the Microsoft WinRM sample (learn.microsoft.com/windows/win32/winrm/
 -- enumerating-or-listing-all-instances-of-a-resource), ported line by line: every VBScript

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- examples/fragment_adapter_description.lua: the "WSMan.CreateResourceLocator method" sample
 -- (learn.microsoft.com/windows/win32/winrm/wsman-createresourcelocator), ported line by line:
 -- every VBScript line is the comment above the Lua it became.

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- examples/fragment_case.lua: the "Case Sensitivity Examples" of "Resource URIs"
 -- (learn.microsoft.com/windows/win32/winrm/resource-uris), ported line by line: every
 -- VBScript line is the comment above the Lua it became.

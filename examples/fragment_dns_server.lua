@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- examples/fragment_dns_server.lua: the array fragments of "ResourceLocator.FragmentPath
 -- property" (learn.microsoft.com/windows/win32/winrm/resourcelocator-fragmentpath), ported
 -- line by line: every VBScript line is the comment above the Lua it became.

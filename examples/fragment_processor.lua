@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- examples/fragment_processor.lua: the "ResourceLocator object" sample (learn.microsoft.com/
 -- windows/win32/winrm/resourcelocator), ported line by line: every VBScript line is the
 -- comment above the Lua it became.

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- examples/get_local.lua: "Obtaining Data from the Local Computer", the Microsoft WinRM sample
 -- (learn.microsoft.com/windows/win32/winrm/obtaining-data-from-the-local-computer), ported
 -- line by line: every VBScript line is the comment above the Lua it became.

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- examples/get_remote.lua: "Obtaining Data from a Remote Computer", the Microsoft WinRM sample
 -- (learn.microsoft.com/windows/win32/winrm/obtaining-data-from-a-remote-computer), ported
 -- line by line: every VBScript line is the comment above the Lua it became.

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- examples/identify.lua: "Detecting Whether a Remote Computer Supports WS-Management Protocol"
 -- (learn.microsoft.com/windows/win32/winrm/detecting-whether-a-remote-computer-supports-
 -- ws-management-protocol; also session-identify), ported line by line: every VBScript line is

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- examples/invoke_create_process.lua: the first "Session.Invoke method" sample
 -- (learn.microsoft.com/windows/win32/winrm/session-invoke), ported line by line: every
 -- VBScript line is the comment above the Lua it became.

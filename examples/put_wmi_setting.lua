@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- examples/put_wmi_setting.lua: the "Session.Put method" sample (learn.microsoft.com/windows/
 -- win32/winrm/session-put), ported line by line: every VBScript line is the comment above the
 -- Lua it became.

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- examples/query_admin_share.lua: the WQL query of "Windows Remote Management and WMI"
 -- (learn.microsoft.com/windows/win32/winrm/windows-remote-management-and-wmi, "Locating a
 -- Specific Instance of a WMI Resource"), ported line by line: every VBScript line is the

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- examples/query_network_adapters.lua: "Querying for Specific Instances of a Resource", the
 -- Microsoft WinRM sample (learn.microsoft.com/windows/win32/winrm/
 -- querying-for-specific-instances-of-a-resource), ported line by line: every VBScript line is

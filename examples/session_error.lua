@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- examples/session_error.lua: the "Session.Error property" sample (learn.microsoft.com/
 -- windows/win32/winrm/session-error), ported line by line: every VBScript line is the comment
 -- above the Lua it became.

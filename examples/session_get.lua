@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- examples/session_get.lua: the "Session.Get method" samples (learn.microsoft.com/windows/
 -- win32/winrm/session-get), ported line by line: every VBScript line is the comment above the
 -- Lua it became.

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- LuaRocks package of lua-wsman: builds with meson (C core + Lua module) and installs the
 -- module (wsman.so holds the C core, wsman.core and the Lua layers), the Lua layers as files
 -- (the facade wsman and wsman.*: the same code, readable) and the wsman command. C programs

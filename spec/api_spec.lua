@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- The scripting objects without a network: module, flags, members, properties, argument errors.
 local WSMan = require "wsman"
 

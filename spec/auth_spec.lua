@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- Authentication against the simulator over real sockets: Negotiate (NTLMv2 and Kerberos) with
 -- message encryption over HTTP and channel binding over HTTPS (the simulator's side is GSSAPI:
 -- gss-ntlmssp and MIT Kerberos with the throwaway KDC of spec/kdc), Kerberos with a password, a

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- The wsman command (bin/wsman) as a subprocess against the simulator: every verb and switch,
 -- winrm's messages for bad switches and bad @{...} input, exit codes, output formats.
 local sim = require "helpers.sim"

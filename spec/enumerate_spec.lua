@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- Enumerate / Pull / Release against the simulator over real sockets.
 local WSMan = require "wsman"
 local sim = require "helpers.sim"

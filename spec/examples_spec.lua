@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- The examples (ports of Microsoft's VBScript samples, the demo, and run_cmd, run_ps,
 -- shell_stream and tables written for lua-wsman) run as subprocesses against
 -- the simulator: `lua5.4 examples/x.lua <url> testuser 'Passw0rd!'`, with the module from the

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- Bad input gets a clear error, never a crash, hang or leak: each case over real sockets.
 local WSMan = require "wsman"
 local sim = require "helpers.sim"

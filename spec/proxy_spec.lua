@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- Proxies: ConnectionOptions.proxy, the environment's http_proxy, and SetProxy(ProxyNoProxyServer).
 -- The simulator accepts absolute-form requests, so it serves as the HTTP proxy here and counts
 -- them (Stats ProxiedRequests); the target host name does not resolve, so a success proves the

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- WSMan.decode / WSMan.encode: the table form, typed mode, EPRs, faults, strictness; every real
 -- Windows recording; every simulator class (Get -> decode -> encode -> Put -> Get -> compare);
 -- the lower-case table methods of sessions.

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- Session operations against the simulator over real sockets (Basic over HTTP with
 -- AllowUnencrypted, and over HTTPS).
 local WSMan = require "wsman"

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- Remote commands: WinRS shells, processes with streamed output and stdin, run_cmd,
 -- run_ps, CLIXML, quotas, cleanup, replays of real Windows recordings. Real sockets, the bundled
 -- simulator running the commands through /bin/sh on this machine.

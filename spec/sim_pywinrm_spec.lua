@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- Interoperability of the WinRM simulator (spec/sim/winrm-sim) with an independent client:
 -- Debian's python3-winrm (pywinrm) sends Get and Enumerate/Pull envelopes with Protocol.send_message
 -- over HTTP (Basic, AllowUnencrypted) and HTTPS, and authenticates with NTLM under Negotiate

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- wsman.xml: the library's reader (the core's xmltree.c through WSMan._xml_parse, src/lua/lxml.c)
 -- against a pure-Lua oracle (spec/helpers/xml_oracle.lua). Every document either gives the same
 -- tree from both or is refused by both:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * embed.c - a C host program that embeds Lua 5.4 with lua-wsman built in.
  *

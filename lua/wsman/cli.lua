@@ -1,3 +1,5 @@
+-- SPDX-License-Identifier: MIT
+
 --- The `wsman` command: winrm.cmd (winrm.vbs) for every platform.
 --
 --     wsman get wmicimv2/Win32_Service?Name=Spooler -r:https://host:5986 -u:admin -a:basic

@@ -1,3 +1,5 @@
+-- SPDX-License-Identifier: MIT
+
 --- Output formats of the `wsman` command: winrm's text (WsmTxt.xsl), indented XML, and JSON.
 --
 --     local format = require "wsman.format"

@@ -1,3 +1,5 @@
+-- SPDX-License-Identifier: MIT
+
 --- Run a command or a PowerShell script and collect its output: `session:run_cmd`,
 -- `session:run_ps`, and the same on a shell (`sh:run_cmd`, `sh:run_ps`, reusing that shell).
 --

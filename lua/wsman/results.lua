@@ -1,3 +1,5 @@
+-- SPDX-License-Identifier: MIT
+
 --- Lua tables from WinRM XML and back: `WSMan.decode`, `WSMan.encode`, `WSMan.null`,
 -- `WSMan.class`, `WSMan.epr`.
 --

@@ -1,3 +1,5 @@
+-- SPDX-License-Identifier: MIT
+
 --- Session methods that speak Lua tables: `session:get`, `:put`, `:create`, `:delete`,
 -- `:invoke`, `:enumerate`.
 --

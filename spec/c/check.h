@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * check.h - a tiny TAP producer for the core's C unit tests (no dependencies).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_auth.c - mechanism selection (the flags matrix, as COM picks), SPNs, the errors that come
  * before anything is sent, CertificateThumbprint look-up, and the messages of failed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_gss.c - gss.c (the "Kerberos" and "Negotiate" mechanisms over GSSAPI) against MIT's own
  * acceptor in the same process, with the throwaway KDC of spec/kdc: the handshake legs as the

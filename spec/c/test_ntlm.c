@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_ntlm.c - MD4, RC4, NTLMv2 (MS-NLMP official vectors), sealing/signing, the WinRM
  * multipart/encrypted framing, channel binding and the "Negotiate" mechanism (TAP).

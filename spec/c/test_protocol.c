@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_protocol.c - unit tests of the protocol part of the core: buffers and encodings,
  * request envelopes and filters, the streaming reply reader (results, enumeration batches,

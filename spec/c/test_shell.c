@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_shell.c - unit tests of the remote-command parts of the core without network: the Receive
  * reply parser (rsp:Stream base64 decoded as it arrives, End flags, CommandState, ExitCode) on real

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_wire.c - C unit tests of errors.c, uri.c, transport.c and src/auth (TAP via check.h).
  *

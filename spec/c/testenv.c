@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * testenv.c - a Lua module for the specs only (not installed): setenv/unsetenv, which Lua lacks,
  * and the C heap in use (malloc's own count: the core's allocations are invisible to Lua's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * testutil.h - small helpers the core's C tests share (they link the core, so buffers come from
  * protocol.h; engine.h brings every layer).

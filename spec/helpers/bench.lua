@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- spec/helpers/bench.lua: what the bench/ scripts share. Requiring it (from the repo root) also
 -- points package.path/cpath at lua/, spec/ and the build directory (WSMAN_BUILD_DIR, "build").
 --   local bench = require "helpers.bench"   -- after package.path includes "spec/?.lua"

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- spec/helpers/sim.lua: start the bundled WinRM host simulator for a spec, over real sockets.
 --
 --   local sim = require "helpers.sim"

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """A throwaway MIT Kerberos realm on loopback for lua-wsman's tests (see README.md next to this file).
 
     kdc.py start [--dir DIR] [--realm R] [--daemon] [--spn-port N]... [--enctypes LIST]

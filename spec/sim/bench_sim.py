@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Requests/second of the simulator for small Get requests on keep-alive loopback connections.
 
     spec/sim/bench_sim.py [--seconds S] [--requests N]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * auth.c - picks the HTTP authentication mechanism for a session's flags, as COM does:
  *

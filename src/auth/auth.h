@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * auth.h - one small interface for every HTTP authentication mechanism (one file each: basic.c,
  * ntlm.c (NTLMv2 under "Negotiate"), gss.c (Kerberos and SPNEGO through GSSAPI), Digest and client

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * basic.c - HTTP Basic authentication (RFC 7617): "Authorization: Basic base64(user:password)"
  * sent preemptively on every request. The credentials are copied at creation and overwritten

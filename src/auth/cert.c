@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cert.c - CertificateThumbprint: finds a client certificate by its SHA-1 thumbprint in a
  * directory of certificate files (options.cert_dir), as Windows selects one from its certificate

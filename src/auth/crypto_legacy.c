@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * crypto_legacy.c - MD4 (RFC 1320) and RC4 (the well-known KSA/PRGA), the two primitives NTLM
  * needs that OpenSSL 3 only offers through its "legacy" provider.

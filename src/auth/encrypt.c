@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * encrypt.c - MS-WSMV 2.2.9.1 multipart/encrypted framing, generic over a mechanism's
  * wrap/unwrap, and the RFC 5929 channel-binding data.

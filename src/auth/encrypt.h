@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * encrypt.h - WinRM message encryption framing over HTTP (MS-WSMV 2.2.9.1): the
  * multipart/encrypted body around a mechanism's wrap/unwrap (NTLM, Kerberos, CredSSP), and the

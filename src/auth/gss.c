@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * gss.c - Kerberos through GSSAPI (MIT krb5) for the "Kerberos" and "Negotiate" HTTP schemes;
  * see gss.h for the interface.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * gss.h - Kerberos for WinRM through GSSAPI (MIT krb5): the "Kerberos" HTTP scheme (raw Kerberos
  * GSS tokens, MS-WSMV 2.2.9.1.2) and Kerberos inside "Negotiate" (SPNEGO limited to Kerberos, so a

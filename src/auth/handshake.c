@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * handshake.c - the handshake of the connection mechanisms (Negotiate, Kerberos) and the errors
  * of failed authentication.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ntlm.c - NTLMv2 client (MS-NLMP) with extended session security, key exchange, MIC and
  * channel binding; sealing/signing of WinRM messages; the "Negotiate" mechanism of auth.h.

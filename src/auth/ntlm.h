@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ntlm.h - NTLMv2 (MS-NLMP) client for WinRM: NEGOTIATE / CHALLENGE / AUTHENTICATE with
  * extended session security, key exchange and MIC, channel binding, and the session's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * wsman.h - lua-wsman protocol engine: a WS-Management (WinRM) client in plain C.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lenumerator.c - Enumerator (IWSManEnumerator).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lerror.c - error objects: a failed operation raises a table with metatable wsman.Error.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * llocator.c - ResourceLocator (IWSManResourceLocator).
  *

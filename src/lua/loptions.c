@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * loptions.c - ConnectionOptions (IWSManConnectionOptions/Ex/Ex2).
  *

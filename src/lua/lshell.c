@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lshell.c - remote commands: Shell and Process objects (WinRS, src/core/engine/shell.c).
  *

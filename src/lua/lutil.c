@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lutil.c - member dispatch for the COM-like classes, suggestions for misspelt members,
  * argument conversion.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lutil.h - shared machinery of the Lua binding: COM-like classes whose methods and
  * properties are looked up by name, with errors that name the member meant when a script

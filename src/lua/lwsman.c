@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lwsman.c - the C module wsman.core and the WSMan object (IWSMan/IWSManEx/Ex2/Ex3).
  *

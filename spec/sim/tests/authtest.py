@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Client side of the authentication tests: GSSAPI initiators (gss-ntlmssp, MIT Kerberos), WinRM message
 encryption written here independently of the simulator's encryption.py (MS-WSMV 2.2.9.1), pywinrm in
 a subprocess with the OpenSSL legacy provider, and the throwaway KDC of spec/kdc/.

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Interoperability check: Debian's python3-winrm (pywinrm) against the simulator. Prints TAP.
 
 pywinrm builds the envelopes (its own _get_soap_header + xmltodict) and sends them with

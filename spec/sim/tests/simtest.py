@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Helpers for the simulator's tests: start winrm-sim as a subprocess, talk raw HTTP/SOAP to it."""
 
 import base64

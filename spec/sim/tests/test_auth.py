@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Negotiate (NTLM through gss-ntlmssp), message encryption, unencrypted-SOAP refusal, channel binding,
 Digest and the scheme list, over real sockets. Kerberos: test_auth_kerberos.py; certificates:
 test_auth_cert.py."""

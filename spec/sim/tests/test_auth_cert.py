@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Client certificate authentication (wsman:secprofile/https/mutual) and the certificates the simulator
 issues for client specs (startup lines, --make-client-cert, --client-ca)."""
 

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Kerberos against a throwaway KDC (spec/kdc/): `Authorization: Kerberos <AP-REQ>`, Kerberos in SPNEGO,
 mutual authentication, delegation, IOV message encryption, channel binding. MIT krb5 through python-gssapi
 is the client. Skipped with a message when the KDC packages are missing."""

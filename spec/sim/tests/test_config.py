@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """winrm/config tree: shape as on Windows, live settings, listeners (Get/Enumerate/Create/Put/Delete)."""
 
 import os

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Control resource (Stats, Reset) and transport fault injection over real sockets."""
 
 import http.client

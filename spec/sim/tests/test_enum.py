@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """WS-Enumeration: Enumerate/Pull/Release, modes, WQL, selector and association filters, expiry, limits."""
 
 import os

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Replies compared byte for byte with real Windows recordings (only MessageIDs and Machine differ)."""
 
 import os

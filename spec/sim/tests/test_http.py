@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """HTTP layer: startup protocol, methods, content types, authentication, keep-alive, TLS, lifetime."""
 
 import base64

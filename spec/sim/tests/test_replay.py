@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """--replay: real Windows recordings served in order (responses, HTTP 500 faults, dropped connections)."""
 
 import glob

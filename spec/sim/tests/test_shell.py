@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """WinRS shell plug-in (winrmsim/shell.py): replies compared with the real recordings, streaming, stdin,
 signals, quotas, idle timeout, envelope size, emulated PowerShell, replay checks."""
 

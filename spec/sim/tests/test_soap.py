@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """SOAP envelopes: Identify, response shape, Windows' header checks and their faults."""
 
 import os

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """WMI plug-in: typed Get output, selectors and their faults, fragments, Put, Create, Delete, Invoke."""
 
 import os

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """HTTP authentication schemes, as a registry the server consults (--auth).
 
     basic        Basic realm="WSMAN"; per request; over HTTP only with --allow-unencrypted

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Client certificate authentication (wsman:secprofile/https/mutual) and test client certificates.
 
 Mapping, like Windows' certmapping (MS-WSMV 3.1.4.1.35): the certificate must chain to the simulator's

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """CIM classes loaded from the data directory, and typed rendering/parsing of their values.
 
 A data file (one per class) looks like::

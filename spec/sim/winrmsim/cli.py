@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Command line, startup protocol and lifetime of the simulator process."""
 
 import argparse

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The winrm/config tree (http://schemas.microsoft.com/wbem/wsman/1/config...).
 
 Shaped like a real Windows Server's (see the recording test_wsman_update_envelope_size_4096.yml), with

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Reserved resource URIs for tests: statistics/reset, and transport-level fault injection.
 
 http://schemas.luawsman.test/sim/control            Invoke Reset, Invoke Stats, Get (= Stats)

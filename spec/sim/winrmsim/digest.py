@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """HTTP Digest authentication (RFC 7616 / RFC 2617), MD5 and MD5-sess with qop="auth", in pure Python.
 
 Windows' WinRM service does not offer Digest (only its client does); the simulator offers it with

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """WinRM message encryption framing over HTTP (MS-WSMV 2.2.9.1).
 
     Content-Type: multipart/encrypted;protocol="application/HTTP-SPNEGO-session-encrypted";boundary="Encrypted Boundary"

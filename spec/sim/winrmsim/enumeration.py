@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """WS-Enumeration: Enumerate (optimized or not), Pull with context rollover, Release, idle expiry.
 
 Every PullResponse that is not the last carries a new context id and the old one becomes invalid.

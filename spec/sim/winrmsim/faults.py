@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """WS-Management faults with Windows' codes, subcodes and texts (wsmerror.h, real recordings).
 
 A handler raises ``WSManFault``; the server renders it as an HTTP 500 SOAP fault shaped like

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Fragment transfer (wsman:FragmentTransfer) with the XPath subset the WMI plug-in is used with.
 
 Accepted (case-sensitive, as XPath is): ``Prop``, ``Prop/text()``, ``Prop[n]`` (1-based),

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """GSSAPI acceptor for Negotiate and Kerberos (python3-gssapi over MIT krb5, gss-ntlmssp for NTLM).
 
 One Acceptor per TCP connection: it runs the handshake (raw NTLMSSP, SPNEGO or a raw Kerberos AP-REQ,

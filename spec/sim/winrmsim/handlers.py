@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Resource handlers: a registry keyed by resource URI prefix, and the handler base class.
 
 Later features (WinRS shells under .../windows/shell, PowerShell plug-ins, ...) add a handler

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """XML namespaces, prefixes and action URIs as Windows' WinRM service uses them."""
 
 S = "http://www.w3.org/2003/05/soap-envelope"

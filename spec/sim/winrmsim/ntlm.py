@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Just enough NTLM (MS-NLMP 2.2.1) parsing for the acceptor: who is authenticating, and with which AV pairs.
 
 The cryptography is gss-ntlmssp's (through GSSAPI, see gss.py); this module only reads the

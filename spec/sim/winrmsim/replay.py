@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Replay of recorded exchanges in the pypsrp YAML format (shared/captures/windows-pypsrp/*.yml).
 
 Only the small YAML subset those files use is read: a top-level ``messages:`` list of mappings whose

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Authentication of one HTTP request, and the connection's security context (the server's auth layer).
 
 Per-request schemes (Basic, Digest, client certificates) authenticate each request. Negotiate and

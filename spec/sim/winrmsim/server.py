@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """HTTP/1.1 front end: keep-alive, TCP_NODELAY, threads, TLS, authentication, SOAP dispatch, injected faults.
 
 The HTTP layer is written directly on sockets (not http.server) so that replies go out in one write and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """WinRS shell plug-in: http://schemas.microsoft.com/wbem/wsman/1/windows/shell/cmd.
 
 Create/Delete a shell, Command, Send, Receive, Signal (MS-WSMV 3.1.4.11-3.1.4.14), shaped like the real recordings

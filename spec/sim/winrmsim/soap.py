@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """SOAP envelope parsing (requests) and rendering (responses), with Windows' header checks."""
 
 import re

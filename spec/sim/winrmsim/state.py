@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Service settings and shared state: handlers, enumerations, counters."""
 
 import threading

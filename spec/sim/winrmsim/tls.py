@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Self-signed CA and server certificate (127.0.0.1, ::1, localhost) for --tls.
 
 A CA already in the directory (ca.pem + ca.key, e.g. from an earlier run with the same --tls-dir) is

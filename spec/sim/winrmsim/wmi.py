@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The WMI plug-in: data store for root/cimv2 classes and the resource handler for .../wmi/root/cimv2/.
 
 Get (keys, singletons, fragments), Put (whole, fragment), Create, Delete, Invoke (see wmi_methods.py)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """WMI methods the simulator implements (Invoke), with Windows' ReturnValue codes.
 
 Each method: (static, function(store, cls, instance, args) -> [(name, cimtype, value)], input types).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """A WQL subset: SELECT list|* FROM class [WHERE condition].
 
 Conditions: = <> != < > <= >= AND OR NOT LIKE (% and _ wildcards, [] sets) IS [NOT] NULL,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * enumerate.c - the Enumerator: optimized Enumerate, then Pull only when the local batch is
  * used up; always the latest context; EndOfSequence in either namespace ends it; replies that

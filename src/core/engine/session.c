@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * session.c - the Session: endpoint, flags, options, Timeout, BatchItems; one exchange =
  * envelope -> transport -> streaming reader -> result or error, with the retry policy; the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * shell.c - WinRS shells (MS-WSMV 3.1.4.11-3.1.4.14): Create, Command, Send, Receive, Signal, Delete on
  * .../windows/shell/cmd, output streamed to a callback as each Receive reply is parsed, codepage

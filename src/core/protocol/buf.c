@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * buf.c - growable buffers, string helpers, XML escaping, base64, uuid, UTF-16.
  *

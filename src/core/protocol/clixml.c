@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * clixml.c - PowerShell over a cmd shell: the stdin-reading -EncodedCommand bootstrap, and the
  * decoder of the CLIXML PowerShell writes to stderr ("#< CLIXML" + <Objs>...</Objs>) when its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * envelope.c - SOAP request envelopes (MS-WSMV 3.1.4, examples in section 4) and enumeration
  * filters (the dialects of winrm.vbs' "winrm help filters" and MS-WSMV 3.1.4.1.13). Every value is escaped;

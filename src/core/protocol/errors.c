@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * errors.c - error objects and the code table (names, message texts, retry classes).
  *

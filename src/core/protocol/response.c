@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * response.c - reply parsers on top of the streaming reader (xmlread.c): SOAP header fields,
  * results (every child of s:Body serialized standalone), enumeration batches (each item handed

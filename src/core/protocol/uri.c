@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * uri.c - CreateSession connection strings, resource URI aliases and the ResourceLocator.
  *

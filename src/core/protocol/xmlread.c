@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * xmlread.c - bounded streaming XML reader on Expat, with its own namespace-scope stack and a
  * subtree serializer.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * transport.c - HTTP(S) transport on libcurl's multi interface.
  *
