@@ -272,6 +272,16 @@ describe("WSMan.tasks", function()
     assert.equals(20, collect())
   end)
 
+  it("two sessions to one host never share a connection on the shared multi handle", function()
+    local before = sim.stats(control).Connections
+    local a, b = sim.session(sims[1]), sim.session(sims[1])
+    for _ = 1, 5 do
+      a:Identify()
+      b:Identify()
+    end
+    assert.equals(2, sim.stats(control).Connections - before)
+  end)
+
   it("outside a task every call blocks as before", function()
     assert.is_string(sim.session(sims[2]):Identify())
   end)
