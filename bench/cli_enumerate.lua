@@ -46,14 +46,16 @@ for _, n in ipairs(counts) do
   local s = sim.start({ "--allow-unencrypted", "--processes", tostring(n) }, { fresh = true })
   for _, fmt in ipairs { "json", "text" } do
     local cmd = "LUA_CPATH=" .. q(build .. "/?.so;;") .. " lua5.4 " .. q(child_file) .. " e wmicimv2/Win32_Process"
-      .. " -r:" .. q(s.url) .. " -u:" .. sim.user .. " -p:" .. q(sim.password) .. " -a:basic -unencrypted -format:" .. fmt
+      .. " -r:" .. q(s.url) .. " -u:" .. sim.user .. " -p:" .. q(sim.password)
+      .. " -a:basic -unencrypted -format:" .. fmt
       .. " 2>&1 >/dev/null"
     local p = io.popen(cmd)
     local out = p:read("a")
     p:close()
     local st, items, wall, hwm = out:match("RESULT (%d+) (%d+) ([%d.]+) (%d+)")
     if not st then error("the child failed: " .. out) end
-    print(("%-8d %-6s %9d %9.2f %10.0f %16d"):format(n, fmt, tonumber(items), tonumber(wall), tonumber(items) / tonumber(wall),
+    print(("%-8d %-6s %9d %9.2f %10.0f %16d"):format(n, fmt, tonumber(items), tonumber(wall),
+      tonumber(items) / tonumber(wall),
       tonumber(hwm)))
   end
   s:stop()

@@ -31,6 +31,7 @@ common.main(function()
   -- Dim strInputXml
   -- Dim strResourceURI
   -- Dim strMethodName
+  -- luacheck: ignore 231 (strActionURI is kept as in the VBScript sample)
   local objWsman, objSession, strResponse, strActionURI, strInputXml, strResourceURI, strMethodName
 
   -- set objWsman = CreateObject("Wsman.Automation")

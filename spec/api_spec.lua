@@ -230,7 +230,9 @@ describe("ResourceLocator", function()
   end)
 
   it("reads an EPR string (what Create returns)", function()
+    -- luacheck: push no max line length
     local epr = [[<x:ResourceCreated xmlns:x="http://schemas.xmlsoap.org/ws/2004/09/transfer" xmlns:a="http://schemas.xmlsoap.org/ws/2004/08/addressing" xmlns:w="http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd"><a:Address>http://h:5985/wsman</a:Address><a:ReferenceParameters><w:ResourceURI>http://schemas.microsoft.com/wbem/wsman/1/config/Listener</w:ResourceURI><w:SelectorSet><w:Selector Name="Address">*</w:Selector><w:Selector Name="Transport">HTTP</w:Selector></w:SelectorSet></a:ReferenceParameters></x:ResourceCreated>]]
+    -- luacheck: pop
     local l = w:CreateResourceLocator(epr)
     assert.equals("http://schemas.microsoft.com/wbem/wsman/1/config/Listener", l.ResourceURI)
   end)

@@ -131,7 +131,8 @@ end
 local function command_args(command, args)
   if type(command) ~= "string" then error("run_cmd: the command must be a string, got " .. type(command), 3) end
   if args ~= nil and type(args) ~= "table" and type(args) ~= "string" then
-    error("run_cmd: the arguments must be a table of strings (each quoted where needed) or a string (sent as it is), got "
+    error("run_cmd: the arguments must be a table of strings (each quoted where needed)"
+      .. " or a string (sent as it is), got "
       .. type(args), 3)
   end
 end

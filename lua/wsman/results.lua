@@ -231,7 +231,8 @@ local function parse_date_value(kind, s)
     if sec then d.sec, d.frac = tonumber(sec), frac ~= "" and frac or nil end
   elseif kind == "cim_datetime" then
     -- DMTF: yyyymmddHHMMSS.mmmmmmsUUU, or an interval ddddddddHHMMSS.mmmmmm:000
-    local y, mo, da, hh, mi, ss, us, sign, off = match(s, "^(%d%d%d%d)(%d%d)(%d%d)(%d%d)(%d%d)(%d%d)%.(%d%d%d%d%d%d)([+-])(%d%d%d)$")
+    local y, mo, da, hh, mi, ss, us, sign, off =
+      match(s, "^(%d%d%d%d)(%d%d)(%d%d)(%d%d)(%d%d)(%d%d)%.(%d%d%d%d%d%d)([+-])(%d%d%d)$")
     if y then
       d.year, d.month, d.day, d.hour, d.min, d.sec = tonumber(y), tonumber(mo), tonumber(da), tonumber(hh),
         tonumber(mi), tonumber(ss)
@@ -378,7 +379,9 @@ local function typed_value(xtype, s)
     return math.tointeger(tonumber(v)) or tonumber(v)
   elseif FLOAT_TYPES[t] then
     local v = match(s, "^%s*(.-)%s*$")
-    if v == "INF" then return math.huge elseif v == "-INF" then return -math.huge elseif v == "NaN" then return 0 / 0 end
+    if v == "INF" then return math.huge end
+    if v == "-INF" then return -math.huge end
+    if v == "NaN" then return 0 / 0 end
     return tonumber(v) or s
   elseif DATE_TYPES[t] then
     return parse_date_value(DATE_TYPES[t], match(s, "^%s*(.-)%s*$")) or s
@@ -691,7 +694,7 @@ local function encode_epr(out, need, v, where)
 end
 
 -- Attributes and children of an object table (not the tags around them).
-local function encode_object(out, need, t, where)
+local function encode_object(_, need, t, where)
   local attrs, text = {}, nil
   local children = {}
   for _, k in ipairs(M.keys(t)) do
@@ -791,7 +794,9 @@ end
 -- @tparam[opt] string root a method name (for Invoke)
 -- @treturn string XML
 function M.encode(resource_uri, tbl, root)
-  if type(resource_uri) ~= "string" then error("encode: resource URI string expected, got " .. type(resource_uri), 2) end
+  if type(resource_uri) ~= "string" then
+    error("encode: resource URI string expected, got " .. type(resource_uri), 2)
+  end
   if tbl == nil then tbl = {} end
   if type(tbl) ~= "table" then error("encode: table expected, got " .. type(tbl), 2) end
   if root ~= nil and type(root) ~= "string" then error("encode: root must be a method name string", 2) end
