@@ -64,7 +64,8 @@ int wsman_engine_oom(wsman_error_t *e, const char *op, const wsman_session_t *s)
 int wsman_engine_invalid(wsman_error_t *e, const char *op, const wsman_session_t *s, const char *msg);
 /* A copy of loc with these options (must understand when any), for one exchange. */
 wsman_locator_t wsman_locator_with_options(const wsman_locator_t *loc, wsman_pair_t *opts, size_t n);
-/* One exchange with the WinRS knobs: a response kind, its ud, a Receive's timeout, idempotence. */
+/* session.c: one exchange with the WinRS knobs: a response kind, its ud, a Receive's timeout
+   (0: the session's), idempotence. */
 int wsman_winrs_exchange(wsman_session_t *s, const char *op, const char *action, const wsman_locator_t *l,
                          const char *body, wsman_resp_kind_t kind, void *ud, long timeout_ms, int idempotent,
                          wsman_response_t *res, wsman_error_t *e);

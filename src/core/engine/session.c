@@ -1165,13 +1165,11 @@ static int check_xml(wsman_session_t *s, const char *xml, const char *what, cons
     return 0;
 }
 
-static int simple_op(wsman_session_t *s, const char *op, const char *action, const wsman_locator_t *l,
-                     const char *body, wsman_resp_kind_t kind, int idempotent, wsman_buf_t *out,
-                     wsman_error_t *e)
+int wsman_winrs_exchange(wsman_session_t *s, const char *op, const char *action, const wsman_locator_t *l,
+                         const char *body, wsman_resp_kind_t kind, void *ud, long timeout_ms, int idempotent,
+                         wsman_response_t *res, wsman_error_t *e)
 {
     wsman_exchange_t x;
-    wsman_response_t res;
-    int rc;
 
     memset(&x, 0, sizeof x);
     x.operation = op;
@@ -1179,9 +1177,21 @@ static int simple_op(wsman_session_t *s, const char *op, const char *action, con
     x.locator = l;
     x.body = body;
     x.kind = kind;
+    x.ud = ud;
+    x.timeout_ms = timeout_ms;
     x.idempotent = idempotent;
+    return wsman_session_exchange(s, &x, res, e);
+}
+
+static int simple_op(wsman_session_t *s, const char *op, const char *action, const wsman_locator_t *l,
+                     const char *body, wsman_resp_kind_t kind, int idempotent, wsman_buf_t *out,
+                     wsman_error_t *e)
+{
+    wsman_response_t res;
+    int rc;
+
     wsman_response_init(&res);
-    rc = wsman_session_exchange(s, &x, &res, e);
+    rc = wsman_winrs_exchange(s, op, action, l, body, kind, NULL, 0, idempotent, &res, e);
     if (rc == 0 && out && kind == WSMAN_RESP_BODY && res.body.len &&
         wsman_buf_append(out, res.body.data, res.body.len) != 0) {
         if (e) {

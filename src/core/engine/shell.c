@@ -211,24 +211,6 @@ static wsman_locator_t with_options(const wsman_shell_t *sh, wsman_pair_t *opts,
     return wsman_locator_with_options(sh->loc, opts, n);
 }
 
-int wsman_winrs_exchange(wsman_session_t *s, const char *op, const char *action, const wsman_locator_t *l,
-                         const char *body, wsman_resp_kind_t kind, void *ud, long timeout_ms, int idempotent,
-                         wsman_response_t *res, wsman_error_t *e)
-{
-    wsman_exchange_t x;
-
-    memset(&x, 0, sizeof x);
-    x.operation = op;
-    x.action = action;
-    x.locator = l;
-    x.body = body;
-    x.kind = kind;
-    x.ud = ud;
-    x.timeout_ms = timeout_ms;
-    x.idempotent = idempotent;
-    return wsman_session_exchange(s, &x, res, e);
-}
-
 static int exchange(wsman_shell_t *sh, const char *op, const char *action, const wsman_locator_t *l,
                     const char *body, wsman_resp_kind_t kind, void *ud, long timeout_ms, int idempotent,
                     wsman_response_t *res, wsman_error_t *e)
@@ -313,11 +295,7 @@ char *wsman_reply_find_value(const wsman_buf_t *body, const char *ns, const char
     c.x = wsman_xml_new(&lim, "reply", &h, &c);
     if (!c.x)
         return NULL;
-    rc = wsman_xml_feed(c.x, open, sizeof open - 1, 0, NULL);
-    if (rc == 0)
-        rc = wsman_xml_feed(c.x, body->data ? body->data : "", body->len, 0, NULL);
-    if (rc == 0)
-        rc = wsman_xml_feed(c.x, close, sizeof close - 1, 1, NULL);
+    rc = wsman_xml_feed_wrapped(c.x, open, body->data, body->len, close, NULL);
     wsman_xml_free(c.x);
     wsman_buf_free(&c.text);
     if (rc != 0) {

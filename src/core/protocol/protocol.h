@@ -264,6 +264,10 @@ int wsman_xml_bind(wsman_xml_t *x, const char *prefix, const char *uri);
 void wsman_xml_line_offset(wsman_xml_t *x, long delta);
 /* -1 with e set (WSMAN_E_INVALID_XML, or WSMAN_E_OUTOFMEMORY) on any problem. */
 int wsman_xml_feed(wsman_xml_t *x, const char *data, size_t len, int final, wsman_error_t *e);
+/* Feeds open, then data (NULL reads as empty), then close as the final piece: a document
+   wrapped in a synthetic root. -1 with e set as wsman_xml_feed. */
+int wsman_xml_feed_wrapped(wsman_xml_t *x, const char *open, const char *data, size_t len, const char *close,
+                           wsman_error_t *e);
 /* From a handler: records the error (message gets " (line L, column C)") and returns -1. */
 int wsman_xml_fail(wsman_xml_t *x, const char *fmt, ...)
 #if defined(__GNUC__)

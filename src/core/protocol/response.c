@@ -1001,11 +1001,7 @@ int wsman_parse_epr(const char *xml, char **uri, wsman_pair_t **sel, size_t *nse
             lines += *q == '\n';
         wsman_xml_line_offset(c.x, lines - 1);
     }
-    rc = wsman_xml_feed(c.x, open, sizeof open - 1, 0, e);
-    if (rc == 0)
-        rc = wsman_xml_feed(c.x, body, len, 0, e);
-    if (rc == 0)
-        rc = wsman_xml_feed(c.x, close, sizeof close - 1, 1, e);
+    rc = wsman_xml_feed_wrapped(c.x, open, body, len, close, e);
     wsman_xml_free(c.x);
     for (i = 0; i <= c.maxd + 1; i++) {
         cand_clear(&c.fr[i].c);

@@ -693,6 +693,16 @@ int wsman_xml_feed(wsman_xml_t *x, const char *data, size_t len, int final, wsma
     return 0;
 }
 
+int wsman_xml_feed_wrapped(wsman_xml_t *x, const char *open, const char *data, size_t len, const char *close,
+                           wsman_error_t *e)
+{
+    if (wsman_xml_feed(x, open, strlen(open), 0, e) != 0)
+        return -1;
+    if (wsman_xml_feed(x, data ? data : "", len, 0, e) != 0)
+        return -1;
+    return wsman_xml_feed(x, close, strlen(close), 1, e);
+}
+
 /* ---- fragment check -------------------------------------------------------------------- */
 
 typedef struct frag_ctx {
@@ -736,11 +746,7 @@ int wsman_xml_check_fragment(const char *xml, size_t len, const char *what, char
         return -1;
     }
     wsman_xml_line_offset(c.x, -1);
-    rc = wsman_xml_feed(c.x, open, sizeof open - 1, 0, e);
-    if (rc == 0)
-        rc = wsman_xml_feed(c.x, xml, len, 0, e);
-    if (rc == 0)
-        rc = wsman_xml_feed(c.x, close, sizeof close - 1, 1, e);
+    rc = wsman_xml_feed_wrapped(c.x, open, xml, len, close, e);
     wsman_xml_free(c.x);
     if (rc == 0 && root_ns && root_local) {
         *root_ns = c.ns;
