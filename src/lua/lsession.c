@@ -19,6 +19,7 @@
  */
 #include "lutil.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,46 +59,58 @@ static void succeeded(lw_session *s)
     s->error = NULL;
 }
 
-/* Pushes the buffer as a string and frees it. */
-static int push_result(lua_State *L, lw_session *s, wsman_buf_t *out)
+/* One call on a resource: its locator (a string argument gives a new one in tmp), the reply
+ * and the error. */
+typedef struct call {
+    wsman_locator_t *tmp;
+    wsman_locator_t *loc;
+    wsman_buf_t out;
+    wsman_error_t e;
+} call_t;
+
+/* Starts a call with the resource at argument idx (0: none). The locator allocates, so every
+ * method checks its other arguments first: a later argument error would leak tmp. */
+static void begin(lua_State *L, lw_session *s, int idx, call_t *c)
 {
-    succeeded(s);
-    lua_pushlstring(L, out->data ? out->data : "", out->len);
-    wsman_buf_free(out);
-    return 1;
+    c->tmp = NULL;
+    c->loc = NULL;
+    wsman_buf_init(&c->out);
+    wsman_error_init(&c->e);
+    if (idx == 0)
+        return;
+    c->loc = lw_checkresource(L, idx, &c->tmp, &c->e);
+    if (!c->loc) {
+        wsman_error_context(&c->e, NULL, wsman_session_endpoint(s->s));
+        fail(L, s, &c->e);
+    }
 }
 
-/* The resource argument as a locator; a string gives a new one in *tmp. It allocates, so every
- * method checks its other arguments first: a later argument error would leak *tmp. */
-static wsman_locator_t *resource_arg(lua_State *L, lw_session *s, int idx, wsman_locator_t **tmp)
+/* Ends a call: frees the locator, then raises the error when rc failed, or returns the reply as a
+ * string (with_reply) or nothing. Frees the reply either way. */
+static int finish(lua_State *L, lw_session *s, int rc, call_t *c, int with_reply)
 {
-    wsman_error_t e;
-    wsman_error_init(&e);
-    wsman_locator_t *loc = lw_checkresource(L, idx, tmp, &e);
-    if (!loc) {
-        wsman_error_context(&e, NULL, wsman_session_endpoint(s->s));
-        fail(L, s, &e);
+    wsman_locator_free(c->tmp);
+    if (rc != 0) {
+        wsman_buf_free(&c->out);
+        return fail(L, s, &c->e);
     }
-    return loc;
+    succeeded(s);
+    if (!with_reply) {
+        wsman_buf_free(&c->out);
+        return 0;
+    }
+    lua_pushlstring(L, c->out.data ? c->out.data : "", c->out.len);
+    wsman_buf_free(&c->out);
+    return 1;
 }
 
 static int m_get(lua_State *L)
 {
     lw_session *s = check(L);
     uint32_t flags = lw_optflags(L, 3);
-    wsman_locator_t *tmp;
-    wsman_locator_t *loc = resource_arg(L, s, 2, &tmp);
-    wsman_buf_t out;
-    wsman_buf_init(&out);
-    wsman_error_t e;
-    wsman_error_init(&e);
-    int rc = wsman_get(s->s, loc, flags, &out, &e);
-    wsman_locator_free(tmp);
-    if (rc != 0) {
-        wsman_buf_free(&out);
-        return fail(L, s, &e);
-    }
-    return push_result(L, s, &out);
+    call_t c;
+    begin(L, s, 2, &c);
+    return finish(L, s, wsman_get(s->s, c.loc, flags, &c.out, &c.e), &c, 1);
 }
 
 typedef int (*body_op)(wsman_session_t *, const wsman_locator_t *, const char *, uint32_t, wsman_buf_t *,
@@ -110,19 +123,9 @@ static int with_body(lua_State *L, body_op op)
         return luaL_typeerror(L, 3, "string (XML)");
     const char *xml = lw_checkcstring(L, 3, NULL);
     uint32_t flags = lw_optflags(L, 4);
-    wsman_locator_t *tmp;
-    wsman_locator_t *loc = resource_arg(L, s, 2, &tmp);
-    wsman_buf_t out;
-    wsman_buf_init(&out);
-    wsman_error_t e;
-    wsman_error_init(&e);
-    int rc = op(s->s, loc, xml, flags, &out, &e);
-    wsman_locator_free(tmp);
-    if (rc != 0) {
-        wsman_buf_free(&out);
-        return fail(L, s, &e);
-    }
-    return push_result(L, s, &out);
+    call_t c;
+    begin(L, s, 2, &c);
+    return finish(L, s, op(s->s, c.loc, xml, flags, &c.out, &c.e), &c, 1);
 }
 
 static int m_put(lua_State *L)
@@ -139,16 +142,9 @@ static int m_delete(lua_State *L)
 {
     lw_session *s = check(L);
     uint32_t flags = lw_optflags(L, 3);
-    wsman_locator_t *tmp;
-    wsman_locator_t *loc = resource_arg(L, s, 2, &tmp);
-    wsman_error_t e;
-    wsman_error_init(&e);
-    int rc = wsman_delete(s->s, loc, flags, &e);
-    wsman_locator_free(tmp);
-    if (rc != 0)
-        return fail(L, s, &e);
-    succeeded(s);
-    return 0;
+    call_t c;
+    begin(L, s, 2, &c);
+    return finish(L, s, wsman_delete(s->s, c.loc, flags, &c.e), &c, 0);
 }
 
 static int m_invoke(lua_State *L)
@@ -161,34 +157,18 @@ static int m_invoke(lua_State *L)
                              "inputs, e.g. '<p:StopService_INPUT xmlns:p=\"...\"/>')");
     const char *params = lw_checkcstring(L, 4, NULL);
     uint32_t flags = lw_optflags(L, 5);
-    wsman_locator_t *tmp;
-    wsman_locator_t *loc = resource_arg(L, s, 3, &tmp);
-    wsman_buf_t out;
-    wsman_buf_init(&out);
-    wsman_error_t e;
-    wsman_error_init(&e);
-    int rc = wsman_invoke(s->s, action, loc, params, flags, &out, &e);
-    wsman_locator_free(tmp);
-    if (rc != 0) {
-        wsman_buf_free(&out);
-        return fail(L, s, &e);
-    }
-    return push_result(L, s, &out);
+    call_t c;
+    begin(L, s, 3, &c);
+    return finish(L, s, wsman_invoke(s->s, action, c.loc, params, flags, &c.out, &c.e), &c, 1);
 }
 
 static int m_identify(lua_State *L)
 {
     lw_session *s = check(L);
     uint32_t flags = lw_optflags(L, 2);
-    wsman_buf_t out;
-    wsman_buf_init(&out);
-    wsman_error_t e;
-    wsman_error_init(&e);
-    if (wsman_identify(s->s, flags, &out, &e) != 0) {
-        wsman_buf_free(&out);
-        return fail(L, s, &e);
-    }
-    return push_result(L, s, &out);
+    call_t c;
+    begin(L, s, 0, &c);
+    return finish(L, s, wsman_identify(s->s, flags, &c.out, &c.e), &c, 1);
 }
 
 static int m_enumerate(lua_State *L)
@@ -197,15 +177,10 @@ static int m_enumerate(lua_State *L)
     const char *filter = lw_optstring(L, 3, NULL);
     const char *dialect = lw_optstring(L, 4, NULL);
     uint32_t flags = lw_optflags(L, 5);
-    wsman_locator_t *tmp;
-    wsman_locator_t *loc = resource_arg(L, s, 2, &tmp);
-    wsman_error_t e;
-    wsman_error_init(&e);
-    wsman_enum_t *en = wsman_enumerate(s->s, loc, filter, dialect, flags, &e);
-    wsman_locator_free(tmp);
-    if (!en)
-        return fail(L, s, &e);
-    succeeded(s);
+    call_t c;
+    begin(L, s, 2, &c);
+    wsman_enum_t *en = wsman_enumerate(s->s, c.loc, filter, dialect, flags, &c.e);
+    finish(L, s, en ? 0 : -1, &c, 0);
     return lw_enumerator_push(L, en, 1);
 }
 
@@ -222,15 +197,22 @@ static int get_timeout(lua_State *L)
     return 1;
 }
 
+/* The assigned value (argument 3 of __newindex) as a positive 32-bit integer; raises
+ * "<expected>, got <value>" otherwise. */
+static long check_positive(lua_State *L, const char *expected)
+{
+    int ok = 0;
+    lua_Integer v = lua_tointegerx(L, 3, &ok);
+    if (!ok || v <= 0 || v > INT32_MAX)
+        return luaL_error(L, "%s, got %s", expected, luaL_tolstring(L, 3, NULL));
+    return (long)v;
+}
+
 static int set_timeout(lua_State *L)
 {
     lw_session *s = check(L);
-    int ok = 0;
-    lua_Integer v = lua_tointegerx(L, 3, &ok);
-    if (!ok || v <= 0 || v > 0x7fffffff)
-        return luaL_error(L, "Session.Timeout must be a positive integer number of milliseconds, got %s",
-                          luaL_tolstring(L, 3, NULL));
-    wsman_session_set_timeout(s->s, (long)v);
+    wsman_session_set_timeout(
+        s->s, check_positive(L, "Session.Timeout must be a positive integer number of milliseconds"));
     return 0;
 }
 
@@ -243,12 +225,7 @@ static int get_batch(lua_State *L)
 static int set_batch(lua_State *L)
 {
     lw_session *s = check(L);
-    int ok = 0;
-    lua_Integer v = lua_tointegerx(L, 3, &ok);
-    if (!ok || v <= 0 || v > 0x7fffffff)
-        return luaL_error(L, "Session.BatchItems must be a positive integer, got %s",
-                          luaL_tolstring(L, 3, NULL));
-    wsman_session_set_batch_items(s->s, (long)v);
+    wsman_session_set_batch_items(s->s, check_positive(L, "Session.BatchItems must be a positive integer"));
     return 0;
 }
 
