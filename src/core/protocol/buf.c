@@ -206,6 +206,22 @@ char *wsman_strdup(const char *s)
     return s ? wsman_strndup(s, strlen(s)) : NULL;
 }
 
+void *wsman_array_grow(void *items, size_t *cap, size_t count, size_t elem, size_t first)
+{
+    size_t ncap;
+    void *n;
+
+    if (count < *cap)
+        return items;
+    ncap = *cap ? *cap * 2 : first;
+    if (ncap < *cap || ncap > SIZE_MAX / elem)
+        return NULL;
+    n = realloc(items, ncap * elem);
+    if (n)
+        *cap = ncap;
+    return n;
+}
+
 char *wsman_strndup(const char *s, size_t n)
 {
     char *p;

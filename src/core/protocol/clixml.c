@@ -149,19 +149,17 @@ typedef struct cx_ctx {
     int err_open;
 } cx_ctx_t;
 
+#define RECS_FIRST 8 /* records room made the first time */
+
 static rec_t *rec_add(cx_ctx_t *c, const char *type)
 {
     rec_t *r;
     int i;
 
-    if (c->nrecs == c->cap) {
-        size_t ncap = c->cap ? c->cap * 2 : 8;
-        rec_t *n = realloc(c->recs, ncap * sizeof *n);
-        if (!n)
-            return NULL;
-        c->recs = n;
-        c->cap = ncap;
-    }
+    rec_t *grown = wsman_array_grow(c->recs, &c->cap, c->nrecs, sizeof *c->recs, RECS_FIRST);
+    if (!grown)
+        return NULL;
+    c->recs = grown;
     r = &c->recs[c->nrecs];
     memset(r, 0, sizeof *r);
     for (i = 0; i < F_NNUM; i++)

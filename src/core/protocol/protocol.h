@@ -53,6 +53,10 @@ char *wsman_strdup(const char *s); /* NULL-safe */
  * NULL when out of memory. */
 char *wsman_url_redact_userinfo(const char *s);
 char *wsman_strndup(const char *s, size_t n);
+/* Makes room for one more element of elem bytes in the array items holding count of *cap
+ * (doubling it, or first elements the first time). Returns the array, perhaps moved; NULL out of
+ * memory (items then unchanged and still owned by the caller). */
+void *wsman_array_grow(void *items, size_t *cap, size_t count, size_t elem, size_t first);
 void wsman_secure_free(char *s); /* zero then free; NULL-safe */
 int wsman_strcaseeq(const char *a, const char *b);
 /* "uuid:XXXXXXXX-XXXX-4XXX-YXXX-XXXXXXXXXXXX" (upper case) into out[42]. */

@@ -322,18 +322,16 @@ static frame_t *top(parser_t *p)
     return p->nframes ? &p->frames[p->nframes - 1] : NULL;
 }
 
+#define FRAMES_FIRST 16 /* nesting room made the first time */
+
 static frame_t *push(parser_t *p, frame_kind_t kind, const char *name)
 {
     frame_t *f;
 
-    if (p->nframes == p->cap) {
-        size_t ncap = p->cap ? p->cap * 2 : 16;
-        frame_t *n = realloc(p->frames, ncap * sizeof *n);
-        if (!n)
-            return NULL;
-        p->frames = n;
-        p->cap = ncap;
-    }
+    frame_t *grown = wsman_array_grow(p->frames, &p->cap, p->nframes, sizeof *p->frames, FRAMES_FIRST);
+    if (!grown)
+        return NULL;
+    p->frames = grown;
     f = &p->frames[p->nframes++];
     memset(f, 0, sizeof *f);
     f->kind = kind;
