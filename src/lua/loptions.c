@@ -385,9 +385,7 @@ static int o_tostring(lua_State *L)
 
 int lw_options_new(lua_State *L)
 {
-    lw_options *o = lua_newuserdatauv(L, sizeof *o, 0);
-    memset(o, 0, sizeof *o);
-    luaL_setmetatable(L, LW_OPTIONS);
+    lw_handle_new(L, sizeof(lw_options), 0, LW_OPTIONS);
     return 1;
 }
 

@@ -55,10 +55,8 @@ static int pskey_gc(lua_State *L)
 
 static int l_keypair(lua_State *L)
 {
-    lw_pskey *k = lua_newuserdatauv(L, sizeof *k, 0);
+    lw_pskey *k = lw_handle_new(L, sizeof *k, 0, LW_PSKEY);
 
-    memset(k, 0, sizeof *k);
-    luaL_setmetatable(L, LW_PSKEY);
     if (!(k->pkey = EVP_RSA_gen(RSA_BITS)))
         return luaL_error(L, "PSRP key exchange: OpenSSL could not make an RSA key");
     return 1;
@@ -209,12 +207,7 @@ void lw_pskey_register(lua_State *L)
                                        {"decrypt", pskey_decrypt},
                                        {NULL, NULL}};
 
-    luaL_newmetatable(L, LW_PSKEY);
-    lua_pushcfunction(L, pskey_gc);
-    lua_setfield(L, -2, "__gc");
-    luaL_newlib(L, methods);
-    lua_setfield(L, -2, "__index");
-    lua_pop(L, 1);
+    lw_handle_register(L, LW_PSKEY, pskey_gc, methods);
 }
 
 void lw_pskey_fields(lua_State *L)

@@ -104,10 +104,8 @@ typedef struct lw_defrag {
 
 static int l_defrag(lua_State *L)
 {
-    lw_defrag *d = lua_newuserdatauv(L, sizeof *d, 0);
+    lw_defrag *d = lw_handle_new(L, sizeof *d, 0, LW_PSRP_DEFRAG);
 
-    d->d = NULL;
-    luaL_setmetatable(L, LW_PSRP_DEFRAG);
     if (!(d->d = wsman_psrp_defrag_new(0)))
         return luaL_error(L, "out of memory");
     return 1;
@@ -388,10 +386,8 @@ typedef struct lw_sha1 {
 
 static int l_sha1(lua_State *L)
 {
-    lw_sha1 *h = lua_newuserdatauv(L, sizeof *h, 0);
+    lw_sha1 *h = lw_handle_new(L, sizeof *h, 0, LW_SHA1);
 
-    h->ctx = NULL;
-    luaL_setmetatable(L, LW_SHA1);
     if (!(h->ctx = EVP_MD_CTX_new()) || EVP_DigestInit_ex(h->ctx, EVP_sha1(), NULL) != 1)
         return luaL_error(L, "SHA-1 is not available from OpenSSL");
     return 1;
@@ -440,26 +436,15 @@ static int sha1_gc(lua_State *L)
 void lw_psrp_register(lua_State *L)
 {
     static const luaL_Reg defrag_methods[] = {{"feed", defrag_feed}, {NULL, NULL}};
+    static const luaL_Reg sha1_methods[] = {{"update", sha1_update}, {"hex", sha1_hex}, {NULL, NULL}};
     static const luaL_Reg shell_methods[] = {
         {"command", sh_command},         {"send", sh_send},   {"receive", sh_receive},
         {"signal", sh_signal},           {"close", sh_close}, {"disconnect", sh_disconnect},
         {"max_payload", sh_max_payload}, {NULL, NULL}};
 
     lw_pskey_register(L);
-    luaL_newmetatable(L, LW_PSRP_DEFRAG);
-    lua_pushcfunction(L, defrag_gc);
-    lua_setfield(L, -2, "__gc");
-    luaL_newlib(L, defrag_methods);
-    lua_setfield(L, -2, "__index");
-    lua_pop(L, 1);
-    static const luaL_Reg sha1_methods[] = {{"update", sha1_update}, {"hex", sha1_hex}, {NULL, NULL}};
-
-    luaL_newmetatable(L, LW_SHA1);
-    lua_pushcfunction(L, sha1_gc);
-    lua_setfield(L, -2, "__gc");
-    luaL_newlib(L, sha1_methods);
-    lua_setfield(L, -2, "__index");
-    lua_pop(L, 1);
+    lw_handle_register(L, LW_PSRP_DEFRAG, defrag_gc, defrag_methods);
+    lw_handle_register(L, LW_SHA1, sha1_gc, sha1_methods);
     luaL_newmetatable(L, LW_PSRP_SHELL);
     lua_pushcfunction(L, sh_gc);
     lua_setfield(L, -2, "__gc");

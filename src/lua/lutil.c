@@ -146,6 +146,25 @@ static int class_newindex(lua_State *L)
     return lw_unknown_member(L, cls->display, cls->members, key, NULL);
 }
 
+void lw_handle_register(lua_State *L, const char *tname, lua_CFunction gc, const luaL_Reg *methods)
+{
+    luaL_newmetatable(L, tname);
+    lua_pushcfunction(L, gc);
+    lua_setfield(L, -2, "__gc");
+    lua_newtable(L);
+    luaL_setfuncs(L, methods, 0);
+    lua_setfield(L, -2, "__index");
+    lua_pop(L, 1);
+}
+
+void *lw_handle_new(lua_State *L, size_t size, int nuv, const char *tname)
+{
+    void *p = lua_newuserdatauv(L, size, nuv);
+    memset(p, 0, size);
+    luaL_setmetatable(L, tname);
+    return p;
+}
+
 void lw_class_register(lua_State *L, const lw_class *cls, const luaL_Reg *meta)
 {
     luaL_newmetatable(L, cls->tname);

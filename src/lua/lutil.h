@@ -45,6 +45,13 @@ typedef struct lw_class {
  * the stack. */
 void lw_class_register(lua_State *L, const lw_class *cls, const luaL_Reg *meta);
 
+/* Creates the metatable tname of a plain handle: __gc is gc, __index the table of methods
+ * (NULL-terminated). Leaves nothing on the stack. */
+void lw_handle_register(lua_State *L, const char *tname, lua_CFunction gc, const luaL_Reg *methods);
+/* Pushes a new zero-filled userdata of size bytes with nuv user values and the metatable tname;
+ * returns it. */
+void *lw_handle_new(lua_State *L, size_t size, int nuv, const char *tname);
+
 /* Calls f (a method, upvalue-free) with the arguments on the stack: directly outside a task;
  * inside a task (a coroutine marked by wsman.tasks) as a resumable operation, the task yielding
  * while its requests are in flight (ltask.c). Returns f's results; use as `return
