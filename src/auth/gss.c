@@ -899,35 +899,20 @@ static const char *describe_spnego(void *st)
     return "Negotiate (Kerberos)";
 }
 
-const wsman_auth_mech_t wsman_auth_gss_kerberos = {
-    .name = "Kerberos",
-    .create = NULL,
-    .step = gss_step,
-    .header = gss_header,
-    .reset = gss_reset,
-    .destroy = gss_destroy,
-    .encrypt_protocol = "application/HTTP-Kerberos-session-encrypted",
-    .wrap = gss_wrap_msg,
-    .unwrap = gss_unwrap_msg,
-    .set_channel_bindings = gss_set_cbt,
-    .flags = WSMAN_MECH_CONNECTION,
-    .describe = NULL,
-};
+/* The two GSSAPI mechanisms differ only in name, encryption protocol and description. */
+#define GSS_MECH(mech_name, protocol, describer)                                                             \
+    {                                                                                                        \
+        .name = (mech_name), .create = NULL, .step = gss_step, .header = gss_header, .reset = gss_reset,     \
+        .destroy = gss_destroy, .encrypt_protocol = (protocol), .wrap = gss_wrap_msg,                        \
+        .unwrap = gss_unwrap_msg, .set_channel_bindings = gss_set_cbt, .flags = WSMAN_MECH_CONNECTION,       \
+        .describe = (describer),                                                                             \
+    }
 
-const wsman_auth_mech_t wsman_auth_gss_negotiate = {
-    .name = "Negotiate",
-    .create = NULL,
-    .step = gss_step,
-    .header = gss_header,
-    .reset = gss_reset,
-    .destroy = gss_destroy,
-    .encrypt_protocol = "application/HTTP-SPNEGO-session-encrypted",
-    .wrap = gss_wrap_msg,
-    .unwrap = gss_unwrap_msg,
-    .set_channel_bindings = gss_set_cbt,
-    .flags = WSMAN_MECH_CONNECTION,
-    .describe = describe_spnego,
-};
+const wsman_auth_mech_t wsman_auth_gss_kerberos =
+    GSS_MECH("Kerberos", "application/HTTP-Kerberos-session-encrypted", NULL);
+
+const wsman_auth_mech_t wsman_auth_gss_negotiate =
+    GSS_MECH("Negotiate", "application/HTTP-SPNEGO-session-encrypted", describe_spnego);
 
 #else /* !WSMAN_HAVE_GSSAPI */
 
@@ -988,22 +973,15 @@ static void nogss_void(void *st)
     (void)st;
 }
 
-const wsman_auth_mech_t wsman_auth_gss_kerberos = {
-    .name = "Kerberos",
-    .step = nogss_step,
-    .header = nogss_header,
-    .reset = nogss_void,
-    .destroy = nogss_void,
-    .flags = WSMAN_MECH_CONNECTION,
-};
+/* Both mechanisms only explain that this build has no GSSAPI. */
+#define NOGSS_MECH(mech_name)                                                                                \
+    {                                                                                                        \
+        .name = (mech_name), .step = nogss_step, .header = nogss_header, .reset = nogss_void,                \
+        .destroy = nogss_void, .flags = WSMAN_MECH_CONNECTION,                                               \
+    }
 
-const wsman_auth_mech_t wsman_auth_gss_negotiate = {
-    .name = "Negotiate",
-    .step = nogss_step,
-    .header = nogss_header,
-    .reset = nogss_void,
-    .destroy = nogss_void,
-    .flags = WSMAN_MECH_CONNECTION,
-};
+const wsman_auth_mech_t wsman_auth_gss_kerberos = NOGSS_MECH("Kerberos");
+
+const wsman_auth_mech_t wsman_auth_gss_negotiate = NOGSS_MECH("Negotiate");
 
 #endif
