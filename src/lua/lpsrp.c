@@ -441,17 +441,14 @@ void lw_psrp_register(lua_State *L)
         {"command", sh_command},         {"send", sh_send},   {"receive", sh_receive},
         {"signal", sh_signal},           {"close", sh_close}, {"disconnect", sh_disconnect},
         {"max_payload", sh_max_payload}, {NULL, NULL}};
+    static const luaL_Reg shell_meta[] = {
+        {"__gc", sh_gc}, {"__close", sh_close}, {"__index", sh_index}, {NULL, NULL}};
 
     lw_pskey_register(L);
     lw_handle_register(L, LW_PSRP_DEFRAG, defrag_gc, defrag_methods);
     lw_handle_register(L, LW_SHA1, sha1_gc, sha1_methods);
     luaL_newmetatable(L, LW_PSRP_SHELL);
-    lua_pushcfunction(L, sh_gc);
-    lua_setfield(L, -2, "__gc");
-    lua_pushcfunction(L, sh_close);
-    lua_setfield(L, -2, "__close");
-    lua_pushcfunction(L, sh_index);
-    lua_setfield(L, -2, "__index");
+    luaL_setfuncs(L, shell_meta, 0);
     luaL_newlib(L, shell_methods);
     lua_setfield(L, -2, "methods");
     lua_pop(L, 1);

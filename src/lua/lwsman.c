@@ -611,15 +611,17 @@ static int mod_selector_set(lua_State *L)
 /* WSMan._dialects: the filter dialect URIs, by short name. */
 static void push_dialects(lua_State *L)
 {
-    lua_createtable(L, 0, 4);
-    lua_pushliteral(L, WSMAN_DIALECT_WQL);
-    lua_setfield(L, -2, "wql");
-    lua_pushliteral(L, WSMAN_DIALECT_SELECTOR);
-    lua_setfield(L, -2, "selector");
-    lua_pushliteral(L, WSMAN_DIALECT_ASSOCIATION);
-    lua_setfield(L, -2, "association");
-    lua_pushliteral(L, WSMAN_DIALECT_XPATH);
-    lua_setfield(L, -2, "xpath");
+    static const char *const dialects[][2] = {{"wql", WSMAN_DIALECT_WQL},
+                                              {"selector", WSMAN_DIALECT_SELECTOR},
+                                              {"association", WSMAN_DIALECT_ASSOCIATION},
+                                              {"xpath", WSMAN_DIALECT_XPATH}};
+    size_t n = sizeof dialects / sizeof dialects[0];
+
+    lua_createtable(L, 0, (int)n);
+    for (size_t i = 0; i < n; i++) {
+        lua_pushstring(L, dialects[i][1]);
+        lua_setfield(L, -2, dialects[i][0]);
+    }
 }
 
 /* WSMan._methods: the method tables of the classes, by class name. */
