@@ -108,14 +108,6 @@ static void status_text(OM_uint32 major, OM_uint32 minor, wsman_buf_t *out)
         wsman_buf_puts(out, "unknown GSSAPI error");
 }
 
-static void free_secret(unsigned char *p, size_t n)
-{
-    if (p) {
-        OPENSSL_cleanse(p, n);
-        free(p);
-    }
-}
-
 static void gss_destroy(void *p)
 {
     gss_state_t *st = p;
@@ -133,7 +125,7 @@ static void gss_destroy(void *p)
         krb5_cc_destroy(st->kctx, st->mem_cc);
     if (st->kctx)
         krb5_free_context(st->kctx);
-    free_secret(st->cbt, st->cbt_len);
+    wsman_secure_free_n(st->cbt, st->cbt_len);
     free(st->principal);
     free(st->target_text);
     free(st);
@@ -302,6 +294,17 @@ static int get_tgt(gss_state_t *st, const char *principal, const char *password,
 }
 
 /* A GSSAPI failure as an error: "Kerberos: <what> (<GSS status text>)." */
+/* Into t (initialised here): why wrapping or unwrapping failed: GSSAPI's status when maj is an
+ * error, otherwise (no confidentiality) the text otherwise. */
+static void protection_failure(OM_uint32 maj, OM_uint32 min, const char *otherwise, wsman_buf_t *t)
+{
+    wsman_buf_init(t);
+    if (GSS_ERROR(maj))
+        status_text(maj, min, t);
+    else
+        wsman_buf_puts(t, otherwise);
+}
+
 static int gss_failed(wsman_error_t *e, const char *what, OM_uint32 maj, OM_uint32 min)
 {
     wsman_buf_t t;
@@ -799,11 +802,7 @@ static int gss_wrap_msg(void *p, const unsigned char *plain, size_t len, wsman_b
     maj = gss_wrap_iov(&min, st->ctx, 1, GSS_C_QOP_DEFAULT, &conf, iov, 3);
     if (GSS_ERROR(maj) || !conf) {
         wsman_buf_t t;
-        wsman_buf_init(&t);
-        if (GSS_ERROR(maj))
-            status_text(maj, min, &t);
-        else
-            wsman_buf_puts(&t, "the context offers no confidentiality");
+        protection_failure(maj, min, "the context offers no confidentiality", &t);
         OPENSSL_cleanse(data->data + off, len);
         data->len = off;
         if (data->data)
@@ -854,12 +853,8 @@ static int gss_unwrap_msg(void *p, const unsigned char *header, size_t header_le
     maj = gss_unwrap_iov(&min, st->ctx, &conf, &qop, iov, 3);
     if (GSS_ERROR(maj) || !conf) {
         wsman_buf_t t;
-        wsman_buf_init(&t);
-        if (GSS_ERROR(maj))
-            status_text(maj, min, &t);
-        else
-            wsman_buf_puts(&t, "the reply was signed but not encrypted");
-        free_secret(work, header_len + data_len + 1);
+        protection_failure(maj, min, "the reply was signed but not encrypted", &t);
+        wsman_secure_free_n(work, header_len + data_len + 1);
         wsman_error_set(e, WSMAN_E_SEC_MESSAGE_ALTERED,
                         "Kerberos: the server's encrypted reply could not be decrypted or verified (%s).",
                         t.data ? t.data : "");
@@ -868,10 +863,10 @@ static int gss_unwrap_msg(void *p, const unsigned char *header, size_t header_le
         return -1;
     }
     if (wsman_buf_append(plain, iov[1].buffer.value, iov[1].buffer.length) != 0) {
-        free_secret(work, header_len + data_len + 1);
+        wsman_secure_free_n(work, header_len + data_len + 1);
         return wsman_error_oom(e, "authenticating with Kerberos");
     }
-    free_secret(work, header_len + data_len + 1);
+    wsman_secure_free_n(work, header_len + data_len + 1);
     return 0;
 }
 
@@ -880,13 +875,9 @@ static int gss_set_cbt(void *p, const unsigned char *appdata, size_t len, wsman_
     gss_state_t *st = p;
     unsigned char *c = NULL;
 
-    if (appdata) {
-        c = malloc(len ? len : 1);
-        if (!c)
-            return wsman_error_oom(e, "authenticating with Kerberos");
-        memcpy(c, appdata, len);
-    }
-    free_secret(st->cbt, st->cbt_len);
+    if (appdata && !(c = wsman_memdup(appdata, len)))
+        return wsman_error_oom(e, "authenticating with Kerberos");
+    wsman_secure_free_n(st->cbt, st->cbt_len);
     st->cbt = c;
     st->cbt_len = appdata ? len : 0;
     st->have_cbt = appdata != NULL;

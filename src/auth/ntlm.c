@@ -220,14 +220,6 @@ static utf16_result_t to_utf16(const char *s, size_t n, unsigned char **out, siz
     return UTF16_OK;
 }
 
-static void free_secret(unsigned char *p, size_t n)
-{
-    if (p) {
-        OPENSSL_cleanse(p, n);
-        free(p);
-    }
-}
-
 /* NTOWFv2 from UTF-16LE password, user (as given) and domain. */
 static int ntowfv2_16(const unsigned char *pw, size_t pwlen, const unsigned char *user, size_t ulen,
                       const unsigned char *dom, size_t dlen, unsigned char out[16])
@@ -269,7 +261,7 @@ int wsman_ntlm_ntowfv2(const char *password, const char *user, const char *domai
         to_utf16(user, strlen(user), &u, &ulen) == UTF16_OK &&
         to_utf16(domain, strlen(domain), &d, &dlen) == UTF16_OK)
         rc = ntowfv2_16(pw, pwlen, u, ulen, d, dlen, out);
-    free_secret(pw, pwlen);
+    wsman_secure_free_n(pw, pwlen);
     free(u);
     free(d);
     return rc;
@@ -405,7 +397,7 @@ void wsman_ntlm_free(wsman_ntlm_t *c)
     free(c->workstation);
     free(c->spn);
     free(c->display_user);
-    free_secret(c->cbt, c->cbt_len);
+    wsman_secure_free_n(c->cbt, c->cbt_len);
     OPENSSL_cleanse(c, sizeof *c);
     free(c);
 }
@@ -512,7 +504,7 @@ wsman_ntlm_t *wsman_ntlm_new(const char *username, const char *password, const c
         goto fail;
     }
     rc = ntowfv2_16(pw, pwlen, c->user, c->user_len, c->domain, c->domain_len, c->response_key);
-    free_secret(pw, pwlen);
+    wsman_secure_free_n(pw, pwlen);
     if (rc != 0) {
         crypto_failed(e, "NTOWFv2");
         goto fail;
@@ -1235,13 +1227,9 @@ static int mech_set_cbt(void *st, const unsigned char *appdata, size_t len, wsma
     wsman_ntlm_t *c = st;
     unsigned char *p = NULL;
 
-    if (appdata) {
-        p = malloc(len ? len : 1);
-        if (!p)
-            return wsman_error_oom(e, "authenticating with NTLM");
-        memcpy(p, appdata, len);
-    }
-    free_secret(c->cbt, c->cbt_len);
+    if (appdata && !(p = wsman_memdup(appdata, len)))
+        return wsman_error_oom(e, "authenticating with NTLM");
+    wsman_secure_free_n(c->cbt, c->cbt_len);
     c->cbt = p;
     c->cbt_len = appdata ? len : 0;
     c->have_cbt = appdata != NULL;

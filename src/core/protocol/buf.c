@@ -246,6 +246,22 @@ void wsman_secure_free(char *s)
     free(s);
 }
 
+void wsman_secure_free_n(void *p, size_t n)
+{
+    if (!p)
+        return;
+    OPENSSL_cleanse(p, n);
+    free(p);
+}
+
+unsigned char *wsman_memdup(const void *p, size_t n)
+{
+    unsigned char *c = malloc(n ? n : 1);
+    if (c && n)
+        memcpy(c, p, n);
+    return c;
+}
+
 int wsman_strcaseeq(const char *a, const char *b)
 {
     if (!a || !b)

@@ -57,7 +57,10 @@ char *wsman_strndup(const char *s, size_t n);
  * (doubling it, or first elements the first time). Returns the array, perhaps moved; NULL out of
  * memory (items then unchanged and still owned by the caller). */
 void *wsman_array_grow(void *items, size_t *cap, size_t count, size_t elem, size_t first);
-void wsman_secure_free(char *s); /* zero then free; NULL-safe */
+void wsman_secure_free(char *s);             /* zero then free; NULL-safe */
+void wsman_secure_free_n(void *p, size_t n); /* zero n bytes then free; NULL-safe */
+/* A malloc'd copy of n bytes at p (at least one byte allocated); NULL out of memory. */
+unsigned char *wsman_memdup(const void *p, size_t n);
 int wsman_strcaseeq(const char *a, const char *b);
 /* "uuid:XXXXXXXX-XXXX-4XXX-YXXX-XXXXXXXXXXXX" (upper case) into out[42]. */
 void wsman_uuid(char out[42]);
