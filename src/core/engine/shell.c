@@ -278,16 +278,14 @@ char *wsman_reply_find_value(const wsman_buf_t *body, const char *ns, const char
     static const wsman_xml_handler_t h = {find_start, find_end, find_text, NULL};
     static const char open[] = "<r>", close[] = "</r>";
     wsman_xml_limits_t lim;
-    find_ctx_t c;
+    find_ctx_t c = {.ns = ns,
+                    .local = local,
+                    .alt_ns = alt_ns,
+                    .alt_local = alt_local,
+                    .alt_attr = alt_attr,
+                    .alt_value = alt_value};
     int rc;
 
-    memset(&c, 0, sizeof c);
-    c.ns = ns;
-    c.local = local;
-    c.alt_ns = alt_ns;
-    c.alt_local = alt_local;
-    c.alt_attr = alt_attr;
-    c.alt_value = alt_value;
     wsman_buf_init(&c.text);
     memset(&lim, 0, sizeof lim);
     lim.max_bytes = body->len + sizeof open + sizeof close;
