@@ -202,6 +202,32 @@ static void split_qname(const char *q, const char **prefix, size_t *plen, const 
     }
 }
 
+/* Namespaces in XML 1.0: a QName has at most one colon, with a non-empty part on each side. */
+static int is_qname(const char *q)
+{
+    const char *c = strchr(q, ':');
+    return !c || (c != q && c[1] && !strchr(c + 1, ':'));
+}
+
+/* The element's name and every attribute name are QNames, or the reader refuses the document. */
+static int names_are_qnames(wsman_xml_t *x, const char *name, const char **atts)
+{
+    size_t i;
+
+    if (!is_qname(name)) {
+        wsman_xml_fail(x, "%s: element name '%s' is not a qualified name", x->what, name);
+        return 0;
+    }
+    for (i = 0; atts[i]; i += 2) {
+        if (!is_qname(atts[i])) {
+            wsman_xml_fail(x, "%s: attribute name '%s' of <%s> is not a qualified name", x->what, atts[i],
+                           name);
+            return 0;
+        }
+    }
+    return 1;
+}
+
 static int is_xmlns(const char *name)
 {
     return strcmp(name, "xmlns") == 0 || strncmp(name, "xmlns:", 6) == 0;
@@ -414,6 +440,8 @@ static void XMLCALL on_start(void *ud, const XML_Char *name, const XML_Char **at
             reader_oom(x);
         return;
     }
+    if (!names_are_qnames(x, name, atts))
+        return;
     for (i = 0; atts[i]; i += 2) {
         const char *an = atts[i];
         if (!is_xmlns(an))
