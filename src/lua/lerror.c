@@ -155,42 +155,36 @@ new shell), `"auth"` (the credentials or the mechanism: fix them first) or `"fat
 static int error_tostring(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
+    /* every field is read onto the stack first: a luaL_Buffer owns the top of the stack */
+    lua_getfield(L, 1, "operation"); /* 2 */
+    lua_getfield(L, 1, "endpoint");  /* 3 */
+    lua_getfield(L, 1, "message");   /* 4 */
+    lua_getfield(L, 1, "name");      /* 5 */
+    lua_getfield(L, 1, "code");      /* 6 */
+    lua_Integer code = lua_tointeger(L, 6);
+    const char *name = lua_tostring(L, 5);
     luaL_Buffer b;
     luaL_buffinit(L, &b);
-    lua_getfield(L, 1, "operation");
-    if (lua_isstring(L, -1)) {
-        luaL_addvalue(&b);
+    if (lua_isstring(L, 2)) {
+        luaL_addstring(&b, lua_tostring(L, 2));
         luaL_addchar(&b, ' ');
-    } else
-        lua_pop(L, 1);
-    lua_getfield(L, 1, "endpoint");
-    if (lua_isstring(L, -1)) {
-        luaL_addvalue(&b);
+    }
+    if (lua_isstring(L, 3)) {
+        luaL_addstring(&b, lua_tostring(L, 3));
         luaL_addstring(&b, ": ");
-    } else
-        lua_pop(L, 1);
-    lua_getfield(L, 1, "message");
-    if (lua_isstring(L, -1)) {
+    }
+    if (lua_isstring(L, 4)) {
         /* one line: fold line breaks and trailing blanks */
         size_t n;
-        const char *m = lua_tolstring(L, -1, &n);
+        const char *m = lua_tolstring(L, 4, &n);
         while (n && (m[n - 1] == ' ' || m[n - 1] == '\n' || m[n - 1] == '\r'))
             n--;
         for (size_t i = 0; i < n; i++)
             luaL_addchar(&b, (m[i] == '\n' || m[i] == '\r') ? ' ' : m[i]);
-        lua_pop(L, 1);
-    } else {
-        lua_pop(L, 1);
+    } else
         luaL_addstring(&b, "error");
-    }
-    lua_getfield(L, 1, "code");
-    lua_Integer code = lua_tointeger(L, -1);
-    lua_pop(L, 1);
-    lua_getfield(L, 1, "name");
-    const char *name = lua_tostring(L, -1);
     char tail[160];
     snprintf(tail, sizeof tail, " (0x%08X%s%s)", (unsigned)code, name ? " " : "", name ? name : "");
-    lua_pop(L, 1);
     luaL_addstring(&b, tail);
     luaL_pushresult(&b);
     return 1;

@@ -108,6 +108,13 @@ static void seen_free(seen_t *s)
 
 /* ---- text ----------------------------------------------------------------------------- */
 
+/* Whether s starts with the UTF-8 of U+FFFE or U+FFFF. */
+static int is_nonchar(const char *s, size_t n)
+{
+    return n >= 3 && (unsigned char)s[0] == 0xEF && (unsigned char)s[1] == 0xBF &&
+           ((unsigned char)s[2] == 0xBE || (unsigned char)s[2] == 0xBF);
+}
+
 /* s with PowerShell's escapes applied (into w->tmp), then XML-escaped into out. */
 static int put_escaped(writer_t *w, const char *s, size_t len, int attr)
 {
@@ -116,11 +123,17 @@ static int put_escaped(writer_t *w, const char *s, size_t len, int attr)
     wsman_buf_reset(&w->tmp);
     for (i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c >= CONTROL_LIMIT && !(c == '_' && i + 1 < len && (s[i + 1] == 'x' || s[i + 1] == 'X')))
+        unsigned code = c;
+        size_t width = 1;
+        if (is_nonchar(s + i, len - i)) { /* U+FFFE, U+FFFF: not XML characters either */
+            code = 0xFFFEu | ((unsigned char)s[i + 2] & 1u);
+            width = 3;
+        } else if (c >= CONTROL_LIMIT && !(c == '_' && i + 1 < len && (s[i + 1] == 'x' || s[i + 1] == 'X')))
             continue;
         if (wsman_buf_append(&w->tmp, s + start, i - start) != 0 ||
-            wsman_buf_printf(&w->tmp, "_x%04X_", c) != 0)
+            wsman_buf_printf(&w->tmp, "_x%04X_", code) != 0)
             return -1;
+        i += width - 1;
         start = i + 1;
     }
     if (wsman_buf_append(&w->tmp, s + start, len - start) != 0)
