@@ -58,6 +58,7 @@
 #include "trace.h"
 
 #include <curl/curl.h>
+#include <errno.h>
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 #include <pthread.h>
@@ -65,6 +66,7 @@
 #include <string.h>
 #include <strings.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -109,6 +111,7 @@ struct wsman_transport {
     long connections;
     char errbuf[CURL_ERROR_SIZE];
     curl_socket_t last_sock; /* the socket libcurl opened last (CURL_SOCKET_BAD once closed) */
+    int socket_errno;        /* why the last socket could not be opened (0: it could) */
     long long last_done_ms;  /* when the last request ended: idle connections expire */
     wsman_buf_t peer_der;    /* server certificate of the latest TLS connection */
     char *url;               /* the endpoint, for traces */
@@ -202,6 +205,17 @@ static size_t read_cb(char *buf, size_t size, size_t nitems, void *ud)
         t->body_handed += n;
     }
     return n;
+}
+
+/* Opens the connection's socket (close-on-exec: a program started meanwhile inherits none of a
+ * thousand connections) and remembers why it could not, for descriptor_error. */
+static curl_socket_t opensocket_cb(void *ud, curlsocktype purpose, struct curl_sockaddr *addr)
+{
+    wsman_transport_t *t = ud;
+    curl_socket_t fd = socket(addr->family, addr->socktype | SOCK_CLOEXEC, addr->protocol);
+    (void)purpose;
+    t->socket_errno = fd == CURL_SOCKET_BAD ? errno : 0;
+    return fd;
 }
 
 static int sockopt_cb(void *ud, curl_socket_t fd, curlsocktype purpose)
@@ -444,6 +458,7 @@ static int set_basic_options(wsman_transport_t *t, const wsman_transport_config_
     SETCALLBACK(basic, SEEK, seek_cb);
     SETCALLBACK(basic, HEADER, header_cb);
     SETCALLBACK(basic, WRITE, write_cb);
+    SETCALLBACK(basic, OPENSOCKET, opensocket_cb);
     SETCALLBACK(basic, SOCKOPT, sockopt_cb);
     SETCALLBACK(basic, CLOSESOCKET, closesocket_cb);
     SETCALLBACK(basic, PREREQ, prereq_cb);
@@ -900,13 +915,42 @@ static int proxy_error(wsman_transport_t *t, CURLcode rc, wsman_send_state_t *st
     return 1;
 }
 
+/* The process ran out of descriptors (one socket per session): libcurl reports a failed connect,
+ * the system's errno says why. 1 when that is the case. */
+static int descriptor_error(wsman_transport_t *t, wsman_send_state_t *state, wsman_error_t *e)
+{
+    int os_errno = t->socket_errno;
+    struct rlimit lim;
+
+    if (os_errno != EMFILE && os_errno != ENFILE)
+        return 0;
+    *state = WSMAN_SENT_NOTHING;
+    if (os_errno == ENFILE) {
+        wsman_error_set(e, WSMAN_E_WINHTTP_OUT_OF_HANDLES,
+                        "Cannot open a connection to %s: too many open files in the system (ENFILE, the "
+                        "system-wide limit fs.file-max is reached). Lower the number of concurrent sessions "
+                        "(tasks limit, -throttle) or raise fs.file-max.",
+                        t->hostport);
+        return 1;
+    }
+    if (getrlimit(RLIMIT_NOFILE, &lim) != 0)
+        lim.rlim_cur = lim.rlim_max = 0;
+    wsman_error_set(e, WSMAN_E_WINHTTP_OUT_OF_HANDLES,
+                    "Cannot open a connection to %s: too many open files (EMFILE: this process reached its "
+                    "limit of %llu descriptors; each concurrent session holds one). Raise the limit with "
+                    "\"ulimit -n\" (its hard limit is %llu) or lower the number of concurrent sessions "
+                    "(tasks limit, -throttle).",
+                    t->hostport, (unsigned long long)lim.rlim_cur, (unsigned long long)lim.rlim_max);
+    return 1;
+}
+
 static void map_error(wsman_transport_t *t, CURLcode rc, long timeout_ms, wsman_send_state_t *state,
                       wsman_error_t *e)
 {
     const char *detail = t->errbuf[0] ? t->errbuf : curl_easy_strerror(rc);
 
     *state = progress(t);
-    if (local_error(t, rc, state, e) || proxy_error(t, rc, state, e) ||
+    if (local_error(t, rc, state, e) || descriptor_error(t, state, e) || proxy_error(t, rc, state, e) ||
         connect_error(t, rc, detail, timeout_ms, state, e) || exchange_error(t, rc, detail, state, e))
         return;
     if (is_tls_error(rc)) {
@@ -1018,6 +1062,7 @@ static int start_request(wsman_transport_t *t, const wsman_http_request_t *req, 
     t->sink_aborted = 0;
     t->resp = resp;
     t->oom = 0;
+    t->socket_errno = 0;
     t->errbuf[0] = '\0';
     if (curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, hdrs) != CURLE_OK ||
         curl_easy_setopt(t->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->len) != CURLE_OK) {
