@@ -395,6 +395,30 @@ TEST(clixml_escapes_streams_and_unparsable_documents)
     wsman_buf_free(&c.log);
 }
 
+TEST(clixml_objects_become_records)
+{
+    static const char doc[] =
+        "#< CLIXML\r\n<Objs Version=\"1.1.0.1\" xmlns=\"http://schemas.microsoft.com/powershell/2004/04\">"
+        "<Obj S=\"Information\" RefId=\"0\"><MS><Obj N=\"MessageData\" RefId=\"1\"><ToString>hi "
+        "_x0041_</ToString>"
+        "</Obj><I64 N=\"sourceId\">7</I64></MS></Obj>"
+        "<Obj S=\"progress\" RefId=\"2\"><MS><S N=\"Activity\">A</S><I32 N=\"ActivityId\">3</I32>"
+        "<Nil N=\"CurrentOperation\" /><I32 N=\"ParentActivityId\">-1</I32><I32 "
+        "N=\"PercentComplete\">40</I32>"
+        "<Obj N=\"Type\" RefId=\"3\"><ToString>Processing</ToString><I32>0</I32></Obj>"
+        "<I32 N=\"SecondsRemaining\">-1</I32><S N=\"StatusDescription\">s</S></MS></Obj>"
+        "<Obj RefId=\"4\"><ToString>out</ToString></Obj><I32 S=\"Error\">5</I32></Objs>";
+    recs_t c;
+    char *text = decode(doc, sizeof doc - 1, &c);
+
+    CHECK_STR(text, "");
+    CHECK_INT(c.n, 3);
+    CHECK_STR(c.log.data,
+              "[information|hi A|-|-99|7|-][progress|-|A|40|-99|Processing][output|out|-|-99|-99|-]");
+    wsman_free(text);
+    wsman_buf_free(&c.log);
+}
+
 int main(void)
 {
     RUN(receive_running_reply);
@@ -407,5 +431,6 @@ int main(void)
     RUN(ps_bootstrap_is_short_and_reads_stdin);
     RUN(clixml_real_sample_with_error);
     RUN(clixml_escapes_streams_and_unparsable_documents);
+    RUN(clixml_objects_become_records);
     return check_done();
 }

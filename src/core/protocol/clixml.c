@@ -134,25 +134,23 @@ enum {
     STREAM_NAME_MAX = 32,
 };
 
-/* A progress record's fields: the short element names of stderr's <PR>, and the property names
- * of a serialized System.Management.Automation.ProgressRecord. */
+/* A progress record's fields: the short element names of stderr's <PR>, then the property names
+ * of a serialized ProgressRecord (MS-PSRP 2.2.2.25; .NET's name last). */
 enum { PR_ACTIVITY, PR_CURRENT_OPERATION, PR_STATUS, PR_TYPE, PR_NSTR };
 enum { PR_ACTIVITY_ID, PR_PARENT_ID, PR_PERCENT, PR_SECONDS, PR_NNUM };
+enum { PR_NAMES = 3 };
 
-static const struct {
-    const char *element, *property;
-} pr_strings[PR_NSTR] =
-    {
-        [PR_ACTIVITY] = {"AV", "Activity"},
-        [PR_CURRENT_OPERATION] = {"CO", "CurrentOperation"},
-        [PR_STATUS] = {"SD", "StatusDescription"},
-        [PR_TYPE] = {"T", "RecordType"},
-},
-  pr_numbers[PR_NNUM] = {
-      [PR_ACTIVITY_ID] = {"AI", "ActivityId"},
-      [PR_PARENT_ID] = {"PI", "ParentActivityId"},
-      [PR_PERCENT] = {"PC", "PercentComplete"},
-      [PR_SECONDS] = {"SR", "SecondsRemaining"},
+static const char *const pr_strings[PR_NSTR][PR_NAMES] = {
+    [PR_ACTIVITY] = {"AV", "Activity"},
+    [PR_CURRENT_OPERATION] = {"CO", "CurrentOperation"},
+    [PR_STATUS] = {"SD", "StatusDescription"},
+    [PR_TYPE] = {"T", "Type", "RecordType"},
+};
+static const char *const pr_numbers[PR_NNUM][PR_NAMES] = {
+    [PR_ACTIVITY_ID] = {"AI", "ActivityId"},
+    [PR_PARENT_ID] = {"PI", "ParentActivityId"},
+    [PR_PERCENT] = {"PC", "PercentComplete"},
+    [PR_SECONDS] = {"SR", "SecondsRemaining"},
 };
 
 typedef struct render {
@@ -262,7 +260,8 @@ static long long number_of(const wsman_psvalue_t *v)
     return (errno || !end || *end) ? LLONG_MIN : n;
 }
 
-/* An object's message: its ToString, else a Message or MessageData property found within it. */
+/* An object's message: its ToString, else a Message or MessageData property found within it (the
+ * ToString of a nested object, such as an enum's, is not a message). */
 static const char *message_in(const wsman_psvalue_t *obj, int depth)
 {
     static const char *const names[] = {"Message", "MessageData"};
@@ -272,7 +271,7 @@ static const char *message_in(const wsman_psvalue_t *obj, int depth)
 
     if (!obj || obj->kind != WSMAN_PS_OBJECT || depth > MESSAGE_SEARCH_DEPTH)
         return NULL;
-    if (obj->to_string)
+    if (depth == 0 && obj->to_string)
         return obj->to_string;
     for (i = 0; i < sizeof names / sizeof names[0]; i++)
         if ((m = text_of(wsman_psvalue_prop(obj, names[i]))))
@@ -286,8 +285,20 @@ static const char *message_in(const wsman_psvalue_t *obj, int depth)
     return NULL;
 }
 
-/* A progress record's fields: from stderr's <PR N="Record">, or from a ProgressRecord object. */
-static void progress_fields(const wsman_psvalue_t *obj, wsman_ps_record_t *r)
+/* The first of names that obj has, or NULL. */
+static const wsman_psvalue_t *prop_any(const wsman_psvalue_t *obj, const char *const names[PR_NAMES])
+{
+    const wsman_psvalue_t *v = NULL;
+    int i;
+
+    for (i = 0; !v && i < PR_NAMES && names[i]; i++)
+        v = wsman_psvalue_prop(obj, names[i]);
+    return v;
+}
+
+/* A progress record's fields: from stderr's <PR N="Record">, or from the object itself when it
+ * is on the progress stream. */
+static void progress_fields(const wsman_psvalue_t *obj, const char *stream, wsman_ps_record_t *r)
 {
     const wsman_psvalue_t *pr = wsman_psvalue_prop(obj, "Record");
     const char **strs[PR_NSTR];
@@ -295,7 +306,9 @@ static void progress_fields(const wsman_psvalue_t *obj, wsman_ps_record_t *r)
     int i;
 
     if (!pr || pr->kind != WSMAN_PS_OBJECT)
-        pr = obj;
+        pr = strcmp(stream, "progress") == 0 ? obj : NULL;
+    if (!pr)
+        return;
     strs[PR_ACTIVITY] = &r->activity;
     strs[PR_CURRENT_OPERATION] = &r->current_operation;
     strs[PR_STATUS] = &r->status_description;
@@ -304,14 +317,10 @@ static void progress_fields(const wsman_psvalue_t *obj, wsman_ps_record_t *r)
     nums[PR_PARENT_ID] = &r->parent_activity_id;
     nums[PR_PERCENT] = &r->percent_complete;
     nums[PR_SECONDS] = &r->seconds_remaining;
-    for (i = 0; i < PR_NSTR; i++) {
-        const wsman_psvalue_t *v = wsman_psvalue_prop(pr, pr_strings[i].element);
-        *strs[i] = text_of(v ? v : wsman_psvalue_prop(pr, pr_strings[i].property));
-    }
-    for (i = 0; i < PR_NNUM; i++) {
-        const wsman_psvalue_t *v = wsman_psvalue_prop(pr, pr_numbers[i].element);
-        *nums[i] = number_of(v ? v : wsman_psvalue_prop(pr, pr_numbers[i].property));
-    }
+    for (i = 0; i < PR_NSTR; i++)
+        *strs[i] = text_of(prop_any(pr, pr_strings[i]));
+    for (i = 0; i < PR_NNUM; i++)
+        *nums[i] = number_of(prop_any(pr, pr_numbers[i]));
 }
 
 static int emit_object(render_t *c, const wsman_psvalue_t *obj)
@@ -323,7 +332,7 @@ static int emit_object(render_t *c, const wsman_psvalue_t *obj)
     record_init(&r, type);
     r.message = message_in(obj, 0);
     r.source_id = number_of(wsman_psvalue_prop(obj, "SourceId"));
-    progress_fields(obj, &r);
+    progress_fields(obj, type, &r);
     return c->cb ? c->cb(c->ud, &r) : 0;
 }
 
