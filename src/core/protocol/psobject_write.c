@@ -142,17 +142,19 @@ static int put_escaped(writer_t *w, const char *s, size_t len, int attr)
                 : wsman_buf_xml_text(w->out, w->tmp.data ? w->tmp.data : "", w->tmp.len);
 }
 
-/* "<tag" and, when given, N="name". */
-static int open_tag(writer_t *w, const char *tag, const char *name)
+/* "<tag" and, when given, N="name" and S="stream". */
+static int open_tag(writer_t *w, const char *tag, const char *name, const char *stream)
 {
     if (wsman_buf_printf(w->out, "<%s", tag) != 0)
         return -1;
-    if (!name)
-        return 0;
-    return wsman_buf_puts(w->out, " N=\"") != 0 || put_escaped(w, name, strlen(name), 1) != 0 ||
-                   wsman_buf_puts(w->out, "\"") != 0
-               ? -1
-               : 0;
+    if (name && (wsman_buf_puts(w->out, " N=\"") != 0 || put_escaped(w, name, strlen(name), 1) != 0 ||
+                 wsman_buf_puts(w->out, "\"") != 0))
+        return -1;
+    if (stream &&
+        (wsman_buf_puts(w->out, " S=\"") != 0 || wsman_buf_xml_attr(w->out, stream, strlen(stream)) != 0 ||
+         wsman_buf_puts(w->out, "\"") != 0))
+        return -1;
+    return 0;
 }
 
 static int write_prim(writer_t *w, const wsman_psvalue_t *v, const char *name)
@@ -160,7 +162,7 @@ static int write_prim(writer_t *w, const wsman_psvalue_t *v, const char *name)
     const char *tag = wsman_pskind_element(v->kind);
     int rc;
 
-    if (!tag || open_tag(w, tag, name) != 0)
+    if (!tag || open_tag(w, tag, name, v->stream) != 0)
         return -1;
     if (v->kind == WSMAN_PS_NIL)
         return wsman_buf_puts(w->out, " />");
@@ -263,8 +265,8 @@ static int write_obj(writer_t *w, const wsman_psvalue_t *v, const char *name)
     long id = seen_get(&w->objs, v);
 
     if (id >= 0)
-        return open_tag(w, "Ref", name) != 0 ? -1 : wsman_buf_printf(w->out, " RefId=\"%ld\" />", id);
-    if ((id = seen_add(&w->objs, v)) < 0 || open_tag(w, "Obj", name) != 0 ||
+        return open_tag(w, "Ref", name, NULL) != 0 ? -1 : wsman_buf_printf(w->out, " RefId=\"%ld\" />", id);
+    if ((id = seen_add(&w->objs, v)) < 0 || open_tag(w, "Obj", name, v->stream) != 0 ||
         wsman_buf_printf(w->out, " RefId=\"%ld\">", id) != 0)
         return -1;
     if (v->types && write_types(w, v->types) != 0)
@@ -286,7 +288,7 @@ static int write_value(writer_t *w, const wsman_psvalue_t *v, const char *name)
     int rc;
 
     if (!v)
-        return open_tag(w, "Nil", name) != 0 ? -1 : wsman_buf_puts(w->out, " />");
+        return open_tag(w, "Nil", name, NULL) != 0 ? -1 : wsman_buf_puts(w->out, " />");
     if (v->kind != WSMAN_PS_OBJECT)
         return write_prim(w, v, name);
     if (++w->depth > MAX_WRITE_DEPTH)
