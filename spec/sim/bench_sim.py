@@ -17,7 +17,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "tests"))
-from simtest import CIMV2, T, Sim, envelope  # noqa: E402
+from simtest import CIMV2, T, Sim, envelope, read_reply  # noqa: E402
 
 AUTH = "Basic " + base64.b64encode(b"testuser:Passw0rd!").decode()
 
@@ -40,17 +40,9 @@ def client(host, port, req, seconds, max_requests, out):
     start = time.monotonic()
     while done < max_requests and time.monotonic() < deadline:
         s.sendall(req)
-        status = f.readline()
-        length = 0
-        while True:
-            line = f.readline()
-            if line in (b"\r\n", b""):
-                break
-            if line.lower().startswith(b"content-length:"):
-                length = int(line.split(b":")[1])
-        f.read(length)
-        if not status.startswith(b"HTTP/1.1 200"):
-            raise SystemExit("unexpected reply: %r" % status)
+        status, _ = read_reply(f)
+        if status != 200:
+            raise SystemExit("unexpected reply: %d" % status)
         done += 1
     out.put((done, time.monotonic() - start))
     s.close()
