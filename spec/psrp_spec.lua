@@ -231,6 +231,149 @@ end { Write-Debug "End Block" }]])
   end)
 end)
 
+describe("disconnected pools and pipelines", function()
+  it("test_psrp_disconnect_runspaces: pools listed on the host, connected to by id", function()
+    replay("test_psrp_disconnect_runspaces.yml", function(rs)
+      local pool1 = rs:runspace_pool()
+      pool1:disconnect()
+      pool1:connect() -- this client's own pool: a Reconnect
+      assert.equals("Opened", pool1.state)
+      pool1:disconnect()
+      local pool2 = rs:runspace_pool()
+      pool2:disconnect()
+      local pools = rs:runspace_pools()
+      assert.equals(2, pools.n)
+      -- the host's list, with the ids this client chose (the replay rewrote the recorded ones)
+      assert.same({ pool1.id, pool2.id }, { pools[1].id, pools[2].id })
+      for i = 1, pools.n do
+        assert.equals("Disconnected", pools[i].state)
+        assert.equals("Disconnected", pools[i].host_state)
+        assert.equals("http://schemas.microsoft.com/powershell/Microsoft.PowerShell", pools[i].resource_uri)
+        assert.same({}, pools[i].pipeline_ids)
+      end
+      for i = 1, pools.n do
+        pools[i]:connect() -- a Connect with connectXml, as another client would
+        assert.equals("Opened", pools[i].state)
+        assert.equals("2.3", pools[i].protocol_version)
+        assert.equals(1, pools[i].max_runspaces)
+        assert.same({}, pools[i].pipelines)
+      end
+      assert.has_error(function() pools[1]:connect() end, "pool:connect: the RunspacePool is Opened")
+      for i = 1, pools.n do pools[i]:close() end
+    end)
+  end)
+
+  it("test_psrp_disconnected_commands: another client reads the output of disconnected pipelines", function()
+    replay("test_psrp_disconnected_commands.yml", function(rs)
+      local script = "Write-Output 'a'; Start-Sleep -Seconds 5; Write-Output 'b'"
+      local pool1 = rs:runspace_pool()
+      local ps1 = pool1:pipeline():add_script(script):invoke()
+      pool1:disconnect()
+      local pool2 = rs:runspace_pool()
+      local ps2 = pool2:pipeline():add_script(script):invoke()
+      pool2:disconnect()
+      local pools = rs:runspace_pools()
+      assert.equals(2, pools.n)
+      assert.same({ pool2.id, pool1.id }, { pools[1].id, pools[2].id }) -- the host's order
+      assert.same({ ps2.id }, pools[1].pipeline_ids)
+      assert.same({ ps1.id }, pools[2].pipeline_ids)
+      for i = 1, pools.n do
+        local pool = pools[i]
+        pool:connect()
+        assert.equals(1, #pool.pipelines)
+        local p = pool.pipelines[1]
+        assert.equals("Disconnected", p.state)
+        assert.has_error(function() p:wait() end, "pipeline:wait: the pipeline is Disconnected; p:connect() first")
+        p:connect()
+        if i == 1 then
+          local got = {}
+          for obj in p:output() do got[#got + 1] = obj end
+          assert.same({ "a", "b" }, got)
+        else
+          assert.same({ n = 2, "a", "b" }, p:wait())
+        end
+        assert.equals("Completed", p.state)
+        assert.equals(1, #p.streams.progress) -- Windows' "Preparing modules for first use."
+      end
+      -- (pypsrp then reconnected each pool before closing it: the replay skips those Reconnects)
+      for i = 1, pools.n do pools[i]:close() end
+    end)
+  end)
+
+  it("another client connects to a disconnected pool and reads its pipeline (simulator plug-in)", function()
+    local s = sim.start { "--allow-unencrypted" }
+    local a = sim.session(s)
+    local pool = a:runspace_pool()
+    local p = pool:pipeline():add_script("Write-Output one; Start-Sleep -Milliseconds 200; Write-Output two"):invoke()
+    pool:disconnect()
+    local b = sim.session(s)
+    local found
+    local pools = b:runspace_pools()
+    for i = 1, pools.n do
+      if pools[i].id == pool.id then found = pools[i] end
+    end
+    assert.is_table(found, "the disconnected pool is listed")
+    assert.equals("Disconnected", found.host_state)
+    assert.equals(sim.user, found.owner)
+    assert.same({ p.id }, found.pipeline_ids)
+    found:connect()
+    assert.equals("Opened", found.state)
+    assert.equals("2.3", found.protocol_version)
+    local q = found.pipelines[1]
+    q:connect()
+    assert.same({ n = 2, "one", "two" }, q:wait())
+    assert.equals("Completed", q.state)
+    -- the pool is usable as any other
+    assert.same({ n = 1, "three" }, found:pipeline():add_script("Write-Output three"):wait())
+    found:close()
+    assert.equals("Closed", found.state)
+    local ok, err = pcall(b.runspace_pools, b, 42)
+    assert.is_false(ok)
+    assert.matches("session:runspace_pools: options must be a table", err)
+  end)
+end)
+
+describe("message sizes and the key exchange", function()
+  it("test_psrp_small_msg_size: MaxEnvelopeSize from winrm/config, fragments sized to it", function()
+    replay("test_psrp_small_msg_size.yml", function(rs, r)
+      -- as pypsrp did: read the host's MaxEnvelopeSizekb, then use that size
+      local kb = tonumber(rs:Get("winrm/config"):match("MaxEnvelopeSizekb>(%d+)<"))
+      assert.equals(32, kb)
+      local small = sim.session(r, nil, function(o) o.max_envelope_size = kb * 1024 end)
+      local pool <close> = small:runspace_pool()
+      -- a 32 kB script: the first fragment with the Command, the rest in a Send, then the input
+      local p = pool:pipeline():add_script(([[begin {
+    $big_var = '%s'
+} process {
+    $input
+} end {
+    $big_var[0..19999] -join ""
+    $big_var[20000..30000] -join ""
+}]]):format(("a"):rep(30000)))
+      p:invoke { input = { "input" } }
+      local out = p:wait()
+      assert.equals(3, out.n)
+      assert.equals("input", out[1])
+      assert.is_true(out[2] == ("a"):rep(20000), "a 20000-character string, sent in two fragments")
+      assert.is_true(out[3] == ("a"):rep(10000))
+    end)
+  end)
+
+  it("test_psrp_key_exchange_timeout: no session key in time, a clear error, the pool still closes", function()
+    replay("test_psrp_key_exchange_timeout.yml", function(rs)
+      local pool <close> = rs:runspace_pool { key_exchange_timeout = 0.5 }
+      local ok, err = pcall(pool.exchange_keys, pool)
+      assert.is_false(ok)
+      local want = "pool:exchange_keys: RunspacePool " .. pool.id .. " on "
+        .. "http://schemas.microsoft.com/powershell/Microsoft.PowerShell sent no session key within 0.5 s"
+      assert.equals(want, err:sub(1, #want))
+      assert.matches("timeout while waiting for the key exchange", err, 1, true)
+      assert.matches("larger key_exchange_timeout", err, 1, true)
+      assert.is_nil(pool.key)
+    end)
+  end)
+end)
+
 describe("host calls", function()
   it("test_psrp_pshost_methods: a host without a UI gets SetShouldExit", function()
     replay("test_psrp_pshost_methods.yml", function(rs)

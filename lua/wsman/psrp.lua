@@ -18,7 +18,8 @@
 -- the pool's `host` table: `host = { ReadLine = function(p) return "answer" end }`. SecureStrings:
 -- `pool:secure_string(text)` and `pool:decrypt(value)` (the session key exchange runs once, when
 -- first needed). `pool:disconnect()` / `pool:reconnect()` leave the pool running on the host
--- meanwhile. Not done yet: connecting to a pool another client disconnected.
+-- meanwhile; `session:runspace_pools()` lists the pools on the host (another client's disconnected
+-- ones too) and `pool:connect()` attaches to one, `p:connect()` to its disconnected pipelines.
 -- @module wsman.psrp
 local WSMan = require "wsman.core"
 
@@ -32,7 +33,8 @@ local T = {
   ENCRYPTED_SESSION_KEY = 0x00010006, SET_MAX_RUNSPACES = 0x00021002, SET_MIN_RUNSPACES = 0x00021003,
   RUNSPACE_AVAILABILITY = 0x00021004, GET_AVAILABLE_RUNSPACES = 0x00021007, RESET_RUNSPACE_STATE = 0x0002100C,
   RUNSPACEPOOL_STATE = 0x00021005, CREATE_PIPELINE = 0x00021006, APPLICATION_PRIVATE_DATA = 0x00021009,
-  GET_COMMAND_METADATA = 0x0002100A, RUNSPACEPOOL_HOST_CALL = 0x00021100,
+  GET_COMMAND_METADATA = 0x0002100A, RUNSPACEPOOL_HOST_CALL = 0x00021100, RUNSPACEPOOL_HOST_RESPONSE = 0x00021101,
+  CONNECT_RUNSPACEPOOL = 0x00010008, RUNSPACEPOOL_INIT_DATA = 0x0002100B,
   PIPELINE_INPUT = 0x00041002, END_OF_PIPELINE_INPUT = 0x00041003, PIPELINE_OUTPUT = 0x00041004,
   ERROR_RECORD = 0x00041005, PIPELINE_STATE = 0x00041006, DEBUG_RECORD = 0x00041007,
   VERBOSE_RECORD = 0x00041008, WARNING_RECORD = 0x00041009, PROGRESS_RECORD = 0x00041010,
@@ -214,7 +216,10 @@ local Pipeline = {}
 Pipeline.__index = Pipeline
 
 local POOL_KEYS = { min_runspaces = true, max_runspaces = true, configuration_name = true, resource_uri = true,
-  application_arguments = true, idle_timeout = true, receive_timeout = true, host = true }
+  application_arguments = true, idle_timeout = true, receive_timeout = true, host = true,
+  key_exchange_timeout = true }
+local KEY_EXCHANGE_TIMEOUT = 60 -- seconds, as pypsrp's session_key_timeout_ms
+local MIN_KEY_RECEIVE = 5 -- seconds: the shortest OperationTimeout of a Receive waiting for the key
 
 -- Reads pool messages until the RunspacePool state is known.
 local function await_opened(pool)
@@ -244,7 +249,8 @@ end
 -- @tparam[opt] table opts `min_runspaces`, `max_runspaces` (1), `configuration_name` (a JEA
 --   endpoint: "JEARole" means `http://schemas.microsoft.com/powershell/JEARole`), `resource_uri`
 --   (full URI), `application_arguments` (a table: `$PSSenderInfo.ApplicationArguments`),
---   `idle_timeout` and `receive_timeout` (seconds), `host`: a table of PSHost methods by their
+--   `idle_timeout`, `receive_timeout` and `key_exchange_timeout` (seconds; default 60: how long
+--   `pool:exchange_keys` waits for the host's session key), `host`: a table of PSHost methods by their
 --   MS-PSRP names (`ReadLine`, `WriteLine2`, `SetShouldExit`, `WriteProgress`, ...), each called
 --   as `f(pipeline, args...)` and returning the method's result; `host.ui = false` declares a host
 --   without a UI. Without a function, Write* calls are collected in `p.host_output`, SetShouldExit
@@ -262,7 +268,8 @@ function M.runspace_pool(session, opts)
     error("session:runspace_pool: option host must be a table of host methods", 2)
   end
   local pool = setmetatable({ id = new_guid(), object_id = 0, state = "BeforeOpen", session = session,
-    receive_timeout = opts.receive_timeout, host = opts.host }, Pool)
+    receive_timeout = opts.receive_timeout, host = opts.host, key_exchange_timeout = opts.key_exchange_timeout },
+    Pool)
   local creation = {}
   for _, f in ipairs(fragments(pool, T.SESSION_CAPABILITY, nil, session_capability(), 1 << 20)) do
     creation[#creation + 1] = f
@@ -281,14 +288,18 @@ function M.runspace_pool(session, opts)
   return pool
 end
 
---- A new, empty pipeline in this pool.
-function Pool:pipeline()
-  if self.state ~= "Opened" then error("pool:pipeline: the RunspacePool is " .. self.state, 2) end
+local function new_pipeline(pool)
   local first = {}
-  return setmetatable({ pool = self, id = new_guid(), commands = first, statements = { first }, state = "NotStarted",
+  return setmetatable({ pool = pool, id = new_guid(), commands = first, statements = { first }, state = "NotStarted",
     streams = { error = {}, warning = {}, verbose = {}, debug = {}, information = {}, progress = {} },
     host_output = {},
     queue = {}, qhead = 1, qtail = 0 }, Pipeline)
+end
+
+--- A new, empty pipeline in this pool.
+function Pool:pipeline()
+  if self.state ~= "Opened" then error("pool:pipeline: the RunspacePool is " .. self.state, 2) end
+  return new_pipeline(self)
 end
 
 -- A pool request answered by RUNSPACE_AVAILABILITY (MS-PSRP 2.2.2.8-2.2.2.12): sends it with the
@@ -375,8 +386,19 @@ function Pool:exchange_keys()
   for _, payload in ipairs(pack(fragments(self, T.PUBLIC_KEY, nil, msg, max), max)) do
     self.shell:send(nil, payload)
   end
+  local limit = self.key_exchange_timeout or KEY_EXCHANGE_TIMEOUT
+  local deadline = WSMan._now_ms() + math.floor(limit * 1000)
   while not self.key do
-    for _, m in ipairs(self.defrag:feed((self.shell:receive(nil, self.receive_timeout)))) do
+    local left = deadline - WSMan._now_ms()
+    if left <= 0 then
+      error(("pool:exchange_keys: RunspacePool %s on %s sent no session key within %g s of the client's public "
+        .. "key (timeout while waiting for the key exchange); give the pool a larger key_exchange_timeout, or "
+        .. "check the host's PowerShell event log"):format(self.id, self.shell.resource_uri, limit), 2)
+    end
+    -- the time left, but never so short that the reply could not arrive in time: the limit is
+    -- checked after each Receive
+    local wait = math.max(left / 1000, MIN_KEY_RECEIVE)
+    for _, m in ipairs(self.defrag:feed((self.shell:receive(nil, wait)))) do
       local v = decode_one(m)
       if m.type == T.ENCRYPTED_SESSION_KEY and v then
         key:set_session_key(WSMan._base64_decode(tostring(v.EncryptedSessionKey)))
@@ -415,6 +437,107 @@ end
 function Pool:reconnect()
   if self.state ~= "Disconnected" then error("pool:reconnect: the RunspacePool is " .. self.state, 2) end
   self.shell:disconnect(true)
+  self.state = "Opened"
+  return self
+end
+
+-- ---- pools on the host, connecting to them (MS-PSRP 3.1.4.10, 3.1.4.11) ------------------------
+
+local SHELL_URI = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell"
+local PS_URI_PREFIX = "http://schemas.microsoft.com/powershell/"
+
+local function text_of(v)
+  if type(v) == "table" then return v[1] ~= nil and tostring(v[1]) or nil end
+  return v ~= nil and tostring(v) or nil
+end
+
+--- The RunspacePools of this user on the host (an Enumerate of the shell resource, then one of
+-- each pool's commands), as pypsrp's `RunspacePool.get_runspace_pools` and .NET's
+-- `RunspaceFactory.GetRunspacePools` list them: pools another client left disconnected, and this
+-- client's own. Each is a pool object in state "Disconnected" until `pool:connect()`:
+-- `pool.id`, `pool.resource_uri`, `pool.host_state` (what the host says: "Disconnected",
+-- "Connected"), `pool.owner`, `pool.pipeline_ids` (its unfinished pipelines, in the host's order).
+-- @param session the session
+-- @tparam[opt] table opts `host`, `receive_timeout` (as for `session:runspace_pool`), the pools'
+-- @return a list of pools (`{n = N, ...}`), in the host's order
+function M.runspace_pools(session, opts)
+  opts = opts or {}
+  if type(opts) ~= "table" then error("session:runspace_pools: options must be a table", 2) end
+  local list = { n = 0 }
+  for shell in session:enumerate(SHELL_URI) do
+    local uri = text_of(shell.ResourceUri) or ""
+    if uri:sub(1, #PS_URI_PREFIX):lower() == PS_URI_PREFIX:lower() then
+      local pool = setmetatable({ id = text_of(shell.ShellId), object_id = 0, state = "Disconnected",
+        session = session, resource_uri = uri, host_state = text_of(shell.State), owner = text_of(shell.Owner),
+        receive_timeout = opts.receive_timeout, host = opts.host, pipeline_ids = {}, listed = true }, Pool)
+      for cmd in session:enumerate(SHELL_URI .. "/Command", { filter = { ShellId = pool.id }, dialect = "selector" }) do
+        pool.pipeline_ids[#pool.pipeline_ids + 1] = text_of(cmd.CommandId)
+      end
+      list.n = list.n + 1
+      list[list.n] = pool
+    end
+  end
+  return list
+end
+
+-- The pool's messages in a ConnectResponse, then Receives until the host says the pool is open
+-- again (APPLICATION_PRIVATE_DATA or RUNSPACEPOOL_STATE, whichever the host sends).
+local function read_connect(pool, bytes)
+  local opened = false
+  local function take(m)
+    local v = decode_one(m)
+    if m.type == T.SESSION_CAPABILITY and v then
+      pool.protocol_version = tostring(v.protocolversion)
+      pool.ps_version = tostring(v.PSVersion)
+    elseif m.type == T.RUNSPACEPOOL_INIT_DATA and v then
+      pool.min_runspaces, pool.max_runspaces = v.MinRunspaces, v.MaxRunspaces
+    elseif m.type == T.APPLICATION_PRIVATE_DATA and v then
+      pool.application_private_data = v.ApplicationPrivateData
+      opened = true
+    elseif m.type == T.RUNSPACEPOOL_STATE and v then
+      local state = POOL_STATES[v.RunspaceState] or tostring(v.RunspaceState)
+      if state ~= "Opened" then
+        local why = v.ExceptionAsErrorRecord and record_text(v.ExceptionAsErrorRecord) or state
+        error(("RunspacePool %s on %s: the host says %s"):format(pool.id, pool.shell.resource_uri, why), 0)
+      end
+      opened = true
+    end
+  end
+  for _, m in ipairs(pool.defrag:feed(bytes)) do take(m) end
+  while not opened do
+    for _, m in ipairs(pool.defrag:feed((pool.shell:receive(nil, pool.receive_timeout)))) do take(m) end
+  end
+end
+
+local function connect_listed(pool)
+  pool.shell = WSMan._psrp_attach(pool.session, { uri = pool.resource_uri, shell_id = pool.id })
+  pool.defrag = WSMan._psrp_defrag()
+  local data = {}
+  for _, f in ipairs(fragments(pool, T.SESSION_CAPABILITY, nil, session_capability(), 1 << 20)) do
+    data[#data + 1] = f
+  end
+  for _, f in ipairs(fragments(pool, T.CONNECT_RUNSPACEPOOL, nil, O { extended = {} }, 1 << 20)) do
+    data[#data + 1] = f
+  end
+  read_connect(pool, pool.shell:connect(nil, table.concat(data), PROTOCOL_VERSION))
+  pool.listed = nil
+  pool.pipelines = {}
+  for i, id in ipairs(pool.pipeline_ids) do
+    local p = new_pipeline(pool)
+    p.id, p.command_id, p.state, p.defrag = id, id, "Disconnected", WSMan._psrp_defrag()
+    pool.pipelines[i] = p
+  end
+end
+
+--- Connects to a pool: one from `session:runspace_pools()` (another client's, or this client's
+-- from an earlier session; MS-PSRP Connect), or one this client disconnected (Reconnect). The
+-- pool is "Opened" after; a listed pool's unfinished pipelines are in `pool.pipelines` (state
+-- "Disconnected": `p:connect()` then `p:wait()` or `p:output()` read their output).
+function Pool:connect()
+  if self.state ~= "Disconnected" then error("pool:connect: the RunspacePool is " .. self.state, 2) end
+  if not self.listed then return self:reconnect() end
+  local ok, err = pcall(connect_listed, self)
+  if not ok then error("pool:connect: " .. tostring(err), 2) end
   self.state = "Opened"
   return self
 end
@@ -490,8 +613,12 @@ function Pipeline:invoke(opts)
   self.command_id = pool.shell:command(self.id, frags[1])
   self.state = "Running"
   self.input_open = input ~= nil
+  -- the rest of the pipeline's message first, in Sends of its own (as Windows' client and pypsrp
+  -- send it), then the input
   local rest = {}
   for i = 2, #frags do rest[#rest + 1] = frags[i] end
+  if #rest > 0 then send_all(self, rest) end
+  rest = {}
   if type(input) == "table" then
     for i = 1, input.n or #input do
       for _, f in ipairs(fragments(pool, T.PIPELINE_INPUT, self.id, input[i], max)) do rest[#rest + 1] = f end
@@ -620,10 +747,15 @@ local function pump(p)
   return true
 end
 
+local function check_connected(p, what)
+  if p.state == "Disconnected" then error(what .. ": the pipeline is Disconnected; p:connect() first", 3) end
+end
+
 --- An iterator over the output objects as they arrive (starts the pipeline if needed):
 -- `for obj in p:output() do ... end`. Nil output objects are skipped (nil would end the loop);
 -- `p:wait()` keeps them as holes.
 function Pipeline:output()
+  check_connected(self, "pipeline:output")
   if self.state == "NotStarted" then self:invoke() end
   return function()
     while true do
@@ -641,6 +773,7 @@ end
 --- Runs the pipeline to its end (starting it if needed) and returns every output object
 -- (`{n = N, ...}`, Nil objects as holes); `p.state`, `p.error`, `p.streams`, `p.had_errors` are set.
 function Pipeline:wait()
+  check_connected(self, "pipeline:wait")
   if self.state == "NotStarted" then self:invoke() end
   while not self.done do pump(self) end
   local out = { n = 0 }
@@ -652,6 +785,16 @@ function Pipeline:wait()
   self.qhead = self.qtail + 1
   self.had_errors = self.state == "Failed" or #self.streams.error > 0
   return out
+end
+
+--- Connects to a disconnected pipeline of a pool from `session:runspace_pools()` (after
+-- `pool:connect()`): its output is read again with `p:wait()` or `p:output()`.
+function Pipeline:connect()
+  if self.state ~= "Disconnected" then error("pipeline:connect: the pipeline is " .. self.state, 2) end
+  if self.pool.state ~= "Opened" then error("pipeline:connect: the RunspacePool is " .. self.pool.state, 2) end
+  self.pool.shell:connect(self.command_id)
+  self.state = "Running"
+  return self
 end
 
 --- Stops a running pipeline (PowerShell's stop signal) and waits for its end.

@@ -82,6 +82,9 @@ struct wsman_psvalue {
     wsman_pskind_t kind;
     const char *text; /* primitives: the value (NUL-terminated; BYTES may contain NULs) */
     size_t len;
+    /* the S attribute: the stream a value of PowerShell's stderr CLIXML belongs to ("Error",
+     * "warning", "progress", ...), as written; NULL when absent */
+    const char *stream;
     /* objects */
     const wsman_pstypes_t *types; /* NULL when the object has no <TN> */
     const char *to_string;        /* NULL when absent */
@@ -124,7 +127,8 @@ int wsman_psvalue_set_props(wsman_psdoc_t *d, wsman_psvalue_t *obj, int extended
 /* Appends v to the document's top-level values. */
 int wsman_psdoc_add(wsman_psdoc_t *d, wsman_psvalue_t *v);
 
-/* Appends v as CLIXML to out; name: its N attribute (NULL for none). Values reached again (and
+/* Appends v as CLIXML to out; name: its N attribute (NULL for none); v->stream, when set, its S
+ * attribute. Values reached again (and
  * cycles) are written as <Ref>, type-name lists as <TNRef>, counted from 0 within this call.
  * Returns 0, or -1 when out of memory or v nests deeper than 512. */
 int wsman_psvalue_write(wsman_buf_t *out, const wsman_psvalue_t *v, const char *name);
@@ -137,7 +141,8 @@ const char *wsman_pskind_element(wsman_pskind_t k);
 const char *wsman_pskind_name(wsman_pskind_t k);
 int wsman_pskind_lookup(const char *name);
 
-/* A property of an object by name (adapted first, then extended), or NULL. */
+/* A property of an object by name, in any case as PowerShell's are (adapted first, then
+ * extended), or NULL. */
 wsman_psvalue_t *wsman_psvalue_prop(const wsman_psvalue_t *obj, const char *name);
 
 #ifdef __cplusplus

@@ -15,12 +15,13 @@
  *   collection = "List"|"Enumeration"|"Stack"|"Queue" with items = {n = N, ...} or "Dictionary"
  *   with items = {key = value}, adapted = {name = value} (<Props>), extended = {name = value}
  *   (<MS>)}; indexing a PSObject with another key reads its properties (adapted first).
- *   A <Ref> is the same Lua table as the object it names (cycles included).
+ *   A <Ref> is the same Lua table as the object it names (cycles included); objects whose type
+ *   names are one <TN> (through <TNRef>) share one type_names table.
  *
  * Encoding takes the same shapes back, plus plain Lua values: string -> String, boolean ->
  * Boolean, integer -> Int32 (Int64 outside its range), float -> Double, a table with n or a
  * sequence -> Object[] (LST), any other table -> Hashtable (DCT). A table reached twice is
- * written once and then as <Ref>.
+ * written once and then as <Ref>, a type_names table once and then as <TNRef>.
  */
 #include "lutil.h"
 #include "psobject.h"
@@ -219,11 +220,18 @@ static void push_object(dec_t *d, const wsman_psvalue_t *v)
     lua_pushlightuserdata(L, (void *)v);
     lua_pushvalue(L, -2);
     lua_rawset(L, d->memo);
-    if (v->types) {
-        lua_createtable(L, (int)v->types->count, 0);
-        for (i = 0; i < v->types->count; i++) {
-            lua_pushstring(L, v->types->names[i]);
-            lua_rawseti(L, -2, (lua_Integer)i + 1);
+    if (v->types) { /* one table per <TN>: objects written with <TNRef> share it */
+        lua_pushlightuserdata(L, (void *)v->types);
+        if (lua_rawget(L, d->memo) == LUA_TNIL) {
+            lua_pop(L, 1);
+            lua_createtable(L, (int)v->types->count, 0);
+            for (i = 0; i < v->types->count; i++) {
+                lua_pushstring(L, v->types->names[i]);
+                lua_rawseti(L, -2, (lua_Integer)i + 1);
+            }
+            lua_pushlightuserdata(L, (void *)v->types);
+            lua_pushvalue(L, -2);
+            lua_rawset(L, d->memo);
         }
         lua_setfield(L, -2, "type_names");
     }
@@ -301,7 +309,8 @@ static int l_decode(lua_State *L)
 typedef struct enc {
     lua_State *L;
     wsman_psdoc_t *doc;
-    int memo; /* stack index: table -> lightuserdata */
+    int memo;       /* stack index: table -> lightuserdata */
+    int types_memo; /* stack index: type_names table -> lightuserdata of the first object with it */
     int depth;
     const wsman_psvalue_t *array_types, *hashtable_types; /* shared type-name lists */
 } enc_t;
@@ -395,7 +404,8 @@ static wsman_psvalue_t *psvalue_value(enc_t *c, int idx)
     return v;
 }
 
-/* Reads an array of strings at field name of the table at idx into obj's type names. */
+/* Reads the type_names array of the table at idx into obj's type names; a type_names table met
+ * before is shared with the first object that had it (written once, then as <TNRef>). */
 static void set_type_names(enc_t *c, int idx, wsman_psvalue_t *obj)
 {
     lua_State *L = c->L;
@@ -403,6 +413,13 @@ static void set_type_names(enc_t *c, int idx, wsman_psvalue_t *obj)
     size_t n = 0;
 
     if (rawfield(L, idx, "type_names") == LUA_TTABLE) {
+        lua_pushvalue(L, -1);
+        if (lua_rawget(L, c->types_memo) == LUA_TLIGHTUSERDATA) { /* written once, then <TNRef> */
+            wsman_psvalue_share_types(obj, lua_touserdata(L, -1));
+            lua_pop(L, 2);
+            return;
+        }
+        lua_pop(L, 1);
         for (n = 0; n < sizeof names / sizeof names[0]; n++) {
             lua_rawgeti(L, -1, (lua_Integer)n + 1);
             if (!(names[n] = lua_isstring(L, -1) ? lw_checkcstring(L, lua_gettop(L), "a type name") : NULL)) {
@@ -413,6 +430,9 @@ static void set_type_names(enc_t *c, int idx, wsman_psvalue_t *obj)
         }
         if (wsman_psvalue_set_types(c->doc, obj, names, n) != 0)
             oom(L);
+        lua_pushvalue(L, -1);
+        lua_pushlightuserdata(L, obj);
+        lua_rawset(L, c->types_memo);
     }
     lua_pop(L, 1);
 }
@@ -682,10 +702,12 @@ static int l_encode(lua_State *L)
     if (!(doc->doc = wsman_psdoc_new()))
         return oom(L);
     lua_newtable(L);
+    lua_newtable(L);
     memset(&c, 0, sizeof c);
     c.L = L;
     c.doc = doc->doc;
-    c.memo = lua_gettop(L);
+    c.memo = lua_gettop(L) - 1;
+    c.types_memo = lua_gettop(L);
     if (objs) {
         lua_Integer n, i;
         luaL_checktype(L, 1, LUA_TTABLE);

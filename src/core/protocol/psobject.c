@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 enum {
     ARENA_BLOCK = 64 * 1024,
@@ -263,10 +264,10 @@ wsman_psvalue_t *wsman_psvalue_prop(const wsman_psvalue_t *obj, const char *name
     if (!obj || obj->kind != WSMAN_PS_OBJECT)
         return NULL;
     for (i = 0; i < obj->nadapted; i++)
-        if (strcmp(obj->adapted[i].name, name) == 0)
+        if (strcasecmp(obj->adapted[i].name, name) == 0)
             return obj->adapted[i].value;
     for (i = 0; i < obj->nextended; i++)
-        if (strcmp(obj->extended[i].name, name) == 0)
+        if (strcasecmp(obj->extended[i].name, name) == 0)
             return obj->extended[i].value;
     return NULL;
 }
@@ -296,6 +297,7 @@ typedef struct frame {
     int extended;           /* FR_PROPS: <MS> */
     wsman_pscoll_t coll;    /* FR_COLL, FR_DCT */
     char *name;             /* N attribute (decoded), or NULL */
+    char *stream;           /* S attribute, or NULL */
     char *refid;            /* FR_TN: RefId */
     wsman_psvalue_t *value; /* FR_OBJ, FR_REF, FR_PR: the value; FR_EN: the key */
     int have_key, have_value;
@@ -352,6 +354,7 @@ static frame_t *push(parser_t *p, frame_kind_t kind, const char *name)
 static void frame_clear(frame_t *f)
 {
     free(f->name);
+    free(f->stream);
     free(f->refid);
     wsman_buf_free(&f->vec);
 }
@@ -444,6 +447,7 @@ static int start_value(parser_t *p, const char *local, const char **atts)
 {
     const char *n = wsman_xml_attr(p->x, atts, NULL, "N");
     const char *refid = wsman_xml_attr(p->x, atts, NULL, "RefId");
+    const char *stream = wsman_xml_attr(p->x, atts, NULL, "S");
     int k = wsman_pskind_lookup(local);
     frame_t *f;
 
@@ -469,9 +473,13 @@ static int start_value(parser_t *p, const char *local, const char **atts)
     if (k == WSMAN_PS_OBJECT) {
         if (!(f = push(p, FR_OBJ, n)) || !(f->value = wsman_psvalue_new(p->doc, WSMAN_PS_OBJECT, NULL, 0)))
             return -1;
+        if (stream && !(f->value->stream = arena_strndup(p->doc, stream, strlen(stream))))
+            return -1;
         return ref_add(p, &p->objrefs, refid, f->value);
     }
     if (!(f = push(p, FR_PRIM, n)))
+        return -1;
+    if (stream && !(f->stream = wsman_strdup(stream)))
         return -1;
     f->prim = (wsman_pskind_t)k;
     wsman_buf_reset(&p->text);
@@ -681,6 +689,8 @@ static int on_end(void *ud, const char *ns, const char *local)
         break;
     case FR_PRIM:
         rc = (v = make_prim(p, f->prim)) ? 0 : -1;
+        if (v && f->stream && !(v->stream = arena_strndup(p->doc, f->stream, strlen(f->stream))))
+            rc = -1;
         break;
     case FR_OBJ:
     case FR_REF:
