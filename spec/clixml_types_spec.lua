@@ -83,7 +83,7 @@ describe("CLIXML types as Windows sent them", function()
     local key = one(m)
     assert.equals("65,a,CapsLockOn,True", tostring(key))
     assert.equals(V("Char", "97"), key.Character)
-    assert.equals("a", utf8.char(tonumber(key.Character.value)))
+    assert.equals("a", WSMan.ps_char(key.Character))
     assert.equals(65, key.VirtualKeyCode)
     assert.equals("CapsLockOn", key.ControlKeyState)
     assert.is_true(key.KeyDown)
@@ -107,6 +107,8 @@ describe("CLIXML types as Windows sent them", function()
     assert.equals(V("String", "information stream"), info.MessageData)
     assert.equals(V("String", "Write-Information"), info.Source)
     assert.equals(V("DateTime", "2018-06-13T23:46:27.9270288+00:00"), info.TimeGenerated)
+    assert.same({ year = 2018, month = 6, day = 13, hour = 23, minute = 46, second = 27, ticks = 9270288,
+      kind = "Local", offset = 0, time = 1528933587 }, WSMan.ps_datetime(info.TimeGenerated))
     assert.equals(V("String", "WIN-NNMU24VVKJ0\\vagrant"), info.User)
     assert.equals(V("UInt32", "2636"), info.ProcessId)
     assert.equals(V("UInt32", "2692"), info.NativeThreadId)
@@ -268,6 +270,49 @@ describe("CLIXML types Windows did not send here: MS-PSRP 2.2.5.1's examples", f
       assert.equals(xml, encode(one(xml, { typed = true })))
     end)
   end
+
+  it("DateTime fields: the kind from the zone, the offset, ticks and the UTC time", function()
+    assert.same({ year = 2008, month = 4, day = 11, hour = 10, minute = 42, second = 32, ticks = 2731993,
+      kind = "Local", offset = -420, time = 1207935752 }, WSMan.ps_datetime(V("DateTime", "2008-04-11T10:42:32.2731993-07:00")))
+    assert.same({ year = 1970, month = 1, day = 1, hour = 0, minute = 0, second = 0, ticks = 0, kind = "Utc",
+      offset = 0, time = 0 }, WSMan.ps_datetime("1970-01-01T00:00:00Z"))
+    local t = WSMan.ps_datetime("2000-02-29T23:59:59.5")
+    assert.same({ "Unspecified", 5000000 }, { t.kind, t.ticks })
+    assert.is_nil(t.time)
+    assert.equals(951868799, WSMan.ps_datetime("2000-02-29T23:59:59+00:00").time)
+    for _, bad in ipairs { "2001-02-29T00:00:00", "2008-04-11 10:42:32", "2008-04-11T24:00:00", "2008-04-11T10:42:32.",
+      "2008-04-11T10:42:32.12345678", "2008-04-11T10:42:32+15:00", "2008-04-11T10:42:32z", "" } do
+      local v, err = WSMan.ps_datetime(bad)
+      assert.is_nil(v, bad)
+      assert.matches("is not a DateTime", err)
+    end
+    assert.has_error(function() WSMan.ps_datetime(V("TimeSpan", "PT1S")) end)
+  end)
+
+  it("TimeSpan durations: exact ticks and .NET's components", function()
+    local ts = WSMan.ps_timespan(V("TimeSpan", "PT9.0269026S"))
+    assert.same({ ticks = 90269026, total_seconds = 9.0269026, days = 0, hours = 0, minutes = 0, seconds = 9,
+      fraction = 269026 }, ts)
+    ts = WSMan.ps_timespan("-P1DT2H3M4.5S")
+    assert.same({ -937845000000, -1, -2, -3, -4, -5000000 }, { ts.ticks, ts.days, ts.hours, ts.minutes, ts.seconds,
+      ts.fraction })
+    assert.equals(math.maxinteger, WSMan.ps_timespan("P10675199DT2H48M5.4775807S").ticks)
+    assert.equals(0, WSMan.ps_timespan("PT0S").ticks)
+    assert.equals(425 * 864000000000, WSMan.ps_timespan("P1Y2M").ticks)
+    for _, bad in ipairs { "P", "PT", "1S", "PT1H2H", "PT1S2M", "PT.5S", "PT1.5M", "P10675199DT2H48M5.4775808S", "P1W" } do
+      local v, err = WSMan.ps_timespan(bad)
+      assert.is_nil(v, bad)
+      assert.matches("is not a TimeSpan", err)
+    end
+  end)
+
+  it("Char: the UTF-16 code unit as a character", function()
+    assert.equals("é", WSMan.ps_char(V("Char", "233")))
+    assert.equals("\0", WSMan.ps_char("0"))
+    assert.equals("\239\191\189", WSMan.ps_char("55357")) -- half a surrogate pair
+    assert.is_nil(WSMan.ps_char("65536"))
+    assert.is_nil(WSMan.ps_char("x"))
+  end)
 
   it("byte[] is base64 on the wire and the bytes in Lua", function()
     local bytes = ""

@@ -780,6 +780,30 @@ Makes t a PSObject (type_names, to_string, value, collection + items, adapted, e
 @treturn table t
 */
 
+/***
+The fields of a DateTime.
+@function WSMan.ps_datetime
+@param value a DateTime PSValue, or its text
+@treturn table `{year, month, day, hour, minute, second, ticks (the fraction of the second in
+ 100 ns), kind = "Utc" | "Local" | "Unspecified", offset (minutes east of UTC) and time (seconds
+ since 1970-01-01 UTC) when the kind is not Unspecified}`, or nil and a message
+*/
+
+/***
+The length of a TimeSpan.
+@function WSMan.ps_timespan
+@param value a TimeSpan PSValue, or its text (an xs:duration)
+@treturn table `{ticks (100 ns, exact), total_seconds, days, hours, minutes, seconds, fraction
+ (ticks)}` (each component carries the sign, as .NET's TimeSpan), or nil and a message
+*/
+
+/***
+The character of a Char.
+@function WSMan.ps_char
+@param value a Char PSValue, or its text (the UTF-16 code unit)
+@treturn string the character in UTF-8 (a lone surrogate half as U+FFFD), or nil and a message
+*/
+
 /* ---- constructors and metatables ------------------------------------------------------ */
 
 /* WSMan.ps_value(type, value) -> PSValue */

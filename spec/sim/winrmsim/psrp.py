@@ -178,7 +178,7 @@ class Pool:
         self.id = shell_id
         self.owner = owner
         self.user_name = owner
-        self.machine = "WINRM-SIM"
+        self.machine = getattr(handler, "computer_name", "WINRM-SIM")
         self.config = config
         self.uri = uri
         self.client_ip = client_ip

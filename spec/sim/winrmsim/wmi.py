@@ -5,10 +5,10 @@ Get (keys, singletons, fragments), Put (whole, fragment), Create, Delete, Invoke
 and Enumerate (plain, WQL, SelectorFilter, AssociationFilter).
 """
 
-import copy
 import glob
 import json
 import os
+import pickle
 import threading
 from xml.sax.saxutils import escape
 
@@ -19,22 +19,60 @@ from .handlers import ResourceHandler
 from .soap import epr_inner, selector_set
 
 CIMV2_NS = "root/cimv2"
+DEFAULT_COMPUTER_NAME = "WINRM-SIM"   # the data files' computer name (CSName, DNSHostName, ...)
+
+_SPECS = {}
+_SPECS_LOCK = threading.Lock()
+
+
+def class_specs(data_dir, computer_name):
+    """The data directory's class specs for one computer name, parsed once per process (a fleet of hosts
+    shares them): -> [(spec, pickled instances)]. Hosts copy the instances with pickle.loads, which is
+    far cheaper than copy.deepcopy."""
+    key = (os.path.abspath(data_dir), computer_name)
+    with _SPECS_LOCK:
+        specs = _SPECS.get(key)
+        if specs is None:
+            specs = []
+            for path in sorted(glob.glob(os.path.join(data_dir, "*.json"))):
+                with open(path, encoding="utf-8") as fh:
+                    spec = json.load(fh)
+                if "class" not in spec:
+                    continue
+                spec["instances"] = rename_computer(spec.get("instances", []), computer_name)
+                specs.append((spec, pickle.dumps(spec["instances"], pickle.HIGHEST_PROTOCOL)))
+            _SPECS[key] = specs
+        return specs
+
+
+def rename_computer(value, name):
+    """The data with every string that names the simulator's computer (any case) naming `name` instead."""
+    if name == DEFAULT_COMPUTER_NAME:
+        return value
+    if isinstance(value, str):
+        if value.upper() == DEFAULT_COMPUTER_NAME:
+            return name.lower() if value.islower() else name
+        return value
+    if isinstance(value, list):
+        return [rename_computer(v, name) for v in value]
+    if isinstance(value, dict):
+        return {k: rename_computer(v, name) for k, v in value.items()}
+    return value
 
 
 class WmiStore:
     """All WMI classes, loaded from the data directory's JSON files (config.json excluded)."""
 
-    def __init__(self, data_dir, extra_processes=0):
+    def __init__(self, data_dir, extra_processes=0, computer_name=DEFAULT_COMPUTER_NAME):
         self.lock = threading.RLock()
         self.data_dir = data_dir
         self.extra_processes = extra_processes
+        self.computer_name = computer_name
         self.classes = {}
-        for path in sorted(glob.glob(os.path.join(data_dir, "*.json"))):
-            with open(path, encoding="utf-8") as fh:
-                spec = json.load(fh)
-            if "class" not in spec:
-                continue
+        self._pickled = {}
+        for spec, pickled in class_specs(data_dir, computer_name):
             cls = CimClass(spec, ns.CIMV2)
+            self._pickled[cls.name.lower()] = pickled
             cls.store = self
             self.classes[cls.name.lower()] = cls
         self.next_pid = 5000
@@ -65,11 +103,12 @@ class WmiStore:
 
     def reset(self):
         with self.lock:
-            for cls in self.classes.values():
-                cls.instances = copy.deepcopy(cls.spec_instances)
+            for key, cls in self.classes.items():
+                cls.instances = pickle.loads(self._pickled[key])
             proc = self.cls("Win32_Process")
             if proc is not None and self.extra_processes:
-                proc.instances.extend(wmi_methods.generated_processes(self.extra_processes))
+                proc.instances.extend(rename_computer(wmi_methods.generated_processes(self.extra_processes),
+                                                      self.computer_name))
             self.next_pid = 5000
             self.changed()
 
