@@ -167,11 +167,13 @@ class WorkerPool:
                 self.idle -= 1
                 self.waiting -= 1
             try:
-                result = fn(*args)
-            except BaseException as exc:  # handed to the awaiting coroutine
-                self.loop.call_soon_threadsafe(_settle, fut, None, exc)
-            else:
-                self.loop.call_soon_threadsafe(_settle, fut, result, None)
+                result, exc = fn(*args), None
+            except BaseException as error:  # handed to the awaiting coroutine
+                result, exc = None, error
+            try:
+                self.loop.call_soon_threadsafe(_settle, fut, result, exc)
+            except RuntimeError:   # the loop has ended (the simulator is stopping)
+                return
 
 
 def _settle(fut, result, exc):
