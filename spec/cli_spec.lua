@@ -1102,6 +1102,24 @@ describe("wsman command", function()
       os.remove(list)
     end)
 
+    it("a fleet (winrm-sim --hosts): a down and a silent host fail alone, each with its own error", function()
+      local fleet = sim.start({ "--allow-unencrypted", "--hosts", "4", "--down", "1", "--slow", "1" }, { fresh = true })
+      local addrs = {} -- host:port, as a fleet's list gives them
+      for i = 1, 4 do addrs[i] = fleet["host_" .. i]:match("^http://([^/]+)/") end
+      local st, out, err = wsman(hosts_args("identify", table.concat(addrs, ","), "-format:jsonl", "-timeout:1000"))
+      fleet:stop()
+      assert.equals(1, st)
+      assert.equals("wsman: 2 of 4 hosts failed\n", err)
+      local slow, down = fleet.slow .. ":" .. fleet.port, fleet.down .. ":" .. fleet.port
+      assert.same(sorted {
+        addrs[1] .. " True IdentifyResponse",
+        addrs[2] .. " True IdentifyResponse",
+        slow .. " False 0x800705B4 2147943860 Identify",
+        down .. " False 0x80072EFD 2147954429 Identify",
+      }, sorted(jsonl_lines(out)))
+      assert.matches("got no complete reply within", out, 1, true)
+    end)
+
     it("copy to several hosts; fetch from several into a file each ({host} in LOCAL_FILE)", function()
       local src = tmp .. ".src"
       write_file(src, "fleet file\n")

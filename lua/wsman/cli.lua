@@ -1290,7 +1290,8 @@ end
 -- The operation on one host: the session, then the verb. Returns the exit status.
 local function on_host(op, cmd, fmt)
   local wsman = WSMan.new()
-  local session = create_session(wsman, cmd, fmt)
+  -- (closed at the end: with many hosts, a finished host's connection is not left to the collector)
+  local session <close> = create_session(wsman, cmd, fmt)
   if cmd.named.debug ~= nil then require("wsman.trace").attach(session, ctx.err) end
 
   if op == "run" then return run_command(cmd, session, fmt) end

@@ -562,7 +562,7 @@ class PsrpHandler(ResourceHandler):
         from .pstransfer import Sandbox
         with self.lock:
             if user not in self.boxes:
-                self.boxes[user] = Sandbox(self.sandbox_root, user)
+                self.boxes[user] = Sandbox(self.sandbox_root, user, getattr(self, "computer_name", "WINRM-SIM"))
             return self.boxes[user]
 
     def reset(self):

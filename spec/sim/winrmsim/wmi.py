@@ -5,6 +5,8 @@ Get (keys, singletons, fragments), Put (whole, fragment), Create, Delete, Invoke
 and Enumerate (plain, WQL, SelectorFilter, AssociationFilter).
 """
 
+import contextlib
+import copy
 import glob
 import json
 import os
@@ -25,11 +27,11 @@ _SPECS = {}
 _SPECS_LOCK = threading.Lock()
 
 
-def class_specs(data_dir, computer_name):
-    """The data directory's class specs for one computer name, parsed once per process (a fleet of hosts
-    shares them): -> [(spec, pickled instances)]. Hosts copy the instances with pickle.loads, which is
-    far cheaper than copy.deepcopy."""
-    key = (os.path.abspath(data_dir), computer_name)
+def class_specs(data_dir):
+    """The data directory's classes, built once per process (a fleet of hosts shares them): -> [(CimClass
+    template, its instances)]. A store copies the template shallowly (the schema is shared) and reads the
+    shared instances until its first modification (WmiStore.writing) gives it private copies."""
+    key = os.path.abspath(data_dir)
     with _SPECS_LOCK:
         specs = _SPECS.get(key)
         if specs is None:
@@ -37,16 +39,15 @@ def class_specs(data_dir, computer_name):
             for path in sorted(glob.glob(os.path.join(data_dir, "*.json"))):
                 with open(path, encoding="utf-8") as fh:
                     spec = json.load(fh)
-                if "class" not in spec:
-                    continue
-                spec["instances"] = rename_computer(spec.get("instances", []), computer_name)
-                specs.append((spec, pickle.dumps(spec["instances"], pickle.HIGHEST_PROTOCOL)))
+                if "class" in spec:
+                    specs.append((CimClass(spec, ns.CIMV2), spec.get("instances", [])))
             _SPECS[key] = specs
         return specs
 
 
 def rename_computer(value, name):
-    """The data with every string that names the simulator's computer (any case) naming `name` instead."""
+    """The data with every string that names the simulator's computer (any case) naming `name` instead;
+    the parts without such a string are the same objects (hosts share them)."""
     if name == DEFAULT_COMPUTER_NAME:
         return value
     if isinstance(value, str):
@@ -54,9 +55,11 @@ def rename_computer(value, name):
             return name.lower() if value.islower() else name
         return value
     if isinstance(value, list):
-        return [rename_computer(v, name) for v in value]
+        new = [rename_computer(v, name) for v in value]
+        return value if all(a is b for a, b in zip(new, value)) else new
     if isinstance(value, dict):
-        return {k: rename_computer(v, name) for k, v in value.items()}
+        new = {k: rename_computer(v, name) for k, v in value.items()}
+        return value if all(new[k] is v for k, v in value.items()) else new
     return value
 
 
@@ -69,10 +72,11 @@ class WmiStore:
         self.extra_processes = extra_processes
         self.computer_name = computer_name
         self.classes = {}
-        self._pickled = {}
-        for spec, pickled in class_specs(data_dir, computer_name):
-            cls = CimClass(spec, ns.CIMV2)
-            self._pickled[cls.name.lower()] = pickled
+        self._shared = {}      # class key -> instances shared with other stores (never modified)
+        self.private = False   # whether the classes hold this store's own copies of the instances
+        for template, shared in class_specs(data_dir):
+            cls = copy.copy(template)
+            self._shared[cls.name.lower()] = rename_computer(shared, computer_name)
             cls.store = self
             self.classes[cls.name.lower()] = cls
         self.next_pid = 5000
@@ -104,12 +108,29 @@ class WmiStore:
     def reset(self):
         with self.lock:
             for key, cls in self.classes.items():
-                cls.instances = pickle.loads(self._pickled[key])
+                cls.instances = self._shared[key]
+            self.private = False
             proc = self.cls("Win32_Process")
             if proc is not None and self.extra_processes:
+                self._own()
                 proc.instances.extend(rename_computer(wmi_methods.generated_processes(self.extra_processes),
                                                       self.computer_name))
             self.next_pid = 5000
+            self.changed()
+
+    @contextlib.contextmanager
+    def writing(self):
+        """`with store.writing():` around any modification of instances (find them inside it): holds the
+        lock and first gives this store private copies of the shared instances."""
+        with self.lock:
+            self._own()
+            yield
+
+    def _own(self):
+        if not self.private:
+            for key, cls in self.classes.items():
+                cls.instances = pickle.loads(pickle.dumps(self._shared[key], pickle.HIGHEST_PROTOCOL))
+            self.private = True
             self.changed()
 
     def new_pid(self):
@@ -290,7 +311,7 @@ class WmiHandler(ResourceHandler):
     def put(self, op):
         req = op.req
         cls = self.resolve(req.resource_uri)
-        with self.store.lock:
+        with self.store.writing():
             inst = self.store.find(cls, req.selectors)
             if req.fragment is not None:
                 frag = fragment.parse(req.fragment, req.fragment_dialect, cls)
@@ -310,7 +331,7 @@ class WmiHandler(ResourceHandler):
         cls = self.resolve(req.resource_uri)
         if not cls.creatable:
             raise wmi_fault("ACTION_NOT_SUPPORTED", "not_supported", operation="PutInstance")
-        with self.store.lock:
+        with self.store.writing():
             values = self._parse_representation(cls, req.payload)
             missing = [k for k in cls.keys if values.get(k) in (None, "")]
             if missing:
@@ -333,7 +354,7 @@ class WmiHandler(ResourceHandler):
         cls = self.resolve(req.resource_uri)
         if not cls.deletable:
             raise wmi_fault("ACTION_NOT_SUPPORTED", "not_supported", operation="DeleteInstance")
-        with self.store.lock:
+        with self.store.writing():
             inst = self.store.find(cls, req.selectors)
             cls.instances.remove(inst)
             self.store.changed()
@@ -371,7 +392,7 @@ class WmiHandler(ResourceHandler):
             except CimTypeError as exc:
                 raise wmi_fault("INVALID_PARAMETER", "invalid_method_parameters", operation="ExecMethod",
                                 message="The WS-Management service cannot process the request. %s." % exc)
-        with self.store.lock:
+        with self.store.writing():
             inst = None
             if not static or req.selectors:
                 inst = self.store.find(cls, req.selectors)
