@@ -67,7 +67,8 @@ class ControlHandler(ResourceHandler):
     def extra_stats(self):
         """OpenShells (WinRS shells open now), OpenRunspacePools (PowerShell pools open now), the process-wide
         Hosts, FleetRequests, FleetConnections, RequestRate (requests/s over the last 5 s), PeakRequestRate
-        (the busiest second) and Uptime (s), ReplayRemaining (with --replay: recorded messages not served)."""
+        (the busiest second), Uptime (s) and FleetOpenEnumerations/Shells/RunspacePools (summed over every
+        host), ReplayRemaining (with --replay: recorded messages not served)."""
         shells = getattr(self.state, "shells", None)
         pools = getattr(self.state, "psrp", None)
         x = "<p:OpenShells>%d</p:OpenShells>" % (shells.open_count() if shells is not None else 0)
@@ -78,6 +79,8 @@ class ControlHandler(ResourceHandler):
                   "</p:FleetConnections><p:RequestRate>%.1f</p:RequestRate><p:PeakRequestRate>%d</p:PeakRequestRate>"
                   "<p:Uptime>%.1f</p:Uptime>" % (fleet.hosts, fleet.requests, fleet.connections, fleet.rate(),
                                                  fleet.peak_rate(), fleet.uptime()))
+            x += ("<p:FleetOpenEnumerations>%d</p:FleetOpenEnumerations><p:FleetOpenShells>%d</p:FleetOpenShells>"
+                  "<p:FleetOpenRunspacePools>%d</p:FleetOpenRunspacePools>" % fleet.open_totals())
         if self.state.replayer is not None:
             x += "<p:ReplayRemaining>%d</p:ReplayRemaining>" % self.state.replayer.remaining()
         return x

@@ -33,7 +33,7 @@ LINE_LIMIT = 65536             # longest request or header line (bytes, CRLF exc
 MAX_HEADERS = 200
 TLS_HANDSHAKE_TIMEOUT = 30.0
 RATE_WINDOW = 5                # seconds over which Stats' RequestRate is averaged
-DEFAULT_WORKERS = 256
+DEFAULT_WORKERS = 1024       # threads start only when every worker is busy (e.g. Receives waiting)
 
 
 def host_addresses(first, count):
@@ -91,7 +91,8 @@ class FleetStats:
     """Process-wide request counters; updated on the loop thread only, read by Stats from any thread."""
 
     def __init__(self, hosts):
-        self.hosts = hosts
+        self.hosts = len(hosts)
+        self._hosts = hosts
         self.started = time.monotonic()
         self.requests = 0
         self.connections = 0
@@ -124,6 +125,16 @@ class FleetStats:
     def peak_rate(self):
         buckets = list(self._buckets)
         return max([self.peak] + [n for _, n in buckets])
+
+    def open_totals(self):
+        """-> (open enumeration contexts, shells, runspace pools) summed over every host of the fleet."""
+        enums = shells = pools = 0
+        for host in self._hosts:
+            for service in host.services():
+                enums += service.state.enums.open_count()
+                shells += service.state.shells.open_count()
+                pools += service.state.psrp.open_count()
+        return enums, shells, pools
 
     def summary(self):
         up = self.uptime()
@@ -264,7 +275,7 @@ class FrontEnd:
         self.ssl_context = ssl_context
         self.latency = latency
         self.workers = workers
-        self.stats = FleetStats(len(hosts))
+        self.stats = FleetStats(hosts)
         self.port = self._bind_all(port)
         self.loop = None
         self.pool = None
