@@ -6,13 +6,15 @@
 -- with the same element and text, the GUID byte order of the PSRP header against the ShellId, and
 -- PowerShell's stderr records rendered from the same decoder. Types Windows did not send in these
 -- recordings (Guid, TimeSpan, Decimal, Uri, XmlDocument, ScriptBlock, byte[], ...) round-trip here
--- with MS-PSRP 2.2.5.1's own examples.
+-- with MS-PSRP 2.2.5.1's own examples; seeded mutations of a document holding every type go through
+-- both readers (clixml_decode and the stderr decoder).
 local WSMan = require "wsman"
 local core = require "wsman.core"
 local sim = require "helpers.sim"
 local captures = require "helpers.psrp_captures"
 
 local clixml = require "helpers.clixml"
+local mutate = require "helpers.mutate"
 
 local decode, encode, V, O = WSMan.clixml_decode, WSMan.clixml_encode, WSMan.ps_value, WSMan.ps_object
 local one, same = clixml.one, clixml.same
@@ -273,7 +275,8 @@ describe("CLIXML types Windows did not send here: MS-PSRP 2.2.5.1's examples", f
 
   it("DateTime fields: the kind from the zone, the offset, ticks and the UTC time", function()
     assert.same({ year = 2008, month = 4, day = 11, hour = 10, minute = 42, second = 32, ticks = 2731993,
-      kind = "Local", offset = -420, time = 1207935752 }, WSMan.ps_datetime(V("DateTime", "2008-04-11T10:42:32.2731993-07:00")))
+      kind = "Local", offset = -420, time = 1207935752 },
+      WSMan.ps_datetime(V("DateTime", "2008-04-11T10:42:32.2731993-07:00")))
     assert.same({ year = 1970, month = 1, day = 1, hour = 0, minute = 0, second = 0, ticks = 0, kind = "Utc",
       offset = 0, time = 0 }, WSMan.ps_datetime("1970-01-01T00:00:00Z"))
     local t = WSMan.ps_datetime("2000-02-29T23:59:59.5")
@@ -299,7 +302,8 @@ describe("CLIXML types Windows did not send here: MS-PSRP 2.2.5.1's examples", f
     assert.equals(math.maxinteger, WSMan.ps_timespan("P10675199DT2H48M5.4775807S").ticks)
     assert.equals(0, WSMan.ps_timespan("PT0S").ticks)
     assert.equals(425 * 864000000000, WSMan.ps_timespan("P1Y2M").ticks)
-    for _, bad in ipairs { "P", "PT", "1S", "PT1H2H", "PT1S2M", "PT.5S", "PT1.5M", "P10675199DT2H48M5.4775808S", "P1W" } do
+    for _, bad in ipairs { "P", "PT", "1S", "PT1H2H", "PT1S2M", "PT.5S", "PT1.5M", "P10675199DT2H48M5.4775808S",
+      "P1W" } do
       local v, err = WSMan.ps_timespan(bad)
       assert.is_nil(v, bad)
       assert.matches("is not a TimeSpan", err)
@@ -329,5 +333,48 @@ describe("CLIXML types Windows did not send here: MS-PSRP 2.2.5.1's examples", f
     assert.equals(back.items[1], back.items[2])
     assert.equals(back, back.me)
     assert.is_true(same(one(encode(back)), back))
+  end)
+end)
+
+describe("seeded random mutations of every type, through both readers", function()
+  it("2000 of them: decoded or refused by clixml_decode, rendered or kept as text by clixml", function()
+    local values = { n = 0 }
+    for _, t in ipairs { { "Guid", "792e5b37-4505-47ef-b7d2-8711bb7affa8" }, { "DateTime", "2008-04-11T10:42:32Z" },
+      { "TimeSpan", "-P1DT2H3M4.5S" }, { "Decimal", "1.10" }, { "Uri", "http://h/" }, { "XmlDocument", "<a/>" },
+      { "ScriptBlock", "{ 1 }" }, { "Char", "97" }, { "ByteArray", "\0\1\255" }, { "SecureString", "AAE=" },
+      { "Version", "1.2.3.4" }, { "Byte", "1" }, { "SByte", "-1" }, { "UInt16", "2" }, { "Int16", "-2" },
+      { "UInt32", "3" }, { "UInt64", "4" }, { "Int64", "-4" }, { "Single", "1.5" }, { "Double", "NaN" },
+      { "Boolean", "true" }, { "String", "s_x\r\n\240\159\152\128" }, { "Null" } } do
+      values.n = values.n + 1
+      values[values.n] = V(t[1], t[2])
+    end
+    local shared = O { type_names = { "E", "System.Enum" }, to_string = "One", value = 1 }
+    values.n = values.n + 1
+    values[values.n] = O { type_names = { "R" }, collection = "Dictionary", items = { a = shared, b = shared },
+      extended = { e = shared } }
+    local doc = encode(values, { objs = true })
+    local streams = doc:gsub("<S>", '<S S="Error">'):gsub('<Obj RefId="(%d+)">', '<Obj S="progress" RefId="%1">')
+    local stderr = "x\r\n#< CLIXML\r\n" .. streams .. "\r\ny"
+    assert.equals(values.n, decode(doc).n)
+    local _, records = WSMan.clixml(stderr)
+    assert.is_true(#records >= 2)
+    local PIECES = { "<", ">", "/", '"', "_x", "_xD83D_", '<Ref RefId="0"/>', '<TNRef RefId="0"/>', "<Obj>", "</Obj>",
+      "<Nil/>", "<G>", "<DT>", "<TS>", "<D>", "<C>", "<BA>", "S=\"", "N=\"", "\0", "\255", "#< CLIXML", "</Objs>" }
+    math.randomseed(20261204)
+    local decoded, rendered = 0, 0
+    for i = 1, 2000 do
+      local s = mutate(i % 2 == 0 and doc or stderr, PIECES)
+      local ok, r = pcall(decode, s)
+      if ok then
+        decoded = decoded + 1
+        assert.is_true(pcall(encode, r, { objs = true }), ("mutation %d %q"):format(i, s))
+      end
+      local text, recs = WSMan.clixml(s)
+      assert.is_string(text)
+      for _, rec in ipairs(recs) do assert.is_string(rec.type) end
+      if not text:find("<Objs", 1, true) then rendered = rendered + 1 end
+    end
+    assert.is_true(decoded > 50, decoded .. " decoded")
+    assert.is_true(rendered > 100, rendered .. " rendered")
   end)
 end)
