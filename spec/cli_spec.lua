@@ -1110,12 +1110,12 @@ describe("wsman command", function()
       fleet:stop()
       assert.equals(1, st)
       assert.equals("wsman: 2 of 4 hosts failed\n", err)
-      local slow, down = fleet.slow .. ":" .. fleet.port, fleet.down .. ":" .. fleet.port
+      local silent, refusing = fleet.slow .. ":" .. fleet.port, fleet.down .. ":" .. fleet.port
       assert.same(sorted {
         addrs[1] .. " True IdentifyResponse",
         addrs[2] .. " True IdentifyResponse",
-        slow .. " False 0x800705B4 2147943860 Identify",
-        down .. " False 0x80072EFD 2147954429 Identify",
+        silent .. " False 0x800705B4 2147943860 Identify",
+        refusing .. " False 0x80072EFD 2147954429 Identify",
       }, sorted(jsonl_lines(out)))
       assert.matches("got no complete reply within", out, 1, true)
     end)
