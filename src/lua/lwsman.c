@@ -677,6 +677,7 @@ int luaopen_wsman_core(lua_State *L)
     lw_term_push(L); /* for the wsman command (lterm.c) */
     lua_setfield(L, -2, "_term");
     lw_psobject_fields(L); /* clixml_decode, clixml_encode, ps_value, ps_object (lpsobject.c) */
+    lw_psvalue_fields(L);  /* ps_datetime, ps_timespan, ps_char (lpsvalue.c) */
     lw_psrp_fields(L);     /* _psrp_*: PowerShell Remoting's wire for wsman.psrp (lpsrp.c) */
     lw_reaper_fields(L);   /* WSMan.flush (lsession.c) */
     lw_task_fields(L);     /* _task_mark, _loop_step...: the hooks of wsman.tasks (ltask.c) */

@@ -178,7 +178,7 @@ class Pool:
         self.id = shell_id
         self.owner = owner
         self.user_name = owner
-        self.machine = "WINRM-SIM"
+        self.machine = getattr(handler, "computer_name", "WINRM-SIM")
         self.config = config
         self.uri = uri
         self.client_ip = client_ip
@@ -567,7 +567,7 @@ class PsrpHandler(ResourceHandler):
         from .pstransfer import Sandbox
         with self.lock:
             if user not in self.boxes:
-                self.boxes[user] = Sandbox(self.sandbox_root, user)
+                self.boxes[user] = Sandbox(self.sandbox_root, user, getattr(self, "computer_name", "WINRM-SIM"))
             return self.boxes[user]
 
     def reset(self):

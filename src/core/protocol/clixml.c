@@ -96,8 +96,12 @@ int wsman_ps_unescape(wsman_buf_t *out, const char *s, size_t n)
     size_t i = 0, start = 0;
 
     while (i < n) {
-        long v = s[i] == '_' ? escape_at(s + i, n - i) : -1;
-        if (v < 0) {
+        const char *u = memchr(s + i, '_', n - i);
+        long v;
+        if (!u)
+            break;
+        i = (size_t)(u - s);
+        if ((v = escape_at(s + i, n - i)) < 0) {
             i++;
             continue;
         }

@@ -18,7 +18,11 @@
 enum {
     MAX_WRITE_DEPTH = 512,
     SEEN_MIN_SLOTS = 64,
-    CONTROL_LIMIT = 0x20, /* characters below are written as _xHHHH_ */
+    CONTROL_LIMIT = 0x20,   /* characters below are written as _xHHHH_ */
+    ASTRAL_FIRST = 0x10000, /* characters from here on are written as a surrogate pair */
+    UNICODE_LAST = 0x10FFFF,
+    HIGH_SURROGATE = 0xD800,
+    LOW_SURROGATE = 0xDC00,
 };
 
 /* Pointer -> RefId, open addressing. */
@@ -115,26 +119,64 @@ static int is_nonchar(const char *s, size_t n)
            ((unsigned char)s[2] == 0xBE || (unsigned char)s[2] == 0xBF);
 }
 
+/* The code point of a 4-byte UTF-8 sequence at s (a character outside the BMP), or 0. */
+static uint32_t astral_at(const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    uint32_t cp;
+
+    if (n < 4 || (u[0] & 0xF8) != 0xF0 || (u[1] & 0xC0) != 0x80 || (u[2] & 0xC0) != 0x80 ||
+        (u[3] & 0xC0) != 0x80)
+        return 0;
+    cp = (uint32_t)(u[0] & 0x07) << 18 | (uint32_t)(u[1] & 0x3F) << 12 | (uint32_t)(u[2] & 0x3F) << 6 |
+         (uint32_t)(u[3] & 0x3F);
+    return cp >= ASTRAL_FIRST && cp <= UNICODE_LAST ? cp : 0;
+}
+
+/* Whether the character at s is escaped: its width in bytes with its UTF-16 code units in
+ * units[0..1] (units[1] 0 for one), or 0 when it is written as it is. PowerShell escapes control
+ * characters, U+FFFE/U+FFFF, both halves of a surrogate pair, and an underscore that would read
+ * as an escape. */
+static size_t escaped_at(const char *s, size_t n, unsigned units[2])
+{
+    unsigned char c = (unsigned char)s[0];
+    uint32_t cp = c >= 0xF0 ? astral_at(s, n) : 0;
+
+    units[1] = 0;
+    if (cp) {
+        cp -= ASTRAL_FIRST;
+        units[0] = HIGH_SURROGATE + (unsigned)(cp >> 10);
+        units[1] = LOW_SURROGATE + (unsigned)(cp & 0x3FF);
+        return 4;
+    }
+    if (is_nonchar(s, n)) { /* U+FFFE, U+FFFF: not XML characters either */
+        units[0] = 0xFFFEu | ((unsigned char)s[2] & 1u);
+        return 3;
+    }
+    if (c >= CONTROL_LIMIT && !(c == '_' && n > 1 && (s[1] == 'x' || s[1] == 'X')))
+        return 0;
+    units[0] = c;
+    return 1;
+}
+
 /* s with PowerShell's escapes applied (into w->tmp), then XML-escaped into out. */
 static int put_escaped(writer_t *w, const char *s, size_t len, int attr)
 {
-    size_t i, start = 0;
+    size_t i = 0, start = 0, width;
+    unsigned units[2];
 
     wsman_buf_reset(&w->tmp);
-    for (i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        unsigned code = c;
-        size_t width = 1;
-        if (is_nonchar(s + i, len - i)) { /* U+FFFE, U+FFFF: not XML characters either */
-            code = 0xFFFEu | ((unsigned char)s[i + 2] & 1u);
-            width = 3;
-        } else if (c >= CONTROL_LIMIT && !(c == '_' && i + 1 < len && (s[i + 1] == 'x' || s[i + 1] == 'X')))
+    while (i < len) {
+        if (!(width = escaped_at(s + i, len - i, units))) {
+            i++;
             continue;
+        }
         if (wsman_buf_append(&w->tmp, s + start, i - start) != 0 ||
-            wsman_buf_printf(&w->tmp, "_x%04X_", code) != 0)
+            wsman_buf_printf(&w->tmp, "_x%04X_", units[0]) != 0 ||
+            (units[1] && wsman_buf_printf(&w->tmp, "_x%04X_", units[1]) != 0))
             return -1;
-        i += width - 1;
-        start = i + 1;
+        i += width;
+        start = i;
     }
     if (wsman_buf_append(&w->tmp, s + start, len - start) != 0)
         return -1;
