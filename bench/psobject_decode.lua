@@ -3,7 +3,9 @@
 -- on the PSRP messages of the real Windows recordings (../shared/captures/windows-pypsrp).
 --   lua5.4 bench/psobject_decode.lua [seconds]      (from the repo root, after meson compile -C build)
 -- Prints messages/s, PSObjects/s (every <Obj> counted, nested ones too) and MB/s of CLIXML, for
--- decoding to Lua values and for encoding them again. Figures, not assertions.
+-- decoding to Lua values and for encoding them again; then PowerShell's stderr (WSMan.clixml, the
+-- same decoder) on the recorded test_sanitise_clixml_with_error.xml: records/s and MB/s.
+-- Figures, not assertions.
 package.path = "spec/?.lua;" .. package.path
 local bench = require "helpers.bench"
 local captures = require "helpers.psrp_captures"
@@ -44,4 +46,17 @@ end)
 run("encode", function()
   for i = 1, #decoded do WSMan.clixml_encode(decoded[i]) end
 end)
+local f = io.open(captures.dir .. "/test_sanitise_clixml_with_error.xml", "rb")
+if f then
+  local stderr = f:read("a")
+  f:close()
+  local rounds, records, cpu0 = 0, 0, os.clock()
+  repeat
+    local _, recs = WSMan.clixml(stderr)
+    rounds, records = rounds + 1, records + #recs
+  until os.clock() - cpu0 >= seconds
+  local cpu = os.clock() - cpu0
+  print(string.format("%-8s %10.0f documents/s %9.0f records/s %8.1f MB/s  (%d rounds, %.2f s CPU)", "stderr",
+    rounds / cpu, records / cpu, rounds * #stderr / 1048576 / cpu, rounds, cpu))
+end
 print(string.format("peak RSS %d KiB", bench.status_kb("VmHWM")))

@@ -37,6 +37,7 @@ build = {
       ["wsman.format"] = "lua/wsman/format.lua",
       ["wsman.trace"] = "lua/wsman/trace.lua",
       ["wsman.cli"] = "lua/wsman/cli.lua",
+      ["wsman.fanout"] = "lua/wsman/fanout.lua",
       ["wsman.ps"] = "lua/wsman/ps.lua",
       ["wsman.psrp"] = "lua/wsman/psrp.lua",
       ["wsman.transfer"] = "lua/wsman/transfer.lua",

@@ -55,6 +55,34 @@ local function json_count(text)
   return n
 end
 
+-- Checks JSON lines with Python's parser; returns one summary per line: "HOST OK DETAIL" (DETAIL:
+-- the error's hex code, a run's exit code and stdout, or the type of the result).
+local function jsonl_lines(text)
+  local f = io.open(tmp .. ".json", "w")
+  f:write(text)
+  f:close()
+  local py = [[
+import json, sys
+for line in sys.stdin:
+    o = json.loads(line)
+    r = o.get("result")
+    if not o["ok"]:
+        d = o["error"]["hex"] + " " + str(o["error"]["code"]) + " " + o["error"]["operation"]
+    elif isinstance(r, dict) and "exit_code" in r:
+        d = "exit=%d out=%s" % (r["exit_code"], r["stdout"].strip())
+    elif isinstance(r, list):
+        d = "list=%d" % len(r)
+    else:
+        d = r.get("#class", "?") if isinstance(r, dict) else type(r).__name__
+    print(o["host"], o["ok"], d)
+]]
+  local p = io.popen("env -u LD_PRELOAD /usr/bin/python3 -c " .. q(py) .. " < " .. q(tmp .. ".json") .. " 2>&1")
+  local lines = {}
+  for l in p:lines() do lines[#lines + 1] = l end
+  p:close()
+  return lines
+end
+
 local HASH = 'Syntax Error: input must be of the form {KEY="VALUE"[;KEY="VALUE"]}'
 local GENERAL = 'Error: Invalid use of command line. Type "wsman -?" for help.'
 
@@ -167,7 +195,7 @@ describe("wsman command", function()
     it("bad values: -format, -encoding, -a, -timeout, -returnType, -associations", function()
       local st, _, err = wsman(with { "get", "wmicimv2/Win32_Service?Name=Spooler", "-format:bogus" })
       assert.equals(1, st)
-      assert.equals('Invalid option for -format: "bogus". Valid values: text, xml, pretty, json.\n', err)
+      assert.equals('Invalid option for -format: "bogus". Valid values: text, xml, pretty, json, jsonl.\n', err)
       st, _, err = wsman { "get", "wmicimv2/Win32_Service?Name=Spooler", "-encoding:utf-8" }
       assert.equals(1, st)
       assert.equals("Error: The '-encoding' option is only valid when used with the '-remote' option\n", err)
@@ -767,7 +795,7 @@ describe("wsman command", function()
         1, true)
       st, _, err = wsman(with { "identify", "-format:yaml" })
       assert.equals(1, st)
-      assert.matches("Valid values: text, xml, pretty, json.", err, 1, true)
+      assert.matches("Valid values: text, xml, pretty, json, jsonl.", err, 1, true)
     end)
 
     it("errors name the switch that fixes them, not the API's names", function()
@@ -879,6 +907,236 @@ describe("wsman command", function()
       st, _, err = wsman(with { "copy", src })
       assert.equals(1, st)
       assert.equals(GENERAL .. "\n", err)
+    end)
+  end)
+
+  describe("several hosts (-r:host1,host2, -r:@FILE, -r:-)", function()
+    -- Two simulators and a host that refuses connections (nothing listens on port 1)
+    local s2, down, creds
+    local function hosts_args(verb, remote, ...)
+      local t = { verb }
+      for _, a in ipairs { ... } do t[#t + 1] = a end
+      t[#t + 1] = "-r:" .. remote
+      for _, a in ipairs(creds) do t[#t + 1] = a end
+      return t
+    end
+    local function sorted(t)
+      table.sort(t)
+      return t
+    end
+    local function write_file(path, ...)
+      local f = assert(io.open(path, "wb"))
+      f:write(...)
+      f:close()
+    end
+    local function lines_of(text)
+      local t = {}
+      for l in text:gmatch("[^\n]+") do t[#t + 1] = l end
+      return t
+    end
+
+    setup(function()
+      s2 = sim.start({ "--allow-unencrypted" }, { fresh = true })
+      down = "http://127.0.0.1:1/wsman"
+      creds = { "-u:" .. sim.user, "-p:" .. sim.password, "-a:basic", "-unencrypted" }
+    end)
+
+    teardown(function()
+      s2:stop()
+    end)
+
+    it("prefixes each host's lines with its name; a down host fails alone; status 1 and the count", function()
+      local st, out, err = wsman(hosts_args("identify", s.url .. "," .. down .. "," .. s2.url))
+      assert.equals(1, st)
+      for _, u in ipairs { s.url, s2.url } do
+        assert.matches("\n?" .. u:gsub("%p", "%%%0") .. ": IdentifyResponse\n", out)
+        assert.matches(u .. ":     ProductVendor = Microsoft Corporation\n", out, 1, true)
+      end
+      assert.not_matches(down, out, 1, true)
+      assert.matches(down .. ": Error number:  -2147012867 0x80072EFD\n", err, 1, true)
+      assert.matches(down .. ": Cannot connect to 127.0.0.1:1", err, 1, true)
+      assert.matches("wsman: 1 of 3 hosts failed\n$", err)
+      assert.not_matches(s.url, err, 1, true)
+      -- every host answering: status 0, nothing on stderr
+      st, out, err = wsman(hosts_args("identify", s.url .. "," .. s2.url))
+      assert.same({ 0, "" }, { st, err })
+      assert.equals(2, select(2, out:gsub("IdentifyResponse", "")))
+    end)
+
+    it("-format:jsonl writes one JSON object per host per line: result, or the error with its code", function()
+      local st, out, err = wsman(hosts_args("get", s.url .. "," .. down .. "," .. s2.url,
+        "wmicimv2/Win32_Service?Name=Spooler", "-format:jsonl"))
+      assert.equals(1, st)
+      assert.equals("wsman: 1 of 3 hosts failed\n", err)
+      assert.equals(3, #lines_of(out))
+      assert.same(sorted {
+        s.url .. " True Win32_Service",
+        s2.url .. " True Win32_Service",
+        down .. " False 0x80072EFD 2147954429 Get",
+      }, sorted(jsonl_lines(out)))
+      assert.matches('^{"host":', out)
+      assert.matches('"message":"Cannot connect to 127.0.0.1:1', out, 1, true)
+      -- an enumeration's items are one array, on the host's one line
+      st, out = wsman(hosts_args("enumerate", s.url .. "," .. s2.url, "wmicimv2/Win32_Share", "-format:jsonl"))
+      assert.equals(0, st)
+      assert.same(sorted { s.url .. " True list=4", s2.url .. " True list=4" }, sorted(jsonl_lines(out)))
+      -- one host: still one line
+      st, out = wsman(hosts_args("identify", s.url, "-format:jsonl"))
+      assert.equals(0, st)
+      assert.same({ s.url .. " True IdentifyResponse" }, jsonl_lines(out))
+    end)
+
+    it("-format:json with several hosts is one array of the same objects", function()
+      local st, out = wsman(hosts_args("enumerate", s.url .. "," .. down .. "," .. s2.url, "wmicimv2/Win32_Share",
+        "-format:json"))
+      assert.equals(1, st)
+      assert.equals(3, json_count(out))
+    end)
+
+    it("-r:@FILE reads one host per line (# comments, blank lines); -r:- reads them from stdin", function()
+      local list = tmp .. ".hosts"
+      write_file(list, "# the fleet\n", s.url, "\n\n   ", s2.url, "   # the second one\n")
+      local st, out = wsman(hosts_args("identify", "@" .. list, "-format:jsonl"))
+      assert.equals(0, st)
+      assert.same(sorted { s.url .. " True IdentifyResponse", s2.url .. " True IdentifyResponse" },
+        sorted(jsonl_lines(out)))
+      -- a list and more hosts after commas
+      st, out = wsman(hosts_args("identify", "@" .. list .. "," .. down, "-format:jsonl"))
+      assert.equals(1, st)
+      assert.equals(3, #jsonl_lines(out))
+      st, out = wsman(hosts_args("identify", "-", "-format:jsonl"), { stdin = q(list) })
+      assert.equals(0, st)
+      assert.same(sorted { s.url .. " True IdentifyResponse", s2.url .. " True IdentifyResponse" },
+        sorted(jsonl_lines(out)))
+      os.remove(list)
+      local err
+      st, _, err = wsman(hosts_args("identify", "@" .. list))
+      assert.equals(1, st)
+      assert.matches("^Error: cannot read the host list %-r:@.*No such file", err)
+      st, _, err = wsman(hosts_args("identify", ",,"))
+      assert.same({ 1, "Error: -r:,, names no host\n" }, { st, err })
+    end)
+
+    it("wsman run fans out: each host's output and exit code; status 1 when a command exits non-zero", function()
+      local st, out, err = wsman(hosts_args("run", s.url .. "," .. s2.url, "echo hello; exit 3", "-format:jsonl"))
+      assert.equals(1, st)
+      assert.same(sorted { s.url .. " True exit=3 out=hello", s2.url .. " True exit=3 out=hello" },
+        sorted(jsonl_lines(out)))
+      assert.equals("wsman: 2 of 2 commands exited with a non-zero status\n", err)
+      st, out, err = wsman(hosts_args("run", s.url .. "," .. down, "echo out; echo err >&2"))
+      assert.equals(1, st)
+      assert.equals(s.url .. ": out\n", out)
+      assert.matches(s.url .. ": err\n", err, 1, true)
+      assert.matches(down .. ": Error number:", err, 1, true)
+      st, out = wsman(hosts_args("run", s.url .. "," .. s2.url, "echo ok"))
+      assert.same({ 0, sorted { s.url .. ": ok", s2.url .. ": ok" } }, { st, sorted(lines_of(out)) })
+      assert.equals(0, open_shells())
+    end)
+
+    it("-throttle:N runs N hosts at once, never more", function()
+      local dir = tmp .. ".active"
+      assert(os.execute("mkdir -p " .. q(dir)))
+      local d = q(dir)
+      -- two commands that each wait for the other: they end only when both run at once
+      local barrier = ("touch %s/$$; until [ $(ls %s | wc -l) -ge 2 ]; do sleep 0.05; done; echo met; sleep 0.1; "
+        .. "rm %s/$$"):format(d, d, d)
+      local st, out = wsman(hosts_args("run", s.url .. "," .. s2.url, barrier, "-throttle:2", "-format:jsonl"))
+      assert.equals(0, st)
+      assert.same(sorted { s.url .. " True exit=0 out=met", s2.url .. " True exit=0 out=met" },
+        sorted(jsonl_lines(out)))
+      -- each command counts the commands in flight (a host's task ends after its command)
+      local count = ("touch %s/$$; ls %s | wc -l; sleep 0.1; rm %s/$$"):format(d, d, d)
+      local same = s.url .. "," .. s.url .. "," .. s2.url .. "," .. s2.url -- sessions of their own each
+      st, out = wsman(hosts_args("run", same, count, "-throttle:1", "-format:jsonl"))
+      assert.equals(0, st)
+      local lines = jsonl_lines(out)
+      assert.equals(4, #lines)
+      for _, l in ipairs(lines) do assert.matches(" True exit=0 out=1$", l) end
+      st, out = wsman(hosts_args("run", same .. "," .. same, count, "-throttle:3", "-format:jsonl"))
+      assert.equals(0, st)
+      lines = jsonl_lines(out)
+      assert.equals(8, #lines)
+      for _, l in ipairs(lines) do assert.matches(" True exit=0 out=[123]$", l) end
+      os.remove(dir)
+      local err
+      for _, bad in ipairs { "0", "-3", "x", "" } do
+        st, _, err = wsman(hosts_args("identify", same, "-throttle:" .. bad))
+        assert.equals(1, st)
+        assert.matches("Numeric value (1 or more) for -throttle option is expected", err, 1, true)
+      end
+    end)
+
+    it("shows progress on stderr only when asked or on a terminal", function()
+      local args = hosts_args("identify", s.url .. "," .. s2.url .. "," .. down, "-format:jsonl")
+      local _, _, err = wsman(args)
+      assert.not_matches("hosts done", err, 1, true)
+      _, _, err = wsman(args, { env = { WSMAN_PROGRESS = "1" } })
+      assert.matches("\r\27[K3/3 hosts done, 1 failed", err, 1, true)
+      local last = "\r\27[Kwsman: 1 of 3 hosts failed\n" -- the line cleared, then the summary
+      assert.equals(last, err:sub(-#last))
+      local parts = {}
+      for _, a in ipairs(args) do parts[#parts + 1] = q(a) end
+      local cmd = "env -u WSMAN_PROGRESS LUA_CPATH=" .. q(build .. "/?.so;;") .. " LUA_PATH=" .. q(root
+        .. "/lua/?.lua;;") .. " " .. q(root .. "/bin/wsman") .. " " .. table.concat(parts, " ")
+      local p = io.popen("script -qec " .. q(cmd) .. " /dev/null </dev/null 2>&1")
+      local tty = p:read("a")
+      p:close()
+      assert.matches("3/3 hosts done, 1 failed", tty, 1, true)
+    end)
+
+    it("what every host shares is checked once, before any host is contacted", function()
+      local st, _, err = wsman { "identify", "-r:" .. s.url .. "," .. s2.url, "-a:basic" }
+      assert.same({ 1, "Error: The '-username' option must be specified for '-auth:basic'\n" }, { st, err })
+      st, _, err = wsman(hosts_args("get", s.url .. "," .. s2.url, "wmicimv2/Win32_Service?Name=Spooler",
+        "-options:{bad"))
+      assert.same({ 1, HASH .. "\n" }, { st, err })
+      local list = tmp .. ".hosts"
+      write_file(list, s.url, "\n")
+      st, _, err = wsman({ "identify", "-r:-", "-u:" .. sim.user, "-p:-", "-a:basic", "-unencrypted" },
+        { stdin = q(list) })
+      assert.equals(1, st)
+      assert.matches("-p:- and -r:- both read standard input", err, 1, true)
+      st, _, err = wsman(hosts_args("fetch", s.url .. "," .. s2.url, "C:\\x.txt", tmp .. ".x"))
+      assert.equals(1, st)
+      assert.matches("put {host} in LOCAL_FILE", err, 1, true)
+      os.remove(list)
+    end)
+
+    it("a fleet (winrm-sim --hosts): a down and a silent host fail alone, each with its own error", function()
+      local fleet = sim.start({ "--allow-unencrypted", "--hosts", "4", "--down", "1", "--slow", "1" }, { fresh = true })
+      local addrs = {} -- host:port, as a fleet's list gives them
+      for i = 1, 4 do addrs[i] = fleet["host_" .. i]:match("^http://([^/]+)/") end
+      local st, out, err = wsman(hosts_args("identify", table.concat(addrs, ","), "-format:jsonl", "-timeout:1000"))
+      fleet:stop()
+      assert.equals(1, st)
+      assert.equals("wsman: 2 of 4 hosts failed\n", err)
+      local silent, refusing = fleet.slow .. ":" .. fleet.port, fleet.down .. ":" .. fleet.port
+      assert.same(sorted {
+        addrs[1] .. " True IdentifyResponse",
+        addrs[2] .. " True IdentifyResponse",
+        silent .. " False 0x800705B4 2147943860 Identify",
+        refusing .. " False 0x80072EFD 2147954429 Identify",
+      }, sorted(jsonl_lines(out)))
+      assert.matches("got no complete reply within", out, 1, true)
+    end)
+
+    it("copy to several hosts; fetch from several into a file each ({host} in LOCAL_FILE)", function()
+      local src = tmp .. ".src"
+      write_file(src, "fleet file\n")
+      local st, out = wsman(hosts_args("copy", s.url .. "," .. s2.url, src, "%TEMP%\\fleet.txt", "-format:jsonl"))
+      assert.equals(0, st)
+      assert.equals(2, #jsonl_lines(out))
+      assert.matches('"result":"C:\\\\Users\\\\testuser\\\\AppData\\\\Local\\\\Temp\\\\fleet.txt"', out, 1, true)
+      st = wsman(hosts_args("fetch", s.url .. "," .. s2.url, "%TEMP%\\fleet.txt", tmp .. ".{host}.back"))
+      assert.equals(0, st)
+      for _, u in ipairs { s.url, s2.url } do
+        local name = tmp .. "." .. u:gsub("[^%w%.%-_]", "_") .. ".back"
+        local g = assert(io.open(name))
+        assert.equals("fleet file\n", g:read("a"))
+        g:close()
+        os.remove(name)
+      end
+      os.remove(src)
     end)
   end)
 end)

@@ -6,14 +6,9 @@
 local WSMan = require "wsman"
 local sim = require "helpers.sim"
 local mutate = require "helpers.mutate"
+local one = require("helpers.clixml").one
 
 local decode, encode, V, O = WSMan.clixml_decode, WSMan.clixml_encode, WSMan.ps_value, WSMan.ps_object
-
-local function one(xml, opts)
-  local r = decode(xml, opts)
-  assert.equals(1, r.n)
-  return r[1]
-end
 
 local function roundtrip(v, opts)
   return one(encode(v), opts)
@@ -116,6 +111,9 @@ describe("strings and names", function()
     assert.matches("_x005F_x0041_", xml, 1, true)
     assert.equals(s, one(xml))
     assert.equals("\240\159\152\128", one("<S>_xD83D__xDE00_</S>"))
+    -- characters outside the BMP are written as PowerShell writes them: an escaped surrogate pair
+    assert.equals("<S>a_xD83D__xDE00_b_xD801__xDC37_</S>", encode("a\240\159\152\128b\240\144\144\183"))
+    assert.equals("<S>\240\159\152</S>", encode("\240\159\152")) -- not UTF-8: left as it is
     assert.equals("\239\191\189", one("<S>_xDE00_</S>"))
     assert.equals("A_x41_", one("<S>_x0041__x41_</S>"))
   end)
@@ -183,6 +181,16 @@ describe("objects", function()
     assert.are_not.equal(l.items[1], l.items[3])
   end)
 
+  it("objects sharing a <TN> share one type_names table, written once and then as <TNRef>", function()
+    local xml = '<Obj RefId="0"><TN RefId="0"><T>A</T><T>System.Object</T></TN><LST><Obj RefId="1">'
+      .. '<TNRef RefId="0" /></Obj><Obj RefId="2"><TN RefId="1"><T>A</T><T>System.Object</T></TN></Obj></LST></Obj>'
+    local o = one(xml)
+    assert.equals(o.type_names, o.items[1].type_names)
+    assert.are_not.equal(o.type_names, o.items[2].type_names)
+    assert.same(o.type_names, o.items[2].type_names)
+    assert.equals(xml, encode(o))
+  end)
+
   it("cycles", function()
     local a = O { type_names = { "Node" }, adapted = {} }
     a.adapted.self = a
@@ -201,6 +209,19 @@ describe("objects", function()
     assert.equals(-1, o.Record.PC)
     assert.equals("Completed", o.Record.T)
     assert.equals("System.Management.Automation.ProgressRecord", o.Record.type_names[1])
+  end)
+
+  it("the S attribute of stderr CLIXML is a value's stream, both ways", function()
+    local xml = '<Objs Version="1.1.0.1" xmlns="http://schemas.microsoft.com/powershell/2004/04">'
+      .. '<Obj S="progress" RefId="0"><ToString>p</ToString></Obj><S S="Error">e</S></Objs>'
+    local r = decode(xml)
+    assert.equals("progress", r[1].stream)
+    assert.equals("e", r[2])
+    local typed = decode(xml, { typed = true })
+    assert.equals("Error", typed[2].stream)
+    assert.equals(xml, encode(typed, { objs = true }))
+    assert.equals('<S S="warning">w</S>', encode(setmetatable({ type = "String", value = "w", stream = "warning" },
+      getmetatable(V("String", "")))))
   end)
 
   it("<Objs> documents both ways", function()

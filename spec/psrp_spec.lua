@@ -8,6 +8,11 @@ local sim = require "helpers.sim"
 
 local replay = sim.replay
 
+-- A session on a simulator with the PowerShell plug-in (shared by the specs that need one).
+local function plugin_session()
+  return sim.session(sim.start { "--allow-unencrypted" })
+end
+
 local function texts(records)
   local t = {}
   for i, r in ipairs(records) do t[i] = tostring(r) end
@@ -231,6 +236,149 @@ end { Write-Debug "End Block" }]])
   end)
 end)
 
+describe("disconnected pools and pipelines", function()
+  it("test_psrp_disconnect_runspaces: pools listed on the host, connected to by id", function()
+    replay("test_psrp_disconnect_runspaces.yml", function(rs)
+      local pool1 = rs:runspace_pool()
+      pool1:disconnect()
+      pool1:connect() -- this client's own pool: a Reconnect
+      assert.equals("Opened", pool1.state)
+      pool1:disconnect()
+      local pool2 = rs:runspace_pool()
+      pool2:disconnect()
+      local pools = rs:runspace_pools()
+      assert.equals(2, pools.n)
+      -- the host's list, with the ids this client chose (the replay rewrote the recorded ones)
+      assert.same({ pool1.id, pool2.id }, { pools[1].id, pools[2].id })
+      for i = 1, pools.n do
+        assert.equals("Disconnected", pools[i].state)
+        assert.equals("Disconnected", pools[i].host_state)
+        assert.equals("http://schemas.microsoft.com/powershell/Microsoft.PowerShell", pools[i].resource_uri)
+        assert.same({}, pools[i].pipeline_ids)
+      end
+      for i = 1, pools.n do
+        pools[i]:connect() -- a Connect with connectXml, as another client would
+        assert.equals("Opened", pools[i].state)
+        assert.equals("2.3", pools[i].protocol_version)
+        assert.equals(1, pools[i].max_runspaces)
+        assert.same({}, pools[i].pipelines)
+      end
+      assert.has_error(function() pools[1]:connect() end, "pool:connect: the RunspacePool is Opened")
+      for i = 1, pools.n do pools[i]:close() end
+    end)
+  end)
+
+  it("test_psrp_disconnected_commands: another client reads the output of disconnected pipelines", function()
+    replay("test_psrp_disconnected_commands.yml", function(rs)
+      local script = "Write-Output 'a'; Start-Sleep -Seconds 5; Write-Output 'b'"
+      local pool1 = rs:runspace_pool()
+      local ps1 = pool1:pipeline():add_script(script):invoke()
+      pool1:disconnect()
+      local pool2 = rs:runspace_pool()
+      local ps2 = pool2:pipeline():add_script(script):invoke()
+      pool2:disconnect()
+      local pools = rs:runspace_pools()
+      assert.equals(2, pools.n)
+      assert.same({ pool2.id, pool1.id }, { pools[1].id, pools[2].id }) -- the host's order
+      assert.same({ ps2.id }, pools[1].pipeline_ids)
+      assert.same({ ps1.id }, pools[2].pipeline_ids)
+      for i = 1, pools.n do
+        local pool = pools[i]
+        pool:connect()
+        assert.equals(1, #pool.pipelines)
+        local p = pool.pipelines[1]
+        assert.equals("Disconnected", p.state)
+        assert.has_error(function() p:wait() end, "pipeline:wait: the pipeline is Disconnected; p:connect() first")
+        p:connect()
+        if i == 1 then
+          local got = {}
+          for obj in p:output() do got[#got + 1] = obj end
+          assert.same({ "a", "b" }, got)
+        else
+          assert.same({ n = 2, "a", "b" }, p:wait())
+        end
+        assert.equals("Completed", p.state)
+        assert.equals(1, #p.streams.progress) -- Windows' "Preparing modules for first use."
+      end
+      -- (pypsrp then reconnected each pool before closing it: the replay skips those Reconnects)
+      for i = 1, pools.n do pools[i]:close() end
+    end)
+  end)
+
+  it("another client connects to a disconnected pool and reads its pipeline (simulator plug-in)", function()
+    local s = sim.start { "--allow-unencrypted" }
+    local a = sim.session(s)
+    local pool = a:runspace_pool()
+    local p = pool:pipeline():add_script("Write-Output one; Start-Sleep -Milliseconds 200; Write-Output two"):invoke()
+    pool:disconnect()
+    local b = sim.session(s)
+    local found
+    local pools = b:runspace_pools()
+    for i = 1, pools.n do
+      if pools[i].id == pool.id then found = pools[i] end
+    end
+    assert.is_table(found, "the disconnected pool is listed")
+    assert.equals("Disconnected", found.host_state)
+    assert.equals(sim.user, found.owner)
+    assert.same({ p.id }, found.pipeline_ids)
+    found:connect()
+    assert.equals("Opened", found.state)
+    assert.equals("2.3", found.protocol_version)
+    local q = found.pipelines[1]
+    q:connect()
+    assert.same({ n = 2, "one", "two" }, q:wait())
+    assert.equals("Completed", q.state)
+    -- the pool is usable as any other
+    assert.same({ n = 1, "three" }, found:pipeline():add_script("Write-Output three"):wait())
+    found:close()
+    assert.equals("Closed", found.state)
+    local ok, err = pcall(b.runspace_pools, b, 42)
+    assert.is_false(ok)
+    assert.matches("session:runspace_pools: options must be a table", err)
+  end)
+end)
+
+describe("message sizes and the key exchange", function()
+  it("test_psrp_small_msg_size: MaxEnvelopeSize from winrm/config, fragments sized to it", function()
+    replay("test_psrp_small_msg_size.yml", function(rs, r)
+      -- as pypsrp did: read the host's MaxEnvelopeSizekb, then use that size
+      local kb = tonumber(rs:Get("winrm/config"):match("MaxEnvelopeSizekb>(%d+)<"))
+      assert.equals(32, kb)
+      local small = sim.session(r, nil, function(o) o.max_envelope_size = kb * 1024 end)
+      local pool <close> = small:runspace_pool()
+      -- a 32 kB script: the first fragment with the Command, the rest in a Send, then the input
+      local p = pool:pipeline():add_script(([[begin {
+    $big_var = '%s'
+} process {
+    $input
+} end {
+    $big_var[0..19999] -join ""
+    $big_var[20000..30000] -join ""
+}]]):format(("a"):rep(30000)))
+      p:invoke { input = { "input" } }
+      local out = p:wait()
+      assert.equals(3, out.n)
+      assert.equals("input", out[1])
+      assert.is_true(out[2] == ("a"):rep(20000), "a 20000-character string, sent in two fragments")
+      assert.is_true(out[3] == ("a"):rep(10000))
+    end)
+  end)
+
+  it("test_psrp_key_exchange_timeout: no session key in time, a clear error, the pool still closes", function()
+    replay("test_psrp_key_exchange_timeout.yml", function(rs)
+      local pool <close> = rs:runspace_pool { key_exchange_timeout = 0.5 }
+      local ok, err = pcall(pool.exchange_keys, pool)
+      assert.is_false(ok)
+      local want = "pool:exchange_keys: RunspacePool " .. pool.id .. " on "
+        .. "http://schemas.microsoft.com/powershell/Microsoft.PowerShell sent no session key within 0.5 s"
+      assert.equals(want, err:sub(1, #want))
+      assert.matches("timeout while waiting for the key exchange", err, 1, true)
+      assert.matches("larger key_exchange_timeout", err, 1, true)
+      assert.is_nil(pool.key)
+    end)
+  end)
+end)
+
 describe("host calls", function()
   it("test_psrp_pshost_methods: a host without a UI gets SetShouldExit", function()
     replay("test_psrp_pshost_methods.yml", function(rs)
@@ -269,6 +417,112 @@ describe("host calls", function()
       -- the void calls (Write1, Write2, WriteLine1-3, WriteErrorLine, ...) were collected
       assert.equals(9, #p.host_output)
     end)
+  end)
+
+  it("test_psrp_pshost_raw_ui_mocked_methods: the raw UI's state, its Set* calls, ReadKey from Lua", function()
+    replay("test_psrp_pshost_raw_ui_mocked_methods.yml", function(rs)
+      local asked = {}
+      local pool <close> = rs:runspace_pool { host = {
+        -- the recording's client sent this state; the host answers reads of $host.UI.RawUI from it
+        raw_ui = { ForegroundColor = 15, BackgroundColor = 9, CursorPosition = { x = 1, y = 2 },
+          WindowPosition = { x = 3, y = 4 }, CursorSize = 50, BufferSize = { width = 80, height = 80 },
+          WindowSize = { width = 80, height = 80 }, MaxWindowSize = { width = 80, height = 80 },
+          MaxPhysicalWindowSize = { width = 80, height = 80 }, WindowTitle = "pypsrp window" },
+        ReadKey = function(p, options)
+          asked[#asked + 1] = { p.state, options }
+          return { virtual_key_code = 65, character = "a", control_key_state = 128 }
+        end,
+      } }
+      local p = pool:pipeline():add_script("$host.UI.RawUI.ForegroundColor")
+      local out = p:wait()
+      assert.equals("Completed", p.state)
+      assert.equals(17, out.n)
+      assert.same({ "White", "Green", "Blue", "Red", "1,2", "11,12" },
+        { tostring(out[1]), tostring(out[2]), tostring(out[3]), tostring(out[4]), tostring(out[5]), tostring(out[6]) })
+      assert.equals("System.Management.Automation.Host.KeyInfo", out[17].type_names[1])
+      assert.equals("65,a,CapsLockOn,True", tostring(out[17]))
+      assert.same({ { "Running", 4 } }, asked) -- ReadKey(IncludeKeyDown), answered from Lua
+      -- every Set* call the host made is in the pool's raw UI state
+      local raw = pool.raw_ui
+      assert.same({ 10, 12, 25, "New Window Title" },
+        { raw.ForegroundColor, raw.BackgroundColor, raw.CursorSize, raw.WindowTitle })
+      assert.same({ x = 11, y = 12 }, raw.CursorPosition)
+      assert.same({ x = 13, y = 14 }, raw.WindowPosition)
+      assert.same({ width = 8, height = 9 }, raw.BufferSize)
+      assert.same({ width = 8, height = 9 }, raw.WindowSize)
+      -- the progress record and WriteProgress's host call (FlushInputBuffer, SetBufferContents and
+      -- ScrollBufferContents are void calls the default host accepts)
+      assert.equals(2, #p.streams.progress)
+    end)
+  end)
+
+  it("the raw UI on the simulator: reads from the client's state, Set*, ReadKey, KeyAvailable", function()
+    local session = plugin_session()
+    local keys = {}
+    local pool <close> = session:runspace_pool { host = {
+      raw_ui = { WindowTitle = "mine", BufferSize = { width = 100, height = 2000 } },
+      ReadKey = function(_, options)
+        keys[#keys + 1] = options
+        return { virtual_key_code = 13, character = "\r", control_key_state = 16 }
+      end,
+    } }
+    local out = pool:pipeline():add_script([[
+$host.UI.RawUI.WindowTitle
+$host.UI.RawUI.BufferSize
+$host.UI.RawUI.WindowSize
+$host.UI.RawUI.ForegroundColor = 'Green'
+$host.UI.RawUI.ForegroundColor
+$c = New-Object -TypeName System.Management.Automation.Host.Coordinates -ArgumentList 11, 12
+$host.UI.RawUI.CursorPosition = $c
+$host.UI.RawUI.CursorPosition
+$host.UI.RawUI.ReadKey(6)
+$host.UI.RawUI.KeyAvailable
+$host.UI.RawUI.FlushInputBuffer()
+]]):wait()
+    assert.equals(7, out.n)
+    assert.equals("mine", out[1])
+    assert.equals("System.Management.Automation.Host.Size", out[2].type_names[1])
+    assert.same({ "100,2000", "120,50", "Green", "11,12" },
+      { tostring(out[2]), tostring(out[3]), tostring(out[4]), tostring(out[5]) })
+    assert.equals("13,\r,ShiftPressed,True", tostring(out[6]))
+    assert.same({ 6 }, keys)
+    assert.is_false(out[7]) -- GetKeyAvailable, a host call the default host answers
+    assert.equals(10, pool.raw_ui.ForegroundColor)
+    assert.same({ x = 11, y = 12 }, pool.raw_ui.CursorPosition)
+    -- without a ReadKey function: the call fails with a message saying what to add, nothing hangs
+    local bare <close> = session:runspace_pool { host = {} }
+    local p = bare:pipeline():add_script("$host.UI.RawUI.ReadKey()")
+    p:wait()
+    assert.equals("Failed", p.state)
+    assert.matches("the host does not implement ReadKey %(give the pool's host table a ReadKey function%)",
+      tostring(p.error))
+    -- a host without a raw UI: PowerShell's own refusal
+    local no_raw <close> = session:runspace_pool { host = { raw_ui = false } }
+    local q = no_raw:pipeline():add_script("$host.UI.RawUI.WindowTitle")
+    q:wait()
+    assert.equals("Failed", q.state)
+    assert.matches("not implemented", tostring(q.error))
+  end)
+
+  it("the pool's host: RUNSPACEPOOL_HOST_CALL answered with RUNSPACEPOOL_HOST_RESPONSE (simulator plug-in)", function()
+    local session = plugin_session()
+    local calls = {}
+    local pool <close> = session:runspace_pool { host = {
+      ReadLine = function(target)
+        calls[#calls + 1] = target
+        return "from the pool's host"
+      end } }
+    local p = pool:pipeline { use_runspace_host = true }
+      :add_script("$n = Read-Host -Prompt 'Name'; Write-Output \"got $n\"; Write-Host shown")
+    assert.same({ n = 1, "got from the pool's host" }, p:wait())
+    assert.equals("Completed", p.state)
+    assert.same({ p }, calls) -- the function gets the pipeline whose call it answers
+    assert.same({ "Name: ", "shown\n" }, p.host_output)
+    -- the same pool's own pipelines still get PIPELINE_HOST_CALL
+    assert.same({ n = 1, "got from the pool's host" },
+      pool:pipeline():add_script("$n = Read-Host; Write-Output \"got $n\""):wait())
+    assert.has_error(function() pool:pipeline { use_runspacehost = true } end,
+      "pool:pipeline: unknown option 'use_runspacehost'")
   end)
 
   it("Read-Host answered from Lua, Write-Host collected (simulator plug-in)", function()

@@ -173,6 +173,24 @@ describe("replays of real Windows recordings", function()
     end)
   end)
 
+  it("test_client_copy_file_really_large: chunked as pypsrp chunked it, one chunk per Send", function()
+    -- The replay compares the PSRP messages starting in each Send: pypsrp sent 7 chunks of its
+    -- file (6 of 85404 bytes, then 7578 bytes with the hash and the end of input), one per Send.
+    -- The same chunk size and an envelope where one chunk (and no second one) fits a Send give
+    -- the same sequence; the host's reply (the destination path) is the recorded one.
+    replay("test_client_copy_file_really_large.yml", function(_, r)
+      local data = ("0123456789"):rep(52000) .. "ab" -- 520002 bytes = 6 * 85404 + 7578
+      local src = tmpfile(data)
+      local done = {}
+      local big = sim.session(r, nil, function(o) o.max_envelope_size = 160000 end)
+      local path = big:copy(src, "test_file", { chunk_size = 85404, progress = function(n) done[#done + 1] = n end })
+      os.remove(src)
+      assert.equals("C:\\Users\\vagrant\\Documents\\test_file", path)
+      assert.equals(7, #done)
+      assert.equals(#data, done[7])
+    end)
+  end)
+
   it("test_client_fetch_file: several Receives until the pipeline is done", function()
     replay("test_client_fetch_file.yml", function(rs)
       local back = os.tmpname()

@@ -9,7 +9,8 @@
 -- Verbs, switches, the key-value input (`{KEY="VALUE";...}` after an at sign), the checks and their messages, the text
 -- output and the error display follow winrm.vbs. Beyond winrm.vbs: `-format:json`, `-cafile:PATH`
 -- (the CA that verifies an HTTPS server), the `WSMAN_PASSWORD` environment variable, a
--- password prompt without echo, progress on stderr for long enumerations, and `wsman run`.
+-- password prompt without echo, progress on stderr for long enumerations, `wsman run`, and many
+-- hosts at once (`-r:host1,host2`, `-r:@FILE`, `-r:-`, `-throttle:N`, `-format:jsonl`: wsman.fanout).
 --
 -- `bin/wsman` calls `require("wsman.cli").main(arg)`; `run(argv, out, err)` is the same with
 -- the output streams given (it returns the exit status instead of exiting).
@@ -21,6 +22,7 @@ local WSMan -- loaded on first use, so that help and syntax checks work without 
 local results = require "wsman.results"
 local xml = require "wsman.xml"
 local format = require "wsman.format"
+local fanout = require "wsman.fanout"
 
 
 -- ------------------------------------------------------------------------------------------
@@ -47,7 +49,7 @@ for _, n in ipairs { "?", "quiet", "force", "transport", "username", "password",
   "skiprevocationcheck", "defaultcreds", "spnport", "timeout", "authentication", "proxyaccess",
   "proxyauthentication", "unencrypted", "usessl", "encoding", "format", "options", "fragment", "returntype",
   "shallow", "basepropertiesonly", "cafile", "certfile", "keyfile", "keypassword", "certdir", "spn", "delegate",
-  "proxy", "connecttimeout", "maxenvelopesize", "debug", "ps" } do
+  "proxy", "connecttimeout", "maxenvelopesize", "debug", "ps", "throttle" } do
   KNOWN[n] = true
 end
 
@@ -93,7 +95,7 @@ end
 local AUTH_VALUES = "none, basic, digest, negotiate (or ntlm), kerberos, certificate, credssp"
 
 local function allowed_for(op)
-  local a = { ["?"] = true }
+  local a = { ["?"] = true, throttle = true }
   for _, n in ipairs(CONNECTION) do a[n] = true end
   if op == "run" then a.ps = true end
   if op ~= "identify" and not PSRP_OPS[op] then
@@ -128,7 +130,17 @@ local function quit(status)
   error(setmetatable({ status = status }, Quit), 0)
 end
 
-local ctx -- { out = file, err = file }
+-- Where the command writes: { out = file, err = file }. With several hosts each host's task has
+-- its own (buffers, and `fanout` set); `ctx` reads and writes the one of the running coroutine.
+local base_ctx
+local host_ctx = setmetatable({}, { __mode = "k" }) -- task coroutine -> its host's context
+local function current_ctx()
+  return host_ctx[coroutine.running()] or base_ctx
+end
+local ctx = setmetatable({}, {
+  __index = function(_, k) return current_ctx()[k] end,
+  __newindex = function(_, k, v) current_ctx()[k] = v end,
+})
 local term -- the C helpers (defined with the terminal helpers below)
 
 local function errline(s)
@@ -137,6 +149,7 @@ end
 
 -- ASSERTBOOL / ErrorHandler: "Error: <msg>" on stderr, status 1.
 local function fail(msg)
+  ctx.error = msg
   errline("Error: " .. msg)
   quit(1)
 end
@@ -295,6 +308,7 @@ Related topics:
   wsman help uris       How to construct resource URIs.
   wsman help aliases    Abbreviations for URIs.
   wsman help remoting   How to reach remote machines.
+  wsman help hosts      Many machines at once (-r:host1,host2, -r:@FILE, -throttle:).
   wsman help auth       Providing credentials.
   wsman help input      Providing input to create, set and invoke.
   wsman help filters    Filters and dialects for enumerate.
@@ -437,6 +451,7 @@ Example: wsman get wmicimv2/Win32_Service?Name=WinRM
 ]==]
 HELP.remoting = [==[
 -r[emote]:[TRANSPORT://]HOST[:PORT][/PREFIX]   the machine to manage
+  (several: -r:host1,host2, -r:@FILE, -r:-; see "wsman help hosts")
   http://host:5985/wsman, https://host:5986/wsman, host (port 5985, or 5986 with -usessl)
 -unencrypted   allow plain HTTP without message encryption (Basic over HTTP needs it)
 -usessl        HTTPS when the -r: value gives no transport
@@ -447,6 +462,28 @@ HELP.remoting = [==[
 -maxenvelopesize:BYTES   MaxEnvelopeSize sent to the host (default 153600)
 -encoding:utf-8|utf-16   encoding of the requests
 -timeout:MS    operation timeout in milliseconds (run: the command's deadline)
+]==]
+HELP.hosts = [==[
+Every operation runs on many machines at once, as Invoke-Command -ComputerName does:
+  -r:host1,host2,...   the machines (each as -r: takes it: host, host:port, URL)
+  -r:@FILE             one machine per line of FILE (# starts a comment; blank lines skipped)
+  -r:-                 one machine per line of standard input
+  (items combine: -r:@web.txt,@db.txt,extra-host)
+  -throttle:N          machines in flight at once (default 32, as -ThrottleLimit)
+Output is written as each machine completes:
+  -format:jsonl        one JSON object per machine per line:
+                       {"host":"h","ok":true,"result":...}
+                       {"host":"h","ok":false,"error":{"code":...,"hex":"0x...","message":...}}
+                       (run: "result":{"exit_code":N,"stdout":"...","stderr":"..."})
+  -format:json         one array of the same objects
+  text, xml, pretty    every line of a machine's output prefixed with "HOST: " (its messages
+                       on stderr, also prefixed)
+A progress line (done/total, failures, rate) is shown on stderr when it is a terminal
+(WSMAN_PROGRESS=1 forces it, 0 hides it). The exit status is 1 when any machine failed or its
+command (run, ps) exited non-zero; stderr says how many. With several machines, run does not
+forward standard input; fetch needs {host} in LOCAL_FILE (one file per machine).
+Example: wsman identify -r:@hosts.txt -u:admin -a:ntlm -format:jsonl -throttle:64
+Example: wsman run -r:web1,web2,web3 -u:admin -a:ntlm "sc query W3SVC"
 ]==]
 HELP.auth = [==[
 -a[uthentication]:none|basic|digest|negotiate|ntlm|kerberos|certificate|credssp
@@ -484,7 +521,9 @@ HELP.filters = [==[
   Other dialects are given by URI.
 ]==]
 HELP.switches = [==[
--format:text|xml|pretty|json   output format (default text, as winrm's)
+-format:text|xml|pretty|json|jsonl   output format (default text, as winrm's;
+                  jsonl: one JSON object per host per line, see "wsman help hosts")
+-throttle:N       hosts in flight at once with several hosts (default 32)
 -debug            every HTTP exchange on stderr: method, URL, status, headers, the SOAP sent
                   and received (pretty-printed, after decryption), bytes, milliseconds and the
                   authentication legs; credentials are never shown (WSMAN_TRACE=1 does the same
@@ -500,7 +539,7 @@ See also: wsman help remoting, wsman help auth, wsman help filters.
 
 local HELP_TOPICS = { help = "main", ["?"] = "main", get = "get", set = "set", create = "create",
   delete = "delete", enumerate = "enumerate", invoke = "invoke", identify = "identify", helpmsg = "helpmsg",
-  run = "run", ps = "ps", copy = "copy", fetch = "copy",
+  run = "run", ps = "ps", copy = "copy", fetch = "copy", hosts = "hosts", throttle = "hosts", fleet = "hosts",
   uris = "uris", alias = "aliases", aliases = "aliases", remoting = "remoting", remote = "remoting",
   auth = "auth", authentication = "auth", username = "auth", password = "auth", input = "input", file = "input",
   ["@{}"] = "input", filters = "filters", filter = "filters", dialect = "filters", switches = "switches",
@@ -512,7 +551,7 @@ local function help(topic)
   if topic == "all" then
     for _, t in ipairs { "main", "get", "set", "create", "delete", "enumerate", "invoke", "identify", "helpmsg", "run",
       "ps", "copy",
-      "uris", "aliases", "remoting", "auth", "input", "filters", "switches" } do
+      "uris", "aliases", "remoting", "hosts", "auth", "input", "filters", "switches" } do
       ctx.out:write(HELP[t], "\n")
     end
     return 0
@@ -580,6 +619,7 @@ end
 
 -- ASSERTERR: the fault (formatted), "Error number:  <dec> 0x<hex>", the message; status 1.
 local function show_error(err, fmt, fault)
+  ctx.error = err
   if type(err) ~= "table" then
     errline("Error: " .. tostring(err))
     quit(1)
@@ -984,7 +1024,7 @@ local function enumerate(cmd, session, loc, fmt)
   local e = try(fmt, session.Enumerate, session, loc, filter, dialect, flags)
 
   local progress = os.getenv("WSMAN_PROGRESS")
-  local show = progress == "1" or (progress ~= "0" and isatty(2))
+  local show = not ctx.fanout and (progress == "1" or (progress ~= "0" and isatty(2)))
   local t0, count, shown = os.time(), 0, false
   local out = ctx.out
   if fmt == "xml" or fmt == "pretty" then out:write('<wsman:Results xmlns:wsman="', RESULTS_NS, '">\n') end
@@ -1097,7 +1137,7 @@ end
 -- Starts the command: a PowerShell script (its stdin is the script) or COMMAND [ARGS...].
 local function start_remote(cmd, sh)
   if cmd.named.ps ~= nil then
-    local script = ps_script(cmd)
+    local script = cmd.script or ps_script(cmd)
     local p = sh:powershell()
     p:close_stdin(script)
     return p, true
@@ -1110,17 +1150,28 @@ local function start_remote(cmd, sh)
   return sh:run(cmd.unnamed[2], args), false
 end
 
+-- The Ctrl-Cs since the last call. With several hosts every host's command sees each of them.
+local function take_sigint()
+  local shared = ctx.fanout
+  if not shared then return term().sigint() end
+  shared.sigints = shared.sigints + term().sigint()
+  local new = shared.sigints - (ctx.sigints_seen or 0)
+  ctx.sigints_seen = shared.sigints
+  return new
+end
+
 -- Receives and writes output until the command ends; returns its exit status.
 local function pump(p, ps, deadline_ms, timeout_ms)
   local t = term()
   local stdin_open = not ps
-  if stdin_open and t.isatty(0) then
+  -- (with several hosts, standard input is not forwarded: it may be the host list)
+  if stdin_open and (ctx.fanout or t.isatty(0)) then
     p:close_stdin()
     stdin_open = false
   end
   local errs, interrupted, batches = {}, 0, 0
   while not p.done do
-    local sig = t.sigint()
+    local sig = take_sigint()
     if sig > 0 then
       interrupted = interrupted + sig
       p:signal(interrupted > 1 and "terminate" or "ctrl_c")
@@ -1152,16 +1203,20 @@ local function pump(p, ps, deadline_ms, timeout_ms)
   return code
 end
 
-local function run_command(cmd, session, fmt)
+local function run_remote(cmd, session, fmt)
   local timeout_ms = cmd.named.timeout and math.tointeger(tonumber(cmd.named.timeout))
+  local sh <close> = try(fmt, session.shell, session, {})
+  local p <close>, ps = try(fmt, start_remote, cmd, sh)
+  local deadline = timeout_ms and (term().now_ms() + timeout_ms)
+  return try(fmt, pump, p, ps, deadline, timeout_ms)
+end
+
+-- (with several hosts, the fan-out catches Ctrl-C once for all of them)
+local function run_command(cmd, session, fmt)
+  if ctx.fanout then return run_remote(cmd, session, fmt) end
   local t = term()
   t.catch_sigint()
-  local ok, status = pcall(function()
-    local sh <close> = try(fmt, session.shell, session, {})
-    local p <close>, ps = try(fmt, start_remote, cmd, sh)
-    local deadline = timeout_ms and (t.now_ms() + timeout_ms)
-    return try(fmt, pump, p, ps, deadline, timeout_ms)
-  end)
+  local ok, status = pcall(run_remote, cmd, session, fmt)
   t.release_sigint()
   if not ok then error(status, 0) end
   return status
@@ -1186,7 +1241,7 @@ end
 -- wsman copy LOCAL REMOTE / wsman fetch REMOTE LOCAL, with a progress line on a terminal.
 local function transfer_command(op, cmd, session, fmt)
   local progress
-  if isatty(2) then
+  if isatty(2) and not ctx.fanout then
     progress = function(done, total)
       local pct = total and total > 0 and (" %3d%%"):format(done * 100 // total) or ""
       ctx.err:write(("\r%s %d bytes%s"):format(op, done, pct))
@@ -1218,6 +1273,197 @@ local function helpmsg(argv)
   end
   ctx.out:write(text, "\n")
   return 0
+end
+
+-- The action (invoke) and the resource URI of the command.
+local function resource_of(op, cmd)
+  local action, uri
+  if op == "invoke" then
+    action, uri = cmd.unnamed[2], cmd.unnamed[3]
+  else
+    uri = cmd.unnamed[2]
+  end
+  if uri == "" then fail("URI is 0 length") end
+  return action, uri
+end
+
+-- The operation on one host: the session, then the verb. Returns the exit status.
+local function on_host(op, cmd, fmt)
+  local wsman = WSMan.new()
+  -- (closed at the end: with many hosts, a finished host's connection is not left to the collector)
+  local session <close> = create_session(wsman, cmd, fmt)
+  if cmd.named.debug ~= nil then require("wsman.trace").attach(session, ctx.err) end
+
+  if op == "run" then return run_command(cmd, session, fmt) end
+  if op == "ps" then return ps_command(cmd, session, fmt) end
+  if op == "copy" or op == "fetch" then return transfer_command(op, cmd, session, fmt) end
+  if op == "identify" then
+    print_reply(try(fmt, session.Identify, session), fmt)
+    return 0
+  end
+
+  local action, uri = resource_of(op, cmd)
+  local loc = create_locator(wsman, cmd, uri)
+  local input
+  if op == "set" or op == "create" or op == "invoke" then
+    local ok, v = pcall(process_input, op, cmd, session, loc, uri, action, fmt)
+    if not ok then
+      if getmetatable(v) == Quit then error(v, 0) end
+      fail(tostring(type(v) == "table" and v.message or v))
+    end
+    input = v
+  end
+
+  if op == "get" then
+    print_reply(try(fmt, session.Get, session, loc), fmt)
+  elseif op == "set" then
+    print_reply(try(fmt, session.Put, session, loc, input), fmt)
+  elseif op == "create" then
+    print_reply(try(fmt, session.Create, session, loc, input), fmt)
+  elseif op == "delete" then
+    try(fmt, session.Delete, session, loc)
+  elseif op == "invoke" then
+    print_reply(try(fmt, session.Invoke, session, action, loc, input), fmt)
+  elseif op == "enumerate" then
+    enumerate(cmd, session, loc, fmt)
+  end
+  return 0
+end
+
+-- ------------------------------------------------------------------------------------------
+-- Several hosts (wsman.fanout): the command is checked once, then run on every host in a task
+-- with its own output buffers
+-- ------------------------------------------------------------------------------------------
+
+local FORMATS = { xml = true, pretty = true, text = true, json = true, jsonl = true }
+-- What a host's "result" is in JSON output: the JSON the verb prints (default), the remote
+-- command's status and output, or the printed text (a path).
+local RESULT_KIND = { run = "command", ps = "command", copy = "text", fetch = "text" }
+local HOST_PLACEHOLDER = "{host}" -- in fetch's LOCAL_FILE: the host's name
+
+local function throttle_of(cmd)
+  local v = cmd.named.throttle
+  if v == nil then return fanout.DEFAULT_THROTTLE end
+  local n = math.tointeger(tonumber(v))
+  if not n or n < 1 then fail("Numeric value (1 or more) for -throttle option is expected: -throttle:" .. v) end
+  return n
+end
+
+-- A file-like object that keeps what is written.
+local function buffer()
+  local parts = {}
+  local b = {}
+  function b.write(self, ...)
+    for i = 1, select("#", ...) do parts[#parts + 1] = tostring((select(i, ...))) end
+    return self
+  end
+  function b.flush(self) return self end
+  function b.text() return table.concat(parts) end
+  return b
+end
+
+-- The command for one host: its own copy, -r: naming the host ({host} in fetch's LOCAL_FILE
+-- replaced by its name, made safe for a file name).
+local function host_command(op, cmd, host)
+  local c = {}
+  for k, v in pairs(cmd) do c[k] = v end
+  c.named = setmetatable({ remote = host or nil }, { __index = cmd.named })
+  if op == "fetch" then
+    c.unnamed = table.move(cmd.unnamed, 1, #cmd.unnamed, 1, {})
+    local safe = (host or "localhost"):gsub("[^%w%.%-_]", "_")
+    c.unnamed[3] = c.unnamed[3]:gsub("{host}", (safe:gsub("%%", "%%%%")))
+  end
+  return c
+end
+
+-- Runs the operation on one host, in the running task; returns the host's record for
+-- wsman.fanout (`failed`, `error`, `message`, `kind`, `out`, `err`, `exit_code`).
+local function host_record(op, cmd, fmt, shared, host)
+  local c = { out = buffer(), err = buffer(), fanout = shared }
+  local co = coroutine.running()
+  host_ctx[co] = c
+  local ok, status = pcall(on_host, op, host_command(op, cmd, host), fmt)
+  host_ctx[co] = nil
+  local rec = { kind = RESULT_KIND[op] or "json", out = c.out.text(), err = c.err.text() }
+  if ok then
+    rec.exit_code = status or 0
+    return rec
+  end
+  rec.failed = true
+  if getmetatable(status) == Quit then
+    rec.error = c.error or rec.err:match("^(.-)%s*$")
+  else
+    rec.error = status
+    rec.message = M.switch_names(tostring(type(status) == "table" and (status.message or status) or status))
+  end
+  return rec
+end
+
+-- What is the same for every host is checked once, before any host is contacted: the switches
+-- (a session to localhost, which connects to nothing), the resource URI and the @{...} input.
+local function check_once(op, cmd, fmt)
+  local wsman = WSMan.new()
+  create_session(wsman, host_command(op, cmd, cmd.named.remote and "localhost"), fmt)
+  if OPS[op] >= 1 and not PSRP_OPS[op] then
+    local _, uri = resource_of(op, cmd)
+    create_locator(wsman, cmd, uri)
+  end
+  if cmd.at ~= nil then hash_or_quit(cmd.at) end
+  if op == "fetch" and not cmd.unnamed[3]:find(HOST_PLACEHOLDER, 1, true) then
+    fail("fetch from several hosts writes one file each: put " .. HOST_PLACEHOLDER
+      .. " in LOCAL_FILE (wsman fetch REMOTE_PATH out/" .. HOST_PLACEHOLDER .. ".log -r:...)")
+  end
+end
+
+-- Reads once what every host's operation needs from standard input or a prompt: the host list,
+-- the password, the script of `run -ps` and `ps -`. Returns the hosts.
+local function read_inputs(op, cmd)
+  local stdin_hosts = false
+  local hosts = { cmd.named.remote or false } -- false: no -r:, the local machine
+  if fanout.is_list(cmd.named.remote) then
+    local why
+    hosts, why = fanout.hosts(cmd.named.remote, function()
+      stdin_hosts = true
+      return term().read_line(0)
+    end)
+    if not hosts then fail(why) end
+  end
+  local n = cmd.named
+  local function stdin_taken(what)
+    if stdin_hosts then fail(what .. " and -r:- both read standard input: give the hosts in a file (-r:@FILE)") end
+  end
+  if n.password == "-" then stdin_taken("-p:-") end
+  if n.username ~= nil and (n.password == nil or n.password == "-") then
+    n.password = get_password(setmetatable({ remote = #hosts .. " hosts" }, { __index = n }))
+  end
+  if op == "run" and n.ps ~= nil then
+    if not cmd.unnamed[2] or cmd.unnamed[2] == "-" then stdin_taken("wsman run -ps (the script)") end
+    cmd.script = ps_script(cmd)
+  end
+  if op == "ps" and cmd.unnamed[2] == "-" then
+    stdin_taken("wsman ps - (the script)")
+    cmd.unnamed[2] = io.read("a")
+  end
+  return hosts
+end
+
+local function fan_out(op, cmd, fmt, throttle)
+  local hosts = read_inputs(op, cmd)
+  check_once(op, cmd, fmt)
+  local shared = { sigints = 0 }
+  local inner = (fmt == "jsonl" or fmt == "json") and "json" or fmt
+  local progress = os.getenv("WSMAN_PROGRESS")
+  local t = term()
+  if op == "run" then t.catch_sigint() end
+  local ok, status = pcall(fanout.run, {
+    hosts = hosts, throttle = throttle, tasks = WSMan.tasks, format = fmt, out = ctx.out, err = ctx.err,
+    progress = progress == "1" or (progress ~= "0" and isatty(2)), now_ms = t.now_ms,
+    job = function(host) return host_record(op, cmd, inner, shared, host) end,
+    name = function(host) return host or "localhost" end,
+  })
+  if op == "run" then t.release_sigint() end
+  if not ok then error(status, 0) end
+  return status
 end
 
 local function main(argv)
@@ -1265,59 +1511,18 @@ local function main(argv)
   if cmd.named.format ~= nil then
     fmt = cmd.named.format:gsub("^#", "")
     local l = fmt:lower()
-    if l ~= "xml" and l ~= "pretty" and l ~= "text" and l ~= "json" then
-      errline('Invalid option for -format: "' .. fmt .. '". Valid values: text, xml, pretty, json.')
+    if not FORMATS[l] then
+      errline('Invalid option for -format: "' .. fmt .. '". Valid values: text, xml, pretty, json, jsonl.')
       quit(1)
     end
     fmt = l
   end
+  local throttle = throttle_of(cmd)
 
   WSMan = WSMan or require "wsman"
   term().guard_stdin()
-  local wsman = WSMan.new()
-  local session = create_session(wsman, cmd, fmt)
-  if cmd.named.debug ~= nil then require("wsman.trace").attach(session, ctx.err) end
-
-  if op == "run" then return run_command(cmd, session, fmt) end
-  if op == "ps" then return ps_command(cmd, session, fmt) end
-  if op == "copy" or op == "fetch" then return transfer_command(op, cmd, session, fmt) end
-  if op == "identify" then
-    print_reply(try(fmt, session.Identify, session), fmt)
-    return 0
-  end
-
-  local action, uri
-  if op == "invoke" then
-    action, uri = cmd.unnamed[2], cmd.unnamed[3]
-  else
-    uri = cmd.unnamed[2]
-  end
-  if uri == "" then fail("URI is 0 length") end
-  local loc = create_locator(wsman, cmd, uri)
-  local input
-  if op == "set" or op == "create" or op == "invoke" then
-    local ok, v = pcall(process_input, op, cmd, session, loc, uri, action, fmt)
-    if not ok then
-      if getmetatable(v) == Quit then error(v, 0) end
-      fail(tostring(type(v) == "table" and v.message or v))
-    end
-    input = v
-  end
-
-  if op == "get" then
-    print_reply(try(fmt, session.Get, session, loc), fmt)
-  elseif op == "set" then
-    print_reply(try(fmt, session.Put, session, loc, input), fmt)
-  elseif op == "create" then
-    print_reply(try(fmt, session.Create, session, loc, input), fmt)
-  elseif op == "delete" then
-    try(fmt, session.Delete, session, loc)
-  elseif op == "invoke" then
-    print_reply(try(fmt, session.Invoke, session, action, loc, input), fmt)
-  elseif op == "enumerate" then
-    enumerate(cmd, session, loc, fmt)
-  end
-  return 0
+  if fmt == "jsonl" or fanout.is_list(cmd.named.remote) then return fan_out(op, cmd, fmt, throttle) end
+  return on_host(op, cmd, fmt)
 end
 
 --- Runs the command with the given arguments and streams; returns the exit status (0 on
@@ -1327,7 +1532,7 @@ end
 -- @param[opt] err file for messages (default io.stderr)
 -- @treturn integer
 function M.run(argv, out, err)
-  ctx = { out = out or io.stdout, err = err or io.stderr }
+  base_ctx = { out = out or io.stdout, err = err or io.stderr }
   local args = {}
   for i = 1, #argv do args[i] = argv[i] end
   local ok, status = pcall(main, args)

@@ -9,7 +9,7 @@
 -- * `WSMan.decode`, `WSMan.encode`, `WSMan.null`, `WSMan.class`, `WSMan.epr` (wsman.results);
 -- * `session:get`, `:put`, `:create`, `:delete`, `:invoke`, `:enumerate` (wsman.tables);
 -- * `session:run_cmd`, `session:run_ps`, `sh:run_cmd`, `sh:run_ps` (wsman.ps);
--- * `session:runspace_pool`, `session:ps` (wsman.psrp: PowerShell Remoting);
+-- * `session:runspace_pool`, `session:runspace_pools`, `session:ps` (wsman.psrp: PowerShell Remoting);
 -- * `session:copy`, `session:fetch` (wsman.transfer: files over PowerShell Remoting);
 -- * `WSMan.connect(url, {user=, password=, auth=, ...})`, a session in one call (wsman.connect);
 -- * `WSMAN_TRACE=1` (stderr) or `WSMAN_TRACE=/path`: every session traces its exchanges (wsman.trace).
@@ -42,7 +42,7 @@ for _, name in ipairs { "get", "put", "create", "delete", "invoke", "enumerate" 
   session[name] = tables[name]
 end
 session.run_cmd, session.run_ps = ps.run_cmd, ps.run_ps
-session.runspace_pool, session.ps = psrp.runspace_pool, psrp.ps
+session.runspace_pool, session.runspace_pools, session.ps = psrp.runspace_pool, psrp.runspace_pools, psrp.ps
 session.copy, session.fetch = transfer.copy, transfer.fetch
 
 -- WSMAN_TRACE=1 (stderr) or WSMAN_TRACE=/path: every new session writes its exchanges there.

@@ -18,7 +18,8 @@
 -- the pool's `host` table: `host = { ReadLine = function(p) return "answer" end }`. SecureStrings:
 -- `pool:secure_string(text)` and `pool:decrypt(value)` (the session key exchange runs once, when
 -- first needed). `pool:disconnect()` / `pool:reconnect()` leave the pool running on the host
--- meanwhile. Not done yet: connecting to a pool another client disconnected.
+-- meanwhile; `session:runspace_pools()` lists the pools on the host (another client's disconnected
+-- ones too) and `pool:connect()` attaches to one, `p:connect()` to its disconnected pipelines.
 -- @module wsman.psrp
 local WSMan = require "wsman.core"
 
@@ -32,7 +33,8 @@ local T = {
   ENCRYPTED_SESSION_KEY = 0x00010006, SET_MAX_RUNSPACES = 0x00021002, SET_MIN_RUNSPACES = 0x00021003,
   RUNSPACE_AVAILABILITY = 0x00021004, GET_AVAILABLE_RUNSPACES = 0x00021007, RESET_RUNSPACE_STATE = 0x0002100C,
   RUNSPACEPOOL_STATE = 0x00021005, CREATE_PIPELINE = 0x00021006, APPLICATION_PRIVATE_DATA = 0x00021009,
-  GET_COMMAND_METADATA = 0x0002100A, RUNSPACEPOOL_HOST_CALL = 0x00021100,
+  GET_COMMAND_METADATA = 0x0002100A, RUNSPACEPOOL_HOST_CALL = 0x00021100, RUNSPACEPOOL_HOST_RESPONSE = 0x00021101,
+  CONNECT_RUNSPACEPOOL = 0x00010008, RUNSPACEPOOL_INIT_DATA = 0x0002100B,
   PIPELINE_INPUT = 0x00041002, END_OF_PIPELINE_INPUT = 0x00041003, PIPELINE_OUTPUT = 0x00041004,
   ERROR_RECORD = 0x00041005, PIPELINE_STATE = 0x00041006, DEBUG_RECORD = 0x00041007,
   VERBOSE_RECORD = 0x00041008, WARNING_RECORD = 0x00041009, PROGRESS_RECORD = 0x00041010,
@@ -43,7 +45,7 @@ local STREAM_OF = {
   [T.WARNING_RECORD] = "warning", [T.PROGRESS_RECORD] = "progress", [T.INFORMATION_RECORD] = "information",
 }
 -- MS-PSRP 2.2.3.4 and 2.2.3.5
-local host_call -- (defined with the host calls below)
+local host_call, pool_feed -- (defined with the host calls below)
 local POOL_STATES = { [0] = "BeforeOpen", "Opening", "Opened", "Closed", "Closing", "Broken", "NegotiationSent",
   "NegotiationSucceeded", "Connecting", "Disconnected" }
 local PIPELINE_STATES = { [0] = "NotStarted", "Running", "Stopping", "Stopped", "Completed", "Failed",
@@ -76,14 +78,76 @@ local function enum(type_name, text, value)
     value = value }
 end
 
--- MS-PSRP 2.2.3.14: no host at all, or a host with (or without) a UI and no raw UI.
-local function host_info(host)
+-- The raw UI of the default host (MS-PSRP 2.2.3.14 HostDefaultData): key, value kind, default.
+local RAW_UI = {
+  ForegroundColor = { 0, "color", 7 }, BackgroundColor = { 1, "color", 0 },
+  CursorPosition = { 2, "coordinates", { x = 0, y = 0 } }, WindowPosition = { 3, "coordinates", { x = 0, y = 0 } },
+  CursorSize = { 4, "int", 25 }, BufferSize = { 5, "size", { width = 120, height = 3000 } },
+  WindowSize = { 6, "size", { width = 120, height = 50 } }, MaxWindowSize = { 7, "size", { width = 120, height = 50 } },
+  MaxPhysicalWindowSize = { 8, "size", { width = 120, height = 50 } }, WindowTitle = { 9, "string", "lua-wsman" },
+}
+local RAW_UI_TYPES = { color = "System.ConsoleColor", coordinates = "System.Management.Automation.Host.Coordinates",
+  size = "System.Management.Automation.Host.Size", int = "System.Int32", string = "System.String" }
+
+-- A raw UI value as the host's methods take it (Coordinates, Size: MS-PSRP 2.2.3.1, 2.2.3.2).
+local function raw_value(kind, v)
+  if kind == "coordinates" then
+    return O { extended = { x = math.tointeger(v.x) or 0, y = math.tointeger(v.y) or 0 } }
+  end
+  if kind == "size" then
+    return O { extended = { width = math.tointeger(v.width) or 0, height = math.tointeger(v.height) or 0 } }
+  end
+  if kind == "color" or kind == "int" then return math.tointeger(tonumber(tostring(v))) or 0 end
+  return tostring(v)
+end
+
+-- A raw UI value from the host (a decoded Coordinates or Size object, a number, a text) as a Lua value.
+local function raw_plain(kind, v)
+  if kind == "coordinates" then return { x = v.x or v.X, y = v.y or v.Y } end
+  if kind == "size" then return { width = v.width or v.Width, height = v.height or v.Height } end
+  if kind == "color" or kind == "int" then return math.tointeger(tonumber(tostring(v))) end
+  return tostring(v)
+end
+
+-- The pool's raw UI state: the defaults, then the host table's raw_ui fields; nil when the host
+-- has none (host.raw_ui = false) or there is no host.
+local function raw_ui_state(host)
+  if not host or host.raw_ui == false then return nil end
+  local given = type(host.raw_ui) == "table" and host.raw_ui or {}
+  local state = {}
+  for name, d in pairs(RAW_UI) do
+    local v = given[name]
+    if v == nil and type(d[3]) == "table" then
+      v = {}
+      for k, x in pairs(d[3]) do v[k] = x end
+    elseif v == nil then
+      v = d[3]
+    end
+    state[name] = v
+  end
+  return state
+end
+
+local function host_default_data(raw)
+  local items = {}
+  for name, d in pairs(RAW_UI) do
+    items[d[1]] = O { extended = { T = RAW_UI_TYPES[d[2]], V = raw_value(d[2], raw[name]) } }
+  end
+  return O { extended = { data = O { type_names = { "System.Collections.Hashtable", "System.Object" },
+    collection = "Dictionary", items = items } } }
+end
+
+-- MS-PSRP 2.2.3.14: no host at all, or a host with (or without) a UI and a raw UI (its state sent as
+-- HostDefaultData, from which the host answers reads of $host.UI.RawUI itself).
+local function host_info(host, raw, use_runspace_host)
   if not host then
     return O { extended = { _isHostNull = true, _isHostUINull = true, _isHostRawUINull = true,
       _useRunspaceHost = true } }
   end
-  return O { extended = { _isHostNull = false, _isHostUINull = host.ui == false, _isHostRawUINull = true,
-    _useRunspaceHost = false } }
+  local ext = { _isHostNull = false, _isHostUINull = host.ui == false, _isHostRawUINull = raw == nil,
+    _useRunspaceHost = use_runspace_host or false }
+  if raw then ext._hostDefaultData = host_default_data(raw) end
+  return O { extended = ext }
 end
 
 local function apartment_state()
@@ -101,13 +165,13 @@ local function session_capability()
     SerializationVersion = V("Version", "1.1.0.1") } }
 end
 
-local function init_runspacepool(o)
+local function init_runspacepool(o, raw)
   return O { extended = {
     MinRunspaces = o.min_runspaces or 1,
     MaxRunspaces = o.max_runspaces or 1,
     PSThreadOptions = enum("System.Management.Automation.Runspaces.PSThreadOptions", "Default", 0),
     ApartmentState = apartment_state(),
-    HostInfo = host_info(o.host),
+    HostInfo = host_info(o.host, raw),
     ApplicationArguments = primitive_dictionary(o.application_arguments),
   } }
 end
@@ -157,7 +221,7 @@ local function create_pipeline(p, no_input)
     ApartmentState = apartment_state(),
     RemoteStreamOptions = enum("System.Management.Automation.Runspaces.RemoteStreamOptions", "0", 0),
     AddToHistory = p.add_to_history or false,
-    HostInfo = host_info(p.pool.host),
+    HostInfo = host_info(p.pool.host, p.pool.raw_ui, p.use_runspace_host),
     IsNested = false,
     PowerShell = O { extended = {
       Cmds = command_list(statements[1] or {}),
@@ -214,14 +278,17 @@ local Pipeline = {}
 Pipeline.__index = Pipeline
 
 local POOL_KEYS = { min_runspaces = true, max_runspaces = true, configuration_name = true, resource_uri = true,
-  application_arguments = true, idle_timeout = true, receive_timeout = true, host = true }
+  application_arguments = true, idle_timeout = true, receive_timeout = true, host = true,
+  key_exchange_timeout = true }
+local KEY_EXCHANGE_TIMEOUT = 60 -- seconds, as pypsrp's session_key_timeout_ms
+local MIN_KEY_RECEIVE = 5 -- seconds: the shortest OperationTimeout of a Receive waiting for the key
 
 -- Reads pool messages until the RunspacePool state is known.
 local function await_opened(pool)
   pool.defrag = WSMan._psrp_defrag()
   while pool.state ~= "Opened" do
     local bytes = pool.shell:receive(nil, pool.receive_timeout)
-    for _, m in ipairs(pool.defrag:feed(bytes)) do
+    for _, m in ipairs(pool_feed(pool, bytes)) do
       local v = decode_one(m)
       if m.type == T.SESSION_CAPABILITY and v then
         pool.protocol_version = tostring(v.protocolversion)
@@ -244,12 +311,15 @@ end
 -- @tparam[opt] table opts `min_runspaces`, `max_runspaces` (1), `configuration_name` (a JEA
 --   endpoint: "JEARole" means `http://schemas.microsoft.com/powershell/JEARole`), `resource_uri`
 --   (full URI), `application_arguments` (a table: `$PSSenderInfo.ApplicationArguments`),
---   `idle_timeout` and `receive_timeout` (seconds), `host`: a table of PSHost methods by their
+--   `idle_timeout`, `receive_timeout` and `key_exchange_timeout` (seconds; default 60: how long
+--   `pool:exchange_keys` waits for the host's session key), `host`: a table of PSHost methods by their
 --   MS-PSRP names (`ReadLine`, `WriteLine2`, `SetShouldExit`, `WriteProgress`, ...), each called
 --   as `f(pipeline, args...)` and returning the method's result; `host.ui = false` declares a host
---   without a UI. Without a function, Write* calls are collected in `p.host_output`, SetShouldExit
---   sets `pool.should_exit`, WriteProgress adds to `p.streams.progress`, and any other method
---   fails the call (PowerShell then fails the pipeline). Without `host`, scripts see no host.
+--   without a UI, `host.raw_ui` its raw UI's state (see the README; `false`: no raw UI), kept in
+--   `pool.raw_ui`. Without a function, Write* calls are collected in `p.host_output`, SetShouldExit
+--   sets `pool.should_exit`, WriteProgress adds to `p.streams.progress`, the raw UI's Get*/Set*
+--   calls read and write `pool.raw_ui`, and any other method (ReadKey, ReadLine, ...) fails the
+--   call (PowerShell then fails the pipeline). Without `host`, scripts see no host.
 -- @return the pool: `pool.id`, `pool.state`, `pool.protocol_version` (the host's),
 --   `pool.ps_version`, `pool.application_private_data`, `pool:pipeline()`, `pool:close()`
 function M.runspace_pool(session, opts)
@@ -262,12 +332,13 @@ function M.runspace_pool(session, opts)
     error("session:runspace_pool: option host must be a table of host methods", 2)
   end
   local pool = setmetatable({ id = new_guid(), object_id = 0, state = "BeforeOpen", session = session,
-    receive_timeout = opts.receive_timeout, host = opts.host }, Pool)
+    receive_timeout = opts.receive_timeout, host = opts.host, key_exchange_timeout = opts.key_exchange_timeout,
+    raw_ui = raw_ui_state(opts.host), host_output = {}, streams = { progress = {} } }, Pool)
   local creation = {}
   for _, f in ipairs(fragments(pool, T.SESSION_CAPABILITY, nil, session_capability(), 1 << 20)) do
     creation[#creation + 1] = f
   end
-  for _, f in ipairs(fragments(pool, T.INIT_RUNSPACEPOOL, nil, init_runspacepool(opts), 1 << 20)) do
+  for _, f in ipairs(fragments(pool, T.INIT_RUNSPACEPOOL, nil, init_runspacepool(opts, pool.raw_ui), 1 << 20)) do
     creation[#creation + 1] = f
   end
   pool.shell = WSMan._psrp_open(session, { uri = opts.resource_uri or opts.configuration_name, shell_id = pool.id,
@@ -281,14 +352,27 @@ function M.runspace_pool(session, opts)
   return pool
 end
 
---- A new, empty pipeline in this pool.
-function Pool:pipeline()
-  if self.state ~= "Opened" then error("pool:pipeline: the RunspacePool is " .. self.state, 2) end
+local function new_pipeline(pool)
   local first = {}
-  return setmetatable({ pool = self, id = new_guid(), commands = first, statements = { first }, state = "NotStarted",
+  return setmetatable({ pool = pool, id = new_guid(), commands = first, statements = { first }, state = "NotStarted",
     streams = { error = {}, warning = {}, verbose = {}, debug = {}, information = {}, progress = {} },
     host_output = {},
     queue = {}, qhead = 1, qtail = 0 }, Pipeline)
+end
+
+--- A new, empty pipeline in this pool.
+-- @tparam[opt] table opts `use_runspace_host = true`: the pipeline uses the pool's host, so its
+--   host calls come as RUNSPACEPOOL_HOST_CALL on the pool's stream (read between the pipeline's
+--   Receives) and are answered with RUNSPACEPOOL_HOST_RESPONSE
+function Pool:pipeline(opts)
+  if self.state ~= "Opened" then error("pool:pipeline: the RunspacePool is " .. self.state, 2) end
+  if opts ~= nil and type(opts) ~= "table" then error("pool:pipeline: options must be a table", 2) end
+  for k in pairs(opts or {}) do
+    if k ~= "use_runspace_host" then error(("pool:pipeline: unknown option '%s'"):format(tostring(k)), 2) end
+  end
+  local p = new_pipeline(self)
+  p.use_runspace_host = opts and opts.use_runspace_host and true or nil
+  return p
 end
 
 -- A pool request answered by RUNSPACE_AVAILABILITY (MS-PSRP 2.2.2.8-2.2.2.12): sends it with the
@@ -304,7 +388,7 @@ local function pool_call(pool, type, fields, id_name)
     pool.shell:send(nil, payload)
   end
   while true do
-    for _, m in ipairs(pool.defrag:feed((pool.shell:receive(nil, pool.receive_timeout)))) do
+    for _, m in ipairs(pool_feed(pool, (pool.shell:receive(nil, pool.receive_timeout)))) do
       local v = decode_one(m)
       if m.type == T.RUNSPACE_AVAILABILITY and v and v.ci == id then return v.SetMinMaxRunspacesResponse end
     end
@@ -375,8 +459,19 @@ function Pool:exchange_keys()
   for _, payload in ipairs(pack(fragments(self, T.PUBLIC_KEY, nil, msg, max), max)) do
     self.shell:send(nil, payload)
   end
+  local limit = self.key_exchange_timeout or KEY_EXCHANGE_TIMEOUT
+  local deadline = WSMan._now_ms() + math.floor(limit * 1000)
   while not self.key do
-    for _, m in ipairs(self.defrag:feed((self.shell:receive(nil, self.receive_timeout)))) do
+    local left = deadline - WSMan._now_ms()
+    if left <= 0 then
+      error(("pool:exchange_keys: RunspacePool %s on %s sent no session key within %g s of the client's public "
+        .. "key (timeout while waiting for the key exchange); give the pool a larger key_exchange_timeout, or "
+        .. "check the host's PowerShell event log"):format(self.id, self.shell.resource_uri, limit), 2)
+    end
+    -- the time left, but never so short that the reply could not arrive in time: the limit is
+    -- checked after each Receive
+    local wait = math.max(left / 1000, MIN_KEY_RECEIVE)
+    for _, m in ipairs(pool_feed(self, (self.shell:receive(nil, wait)))) do
       local v = decode_one(m)
       if m.type == T.ENCRYPTED_SESSION_KEY and v then
         key:set_session_key(WSMan._base64_decode(tostring(v.EncryptedSessionKey)))
@@ -415,6 +510,108 @@ end
 function Pool:reconnect()
   if self.state ~= "Disconnected" then error("pool:reconnect: the RunspacePool is " .. self.state, 2) end
   self.shell:disconnect(true)
+  self.state = "Opened"
+  return self
+end
+
+-- ---- pools on the host, connecting to them (MS-PSRP 3.1.4.10, 3.1.4.11) ------------------------
+
+local SHELL_URI = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell"
+local PS_URI_PREFIX = "http://schemas.microsoft.com/powershell/"
+
+local function text_of(v)
+  if type(v) == "table" then return v[1] ~= nil and tostring(v[1]) or nil end
+  return v ~= nil and tostring(v) or nil
+end
+
+--- The RunspacePools of this user on the host (an Enumerate of the shell resource, then one of
+-- each pool's commands), as pypsrp's `RunspacePool.get_runspace_pools` and .NET's
+-- `RunspaceFactory.GetRunspacePools` list them: pools another client left disconnected, and this
+-- client's own. Each is a pool object in state "Disconnected" until `pool:connect()`:
+-- `pool.id`, `pool.resource_uri`, `pool.host_state` (what the host says: "Disconnected",
+-- "Connected"), `pool.owner`, `pool.pipeline_ids` (its unfinished pipelines, in the host's order).
+-- @param session the session
+-- @tparam[opt] table opts `host`, `receive_timeout` (as for `session:runspace_pool`), the pools'
+-- @return a list of pools (`{n = N, ...}`), in the host's order
+function M.runspace_pools(session, opts)
+  opts = opts or {}
+  if type(opts) ~= "table" then error("session:runspace_pools: options must be a table", 2) end
+  local list = { n = 0 }
+  for shell in session:enumerate(SHELL_URI) do
+    local uri = text_of(shell.ResourceUri) or ""
+    if uri:sub(1, #PS_URI_PREFIX):lower() == PS_URI_PREFIX:lower() then
+      local pool = setmetatable({ id = text_of(shell.ShellId), object_id = 0, state = "Disconnected",
+        session = session, resource_uri = uri, host_state = text_of(shell.State), owner = text_of(shell.Owner),
+        receive_timeout = opts.receive_timeout, host = opts.host, pipeline_ids = {}, listed = true,
+        raw_ui = raw_ui_state(opts.host), host_output = {}, streams = { progress = {} } }, Pool)
+      for cmd in session:enumerate(SHELL_URI .. "/Command", { filter = { ShellId = pool.id }, dialect = "selector" }) do
+        pool.pipeline_ids[#pool.pipeline_ids + 1] = text_of(cmd.CommandId)
+      end
+      list.n = list.n + 1
+      list[list.n] = pool
+    end
+  end
+  return list
+end
+
+-- The pool's messages in a ConnectResponse, then Receives until the host says the pool is open
+-- again (APPLICATION_PRIVATE_DATA or RUNSPACEPOOL_STATE, whichever the host sends).
+local function read_connect(pool, bytes)
+  local opened = false
+  local function take(m)
+    local v = decode_one(m)
+    if m.type == T.SESSION_CAPABILITY and v then
+      pool.protocol_version = tostring(v.protocolversion)
+      pool.ps_version = tostring(v.PSVersion)
+    elseif m.type == T.RUNSPACEPOOL_INIT_DATA and v then
+      pool.min_runspaces, pool.max_runspaces = v.MinRunspaces, v.MaxRunspaces
+    elseif m.type == T.APPLICATION_PRIVATE_DATA and v then
+      pool.application_private_data = v.ApplicationPrivateData
+      opened = true
+    elseif m.type == T.RUNSPACEPOOL_STATE and v then
+      local state = POOL_STATES[v.RunspaceState] or tostring(v.RunspaceState)
+      if state ~= "Opened" then
+        local why = v.ExceptionAsErrorRecord and record_text(v.ExceptionAsErrorRecord) or state
+        error(("RunspacePool %s on %s: the host says %s"):format(pool.id, pool.shell.resource_uri, why), 0)
+      end
+      opened = true
+    end
+  end
+  for _, m in ipairs(pool_feed(pool, bytes)) do take(m) end
+  while not opened do
+    for _, m in ipairs(pool_feed(pool, (pool.shell:receive(nil, pool.receive_timeout)))) do take(m) end
+  end
+end
+
+local function connect_listed(pool)
+  pool.shell = WSMan._psrp_attach(pool.session, { uri = pool.resource_uri, shell_id = pool.id })
+  pool.defrag = WSMan._psrp_defrag()
+  local data = {}
+  for _, f in ipairs(fragments(pool, T.SESSION_CAPABILITY, nil, session_capability(), 1 << 20)) do
+    data[#data + 1] = f
+  end
+  for _, f in ipairs(fragments(pool, T.CONNECT_RUNSPACEPOOL, nil, O { extended = {} }, 1 << 20)) do
+    data[#data + 1] = f
+  end
+  read_connect(pool, pool.shell:connect(nil, table.concat(data), PROTOCOL_VERSION))
+  pool.listed = nil
+  pool.pipelines = {}
+  for i, id in ipairs(pool.pipeline_ids) do
+    local p = new_pipeline(pool)
+    p.id, p.command_id, p.state, p.defrag = id, id, "Disconnected", WSMan._psrp_defrag()
+    pool.pipelines[i] = p
+  end
+end
+
+--- Connects to a pool: one from `session:runspace_pools()` (another client's, or this client's
+-- from an earlier session; MS-PSRP Connect), or one this client disconnected (Reconnect). The
+-- pool is "Opened" after; a listed pool's unfinished pipelines are in `pool.pipelines` (state
+-- "Disconnected": `p:connect()` then `p:wait()` or `p:output()` read their output).
+function Pool:connect()
+  if self.state ~= "Disconnected" then error("pool:connect: the RunspacePool is " .. self.state, 2) end
+  if not self.listed then return self:reconnect() end
+  local ok, err = pcall(connect_listed, self)
+  if not ok then error("pool:connect: " .. tostring(err), 2) end
   self.state = "Opened"
   return self
 end
@@ -490,8 +687,12 @@ function Pipeline:invoke(opts)
   self.command_id = pool.shell:command(self.id, frags[1])
   self.state = "Running"
   self.input_open = input ~= nil
+  -- the rest of the pipeline's message first, in Sends of its own (as Windows' client and pypsrp
+  -- send it), then the input
   local rest = {}
   for i = 2, #frags do rest[#rest + 1] = frags[i] end
+  if #rest > 0 then send_all(self, rest) end
+  rest = {}
   if type(input) == "table" then
     for i = 1, input.n or #input do
       for _, f in ipairs(fragments(pool, T.PIPELINE_INPUT, self.id, input[i], max)) do rest[#rest + 1] = f end
@@ -548,22 +749,62 @@ local VOID_CALL = -100 -- the call id of methods that return nothing: no respons
 local WRITE_METHODS = { Write1 = true, Write2 = true, WriteLine1 = true, WriteLine2 = true, WriteLine3 = true,
   WriteErrorLine = true, WriteDebugLine = true, WriteVerboseLine = true, WriteWarningLine = true }
 
+local RAW_UI_VOID = { FlushInputBuffer = true, SetBufferContents1 = true, SetBufferContents2 = true,
+  ScrollBufferContents = true }
+local HOST_POLL = 1 -- seconds: each Receive of a pipeline that uses the pool's host, then of the pool
+
+local function pool_of(target)
+  return getmetatable(target) == Pool and target or target.pool
+end
+
+-- The raw UI methods (MS-PSRP 2.2.3.17, 27-51) the default host answers from pool.raw_ui (Set*
+-- calls update it in host_call): true and the result, or false for another method.
+local function raw_ui_call(pool, method)
+  local name = method:match("^Get(.+)$")
+  if name and RAW_UI[name] then
+    if not pool.raw_ui then error("the host has no raw UI (host.raw_ui is false)", 0) end
+    return true, raw_value(RAW_UI[name][2], pool.raw_ui[name])
+  end
+  name = method:match("^Set(.+)$")
+  if (name and RAW_UI[name]) or RAW_UI_VOID[method] then return true, nil end
+  if method == "GetKeyAvailable" then return true, false end
+  return false
+end
+
 -- What the host does for a method the pool's host table does not handle.
-local function default_host(p, method, args)
+local function default_host(target, method, args)
   if WRITE_METHODS[method] then
     local text = args[args.n]
     if method:match("^WriteLine") or method:match("Line$") then text = (text or "") .. "\n" end
-    p.host_output[#p.host_output + 1] = text or ""
+    target.host_output[#target.host_output + 1] = text or ""
+    return nil
   elseif method == "SetShouldExit" then
-    p.pool.should_exit = args[1]
+    pool_of(target).should_exit = args[1]
+    return nil
   elseif method == "WriteProgress" then
-    p.streams.progress[#p.streams.progress + 1] = args[2]
-  else
-    error(("the host does not implement %s (give the pool's host table a %s function)"):format(method, method), 0)
+    target.streams.progress[#target.streams.progress + 1] = args[2]
+    return nil
   end
+  local known, result = raw_ui_call(pool_of(target), method)
+  if known then return result end
+  error(("the host does not implement %s (give the pool's host table a %s function)"):format(method, method), 0)
 end
 
-local function host_response(p, call, result, failure)
+-- ReadKey's answer: a KeyInfo (MS-PSRP 2.2.3.3) from {virtual_key_code =, character =,
+-- control_key_state =, key_down =}; another value is sent as it is.
+local function key_info(k)
+  if type(k) ~= "table" or (k.character == nil and k.virtual_key_code == nil) then return k end
+  local c = k.character
+  if type(c) == "string" then c = utf8.codepoint(c) end
+  return O { extended = { virtualKeyCode = math.tointeger(k.virtual_key_code) or 0,
+    character = V("Char", tostring(c or 0)), controlKeyState = math.tointeger(k.control_key_state) or 0,
+    keyDown = k.key_down ~= false } }
+end
+
+-- The answer to a host call: PIPELINE_HOST_RESPONSE to the pipeline, RUNSPACEPOOL_HOST_RESPONSE to
+-- the pool, on the "pr" stream (MS-PSRP 2.2.2.28, 3.1.5.3).
+local function host_response(target, call, via_pool, result, failure)
+  local pool = pool_of(target)
   local ext = { ci = V("Int64", tostring(call.ci)), mi = call.mi }
   if failure then
     ext.me = O { type_names = { "System.Management.Automation.ErrorRecord", "System.Object" },
@@ -571,25 +812,55 @@ local function host_response(p, call, result, failure)
   else
     ext.mr = result
   end
-  local max = p.pool.shell:max_payload()
-  for _, payload in ipairs(pack(fragments(p.pool, T.PIPELINE_HOST_RESPONSE, p.id, O { extended = ext }, max), max)) do
-    p.pool.shell:send(p.command_id, payload, "pr")
+  local max = pool.shell:max_payload()
+  local pipeline = not via_pool and target ~= pool and target or nil
+  local type = pipeline and T.PIPELINE_HOST_RESPONSE or T.RUNSPACEPOOL_HOST_RESPONSE
+  for _, payload in ipairs(pack(fragments(pool, type, pipeline and pipeline.id, O { extended = ext }, max), max)) do
+    pool.shell:send(pipeline and pipeline.command_id, payload, "pr")
   end
 end
 
--- A PIPELINE_HOST_CALL: the pool's host table's function of that method name is called with the
--- pipeline and the method's arguments; what it returns is the method's result.
-host_call = function(p, call)
+-- A host call (PIPELINE_HOST_CALL, or RUNSPACEPOOL_HOST_CALL for the pool's host: via_pool): the
+-- pool's host table's function of that method name is called with the target (the pipeline, or
+-- the pool) and the method's arguments; what it returns is the method's result. A raw UI Set* call also updates
+-- pool.raw_ui, which answers the Get* calls.
+host_call = function(target, call, via_pool)
+  local pool = pool_of(target)
   local method = tostring(call.mi)
   local args = call.mp and call.mp.items or { n = 0 }
-  local f = p.pool.host and p.pool.host[method]
-  local ok, result
-  if f then
-    ok, result = pcall(f, p, table.unpack(args, 1, args.n or #args))
-  else
-    ok, result = pcall(default_host, p, method, args)
+  local name = method:match("^Set(.+)$")
+  if pool.raw_ui and name and RAW_UI[name] and args[1] ~= nil then
+    pool.raw_ui[name] = raw_plain(RAW_UI[name][2], args[1])
   end
-  if call.ci ~= VOID_CALL then host_response(p, call, ok and result or nil, not ok and result or nil) end
+  local f = pool.host and pool.host[method]
+  local ok, result
+  if type(f) == "function" then
+    ok, result = pcall(f, target, table.unpack(args, 1, args.n or #args))
+    if ok and method == "ReadKey" then result = key_info(result) end
+  else
+    ok, result = pcall(default_host, target, method, args)
+  end
+  if call.ci == VOID_CALL then return end
+  if ok then
+    host_response(target, call, via_pool, result, nil)
+  else
+    host_response(target, call, via_pool, nil, result)
+  end
+end
+
+-- The pool's messages in bytes read from its stream, host calls answered (for `target`: a pipeline
+-- using the pool's host, else the pool).
+pool_feed = function(pool, bytes, target)
+  local out = {}
+  for _, m in ipairs(pool.defrag:feed(bytes)) do
+    local v = m.type == T.RUNSPACEPOOL_HOST_CALL and decode_one(m)
+    if v then
+      host_call(target or pool, v, true)
+    elseif m.type ~= T.RUNSPACEPOOL_HOST_CALL then
+      out[#out + 1] = m
+    end
+  end
+  return out
 end
 
 local function handle(p, m)
@@ -614,16 +885,27 @@ local function pump(p)
   if p.pool.state == "Disconnected" then
     error("pipeline: its RunspacePool is disconnected; pool:reconnect() first", 3)
   end
-  local bytes, done = p.pool.shell:receive(p.command_id, p.pool.receive_timeout)
+  local pool = p.pool
+  local bytes, done = pool.shell:receive(p.command_id, p.use_runspace_host and HOST_POLL or pool.receive_timeout)
   for _, m in ipairs(p.defrag:feed(bytes)) do handle(p, m) end
   if done or TERMINAL[p.state] then p.done = true end
+  if p.use_runspace_host and (bytes == "" or p.done) then
+    -- its host calls come on the pool's stream (RUNSPACEPOOL_HOST_CALL): read while it waits for
+    -- them, and once when it ended (its last void calls, such as Write-Host's, may be there)
+    pool_feed(pool, (pool.shell:receive(nil, HOST_POLL)), p)
+  end
   return true
+end
+
+local function check_connected(p, what)
+  if p.state == "Disconnected" then error(what .. ": the pipeline is Disconnected; p:connect() first", 3) end
 end
 
 --- An iterator over the output objects as they arrive (starts the pipeline if needed):
 -- `for obj in p:output() do ... end`. Nil output objects are skipped (nil would end the loop);
 -- `p:wait()` keeps them as holes.
 function Pipeline:output()
+  check_connected(self, "pipeline:output")
   if self.state == "NotStarted" then self:invoke() end
   return function()
     while true do
@@ -641,6 +923,7 @@ end
 --- Runs the pipeline to its end (starting it if needed) and returns every output object
 -- (`{n = N, ...}`, Nil objects as holes); `p.state`, `p.error`, `p.streams`, `p.had_errors` are set.
 function Pipeline:wait()
+  check_connected(self, "pipeline:wait")
   if self.state == "NotStarted" then self:invoke() end
   while not self.done do pump(self) end
   local out = { n = 0 }
@@ -652,6 +935,16 @@ function Pipeline:wait()
   self.qhead = self.qtail + 1
   self.had_errors = self.state == "Failed" or #self.streams.error > 0
   return out
+end
+
+--- Connects to a disconnected pipeline of a pool from `session:runspace_pools()` (after
+-- `pool:connect()`): its output is read again with `p:wait()` or `p:output()`.
+function Pipeline:connect()
+  if self.state ~= "Disconnected" then error("pipeline:connect: the pipeline is " .. self.state, 2) end
+  if self.pool.state ~= "Opened" then error("pipeline:connect: the RunspacePool is " .. self.pool.state, 2) end
+  self.pool.shell:connect(self.command_id)
+  self.state = "Running"
+  return self
 end
 
 --- Stops a running pipeline (PowerShell's stop signal) and waits for its end.

@@ -348,6 +348,20 @@ static char *decode(const char *data, size_t len, recs_t *c)
     return wsman_buf_steal(&text);
 }
 
+/* Decodes doc and checks the text, the number of records and their log. */
+static void check_decode(const char *doc, size_t len, const char *want_text, size_t want_n,
+                         const char *want_log)
+{
+    recs_t c;
+    char *text = decode(doc, len, &c);
+
+    CHECK_STR(text, want_text);
+    CHECK_INT(c.n, want_n);
+    CHECK_STR(c.log.data ? c.log.data : "", want_log);
+    wsman_free(text);
+    wsman_buf_free(&c.log);
+}
+
 TEST(clixml_real_sample_with_error)
 {
     size_t len;
@@ -383,16 +397,28 @@ TEST(clixml_escapes_streams_and_unparsable_documents)
         "S=\"Error\">e1_x000D__x000A_</S>"
         "<S S=\"Error\">e2 &lt;&amp;&gt;_x000D__x000A_</S><S S=\"Error\"> _x000D__x000A_</S>"
         "<S S=\"verbose\">lone _xDC00_ high _xD800_x</S></Objs>\r\nafter #< CLIXML <Objs><S>x</Objs>";
-    recs_t c;
-    char *text = decode(doc, sizeof doc - 1, &c);
 
-    CHECK_STR(text, "before\r\ne1\r\ne2 <&>\r\n \r\nafter #< CLIXML <Objs><S>x</Objs>");
-    CHECK_INT(c.n, 3);
-    CHECK_STR(c.log.data,
-              "[warning|w\xc3\xa9\xf0\x9f\x98\x80_x000A_|-|-99|-99|-][error|e1\ne2 <&>|-|-99|-99|-]"
-              "[verbose|lone \xef\xbf\xbd high \xef\xbf\xbdx|-|-99|-99|-]");
-    wsman_free(text);
-    wsman_buf_free(&c.log);
+    check_decode(doc, sizeof doc - 1, "before\r\ne1\r\ne2 <&>\r\n \r\nafter #< CLIXML <Objs><S>x</Objs>", 3,
+                 "[warning|w\xc3\xa9\xf0\x9f\x98\x80_x000A_|-|-99|-99|-][error|e1\ne2 <&>|-|-99|-99|-]"
+                 "[verbose|lone \xef\xbf\xbd high \xef\xbf\xbdx|-|-99|-99|-]");
+}
+
+TEST(clixml_objects_become_records)
+{
+    static const char doc[] =
+        "#< CLIXML\r\n<Objs Version=\"1.1.0.1\" xmlns=\"http://schemas.microsoft.com/powershell/2004/04\">"
+        "<Obj S=\"Information\" RefId=\"0\"><MS><Obj N=\"MessageData\" RefId=\"1\"><ToString>hi "
+        "_x0041_</ToString>"
+        "</Obj><I64 N=\"sourceId\">7</I64></MS></Obj>"
+        "<Obj S=\"progress\" RefId=\"2\"><MS><S N=\"Activity\">A</S><I32 N=\"ActivityId\">3</I32>"
+        "<Nil N=\"CurrentOperation\" /><I32 N=\"ParentActivityId\">-1</I32><I32 "
+        "N=\"PercentComplete\">40</I32>"
+        "<Obj N=\"Type\" RefId=\"3\"><ToString>Processing</ToString><I32>0</I32></Obj>"
+        "<I32 N=\"SecondsRemaining\">-1</I32><S N=\"StatusDescription\">s</S></MS></Obj>"
+        "<Obj RefId=\"4\"><ToString>out</ToString></Obj><I32 S=\"Error\">5</I32></Objs>";
+
+    check_decode(doc, sizeof doc - 1, "", 3,
+                 "[information|hi A|-|-99|7|-][progress|-|A|40|-99|Processing][output|out|-|-99|-99|-]");
 }
 
 int main(void)
@@ -407,5 +433,6 @@ int main(void)
     RUN(ps_bootstrap_is_short_and_reads_stdin);
     RUN(clixml_real_sample_with_error);
     RUN(clixml_escapes_streams_and_unparsable_documents);
+    RUN(clixml_objects_become_records);
     return check_done();
 }

@@ -4,7 +4,9 @@
  * anything around them) through wsman_ps_clixml_decode, the same bytes as a serialized PSObject
  * document (psobject.c) and as PSRP fragments through the defragmenter and the message decoder.
  * Oracles: every stderr record has a type; a PSObject document that parses writes out as CLIXML
- * that parses again and writes out the same; a decoded PSRP message encodes and decodes to itself.
+ * that parses again and writes out the same; the stderr decoder reads with the same parser, so an
+ * <Objs> document the PSObject parser accepts is consumed from stderr (never left as text); a
+ * decoded PSRP message encodes and decodes to itself.
  */
 #include "fuzz.h"
 #include "protocol.h"
@@ -90,6 +92,49 @@ static void psobjects(const char *xml, size_t len)
     wsman_buf_free(&twice);
 }
 
+static const char *find_text(const char *s, size_t n, const char *what)
+{
+    size_t w = strlen(what), i;
+    for (i = 0; i + w <= n; i++)
+        if (memcmp(s + i, what, w) == 0)
+            return s + i;
+    return NULL;
+}
+
+/* An <Objs> document the PSObject parser accepts, written to stderr after the marker, is consumed
+ * by the stderr decoder, not left in the text as it was. */
+static void stderr_agrees(const char *xml, size_t len)
+{
+    static const char marker[] = "#< CLIXML\r\n";
+    const char *close = find_text(xml, len, "</Objs>");
+    wsman_buf_t in, text;
+    wsman_error_t e;
+    wsman_psdoc_t *d;
+    size_t n = 0;
+
+    if (len < 5 || memcmp(xml, "<Objs", 5) != 0 || !close || (size_t)(close - xml) + 7 != len)
+        return;
+    wsman_error_init(&e);
+    d = wsman_psdoc_parse(xml, len, 64, &e);
+    wsman_error_clear(&e);
+    if (!d)
+        return;
+    wsman_psdoc_free(d);
+    wsman_buf_init(&in);
+    wsman_buf_init(&text);
+    if (wsman_buf_append(&in, marker, sizeof marker - 1) != 0 || wsman_buf_append(&in, xml, len) != 0)
+        abort();
+    if (wsman_ps_clixml_decode(in.data, in.len, &text, on_record, &n, &e) == 0 && text.len == in.len &&
+        memcmp(text.data, in.data, in.len) == 0) {
+        fprintf(stderr, "a document the PSObject parser accepts stays in stderr text:\n%.*s\n",
+                len > 2000 ? 2000 : (int)len, xml);
+        abort();
+    }
+    wsman_error_clear(&e);
+    wsman_buf_free(&in);
+    wsman_buf_free(&text);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     wsman_buf_t text;
@@ -103,6 +148,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     wsman_buf_free(&text);
 
     psobjects((const char *)data, size);
+    stderr_agrees((const char *)data, size);
 
     wsman_psrp_defrag_t *d = wsman_psrp_defrag_new(MAX_MESSAGE);
     if (d) {

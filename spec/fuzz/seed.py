@@ -95,6 +95,19 @@ NTLM_CHALLENGE = bytes.fromhex(
     "6500720000000000")  # MS-NLMP 4.2.4.3
 
 
+# stderr CLIXML with records that come from objects (ToString, MessageData, a ProgressRecord's
+# long property names, a SourceId) and a surrogate pair escaped as PowerShell writes it
+STDERR_OBJECTS = (
+    b"x\r\n#< CLIXML\r\n<Objs Version=\"1.1.0.1\" xmlns=\"http://schemas.microsoft.com/powershell/2004/04\">"
+    b"<Obj S=\"information\" RefId=\"0\"><TN RefId=\"0\"><T>System.Management.Automation.InformationRecord</T>"
+    b"</TN><MS><Obj N=\"MessageData\" RefId=\"1\"><ToString>hi _xD83D__xDE00_</ToString></Obj>"
+    b"<I64 N=\"SourceId\">7</I64></MS></Obj><Obj S=\"progress\" RefId=\"2\"><MS><S N=\"Activity\">A</S>"
+    b"<I32 N=\"ActivityId\">3</I32><Nil N=\"CurrentOperation\" /><I32 N=\"PercentComplete\">40</I32>"
+    b"<Obj N=\"Type\" RefId=\"3\"><TNRef RefId=\"0\" /><ToString>Processing</ToString><I32>0</I32></Obj>"
+    b"<S N=\"StatusDescription\">s</S></MS></Obj><S S=\"Error\">e_x000D__x000A_</S>"
+    b"<Ref S=\"progress\" RefId=\"2\" /></Objs>\r\ny")
+
+
 def main():
     for kind, b in replies():
         write("fuzz_reply", bytes([kind, 0]) + b, licence=True)
@@ -103,6 +116,7 @@ def main():
     for name, b in clixml_samples():
         write("fuzz_clixml", b, licence=name.startswith("with_"))
         write("fuzz_lxml", bytes([63]) + b.split(b"\n", 1)[1], licence=name.startswith("with_"))
+    write("fuzz_clixml", STDERR_OBJECTS)
     for raw in psrp_fragments():
         write("fuzz_clixml", raw, licence=True)
         # a whole message in one fragment (start and end bits): its data is a PSObject document

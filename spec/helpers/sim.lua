@@ -302,19 +302,32 @@ end
 --- Runs f(session) against the simulator replaying the recording `name` (in M.captures) over
 -- Basic and plain HTTP (a replay answers what was recorded, whatever WSMAN_SPEC_AUTH says), then
 -- checks that f sent the whole recorded sequence of requests. Pending when the recording is absent.
+-- Under WSMAN_SPEC_AUTH=ntlm the replay runs over Negotiate with message encryption instead (the
+-- simulator authenticates and encrypts before the replay answers). f also gets the simulator, for
+-- more sessions (M.session(r, ...)) on the same replay.
 function M.replay(name, f)
   if not M.need_shared(M.captures .. "/" .. name) then return end
   local WSMan = require "wsman"
-  local r = M.start({ "--allow-unencrypted", "--replay", M.captures .. "/" .. name }, { fresh = true })
-  local w = WSMan.new()
-  local o = w:CreateConnectionOptions()
-  o.UserName, o.Password = M.user, M.password
-  local rs = w:CreateSession(r.url, WSMan.SessionFlagUseBasic | WSMan.SessionFlagCredUsernamePassword
-    | WSMan.SessionFlagNoEncryption, o)
-  local ok, err = pcall(f, rs)
-  local left = M.stats(rs).ReplayRemaining
+  local ntlm = M.auth_mode() == "ntlm"
+  local args = { "--allow-unencrypted", "--replay", M.captures .. "/" .. name }
+  if ntlm then table.move({ "--auth", "negotiate,basic" }, 1, 2, #args + 1, args) end
+  local r = M.start(args, { fresh = true })
+  local rs
+  if ntlm then
+    rs = M.session(r)
+  else
+    local w = WSMan.new()
+    local o = w:CreateConnectionOptions()
+    o.UserName, o.Password = M.user, M.password
+    rs = w:CreateSession(r.url, WSMan.SessionFlagUseBasic | WSMan.SessionFlagCredUsernamePassword
+      | WSMan.SessionFlagNoEncryption, o)
+  end
+  local ok, err = pcall(f, rs, r)
+  local stats = M.stats(rs)
+  local left = stats.ReplayRemaining
   r:stop()
   assert(ok, err)
+  assert(not ntlm or stats.Handshakes > 0, "the replay did not run over Negotiate")
   assert(left == 0, ("the client did not send the recorded sequence of requests (%s left)"):format(left))
 end
 

@@ -82,6 +82,9 @@ struct wsman_psvalue {
     wsman_pskind_t kind;
     const char *text; /* primitives: the value (NUL-terminated; BYTES may contain NULs) */
     size_t len;
+    /* the S attribute: the stream a value of PowerShell's stderr CLIXML belongs to ("Error",
+     * "warning", "progress", ...), as written; NULL when absent */
+    const char *stream;
     /* objects */
     const wsman_pstypes_t *types; /* NULL when the object has no <TN> */
     const char *to_string;        /* NULL when absent */
@@ -116,6 +119,8 @@ int wsman_psvalue_set_types(wsman_psdoc_t *d, wsman_psvalue_t *obj, const char *
 /* Shares one type-name list between objects (encoded once, then as <TNRef>). */
 void wsman_psvalue_share_types(wsman_psvalue_t *obj, const wsman_psvalue_t *from);
 int wsman_psvalue_set_to_string(wsman_psdoc_t *d, wsman_psvalue_t *obj, const char *s, size_t len);
+/* The S attribute (a stderr stream name); NULL clears it. */
+int wsman_psvalue_set_stream(wsman_psdoc_t *d, wsman_psvalue_t *v, const char *stream);
 int wsman_psvalue_set_items(wsman_psdoc_t *d, wsman_psvalue_t *obj, wsman_pscoll_t coll,
                             wsman_psvalue_t *const *items, size_t n);
 /* extended: 0 for adapted (<Props>), 1 for extended (<MS>). Names are copied. */
@@ -124,7 +129,8 @@ int wsman_psvalue_set_props(wsman_psdoc_t *d, wsman_psvalue_t *obj, int extended
 /* Appends v to the document's top-level values. */
 int wsman_psdoc_add(wsman_psdoc_t *d, wsman_psvalue_t *v);
 
-/* Appends v as CLIXML to out; name: its N attribute (NULL for none). Values reached again (and
+/* Appends v as CLIXML to out; name: its N attribute (NULL for none); v->stream, when set, its S
+ * attribute. Values reached again (and
  * cycles) are written as <Ref>, type-name lists as <TNRef>, counted from 0 within this call.
  * Returns 0, or -1 when out of memory or v nests deeper than 512. */
 int wsman_psvalue_write(wsman_buf_t *out, const wsman_psvalue_t *v, const char *name);
@@ -137,7 +143,8 @@ const char *wsman_pskind_element(wsman_pskind_t k);
 const char *wsman_pskind_name(wsman_pskind_t k);
 int wsman_pskind_lookup(const char *name);
 
-/* A property of an object by name (adapted first, then extended), or NULL. */
+/* A property of an object by name, in any case as PowerShell's are (adapted first, then
+ * extended), or NULL. */
 wsman_psvalue_t *wsman_psvalue_prop(const wsman_psvalue_t *obj, const char *name);
 
 #ifdef __cplusplus

@@ -181,6 +181,10 @@ typedef struct wsman_psrp_shell_options {
 /* Create. Holds a session reference. */
 wsman_psrp_shell_t *wsman_psrp_shell_open(wsman_session_t *s, const wsman_psrp_shell_options_t *o,
                                           wsman_error_t *e);
+/* A handle on a pool that exists on the host (another client's, listed by an Enumerate of the
+ * shell resource): no request is sent; connect with wsman_psrp_shell_connect. */
+wsman_psrp_shell_t *wsman_psrp_shell_attach(wsman_session_t *s, const char *resource_uri,
+                                            const char *shell_id, wsman_error_t *e);
 /* The ShellId the host uses (its own on protocol 2.1 hosts). */
 const char *wsman_psrp_shell_id(const wsman_psrp_shell_t *sh);
 const char *wsman_psrp_shell_resource_uri(const wsman_psrp_shell_t *sh);
@@ -208,6 +212,13 @@ int wsman_psrp_shell_signal(wsman_psrp_shell_t *sh, const char *command_id, cons
  * (MS-PSRP 3.1.4.9; Receive and Send fault meanwhile). */
 int wsman_psrp_shell_disconnect(wsman_psrp_shell_t *sh, wsman_error_t *e);
 int wsman_psrp_shell_reconnect(wsman_psrp_shell_t *sh, wsman_error_t *e);
+/* Connect (MS-PSRP 3.1.4.10, 3.1.4.11): to a pool another client disconnected, with connectXml = data
+ * (the fragments of SESSION_CAPABILITY + CONNECT_RUNSPACEPOOL); the bytes of the host's
+ * connectResponseXml go to cb in one call. With command_id: to that disconnected pipeline of the pool
+ * (data unused), whose output Receive reads again. */
+int wsman_psrp_shell_connect(wsman_psrp_shell_t *sh, const char *command_id, const char *protocol_version,
+                             const void *data, size_t len, wsman_psrp_bytes_cb cb, void *ud,
+                             wsman_error_t *e);
 /* Delete (closes the RunspacePool). A pool the host no longer knows counts as closed (0). */
 int wsman_psrp_shell_close(wsman_psrp_shell_t *sh, wsman_error_t *e);
 void wsman_psrp_shell_free(wsman_psrp_shell_t *sh);

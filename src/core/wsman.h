@@ -508,11 +508,13 @@ const char *wsman_ps_bootstrap(void);
 char *wsman_ps_encode_command(const char *script, size_t len);
 
 /* A record decoded from CLIXML on stderr (#< CLIXML). type: "error", "warning", "verbose", "debug",
- * "information", "progress" (or the stream name as sent). Strings are UTF-8 or NULL; numbers
- * LLONG_MIN when absent. */
+ * "information", "progress", "output" (the S attribute in lower case). Strings are UTF-8 or NULL;
+ * numbers LLONG_MIN when absent. A line of a stream gives its text as message; an object its
+ * ToString (else its Message or MessageData property), its SourceId, and the progress fields of
+ * stderr's <PR N="Record"> or of a serialized ProgressRecord. Valid during the callback only. */
 typedef struct wsman_ps_record {
     const char *type;
-    const char *message;            /* text (lines of one error joined), or a progress StatusDescription */
+    const char *message;            /* text (lines of one error joined), or an object's ToString */
     const char *activity;           /* progress: AV */
     const char *current_operation;  /* progress: CO */
     const char *status_description; /* progress: SD */
@@ -521,10 +523,11 @@ typedef struct wsman_ps_record {
 } wsman_ps_record_t;
 typedef int (*wsman_ps_record_cb)(void *ud, const wsman_ps_record_t *r);
 
-/* Splits PowerShell's stderr: every "#< CLIXML" document is removed and decoded (_xHHHH_ escapes
- * included); the text of its error stream and everything that is not CLIXML is appended to text, and
- * each record goes to cb (may be NULL). A document that does not parse is left in text as it was.
- * Returns 0, or -1 when out of memory or cb failed. */
+/* Splits PowerShell's stderr: every "#< CLIXML" document is removed and decoded by the CLIXML
+ * object reader of psobject.h (_xHHHH_ escapes included); the text of its error stream and
+ * everything that is not CLIXML is appended to text, and each record goes to cb (may be NULL). A
+ * document that does not parse is left in text as it was. Returns 0, or -1 when out of memory or
+ * cb failed. */
 int wsman_ps_clixml_decode(const char *data, size_t len, wsman_buf_t *text, wsman_ps_record_cb cb, void *ud,
                            wsman_error_t *e);
 

@@ -15,12 +15,15 @@
  *   collection = "List"|"Enumeration"|"Stack"|"Queue" with items = {n = N, ...} or "Dictionary"
  *   with items = {key = value}, adapted = {name = value} (<Props>), extended = {name = value}
  *   (<MS>)}; indexing a PSObject with another key reads its properties (adapted first).
- *   A <Ref> is the same Lua table as the object it names (cycles included).
+ *   A value with an S attribute (PowerShell's stderr stream: "Error", "progress", ...) that
+ *   decodes to a table has it as its stream field.
+ *   A <Ref> is the same Lua table as the object it names (cycles included); objects whose type
+ *   names are one <TN> (through <TNRef>) share one type_names table.
  *
  * Encoding takes the same shapes back, plus plain Lua values: string -> String, boolean ->
  * Boolean, integer -> Int32 (Int64 outside its range), float -> Double, a table with n or a
  * sequence -> Object[] (LST), any other table -> Hashtable (DCT). A table reached twice is
- * written once and then as <Ref>.
+ * written once and then as <Ref>, a type_names table once and then as <TNRef>.
  */
 #include "lutil.h"
 #include "psobject.h"
@@ -219,11 +222,18 @@ static void push_object(dec_t *d, const wsman_psvalue_t *v)
     lua_pushlightuserdata(L, (void *)v);
     lua_pushvalue(L, -2);
     lua_rawset(L, d->memo);
-    if (v->types) {
-        lua_createtable(L, (int)v->types->count, 0);
-        for (i = 0; i < v->types->count; i++) {
-            lua_pushstring(L, v->types->names[i]);
-            lua_rawseti(L, -2, (lua_Integer)i + 1);
+    if (v->types) { /* one table per <TN>: objects written with <TNRef> share it */
+        lua_pushlightuserdata(L, (void *)v->types);
+        if (lua_rawget(L, d->memo) == LUA_TNIL) {
+            lua_pop(L, 1);
+            lua_createtable(L, (int)v->types->count, 0);
+            for (i = 0; i < v->types->count; i++) {
+                lua_pushstring(L, v->types->names[i]);
+                lua_rawseti(L, -2, (lua_Integer)i + 1);
+            }
+            lua_pushlightuserdata(L, (void *)v->types);
+            lua_pushvalue(L, -2);
+            lua_rawset(L, d->memo);
         }
         lua_setfield(L, -2, "type_names");
     }
@@ -247,6 +257,10 @@ static void push_value(dec_t *d, const wsman_psvalue_t *v)
         push_object(d, v);
     else
         push_prim(d, v);
+    if (v->stream && lua_type(d->L, -1) == LUA_TTABLE) { /* stderr CLIXML's S attribute */
+        lua_pushstring(d->L, v->stream);
+        lua_setfield(d->L, -2, "stream");
+    }
 }
 
 static int typed_option(lua_State *L, int idx)
@@ -301,7 +315,8 @@ static int l_decode(lua_State *L)
 typedef struct enc {
     lua_State *L;
     wsman_psdoc_t *doc;
-    int memo; /* stack index: table -> lightuserdata */
+    int memo;       /* stack index: table -> lightuserdata */
+    int types_memo; /* stack index: type_names table -> lightuserdata of the first object with it */
     int depth;
     const wsman_psvalue_t *array_types, *hashtable_types; /* shared type-name lists */
 } enc_t;
@@ -363,6 +378,15 @@ static wsman_psvalue_t *number_value(enc_t *c, int idx)
     return new_value(c, WSMAN_PS_DOUBLE, t, strlen(t));
 }
 
+/* The stream field of the table at idx as the value's S attribute. */
+static void set_stream(enc_t *c, int idx, wsman_psvalue_t *v)
+{
+    if (rawfield(c->L, idx, "stream") == LUA_TSTRING &&
+        wsman_psvalue_set_stream(c->doc, v, lw_checkcstring(c->L, lua_gettop(c->L), "a stream name")) != 0)
+        oom(c->L);
+    lua_pop(c->L, 1);
+}
+
 /* A PSValue table at idx: {type = ..., value = ...}. */
 static wsman_psvalue_t *psvalue_value(enc_t *c, int idx)
 {
@@ -392,10 +416,12 @@ static wsman_psvalue_t *psvalue_value(enc_t *c, int idx)
         luaL_error(L, "CLIXML: PSValue of type '%s' has no value", type);
     wsman_psvalue_t *v = new_value(c, (wsman_pskind_t)k, text, len);
     lua_pop(L, 2);
+    set_stream(c, idx, v);
     return v;
 }
 
-/* Reads an array of strings at field name of the table at idx into obj's type names. */
+/* Reads the type_names array of the table at idx into obj's type names; a type_names table met
+ * before is shared with the first object that had it (written once, then as <TNRef>). */
 static void set_type_names(enc_t *c, int idx, wsman_psvalue_t *obj)
 {
     lua_State *L = c->L;
@@ -403,6 +429,13 @@ static void set_type_names(enc_t *c, int idx, wsman_psvalue_t *obj)
     size_t n = 0;
 
     if (rawfield(L, idx, "type_names") == LUA_TTABLE) {
+        lua_pushvalue(L, -1);
+        if (lua_rawget(L, c->types_memo) == LUA_TLIGHTUSERDATA) { /* written once, then <TNRef> */
+            wsman_psvalue_share_types(obj, lua_touserdata(L, -1));
+            lua_pop(L, 2);
+            return;
+        }
+        lua_pop(L, 1);
         for (n = 0; n < sizeof names / sizeof names[0]; n++) {
             lua_rawgeti(L, -1, (lua_Integer)n + 1);
             if (!(names[n] = lua_isstring(L, -1) ? lw_checkcstring(L, lua_gettop(L), "a type name") : NULL)) {
@@ -413,6 +446,9 @@ static void set_type_names(enc_t *c, int idx, wsman_psvalue_t *obj)
         }
         if (wsman_psvalue_set_types(c->doc, obj, names, n) != 0)
             oom(L);
+        lua_pushvalue(L, -1);
+        lua_pushlightuserdata(L, obj);
+        lua_rawset(L, c->types_memo);
     }
     lua_pop(L, 1);
 }
@@ -564,6 +600,7 @@ static void fill_psobject(enc_t *c, int idx, wsman_psvalue_t *obj)
     lua_pop(L, 1);
     set_props(c, idx, "adapted", obj, 0);
     set_props(c, idx, "extended", obj, 1);
+    set_stream(c, idx, obj);
 }
 
 /* A plain table: an Object[] when it is a sequence (or has n), else a Hashtable. */
@@ -682,10 +719,12 @@ static int l_encode(lua_State *L)
     if (!(doc->doc = wsman_psdoc_new()))
         return oom(L);
     lua_newtable(L);
+    lua_newtable(L);
     memset(&c, 0, sizeof c);
     c.L = L;
     c.doc = doc->doc;
-    c.memo = lua_gettop(L);
+    c.memo = lua_gettop(L) - 1;
+    c.types_memo = lua_gettop(L);
     if (objs) {
         lua_Integer n, i;
         luaL_checktype(L, 1, LUA_TTABLE);
@@ -756,6 +795,30 @@ Makes t a PSObject (type_names, to_string, value, collection + items, adapted, e
 @function WSMan.ps_object
 @tparam[opt] table t the fields
 @treturn table t
+*/
+
+/***
+The fields of a DateTime.
+@function WSMan.ps_datetime
+@param value a DateTime PSValue, or its text
+@treturn table `{year, month, day, hour, minute, second, ticks (the fraction of the second in
+ 100 ns), kind = "Utc" | "Local" | "Unspecified", offset (minutes east of UTC) and time (seconds
+ since 1970-01-01 UTC) when the kind is not Unspecified}`, or nil and a message
+*/
+
+/***
+The length of a TimeSpan.
+@function WSMan.ps_timespan
+@param value a TimeSpan PSValue, or its text (an xs:duration)
+@treturn table `{ticks (100 ns, exact), total_seconds, days, hours, minutes, seconds, fraction
+ (ticks)}` (each component carries the sign, as .NET's TimeSpan), or nil and a message
+*/
+
+/***
+The character of a Char.
+@function WSMan.ps_char
+@param value a Char PSValue, or its text (the UTF-16 code unit)
+@treturn string the character in UTF-8 (a lone surrogate half as U+FFFD), or nil and a message
 */
 
 /* ---- constructors and metatables ------------------------------------------------------ */

@@ -11,8 +11,11 @@
  *   sh.id, sh.resource_uri, sh.open, sh:max_payload(), sh:command(id, bytes) -> host's id,
  *   sh:send(command_id|nil, bytes [, stream]), sh:receive(command_id|nil [, seconds]) -> bytes, done,
  *   sh:signal(id, code), sh:disconnect([reconnect]), sh:close(); collection queues the Delete of an open pool
- * (no I/O in __gc). core._base64_encode(bytes), core._base64_decode(text) -> string (file transfer's chunks)
- *   core._sha1() -> h; h:update(bytes); h:hex() -> lower-case hex digest (file transfer's check)
+ *   core._psrp_attach(session, {uri=, shell_id=}) -> sh of an existing pool (no request);
+ *   sh:connect(command_id|nil [, bytes, protocol_version]) -> the connectResponseXml bytes ("" for a
+ * pipeline) (no I/O in __gc). core._base64_encode(bytes), core._base64_decode(text) -> string (file
+ * transfer's chunks) core._sha1() -> h; h:update(bytes); h:hex() -> lower-case hex digest (file transfer's
+ * check)
  */
 #include "lutil.h"
 #include "protocol.h"
@@ -186,6 +189,18 @@ static const char *opt_field(lua_State *L, int idx, const char *key, size_t *len
     return s;
 }
 
+/* The pool's userdata on the stack, holding the session (argument 1) alive. */
+static lw_psrp_shell *new_shell(lua_State *L)
+{
+    lw_psrp_shell *p = lua_newuserdatauv(L, sizeof *p, 1);
+
+    p->sh = NULL;
+    luaL_setmetatable(L, LW_PSRP_SHELL);
+    lua_pushvalue(L, 1);
+    lua_setiuservalue(L, -2, 1);
+    return p;
+}
+
 static int l_open(lua_State *L)
 {
     wsman_session_t *s = lw_session_check(L, 1);
@@ -202,13 +217,26 @@ static int l_open(lua_State *L)
     lua_getfield(L, 2, "idle_timeout");
     o.idle_timeout_ms = (long)(luaL_optnumber(L, -1, 0) * MS_PER_SECOND);
     lua_pop(L, 1);
-    p = lua_newuserdatauv(L, sizeof *p, 1);
-    p->sh = NULL;
-    luaL_setmetatable(L, LW_PSRP_SHELL);
-    lua_pushvalue(L, 1); /* keeps the session alive */
-    lua_setiuservalue(L, -2, 1);
+    p = new_shell(L);
     wsman_error_init(&e);
     if (!(p->sh = wsman_psrp_shell_open(s, &o, &e)))
+        return lw_raise(L, &e);
+    return 1;
+}
+
+static int l_attach(lua_State *L)
+{
+    wsman_session_t *s = lw_session_check(L, 1);
+    const char *uri, *id;
+    wsman_error_t e;
+    lw_psrp_shell *p;
+
+    luaL_checktype(L, 2, LUA_TTABLE);
+    uri = opt_field(L, 2, "uri", NULL);
+    id = opt_field(L, 2, "shell_id", NULL);
+    p = new_shell(L);
+    wsman_error_init(&e);
+    if (!(p->sh = wsman_psrp_shell_attach(s, uri, id, &e)))
         return lw_raise(L, &e);
     return 1;
 }
@@ -278,6 +306,25 @@ static int sh_receive(lua_State *L)
         lua_pushliteral(L, "");
     lua_pushboolean(L, rc == 1);
     return 2;
+}
+
+static int sh_connect(lua_State *L)
+{
+    wsman_psrp_shell_t *sh = check_shell(L);
+    const char *id = lw_optcstring(L, 2, NULL, NULL);
+    size_t len = 0;
+    const char *data = luaL_optlstring(L, 3, "", &len);
+    const char *version = lw_optcstring(L, 4, NULL, NULL);
+    received_t r = {L, 0};
+    wsman_error_t e;
+
+    lua_settop(L, 4);
+    wsman_error_init(&e);
+    if (wsman_psrp_shell_connect(sh, id, version, data, len, collect, &r, &e) != 0)
+        return lw_raise(L, &e);
+    if (!r.pushed)
+        lua_pushliteral(L, "");
+    return 1;
 }
 
 static int sh_signal(lua_State *L)
@@ -438,9 +485,9 @@ void lw_psrp_register(lua_State *L)
     static const luaL_Reg defrag_methods[] = {{"feed", defrag_feed}, {NULL, NULL}};
     static const luaL_Reg sha1_methods[] = {{"update", sha1_update}, {"hex", sha1_hex}, {NULL, NULL}};
     static const luaL_Reg shell_methods[] = {
-        {"command", sh_command},         {"send", sh_send},   {"receive", sh_receive},
-        {"signal", sh_signal},           {"close", sh_close}, {"disconnect", sh_disconnect},
-        {"max_payload", sh_max_payload}, {NULL, NULL}};
+        {"command", sh_command},         {"send", sh_send},       {"receive", sh_receive},
+        {"signal", sh_signal},           {"close", sh_close},     {"disconnect", sh_disconnect},
+        {"max_payload", sh_max_payload}, {"connect", sh_connect}, {NULL, NULL}};
     static const luaL_Reg shell_meta[] = {
         {"__gc", sh_gc}, {"__close", sh_close}, {"__index", sh_index}, {NULL, NULL}};
 
@@ -460,6 +507,7 @@ void lw_psrp_fields(lua_State *L)
                                    {"_psrp_fragment", l_fragment},
                                    {"_psrp_defrag", l_defrag},
                                    {"_psrp_open", l_open},
+                                   {"_psrp_attach", l_attach},
                                    {"_base64_encode", l_base64_encode},
                                    {"_base64_decode", l_base64_decode},
                                    {"_sha1", l_sha1},

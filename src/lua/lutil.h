@@ -124,6 +124,8 @@ int lw_xml_parse(lua_State *L);
  * set into the table on top of the stack. */
 void lw_psobject_register(lua_State *L);
 void lw_psobject_fields(lua_State *L);
+/* WSMan.ps_datetime, ps_timespan, ps_char (lpsvalue.c). */
+void lw_psvalue_fields(lua_State *L);
 /* PowerShell Remoting's wire (lpsrp.c): metatables, and core._psrp_* set into the table on top. */
 void lw_psrp_register(lua_State *L);
 void lw_psrp_fields(lua_State *L);

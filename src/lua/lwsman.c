@@ -272,17 +272,21 @@ The version of lua-wsman (`"0.1.0"`).
 */
 
 /***
-PowerShell's CLIXML error stream as text and records.
+PowerShell's CLIXML error stream as text and records. The documents are decoded by the same
+CLIXML reader as `WSMan.clixml_decode` (so the same types and escapes), then rendered.
 @function WSMan.clixml
 @static
 @tparam string stderr the stderr of `powershell.exe` (`#< CLIXML` and `<Objs ...>` documents;
- other text is kept)
+ other text is kept, and so is a document that does not decode)
 @treturn string the readable text: the error stream as PowerShell shows it
 @treturn table the records, each `{type = "error" | "warning" | "verbose" | "debug" |
- "information" | "progress", message = ...}`; progress records also have `activity`,
- `activity_id`, `parent_activity_id`, `status_description`, `current_operation`,
- `percent_complete`, `seconds_remaining`, `record_type`, `source_id`
-@raise an error object when a CLIXML document is not well-formed
+ "information" | "progress" | "output" (the S attribute, lower case), message = ...}`: the
+ line(s) of a stream, or an object's ToString (else its Message or MessageData property);
+ progress records also have `activity`, `activity_id`, `parent_activity_id`,
+ `status_description`, `current_operation`, `percent_complete`, `seconds_remaining`,
+ `record_type` (from stderr's `<PR>` or a serialized ProgressRecord), and records from
+ objects their `source_id`
+@raise an error object when out of memory
 */
 
 /***
@@ -673,6 +677,7 @@ int luaopen_wsman_core(lua_State *L)
     lw_term_push(L); /* for the wsman command (lterm.c) */
     lua_setfield(L, -2, "_term");
     lw_psobject_fields(L); /* clixml_decode, clixml_encode, ps_value, ps_object (lpsobject.c) */
+    lw_psvalue_fields(L);  /* ps_datetime, ps_timespan, ps_char (lpsvalue.c) */
     lw_psrp_fields(L);     /* _psrp_*: PowerShell Remoting's wire for wsman.psrp (lpsrp.c) */
     lw_reaper_fields(L);   /* WSMan.flush (lsession.c) */
     lw_task_fields(L);     /* _task_mark, _loop_step...: the hooks of wsman.tasks (ltask.c) */

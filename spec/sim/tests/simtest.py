@@ -65,13 +65,25 @@ class Sim:
                 break
             k, _, v = line.strip().partition("=")
             self.info[k] = v
-        scheme, rest = self.url.split("://", 1)
+        self._set_url(self.url)
+
+    def _set_url(self, url):
+        self.url = url
+        scheme, rest = url.split("://", 1)
         hostport, _, path = rest.partition("/")
         self.tls = scheme == "https"
         self.host, _, port = hostport.rpartition(":")
         self.host = self.host.strip("[]")
         self.port = int(port)
         self.path = "/" + path
+
+    def fleet_host(self, index):
+        """With --hosts: a view of host `index` (1-based; its URL from the host_<index> line) that clients,
+        connect() and client() use like the simulator itself."""
+        view = object.__new__(Sim)
+        view.proc, view.info = self.proc, self.info
+        view._set_url(self.info["host_%d" % index])
+        return view
 
     def connect(self, timeout=10):
         if self.tls:
@@ -121,6 +133,19 @@ def envelope(url, action, resource_uri=None, selectors=None, body="", max_env=15
     return ('<s:Envelope xmlns:s="%s" xmlns:a="%s" xmlns:w="%s" xmlns:p="http://schemas.microsoft.com/wbem/wsman/1/'
             'wsman.xsd" xmlns:n="%s"><s:Header>%s</s:Header><s:Body>%s</s:Body></s:Envelope>'
             % (NS["s"], NS["a"], NS["w"], NS["n"], "".join(h), body))
+
+
+def read_reply(f):
+    """One HTTP reply from a socket's binary file (keep-alive, Content-Length framing) -> (status, body)."""
+    status = f.readline()
+    length = 0
+    while True:
+        line = f.readline()
+        if line in (b"\r\n", b""):
+            break
+        if line.lower().startswith(b"content-length:"):
+            length = int(line.split(b":")[1])
+    return int(status.split()[1]), f.read(length)
 
 
 class Response:

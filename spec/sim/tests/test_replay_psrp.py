@@ -21,6 +21,7 @@ from simtest import CAPTURES, Sim  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from winrmsim import replay  # noqa: E402
+from winrmsim.faults import WSManFault  # noqa: E402
 
 GUID = re.compile(r"[0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}")
 B64 = re.compile(r"(<((?:\w+:)?(?:creationXml|connectXml|connectResponseXml|Arguments|Stream))\b[^>]*>)"
@@ -201,6 +202,31 @@ class PsrpReplayTest(unittest.TestCase):
         self.assertEqual(r.status, 500)
         self.assertIn("expects resource URI http://schemas.microsoft.com/powershell/Microsoft.PowerShell here",
                       r.body.decode())
+
+
+class ReconnectSkipTest(unittest.TestCase):
+    """A recorded Reconnect the client does not send is skipped only before the request the client sends."""
+    SHELL = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/"
+
+    def message(self, action):
+        return {"request": "<s:Envelope><s:Header><wsa:Action>%s</wsa:Action></s:Header></s:Envelope>" % action,
+                "response": "<s:Envelope/>"}
+
+    def test_skip(self):
+        delete = "http://schemas.xmlsoap.org/ws/2004/09/transfer/Delete"
+        r = replay.Replayer([self.message(self.SHELL + "Reconnect"), self.message(delete),
+                             self.message(self.SHELL + "Reconnect"), self.message(delete)])
+        self.assertEqual(r.next(delete)[1], 1)
+        self.assertEqual(r.next(self.SHELL + "Reconnect")[1], 2)   # sent: served as recorded
+        self.assertEqual(r.next(delete)[1], 3)
+        self.assertEqual(r.remaining(), 0)
+
+    def test_no_skip_before_another_request(self):
+        r = replay.Replayer([self.message(self.SHELL + "Reconnect"), self.message(self.SHELL + "Receive")])
+        with self.assertRaises(WSManFault) as ctx:
+            r.next(self.SHELL + "Send")
+        self.assertIn("expects a request with action %sReconnect here (message 1)" % self.SHELL, str(ctx.exception))
+        self.assertEqual(r.remaining(), 2)
 
 
 if __name__ == "__main__":

@@ -2,26 +2,44 @@
 """Command line, startup protocol and lifetime of the simulator process."""
 
 import argparse
+import copy
 import os
 import shutil
 import signal
 import sys
 import tempfile
-import threading
-import time
 
-from . import auth, certauth, gss, replay, tls
+from . import auth, certauth, frontend, gss, replay, tls
 from . import security as sec
-from .server import Service, ThreadedServer, make_ssl_context
+from .server import Service, make_ssl_context
 from .state import SimState, Settings
+
+FLEET_FIRST_ADDRESS = "127.0.0.2"
+FLEET_PORTS = (5985, 5986)        # WinRM's HTTP and HTTPS ports
+PARENT_POLL = 0.25                # seconds between --exit-with-parent checks
 
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def parse_args(argv):
     p = argparse.ArgumentParser(prog="winrm-sim", description="WinRM (WS-Management) host simulator.")
-    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=0, help="TCP port; 0 picks a free one (default)")
+    p.add_argument("--host", help="address to listen on (default 127.0.0.1); with --hosts the first host's "
+                                  "address (default 127.0.0.2)")
+    p.add_argument("--port", type=int, help="TCP port; 0 picks a free one (default without --hosts; with "
+                                            "--hosts the default is 5985, or 5986 with --tls)")
+    p.add_argument("--hosts", type=int, metavar="N",
+                   help="serve N independent hosts, each on its own loopback address from --host on "
+                        "(127.0.0.2, 127.0.0.3, ...), with its own state and computer name WINRM-SIM-<i>")
+    p.add_argument("--latency", metavar="MS|MIN-MAX", default="0",
+                   help="delay every reply by MS milliseconds (or a random delay between MIN and MAX)")
+    p.add_argument("--down", type=int, default=0, metavar="K",
+                   help="with --hosts: the last K hosts refuse connections (nothing listens there)")
+    p.add_argument("--slow", type=int, default=0, metavar="K",
+                   help="with --hosts: K hosts (before the down ones) accept and read requests but never answer")
+    p.add_argument("--summary", action="store_true",
+                   help="at exit, print requests, connections and the request rate on stderr (default with --hosts)")
+    p.add_argument("--workers", type=int, default=frontend.DEFAULT_WORKERS,
+                   help="most requests processed at once (worker threads; default %d)" % frontend.DEFAULT_WORKERS)
     p.add_argument("--prefix", default="wsman", help="URL path of the endpoint (default wsman)")
     p.add_argument("--tls", action="store_true", help="HTTPS with a generated CA and server certificate")
     p.add_argument("--tls-dir", help="where --tls writes ca.pem/server.pem/server.key (default: a temp dir)")
@@ -86,7 +104,33 @@ def parse_args(argv):
         p.error("--cert-host needs --tls")
     if args.make_client_cert and not args.tls_dir:
         p.error("--make-client-cert needs --tls-dir (the CA directory of the simulator)")
+    check_fleet_args(p, args)
     return args
+
+
+def check_fleet_args(p, args):
+    """Defaults and checks of --host/--port/--hosts/--latency/--down/--slow/--workers."""
+    fleet = args.hosts is not None
+    if fleet and args.hosts < 1:
+        p.error("--hosts must be at least 1")
+    if (args.down or args.slow) and not fleet:
+        p.error("--down and --slow need --hosts")
+    if args.down < 0 or args.slow < 0 or (fleet and args.down + args.slow > args.hosts):
+        p.error("--down and --slow must not be negative and together at most --hosts")
+    if args.workers < 1:
+        p.error("--workers must be positive")
+    if args.host is None:
+        args.host = FLEET_FIRST_ADDRESS if fleet else "127.0.0.1"
+    args.port_fallback = args.port is None and fleet
+    if args.port is None:
+        args.port = FLEET_PORTS[1 if args.tls else 0] if fleet else 0
+    if not 0 <= args.port <= 65535:
+        p.error("--port must be between 0 and 65535")
+    try:
+        args.latency_s = frontend.parse_latency(args.latency)
+        args.addresses = frontend.host_addresses(args.host, args.hosts if fleet else 1)
+    except ValueError as exc:
+        p.error(str(exc))
 
 
 def ps_config(text):
@@ -118,7 +162,8 @@ def main(argv=None, parent=None):
     try:
         schemes = auth.build(args.auth.split(","))
         users = auth.load_users(args.users)
-        replayer = replay.Replayer(replay.load(args.replay)) if args.replay else None
+        messages = replay.load(args.replay) if args.replay else None
+        replayer = replay.Replayer(messages) if messages is not None else None
     except (ValueError, OSError) as exc:
         print("winrm-sim: %s" % exc, file=sys.stderr)
         return 2
@@ -133,40 +178,133 @@ def main(argv=None, parent=None):
         return 2
     cleanup = []
     ssl_context = None
-    ca_file = None
+    ca_file = cert = None
+    cert_info = []
     if args.tls:
         directory = args.tls_dir
         if not directory:
             directory = tempfile.mkdtemp(prefix="winrm-sim-tls-")
             cleanup.append(directory)
-        ca_file, cert, key = tls.generate(directory, tuple(args.cert_host or tls.DEFAULT_NAMES), args.cert_hash)
+        names = tuple(args.cert_host or tls.DEFAULT_NAMES)
+        if args.hosts is not None and not args.cert_host:
+            names = names + tuple(a for a in args.addresses if a not in names)
+        ca_file, cert, key = tls.generate(directory, names, args.cert_hash)
         ssl_context = make_ssl_context(cert, key)
         cert_info = client_certificates(args, schemes, users, directory, ca_file, ssl_context)
     if not args.ps_sandbox:
         args.ps_sandbox = tempfile.mkdtemp(prefix="winrm-sim-ps-")
         cleanup.append(args.ps_sandbox)
+    if args.hosts is not None:
+        raise_fd_limit()
     log = open(args.log, "a", encoding="utf-8") if args.log else None
-    settings = Settings(args, schemes)
-    server = ThreadedServer((args.host, args.port), None, ssl_context, ipv6=":" in args.host)
-    settings.port = server.server_address[1]
-    state = SimState(settings, replayer)
-    server.service = Service(state, users, log)
-    security = sec.Security(settings, users, cbt=args.cbt,
-                            cbt_data=tls.tls_server_end_point(cert) if args.tls else None, state=state)
-    server.service.security = security
-    stop = threading.Event()
+    base = Settings(args, schemes)
+    root_security = sec.Security(base, users, cbt=args.cbt)   # owns the process' NTLM credential file
+    make = service_factory(args, base, users, log, root_security, messages, replayer,
+                           tls.tls_server_end_point(cert) if args.tls else None)
+    hosts = make_hosts(args, make)
+    try:
+        front = frontend.FrontEnd(hosts, args.port, ssl_context, args.latency_s, args.workers, args.port_fallback)
+    except OSError as exc:
+        print("winrm-sim: %s" % exc.strerror, file=sys.stderr)
+        return 2
+    make.stats = front.stats
+    if args.hosts is None:
+        hosts[0].service()   # a single host starts ready (errors in its data show at once)
+    early = []
 
     def on_signal(signum, frame):
-        stop.set()
+        early.append(signum)
 
     # before the startup lines: a SIGTERM right after reading them must still end with status 0
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
-    thread.start()
-    host = "[%s]" % args.host if ":" in args.host else args.host
-    out = ["%s://%s:%d/%s" % ("https" if args.tls else "http", host, settings.port, settings.prefix),
-           "pid=%d" % os.getpid(), "ps_sandbox=%s" % os.path.abspath(args.ps_sandbox)]
+    print_startup(args, hosts, front, schemes, ca_file, cert_info)
+
+    def setup(loop, stop):
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        if early:
+            stop.set()
+        if args.exit_with_parent:
+            watch_parent(loop, stop, os.getppid() if parent is None else parent)
+
+    front.serve(setup)
+    front.close_sockets()
+    if args.summary or args.hosts is not None:
+        print(front.stats.summary(), file=sys.stderr)
+    for host in hosts:
+        for service in host.services():
+            service.security.close()
+    root_security.close()
+    if log:
+        log.close()
+    for d in cleanup:
+        shutil.rmtree(d, ignore_errors=True)
+    return 0
+
+
+def raise_fd_limit():
+    """A fleet holds a listening socket per host and many connections: raise the open-file limit to the
+    hard limit."""
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        except (ValueError, OSError):
+            pass
+
+
+def host_mode(index, count, down, slow):
+    """Hosts 1..count: the last `down` are down, the `slow` before them slow."""
+    if index > count - down:
+        return frontend.DOWN
+    if index > count - down - slow:
+        return frontend.SLOW
+    return frontend.UP
+
+
+def make_hosts(args, make):
+    if args.hosts is None:
+        return [frontend.Host(1, args.addresses[0], frontend.UP, make)]
+    return [frontend.Host(i + 1, addr, host_mode(i + 1, args.hosts, args.down, args.slow), make)
+            for i, addr in enumerate(args.addresses)]
+
+
+def service_factory(args, base, users, log, root_security, messages, replayer, cbt_data):
+    """-> make(host): the Service of one host (its own settings, state, replay position and security)."""
+    fleet = args.hosts is not None
+
+    def make(host):
+        settings = copy.copy(base)
+        settings.enabled = dict(base.enabled)
+        settings.ps_configs = dict(base.ps_configs)
+        settings.host = host.address
+        settings.port = host.port
+        if fleet:
+            settings.computer_name = "WINRM-SIM-%04d" % host.index
+            settings.ps_sandbox = os.path.join(args.ps_sandbox, "host%d" % host.index)
+            os.makedirs(settings.ps_sandbox, exist_ok=True)
+        own_replayer = replayer if not fleet or messages is None else replay.Replayer(messages)
+        state = SimState(settings, own_replayer)
+        state.fleet = make.stats
+        service = Service(state, users, log)
+        service.security = sec.Security(settings, users, cbt=args.cbt, cbt_data=cbt_data, state=state,
+                                         ntlm_owner=root_security)
+        return service
+
+    make.stats = None
+    return make
+
+
+def print_startup(args, hosts, front, schemes, ca_file, cert_info):
+    scheme = "https" if args.tls else "http"
+
+    def url(host):
+        addr = "[%s]" % host.address if ":" in host.address else host.address
+        return "%s://%s:%d/%s" % (scheme, addr, host.port, args.prefix.strip("/"))
+
+    out = [url(hosts[0]), "pid=%d" % os.getpid(), "ps_sandbox=%s" % os.path.abspath(args.ps_sandbox)]
     if ca_file:
         out.append("ca_file=%s" % ca_file)
         out.extend("%s=%s" % kv for kv in cert_info)
@@ -174,28 +312,25 @@ def main(argv=None, parent=None):
         out.append("gss_mechs=%s" % ",".join(sorted(gss.mechs())))
         if args.tls:
             out.append("cbt=%s" % args.cbt)
+    if args.hosts is not None:
+        out.append("hosts=%d" % len(hosts))
+        if len({h.port for h in hosts}) == 1:
+            out.append("port=%d" % front.port)
+        out.extend("host_%d=%s" % (h.index, url(h)) for h in hosts)
+        out.append("down=%s" % ",".join(h.address for h in hosts if h.mode == frontend.DOWN))
+        out.append("slow=%s" % ",".join(h.address for h in hosts if h.mode == frontend.SLOW))
     sys.stdout.write("\n".join(out) + "\n\n")
     sys.stdout.flush()
 
-    if args.exit_with_parent:
-        parent = os.getppid() if parent is None else parent
 
-        def watch():
-            while not stop.is_set():
-                if os.getppid() != parent:
-                    stop.set()
-                time.sleep(0.25)
-        threading.Thread(target=watch, daemon=True).start()
-    while not stop.wait(0.5):
-        pass
-    server.shutdown()
-    server.server_close()
-    security.close()
-    if log:
-        log.close()
-    for d in cleanup:
-        shutil.rmtree(d, ignore_errors=True)
-    return 0
+def watch_parent(loop, stop, parent):
+    """--exit-with-parent: stop when the parent process goes away."""
+    def check():
+        if os.getppid() != parent:
+            stop.set()
+        else:
+            loop.call_later(PARENT_POLL, check)
+    check()
 
 
 def client_certificates(args, schemes, users, directory, ca_file, ssl_context):

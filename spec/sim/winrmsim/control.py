@@ -65,12 +65,22 @@ class ControlHandler(ResourceHandler):
                     st["max_unauthorized_per_connection"], st["held"], tokens))
 
     def extra_stats(self):
-        """OpenShells (WinRS shells open now), OpenRunspacePools (PowerShell pools open now), ReplayRemaining
-        (with --replay: recorded messages not served)."""
+        """OpenShells (WinRS shells open now), OpenRunspacePools (PowerShell pools open now), the process-wide
+        Hosts, FleetRequests, FleetConnections, RequestRate (requests/s over the last 5 s), PeakRequestRate
+        (the busiest second), Uptime (s) and FleetOpenEnumerations/Shells/RunspacePools (summed over every
+        host), ReplayRemaining (with --replay: recorded messages not served)."""
         shells = getattr(self.state, "shells", None)
         pools = getattr(self.state, "psrp", None)
         x = "<p:OpenShells>%d</p:OpenShells>" % (shells.open_count() if shells is not None else 0)
         x += "<p:OpenRunspacePools>%d</p:OpenRunspacePools>" % (pools.open_count() if pools is not None else 0)
+        fleet = getattr(self.state, "fleet", None)
+        if fleet is not None:
+            x += ("<p:Hosts>%d</p:Hosts><p:FleetRequests>%d</p:FleetRequests><p:FleetConnections>%d"
+                  "</p:FleetConnections><p:RequestRate>%.1f</p:RequestRate><p:PeakRequestRate>%d</p:PeakRequestRate>"
+                  "<p:Uptime>%.1f</p:Uptime>" % (fleet.hosts, fleet.requests, fleet.connections, fleet.rate(),
+                                                 fleet.peak_rate(), fleet.uptime()))
+            x += ("<p:FleetOpenEnumerations>%d</p:FleetOpenEnumerations><p:FleetOpenShells>%d</p:FleetOpenShells>"
+                  "<p:FleetOpenRunspacePools>%d</p:FleetOpenRunspacePools>" % fleet.open_totals())
         if self.state.replayer is not None:
             x += "<p:ReplayRemaining>%d</p:ReplayRemaining>" % self.state.replayer.remaining()
         return x

@@ -49,26 +49,27 @@ def recognise(script):
     return None
 
 
-def environment(user):
+def environment(user, computer="WINRM-SIM"):
     home = "C:\\Users\\%s" % user
     return {"TEMP": home + "\\AppData\\Local\\Temp", "TMP": home + "\\AppData\\Local\\Temp",
             "USERPROFILE": home, "HOMEDRIVE": "C:", "HOMEPATH": "\\Users\\" + user, "USERNAME": user,
             "APPDATA": home + "\\AppData\\Roaming", "LOCALAPPDATA": home + "\\AppData\\Local",
             "WINDIR": "C:\\Windows", "SYSTEMROOT": "C:\\Windows", "SYSTEMDRIVE": "C:",
             "PROGRAMDATA": "C:\\ProgramData", "PROGRAMFILES": "C:\\Program Files", "PUBLIC": "C:\\Users\\Public",
-            "COMPUTERNAME": "WINRM-SIM"}
+            "COMPUTERNAME": computer}
 
 
 class Sandbox:
-    def __init__(self, root, user):
+    def __init__(self, root, user, computer="WINRM-SIM"):
         self.root = root
         self.user = user
+        self.computer = computer
         for d in ("Windows\\System32", "Users\\%s\\Documents" % user, "Users\\%s\\AppData\\Local\\Temp" % user,
                   "Users\\%s\\AppData\\Roaming" % user, "ProgramData"):
             os.makedirs(os.path.join(root, "C", *d.split("\\")), exist_ok=True)
 
     def expand(self, path):
-        env = environment(self.user)
+        env = environment(self.user, self.computer)
         return re.sub(r"%([^%]+)%", lambda m: env.get(m.group(1).upper(), m.group(0)), path)
 
     def windows_path(self, path):

@@ -150,6 +150,7 @@ def load(path):
 
 
 _RELATES = re.compile(r"<a:RelatesTo>[^<]*</a:RelatesTo>")
+_RECONNECT = "/windows/shell/Reconnect"
 _ACTION = re.compile(r"<(?:\w+:)?Action[^>]*>([^<]*)</(?:\w+:)?Action>")
 
 
@@ -175,6 +176,11 @@ class Replayer:
             msg = self.messages[self.pos]
             recorded = msg.get("request") or ""
             want = _ACTION.search(recorded)
+            if action is not None and self._skippable(want, action):
+                self.pos += 1
+                msg = self.messages[self.pos]
+                recorded = msg.get("request") or ""
+                want = _ACTION.search(recorded)
             if action is not None and want is not None and want.group(1).strip() != action.strip():
                 raise WSManFault("ACTION_NOT_SUPPORTED",
                                  "The simulator's replay file expects a request with action %s here (message %d), "
@@ -184,6 +190,18 @@ class Replayer:
                 self.ids.learn(recorded, text)
             self.pos += 1
             return msg, self.pos - 1
+
+    def _skippable(self, want, action):
+        """A recorded Reconnect the client does not send, when the client's request is the next recorded
+        one: pypsrp reconnects a pool it connected to already before closing it (its state stays
+        Disconnected when the host answers Connect with APPLICATION_PRIVATE_DATA only), a request no other
+        client sends (test_psrp_disconnected_commands.yml)."""
+        if want is None or not want.group(1).strip().endswith(_RECONNECT) or action.strip().endswith(_RECONNECT):
+            return False
+        if self.pos + 1 >= len(self.messages):
+            return False
+        after = _ACTION.search(self.messages[self.pos + 1].get("request") or "")
+        return after is not None and after.group(1).strip() == action.strip()
 
     def remaining(self):
         with self.lock:

@@ -39,7 +39,7 @@ class ConnState:
 class Security:
     """Process-wide authentication settings: accounts, CBT policy, NTLM credential file."""
 
-    def __init__(self, settings, users, cbt=None, cbt_data=None, state=None):
+    def __init__(self, settings, users, cbt=None, cbt_data=None, state=None, ntlm_owner=None):
         self.settings = settings
         self.users = users
         if cbt is not None:
@@ -47,11 +47,14 @@ class Security:
         self.cbt_data = cbt_data     # RFC 5929 application data of our certificate (TLS only)
         self.state = state
         self._ntlm_users = None
+        self._ntlm_owner = ntlm_owner   # the Security whose NTLM file this one shares (NTLM_USER_FILE is per process)
         self._lock = threading.Lock()
 
     @property
     def ntlm_users(self):
         """The gss-ntlmssp credential file, created at the first handshake."""
+        if self._ntlm_owner is not None:
+            return self._ntlm_owner.ntlm_users
         with self._lock:
             if self._ntlm_users is None and gss.available():
                 self._ntlm_users = gss.NtlmUserFile(self.users)

@@ -1,8 +1,10 @@
 # SPDX-License-Identifier: MIT
-"""HTTP/1.1 front end: keep-alive, TCP_NODELAY, threads, TLS, authentication, SOAP dispatch, injected faults.
+"""One simulated host's HTTP semantics: authentication, SOAP dispatch, injected faults.
 
-The HTTP layer is written directly on sockets (not http.server) so that replies go out in one write and
-so that fault injection can control exactly what reaches the wire.
+`Connection` turns one parsed HTTP request into the exact bytes of its reply (one write, so that fault
+injection controls what reaches the wire) plus what the front end must do around them: wait before
+writing, hold the connection, close it. It never touches a socket: the event-driven front end
+(frontend.py) reads requests, runs `Connection.serve` in a worker thread, and writes the result.
 """
 
 import base64
@@ -10,8 +12,6 @@ import email.utils
 import hmac
 import http
 import os
-import socket
-import socketserver
 import ssl
 import sys
 import threading
@@ -29,6 +29,7 @@ SOAP_UTF8 = "application/soap+xml;charset=UTF-8"
 IDLE_TIMEOUT = 120.0          # HTTP.sys default idle connection timeout (seconds)
 MAX_TIMEOUT = 60.0            # winrm/config MaxTimeoutms
 ANON_PATH = "/wsman-anon/identify"
+BLOCKING_RESOURCES = (b"/windows/shell", b"/powershell")   # resource URIs that may wait
 OS_VERSION = "OS: 10.0.17763 SP: 0.0 Stack: 3.0"
 ANON_VERSION = "OS: 0.0.0 SP: 0.0 Stack: 3.0"
 
@@ -53,72 +54,6 @@ class BadRequest(Exception):
 
 class HttpRequest:
     __slots__ = ("method", "path", "version", "headers", "body")
-
-
-def read_request(rfile, max_body, send_continue=None):
-    line = rfile.readline(65537)
-    while line in (b"\r\n", b"\n"):
-        line = rfile.readline(65537)
-    if not line:
-        return None
-    if len(line) > 65536 or not line.endswith(b"\n"):
-        raise BadRequest(400)
-    parts = line.decode("latin-1").split()
-    if len(parts) != 3 or not parts[2].startswith("HTTP/"):
-        raise BadRequest(400)
-    req = HttpRequest()
-    req.method, req.path, req.version = parts
-    headers = {}
-    for _ in range(200):
-        h = rfile.readline(65537)
-        if not h:
-            return None
-        if h in (b"\r\n", b"\n"):
-            break
-        name, sep, value = h.decode("latin-1").partition(":")
-        if not sep:
-            raise BadRequest(400)
-        headers.setdefault(name.strip().lower(), value.strip())
-    else:
-        raise BadRequest(431)
-    req.headers = headers
-    if "content-length" in headers:
-        try:
-            if int(headers["content-length"]) > max_body:
-                raise BadRequest(413)
-        except ValueError:
-            raise BadRequest(400)
-    if send_continue is not None and headers.get("expect", "").lower() == "100-continue":
-        send_continue()   # as HTTP.sys does: libcurl otherwise waits a second before sending the body
-    if "chunked" in headers.get("transfer-encoding", "").lower():
-        chunks, total = [], 0
-        while True:
-            size_line = rfile.readline(1024)
-            try:
-                size = int(size_line.split(b";")[0].strip(), 16)
-            except ValueError:
-                raise BadRequest(400)
-            if size == 0:
-                while rfile.readline(65537) not in (b"\r\n", b"\n", b""):
-                    pass
-                break
-            total += size
-            if total > max_body:
-                raise BadRequest(413)
-            chunks.append(rfile.read(size))
-            rfile.readline(3)
-        req.body = b"".join(chunks)
-    else:
-        try:
-            length = int(headers.get("content-length", "0"))
-        except ValueError:
-            raise BadRequest(400)
-        if length > max_body:
-            raise BadRequest(413)
-        req.body = rfile.read(length) if length else b""
-        if len(req.body) != length:
-            return None
-    return req
 
 
 def identify_body(authenticated, settings):
@@ -299,70 +234,59 @@ def unknown_resource(uri):
                       "logical endpoints." % uri, detail="InvalidResourceURI")
 
 
-class ConnectionHandler(socketserver.BaseRequestHandler):
-    """One TCP (or TLS) connection: requests are served in order until either side closes."""
+class Connection:
+    """One TCP (or TLS) connection's HTTP state; requests are served in order (`serve`), never concurrently."""
 
-    def setup(self):
-        self.service = self.server.service
-        self.state = self.service.state
-        self.sock = self.request
-        self.security = sec.ConnState()   # this connection's authentication context (security.py)
+    def __init__(self, service, peer, peer_cert=None):
+        self.service = service
+        self.state = service.state
+        self.peer = peer
+        self.security = sec.ConnState(peer_cert)   # this connection's authentication context (security.py)
         self.seal = None                  # (context, protocol) while a request's reply must be encrypted
         self.reply_headers = ()           # e.g. the final WWW-Authenticate token of a handshake
         self.unauthorized = 0             # 401s sent on this connection (Stats: MaxUnauthorizedPerConnection)
+        self.out = []                     # the reply bytes of the current request
+        self.delay = 0.0                  # seconds to wait before writing them
+        self.holding = False                 # after writing: read until the client closes, never answer again
         self.state.count("connections")
         self.state.count("active")
-        try:
-            self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        except OSError:
-            pass
 
-    def finish(self):
+    def close(self):
         self.state.count("active", -1)
-        try:
-            self.sock.close()
-        except OSError:
-            pass
 
-    def handle(self):
-        ctx = self.server.ssl_context
-        if ctx is not None:
-            try:
-                self.sock.settimeout(30)
-                self.sock = ctx.wrap_socket(self.sock, server_side=True)
-            except (OSError, ssl.SSLError):
-                return
-            self.security.peer_cert = self.sock.getpeercert(binary_form=True)
-        self.sock.settimeout(IDLE_TIMEOUT)
-        self.peer = "%s:%s" % self.client_address[:2]
-        rfile = self.sock.makefile("rb", 65536)
-        try:
-            while True:
-                max_body = max(self.service.settings.max_envelope_kb * 1024, 8192)
-                try:
-                    hreq = read_request(rfile, max_body, self.send_continue)
-                except BadRequest as exc:
-                    self.send(exc.status, b"", None, False)
-                    return
-                except (OSError, ValueError):
-                    return
-                if hreq is None:
-                    return
-                if not self.process(hreq):
-                    return
-        finally:
-            try:
-                rfile.close()
-            except OSError:
-                pass
+    def serve(self, hreq):
+        """Answer one request: -> keep the connection open. The reply is in self.out, self.delay, self.holding."""
+        self.out = []
+        self.delay = 0.0
+        self.holding = False
+        return self.process(hreq)
+
+    def may_block(self, hreq):
+        """Whether serving hreq may wait (shells, PowerShell, replay delays) or call a GSSAPI acceptor: such
+        requests go to a worker thread; the others are answered on the event loop at once."""
+        if self.state.replayer is not None or self.security.pending is not None or self.security.ctx is not None:
+            return True
+        if hreq.headers.get("authorization", "")[:9].lower() in ("negotiate", "kerberos "):
+            return True
+        ctype = hreq.headers.get("content-type", "").lower()
+        if "utf-8" not in ctype:   # encrypted, UTF-16 or without charset: not scanned below
+            return True
+        return any(marker in hreq.body for marker in BLOCKING_RESOURCES)
+
+    def refuse(self, status):
+        """A request that cannot be parsed: its status, an empty body, and the connection is closed."""
+        self.out = []
+        self.delay = 0.0
+        self.holding = False
+        self.send(status, b"", None, False)
+
+    def reply_bytes(self):
+        return b"".join(self.out)
 
     def proxy_authorized(self, hreq):
         """--proxy-auth: the request carries the proxy's Basic credentials."""
         want = "Basic " + base64.b64encode(self.service.settings.proxy_auth.encode("utf-8")).decode("ascii")
         return hmac.compare_digest(hreq.headers.get("proxy-authorization", "").strip(), want)
-
-    def send_continue(self):
-        self.sock.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
 
     # ---- one request -------------------------------------------------------------------------
     def process(self, hreq):
@@ -448,7 +372,7 @@ class ConnectionHandler(socketserver.BaseRequestHandler):
         connection that is not authenticated; the connection stays open until the client closes it."""
         self.state.count("held")
         self.service.log(self.peer, hreq, 0, "held: no Authorization header (--require-authorization)")
-        self.wait_for_peer_close()
+        self.holding = True
         return False
 
     @staticmethod
@@ -486,11 +410,8 @@ class ConnectionHandler(socketserver.BaseRequestHandler):
         if not keep:
             head.append("Connection: close")
         head.append("Content-Length: %d" % len(body))
-        data = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body
-        try:
-            self.sock.sendall(data)
-        except OSError:
-            return False
+        self.out.append(("\r\n".join(head) + "\r\n\r\n").encode("latin-1"))
+        self.out.append(body)
         return keep
 
     # ---- injected faults ---------------------------------------------------------------------
@@ -508,12 +429,12 @@ class ConnectionHandler(socketserver.BaseRequestHandler):
             limit = min(reply.req.timeout if reply.req.timeout is not None else MAX_TIMEOUT, MAX_TIMEOUT)
             wait = p["ms"] / 1000.0
             if wait > limit:
-                time.sleep(limit)
+                self.delay = limit
                 self.state.count("faults")
                 body = fault_envelope(WSManFault("OPERATION_TIMEDOUT"), reply.req.message_id,
                                       reply.machine).encode("utf-8")
                 return self.send(500, body, SOAP_UTF8, keep)
-            time.sleep(wait)
+            self.delay = wait
             return self.send(reply.status, reply.body, SOAP_UTF8, keep)
         if kind == "close":
             body, ctype = reply.body, SOAP_UTF8
@@ -521,11 +442,7 @@ class ConnectionHandler(socketserver.BaseRequestHandler):
                 body, ctype = encryption.encrypt(body, self.seal[0], self.seal[1], ctype)
             head = ("HTTP/1.1 200 OK\r\nContent-Type: %s\r\nServer: %s\r\nContent-Length: %d\r\n\r\n"
                     % (ctype, SERVER, len(body))).encode("latin-1")
-            try:
-                self.sock.sendall(head + body[:len(body) // 2])
-                self.sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+            self.out.append(head + body[:len(body) // 2])   # then the connection is closed
             return False
         if kind == "html500":
             return self.send(500, IIS_500, "text/html", keep)
@@ -537,7 +454,7 @@ class ConnectionHandler(socketserver.BaseRequestHandler):
         if kind == "huge":
             return self.send(200, huge_envelope(reply.req.message_id, p["mb"]), SOAP_UTF8, keep)
         if kind == "never":
-            self.wait_for_peer_close()
+            self.holding = True
             return False
         if kind == "dtd":
             return self.send(200, dtd_envelope(reply.req.message_id), SOAP_UTF8, keep)
@@ -552,14 +469,6 @@ class ConnectionHandler(socketserver.BaseRequestHandler):
         if kind == "plain":
             return self.send(200, b"This is not a SOAP envelope.\r\n", "text/plain", keep)
         return self.send(reply.status, reply.body, SOAP_UTF8, keep)
-
-    def wait_for_peer_close(self):
-        self.sock.settimeout(None)
-        try:
-            while self.sock.recv(65536):
-                pass
-        except OSError:
-            pass
 
 
 def _sim_env(message_id, body):
@@ -584,20 +493,6 @@ def deep_envelope(message_id, levels):
     body = '<p:SimFault xmlns:p="http://schemas.luawsman.test/sim/fault/deep">%s%s</p:SimFault>' % (
         "<p:D>" * levels, "</p:D>" * levels)
     return _sim_env(message_id, body)
-
-
-class ThreadedServer(socketserver.ThreadingMixIn, socketserver.TCPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 128
-    block_on_close = False
-
-    def __init__(self, address, service, ssl_context=None, ipv6=False):
-        if ipv6:
-            self.address_family = socket.AF_INET6
-        self.service = service
-        self.ssl_context = ssl_context
-        super().__init__(address, ConnectionHandler)
 
 
 def make_ssl_context(cert, key):

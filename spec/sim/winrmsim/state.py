@@ -11,7 +11,7 @@ from .faults import CONFIG_PROVIDER, WSManFault
 from .handlers import Registry
 from .psrp import PS_ROOT, PsrpHandler
 from .shell import SHELL_ROOT, ShellHandler
-from .wmi import WmiHandler, WmiStore
+from .wmi import DEFAULT_COMPUTER_NAME, WmiHandler, WmiStore
 
 
 class Settings:
@@ -38,6 +38,7 @@ class Settings:
         self.ps_sandbox = getattr(args, "ps_sandbox", None)       # PSRP file-transfer sandbox (pstransfer.py)
         self.ps_configs = dict(getattr(args, "ps_config", None) or [])   # JEA name -> visible commands
         self.ps_protocol = getattr(args, "ps_protocol", None) or "2.3"   # the PSRP host's protocol version
+        self.computer_name = getattr(args, "computer_name", None) or DEFAULT_COMPUTER_NAME
 
     def auth_flags(self):
         known = ("Basic", "Kerberos", "Negotiate", "Certificate", "CredSSP")
@@ -105,7 +106,8 @@ class SimState:
         self.held = 0            # requests never answered (--require-authorization)
         self.tokens = {}
         self.enums = Enumerations(settings.enum_timeout_ms, settings.max_batch_items, settings.grow_enum_context)
-        self.store = WmiStore(settings.data_dir, settings.extra_processes)
+        self.fleet = None        # frontend.FleetStats: process-wide request counters (Stats)
+        self.store = WmiStore(settings.data_dir, settings.extra_processes, settings.computer_name)
         self.registry = Registry()
         self.registry.register(ns.WMI_ROOT, WmiHandler(self.store))
         self.config = ConfigHandler(default_config_path(settings.data_dir), settings, self._config_changed)
@@ -116,6 +118,7 @@ class SimState:
         self.registry.register(SHELL_ROOT, self.shells)
         self.psrp = PsrpHandler(self.store, settings.ps_sandbox, settings.ps_configs,
                                 tuple(int(x) for x in settings.ps_protocol.split(".")))   # PowerShell (psrp.py)
+        self.psrp.computer_name = settings.computer_name
         self.registry.register(PS_ROOT, self.psrp)
         self.shells.psrp = self.psrp
 

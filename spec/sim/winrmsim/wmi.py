@@ -5,10 +5,12 @@ Get (keys, singletons, fragments), Put (whole, fragment), Create, Delete, Invoke
 and Enumerate (plain, WQL, SelectorFilter, AssociationFilter).
 """
 
+import contextlib
 import copy
 import glob
 import json
 import os
+import pickle
 import threading
 from xml.sax.saxutils import escape
 
@@ -19,22 +21,62 @@ from .handlers import ResourceHandler
 from .soap import epr_inner, selector_set
 
 CIMV2_NS = "root/cimv2"
+DEFAULT_COMPUTER_NAME = "WINRM-SIM"   # the data files' computer name (CSName, DNSHostName, ...)
+
+_SPECS = {}
+_SPECS_LOCK = threading.Lock()
+
+
+def class_specs(data_dir):
+    """The data directory's classes, built once per process (a fleet of hosts shares them): -> [(CimClass
+    template, its instances)]. A store copies the template shallowly (the schema is shared) and reads the
+    shared instances until its first modification (WmiStore.writing) gives it private copies."""
+    key = os.path.abspath(data_dir)
+    with _SPECS_LOCK:
+        specs = _SPECS.get(key)
+        if specs is None:
+            specs = []
+            for path in sorted(glob.glob(os.path.join(data_dir, "*.json"))):
+                with open(path, encoding="utf-8") as fh:
+                    spec = json.load(fh)
+                if "class" in spec:
+                    specs.append((CimClass(spec, ns.CIMV2), spec.get("instances", [])))
+            _SPECS[key] = specs
+        return specs
+
+
+def rename_computer(value, name):
+    """The data with every string that names the simulator's computer (any case) naming `name` instead;
+    the parts without such a string are the same objects (hosts share them)."""
+    if name == DEFAULT_COMPUTER_NAME:
+        return value
+    if isinstance(value, str):
+        if value.upper() == DEFAULT_COMPUTER_NAME:
+            return name.lower() if value.islower() else name
+        return value
+    if isinstance(value, list):
+        new = [rename_computer(v, name) for v in value]
+        return value if all(a is b for a, b in zip(new, value)) else new
+    if isinstance(value, dict):
+        new = {k: rename_computer(v, name) for k, v in value.items()}
+        return value if all(new[k] is v for k, v in value.items()) else new
+    return value
 
 
 class WmiStore:
     """All WMI classes, loaded from the data directory's JSON files (config.json excluded)."""
 
-    def __init__(self, data_dir, extra_processes=0):
+    def __init__(self, data_dir, extra_processes=0, computer_name=DEFAULT_COMPUTER_NAME):
         self.lock = threading.RLock()
         self.data_dir = data_dir
         self.extra_processes = extra_processes
+        self.computer_name = computer_name
         self.classes = {}
-        for path in sorted(glob.glob(os.path.join(data_dir, "*.json"))):
-            with open(path, encoding="utf-8") as fh:
-                spec = json.load(fh)
-            if "class" not in spec:
-                continue
-            cls = CimClass(spec, ns.CIMV2)
+        self._shared = {}      # class key -> instances shared with other stores (never modified)
+        self.private = False   # whether the classes hold this store's own copies of the instances
+        for template, shared in class_specs(data_dir):
+            cls = copy.copy(template)
+            self._shared[cls.name.lower()] = rename_computer(shared, computer_name)
             cls.store = self
             self.classes[cls.name.lower()] = cls
         self.next_pid = 5000
@@ -65,12 +107,30 @@ class WmiStore:
 
     def reset(self):
         with self.lock:
-            for cls in self.classes.values():
-                cls.instances = copy.deepcopy(cls.spec_instances)
+            for key, cls in self.classes.items():
+                cls.instances = self._shared[key]
+            self.private = False
             proc = self.cls("Win32_Process")
             if proc is not None and self.extra_processes:
-                proc.instances.extend(wmi_methods.generated_processes(self.extra_processes))
+                self._own()
+                proc.instances.extend(rename_computer(wmi_methods.generated_processes(self.extra_processes),
+                                                      self.computer_name))
             self.next_pid = 5000
+            self.changed()
+
+    @contextlib.contextmanager
+    def writing(self):
+        """`with store.writing():` around any modification of instances (find them inside it): holds the
+        lock and first gives this store private copies of the shared instances."""
+        with self.lock:
+            self._own()
+            yield
+
+    def _own(self):
+        if not self.private:
+            for key, cls in self.classes.items():
+                cls.instances = pickle.loads(pickle.dumps(self._shared[key], pickle.HIGHEST_PROTOCOL))
+            self.private = True
             self.changed()
 
     def new_pid(self):
@@ -251,7 +311,7 @@ class WmiHandler(ResourceHandler):
     def put(self, op):
         req = op.req
         cls = self.resolve(req.resource_uri)
-        with self.store.lock:
+        with self.store.writing():
             inst = self.store.find(cls, req.selectors)
             if req.fragment is not None:
                 frag = fragment.parse(req.fragment, req.fragment_dialect, cls)
@@ -271,7 +331,7 @@ class WmiHandler(ResourceHandler):
         cls = self.resolve(req.resource_uri)
         if not cls.creatable:
             raise wmi_fault("ACTION_NOT_SUPPORTED", "not_supported", operation="PutInstance")
-        with self.store.lock:
+        with self.store.writing():
             values = self._parse_representation(cls, req.payload)
             missing = [k for k in cls.keys if values.get(k) in (None, "")]
             if missing:
@@ -294,7 +354,7 @@ class WmiHandler(ResourceHandler):
         cls = self.resolve(req.resource_uri)
         if not cls.deletable:
             raise wmi_fault("ACTION_NOT_SUPPORTED", "not_supported", operation="DeleteInstance")
-        with self.store.lock:
+        with self.store.writing():
             inst = self.store.find(cls, req.selectors)
             cls.instances.remove(inst)
             self.store.changed()
@@ -332,7 +392,7 @@ class WmiHandler(ResourceHandler):
             except CimTypeError as exc:
                 raise wmi_fault("INVALID_PARAMETER", "invalid_method_parameters", operation="ExecMethod",
                                 message="The WS-Management service cannot process the request. %s." % exc)
-        with self.store.lock:
+        with self.store.writing():
             inst = None
             if not static or req.selectors:
                 inst = self.store.find(cls, req.selectors)

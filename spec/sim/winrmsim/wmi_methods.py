@@ -120,7 +120,9 @@ def create_process(store, cls, inst, args):
     if not cmd or not cmd.strip():
         return [("ProcessId", "uint32", 0)] + _rv(INVALID_PARAMETER)
     pid = store.new_pid()
-    cls.instances.append(process_instance(pid, cmd, args.get("CurrentDirectory")))
+    new = process_instance(pid, cmd, args.get("CurrentDirectory"))
+    new["CSName"] = getattr(store, "computer_name", new["CSName"])
+    cls.instances.append(new)
     return [("ProcessId", "uint32", pid)] + _rv(SUCCESS)
 
 

@@ -18,6 +18,7 @@
 #define ACTION_SIGNAL WSMAN_NS_RSP "/Signal"
 #define ACTION_DISCONNECT WSMAN_NS_RSP "/Disconnect"
 #define ACTION_RECONNECT WSMAN_NS_RSP "/Reconnect"
+#define ACTION_CONNECT WSMAN_NS_RSP "/Connect"
 #define STATE_DONE WSMAN_NS_RSP "/CommandState/Done"
 #define RSP_DECL " xmlns:rsp=\"" WSMAN_NS_RSP "\""
 #define NS_PS_CREATION "http://schemas.microsoft.com/powershell"
@@ -159,6 +160,26 @@ wsman_psrp_shell_t *wsman_psrp_shell_open(wsman_session_t *s, const wsman_psrp_s
         rc = -1;
     free(id);
     if (rc != 0) {
+        sh->closed = 1;
+        wsman_psrp_shell_free(sh);
+        return NULL;
+    }
+    return sh;
+}
+
+wsman_psrp_shell_t *wsman_psrp_shell_attach(wsman_session_t *s, const char *resource_uri,
+                                            const char *shell_id, wsman_error_t *e)
+{
+    wsman_psrp_shell_t *sh;
+
+    if (!s || !shell_id || !*shell_id) {
+        wsman_engine_invalid(e, "ConnectRunspacePool", s,
+                             "connecting to a RunspacePool needs a session and its id");
+        return NULL;
+    }
+    if (!(sh = shell_new(s, resource_uri, e)))
+        return NULL;
+    if (set_id(sh, shell_id, e) != 0) {
         sh->closed = 1;
         wsman_psrp_shell_free(sh);
         return NULL;
@@ -431,4 +452,71 @@ int wsman_psrp_shell_disconnect(wsman_psrp_shell_t *sh, wsman_error_t *e)
 int wsman_psrp_shell_reconnect(wsman_psrp_shell_t *sh, wsman_error_t *e)
 {
     return simple(sh, "Reconnect", ACTION_RECONNECT, NULL, e);
+}
+
+/* The bytes of connectResponseXml (base64 in the reply) to cb; none is fine (a pipeline's Connect). */
+static int connect_reply(wsman_psrp_shell_t *sh, const wsman_response_t *res, wsman_psrp_bytes_cb cb,
+                         void *ud, wsman_error_t *e)
+{
+    char *b64 =
+        wsman_reply_find_value(&res->body, NS_PS_CREATION, "connectResponseXml", NULL, NULL, NULL, NULL);
+    wsman_buf_t raw;
+    int rc = 0;
+
+    if (!b64)
+        return 0;
+    wsman_buf_init(&raw);
+    if (wsman_base64_decode(&raw, b64, strlen(b64)) != 0 ||
+        (raw.len && cb && cb(ud, (const unsigned char *)raw.data, raw.len) != 0)) {
+        wsman_error_set(e, WSMAN_E_PSRP_INVALID_DATA,
+                        "Connect: the connectResponseXml of RunspacePool %s from %s could not be read",
+                        sh->id, wsman_session_endpoint(sh->s));
+        rc = -1;
+    }
+    wsman_buf_free(&raw);
+    free(b64);
+    return rc;
+}
+
+static int connect_body(wsman_buf_t *b, const char *command_id, const void *data, size_t len)
+{
+    int rc = wsman_buf_puts(b, "<rsp:Connect" RSP_DECL);
+
+    if (command_id)
+        return rc | wsman_buf_puts(b, " CommandId=\"") |
+               wsman_buf_xml_attr(b, command_id, strlen(command_id)) | wsman_buf_puts(b, "\" />");
+    return rc | wsman_buf_puts(b, "><connectXml xmlns=\"" NS_PS_CREATION "\">") |
+           wsman_base64_encode(b, data, len) | wsman_buf_puts(b, "</connectXml></rsp:Connect>");
+}
+
+int wsman_psrp_shell_connect(wsman_psrp_shell_t *sh, const char *command_id, const char *protocol_version,
+                             const void *data, size_t len, wsman_psrp_bytes_cb cb, void *ud, wsman_error_t *e)
+{
+    static char n_version[] = "protocolversion";
+    char version[16];
+    wsman_pair_t opt;
+    wsman_locator_t l;
+    wsman_response_t res;
+    wsman_buf_t body;
+    int rc;
+
+    if (check_open(sh, "Connect", e) != 0)
+        return -1;
+    snprintf(version, sizeof version, "%s", protocol_version ? protocol_version : DEFAULT_PROTOCOL_VERSION);
+    opt.name = n_version;
+    opt.value = version;
+    opt.must_comply = 1;
+    l = command_id ? *sh->loc : with_options(sh, &opt, 1);
+    wsman_buf_init(&body);
+    wsman_response_init(&res);
+    rc = connect_body(&body, command_id, data, len) != 0
+             ? wsman_engine_oom(e, "Connect", sh->s)
+             : exchange(sh, "Connect", ACTION_CONNECT, &l, body.data, WSMAN_RESP_BODY, NULL, 0, &res, e);
+    if (rc == 0)
+        rc = connect_reply(sh, &res, cb, ud, e);
+    else if (wsman_shell_gone(e))
+        sh->closed = 1;
+    wsman_response_clear(&res);
+    wsman_buf_free(&body);
+    return rc;
 }

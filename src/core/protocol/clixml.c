@@ -8,13 +8,13 @@
  * Samples: shared/captures/windows-pypsrp/test_sanitise_clixml_*.xml (real stderr of powershell.exe).
  */
 #include "protocol.h"
+#include "psobject.h"
 
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define NS_PS "http://schemas.microsoft.com/powershell/2004/04"
 #define MARKER "#< CLIXML"
 
 /* Reads all of stdin as bytes (exact, whatever the console codepage), decodes it as UTF-8 and runs
@@ -96,8 +96,12 @@ int wsman_ps_unescape(wsman_buf_t *out, const char *s, size_t n)
     size_t i = 0, start = 0;
 
     while (i < n) {
-        long v = s[i] == '_' ? escape_at(s + i, n - i) : -1;
-        if (v < 0) {
+        const char *u = memchr(s + i, '_', n - i);
+        long v;
+        if (!u)
+            break;
+        i = (size_t)(u - s);
+        if ((v = escape_at(s + i, n - i)) < 0) {
             i++;
             continue;
         }
@@ -124,289 +128,275 @@ int wsman_ps_unescape(wsman_buf_t *out, const char *s, size_t n)
 
 /* ---- records ---------------------------------------------------------------------------- */
 
-enum { F_TYPE, F_MESSAGE, F_ACTIVITY, F_CURRENT_OPERATION, F_STATUS, F_RECORD_TYPE, F_NSTR };
-enum { N_ACTIVITY_ID, N_PARENT_ID, N_PERCENT, N_SECONDS, N_SOURCE_ID, F_NNUM };
+/* The document is decoded by psobject.c (the one CLIXML reader); this part renders it: the error
+ * stream's lines become text again (and, joined, error records), the other streams' lines and
+ * objects become records. */
 
-typedef struct rec {
-    char *s[F_NSTR];
-    long long n[F_NNUM];
-} rec_t;
+enum {
+    STDERR_MAX_DEPTH = 64,    /* element nesting allowed in a stderr document */
+    MESSAGE_SEARCH_DEPTH = 4, /* nesting searched for a Message / MessageData property */
+    STREAM_NAME_MAX = 32,
+};
 
-typedef struct cx_ctx {
-    wsman_xml_t *x;
-    wsman_buf_t *text; /* stderr text (error stream) of this document */
-    rec_t *recs;
-    size_t nrecs, cap;
-    rec_t *cur; /* record being built from an <Obj> */
-    int obj_depth;
-    int in_pr;          /* inside <PR N="Record"> */
-    int leaf_depth;     /* depth of the element whose text is collected */
-    const char *leaf;   /* its local name */
-    char leaf_n[32];    /* its N attribute */
-    char stream[32];    /* S attribute of a depth-2 <S> */
-    wsman_buf_t t;      /* text of the leaf */
+/* A progress record's fields: the short element names of stderr's <PR>, then the property names
+ * of a serialized ProgressRecord (MS-PSRP 2.2.2.25; .NET's name last). */
+enum { PR_ACTIVITY, PR_CURRENT_OPERATION, PR_STATUS, PR_TYPE, PR_NSTR };
+enum { PR_ACTIVITY_ID, PR_PARENT_ID, PR_PERCENT, PR_SECONDS, PR_NNUM };
+enum { PR_NAMES = 3 };
+
+static const char *const pr_strings[PR_NSTR][PR_NAMES] = {
+    [PR_ACTIVITY] = {"AV", "Activity"},
+    [PR_CURRENT_OPERATION] = {"CO", "CurrentOperation"},
+    [PR_STATUS] = {"SD", "StatusDescription"},
+    [PR_TYPE] = {"T", "Type", "RecordType"},
+};
+static const char *const pr_numbers[PR_NNUM][PR_NAMES] = {
+    [PR_ACTIVITY_ID] = {"AI", "ActivityId"},
+    [PR_PARENT_ID] = {"PI", "ParentActivityId"},
+    [PR_PERCENT] = {"PC", "PercentComplete"},
+    [PR_SECONDS] = {"SR", "SecondsRemaining"},
+};
+
+typedef struct render {
+    wsman_buf_t *text;  /* stderr text (error stream) of this document */
     wsman_buf_t errmsg; /* the error record being joined from consecutive lines */
     int err_open;
-} cx_ctx_t;
+    wsman_ps_record_cb cb;
+    void *ud;
+} render_t;
 
-#define RECS_FIRST 8 /* records room made the first time */
-
-static rec_t *rec_add(cx_ctx_t *c, const char *type)
+/* A copy of s without trailing blanks and with CRLF as LF. */
+static char *message_of(const char *s, size_t n)
 {
-    rec_t *r;
-    int i;
-
-    rec_t *grown = wsman_array_grow(c->recs, &c->cap, c->nrecs, sizeof *c->recs, RECS_FIRST);
-    if (!grown)
-        return NULL;
-    c->recs = grown;
-    r = &c->recs[c->nrecs];
-    memset(r, 0, sizeof *r);
-    for (i = 0; i < F_NNUM; i++)
-        r->n[i] = LLONG_MIN;
-    if (!(r->s[F_TYPE] = wsman_strdup(type)))
-        return NULL;
-    c->nrecs++;
-    return r;
-}
-
-static void recs_free(cx_ctx_t *c)
-{
-    size_t i;
-    int k;
-    for (i = 0; i < c->nrecs; i++)
-        for (k = 0; k < F_NSTR; k++)
-            free(c->recs[i].s[k]);
-    free(c->recs);
-    c->recs = NULL;
-    c->nrecs = c->cap = 0;
-}
-
-/* A copy of b without trailing blanks and with CRLF as LF. */
-static char *message_of(const wsman_buf_t *b)
-{
-    size_t n = b->len, i, o = 0;
+    size_t i, o = 0;
     char *m;
 
-    while (n && strchr(" \t\r\n", b->data[n - 1]))
+    while (n && strchr(" \t\r\n", s[n - 1]))
         n--;
     if (!(m = malloc(n + 1)))
         return NULL;
     for (i = 0; i < n; i++)
-        if (!(b->data[i] == '\r' && i + 1 < n && b->data[i + 1] == '\n'))
-            m[o++] = b->data[i];
+        if (!(s[i] == '\r' && i + 1 < n && s[i + 1] == '\n'))
+            m[o++] = s[i];
     m[o] = '\0';
     return m;
 }
 
-static int blank(const wsman_buf_t *b)
+static int blank(const char *s, size_t n)
 {
     size_t i;
-    for (i = 0; i < b->len; i++)
-        if (!strchr(" \t\r\n", b->data[i]))
+    for (i = 0; i < n; i++)
+        if (!strchr(" \t\r\n", s[i]))
             return 0;
     return 1;
 }
 
-static int flush_error(cx_ctx_t *c)
+static void record_init(wsman_ps_record_t *r, const char *type)
 {
-    rec_t *r;
+    memset(r, 0, sizeof *r);
+    r->type = type;
+    r->activity_id = r->parent_activity_id = r->percent_complete = r->seconds_remaining = r->source_id =
+        LLONG_MIN;
+}
+
+/* A record whose message is the text s (n bytes) made readable. */
+static int emit_message(render_t *c, const char *type, const char *s, size_t n)
+{
+    wsman_ps_record_t r;
+    char *m;
+    int rc;
+
+    if (!(m = message_of(s, n)))
+        return -1;
+    record_init(&r, type);
+    r.message = m;
+    rc = c->cb ? c->cb(c->ud, &r) : 0;
+    free(m);
+    return rc;
+}
+
+static int flush_error(render_t *c)
+{
+    int rc = 0;
 
     if (!c->err_open)
         return 0;
     c->err_open = 0;
-    if (blank(&c->errmsg)) {
-        wsman_buf_reset(&c->errmsg);
-        return 0;
-    }
-    if (!(r = rec_add(c, "error")) || !(r->s[F_MESSAGE] = message_of(&c->errmsg)))
-        return -1;
+    if (!blank(c->errmsg.data ? c->errmsg.data : "", c->errmsg.len))
+        rc = emit_message(c, "error", c->errmsg.data, c->errmsg.len);
     wsman_buf_reset(&c->errmsg);
-    return 0;
-}
-
-static void lower_copy(char *dst, size_t cap, const char *src)
-{
-    size_t i;
-    for (i = 0; src && src[i] && i + 1 < cap; i++)
-        dst[i] = (char)((src[i] >= 'A' && src[i] <= 'Z') ? src[i] + 32 : src[i]);
-    dst[i] = '\0';
-}
-
-static int cx_start(void *ud, const char *ns, const char *local, const char **atts)
-{
-    cx_ctx_t *c = ud;
-    int d = wsman_xml_depth(c->x);
-    const char *sattr, *nattr;
-
-    if (d == 1) {
-        if (strcmp(local, "Objs") != 0)
-            return wsman_xml_fail(c->x, "CLIXML: the root element is %s, not Objs", local);
-        return 0;
-    }
-    sattr = wsman_xml_attr(c->x, atts, NULL, "S");
-    nattr = wsman_xml_attr(c->x, atts, NULL, "N");
-    if (d == 2) {
-        if (strcmp(local, "S") == 0) {
-            lower_copy(c->stream, sizeof c->stream, sattr ? sattr : "output");
-            if (strcmp(c->stream, "error") != 0 && flush_error(c) != 0)
-                return -1;
-        } else {
-            if (flush_error(c) != 0)
-                return -1;
-            if (strcmp(local, "Obj") == 0) {
-                char type[32];
-                lower_copy(type, sizeof type, sattr ? sattr : "output");
-                if (!(c->cur = rec_add(c, type)))
-                    return -1;
-                c->obj_depth = d;
-            }
-        }
-        c->leaf_depth = d;
-        c->leaf = strcmp(local, "S") == 0 ? "S" : NULL;
-        wsman_buf_reset(&c->t);
-        return 0;
-    }
-    if (!c->cur)
-        return 0;
-    if (strcmp(local, "PR") == 0)
-        c->in_pr = d;
-    /* collect the text of every element inside the Obj; the end handler picks what it knows */
-    c->leaf_depth = d;
-    c->leaf = local;
-    lower_copy(c->leaf_n, sizeof c->leaf_n, nattr ? nattr : "");
-    wsman_buf_reset(&c->t);
-    (void)ns;
-    return 0;
-}
-
-static int cx_text(void *ud, const char *s, size_t len)
-{
-    cx_ctx_t *c = ud;
-    if (c->leaf && wsman_xml_depth(c->x) == c->leaf_depth)
-        return wsman_buf_append(&c->t, s, len);
-    return 0;
-}
-
-static int set_str(rec_t *r, int f, const wsman_buf_t *t)
-{
-    wsman_buf_t v;
-    wsman_buf_init(&v);
-    if (wsman_ps_unescape(&v, t->data ? t->data : "", t->len) != 0 || wsman_buf_reserve(&v, 0) != 0) {
-        wsman_buf_free(&v);
-        return -1;
-    }
-    free(r->s[f]);
-    r->s[f] = wsman_buf_steal(&v);
-    return 0;
-}
-
-static void set_num(rec_t *r, int f, const wsman_buf_t *t)
-{
-    char *end = NULL;
-    long long v;
-    if (!t->len)
-        return;
-    errno = 0;
-    v = strtoll(t->data, &end, 10);
-    if (!errno && end && !*end)
-        r->n[f] = v;
-}
-
-static int cx_end(void *ud, const char *ns, const char *local)
-{
-    cx_ctx_t *c = ud;
-    int d = wsman_xml_depth(c->x);
-    int rc = 0;
-
-    (void)ns;
-    if (d == 2 && strcmp(local, "S") == 0 && c->leaf) {
-        wsman_buf_t line;
-        wsman_buf_init(&line);
-        if (wsman_ps_unescape(&line, c->t.data ? c->t.data : "", c->t.len) != 0) {
-            wsman_buf_free(&line);
-            return -1;
-        }
-        if (strcmp(c->stream, "error") == 0) {
-            rc = wsman_buf_append(c->text, line.data ? line.data : "", line.len);
-            if (rc == 0 && blank(&line)) {
-                rc = flush_error(c);
-            } else if (rc == 0) {
-                c->err_open = 1;
-                rc = wsman_buf_append(&c->errmsg, line.data ? line.data : "", line.len);
-            }
-        } else {
-            rec_t *r = rec_add(c, c->stream);
-            rc = (!r || !(r->s[F_MESSAGE] = message_of(&line))) ? -1 : 0;
-        }
-        wsman_buf_free(&line);
-    } else if (c->cur && d > c->obj_depth && c->leaf && d == c->leaf_depth) {
-        rec_t *r = c->cur;
-        if (c->in_pr && d == c->in_pr + 1) {
-            if (strcmp(local, "AV") == 0)
-                rc = set_str(r, F_ACTIVITY, &c->t);
-            else if (strcmp(local, "AI") == 0)
-                set_num(r, N_ACTIVITY_ID, &c->t);
-            else if (strcmp(local, "CO") == 0)
-                rc = set_str(r, F_CURRENT_OPERATION, &c->t);
-            else if (strcmp(local, "PI") == 0)
-                set_num(r, N_PARENT_ID, &c->t);
-            else if (strcmp(local, "PC") == 0)
-                set_num(r, N_PERCENT, &c->t);
-            else if (strcmp(local, "T") == 0)
-                rc = set_str(r, F_RECORD_TYPE, &c->t);
-            else if (strcmp(local, "SR") == 0)
-                set_num(r, N_SECONDS, &c->t);
-            else if (strcmp(local, "SD") == 0)
-                rc = set_str(r, F_STATUS, &c->t);
-        } else if (strcmp(c->leaf_n, "sourceid") == 0) {
-            set_num(r, N_SOURCE_ID, &c->t);
-        } else if (strcmp(local, "ToString") == 0 ||
-                   (!r->s[F_MESSAGE] && strcmp(local, "S") == 0 &&
-                    (strcmp(c->leaf_n, "message") == 0 || strcmp(c->leaf_n, "messagedata") == 0))) {
-            rc = set_str(r, F_MESSAGE, &c->t);
-        }
-        c->leaf = NULL;
-    }
-    if (c->in_pr && d == c->in_pr)
-        c->in_pr = 0;
-    if (c->cur && d == c->obj_depth) {
-        c->cur = NULL;
-        c->obj_depth = 0;
-    }
-    if (d == c->leaf_depth)
-        c->leaf = NULL;
     return rc;
 }
 
-/* Parses one <Objs> document: 0 with records and error text collected, -1 when it does not parse
- * (or out of memory: *oom set). */
-static int parse_doc(const char *doc, size_t len, wsman_buf_t *errtext, cx_ctx_t *c, int *oomed)
+/* The stream name lowercased, "output" when there is none. */
+static void stream_of(const wsman_psvalue_t *v, char out[STREAM_NAME_MAX])
 {
-    static const wsman_xml_handler_t h = {cx_start, cx_end, cx_text, NULL};
-    wsman_xml_limits_t lim;
+    const char *s = v->stream ? v->stream : "output";
+    size_t i;
+
+    for (i = 0; s[i] && i + 1 < STREAM_NAME_MAX; i++)
+        out[i] = (char)((s[i] >= 'A' && s[i] <= 'Z') ? s[i] + ('a' - 'A') : s[i]);
+    out[i] = '\0';
+}
+
+/* The text of a value: a primitive's, an object's ToString or the text it wraps; NULL for none. */
+static const char *text_of(const wsman_psvalue_t *v)
+{
+    if (!v || v->kind == WSMAN_PS_NIL)
+        return NULL;
+    if (v->kind != WSMAN_PS_OBJECT)
+        return v->text;
+    if (v->to_string)
+        return v->to_string;
+    return v->base ? text_of(v->base) : NULL;
+}
+
+static long long number_of(const wsman_psvalue_t *v)
+{
+    const char *t = text_of(v);
+    char *end = NULL;
+    long long n;
+
+    if (!t || !*t)
+        return LLONG_MIN;
+    errno = 0;
+    n = strtoll(t, &end, 10);
+    return (errno || !end || *end) ? LLONG_MIN : n;
+}
+
+/* An object's message: its ToString, else a Message or MessageData property found within it (the
+ * ToString of a nested object, such as an enum's, is not a message). */
+static const char *message_in(const wsman_psvalue_t *obj, int depth)
+{
+    static const char *const names[] = {"Message", "MessageData"};
+    const wsman_psprop_t *sets[2];
+    size_t counts[2], i, k;
+    const char *m;
+
+    if (!obj || obj->kind != WSMAN_PS_OBJECT || depth > MESSAGE_SEARCH_DEPTH)
+        return NULL;
+    if (depth == 0 && obj->to_string)
+        return obj->to_string;
+    for (i = 0; i < sizeof names / sizeof names[0]; i++)
+        if ((m = text_of(wsman_psvalue_prop(obj, names[i]))))
+            return m;
+    sets[0] = obj->adapted, counts[0] = obj->nadapted;
+    sets[1] = obj->extended, counts[1] = obj->nextended;
+    for (k = 0; k < 2; k++)
+        for (i = 0; i < counts[k]; i++)
+            if ((m = message_in(sets[k][i].value, depth + 1)))
+                return m;
+    return NULL;
+}
+
+/* The first of names that obj has, or NULL. */
+static const wsman_psvalue_t *prop_any(const wsman_psvalue_t *obj, const char *const names[PR_NAMES])
+{
+    const wsman_psvalue_t *v = NULL;
+    int i;
+
+    for (i = 0; !v && i < PR_NAMES && names[i]; i++)
+        v = wsman_psvalue_prop(obj, names[i]);
+    return v;
+}
+
+/* A progress record's fields: from stderr's <PR N="Record">, or from the object itself when it
+ * is on the progress stream. */
+static void progress_fields(const wsman_psvalue_t *obj, const char *stream, wsman_ps_record_t *r)
+{
+    const wsman_psvalue_t *pr = wsman_psvalue_prop(obj, "Record");
+    const char **strs[PR_NSTR];
+    long long *nums[PR_NNUM];
+    int i;
+
+    if (!pr || pr->kind != WSMAN_PS_OBJECT)
+        pr = strcmp(stream, "progress") == 0 ? obj : NULL;
+    if (!pr)
+        return;
+    strs[PR_ACTIVITY] = &r->activity;
+    strs[PR_CURRENT_OPERATION] = &r->current_operation;
+    strs[PR_STATUS] = &r->status_description;
+    strs[PR_TYPE] = &r->record_type;
+    nums[PR_ACTIVITY_ID] = &r->activity_id;
+    nums[PR_PARENT_ID] = &r->parent_activity_id;
+    nums[PR_PERCENT] = &r->percent_complete;
+    nums[PR_SECONDS] = &r->seconds_remaining;
+    for (i = 0; i < PR_NSTR; i++)
+        *strs[i] = text_of(prop_any(pr, pr_strings[i]));
+    for (i = 0; i < PR_NNUM; i++)
+        *nums[i] = number_of(prop_any(pr, pr_numbers[i]));
+}
+
+static int emit_object(render_t *c, const wsman_psvalue_t *obj)
+{
+    char type[STREAM_NAME_MAX];
+    wsman_ps_record_t r;
+
+    stream_of(obj, type);
+    record_init(&r, type);
+    r.message = message_in(obj, 0);
+    r.source_id = number_of(wsman_psvalue_prop(obj, "SourceId"));
+    progress_fields(obj, type, &r);
+    return c->cb ? c->cb(c->ud, &r) : 0;
+}
+
+/* One line of a stream (<S S="...">): the error stream's is text and part of an error record. */
+static int render_line(render_t *c, const wsman_psvalue_t *v)
+{
+    char stream[STREAM_NAME_MAX];
+    const char *s = v->text ? v->text : "";
+
+    stream_of(v, stream);
+    if (strcmp(stream, "error") != 0)
+        return flush_error(c) != 0 ? -1 : emit_message(c, stream, s, v->len);
+    if (wsman_buf_append(c->text, s, v->len) != 0)
+        return -1;
+    if (blank(s, v->len))
+        return flush_error(c);
+    c->err_open = 1;
+    return wsman_buf_append(&c->errmsg, s, v->len);
+}
+
+static int render_doc(render_t *c, const wsman_psdoc_t *d)
+{
+    size_t i, n = wsman_psdoc_count(d);
+    int rc = 0;
+
+    for (i = 0; rc == 0 && i < n; i++) {
+        const wsman_psvalue_t *v = wsman_psdoc_value(d, i);
+        if (v->kind == WSMAN_PS_STRING)
+            rc = render_line(c, v);
+        else if ((rc = flush_error(c)) == 0 && v->kind == WSMAN_PS_OBJECT)
+            rc = emit_object(c, v);
+    }
+    return rc == 0 ? flush_error(c) : rc;
+}
+
+/* Parses one <Objs> document and renders it: 0 when done; NOT_CLIXML when it does not parse (the
+ * caller keeps it as text); -1 when out of memory or the callback failed. */
+enum { NOT_CLIXML = 1 };
+
+static int decode_doc(const char *doc, size_t len, wsman_buf_t *text, wsman_ps_record_cb cb, void *ud)
+{
     wsman_error_t err;
+    wsman_psdoc_t *d;
+    render_t c;
     int rc;
 
-    memset(&lim, 0, sizeof lim);
-    lim.max_bytes = len + 16;
-    lim.max_depth = 64;
-    wsman_xml_limits_fill(&lim);
-    c->text = errtext;
-    c->x = wsman_xml_new(&lim, "CLIXML", &h, c);
-    if (!c->x) {
-        *oomed = 1;
-        return -1;
-    }
     wsman_error_init(&err);
-    rc = wsman_xml_feed(c->x, doc, len, 1, &err);
-    if (rc == 0)
-        rc = flush_error(c);
-    if (rc != 0 && err.code == WSMAN_E_OUTOFMEMORY)
-        *oomed = 1;
+    d = wsman_psdoc_parse(doc, len, STDERR_MAX_DEPTH, &err);
+    rc = d ? 0 : err.code == WSMAN_E_OUTOFMEMORY ? -1 : NOT_CLIXML;
     wsman_error_clear(&err);
-    wsman_xml_free(c->x);
-    c->x = NULL;
+    if (!d)
+        return rc;
+    memset(&c, 0, sizeof c);
+    c.text = text;
+    c.cb = cb;
+    c.ud = ud;
+    wsman_buf_init(&c.errmsg);
+    rc = render_doc(&c, d);
+    wsman_buf_free(&c.errmsg);
+    wsman_psdoc_free(d);
     return rc;
 }
 
@@ -427,9 +417,7 @@ int wsman_ps_clixml_decode(const char *data, size_t len, wsman_buf_t *text, wsma
 
     while (p < end && rc == 0) {
         const char *m = find(p, (size_t)(end - p), MARKER), *q, *close;
-        cx_ctx_t c;
-        wsman_buf_t errtext;
-        int oomed = 0, parsed = 0;
+        int drc, parsed = 0;
 
         if (!m) {
             rc = wsman_buf_append(text, p, (size_t)(end - p));
@@ -447,39 +435,13 @@ int wsman_ps_clixml_decode(const char *data, size_t len, wsman_buf_t *text, wsma
             continue;
         }
         close += 7;
-        memset(&c, 0, sizeof c);
-        wsman_buf_init(&c.t);
-        wsman_buf_init(&c.errmsg);
-        wsman_buf_init(&errtext);
-        if (parse_doc(q, (size_t)(close - q), &errtext, &c, &oomed) == 0) {
-            size_t i;
-            parsed = 1;
-            rc = wsman_buf_append(text, errtext.data ? errtext.data : "", errtext.len);
-            for (i = 0; rc == 0 && cb && i < c.nrecs; i++) {
-                const rec_t *r = &c.recs[i];
-                wsman_ps_record_t out;
-                out.type = r->s[F_TYPE];
-                out.message = r->s[F_MESSAGE];
-                out.activity = r->s[F_ACTIVITY];
-                out.current_operation = r->s[F_CURRENT_OPERATION];
-                out.status_description = r->s[F_STATUS];
-                out.record_type = r->s[F_RECORD_TYPE];
-                out.activity_id = r->n[N_ACTIVITY_ID];
-                out.parent_activity_id = r->n[N_PARENT_ID];
-                out.percent_complete = r->n[N_PERCENT];
-                out.seconds_remaining = r->n[N_SECONDS];
-                out.source_id = r->n[N_SOURCE_ID];
-                rc = cb(ud, &out);
-            }
-        } else if (oomed) {
-            rc = -1;
+        drc = decode_doc(q, (size_t)(close - q), text, cb, ud);
+        if (drc == NOT_CLIXML) { /* unparsable: leave it as it was */
+            rc = wsman_buf_append(text, m, (size_t)(close - m));
         } else {
-            rc = wsman_buf_append(text, m, (size_t)(close - m)); /* unparsable: leave it as it was */
+            rc = drc;
+            parsed = 1;
         }
-        recs_free(&c);
-        wsman_buf_free(&c.t);
-        wsman_buf_free(&c.errmsg);
-        wsman_buf_free(&errtext);
         p = close;
         if (parsed && p < end && *p == '\r') /* the line end PowerShell writes after the document */
             p++;

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 enum {
     ARENA_BLOCK = 64 * 1024,
@@ -224,6 +225,12 @@ int wsman_psvalue_set_to_string(wsman_psdoc_t *d, wsman_psvalue_t *obj, const ch
     return s && !obj->to_string ? -1 : 0;
 }
 
+int wsman_psvalue_set_stream(wsman_psdoc_t *d, wsman_psvalue_t *v, const char *stream)
+{
+    v->stream = stream ? arena_strndup(d, stream, strlen(stream)) : NULL;
+    return stream && !v->stream ? -1 : 0;
+}
+
 int wsman_psvalue_set_items(wsman_psdoc_t *d, wsman_psvalue_t *obj, wsman_pscoll_t coll,
                             wsman_psvalue_t *const *items, size_t n)
 {
@@ -263,10 +270,10 @@ wsman_psvalue_t *wsman_psvalue_prop(const wsman_psvalue_t *obj, const char *name
     if (!obj || obj->kind != WSMAN_PS_OBJECT)
         return NULL;
     for (i = 0; i < obj->nadapted; i++)
-        if (strcmp(obj->adapted[i].name, name) == 0)
+        if (strcasecmp(obj->adapted[i].name, name) == 0)
             return obj->adapted[i].value;
     for (i = 0; i < obj->nextended; i++)
-        if (strcmp(obj->extended[i].name, name) == 0)
+        if (strcasecmp(obj->extended[i].name, name) == 0)
             return obj->extended[i].value;
     return NULL;
 }
@@ -295,7 +302,8 @@ typedef struct frame {
     wsman_pskind_t prim;    /* FR_PRIM, FR_PRFIELD */
     int extended;           /* FR_PROPS: <MS> */
     wsman_pscoll_t coll;    /* FR_COLL, FR_DCT */
-    char *name;             /* N attribute (decoded), or NULL */
+    const char *name;       /* N attribute (decoded, in the document's arena), or NULL */
+    char *stream;           /* S attribute, or NULL */
     char *refid;            /* FR_TN: RefId */
     wsman_psvalue_t *value; /* FR_OBJ, FR_REF, FR_PR: the value; FR_EN: the key */
     int have_key, have_value;
@@ -313,6 +321,7 @@ typedef struct parser {
     frame_t *frames;
     size_t nframes, cap;
     wsman_buf_t text;
+    wsman_buf_t scratch; /* unescaping */
     wsman_buf_t objrefs; /* ref_t: RefId -> wsman_psvalue_t * */
     wsman_buf_t tnrefs;  /* ref_t: RefId -> wsman_pstypes_t * */
 } parser_t;
@@ -323,6 +332,17 @@ static frame_t *top(parser_t *p)
 }
 
 #define FRAMES_FIRST 16 /* nesting room made the first time */
+
+/* The text s with its _xHHHH_ escapes decoded, in the document's arena; NULL when out of memory. */
+static char *arena_unescaped(parser_t *p, const char *s, size_t len)
+{
+    if (!memchr(s, '_', len))
+        return arena_strndup(p->doc, s, len);
+    wsman_buf_reset(&p->scratch);
+    if (wsman_ps_unescape(&p->scratch, s, len) != 0)
+        return NULL;
+    return arena_strndup(p->doc, p->scratch.data ? p->scratch.data : "", p->scratch.len);
+}
 
 static frame_t *push(parser_t *p, frame_kind_t kind, const char *name)
 {
@@ -336,22 +356,16 @@ static frame_t *push(parser_t *p, frame_kind_t kind, const char *name)
     memset(f, 0, sizeof *f);
     f->kind = kind;
     wsman_buf_init(&f->vec);
-    if (name) {
-        wsman_buf_t b;
-        wsman_buf_init(&b);
-        if (wsman_ps_unescape(&b, name, strlen(name)) != 0 || wsman_buf_reserve(&b, 0) != 0) {
-            wsman_buf_free(&b);
-            p->nframes--;
-            return NULL;
-        }
-        f->name = wsman_buf_steal(&b);
+    if (name && !(f->name = arena_unescaped(p, name, strlen(name)))) {
+        p->nframes--;
+        return NULL;
     }
     return f;
 }
 
 static void frame_clear(frame_t *f)
 {
-    free(f->name);
+    free(f->stream);
     free(f->refid);
     wsman_buf_free(&f->vec);
 }
@@ -439,12 +453,24 @@ static int give(parser_t *p, wsman_psvalue_t *v, const char *name)
     }
 }
 
+/* The kind of a value's element name (exact case), or -1. */
+static int element_kind(const char *local)
+{
+    int k;
+
+    for (k = 0; k < WSMAN_PS_KIND_COUNT; k++)
+        if (kinds[k].element[0] == local[0] && strcmp(local, kinds[k].element) == 0)
+            return k;
+    return -1;
+}
+
 /* Element names that are values anywhere a value may stand. */
 static int start_value(parser_t *p, const char *local, const char **atts)
 {
     const char *n = wsman_xml_attr(p->x, atts, NULL, "N");
     const char *refid = wsman_xml_attr(p->x, atts, NULL, "RefId");
-    int k = wsman_pskind_lookup(local);
+    const char *stream = wsman_xml_attr(p->x, atts, NULL, "S");
+    int k = element_kind(local);
     frame_t *f;
 
     if (strcmp(local, "Ref") == 0) {
@@ -464,14 +490,18 @@ static int start_value(parser_t *p, const char *local, const char **atts)
             return -1;
         return 0;
     }
-    if (k < 0 || strcmp(local, kinds[k].element) != 0)
+    if (k < 0)
         return wsman_xml_fail(p->x, "CLIXML: unknown element <%s>", local);
     if (k == WSMAN_PS_OBJECT) {
         if (!(f = push(p, FR_OBJ, n)) || !(f->value = wsman_psvalue_new(p->doc, WSMAN_PS_OBJECT, NULL, 0)))
             return -1;
+        if (wsman_psvalue_set_stream(p->doc, f->value, stream) != 0)
+            return -1;
         return ref_add(p, &p->objrefs, refid, f->value);
     }
     if (!(f = push(p, FR_PRIM, n)))
+        return -1;
+    if (stream && !(f->stream = wsman_strdup(stream)))
         return -1;
     f->prim = (wsman_pskind_t)k;
     wsman_buf_reset(&p->text);
@@ -655,9 +685,9 @@ static int end_part(parser_t *p, frame_t *f, frame_t *below)
         return wsman_buf_append(&below->vec, f->vec.data, f->vec.len);
     case FR_PRFIELD: {
         wsman_psprop_t prop;
-        if (!(prop.value = make_prim(p, f->prim)) ||
-            !(prop.name = arena_strndup(p->doc, f->name, strlen(f->name))))
+        if (!(prop.value = make_prim(p, f->prim)))
             return -1;
+        prop.name = f->name;
         return wsman_buf_append(&below->vec, &prop, sizeof prop);
     }
     default:
@@ -670,7 +700,7 @@ static int on_end(void *ud, const char *ns, const char *local)
     parser_t *p = ud;
     frame_t *f = top(p), *below = p->nframes > 1 ? &p->frames[p->nframes - 2] : NULL;
     wsman_psvalue_t *v = NULL;
-    char *name;
+    const char *name;
     int rc = 0;
 
     (void)ns;
@@ -681,6 +711,8 @@ static int on_end(void *ud, const char *ns, const char *local)
         break;
     case FR_PRIM:
         rc = (v = make_prim(p, f->prim)) ? 0 : -1;
+        if (v && wsman_psvalue_set_stream(p->doc, v, f->stream) != 0)
+            rc = -1;
         break;
     case FR_OBJ:
     case FR_REF:
@@ -702,9 +734,7 @@ static int on_end(void *ud, const char *ns, const char *local)
         pop(p);
         return rc;
     }
-    name = f->name ? arena_strndup(p->doc, f->name, strlen(f->name)) : NULL;
-    if (f->name && !name)
-        rc = -1;
+    name = f->name;
     pop(p);
     return rc ? rc : give(p, v, name);
 }
@@ -722,6 +752,7 @@ wsman_psdoc_t *wsman_psdoc_parse(const char *xml, size_t len, int max_depth, wsm
     lim.max_depth = max_depth > 0 ? max_depth : DEFAULT_MAX_DEPTH;
     wsman_xml_limits_fill(&lim);
     wsman_buf_init(&p.text);
+    wsman_buf_init(&p.scratch);
     wsman_buf_init(&p.objrefs);
     wsman_buf_init(&p.tnrefs);
     p.doc = wsman_psdoc_new();
@@ -737,6 +768,7 @@ wsman_psdoc_t *wsman_psdoc_parse(const char *xml, size_t len, int max_depth, wsm
     free(p.frames);
     wsman_xml_free(p.x);
     wsman_buf_free(&p.text);
+    wsman_buf_free(&p.scratch);
     wsman_buf_free(&p.objrefs);
     wsman_buf_free(&p.tnrefs);
     if (rc != 0) {

@@ -18,7 +18,11 @@
 enum {
     MAX_WRITE_DEPTH = 512,
     SEEN_MIN_SLOTS = 64,
-    CONTROL_LIMIT = 0x20, /* characters below are written as _xHHHH_ */
+    CONTROL_LIMIT = 0x20,   /* characters below are written as _xHHHH_ */
+    ASTRAL_FIRST = 0x10000, /* characters from here on are written as a surrogate pair */
+    UNICODE_LAST = 0x10FFFF,
+    HIGH_SURROGATE = 0xD800,
+    LOW_SURROGATE = 0xDC00,
 };
 
 /* Pointer -> RefId, open addressing. */
@@ -115,26 +119,64 @@ static int is_nonchar(const char *s, size_t n)
            ((unsigned char)s[2] == 0xBE || (unsigned char)s[2] == 0xBF);
 }
 
+/* The code point of a 4-byte UTF-8 sequence at s (a character outside the BMP), or 0. */
+static uint32_t astral_at(const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    uint32_t cp;
+
+    if (n < 4 || (u[0] & 0xF8) != 0xF0 || (u[1] & 0xC0) != 0x80 || (u[2] & 0xC0) != 0x80 ||
+        (u[3] & 0xC0) != 0x80)
+        return 0;
+    cp = (uint32_t)(u[0] & 0x07) << 18 | (uint32_t)(u[1] & 0x3F) << 12 | (uint32_t)(u[2] & 0x3F) << 6 |
+         (uint32_t)(u[3] & 0x3F);
+    return cp >= ASTRAL_FIRST && cp <= UNICODE_LAST ? cp : 0;
+}
+
+/* Whether the character at s is escaped: its width in bytes with its UTF-16 code units in
+ * units[0..1] (units[1] 0 for one), or 0 when it is written as it is. PowerShell escapes control
+ * characters, U+FFFE/U+FFFF, both halves of a surrogate pair, and an underscore that would read
+ * as an escape. */
+static size_t escaped_at(const char *s, size_t n, unsigned units[2])
+{
+    unsigned char c = (unsigned char)s[0];
+    uint32_t cp = c >= 0xF0 ? astral_at(s, n) : 0;
+
+    units[1] = 0;
+    if (cp) {
+        cp -= ASTRAL_FIRST;
+        units[0] = HIGH_SURROGATE + (unsigned)(cp >> 10);
+        units[1] = LOW_SURROGATE + (unsigned)(cp & 0x3FF);
+        return 4;
+    }
+    if (is_nonchar(s, n)) { /* U+FFFE, U+FFFF: not XML characters either */
+        units[0] = 0xFFFEu | ((unsigned char)s[2] & 1u);
+        return 3;
+    }
+    if (c >= CONTROL_LIMIT && !(c == '_' && n > 1 && (s[1] == 'x' || s[1] == 'X')))
+        return 0;
+    units[0] = c;
+    return 1;
+}
+
 /* s with PowerShell's escapes applied (into w->tmp), then XML-escaped into out. */
 static int put_escaped(writer_t *w, const char *s, size_t len, int attr)
 {
-    size_t i, start = 0;
+    size_t i = 0, start = 0, width;
+    unsigned units[2];
 
     wsman_buf_reset(&w->tmp);
-    for (i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        unsigned code = c;
-        size_t width = 1;
-        if (is_nonchar(s + i, len - i)) { /* U+FFFE, U+FFFF: not XML characters either */
-            code = 0xFFFEu | ((unsigned char)s[i + 2] & 1u);
-            width = 3;
-        } else if (c >= CONTROL_LIMIT && !(c == '_' && i + 1 < len && (s[i + 1] == 'x' || s[i + 1] == 'X')))
+    while (i < len) {
+        if (!(width = escaped_at(s + i, len - i, units))) {
+            i++;
             continue;
+        }
         if (wsman_buf_append(&w->tmp, s + start, i - start) != 0 ||
-            wsman_buf_printf(&w->tmp, "_x%04X_", code) != 0)
+            wsman_buf_printf(&w->tmp, "_x%04X_", units[0]) != 0 ||
+            (units[1] && wsman_buf_printf(&w->tmp, "_x%04X_", units[1]) != 0))
             return -1;
-        i += width - 1;
-        start = i + 1;
+        i += width;
+        start = i;
     }
     if (wsman_buf_append(&w->tmp, s + start, len - start) != 0)
         return -1;
@@ -142,17 +184,19 @@ static int put_escaped(writer_t *w, const char *s, size_t len, int attr)
                 : wsman_buf_xml_text(w->out, w->tmp.data ? w->tmp.data : "", w->tmp.len);
 }
 
-/* "<tag" and, when given, N="name". */
-static int open_tag(writer_t *w, const char *tag, const char *name)
+/* "<tag" and, when given, N="name" and S="stream". */
+static int open_tag(writer_t *w, const char *tag, const char *name, const char *stream)
 {
     if (wsman_buf_printf(w->out, "<%s", tag) != 0)
         return -1;
-    if (!name)
-        return 0;
-    return wsman_buf_puts(w->out, " N=\"") != 0 || put_escaped(w, name, strlen(name), 1) != 0 ||
-                   wsman_buf_puts(w->out, "\"") != 0
-               ? -1
-               : 0;
+    if (name && (wsman_buf_puts(w->out, " N=\"") != 0 || put_escaped(w, name, strlen(name), 1) != 0 ||
+                 wsman_buf_puts(w->out, "\"") != 0))
+        return -1;
+    if (stream &&
+        (wsman_buf_puts(w->out, " S=\"") != 0 || wsman_buf_xml_attr(w->out, stream, strlen(stream)) != 0 ||
+         wsman_buf_puts(w->out, "\"") != 0))
+        return -1;
+    return 0;
 }
 
 static int write_prim(writer_t *w, const wsman_psvalue_t *v, const char *name)
@@ -160,7 +204,7 @@ static int write_prim(writer_t *w, const wsman_psvalue_t *v, const char *name)
     const char *tag = wsman_pskind_element(v->kind);
     int rc;
 
-    if (!tag || open_tag(w, tag, name) != 0)
+    if (!tag || open_tag(w, tag, name, v->stream) != 0)
         return -1;
     if (v->kind == WSMAN_PS_NIL)
         return wsman_buf_puts(w->out, " />");
@@ -263,8 +307,8 @@ static int write_obj(writer_t *w, const wsman_psvalue_t *v, const char *name)
     long id = seen_get(&w->objs, v);
 
     if (id >= 0)
-        return open_tag(w, "Ref", name) != 0 ? -1 : wsman_buf_printf(w->out, " RefId=\"%ld\" />", id);
-    if ((id = seen_add(&w->objs, v)) < 0 || open_tag(w, "Obj", name) != 0 ||
+        return open_tag(w, "Ref", name, NULL) != 0 ? -1 : wsman_buf_printf(w->out, " RefId=\"%ld\" />", id);
+    if ((id = seen_add(&w->objs, v)) < 0 || open_tag(w, "Obj", name, v->stream) != 0 ||
         wsman_buf_printf(w->out, " RefId=\"%ld\">", id) != 0)
         return -1;
     if (v->types && write_types(w, v->types) != 0)
@@ -286,7 +330,7 @@ static int write_value(writer_t *w, const wsman_psvalue_t *v, const char *name)
     int rc;
 
     if (!v)
-        return open_tag(w, "Nil", name) != 0 ? -1 : wsman_buf_puts(w->out, " />");
+        return open_tag(w, "Nil", name, NULL) != 0 ? -1 : wsman_buf_puts(w->out, " />");
     if (v->kind != WSMAN_PS_OBJECT)
         return write_prim(w, v, name);
     if (++w->depth > MAX_WRITE_DEPTH)
