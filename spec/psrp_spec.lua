@@ -8,6 +8,11 @@ local sim = require "helpers.sim"
 
 local replay = sim.replay
 
+-- A session on a simulator with the PowerShell plug-in (shared by the specs that need one).
+local function plugin_session()
+  return sim.session(sim.start { "--allow-unencrypted" })
+end
+
 local function texts(records)
   local t = {}
   for i, r in ipairs(records) do t[i] = tostring(r) end
@@ -412,6 +417,112 @@ describe("host calls", function()
       -- the void calls (Write1, Write2, WriteLine1-3, WriteErrorLine, ...) were collected
       assert.equals(9, #p.host_output)
     end)
+  end)
+
+  it("test_psrp_pshost_raw_ui_mocked_methods: the raw UI's state, its Set* calls, ReadKey from Lua", function()
+    replay("test_psrp_pshost_raw_ui_mocked_methods.yml", function(rs)
+      local asked = {}
+      local pool <close> = rs:runspace_pool { host = {
+        -- the recording's client sent this state; the host answers reads of $host.UI.RawUI from it
+        raw_ui = { ForegroundColor = 15, BackgroundColor = 9, CursorPosition = { x = 1, y = 2 },
+          WindowPosition = { x = 3, y = 4 }, CursorSize = 50, BufferSize = { width = 80, height = 80 },
+          WindowSize = { width = 80, height = 80 }, MaxWindowSize = { width = 80, height = 80 },
+          MaxPhysicalWindowSize = { width = 80, height = 80 }, WindowTitle = "pypsrp window" },
+        ReadKey = function(p, options)
+          asked[#asked + 1] = { p.state, options }
+          return { virtual_key_code = 65, character = "a", control_key_state = 128 }
+        end,
+      } }
+      local p = pool:pipeline():add_script("$host.UI.RawUI.ForegroundColor")
+      local out = p:wait()
+      assert.equals("Completed", p.state)
+      assert.equals(17, out.n)
+      assert.same({ "White", "Green", "Blue", "Red", "1,2", "11,12" },
+        { tostring(out[1]), tostring(out[2]), tostring(out[3]), tostring(out[4]), tostring(out[5]), tostring(out[6]) })
+      assert.equals("System.Management.Automation.Host.KeyInfo", out[17].type_names[1])
+      assert.equals("65,a,CapsLockOn,True", tostring(out[17]))
+      assert.same({ { "Running", 4 } }, asked) -- ReadKey(IncludeKeyDown), answered from Lua
+      -- every Set* call the host made is in the pool's raw UI state
+      local raw = pool.raw_ui
+      assert.same({ 10, 12, 25, "New Window Title" },
+        { raw.ForegroundColor, raw.BackgroundColor, raw.CursorSize, raw.WindowTitle })
+      assert.same({ x = 11, y = 12 }, raw.CursorPosition)
+      assert.same({ x = 13, y = 14 }, raw.WindowPosition)
+      assert.same({ width = 8, height = 9 }, raw.BufferSize)
+      assert.same({ width = 8, height = 9 }, raw.WindowSize)
+      -- the progress record and WriteProgress's host call (FlushInputBuffer, SetBufferContents and
+      -- ScrollBufferContents are void calls the default host accepts)
+      assert.equals(2, #p.streams.progress)
+    end)
+  end)
+
+  it("the raw UI on the simulator: reads from the client's state, Set*, ReadKey, KeyAvailable", function()
+    local session = plugin_session()
+    local keys = {}
+    local pool <close> = session:runspace_pool { host = {
+      raw_ui = { WindowTitle = "mine", BufferSize = { width = 100, height = 2000 } },
+      ReadKey = function(_, options)
+        keys[#keys + 1] = options
+        return { virtual_key_code = 13, character = "\r", control_key_state = 16 }
+      end,
+    } }
+    local out = pool:pipeline():add_script([[
+$host.UI.RawUI.WindowTitle
+$host.UI.RawUI.BufferSize
+$host.UI.RawUI.WindowSize
+$host.UI.RawUI.ForegroundColor = 'Green'
+$host.UI.RawUI.ForegroundColor
+$c = New-Object -TypeName System.Management.Automation.Host.Coordinates -ArgumentList 11, 12
+$host.UI.RawUI.CursorPosition = $c
+$host.UI.RawUI.CursorPosition
+$host.UI.RawUI.ReadKey(6)
+$host.UI.RawUI.KeyAvailable
+$host.UI.RawUI.FlushInputBuffer()
+]]):wait()
+    assert.equals(7, out.n)
+    assert.equals("mine", out[1])
+    assert.equals("System.Management.Automation.Host.Size", out[2].type_names[1])
+    assert.same({ "100,2000", "120,50", "Green", "11,12" },
+      { tostring(out[2]), tostring(out[3]), tostring(out[4]), tostring(out[5]) })
+    assert.equals("13,\r,ShiftPressed,True", tostring(out[6]))
+    assert.same({ 6 }, keys)
+    assert.is_false(out[7]) -- GetKeyAvailable, a host call the default host answers
+    assert.equals(10, pool.raw_ui.ForegroundColor)
+    assert.same({ x = 11, y = 12 }, pool.raw_ui.CursorPosition)
+    -- without a ReadKey function: the call fails with a message saying what to add, nothing hangs
+    local bare <close> = session:runspace_pool { host = {} }
+    local p = bare:pipeline():add_script("$host.UI.RawUI.ReadKey()")
+    p:wait()
+    assert.equals("Failed", p.state)
+    assert.matches("the host does not implement ReadKey %(give the pool's host table a ReadKey function%)",
+      tostring(p.error))
+    -- a host without a raw UI: PowerShell's own refusal
+    local no_raw <close> = session:runspace_pool { host = { raw_ui = false } }
+    local q = no_raw:pipeline():add_script("$host.UI.RawUI.WindowTitle")
+    q:wait()
+    assert.equals("Failed", q.state)
+    assert.matches("not implemented", tostring(q.error))
+  end)
+
+  it("the pool's host: RUNSPACEPOOL_HOST_CALL answered with RUNSPACEPOOL_HOST_RESPONSE (simulator plug-in)", function()
+    local session = plugin_session()
+    local calls = {}
+    local pool <close> = session:runspace_pool { host = {
+      ReadLine = function(target)
+        calls[#calls + 1] = target
+        return "from the pool's host"
+      end } }
+    local p = pool:pipeline { use_runspace_host = true }
+      :add_script("$n = Read-Host -Prompt 'Name'; Write-Output \"got $n\"; Write-Host shown")
+    assert.same({ n = 1, "got from the pool's host" }, p:wait())
+    assert.equals("Completed", p.state)
+    assert.same({ p }, calls) -- the function gets the pipeline whose call it answers
+    assert.same({ "Name: ", "shown\n" }, p.host_output)
+    -- the same pool's own pipelines still get PIPELINE_HOST_CALL
+    assert.same({ n = 1, "got from the pool's host" },
+      pool:pipeline():add_script("$n = Read-Host; Write-Output \"got $n\""):wait())
+    assert.has_error(function() pool:pipeline { use_runspacehost = true } end,
+      "pool:pipeline: unknown option 'use_runspacehost'")
   end)
 
   it("Read-Host answered from Lua, Write-Host collected (simulator plug-in)", function()

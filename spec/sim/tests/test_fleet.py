@@ -322,19 +322,26 @@ class FleetOptionsTest(unittest.TestCase):
         self.assertIn("127.0.0.3", r.stderr)
 
     def test_default_port_is_winrm_s(self):
-        """Without --port a fleet listens on 5985 (HTTP); skipped when another process holds it."""
-        sim = None
+        """Without --port a fleet listens on 5985 (HTTP), or on a free port where 5985 is taken."""
+        blocker = socket.socket()
+        self.addCleanup(blocker.close)
         try:
-            sim = Sim("--hosts", "2", "--host", "127.0.99.2")
-        except RuntimeError as exc:
-            if "in use" in str(exc):
-                self.skipTest("127.0.99.x:5985 is in use: %s" % exc)
-            raise
-        self.addCleanup(sim.stop)
-        self.assertEqual(sim.info["host_2"], "http://127.0.99.3:5985/wsman")
-        c = sim.fleet_host(2).client()
-        self.addCleanup(c.close)
-        self.assertEqual(c.get(CIMV2 + "Win32_Service", [("Name", "WinRM")]).status, 200)
+            blocker.bind(("127.0.98.3", 5985))
+            blocker.listen(1)
+        except OSError:
+            self.skipTest("127.0.98.3:5985 is in use")
+        free = Sim("--hosts", "2", "--host", "127.0.97.2")
+        self.addCleanup(free.stop)
+        if free.port != 5985:
+            self.skipTest("another process holds 127.0.97.x:5985")
+        self.assertEqual(free.info["host_2"], "http://127.0.97.3:5985/wsman")
+        taken = Sim("--hosts", "2", "--host", "127.0.98.2")
+        self.addCleanup(taken.stop)
+        self.assertNotEqual(taken.port, 5985)
+        for sim in (free, taken):
+            c = sim.fleet_host(2).client()
+            self.addCleanup(c.close)
+            self.assertEqual(c.get(CIMV2 + "Win32_Service", [("Name", "WinRM")]).status, 200)
 
     def test_replay_per_host(self):
         """With --replay every host serves the recording from its start."""

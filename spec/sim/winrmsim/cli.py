@@ -121,6 +121,7 @@ def check_fleet_args(p, args):
         p.error("--workers must be positive")
     if args.host is None:
         args.host = FLEET_FIRST_ADDRESS if fleet else "127.0.0.1"
+    args.port_fallback = args.port is None and fleet
     if args.port is None:
         args.port = FLEET_PORTS[1 if args.tls else 0] if fleet else 0
     if not 0 <= args.port <= 65535:
@@ -202,7 +203,7 @@ def main(argv=None, parent=None):
                            tls.tls_server_end_point(cert) if args.tls else None)
     hosts = make_hosts(args, make)
     try:
-        front = frontend.FrontEnd(hosts, args.port, ssl_context, args.latency_s, args.workers)
+        front = frontend.FrontEnd(hosts, args.port, ssl_context, args.latency_s, args.workers, args.port_fallback)
     except OSError as exc:
         print("winrm-sim: %s" % exc.strerror, file=sys.stderr)
         return 2

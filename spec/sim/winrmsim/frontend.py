@@ -270,13 +270,21 @@ async def read_chunked(reader, max_body):
 class FrontEnd:
     """Listening sockets of all hosts, the event loop's connection handling and the worker pool."""
 
-    def __init__(self, hosts, port, ssl_context=None, latency=(0.0, 0.0), workers=DEFAULT_WORKERS):
+    def __init__(self, hosts, port, ssl_context=None, latency=(0.0, 0.0), workers=DEFAULT_WORKERS,
+                 port_fallback=False):
+        """port_fallback: when `port` is taken on an address, use a free port instead (as port 0 does)."""
         self.hosts = hosts
         self.ssl_context = ssl_context
         self.latency = latency
         self.workers = workers
         self.stats = FleetStats(hosts)
-        self.port = self._bind_all(port)
+        try:
+            self.port = self._bind_all(port)
+        except OSError as exc:
+            if not port_fallback or exc.errno != errno.EADDRINUSE:
+                raise
+            print("winrm-sim: %s; using a free port instead" % exc.strerror, file=sys.stderr)
+            self.port = self._bind_all(0)
         self.loop = None
         self.pool = None
         self.servers = []
@@ -301,6 +309,7 @@ class FrontEnd:
         OS allows, else an ephemeral port per host. -> the first host's port."""
         shared = port
         for host in self.hosts:
+            host.port = None
             want = shared
             if host.mode == DOWN:
                 host.port = want
@@ -316,7 +325,7 @@ class FrontEnd:
             if shared == 0:
                 shared = host.port
         for host in self.hosts:   # down hosts before the first bound one
-            if host.port == 0:
+            if not host.port:
                 host.port = shared
         return self.hosts[0].port
 
