@@ -1033,6 +1033,29 @@ describe("wsman command", function()
       assert.equals(0, open_shells())
     end)
 
+    it("Ctrl-C reaches every host's command", function()
+      local fifo = tmp .. ".started"
+      assert(os.execute("rm -f " .. q(fifo) .. "; mkfifo " .. q(fifo)))
+      -- each command says on the FIFO that it runs and has its trap: reading two lines is the wait
+      local cmd = ("trap 'echo got ctrl_c; exit 7' INT; echo started > %s; while :; do sleep 0.05; done"):format(q(fifo))
+      local p, pid = spawn(hosts_args("run", s.url .. "," .. s2.url, cmd, "-format:jsonl"))
+      local seen = 0
+      while seen < 2 do
+        local f = assert(io.open(fifo, "r"))
+        for _ in f:lines() do seen = seen + 1 end
+        f:close()
+      end
+      assert(os.execute("kill -INT " .. pid))
+      local out = p:read("a")
+      local _, _, st = p:close()
+      os.remove(fifo)
+      assert.equals(1, st)
+      assert.matches('"exit_code":7,"stdout":"got ctrl_c\\n"', out, 1, true)
+      assert.equals(2, select(2, out:gsub('"exit_code":7', "")))
+      assert.equals(0, open_shells())
+      assert.equals(0, sim.stats(sim.session(s2)).OpenShells)
+    end)
+
     it("-throttle:N runs N hosts at once, never more", function()
       local dir = tmp .. ".active"
       assert(os.execute("mkdir -p " .. q(dir)))

@@ -211,6 +211,19 @@ describe("objects", function()
     assert.equals("System.Management.Automation.ProgressRecord", o.Record.type_names[1])
   end)
 
+  it("the S attribute of stderr CLIXML is a value's stream, both ways", function()
+    local xml = '<Objs Version="1.1.0.1" xmlns="http://schemas.microsoft.com/powershell/2004/04">'
+      .. '<Obj S="progress" RefId="0"><ToString>p</ToString></Obj><S S="Error">e</S></Objs>'
+    local r = decode(xml)
+    assert.equals("progress", r[1].stream)
+    assert.equals("e", r[2])
+    local typed = decode(xml, { typed = true })
+    assert.equals("Error", typed[2].stream)
+    assert.equals(xml, encode(typed, { objs = true }))
+    assert.equals('<S S="warning">w</S>', encode(setmetatable({ type = "String", value = "w", stream = "warning" },
+      getmetatable(V("String", "")))))
+  end)
+
   it("<Objs> documents both ways", function()
     local xml = encode({ n = 3, "a", 1, nil }, { objs = true })
     assert.matches('^<Objs Version="1.1.0.1" xmlns="http://schemas.microsoft.com/powershell/2004/04">', xml)

@@ -8,6 +8,11 @@ local sim = require "helpers.sim"
 
 local replay = sim.replay
 
+-- A session on a simulator with the PowerShell plug-in (shared by the specs that need one).
+local function plugin_session()
+  return sim.session(sim.start { "--allow-unencrypted" })
+end
+
 local function texts(records)
   local t = {}
   for i, r in ipairs(records) do t[i] = tostring(r) end
@@ -374,6 +379,127 @@ describe("message sizes and the key exchange", function()
   end)
 end)
 
+describe("more recorded sessions", function()
+  local STREAMS = [[$DebugPreference = 'Continue'
+$VerbosePreference = 'Continue'
+Write-Debug 'debug stream'
+Write-Verbose 'verbose stream'
+Write-Error 'error stream'
+Write-Output 'output stream'
+Write-Warning 'warning stream'
+Write-Information 'information stream']]
+
+  it("test_psrp_merge_commands: every stream merged into the output, then a statement without", function()
+    replay("test_psrp_merge_commands.yml", function(rs)
+      local pool <close> = rs:runspace_pool()
+      local p = pool:pipeline():add_script(STREAMS):merge("all"):add_statement():add_script(STREAMS)
+      local out = p:wait()
+      assert.equals(7, out.n)
+      local got = {}
+      for i = 1, out.n do got[i] = tostring(out[i]) end
+      assert.same({ "debug stream", "verbose stream", "error stream", "output stream", "warning stream",
+        "information stream", "output stream" }, got)
+      assert.equals("System.Management.Automation.ErrorRecord", out[3].type_names[1])
+      for _, name in ipairs { "debug", "verbose", "error", "warning", "information", "progress" } do
+        assert.equals(1, #p.streams[name], name)
+      end
+      assert.has_error(function() pool:pipeline():merge("error") end, "pipeline:merge: add a command first")
+      assert.has_error(function() pool:pipeline():add_script("x"):merge("output") end,
+        "pipeline:merge: unknown stream 'output' (error, warning, verbose, debug, information or all)")
+    end)
+  end)
+
+  it("test_psrp_multiple_invocations: one pipeline invoked twice", function()
+    replay("test_psrp_multiple_invocations.yml", function(rs)
+      local pool <close> = rs:runspace_pool()
+      local p = pool:pipeline():add_script("1 + 1")
+      assert.same({ n = 1, 2 }, p:wait())
+      local id = p.id
+      assert.same({ n = 1, 2 }, p:invoke():wait()) -- the same id, a fresh state
+      assert.equals(id, p.id)
+      assert.equals("Completed", p.state)
+      -- (pypsrp also signalled each finished pipeline: the replay skips those Signals)
+    end)
+  end)
+
+  it("test_psrp_nested_command: a nested pipeline while the first runs, then stop", function()
+    replay("test_psrp_nested_command.yml", function(rs)
+      local pool <close> = rs:runspace_pool()
+      local p = pool:pipeline():add_script("$i = 0; while ($true) { $i++ }"):invoke()
+      local out = p:nested():add_command("Get-Variable", { Name = "i" }):wait()
+      assert.equals(1, out.n)
+      assert.equals("System.Management.Automation.PSVariable", out[1].type_names[1])
+      assert.is_true(out[1].Value > 0)
+      p:stop { wait = false }
+      assert.equals("Stopping", p.state)
+      assert.has_error(function() pool:pipeline():nested() end, "pipeline:nested: the pipeline is NotStarted")
+    end)
+  end)
+
+  it("test_psrp_receive_failure: the host's text for a pipeline it does not know; the pool still closes",
+    function()
+      replay("test_psrp_receive_failure.yml", function(rs)
+        local pool <close> = rs:runspace_pool()
+        -- a pipeline the host never started (as pypsrp's test fakes it)
+        local p = pool:pipeline()
+        p.state, p.command_id, p.defrag = "Running", p.id, require("wsman.core")._psrp_defrag()
+        local ok, err = pcall(p.wait, p)
+        assert.is_false(ok)
+        assert.matches("^Receive http://[^ ]+: The Windows Remote Shell received a request to perform an operation "
+          .. "on a command identifier that does not exist%.", tostring(err))
+        assert.matches("0x8033805B", tostring(err), 1, true)
+        assert.equals("Opened", pool.state) -- the pipeline is gone, not the pool: its Delete is sent
+      end)
+    end)
+
+  it("test_psrp_is_alive_*: the pool's shell state, a fault, a dropped connection", function()
+    replay("test_psrp_is_alive_state_disconnected.yml", function(rs)
+      local pool = rs:runspace_pool() -- (the recording leaves it open)
+      assert.is_true(pool:is_alive())
+      assert.same({ false, "Disconnected" }, { pool:is_alive() })
+    end)
+    replay("test_psrp_is_alive_invalid_selectors.yml", function(rs)
+      local pool = rs:runspace_pool()
+      assert.is_true(pool:is_alive())
+      local alive, why = pool:is_alive()
+      assert.is_false(alive)
+      assert.matches("invalid selectors", tostring(why))
+    end)
+    replay("test_psrp_is_alive_http_error.yml", function(rs)
+      local pool = rs:runspace_pool()
+      assert.is_true(pool:is_alive())
+      local alive, why = pool:is_alive()
+      assert.is_false(alive)
+      assert.is_not_nil(why)
+    end)
+  end)
+
+  it("is_alive on the simulator's plug-in: Connected, Disconnected, closed", function()
+    local session = plugin_session()
+    local pool = session:runspace_pool()
+    assert.is_true(pool:is_alive())
+    pool:disconnect()
+    assert.same({ false, "Disconnected" }, { pool:is_alive() })
+    pool:connect()
+    assert.is_true(pool:is_alive())
+    pool:close()
+    assert.same({ false, "the RunspacePool is Closed" }, { pool:is_alive() })
+  end)
+
+  it("merged streams, a re-invoked pipeline and a nested one on the simulator's plug-in", function()
+    local session = plugin_session()
+    local pool <close> = session:runspace_pool()
+    local p = pool:pipeline():add_script("Write-Warning w; Write-Output o"):merge("warning")
+    local out = p:wait()
+    assert.same({ "w", "o" }, { tostring(out[1]), out[2] })
+    assert.equals(0, #p.streams.warning)
+    assert.same({ n = 2, "w", "o" }, (function()
+      local again = p:invoke():wait()
+      return { n = again.n, tostring(again[1]), again[2] }
+    end)())
+  end)
+end)
+
 describe("host calls", function()
   it("test_psrp_pshost_methods: a host without a UI gets SetShouldExit", function()
     replay("test_psrp_pshost_methods.yml", function(rs)
@@ -412,6 +538,112 @@ describe("host calls", function()
       -- the void calls (Write1, Write2, WriteLine1-3, WriteErrorLine, ...) were collected
       assert.equals(9, #p.host_output)
     end)
+  end)
+
+  it("test_psrp_pshost_raw_ui_mocked_methods: the raw UI's state, its Set* calls, ReadKey from Lua", function()
+    replay("test_psrp_pshost_raw_ui_mocked_methods.yml", function(rs)
+      local asked = {}
+      local pool <close> = rs:runspace_pool { host = {
+        -- the recording's client sent this state; the host answers reads of $host.UI.RawUI from it
+        raw_ui = { ForegroundColor = 15, BackgroundColor = 9, CursorPosition = { x = 1, y = 2 },
+          WindowPosition = { x = 3, y = 4 }, CursorSize = 50, BufferSize = { width = 80, height = 80 },
+          WindowSize = { width = 80, height = 80 }, MaxWindowSize = { width = 80, height = 80 },
+          MaxPhysicalWindowSize = { width = 80, height = 80 }, WindowTitle = "pypsrp window" },
+        ReadKey = function(p, options)
+          asked[#asked + 1] = { p.state, options }
+          return { virtual_key_code = 65, character = "a", control_key_state = 128 }
+        end,
+      } }
+      local p = pool:pipeline():add_script("$host.UI.RawUI.ForegroundColor")
+      local out = p:wait()
+      assert.equals("Completed", p.state)
+      assert.equals(17, out.n)
+      assert.same({ "White", "Green", "Blue", "Red", "1,2", "11,12" },
+        { tostring(out[1]), tostring(out[2]), tostring(out[3]), tostring(out[4]), tostring(out[5]), tostring(out[6]) })
+      assert.equals("System.Management.Automation.Host.KeyInfo", out[17].type_names[1])
+      assert.equals("65,a,CapsLockOn,True", tostring(out[17]))
+      assert.same({ { "Running", 4 } }, asked) -- ReadKey(IncludeKeyDown), answered from Lua
+      -- every Set* call the host made is in the pool's raw UI state
+      local raw = pool.raw_ui
+      assert.same({ 10, 12, 25, "New Window Title" },
+        { raw.ForegroundColor, raw.BackgroundColor, raw.CursorSize, raw.WindowTitle })
+      assert.same({ x = 11, y = 12 }, raw.CursorPosition)
+      assert.same({ x = 13, y = 14 }, raw.WindowPosition)
+      assert.same({ width = 8, height = 9 }, raw.BufferSize)
+      assert.same({ width = 8, height = 9 }, raw.WindowSize)
+      -- the progress record and WriteProgress's host call (FlushInputBuffer, SetBufferContents and
+      -- ScrollBufferContents are void calls the default host accepts)
+      assert.equals(2, #p.streams.progress)
+    end)
+  end)
+
+  it("the raw UI on the simulator: reads from the client's state, Set*, ReadKey, KeyAvailable", function()
+    local session = plugin_session()
+    local keys = {}
+    local pool <close> = session:runspace_pool { host = {
+      raw_ui = { WindowTitle = "mine", BufferSize = { width = 100, height = 2000 } },
+      ReadKey = function(_, options)
+        keys[#keys + 1] = options
+        return { virtual_key_code = 13, character = "\r", control_key_state = 16 }
+      end,
+    } }
+    local out = pool:pipeline():add_script([[
+$host.UI.RawUI.WindowTitle
+$host.UI.RawUI.BufferSize
+$host.UI.RawUI.WindowSize
+$host.UI.RawUI.ForegroundColor = 'Green'
+$host.UI.RawUI.ForegroundColor
+$c = New-Object -TypeName System.Management.Automation.Host.Coordinates -ArgumentList 11, 12
+$host.UI.RawUI.CursorPosition = $c
+$host.UI.RawUI.CursorPosition
+$host.UI.RawUI.ReadKey(6)
+$host.UI.RawUI.KeyAvailable
+$host.UI.RawUI.FlushInputBuffer()
+]]):wait()
+    assert.equals(7, out.n)
+    assert.equals("mine", out[1])
+    assert.equals("System.Management.Automation.Host.Size", out[2].type_names[1])
+    assert.same({ "100,2000", "120,50", "Green", "11,12" },
+      { tostring(out[2]), tostring(out[3]), tostring(out[4]), tostring(out[5]) })
+    assert.equals("13,\r,ShiftPressed,True", tostring(out[6]))
+    assert.same({ 6 }, keys)
+    assert.is_false(out[7]) -- GetKeyAvailable, a host call the default host answers
+    assert.equals(10, pool.raw_ui.ForegroundColor)
+    assert.same({ x = 11, y = 12 }, pool.raw_ui.CursorPosition)
+    -- without a ReadKey function: the call fails with a message saying what to add, nothing hangs
+    local bare <close> = session:runspace_pool { host = {} }
+    local p = bare:pipeline():add_script("$host.UI.RawUI.ReadKey()")
+    p:wait()
+    assert.equals("Failed", p.state)
+    assert.matches("the host does not implement ReadKey %(give the pool's host table a ReadKey function%)",
+      tostring(p.error))
+    -- a host without a raw UI: PowerShell's own refusal
+    local no_raw <close> = session:runspace_pool { host = { raw_ui = false } }
+    local q = no_raw:pipeline():add_script("$host.UI.RawUI.WindowTitle")
+    q:wait()
+    assert.equals("Failed", q.state)
+    assert.matches("not implemented", tostring(q.error))
+  end)
+
+  it("the pool's host: RUNSPACEPOOL_HOST_CALL answered with RUNSPACEPOOL_HOST_RESPONSE (simulator plug-in)", function()
+    local session = plugin_session()
+    local calls = {}
+    local pool <close> = session:runspace_pool { host = {
+      ReadLine = function(target)
+        calls[#calls + 1] = target
+        return "from the pool's host"
+      end } }
+    local p = pool:pipeline { use_runspace_host = true }
+      :add_script("$n = Read-Host -Prompt 'Name'; Write-Output \"got $n\"; Write-Host shown")
+    assert.same({ n = 1, "got from the pool's host" }, p:wait())
+    assert.equals("Completed", p.state)
+    assert.same({ p }, calls) -- the function gets the pipeline whose call it answers
+    assert.same({ "Name: ", "shown\n" }, p.host_output)
+    -- the same pool's own pipelines still get PIPELINE_HOST_CALL
+    assert.same({ n = 1, "got from the pool's host" },
+      pool:pipeline():add_script("$n = Read-Host; Write-Output \"got $n\""):wait())
+    assert.has_error(function() pool:pipeline { use_runspacehost = true } end,
+      "pool:pipeline: unknown option 'use_runspacehost'")
   end)
 
   it("Read-Host answered from Lua, Write-Host collected (simulator plug-in)", function()

@@ -1376,6 +1376,15 @@ local function host_command(op, cmd, host)
   return c
 end
 
+-- An error object as the command's user reads it: its message names switches, not API fields.
+local function for_user(err)
+  if type(err) ~= "table" then return err end
+  local c = {}
+  for k, v in pairs(err) do c[k] = v end
+  if type(c.message) == "string" then c.message = M.switch_names(c.message) end
+  return c
+end
+
 -- Runs the operation on one host, in the running task; returns the host's record for
 -- wsman.fanout (`failed`, `error`, `message`, `kind`, `out`, `err`, `exit_code`).
 local function host_record(op, cmd, fmt, shared, host)
@@ -1391,9 +1400,9 @@ local function host_record(op, cmd, fmt, shared, host)
   end
   rec.failed = true
   if getmetatable(status) == Quit then
-    rec.error = c.error or rec.err:match("^(.-)%s*$")
+    rec.error = for_user(c.error) or rec.err:match("^(.-)%s*$")
   else
-    rec.error = status
+    rec.error = for_user(status)
     rec.message = M.switch_names(tostring(type(status) == "table" and (status.message or status) or status))
   end
   return rec

@@ -45,7 +45,7 @@ local STREAM_OF = {
   [T.WARNING_RECORD] = "warning", [T.PROGRESS_RECORD] = "progress", [T.INFORMATION_RECORD] = "information",
 }
 -- MS-PSRP 2.2.3.4 and 2.2.3.5
-local host_call -- (defined with the host calls below)
+local host_call, pool_feed -- (defined with the host calls below)
 local POOL_STATES = { [0] = "BeforeOpen", "Opening", "Opened", "Closed", "Closing", "Broken", "NegotiationSent",
   "NegotiationSucceeded", "Connecting", "Disconnected" }
 local PIPELINE_STATES = { [0] = "NotStarted", "Running", "Stopping", "Stopped", "Completed", "Failed",
@@ -78,14 +78,76 @@ local function enum(type_name, text, value)
     value = value }
 end
 
--- MS-PSRP 2.2.3.14: no host at all, or a host with (or without) a UI and no raw UI.
-local function host_info(host)
+-- The raw UI of the default host (MS-PSRP 2.2.3.14 HostDefaultData): key, value kind, default.
+local RAW_UI = {
+  ForegroundColor = { 0, "color", 7 }, BackgroundColor = { 1, "color", 0 },
+  CursorPosition = { 2, "coordinates", { x = 0, y = 0 } }, WindowPosition = { 3, "coordinates", { x = 0, y = 0 } },
+  CursorSize = { 4, "int", 25 }, BufferSize = { 5, "size", { width = 120, height = 3000 } },
+  WindowSize = { 6, "size", { width = 120, height = 50 } }, MaxWindowSize = { 7, "size", { width = 120, height = 50 } },
+  MaxPhysicalWindowSize = { 8, "size", { width = 120, height = 50 } }, WindowTitle = { 9, "string", "lua-wsman" },
+}
+local RAW_UI_TYPES = { color = "System.ConsoleColor", coordinates = "System.Management.Automation.Host.Coordinates",
+  size = "System.Management.Automation.Host.Size", int = "System.Int32", string = "System.String" }
+
+-- A raw UI value as the host's methods take it (Coordinates, Size: MS-PSRP 2.2.3.1, 2.2.3.2).
+local function raw_value(kind, v)
+  if kind == "coordinates" then
+    return O { extended = { x = math.tointeger(v.x) or 0, y = math.tointeger(v.y) or 0 } }
+  end
+  if kind == "size" then
+    return O { extended = { width = math.tointeger(v.width) or 0, height = math.tointeger(v.height) or 0 } }
+  end
+  if kind == "color" or kind == "int" then return math.tointeger(tonumber(tostring(v))) or 0 end
+  return tostring(v)
+end
+
+-- A raw UI value from the host (a decoded Coordinates or Size object, a number, a text) as a Lua value.
+local function raw_plain(kind, v)
+  if kind == "coordinates" then return { x = v.x or v.X, y = v.y or v.Y } end
+  if kind == "size" then return { width = v.width or v.Width, height = v.height or v.Height } end
+  if kind == "color" or kind == "int" then return math.tointeger(tonumber(tostring(v))) end
+  return tostring(v)
+end
+
+-- The pool's raw UI state: the defaults, then the host table's raw_ui fields; nil when the host
+-- has none (host.raw_ui = false) or there is no host.
+local function raw_ui_state(host)
+  if not host or host.raw_ui == false then return nil end
+  local given = type(host.raw_ui) == "table" and host.raw_ui or {}
+  local state = {}
+  for name, d in pairs(RAW_UI) do
+    local v = given[name]
+    if v == nil and type(d[3]) == "table" then
+      v = {}
+      for k, x in pairs(d[3]) do v[k] = x end
+    elseif v == nil then
+      v = d[3]
+    end
+    state[name] = v
+  end
+  return state
+end
+
+local function host_default_data(raw)
+  local items = {}
+  for name, d in pairs(RAW_UI) do
+    items[d[1]] = O { extended = { T = RAW_UI_TYPES[d[2]], V = raw_value(d[2], raw[name]) } }
+  end
+  return O { extended = { data = O { type_names = { "System.Collections.Hashtable", "System.Object" },
+    collection = "Dictionary", items = items } } }
+end
+
+-- MS-PSRP 2.2.3.14: no host at all, or a host with (or without) a UI and a raw UI (its state sent as
+-- HostDefaultData, from which the host answers reads of $host.UI.RawUI itself).
+local function host_info(host, raw, use_runspace_host)
   if not host then
     return O { extended = { _isHostNull = true, _isHostUINull = true, _isHostRawUINull = true,
       _useRunspaceHost = true } }
   end
-  return O { extended = { _isHostNull = false, _isHostUINull = host.ui == false, _isHostRawUINull = true,
-    _useRunspaceHost = false } }
+  local ext = { _isHostNull = false, _isHostUINull = host.ui == false, _isHostRawUINull = raw == nil,
+    _useRunspaceHost = use_runspace_host or false }
+  if raw then ext._hostDefaultData = host_default_data(raw) end
+  return O { extended = ext }
 end
 
 local function apartment_state()
@@ -103,13 +165,13 @@ local function session_capability()
     SerializationVersion = V("Version", "1.1.0.1") } }
 end
 
-local function init_runspacepool(o)
+local function init_runspacepool(o, raw)
   return O { extended = {
     MinRunspaces = o.min_runspaces or 1,
     MaxRunspaces = o.max_runspaces or 1,
     PSThreadOptions = enum("System.Management.Automation.Runspaces.PSThreadOptions", "Default", 0),
     ApartmentState = apartment_state(),
-    HostInfo = host_info(o.host),
+    HostInfo = host_info(o.host, raw),
     ApplicationArguments = primitive_dictionary(o.application_arguments),
   } }
 end
@@ -118,6 +180,14 @@ local CMD_LIST = "System.Collections.Generic.List`1[[System.Management.Automatio
   .. "System.Management.Automation, Version=1.0.0.0, Culture=neutral, PublicKeyToken=31bf3856ad364e35]]"
 local MERGE_FIELDS = { "MergeMyResult", "MergeToResult", "MergePreviousResults", "MergeError", "MergeWarning",
   "MergeVerbose", "MergeDebug", "MergeInformation" }
+
+-- MS-PSRP 2.2.3.31 PipelineResultTypes
+local RESULT_TYPES = { None = 0, Output = 1, Error = 2, Warning = 3, Verbose = 4, Debug = 5, Information = 6 }
+local MERGEABLE = { error = true, warning = true, verbose = true, debug = true, information = true }
+
+local function result_type(name)
+  return enum("System.Management.Automation.Runspaces.PipelineResultTypes", name, RESULT_TYPES[name])
+end
 
 local function command_object(c)
   local args = {}
@@ -128,8 +198,14 @@ local function command_object(c)
   local ext = { Cmd = c.cmd, IsScript = c.is_script, UseLocalScope = c.use_local_scope == nil and V("Null")
     or c.use_local_scope, Args = O { type_names = { CMD_LIST, "System.Object" }, collection = "List",
     items = { n = #args, table.unpack(args) } } }
-  for _, f in ipairs(MERGE_FIELDS) do
-    ext[f] = enum("System.Management.Automation.Runspaces.PipelineResultTypes", "None", 0)
+  for _, f in ipairs(MERGE_FIELDS) do ext[f] = result_type("None") end
+  -- streams merged into the output (MS-PSRP 2.2.3.22): the error stream the protocol 2.1 way, every
+  -- stream in its own field (protocol 2.2+)
+  if c.merge then
+    if c.merge.error then ext.MergeMyResult, ext.MergeToResult = result_type("Error"), result_type("Output") end
+    for stream in pairs(c.merge) do
+      ext["Merge" .. stream:sub(1, 1):upper() .. stream:sub(2)] = result_type("Output")
+    end
   end
   return O { extended = ext }
 end
@@ -159,11 +235,11 @@ local function create_pipeline(p, no_input)
     ApartmentState = apartment_state(),
     RemoteStreamOptions = enum("System.Management.Automation.Runspaces.RemoteStreamOptions", "0", 0),
     AddToHistory = p.add_to_history or false,
-    HostInfo = host_info(p.pool.host),
-    IsNested = false,
+    HostInfo = host_info(p.pool.host, p.pool.raw_ui, p.use_runspace_host),
+    IsNested = p.is_nested or false,
     PowerShell = O { extended = {
       Cmds = command_list(statements[1] or {}),
-      IsNested = false,
+      IsNested = p.is_nested or false,
       ExtraCmds = extra,
       History = V("Null"),
       RedirectShellErrorOutputPipe = false,
@@ -226,7 +302,7 @@ local function await_opened(pool)
   pool.defrag = WSMan._psrp_defrag()
   while pool.state ~= "Opened" do
     local bytes = pool.shell:receive(nil, pool.receive_timeout)
-    for _, m in ipairs(pool.defrag:feed(bytes)) do
+    for _, m in ipairs(pool_feed(pool, bytes)) do
       local v = decode_one(m)
       if m.type == T.SESSION_CAPABILITY and v then
         pool.protocol_version = tostring(v.protocolversion)
@@ -253,9 +329,11 @@ end
 --   `pool:exchange_keys` waits for the host's session key), `host`: a table of PSHost methods by their
 --   MS-PSRP names (`ReadLine`, `WriteLine2`, `SetShouldExit`, `WriteProgress`, ...), each called
 --   as `f(pipeline, args...)` and returning the method's result; `host.ui = false` declares a host
---   without a UI. Without a function, Write* calls are collected in `p.host_output`, SetShouldExit
---   sets `pool.should_exit`, WriteProgress adds to `p.streams.progress`, and any other method
---   fails the call (PowerShell then fails the pipeline). Without `host`, scripts see no host.
+--   without a UI, `host.raw_ui` its raw UI's state (see the README; `false`: no raw UI), kept in
+--   `pool.raw_ui`. Without a function, Write* calls are collected in `p.host_output`, SetShouldExit
+--   sets `pool.should_exit`, WriteProgress adds to `p.streams.progress`, the raw UI's Get*/Set*
+--   calls read and write `pool.raw_ui`, and any other method (ReadKey, ReadLine, ...) fails the
+--   call (PowerShell then fails the pipeline). Without `host`, scripts see no host.
 -- @return the pool: `pool.id`, `pool.state`, `pool.protocol_version` (the host's),
 --   `pool.ps_version`, `pool.application_private_data`, `pool:pipeline()`, `pool:close()`
 function M.runspace_pool(session, opts)
@@ -268,13 +346,13 @@ function M.runspace_pool(session, opts)
     error("session:runspace_pool: option host must be a table of host methods", 2)
   end
   local pool = setmetatable({ id = new_guid(), object_id = 0, state = "BeforeOpen", session = session,
-    receive_timeout = opts.receive_timeout, host = opts.host, key_exchange_timeout = opts.key_exchange_timeout },
-    Pool)
+    receive_timeout = opts.receive_timeout, host = opts.host, key_exchange_timeout = opts.key_exchange_timeout,
+    raw_ui = raw_ui_state(opts.host), host_output = {}, streams = { progress = {} } }, Pool)
   local creation = {}
   for _, f in ipairs(fragments(pool, T.SESSION_CAPABILITY, nil, session_capability(), 1 << 20)) do
     creation[#creation + 1] = f
   end
-  for _, f in ipairs(fragments(pool, T.INIT_RUNSPACEPOOL, nil, init_runspacepool(opts), 1 << 20)) do
+  for _, f in ipairs(fragments(pool, T.INIT_RUNSPACEPOOL, nil, init_runspacepool(opts, pool.raw_ui), 1 << 20)) do
     creation[#creation + 1] = f
   end
   pool.shell = WSMan._psrp_open(session, { uri = opts.resource_uri or opts.configuration_name, shell_id = pool.id,
@@ -297,9 +375,18 @@ local function new_pipeline(pool)
 end
 
 --- A new, empty pipeline in this pool.
-function Pool:pipeline()
+-- @tparam[opt] table opts `use_runspace_host = true`: the pipeline uses the pool's host, so its
+--   host calls come as RUNSPACEPOOL_HOST_CALL on the pool's stream (read between the pipeline's
+--   Receives) and are answered with RUNSPACEPOOL_HOST_RESPONSE
+function Pool:pipeline(opts)
   if self.state ~= "Opened" then error("pool:pipeline: the RunspacePool is " .. self.state, 2) end
-  return new_pipeline(self)
+  if opts ~= nil and type(opts) ~= "table" then error("pool:pipeline: options must be a table", 2) end
+  for k in pairs(opts or {}) do
+    if k ~= "use_runspace_host" then error(("pool:pipeline: unknown option '%s'"):format(tostring(k)), 2) end
+  end
+  local p = new_pipeline(self)
+  p.use_runspace_host = opts and opts.use_runspace_host and true or nil
+  return p
 end
 
 -- A pool request answered by RUNSPACE_AVAILABILITY (MS-PSRP 2.2.2.8-2.2.2.12): sends it with the
@@ -315,7 +402,7 @@ local function pool_call(pool, type, fields, id_name)
     pool.shell:send(nil, payload)
   end
   while true do
-    for _, m in ipairs(pool.defrag:feed((pool.shell:receive(nil, pool.receive_timeout)))) do
+    for _, m in ipairs(pool_feed(pool, (pool.shell:receive(nil, pool.receive_timeout)))) do
       local v = decode_one(m)
       if m.type == T.RUNSPACE_AVAILABILITY and v and v.ci == id then return v.SetMinMaxRunspacesResponse end
     end
@@ -398,7 +485,7 @@ function Pool:exchange_keys()
     -- the time left, but never so short that the reply could not arrive in time: the limit is
     -- checked after each Receive
     local wait = math.max(left / 1000, MIN_KEY_RECEIVE)
-    for _, m in ipairs(self.defrag:feed((self.shell:receive(nil, wait)))) do
+    for _, m in ipairs(pool_feed(self, (self.shell:receive(nil, wait)))) do
       local v = decode_one(m)
       if m.type == T.ENCRYPTED_SESSION_KEY and v then
         key:set_session_key(WSMan._base64_decode(tostring(v.EncryptedSessionKey)))
@@ -469,7 +556,8 @@ function M.runspace_pools(session, opts)
     if uri:sub(1, #PS_URI_PREFIX):lower() == PS_URI_PREFIX:lower() then
       local pool = setmetatable({ id = text_of(shell.ShellId), object_id = 0, state = "Disconnected",
         session = session, resource_uri = uri, host_state = text_of(shell.State), owner = text_of(shell.Owner),
-        receive_timeout = opts.receive_timeout, host = opts.host, pipeline_ids = {}, listed = true }, Pool)
+        receive_timeout = opts.receive_timeout, host = opts.host, pipeline_ids = {}, listed = true,
+        raw_ui = raw_ui_state(opts.host), host_output = {}, streams = { progress = {} } }, Pool)
       for cmd in session:enumerate(SHELL_URI .. "/Command", { filter = { ShellId = pool.id }, dialect = "selector" }) do
         pool.pipeline_ids[#pool.pipeline_ids + 1] = text_of(cmd.CommandId)
       end
@@ -503,9 +591,9 @@ local function read_connect(pool, bytes)
       opened = true
     end
   end
-  for _, m in ipairs(pool.defrag:feed(bytes)) do take(m) end
+  for _, m in ipairs(pool_feed(pool, bytes)) do take(m) end
   while not opened do
-    for _, m in ipairs(pool.defrag:feed((pool.shell:receive(nil, pool.receive_timeout)))) do take(m) end
+    for _, m in ipairs(pool_feed(pool, (pool.shell:receive(nil, pool.receive_timeout)))) do take(m) end
   end
 end
 
@@ -540,6 +628,21 @@ function Pool:connect()
   if not ok then error("pool:connect: " .. tostring(err), 2) end
   self.state = "Opened"
   return self
+end
+
+--- Whether the pool is alive on the host and connected: a Get of its shell (MS-WSMV 3.1.4.1.31) says
+-- its State. False when the host says Disconnected, or no longer knows the pool (its fault, as the
+-- second value: an error object); a failed request also returns false and the error, so a caller
+-- can tell "gone" from "unreachable".
+-- @treturn boolean alive
+-- @return[opt] the host's State ("Disconnected", ...) or the error
+function Pool:is_alive()
+  if self.state == "Closed" or not self.shell then return false, "the RunspacePool is " .. self.state end
+  local ok, xml = pcall(self.session.Get, self.session, SHELL_URI .. "?ShellId=" .. self.id)
+  if not ok then return false, xml end
+  local state = xml:match("<[%w_]*:?State>([^<]*)</")
+  if state == "Connected" then return true end
+  return false, state
 end
 
 --- Closes the pool (deletes its shell on the host). Also on `<close>`; collection only queues it.
@@ -583,6 +686,27 @@ function Pipeline:add_parameter(name, value)
   return self
 end
 
+--- Merges records of other streams of the last command into its output (PowerShell's `2>&1`,
+-- `*>&1`): `p:merge("error")`, `p:merge{"warning", "verbose"}` or `p:merge("all")` (error,
+-- warning, verbose, debug, information; all but error need a protocol 2.2+ host). Returns the
+-- pipeline.
+function Pipeline:merge(streams)
+  local c = self.commands[#self.commands]
+  if not c then error("pipeline:merge: add a command first", 2) end
+  if streams == "all" then streams = { "error", "warning", "verbose", "debug", "information" } end
+  if type(streams) == "string" then streams = { streams } end
+  if type(streams) ~= "table" then error("pipeline:merge: a stream name or a list of them expected", 2) end
+  c.merge = c.merge or {}
+  for _, name in ipairs(streams) do
+    if not MERGEABLE[name] then
+      error(("pipeline:merge: unknown stream '%s' (error, warning, verbose, debug, information or all)")
+        :format(tostring(name)), 2)
+    end
+    c.merge[name] = true
+  end
+  return self
+end
+
 --- Adds a positional argument to the last command.
 function Pipeline:add_argument(value)
   local c = self.commands[#self.commands]
@@ -598,8 +722,14 @@ end
 
 --- Starts the pipeline. `opts.input`: a list of objects piped in (`{n = N, ...}` for nils), sent
 -- after the pipeline starts and ended with END_OF_PIPELINE_INPUT; or `true` to stream the input
--- with `p:write(...)` and end it with `p:end_input()`.
+-- with `p:write(...)` and end it with `p:end_input()`. A finished pipeline can be invoked again
+-- (same commands, same id; its output, streams and state start afresh).
 function Pipeline:invoke(opts)
+  if TERMINAL[self.state] and self.done then -- again, with the same commands and id (as pypsrp does)
+    self.state, self.done, self.error, self.had_errors = "NotStarted", nil, nil, nil
+    self.queue, self.qhead, self.qtail, self.host_output = {}, 1, 0, {}
+    self.streams = { error = {}, warning = {}, verbose = {}, debug = {}, information = {}, progress = {} }
+  end
   if self.state ~= "NotStarted" then error("pipeline:invoke: the pipeline is " .. self.state, 2) end
   if #self.statements[1] == 0 and not self.metadata then
     error("pipeline:invoke: the pipeline has no command", 2)
@@ -675,22 +805,62 @@ local VOID_CALL = -100 -- the call id of methods that return nothing: no respons
 local WRITE_METHODS = { Write1 = true, Write2 = true, WriteLine1 = true, WriteLine2 = true, WriteLine3 = true,
   WriteErrorLine = true, WriteDebugLine = true, WriteVerboseLine = true, WriteWarningLine = true }
 
+local RAW_UI_VOID = { FlushInputBuffer = true, SetBufferContents1 = true, SetBufferContents2 = true,
+  ScrollBufferContents = true }
+local HOST_POLL = 1 -- seconds: each Receive of a pipeline that uses the pool's host, then of the pool
+
+local function pool_of(target)
+  return getmetatable(target) == Pool and target or target.pool
+end
+
+-- The raw UI methods (MS-PSRP 2.2.3.17, 27-51) the default host answers from pool.raw_ui (Set*
+-- calls update it in host_call): true and the result, or false for another method.
+local function raw_ui_call(pool, method)
+  local name = method:match("^Get(.+)$")
+  if name and RAW_UI[name] then
+    if not pool.raw_ui then error("the host has no raw UI (host.raw_ui is false)", 0) end
+    return true, raw_value(RAW_UI[name][2], pool.raw_ui[name])
+  end
+  name = method:match("^Set(.+)$")
+  if (name and RAW_UI[name]) or RAW_UI_VOID[method] then return true, nil end
+  if method == "GetKeyAvailable" then return true, false end
+  return false
+end
+
 -- What the host does for a method the pool's host table does not handle.
-local function default_host(p, method, args)
+local function default_host(target, method, args)
   if WRITE_METHODS[method] then
     local text = args[args.n]
     if method:match("^WriteLine") or method:match("Line$") then text = (text or "") .. "\n" end
-    p.host_output[#p.host_output + 1] = text or ""
+    target.host_output[#target.host_output + 1] = text or ""
+    return nil
   elseif method == "SetShouldExit" then
-    p.pool.should_exit = args[1]
+    pool_of(target).should_exit = args[1]
+    return nil
   elseif method == "WriteProgress" then
-    p.streams.progress[#p.streams.progress + 1] = args[2]
-  else
-    error(("the host does not implement %s (give the pool's host table a %s function)"):format(method, method), 0)
+    target.streams.progress[#target.streams.progress + 1] = args[2]
+    return nil
   end
+  local known, result = raw_ui_call(pool_of(target), method)
+  if known then return result end
+  error(("the host does not implement %s (give the pool's host table a %s function)"):format(method, method), 0)
 end
 
-local function host_response(p, call, result, failure)
+-- ReadKey's answer: a KeyInfo (MS-PSRP 2.2.3.3) from {virtual_key_code =, character =,
+-- control_key_state =, key_down =}; another value is sent as it is.
+local function key_info(k)
+  if type(k) ~= "table" or (k.character == nil and k.virtual_key_code == nil) then return k end
+  local c = k.character
+  if type(c) == "string" then c = utf8.codepoint(c) end
+  return O { extended = { virtualKeyCode = math.tointeger(k.virtual_key_code) or 0,
+    character = V("Char", tostring(c or 0)), controlKeyState = math.tointeger(k.control_key_state) or 0,
+    keyDown = k.key_down ~= false } }
+end
+
+-- The answer to a host call: PIPELINE_HOST_RESPONSE to the pipeline, RUNSPACEPOOL_HOST_RESPONSE to
+-- the pool, on the "pr" stream (MS-PSRP 2.2.2.28, 3.1.5.3).
+local function host_response(target, call, via_pool, result, failure)
+  local pool = pool_of(target)
   local ext = { ci = V("Int64", tostring(call.ci)), mi = call.mi }
   if failure then
     ext.me = O { type_names = { "System.Management.Automation.ErrorRecord", "System.Object" },
@@ -698,25 +868,55 @@ local function host_response(p, call, result, failure)
   else
     ext.mr = result
   end
-  local max = p.pool.shell:max_payload()
-  for _, payload in ipairs(pack(fragments(p.pool, T.PIPELINE_HOST_RESPONSE, p.id, O { extended = ext }, max), max)) do
-    p.pool.shell:send(p.command_id, payload, "pr")
+  local max = pool.shell:max_payload()
+  local pipeline = not via_pool and target ~= pool and target or nil
+  local type = pipeline and T.PIPELINE_HOST_RESPONSE or T.RUNSPACEPOOL_HOST_RESPONSE
+  for _, payload in ipairs(pack(fragments(pool, type, pipeline and pipeline.id, O { extended = ext }, max), max)) do
+    pool.shell:send(pipeline and pipeline.command_id, payload, "pr")
   end
 end
 
--- A PIPELINE_HOST_CALL: the pool's host table's function of that method name is called with the
--- pipeline and the method's arguments; what it returns is the method's result.
-host_call = function(p, call)
+-- A host call (PIPELINE_HOST_CALL, or RUNSPACEPOOL_HOST_CALL for the pool's host: via_pool): the
+-- pool's host table's function of that method name is called with the target (the pipeline, or
+-- the pool) and the method's arguments; what it returns is the method's result. A raw UI Set* call also updates
+-- pool.raw_ui, which answers the Get* calls.
+host_call = function(target, call, via_pool)
+  local pool = pool_of(target)
   local method = tostring(call.mi)
   local args = call.mp and call.mp.items or { n = 0 }
-  local f = p.pool.host and p.pool.host[method]
-  local ok, result
-  if f then
-    ok, result = pcall(f, p, table.unpack(args, 1, args.n or #args))
-  else
-    ok, result = pcall(default_host, p, method, args)
+  local name = method:match("^Set(.+)$")
+  if pool.raw_ui and name and RAW_UI[name] and args[1] ~= nil then
+    pool.raw_ui[name] = raw_plain(RAW_UI[name][2], args[1])
   end
-  if call.ci ~= VOID_CALL then host_response(p, call, ok and result or nil, not ok and result or nil) end
+  local f = pool.host and pool.host[method]
+  local ok, result
+  if type(f) == "function" then
+    ok, result = pcall(f, target, table.unpack(args, 1, args.n or #args))
+    if ok and method == "ReadKey" then result = key_info(result) end
+  else
+    ok, result = pcall(default_host, target, method, args)
+  end
+  if call.ci == VOID_CALL then return end
+  if ok then
+    host_response(target, call, via_pool, result, nil)
+  else
+    host_response(target, call, via_pool, nil, result)
+  end
+end
+
+-- The pool's messages in bytes read from its stream, host calls answered (for `target`: a pipeline
+-- using the pool's host, else the pool).
+pool_feed = function(pool, bytes, target)
+  local out = {}
+  for _, m in ipairs(pool.defrag:feed(bytes)) do
+    local v = m.type == T.RUNSPACEPOOL_HOST_CALL and decode_one(m)
+    if v then
+      host_call(target or pool, v, true)
+    elseif m.type ~= T.RUNSPACEPOOL_HOST_CALL then
+      out[#out + 1] = m
+    end
+  end
+  return out
 end
 
 local function handle(p, m)
@@ -741,9 +941,15 @@ local function pump(p)
   if p.pool.state == "Disconnected" then
     error("pipeline: its RunspacePool is disconnected; pool:reconnect() first", 3)
   end
-  local bytes, done = p.pool.shell:receive(p.command_id, p.pool.receive_timeout)
+  local pool = p.pool
+  local bytes, done = pool.shell:receive(p.command_id, p.use_runspace_host and HOST_POLL or pool.receive_timeout)
   for _, m in ipairs(p.defrag:feed(bytes)) do handle(p, m) end
   if done or TERMINAL[p.state] then p.done = true end
+  if p.use_runspace_host and (bytes == "" or p.done) then
+    -- its host calls come on the pool's stream (RUNSPACEPOOL_HOST_CALL): read while it waits for
+    -- them, and once when it ended (its last void calls, such as Write-Host's, may be there)
+    pool_feed(pool, (pool.shell:receive(nil, HOST_POLL)), p)
+  end
   return true
 end
 
@@ -798,10 +1004,25 @@ function Pipeline:connect()
 end
 
 --- Stops a running pipeline (PowerShell's stop signal) and waits for its end.
-function Pipeline:stop()
+-- @tparam[opt] table opts `wait = false`: send the stop signal only (the host ends the pipeline;
+--   its state is not read)
+function Pipeline:stop(opts)
   if self.state ~= "Running" then return end
   self.pool.shell:signal(self.command_id, "ctrl_c")
+  if opts and opts.wait == false then
+    self.state, self.done = "Stopping", true
+    return self
+  end
   return self:wait()
+end
+
+--- A nested pipeline of this running one (MS-PSRP IsNested): it runs in the same runspace while
+-- this pipeline runs, as PowerShell's nested prompts do; add commands and invoke it as any other.
+function Pipeline:nested()
+  if self.state ~= "Running" then error("pipeline:nested: the pipeline is " .. self.state, 2) end
+  local p = new_pipeline(self.pool)
+  p.is_nested, p.use_runspace_host = true, self.use_runspace_host
+  return p
 end
 
 --- Runs a script in a new pool and returns its output (`{n = N, ...}`), its streams and whether it

@@ -119,6 +119,8 @@ int wsman_psvalue_set_types(wsman_psdoc_t *d, wsman_psvalue_t *obj, const char *
 /* Shares one type-name list between objects (encoded once, then as <TNRef>). */
 void wsman_psvalue_share_types(wsman_psvalue_t *obj, const wsman_psvalue_t *from);
 int wsman_psvalue_set_to_string(wsman_psdoc_t *d, wsman_psvalue_t *obj, const char *s, size_t len);
+/* The S attribute (a stderr stream name); NULL clears it. */
+int wsman_psvalue_set_stream(wsman_psdoc_t *d, wsman_psvalue_t *v, const char *stream);
 int wsman_psvalue_set_items(wsman_psdoc_t *d, wsman_psvalue_t *obj, wsman_pscoll_t coll,
                             wsman_psvalue_t *const *items, size_t n);
 /* extended: 0 for adapted (<Props>), 1 for extended (<MS>). Names are copied. */

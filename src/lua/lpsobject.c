@@ -15,6 +15,8 @@
  *   collection = "List"|"Enumeration"|"Stack"|"Queue" with items = {n = N, ...} or "Dictionary"
  *   with items = {key = value}, adapted = {name = value} (<Props>), extended = {name = value}
  *   (<MS>)}; indexing a PSObject with another key reads its properties (adapted first).
+ *   A value with an S attribute (PowerShell's stderr stream: "Error", "progress", ...) that
+ *   decodes to a table has it as its stream field.
  *   A <Ref> is the same Lua table as the object it names (cycles included); objects whose type
  *   names are one <TN> (through <TNRef>) share one type_names table.
  *
@@ -255,6 +257,10 @@ static void push_value(dec_t *d, const wsman_psvalue_t *v)
         push_object(d, v);
     else
         push_prim(d, v);
+    if (v->stream && lua_type(d->L, -1) == LUA_TTABLE) { /* stderr CLIXML's S attribute */
+        lua_pushstring(d->L, v->stream);
+        lua_setfield(d->L, -2, "stream");
+    }
 }
 
 static int typed_option(lua_State *L, int idx)
@@ -372,6 +378,15 @@ static wsman_psvalue_t *number_value(enc_t *c, int idx)
     return new_value(c, WSMAN_PS_DOUBLE, t, strlen(t));
 }
 
+/* The stream field of the table at idx as the value's S attribute. */
+static void set_stream(enc_t *c, int idx, wsman_psvalue_t *v)
+{
+    if (rawfield(c->L, idx, "stream") == LUA_TSTRING &&
+        wsman_psvalue_set_stream(c->doc, v, lw_checkcstring(c->L, lua_gettop(c->L), "a stream name")) != 0)
+        oom(c->L);
+    lua_pop(c->L, 1);
+}
+
 /* A PSValue table at idx: {type = ..., value = ...}. */
 static wsman_psvalue_t *psvalue_value(enc_t *c, int idx)
 {
@@ -401,6 +416,7 @@ static wsman_psvalue_t *psvalue_value(enc_t *c, int idx)
         luaL_error(L, "CLIXML: PSValue of type '%s' has no value", type);
     wsman_psvalue_t *v = new_value(c, (wsman_pskind_t)k, text, len);
     lua_pop(L, 2);
+    set_stream(c, idx, v);
     return v;
 }
 
@@ -584,6 +600,7 @@ static void fill_psobject(enc_t *c, int idx, wsman_psvalue_t *obj)
     lua_pop(L, 1);
     set_props(c, idx, "adapted", obj, 0);
     set_props(c, idx, "extended", obj, 1);
+    set_stream(c, idx, obj);
 }
 
 /* A plain table: an Object[] when it is a sequence (or has n), else a Hashtable. */

@@ -35,6 +35,9 @@ ENUM = "<T>System.Enum</T><T>System.ValueType</T><T>System.Object</T>"
 
 
 def host_info(has_host):
+    """HostInfo: none, or a host with a UI; a string is a whole HostInfo element given by a test."""
+    if isinstance(has_host, str):
+        return has_host
     null = "false" if has_host else "true"
     return ('<Obj N="HostInfo" RefId="90"><MS><B N="_isHostNull">%s</B><B N="_isHostUINull">%s</B>'
             '<B N="_isHostRawUINull">%s</B><B N="_useRunspaceHost">%s</B></MS></Obj>'

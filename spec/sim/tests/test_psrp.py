@@ -321,6 +321,54 @@ class HostTest(PsrpTestCase):
         c.send_pool("RUNSPACEPOOL_HOST_RESPONSE", resp)
         self.assertEqual(pc.Result(c.receive_until("PIPELINE_STATE", pid)).texts, ["from the pool host"])
 
+    RAW_UI_HOST = ('<Obj N="HostInfo" RefId="90"><MS><Obj N="_hostDefaultData" RefId="91"><MS><Obj N="data" '
+                   'RefId="92"><TN RefId="9"><T>System.Collections.Hashtable</T><T>System.Object</T></TN><DCT>'
+                   '<En><I32 N="Key">0</I32><Obj N="Value" RefId="93"><MS><S N="T">System.ConsoleColor</S>'
+                   '<I32 N="V">15</I32></MS></Obj></En>'
+                   '<En><I32 N="Key">9</I32><Obj N="Value" RefId="94"><MS><S N="T">System.String</S>'
+                   '<S N="V">sim window</S></MS></Obj></En></DCT></Obj></MS></Obj>'
+                   '<B N="_isHostNull">false</B><B N="_isHostUINull">false</B><B N="_isHostRawUINull">false</B>'
+                   '<B N="_useRunspaceHost">false</B></MS></Obj>')
+
+    def test_raw_ui_from_host_default_data(self):
+        """Reads come from HostDefaultData (no host call), a set is a void Set* call and changes what is read."""
+        c, _ = self.pool()
+        r = c.run("$host.UI.RawUI.WindowTitle\n$host.UI.RawUI.ForegroundColor\n"
+                  "$host.UI.RawUI.ForegroundColor = 'Green'\n$host.UI.RawUI.ForegroundColor\n"
+                  "$c = New-Object -TypeName System.Management.Automation.Host.Coordinates -ArgumentList 3, 4\n"
+                  "$host.UI.RawUI.CursorPosition = $c", has_host=self.RAW_UI_HOST)
+        self.assertEqual(r.state, 4, r.reason)
+        out = r.of("PIPELINE_OUTPUT")
+        self.assertEqual(out[0].text, "sim window")
+        self.assertEqual([o.findtext("ToString") for o in out[1:]], ["White", "Green"])
+        self.assertEqual(out[1].findtext("I32"), "15")
+        calls = r.of("PIPELINE_HOST_CALL")
+        self.assertEqual([(x.findtext("MS/Obj[@N='mi']/ToString"), x.findtext("MS/I64[@N='ci']")) for x in calls],
+                         [("SetForegroundColor", "-100"), ("SetCursorPosition", "-100")])
+        self.assertEqual(calls[0].findtext("MS/Obj[@N='mp']/LST/I32"), "10")
+        self.assertEqual([calls[1].findtext("MS/Obj[@N='mp']/LST/Obj/MS/I32[@N='%s']" % k) for k in "xy"],
+                         ["3", "4"])
+
+    def test_raw_ui_missing_property_is_a_host_call(self):
+        c, _ = self.pool()
+        pid = c.start([pc.command("$host.UI.RawUI.BufferSize")], has_host=self.RAW_UI_HOST)
+        calls = [m for m in c.receive_until("PIPELINE_HOST_CALL", pid) if m[0] == "PIPELINE_HOST_CALL"]
+        self.assertEqual(calls[-1][2].findtext("MS/Obj[@N='mi']/ToString"), "GetBufferSize")
+        ci = calls[-1][2].findtext("MS/I64[@N='ci']")
+        resp = ('<Obj RefId="0"><MS><Obj N="mr" RefId="1"><MS><I32 N="width">90</I32><I32 N="height">900</I32>'
+                '</MS></Obj><I64 N="ci">%s</I64></MS></Obj>' % ci)
+        r = c.send(c.fragments([pc.message("PIPELINE_HOST_RESPONSE", c.id, pid, resp)]), pid, stream="pr")
+        self.assertEqual(r.status, 200, r.body)
+        res = pc.Result(c.receive_until("PIPELINE_STATE", pid))
+        self.assertEqual(res.of("PIPELINE_OUTPUT")[0].findtext("ToString"), "90,900")
+
+    def test_raw_ui_without_raw_ui_fails(self):
+        c, _ = self.pool()
+        r = c.run("$host.UI.RawUI.WindowTitle", has_host=self.RAW_UI_HOST.replace(
+            '<B N="_isHostRawUINull">false</B>', '<B N="_isHostRawUINull">true</B>'))
+        self.assertEqual(r.state, 5)
+        self.assertIn("not implemented", r.reason)
+
     def test_read_host_without_host_fails(self):
         c, _ = self.pool()
         r = c.run("Read-Host")

@@ -14,6 +14,7 @@ objects, so `$input | Write-Output` streams without holding the input.
 import collections
 import re
 
+from . import psrawui
 from . import psrecords as rec
 from . import pstransfer
 from . import psrpwire as wire
@@ -68,6 +69,7 @@ _TOKEN = re.compile(r"""[ \t]*(?:
   | (?P<op>\||;|\n|,|=(?!=))
   | (?P<param>-[A-Za-z][\w]*:?)
   | (?P<num>-?\d+(?:\.\d+)?(?:[kKmMgG][bB])?(?![\w-]))
+  | (?P<rawui>(?i:\$host\.UI\.RawUI\.)\w+(?:\([^)]*\))?)
   | (?P<var>\$[A-Za-z_][\w:]*)
   | (?P<word>[^\s|;,'"=]+)
 )""", re.X)
@@ -283,6 +285,11 @@ class Runner:
         if tokens[0] == ("word", "throw"):
             pos, _ = values(tokens[1:], self.vars)
             raise Terminate(rec.runtime_error(str(pos[0]) if pos else "ScriptHalted", text))
+        if len(tokens) >= 2 and tokens[0][0] == "rawui" and tokens[1] == ("op", "="):
+            pos, _ = values(tokens[2:], self.vars)
+            self.raw_ui(lambda raw: raw.set(tokens[0][1].rsplit(".", 1)[1], pos[0] if len(pos) == 1 else pos),
+                        text)
+            return
         if len(tokens) >= 2 and tokens[0][0] == "var" and tokens[1] == ("op", "="):
             name = tokens[0][1][1:].lower()
             result = list(self.pipeline(tokens[2:], text))
@@ -311,6 +318,9 @@ class Runner:
     def expression(self, part):
         if part == [("var", "$input")]:
             return self.vars.get("input") or iter(())
+        if len(part) == 1 and part[0][0] == "rawui":
+            result = self.raw_ui(lambda raw: raw_ui_access(raw, part[0][1]), self.script)
+            return iter([] if result is VOID else [result])
         pos, _ = values(part, self.vars)
         out = []
         for v in pos:
@@ -324,6 +334,13 @@ class Runner:
         if func is None or (allowed is not None and name.lower() not in allowed):
             return self.not_found(name)
         return func(self, pos, named, stream)
+
+    def raw_ui(self, action, text):
+        """Runs action(RawUI); what PowerShell would throw fails the pipeline."""
+        try:
+            return action(psrawui.RawUI(self.pipe))
+        except psrawui.RawUIError as exc:
+            raise Terminate(rec.runtime_error(str(exc), text, category="NotSpecified"))
 
     def not_found(self, name):
         self.pipe.emit("ERROR_RECORD", not_recognized(name))
@@ -339,6 +356,20 @@ class Runner:
             record.extended.pop("writeErrorStream", None)
             raise Terminate(record)
         self.pipe.emit("ERROR_RECORD", record)
+
+
+VOID = object()     # what a void method returns: no output
+_RAW_UI_MEMBER = re.compile(r"\$host\.UI\.RawUI\.(\w+)(?:\(\s*([^)]*?)\s*\))?$", re.I)
+
+
+def raw_ui_access(raw, text):
+    """`$host.UI.RawUI.Name` (a property) or `$host.UI.RawUI.Name(args)` (ReadKey, FlushInputBuffer)."""
+    m = _RAW_UI_MEMBER.match(text)
+    if m.group(0).endswith(")"):
+        args = [a.strip() for a in m.group(2).split(",")] if m.group(2) else []
+        result = raw.call(m.group(1), args)
+        return VOID if result is None else result
+    return raw.get(m.group(1))
 
 
 def _first(pos, named, *names):
@@ -518,6 +549,22 @@ def cmd_convertfrom_securestring(r, pos, named, stream):
         yield wire.secure_string_decrypt(r.pipe.session_key(), v.value)
 
 
+def cmd_new_object(r, pos, named, stream):
+    """New-Object -TypeName <Coordinates|Size> -ArgumentList a, b (the raw UI's value types only)."""
+    type_name = str(_first(pos, named, "typename"))
+    args = named.get("argumentlist", pos[1:] if "typename" not in named else pos)
+    args = _flat(args)
+    try:
+        obj = psrawui.new_object(type_name, args)
+    except psrawui.RawUIError as exc:
+        raise Terminate(rec.runtime_error(str(exc), r.script, category="NotSpecified"))
+    if obj is None:
+        raise Terminate(rec.runtime_error("Cannot find type [%s]: the simulator's New-Object makes only "
+                                          "Coordinates and Size objects." % type_name, r.script,
+                                          category="InvalidType"))
+    yield obj
+
+
 def cmd_measure(r, pos, named, stream):
     """Measure-Object (Count only): lets a test send large input and get a small answer."""
     count = sum(1 for _ in stream)
@@ -544,7 +591,8 @@ CMDLETS = {
     "write-progress": cmd_write_progress, "read-host": cmd_read_host, "start-sleep": cmd_start_sleep,
     "get-service": cmd_get_service, "get-process": cmd_get_process, "set-variable": cmd_set_variable,
     "convertto-securestring": cmd_convertto_securestring,
-    "convertfrom-securestring": cmd_convertfrom_securestring, "measure-object": cmd_measure, "get-history": cmd_get_history, "new-simstring": cmd_new_string,
+    "convertfrom-securestring": cmd_convertfrom_securestring, "measure-object": cmd_measure,
+    "new-object": cmd_new_object, "get-history": cmd_get_history, "new-simstring": cmd_new_string,
 }
 
 # The emulated commands as Get-Command (GET_COMMAND_METADATA) lists them: name, module, CommandTypes value
@@ -553,6 +601,7 @@ COMMAND_INFO = [
     ("ConvertTo-SecureString", "Microsoft.PowerShell.Security"),
     ("Get-History", "Microsoft.PowerShell.Core"), ("Get-Process", "Microsoft.PowerShell.Management"),
     ("Get-Service", "Microsoft.PowerShell.Management"), ("Measure-Object", "Microsoft.PowerShell.Utility"),
+    ("New-Object", "Microsoft.PowerShell.Utility"),
     ("Read-Host", "Microsoft.PowerShell.Utility"), ("Set-Variable", "Microsoft.PowerShell.Utility"),
     ("Start-Sleep", "Microsoft.PowerShell.Utility"), ("Write-Debug", "Microsoft.PowerShell.Utility"),
     ("Write-Error", "Microsoft.PowerShell.Utility"), ("Write-Host", "Microsoft.PowerShell.Utility"),

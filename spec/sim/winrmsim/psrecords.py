@@ -32,6 +32,12 @@ HOST_METHODS = {
     "WriteLine1": 15, "WriteLine2": 16, "WriteLine3": 17, "WriteErrorLine": 18, "WriteDebugLine": 19,
     "WriteProgress": 20, "WriteVerboseLine": 21, "WriteWarningLine": 22, "Prompt": 23,
     "PromptForCredential1": 24, "PromptForChoice": 26,
+    # the raw UI ($host.UI.RawUI, psrawui.py)
+    "GetForegroundColor": 27, "SetForegroundColor": 28, "GetBackgroundColor": 29, "SetBackgroundColor": 30,
+    "GetCursorPosition": 31, "SetCursorPosition": 32, "GetWindowPosition": 33, "SetWindowPosition": 34,
+    "GetCursorSize": 35, "SetCursorSize": 36, "GetBufferSize": 37, "SetBufferSize": 38, "GetWindowSize": 39,
+    "SetWindowSize": 40, "GetWindowTitle": 41, "SetWindowTitle": 42, "GetMaxWindowSize": 43,
+    "GetMaxPhysicalWindowSize": 44, "GetKeyAvailable": 45, "ReadKey": 46, "FlushInputBuffer": 47,
 }
 
 

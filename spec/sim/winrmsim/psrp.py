@@ -21,7 +21,7 @@ import uuid
 from collections import deque
 from xml.sax.saxutils import escape
 
-from . import clixml, ns, psengine
+from . import clixml, ns, psengine, psrawui
 from . import psrecords as rec
 from . import psrpwire as wire
 from .clixml import PSObject, Value
@@ -198,6 +198,7 @@ class Pool:
         self.key_ready = threading.Event()             # set once the client's PUBLIC_KEY was answered
         self.key_requested = False
         self.has_host = False
+        self.raw_ui = None                             # HostDefaultData of the pool's host (psrawui.py)
         self.host = HostChannel(lambda body: self.send("RUNSPACEPOOL_HOST_CALL", body))
         self.variables = dict(psengine.PREFERENCES)    # the runspace's variables (RESET_RUNSPACE_STATE clears)
         self.history = []                              # (id, command line, state, start, end) for Get-History
@@ -235,6 +236,7 @@ class Pool:
             self.app_args = body.get("ApplicationArguments")
             host = body.get("HostInfo")
             self.has_host = isinstance(host, PSObject) and host.get("_isHostNull") is False
+            self.raw_ui = psrawui.default_data(host)
         elif name == "PUBLIC_KEY":
             self.exchange_key(msg)
         elif name in ("SET_MAX_RUNSPACES", "SET_MIN_RUNSPACES"):
@@ -342,6 +344,7 @@ class Pipeline:
         self.input_ended = False
         self.no_input = True
         self.has_host = False
+        self.raw_ui = None
         self.own_host = HostChannel(lambda body: self.emit("PIPELINE_HOST_CALL", body))
         self.host = self.own_host
         self.started = False
@@ -440,8 +443,10 @@ class Pipeline:
         if isinstance(host, PSObject) and host.get("_useRunspaceHost") is True:
             self.host = self.pool.host           # the pool's host: RUNSPACEPOOL_HOST_CALL (MS-PSRP 2.2.3.14)
             self.has_host = self.pool.has_host
+            self.raw_ui = self.pool.raw_ui
         else:
             self.has_host = isinstance(host, PSObject) and host.get("_isHostNull") is False
+            self.raw_ui = psrawui.default_data(host)
         self.add_to_history = clixml.plain(body.get("AddToHistory")) is True
         shell = body.get("PowerShell")
         statements = [(commands_of(shell), merged_streams(shell))]

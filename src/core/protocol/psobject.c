@@ -225,6 +225,12 @@ int wsman_psvalue_set_to_string(wsman_psdoc_t *d, wsman_psvalue_t *obj, const ch
     return s && !obj->to_string ? -1 : 0;
 }
 
+int wsman_psvalue_set_stream(wsman_psdoc_t *d, wsman_psvalue_t *v, const char *stream)
+{
+    v->stream = stream ? arena_strndup(d, stream, strlen(stream)) : NULL;
+    return stream && !v->stream ? -1 : 0;
+}
+
 int wsman_psvalue_set_items(wsman_psdoc_t *d, wsman_psvalue_t *obj, wsman_pscoll_t coll,
                             wsman_psvalue_t *const *items, size_t n)
 {
@@ -489,7 +495,7 @@ static int start_value(parser_t *p, const char *local, const char **atts)
     if (k == WSMAN_PS_OBJECT) {
         if (!(f = push(p, FR_OBJ, n)) || !(f->value = wsman_psvalue_new(p->doc, WSMAN_PS_OBJECT, NULL, 0)))
             return -1;
-        if (stream && !(f->value->stream = arena_strndup(p->doc, stream, strlen(stream))))
+        if (wsman_psvalue_set_stream(p->doc, f->value, stream) != 0)
             return -1;
         return ref_add(p, &p->objrefs, refid, f->value);
     }
@@ -705,7 +711,7 @@ static int on_end(void *ud, const char *ns, const char *local)
         break;
     case FR_PRIM:
         rc = (v = make_prim(p, f->prim)) ? 0 : -1;
-        if (v && f->stream && !(v->stream = arena_strndup(p->doc, f->stream, strlen(f->stream))))
+        if (v && wsman_psvalue_set_stream(p->doc, v, f->stream) != 0)
             rc = -1;
         break;
     case FR_OBJ:
