@@ -379,6 +379,127 @@ describe("message sizes and the key exchange", function()
   end)
 end)
 
+describe("more recorded sessions", function()
+  local STREAMS = [[$DebugPreference = 'Continue'
+$VerbosePreference = 'Continue'
+Write-Debug 'debug stream'
+Write-Verbose 'verbose stream'
+Write-Error 'error stream'
+Write-Output 'output stream'
+Write-Warning 'warning stream'
+Write-Information 'information stream']]
+
+  it("test_psrp_merge_commands: every stream merged into the output, then a statement without", function()
+    replay("test_psrp_merge_commands.yml", function(rs)
+      local pool <close> = rs:runspace_pool()
+      local p = pool:pipeline():add_script(STREAMS):merge("all"):add_statement():add_script(STREAMS)
+      local out = p:wait()
+      assert.equals(7, out.n)
+      local got = {}
+      for i = 1, out.n do got[i] = tostring(out[i]) end
+      assert.same({ "debug stream", "verbose stream", "error stream", "output stream", "warning stream",
+        "information stream", "output stream" }, got)
+      assert.equals("System.Management.Automation.ErrorRecord", out[3].type_names[1])
+      for _, name in ipairs { "debug", "verbose", "error", "warning", "information", "progress" } do
+        assert.equals(1, #p.streams[name], name)
+      end
+      assert.has_error(function() pool:pipeline():merge("error") end, "pipeline:merge: add a command first")
+      assert.has_error(function() pool:pipeline():add_script("x"):merge("output") end,
+        "pipeline:merge: unknown stream 'output' (error, warning, verbose, debug, information or all)")
+    end)
+  end)
+
+  it("test_psrp_multiple_invocations: one pipeline invoked twice", function()
+    replay("test_psrp_multiple_invocations.yml", function(rs)
+      local pool <close> = rs:runspace_pool()
+      local p = pool:pipeline():add_script("1 + 1")
+      assert.same({ n = 1, 2 }, p:wait())
+      local id = p.id
+      assert.same({ n = 1, 2 }, p:invoke():wait()) -- the same id, a fresh state
+      assert.equals(id, p.id)
+      assert.equals("Completed", p.state)
+      -- (pypsrp also signalled each finished pipeline: the replay skips those Signals)
+    end)
+  end)
+
+  it("test_psrp_nested_command: a nested pipeline while the first runs, then stop", function()
+    replay("test_psrp_nested_command.yml", function(rs)
+      local pool <close> = rs:runspace_pool()
+      local p = pool:pipeline():add_script("$i = 0; while ($true) { $i++ }"):invoke()
+      local out = p:nested():add_command("Get-Variable", { Name = "i" }):wait()
+      assert.equals(1, out.n)
+      assert.equals("System.Management.Automation.PSVariable", out[1].type_names[1])
+      assert.is_true(out[1].Value > 0)
+      p:stop { wait = false }
+      assert.equals("Stopping", p.state)
+      assert.has_error(function() pool:pipeline():nested() end, "pipeline:nested: the pipeline is NotStarted")
+    end)
+  end)
+
+  it("test_psrp_receive_failure: the host's text for a pipeline it does not know; the pool still closes",
+    function()
+      replay("test_psrp_receive_failure.yml", function(rs)
+        local pool <close> = rs:runspace_pool()
+        -- a pipeline the host never started (as pypsrp's test fakes it)
+        local p = pool:pipeline()
+        p.state, p.command_id, p.defrag = "Running", p.id, require("wsman.core")._psrp_defrag()
+        local ok, err = pcall(p.wait, p)
+        assert.is_false(ok)
+        assert.matches("^Receive http://[^ ]+: The Windows Remote Shell received a request to perform an operation "
+          .. "on a command identifier that does not exist%.", tostring(err))
+        assert.matches("0x8033805B", tostring(err), 1, true)
+        assert.equals("Opened", pool.state) -- the pipeline is gone, not the pool: its Delete is sent
+      end)
+    end)
+
+  it("test_psrp_is_alive_*: the pool's shell state, a fault, a dropped connection", function()
+    replay("test_psrp_is_alive_state_disconnected.yml", function(rs)
+      local pool = rs:runspace_pool() -- (the recording leaves it open)
+      assert.is_true(pool:is_alive())
+      assert.same({ false, "Disconnected" }, { pool:is_alive() })
+    end)
+    replay("test_psrp_is_alive_invalid_selectors.yml", function(rs)
+      local pool = rs:runspace_pool()
+      assert.is_true(pool:is_alive())
+      local alive, why = pool:is_alive()
+      assert.is_false(alive)
+      assert.matches("invalid selectors", tostring(why))
+    end)
+    replay("test_psrp_is_alive_http_error.yml", function(rs)
+      local pool = rs:runspace_pool()
+      assert.is_true(pool:is_alive())
+      local alive, why = pool:is_alive()
+      assert.is_false(alive)
+      assert.is_not_nil(why)
+    end)
+  end)
+
+  it("is_alive on the simulator's plug-in: Connected, Disconnected, closed", function()
+    local session = plugin_session()
+    local pool = session:runspace_pool()
+    assert.is_true(pool:is_alive())
+    pool:disconnect()
+    assert.same({ false, "Disconnected" }, { pool:is_alive() })
+    pool:connect()
+    assert.is_true(pool:is_alive())
+    pool:close()
+    assert.same({ false, "the RunspacePool is Closed" }, { pool:is_alive() })
+  end)
+
+  it("merged streams, a re-invoked pipeline and a nested one on the simulator's plug-in", function()
+    local session = plugin_session()
+    local pool <close> = session:runspace_pool()
+    local p = pool:pipeline():add_script("Write-Warning w; Write-Output o"):merge("warning")
+    local out = p:wait()
+    assert.same({ "w", "o" }, { tostring(out[1]), out[2] })
+    assert.equals(0, #p.streams.warning)
+    assert.same({ n = 2, "w", "o" }, (function()
+      local again = p:invoke():wait()
+      return { n = again.n, tostring(again[1]), again[2] }
+    end)())
+  end)
+end)
+
 describe("host calls", function()
   it("test_psrp_pshost_methods: a host without a UI gets SetShouldExit", function()
     replay("test_psrp_pshost_methods.yml", function(rs)

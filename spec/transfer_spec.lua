@@ -212,6 +212,17 @@ describe("replays of real Windows recordings", function()
     end)
   end)
 
+  it("test_client_fetch_file_hash_mismatch: the recorded data does match the host's hash", function()
+    -- pypsrp's test replaced its own SHA-1 by a wrong one to see its client fail; the recorded
+    -- data and the host's hash (eec729d9...) agree, so an honest client gets the file
+    replay("test_client_fetch_file_hash_mismatch.yml", function(rs)
+      local back = os.tmpname()
+      assert.equals(back, rs:fetch("C:\\temp\\file.txt", back))
+      assert.equals(("abc\r\n"):rep(5) .. "\r\n", slurp(back))
+      os.remove(back)
+    end)
+  end)
+
   it("test_client_fetch_file_fail_dir and _fail_missing: Windows' texts, no file left", function()
     local back = os.tmpname()
     os.remove(back)

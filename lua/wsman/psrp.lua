@@ -181,6 +181,14 @@ local CMD_LIST = "System.Collections.Generic.List`1[[System.Management.Automatio
 local MERGE_FIELDS = { "MergeMyResult", "MergeToResult", "MergePreviousResults", "MergeError", "MergeWarning",
   "MergeVerbose", "MergeDebug", "MergeInformation" }
 
+-- MS-PSRP 2.2.3.31 PipelineResultTypes
+local RESULT_TYPES = { None = 0, Output = 1, Error = 2, Warning = 3, Verbose = 4, Debug = 5, Information = 6 }
+local MERGEABLE = { error = true, warning = true, verbose = true, debug = true, information = true }
+
+local function result_type(name)
+  return enum("System.Management.Automation.Runspaces.PipelineResultTypes", name, RESULT_TYPES[name])
+end
+
 local function command_object(c)
   local args = {}
   for i, a in ipairs(c.args) do
@@ -190,8 +198,14 @@ local function command_object(c)
   local ext = { Cmd = c.cmd, IsScript = c.is_script, UseLocalScope = c.use_local_scope == nil and V("Null")
     or c.use_local_scope, Args = O { type_names = { CMD_LIST, "System.Object" }, collection = "List",
     items = { n = #args, table.unpack(args) } } }
-  for _, f in ipairs(MERGE_FIELDS) do
-    ext[f] = enum("System.Management.Automation.Runspaces.PipelineResultTypes", "None", 0)
+  for _, f in ipairs(MERGE_FIELDS) do ext[f] = result_type("None") end
+  -- streams merged into the output (MS-PSRP 2.2.3.22): the error stream the protocol 2.1 way, every
+  -- stream in its own field (protocol 2.2+)
+  if c.merge then
+    if c.merge.error then ext.MergeMyResult, ext.MergeToResult = result_type("Error"), result_type("Output") end
+    for stream in pairs(c.merge) do
+      ext["Merge" .. stream:sub(1, 1):upper() .. stream:sub(2)] = result_type("Output")
+    end
   end
   return O { extended = ext }
 end
@@ -222,10 +236,10 @@ local function create_pipeline(p, no_input)
     RemoteStreamOptions = enum("System.Management.Automation.Runspaces.RemoteStreamOptions", "0", 0),
     AddToHistory = p.add_to_history or false,
     HostInfo = host_info(p.pool.host, p.pool.raw_ui, p.use_runspace_host),
-    IsNested = false,
+    IsNested = p.is_nested or false,
     PowerShell = O { extended = {
       Cmds = command_list(statements[1] or {}),
-      IsNested = false,
+      IsNested = p.is_nested or false,
       ExtraCmds = extra,
       History = V("Null"),
       RedirectShellErrorOutputPipe = false,
@@ -616,6 +630,21 @@ function Pool:connect()
   return self
 end
 
+--- Whether the pool is alive on the host and connected: a Get of its shell (MS-WSMV 3.1.4.1.31) says
+-- its State. False when the host says Disconnected, or no longer knows the pool (its fault, as the
+-- second value: an error object); a failed request also returns false and the error, so a caller
+-- can tell "gone" from "unreachable".
+-- @treturn boolean alive
+-- @return[opt] the host's State ("Disconnected", ...) or the error
+function Pool:is_alive()
+  if self.state == "Closed" or not self.shell then return false, "the RunspacePool is " .. self.state end
+  local ok, xml = pcall(self.session.Get, self.session, SHELL_URI .. "?ShellId=" .. self.id)
+  if not ok then return false, xml end
+  local state = xml:match("<[%w_]*:?State>([^<]*)</")
+  if state == "Connected" then return true end
+  return false, state
+end
+
 --- Closes the pool (deletes its shell on the host). Also on `<close>`; collection only queues it.
 function Pool:close()
   if self.state == "Closed" then return end
@@ -657,6 +686,27 @@ function Pipeline:add_parameter(name, value)
   return self
 end
 
+--- Merges records of other streams of the last command into its output (PowerShell's `2>&1`,
+-- `*>&1`): `p:merge("error")`, `p:merge{"warning", "verbose"}` or `p:merge("all")` (error,
+-- warning, verbose, debug, information; all but error need a protocol 2.2+ host). Returns the
+-- pipeline.
+function Pipeline:merge(streams)
+  local c = self.commands[#self.commands]
+  if not c then error("pipeline:merge: add a command first", 2) end
+  if streams == "all" then streams = { "error", "warning", "verbose", "debug", "information" } end
+  if type(streams) == "string" then streams = { streams } end
+  if type(streams) ~= "table" then error("pipeline:merge: a stream name or a list of them expected", 2) end
+  c.merge = c.merge or {}
+  for _, name in ipairs(streams) do
+    if not MERGEABLE[name] then
+      error(("pipeline:merge: unknown stream '%s' (error, warning, verbose, debug, information or all)")
+        :format(tostring(name)), 2)
+    end
+    c.merge[name] = true
+  end
+  return self
+end
+
 --- Adds a positional argument to the last command.
 function Pipeline:add_argument(value)
   local c = self.commands[#self.commands]
@@ -672,8 +722,14 @@ end
 
 --- Starts the pipeline. `opts.input`: a list of objects piped in (`{n = N, ...}` for nils), sent
 -- after the pipeline starts and ended with END_OF_PIPELINE_INPUT; or `true` to stream the input
--- with `p:write(...)` and end it with `p:end_input()`.
+-- with `p:write(...)` and end it with `p:end_input()`. A finished pipeline can be invoked again
+-- (same commands, same id; its output, streams and state start afresh).
 function Pipeline:invoke(opts)
+  if TERMINAL[self.state] and self.done then -- again, with the same commands and id (as pypsrp does)
+    self.state, self.done, self.error, self.had_errors = "NotStarted", nil, nil, nil
+    self.queue, self.qhead, self.qtail, self.host_output = {}, 1, 0, {}
+    self.streams = { error = {}, warning = {}, verbose = {}, debug = {}, information = {}, progress = {} }
+  end
   if self.state ~= "NotStarted" then error("pipeline:invoke: the pipeline is " .. self.state, 2) end
   if #self.statements[1] == 0 and not self.metadata then
     error("pipeline:invoke: the pipeline has no command", 2)
@@ -948,10 +1004,25 @@ function Pipeline:connect()
 end
 
 --- Stops a running pipeline (PowerShell's stop signal) and waits for its end.
-function Pipeline:stop()
+-- @tparam[opt] table opts `wait = false`: send the stop signal only (the host ends the pipeline;
+--   its state is not read)
+function Pipeline:stop(opts)
   if self.state ~= "Running" then return end
   self.pool.shell:signal(self.command_id, "ctrl_c")
+  if opts and opts.wait == false then
+    self.state, self.done = "Stopping", true
+    return self
+  end
   return self:wait()
+end
+
+--- A nested pipeline of this running one (MS-PSRP IsNested): it runs in the same runspace while
+-- this pipeline runs, as PowerShell's nested prompts do; add commands and invoke it as any other.
+function Pipeline:nested()
+  if self.state ~= "Running" then error("pipeline:nested: the pipeline is " .. self.state, 2) end
+  local p = new_pipeline(self.pool)
+  p.is_nested, p.use_runspace_host = true, self.use_runspace_host
+  return p
 end
 
 --- Runs a script in a new pool and returns its output (`{n = N, ...}`), its streams and whether it

@@ -284,7 +284,6 @@ def service_factory(args, base, users, log, root_security, messages, replayer, c
         if fleet:
             settings.computer_name = "WINRM-SIM-%04d" % host.index
             settings.ps_sandbox = os.path.join(args.ps_sandbox, "host%d" % host.index)
-            os.makedirs(settings.ps_sandbox, exist_ok=True)
         own_replayer = replayer if not fleet or messages is None else replay.Replayer(messages)
         state = SimState(settings, own_replayer)
         state.fleet = make.stats

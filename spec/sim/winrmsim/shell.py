@@ -498,6 +498,8 @@ class ShellHandler(ResourceHandler):
         if action == ns.T_DELETE:
             self._uri_ok(op)
             return finish(self.delete(op), ns.X + "/DeleteResponse", "sawp")
+        if action == ns.T_GET and op.req.resource_uri.rstrip("/").lower() == SHELL_ROOT.lower():
+            return finish(self.get_shell(op), ns.X + "/GetResponse", "saxwp")
         if action in (A_COMMAND, A_SEND, A_RECEIVE, A_SIGNAL):
             self._uri_ok(op)
             if action == A_COMMAND:
@@ -694,6 +696,21 @@ class ShellHandler(ResourceHandler):
             with self.lock:
                 shell.commands.pop(cmd.id, None)
         return "<rsp:SignalResponse/>"
+
+    # ---- Get (one shell of the list) ---------------------------------------------------------
+    def get_shell(self, op):
+        """Get of .../windows/shell with a ShellId selector: that shell (or runspace pool) as the shell list has
+        it, with its State (pypsrp's is_alive, test_psrp_is_alive_*.yml); an unknown id faults as recorded."""
+        shell_id = shell_selector(op).upper()
+        self.sweep()
+        with self.lock:
+            items = [ShellItem(s) for s in self.shells.values() if s.owner == op.user]
+        if self.psrp is not None:
+            items.extend(self.psrp.shell_items(op.user))
+        for item in items:
+            if item.shell.id.upper() == shell_id:
+                return item.obj()
+        raise WSManFault("UNEXPECTED_SELECTORS")
 
     # ---- Enumerate (the shell list) ---------------------------------------------------------
     def enumerate(self, op, dialect, filter_elem):

@@ -325,7 +325,7 @@ int wsman_psrp_shell_send(wsman_psrp_shell_t *sh, const char *command_id, const 
             : exchange(sh, "Send", ACTION_SEND, sh->loc, body.data, WSMAN_RESP_EMPTY, NULL, 0, &res, e);
     wsman_response_clear(&res);
     wsman_buf_free(&body);
-    if (rc != 0 && wsman_shell_gone(e))
+    if (rc != 0 && !command_id && wsman_shell_gone(e)) /* (with a CommandId: the pipeline is gone) */
         sh->closed = 1;
     return rc;
 }
@@ -383,7 +383,7 @@ int wsman_psrp_shell_receive(wsman_psrp_shell_t *sh, const char *command_id, lon
     if (rc != 0 && e && e->code == WSMAN_E_OPERATION_TIMEDOUT && e->fault_code) {
         wsman_error_clear(e); /* nothing within OperationTimeout: poll again */
         rc = 0;
-    } else if (rc != 0 && wsman_shell_gone(e)) {
+    } else if (rc != 0 && !command_id && wsman_shell_gone(e)) { /* with a CommandId: the pipeline is gone */
         sh->closed = 1;
     }
     if (rc == 0) {
@@ -514,7 +514,7 @@ int wsman_psrp_shell_connect(wsman_psrp_shell_t *sh, const char *command_id, con
              : exchange(sh, "Connect", ACTION_CONNECT, &l, body.data, WSMAN_RESP_BODY, NULL, 0, &res, e);
     if (rc == 0)
         rc = connect_reply(sh, &res, cb, ud, e);
-    else if (wsman_shell_gone(e))
+    else if (!command_id && wsman_shell_gone(e))
         sh->closed = 1;
     wsman_response_clear(&res);
     wsman_buf_free(&body);
