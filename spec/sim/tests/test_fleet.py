@@ -97,6 +97,9 @@ class FleetTest(unittest.TestCase):
             self.assertEqual(r.status, 200, r.body)
             self.assertEqual(r.text("s:Body/*/{%sWin32_ComputerSystem}DNSHostName" % CIMV2), "winrm-sim-%04d" % i)
         self.assertEqual(two.get(CIMV2 + "Win32_ComputerSystem", [("Name", "WINRM-SIM-0001")]).status, 500)
+        users = {e.findtext("{%sWin32_Environment}UserName" % CIMV2)
+                 for e in two.enumerate_all(CIMV2 + "Win32_Environment", max_elements=50)}
+        self.assertIn("WINRM-SIM-0002\\testuser", users)
         self.assertEqual(one.invoke(CONTROL, "Reset").status, 200)
         self.assertEqual(service_state(one, "Spooler"), "Running")
 
