@@ -1105,8 +1105,12 @@ int wsman_session_exchange(wsman_session_t *s, const wsman_exchange_t *x, wsman_
         wsman_error_init(&local);
         e = &local;
     }
-    if (!x->no_flush && s->reaper)
-        wsman_reaper_run(s->reaper, WSMAN_REAPER_OPERATION_BUDGET_MS); /* dropped sessions' cleanup */
+    /* dropped sessions' cleanup, on the blocking path only: a resumable operation could be
+     * cancelled or abandoned halfway through the run, losing the requests it had taken over (and
+     * leaving the reaper marked running); inside tasks they wait for a blocking call or
+     * WSMan.flush */
+    if (!x->no_flush && s->reaper && !wsman_fiber_current())
+        wsman_reaper_run(s->reaper, WSMAN_REAPER_OPERATION_BUDGET_MS);
     if (!x->no_flush && s->releases)
         flush_releases(s, 0);
     wsman_buf_init(&reqbody);
@@ -1180,6 +1184,9 @@ int wsman_winrs_exchange(wsman_session_t *s, const char *op, const char *action,
     x.ud = ud;
     x.timeout_ms = timeout_ms;
     x.idempotent = idempotent;
+    /* a Create the host may have carried out must be answered even when its operation is
+     * cancelled: its reply names the new shell, which is then deleted rather than left open */
+    x.complete_on_cancel = action && strcmp(action, WSMAN_ACTION_CREATE) == 0;
     return wsman_session_exchange(s, &x, res, e);
 }
 
