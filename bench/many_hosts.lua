@@ -1,7 +1,8 @@
 -- SPDX-License-Identifier: MIT
 -- Many hosts at once (prints a table; not a test). N simulated hosts of one fleet simulator
 -- (winrm-sim --hosts N: 127.0.0.2, 127.0.0.3, ... with --latency on every reply), each doing
--- Identify + Get + a whole 20-item Enumerate (Win32_Process, MaxElements 20), over Basic/HTTP:
+-- Identify + Get + a whole 20-item Enumerate (Win32_Process, MaxElements 20), over Basic/HTTP
+-- (or HTTPS with --tls, the server certificate verified with the simulator's CA):
 --   seq      lua-wsman, one host after the other (the blocking calls, no task)
 --   lua32    lua-wsman, WSMan.tasks{limit = 32}
 --   lua1000  lua-wsman, WSMan.tasks{limit = 1000} (N when N is smaller)
@@ -10,7 +11,7 @@
 -- Each mode runs in a process of its own (its peak RSS, descriptors and CPU are its own);
 -- the simulator's counters give the requests, connections (TCP handshakes) and its request rate.
 --
---   lua5.4 bench/many_hosts.lua [--hosts N] [--latency MS] [--only MODE,...] [--sim PATH]
+--   lua5.4 bench/many_hosts.lua [--hosts N] [--latency MS] [--only MODE,...] [--tls] [--sim PATH]
 --   (from the repository root, after meson compile -C build; defaults: 1000 hosts, 50 ms,
 --   every mode; --only also takes "lua" = seq,lua32,lua1000 and "pywinrm" = py32,py256)
 --   lua5.4 bench/many_hosts.lua --hosts 10000 --only lua1000
@@ -50,16 +51,26 @@ end
 -- The child: one lua-wsman mode over the host list on stdin; prints its figures on one line
 -- ------------------------------------------------------------------------------------------
 
+-- A Basic session to url: over HTTP unencrypted, over HTTPS verified with the CA in ca_file.
+local function basic_session(WSMan, url, ca_file)
+  local wsman = WSMan.new()
+  local o = wsman:CreateConnectionOptions()
+  o.UserName, o.Password = USER, PASSWORD
+  local flags = WSMan.SessionFlagUseBasic | WSMan.SessionFlagCredUsernamePassword
+  if url:match("^https:") then
+    o.ca_file = ca_file
+  else
+    flags = flags | WSMan.SessionFlagNoEncryption
+  end
+  return wsman:CreateSession(url, flags, o)
+end
+
 local function child(mode, limit)
   local WSMan = require "wsman"
   local hosts = {}
   for line in io.lines() do hosts[#hosts + 1] = line end
-  local flags = WSMan.SessionFlagUseBasic | WSMan.SessionFlagCredUsernamePassword | WSMan.SessionFlagNoEncryption
   local function host_work(url)
-    local wsman = WSMan.new()
-    local o = wsman:CreateConnectionOptions()
-    o.UserName, o.Password = USER, PASSWORD
-    local s <close> = wsman:CreateSession(url, flags, o)
+    local s <close> = basic_session(WSMan, url, os.getenv("BENCH_CA"))
     s:Identify()
     if mode == "warm" then return 0 end
     s:Get(CIM .. "Win32_Service?Name=Spooler")
@@ -110,6 +121,9 @@ local function parse_args(argv)
       o.latency = v
     elseif a == "--only" then
       o.only = v
+    elseif a == "--tls" then
+      o.tls = true
+      i = i - 1
     elseif a == "--sim" then
       o.sim = v
     elseif a == "--child" then
@@ -166,8 +180,8 @@ end
 
 local function start_sim(o)
   local cmd = ("exec env -u LD_PRELOAD PYTHONDONTWRITEBYTECODE=1 %s --allow-unencrypted --hosts %d --port 0 "
-    .. "--latency %s --processes %d --exit-with-parent 2>/dev/null"):format(shell_quote(o.sim), o.hosts,
-    shell_quote(o.latency), EXTRA_PROCESSES)
+    .. "--latency %s --processes %d --exit-with-parent%s 2>/dev/null"):format(shell_quote(o.sim), o.hosts,
+    shell_quote(o.latency), EXTRA_PROCESSES, o.tls and " --tls" or "")
   local pipe = assert(io.popen(cmd, "r"))
   local sim = { pipe = pipe, hosts = {} }
   local first = pipe:read("l")
@@ -179,6 +193,7 @@ local function start_sim(o)
     if line == "" then break end
     local k, v = line:match("^([%w_]+)=(.*)$")
     if k == "pid" then sim.pid = tonumber(v) end
+    if k == "ca_file" then sim.ca_file = v end
     if k and k:match("^host_%d+$") then sim.hosts[tonumber(k:match("%d+"))] = v end
   end
   assert(#sim.hosts == o.hosts, "the simulator listed " .. #sim.hosts .. " hosts, not " .. o.hosts)
@@ -187,12 +202,7 @@ end
 
 -- The simulator's fleet-wide counters (from its first host) and its CPU seconds so far.
 local function sim_counters(sim)
-  local WSMan = require "wsman"
-  local wsman = WSMan.new()
-  local o = wsman:CreateConnectionOptions()
-  o.UserName, o.Password = USER, PASSWORD
-  local flags = WSMan.SessionFlagUseBasic | WSMan.SessionFlagCredUsernamePassword | WSMan.SessionFlagNoEncryption
-  local s <close> = wsman:CreateSession(sim.hosts[1], flags, o)
+  local s <close> = basic_session(require "wsman", sim.hosts[1], sim.ca_file)
   local t = {}
   for k, v in s:Get(CONTROL):gmatch("<p:(%w+)>([^<]*)</p:%w+>") do t[k] = tonumber(v) or v end
   local stat = io.open("/proc/" .. sim.pid .. "/stat")
@@ -223,9 +233,11 @@ local function run_mode(o, sim, mode, list)
   local n = concurrency(mode, o.hosts)
   local cmd
   if mode:match("^py") then
-    cmd = ("env -u LD_PRELOAD /usr/bin/python3 bench/pywinrm_hosts.py %d -"):format(n)
+    cmd = ("env -u LD_PRELOAD PYWINRM_CA=%s /usr/bin/python3 bench/pywinrm_hosts.py %d -"):format(
+      shell_quote(sim.ca_file or ""), n)
   else
-    cmd = ("lua5.4 bench/many_hosts.lua --child %s %d"):format(mode, n)
+    cmd = ("env BENCH_CA=%s lua5.4 bench/many_hosts.lua --child %s %d"):format(shell_quote(sim.ca_file or ""), mode,
+      n)
   end
   local before = sim_counters(sim)
   local out = run_child(cmd, list)
@@ -245,9 +257,10 @@ local function ratio(a, b)
 end
 
 local function print_table(o, rows)
-  print(("\n%d hosts, %s ms latency; per host Identify + Get + Enumerate of 20 items (Basic, HTTP)")
-    :format(o.hosts, o.latency))
-  local head = "| mode | wall s | client CPU s | CPU ms/op | peak RSS MB | peak fds | conns | failed | sim req/s "
+  print(("\n%d hosts, %s ms latency; per host Identify + Get + Enumerate of 20 items (Basic, %s)")
+    :format(o.hosts, o.latency, o.tls and "HTTPS" or "HTTP"))
+  -- (handshakes: the TCP connections the simulator accepted, each with its Basic authentication)
+  local head = "| mode | wall s | client CPU s | CPU ms/op | peak RSS MB | peak fds | handshakes | failed | sim req/s "
     .. "| sim CPU s | vs seq | vs py256 |"
   print(head)
   print((head:gsub("[^|]", "-")))
@@ -278,7 +291,8 @@ local function main(argv)
   f:close()
   -- every host of the simulator builds its state at its first connection: not in any mode's time
   io.stderr:write(("warming up %d hosts...\n"):format(o.hosts))
-  run_child(("lua5.4 bench/many_hosts.lua --child warm %d"):format(concurrency("lua1000", o.hosts)), list)
+  run_child(("env BENCH_CA=%s lua5.4 bench/many_hosts.lua --child warm %d"):format(shell_quote(sim.ca_file or ""),
+    concurrency("lua1000", o.hosts)), list)
   local rows = {}
   for _, m in ipairs(o.modes) do
     io.stderr:write(("running %s over %d hosts...\n"):format(m, o.hosts))

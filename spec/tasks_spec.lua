@@ -282,6 +282,39 @@ describe("WSMan.tasks", function()
     assert.equals(2, sim.stats(control).Connections - before)
   end)
 
+  it("hitting the descriptor limit gives an error that says so, naming the host", function()
+    -- a child process limited to 48 descriptors opens 80 sessions at once: some connect, the
+    -- others fail with their own error (EMFILE) while the rest still succeed
+    local script = [[
+      package.path = "lua/?.lua;lua/?/init.lua;spec/?.lua;" .. package.path
+      package.cpath = os.getenv("BUILD") .. "/?.so;" .. package.cpath
+      local sim, WSMan = require "helpers.sim", require "wsman"
+      local s = { url = os.getenv("SIM_URL") }
+      local group, keep, good, first = WSMan.tasks { limit = 80 }, {}, 0, nil
+      for i = 1, 80 do
+        group:spawn(function()
+          keep[i] = sim.session(s)
+          return keep[i]:Identify()
+        end)
+      end
+      for _, ok, v in group:results() do
+        if ok then good = good + 1 else first = first or tostring(v) end
+      end
+      print(("good=%d"):format(good))
+      print(first)
+    ]]
+    local proc = require "helpers.proc"
+    local out, code = proc.sh(("cd %s && ulimit -n 48 && BUILD=%s SIM_URL=%s lua5.4 -e %s"):format(
+      proc.quote(proc.root), proc.quote(proc.build), proc.quote(sims[1].url), proc.quote(script)))
+    assert.equals(0, code, out)
+    local good = tonumber(out:match("good=(%d+)"))
+    assert(good and good > 0 and good < 80, out)
+    assert.matches("too many open files", out, 1, true)
+    assert.matches(sims[1].hostport, out, 1, true)
+    assert.matches("ulimit -n", out, 1, true)
+    assert.matches("ERROR_WINHTTP_OUT_OF_HANDLES", out, 1, true)
+  end)
+
   it("outside a task every call blocks as before", function()
     assert.is_string(sim.session(sims[2]):Identify())
   end)

@@ -477,7 +477,8 @@ Output is written as each machine completes:
                        (run: "result":{"exit_code":N,"stdout":"...","stderr":"..."})
   -format:json         one array of the same objects
   text, xml, pretty    every line of a machine's output prefixed with "HOST: " (its messages
-                       on stderr, also prefixed)
+                       on stderr, also prefixed); run writes each line as it comes, the
+                       other operations a machine's lines together when it completes
 A progress line (done/total, failures, rate) is shown on stderr when it is a terminal
 (WSMAN_PROGRESS=1 forces it, 0 hides it). The exit status is 1 when any machine failed or its
 command (run, ps) exited non-zero; stderr says how many. With several machines, run does not
@@ -1385,10 +1386,11 @@ local function for_user(err)
   return c
 end
 
--- Runs the operation on one host, in the running task; returns the host's record for
--- wsman.fanout (`failed`, `error`, `message`, `kind`, `out`, `err`, `exit_code`).
-local function host_record(op, cmd, fmt, shared, host)
-  local c = { out = buffer(), err = buffer(), fanout = shared }
+-- Runs the operation on one host, in the running task, writing to its own buffers (or to the
+-- live streams given); returns the host's record for wsman.fanout (`failed`, `error`,
+-- `message` (an error that was not displayed yet), `kind`, `out`, `err`, `exit_code`).
+local function host_record(op, cmd, fmt, shared, host, streams)
+  local c = { out = streams and streams.out or buffer(), err = streams and streams.err or buffer(), fanout = shared }
   local co = coroutine.running()
   host_ctx[co] = c
   local ok, status = pcall(on_host, op, host_command(op, cmd, host), fmt)
@@ -1467,7 +1469,8 @@ local function fan_out(op, cmd, fmt, throttle)
   local ok, status = pcall(fanout.run, {
     hosts = hosts, throttle = throttle, tasks = WSMan.tasks, format = fmt, out = ctx.out, err = ctx.err,
     progress = progress == "1" or (progress ~= "0" and isatty(2)), now_ms = t.now_ms,
-    job = function(host) return host_record(op, cmd, inner, shared, host) end,
+    job = function(host, streams) return host_record(op, cmd, inner, shared, host, streams) end,
+    live = op == "run", -- (a command's lines as they come, as pdsh shows them)
     name = function(host) return host or "localhost" end,
   })
   if op == "run" then t.release_sigint() end

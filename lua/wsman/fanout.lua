@@ -138,13 +138,14 @@ local function prefixed(f, host, text)
   f:flush()
 end
 
--- Text, XML and pretty output: each line of the host's output and messages, prefixed "host: ".
+-- Text, XML and pretty output: each line of the host's output and messages, prefixed "host: "
+-- (with live streams, what the host wrote is out already: only the end is left to say).
 local function text_writer(o)
   return {
     host = function(host, rec)
       prefixed(o.out, host, rec.out)
       local err = rec.err
-      if rec.failed and err == "" then err = "Error: " .. tostring(rec.message or rec.error) end
+      if rec.failed and rec.message then err = err .. "Error: " .. rec.message .. "\n" end
       prefixed(o.err, host, err)
       if not rec.failed and rec.kind == "command" and rec.exit_code ~= 0 then
         prefixed(o.err, host, ("exited with status %d"):format(rec.exit_code))
@@ -152,6 +153,35 @@ local function text_writer(o)
     end,
     finish = function() end,
   }
+end
+
+-- A host's live stream (text output of `run`): each complete line is written at once, prefixed
+-- with the host's name (the progress line cleared first); the rest of a line waits for its end.
+local function live_stream(f, host, progress)
+  local pending = ""
+  local w = {}
+  function w.write(self, ...)
+    local parts = table.pack(...)
+    for i = 1, parts.n do parts[i] = tostring(parts[i]) end
+    pending = pending .. table.concat(parts, "", 1, parts.n)
+    local upto = pending:match(".*\n()")
+    if upto then
+      if progress then progress.clear() end
+      prefixed(f, host, pending:sub(1, upto - 1))
+      pending = pending:sub(upto)
+    end
+    return self
+  end
+  function w.flush(self) return self end
+  function w.text() return "" end
+  function w.close()
+    if pending ~= "" then
+      if progress then progress.clear() end
+      prefixed(f, host, pending)
+      pending = ""
+    end
+  end
+  return w
 end
 
 local function jsonl_writer(o)
@@ -215,18 +245,30 @@ end
 --- Runs `job(host)` for every host in a task group and writes each host's record as it completes.
 -- @tparam table o `hosts`, `job` (host -> record), `tasks` (`WSMan.tasks`), `throttle`,
 -- `format` ("jsonl", "json", else text), `out`, `err` (files), `progress` (boolean: show the
--- progress line), `now_ms` (a clock), optional `name` (host -> the name written for it)
+-- progress line), `now_ms` (a clock), optional `name` (host -> the name written for it) and
+-- `live` (text formats: `job(host, streams)` gets `streams.out`/`.err` that write each line at
+-- once, prefixed, instead of the record's `out`/`err` at the end)
 -- @treturn integer the exit status: 0, or 1 when any host failed or its command exited non-zero
 function M.run(o)
   local group = o.tasks { limit = o.throttle or M.DEFAULT_THROTTLE }
-  for i, host in ipairs(o.hosts) do
-    group:spawn(function() return o.job(host) end, i)
-  end
   local writer = (o.format == "jsonl" and jsonl_writer or o.format == "json" and json_writer or text_writer)(o)
   local progress = o.progress and progress_line(o, #o.hosts)
+  local name = o.name or function(host) return host end
+  local live = o.live and o.format ~= "jsonl" and o.format ~= "json"
+  for i, host in ipairs(o.hosts) do
+    group:spawn(function()
+      if not live then return o.job(host) end
+      local streams = { out = live_stream(o.out, name(host), progress), err = live_stream(o.err, name(host), progress) }
+      local ok, rec = pcall(o.job, host, streams)
+      streams.out.close()
+      streams.err.close()
+      if not ok then error(rec, 0) end
+      return rec
+    end, i)
+  end
   local done, failed, nonzero = 0, 0, 0
   for i, ok, rec in group:results() do
-    if not ok then rec = { failed = true, error = rec, out = "", err = "" } end
+    if not ok then rec = { failed = true, error = rec, message = tostring(rec), out = "", err = "" } end
     done = done + 1
     if rec.failed then
       failed = failed + 1
@@ -234,7 +276,7 @@ function M.run(o)
       nonzero = nonzero + 1
     end
     if progress then progress.clear() end
-    writer.host(o.name and o.name(o.hosts[i]) or o.hosts[i], rec)
+    writer.host(name(o.hosts[i]), rec)
     if progress then progress.show(done, failed) end
   end
   if progress then progress.clear() end

@@ -56,6 +56,9 @@ function M.new(opts)
     dhead = 1,
     dtail = 0,
     bykey = {},    -- key -> task
+    started = {},  -- with deadline_ms: the started tasks, oldest first
+    shead = 1,
+    stail = 0,
   }, Group)
 end
 
@@ -107,7 +110,11 @@ local function start(self, t)
   t.co = coroutine.create(function() return fn() end)
   core._task_mark(t.co, true)
   self.running = self.running + 1
-  if self.deadline_ms then t.deadline = now_ms() + self.deadline_ms end
+  if self.deadline_ms then
+    t.deadline = now_ms() + self.deadline_ms
+    self.stail = self.stail + 1
+    self.started[self.stail] = t
+  end
   resume(self, t)
 end
 
@@ -118,11 +125,17 @@ local function cancel_task(self, t, reason)
   if t.token and self.waiting[t.token] == t then core._task_cancel(t.token) end
 end
 
+-- Every task has the same deadline_ms from its start, so the started tasks, in start order, are
+-- also in deadline order: only the oldest ones are looked at, whatever the number of tasks.
 local function check_deadlines(self)
   if not self.deadline_ms then return end
-  local now = now_ms()
-  for _, t in pairs(self.waiting) do
-    if t.deadline and now >= t.deadline then
+  local now, started = now_ms(), self.started
+  while self.shead <= self.stail do
+    local t = started[self.shead]
+    if not t.finished and now < t.deadline then return end
+    started[self.shead] = nil
+    self.shead = self.shead + 1
+    if not t.finished then
       cancel_task(self, t, ("The task's deadline (%d ms) passed; it was cancelled."):format(self.deadline_ms))
     end
   end

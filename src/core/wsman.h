@@ -328,6 +328,9 @@ wsman_enum_t *wsman_enumerate(wsman_session_t *s, const wsman_locator_t *l, cons
  * Pulls the next batch only when the local one is used up. */
 int wsman_enum_next(wsman_enum_t *en, wsman_buf_t *out, wsman_error_t *e);
 int wsman_enum_at_end(const wsman_enum_t *en);
+/* 1 when the next wsman_enum_next or wsman_enum_fetch sends no request (an item is queued, or
+ * the enumeration is over): an event loop or a task scheduler can call them directly. */
+int wsman_enum_ready(const wsman_enum_t *en);
 /* Makes wsman_enum_at_end exact: while the local batch is empty and the enumeration is still
  * open, Pulls (a server may end a batch without EndOfSequence and answer the next Pull with no
  * item and EndOfSequence). Returns 1 when an item is ready, 0 at end of stream, -1 on error.

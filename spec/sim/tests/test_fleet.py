@@ -19,6 +19,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from simtest import BASIC, CIMV2, CONTROL, SIM, T, Sim, envelope, read_reply  # noqa: E402
 import authtest  # noqa: E402
+import psrpclient  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from winrmsim import replay  # noqa: E402   (the YAML reader only)
@@ -41,6 +42,14 @@ def raw_request(view, body, auth=True):
             "%sContent-Length: %d\r\n\r\n" % (view.path, view.host, view.port,
                                                "Authorization: %s\r\n" % BASIC if auth else "", len(body)))
     return head.encode() + body
+
+
+def stats_of(view):
+    c = view.client()
+    try:
+        return c.stats()
+    finally:
+        c.close()
 
 
 def service_state(client, name):
@@ -88,6 +97,9 @@ class FleetTest(unittest.TestCase):
             self.assertEqual(r.status, 200, r.body)
             self.assertEqual(r.text("s:Body/*/{%sWin32_ComputerSystem}DNSHostName" % CIMV2), "winrm-sim-%04d" % i)
         self.assertEqual(two.get(CIMV2 + "Win32_ComputerSystem", [("Name", "WINRM-SIM-0001")]).status, 500)
+        users = {e.findtext("{%sWin32_Environment}UserName" % CIMV2)
+                 for e in two.enumerate_all(CIMV2 + "Win32_Environment", max_elements=50)}
+        self.assertIn("WINRM-SIM-0002\\testuser", users)
         self.assertEqual(one.invoke(CONTROL, "Reset").status, 200)
         self.assertEqual(service_state(one, "Spooler"), "Running")
 
@@ -248,9 +260,7 @@ class ManyConnectionsTest(unittest.TestCase):
             for _, f, _ in socks:
                 status, body = read_reply(f)
                 self.assertEqual(status, 200, body[:200])
-        c = sim.client()
-        self.addCleanup(c.close)
-        st = c.stats()
+        st = stats_of(sim)
         self.assertEqual(st["ActiveConnections"], CONNECTIONS // len(views) + 1)
         self.assertGreaterEqual(st["FleetConnections"], CONNECTIONS + 1)
         self.assertGreaterEqual(st["FleetRequests"], 2 * CONNECTIONS)
@@ -298,6 +308,24 @@ class FleetAuthTest(unittest.TestCase):
                                                       b"wsman/secprofile/https/mutual\r\n\r\n", 1))
                     status, body = read_reply(s.makefile("rb"))
                     self.assertEqual(status, 200, body[:300])
+
+
+class FleetPowerShellTest(unittest.TestCase):
+    def test_runspace_pools_per_host_with_the_host_name(self):
+        sim = Sim("--hosts", "2", "--port", "0")
+        self.addCleanup(sim.stop)
+        clients = []
+        for i in (1, 2):
+            c = psrpclient.Client(sim.fleet_host(i))
+            clients.append(c)
+            c.open()
+            r = c.run("Write-Information 'where'")
+            self.assertEqual(r.of("INFORMATION_RECORD")[0].findtext("MS/S[@N='Computer']"), "WINRM-SIM-%04d" % i)
+        st = stats_of(sim)
+        self.assertEqual((st["OpenRunspacePools"], st["FleetOpenRunspacePools"]), (1, 2))
+        for c in clients:
+            c.close()
+        self.assertEqual(stats_of(sim)["FleetOpenRunspacePools"], 0)
 
 
 class FleetOptionsTest(unittest.TestCase):

@@ -177,20 +177,7 @@ def main(argv=None, parent=None):
         print("winrm-sim: certificate authentication needs --tls", file=sys.stderr)
         return 2
     cleanup = []
-    ssl_context = None
-    ca_file = cert = None
-    cert_info = []
-    if args.tls:
-        directory = args.tls_dir
-        if not directory:
-            directory = tempfile.mkdtemp(prefix="winrm-sim-tls-")
-            cleanup.append(directory)
-        names = tuple(args.cert_host or tls.DEFAULT_NAMES)
-        if args.hosts is not None and not args.cert_host:
-            names = names + tuple(a for a in args.addresses if a not in names)
-        ca_file, cert, key = tls.generate(directory, names, args.cert_hash)
-        ssl_context = make_ssl_context(cert, key)
-        cert_info = client_certificates(args, schemes, users, directory, ca_file, ssl_context)
+    ssl_context, ca_file, cert, cert_info = tls_setup(args, schemes, users, cleanup)
     if not args.ps_sandbox:
         args.ps_sandbox = tempfile.mkdtemp(prefix="winrm-sim-ps-")
         cleanup.append(args.ps_sandbox)
@@ -205,7 +192,8 @@ def main(argv=None, parent=None):
     try:
         front = frontend.FrontEnd(hosts, args.port, ssl_context, args.latency_s, args.workers, args.port_fallback)
     except OSError as exc:
-        print("winrm-sim: %s" % exc.strerror, file=sys.stderr)
+        print("winrm-sim: %s; choose another --port or --host" % exc.strerror, file=sys.stderr)
+        remove_dirs(cleanup)
         return 2
     make.stats = front.stats
     if args.hosts is None:
@@ -238,9 +226,30 @@ def main(argv=None, parent=None):
     root_security.close()
     if log:
         log.close()
-    for d in cleanup:
-        shutil.rmtree(d, ignore_errors=True)
+    remove_dirs(cleanup)
     return 0
+
+
+def remove_dirs(dirs):
+    for d in dirs:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def tls_setup(args, schemes, users, cleanup):
+    """--tls: CA and server certificate (naming every address of a fleet unless --cert-host says otherwise),
+    client certificates -> (ssl context, CA file, server certificate, startup key/value pairs)."""
+    if not args.tls:
+        return None, None, None, []
+    directory = args.tls_dir
+    if not directory:
+        directory = tempfile.mkdtemp(prefix="winrm-sim-tls-")
+        cleanup.append(directory)
+    names = tuple(args.cert_host or tls.DEFAULT_NAMES)
+    if args.hosts is not None and not args.cert_host:
+        names = names + tuple(a for a in args.addresses if a not in names)
+    ca_file, cert, key = tls.generate(directory, names, args.cert_hash)
+    ssl_context = make_ssl_context(cert, key)
+    return ssl_context, ca_file, cert, client_certificates(args, schemes, users, directory, ca_file, ssl_context)
 
 
 def raise_fd_limit():
@@ -284,7 +293,6 @@ def service_factory(args, base, users, log, root_security, messages, replayer, c
         if fleet:
             settings.computer_name = "WINRM-SIM-%04d" % host.index
             settings.ps_sandbox = os.path.join(args.ps_sandbox, "host%d" % host.index)
-            os.makedirs(settings.ps_sandbox, exist_ok=True)
         own_replayer = replayer if not fleet or messages is None else replay.Replayer(messages)
         state = SimState(settings, own_replayer)
         state.fleet = make.stats

@@ -46,13 +46,17 @@ def class_specs(data_dir):
 
 
 def rename_computer(value, name):
-    """The data with every string that names the simulator's computer (any case) naming `name` instead;
+    """The data with every string that names the simulator's computer (any case, also as the COMPUTER part
+    of COMPUTER\\user) naming `name` instead;
     the parts without such a string are the same objects (hosts share them)."""
     if name == DEFAULT_COMPUTER_NAME:
         return value
     if isinstance(value, str):
-        if value.upper() == DEFAULT_COMPUTER_NAME:
+        upper = value.upper()
+        if upper == DEFAULT_COMPUTER_NAME:
             return name.lower() if value.islower() else name
+        if upper.startswith(DEFAULT_COMPUTER_NAME + "\\"):   # COMPUTER\user
+            return name + value[len(DEFAULT_COMPUTER_NAME):]
         return value
     if isinstance(value, list):
         new = [rename_computer(v, name) for v in value]

@@ -44,7 +44,9 @@
 
 #define FIBER_STACK_SIZE (512u * 1024u)
 #define FIBER_POOL_MAX 64
-#define DRIVE_WAIT_MAX_MS 1000 /* the longest single poll() of a blocking wait */
+#define DRIVE_WAIT_MAX_MS 1000 /* the longest single wait of a blocking wait */
+#define DRIVE_EVENTS_MAX 256   /* socket events taken from the epoll set per wait */
+#define NOT_IN_HEAP (-1L)
 
 struct wsman_fiber {
     ucontext_t ctx, caller;
@@ -55,6 +57,8 @@ struct wsman_fiber {
     int finished, cancelled, external, queued;
     wsman_waiter_t *waiting;
     struct wsman_fiber *next_ready, *prev, *next;
+    long heap_at;          /* its place in the deadline heap, NOT_IN_HEAP when it is not there */
+    long long deadline_at; /* the deadline of its wait while it is in the heap */
     unsigned vg_id;
     void *asan_fake;
     const void *asan_caller_bottom;
@@ -64,15 +68,19 @@ struct wsman_fiber {
 typedef struct loop {
     CURLM *multi;
     long refs;
-    struct pollfd *fds;
+    struct pollfd *fds; /* the sockets libcurl wants watched (wsman_loop_fds) */
     int nfds, cap;
+    int *slot_of; /* socket -> its index in fds + 1 (0: not watched), indexed by descriptor */
+    int slots;
+    wsman_fiber_t **heap; /* the suspended fibers whose waits have a deadline, soonest first */
+    long heap_len, heap_cap;
     long long timer_at; /* when libcurl's timer expires (-1: not set) */
     wsman_fiber_t *all;
     wsman_fiber_t *ready_head[2], *ready_tail[2]; /* [0] resumed by the loop, [1] external */
     wsman_fiber_t *pool;                          /* finished fibers whose stacks are reused */
     int pooled;
     long pending, next_id;
-    int epfd; /* an epoll set of the sockets (wsman_loop_pollfd), -1 until asked for */
+    int epfd; /* the epoll set of the sockets: what drive() waits on, and wsman_loop_pollfd */
 } loop_t;
 
 static _Thread_local loop_t g = {.timer_at = -1, .epfd = -1};
@@ -81,19 +89,63 @@ static _Thread_local wsman_fiber_t *starting;
 
 /* ---- the multi handle ---------------------------------------------------------------------- */
 
+/* The index of socket s in the table, -1 when it is not watched: O(1) whatever the number of
+ * sockets (10,000 hosts means 10,000 of them). */
 static int find_fd(curl_socket_t s)
 {
-    for (int i = 0; i < g.nfds; i++)
-        if (g.fds[i].fd == s)
-            return i;
-    return -1;
+    if (s < 0 || s >= g.slots)
+        return -1;
+    return g.slot_of[s] - 1;
 }
 
-/* Keeps the epoll set (when there is one) in step with the table. */
+static int grow_slots(curl_socket_t s)
+{
+    int n = g.slots ? g.slots : 64;
+    int *grown;
+    while (n <= s)
+        n *= 2;
+    grown = realloc(g.slot_of, (size_t)n * sizeof *grown);
+    if (!grown)
+        return -1;
+    memset(grown + g.slots, 0, (size_t)(n - g.slots) * sizeof *grown);
+    g.slot_of = grown;
+    g.slots = n;
+    return 0;
+}
+
+static int grow_fds(void)
+{
+    int cap = g.cap ? g.cap * 2 : 16;
+    struct pollfd *grown = realloc(g.fds, (size_t)cap * sizeof *grown);
+    if (!grown)
+        return -1;
+    g.fds = grown;
+    g.cap = cap;
+    return 0;
+}
+
+/* The epoll set, created on first use; -1 when the system refuses one. */
+static int epoll_set(void)
+{
+    if (g.epfd < 0) {
+        g.epfd = epoll_create1(EPOLL_CLOEXEC);
+        for (int i = 0; g.epfd >= 0 && i < g.nfds; i++) {
+            struct epoll_event e;
+            memset(&e, 0, sizeof e);
+            e.events =
+                ((g.fds[i].events & POLLIN) ? EPOLLIN : 0u) | ((g.fds[i].events & POLLOUT) ? EPOLLOUT : 0u);
+            e.data.fd = g.fds[i].fd;
+            epoll_ctl(g.epfd, EPOLL_CTL_ADD, g.fds[i].fd, &e);
+        }
+    }
+    return g.epfd;
+}
+
+/* Keeps the epoll set in step with the table. */
 static void epoll_sync(curl_socket_t s, short ev, int op)
 {
     struct epoll_event e;
-    if (g.epfd < 0)
+    if (epoll_set() < 0)
         return;
     memset(&e, 0, sizeof e);
     e.events = ((ev & POLLIN) ? EPOLLIN : 0u) | ((ev & POLLOUT) ? EPOLLOUT : 0u);
@@ -102,29 +154,31 @@ static void epoll_sync(curl_socket_t s, short ev, int op)
         epoll_ctl(g.epfd, EPOLL_CTL_ADD, s, &e);
 }
 
+static void forget_fd(curl_socket_t s, int i)
+{
+    epoll_sync(s, 0, EPOLL_CTL_DEL);
+    g.slot_of[s] = 0;
+    g.fds[i] = g.fds[--g.nfds];
+    if (i < g.nfds)
+        g.slot_of[g.fds[i].fd] = i + 1;
+}
+
 static int socket_cb(CURL *easy, curl_socket_t s, int what, void *up, void *sp)
 {
     int i = find_fd(s);
     short ev = (short)(((what & CURL_POLL_IN) ? POLLIN : 0) | ((what & CURL_POLL_OUT) ? POLLOUT : 0));
 
     if (what == CURL_POLL_REMOVE) {
-        if (i >= 0) {
-            epoll_sync(s, 0, EPOLL_CTL_DEL);
-            g.fds[i] = g.fds[--g.nfds];
-        }
+        if (i >= 0)
+            forget_fd(s, i);
         return 0;
     }
     if (i < 0) {
-        if (g.nfds == g.cap) {
-            int cap = g.cap ? g.cap * 2 : 16;
-            struct pollfd *grown = realloc(g.fds, (size_t)cap * sizeof *grown);
-            if (!grown)
-                return -1;
-            g.fds = grown;
-            g.cap = cap;
-        }
+        if ((s >= g.slots && grow_slots(s) != 0) || (g.nfds == g.cap && grow_fds() != 0))
+            return -1;
         i = g.nfds++;
         g.fds[i].fd = s;
+        g.slot_of[s] = i + 1;
     }
     g.fds[i].events = ev;
     g.fds[i].revents = 0;
@@ -134,12 +188,7 @@ static int socket_cb(CURL *easy, curl_socket_t s, int what, void *up, void *sp)
 
 int wsman_loop_pollfd(void)
 {
-    if (g.epfd < 0) {
-        g.epfd = epoll_create1(EPOLL_CLOEXEC);
-        for (int i = 0; g.epfd >= 0 && i < g.nfds; i++)
-            epoll_sync(g.fds[i].fd, g.fds[i].events, EPOLL_CTL_ADD);
-    }
-    return g.epfd;
+    return epoll_set();
 }
 
 static int timer_cb(CURLM *multi, long timeout_ms, void *up)
@@ -168,8 +217,11 @@ void wsman_loop_release(void)
         curl_multi_cleanup(g.multi);
         g.multi = NULL;
         free(g.fds);
-        g.fds = NULL; /* the epoll set (if any) stays: an event loop may still watch it */
+        g.fds = NULL; /* the epoll set stays: an event loop may still watch it */
         g.nfds = g.cap = 0;
+        free(g.slot_of);
+        g.slot_of = NULL;
+        g.slots = 0;
         g.timer_at = -1;
     }
 }
@@ -253,11 +305,92 @@ static void drain_messages(void)
     }
 }
 
+/* ---- deadlines: a binary heap of the suspended fibers whose waits have one ------------------- */
+
+static void heap_set(long i, wsman_fiber_t *f)
+{
+    g.heap[i] = f;
+    f->heap_at = i;
+}
+
+static void heap_up(long i)
+{
+    wsman_fiber_t *f = g.heap[i];
+    while (i > 0) {
+        long parent = (i - 1) / 2;
+        if (g.heap[parent]->deadline_at <= f->deadline_at)
+            break;
+        heap_set(i, g.heap[parent]);
+        i = parent;
+    }
+    heap_set(i, f);
+}
+
+static void heap_down(long i)
+{
+    wsman_fiber_t *f = g.heap[i];
+    for (;;) {
+        long child = 2 * i + 1;
+        if (child >= g.heap_len)
+            break;
+        if (child + 1 < g.heap_len && g.heap[child + 1]->deadline_at < g.heap[child]->deadline_at)
+            child++;
+        if (f->deadline_at <= g.heap[child]->deadline_at)
+            break;
+        heap_set(i, g.heap[child]);
+        i = child;
+    }
+    heap_set(i, f);
+}
+
+/* Room for every fiber: reserved when a fiber is created, so that a wait never fails for want
+ * of it. */
+static int heap_reserve(long n)
+{
+    wsman_fiber_t **grown;
+    long cap = g.heap_cap ? g.heap_cap : 64;
+    if (n <= g.heap_cap)
+        return 0;
+    while (cap < n)
+        cap *= 2;
+    grown = realloc(g.heap, (size_t)cap * sizeof *grown);
+    if (!grown)
+        return -1;
+    g.heap = grown;
+    g.heap_cap = cap;
+    return 0;
+}
+
+static void heap_push(wsman_fiber_t *f, long long deadline)
+{
+    f->deadline_at = deadline;
+    g.heap[g.heap_len] = f;
+    heap_up(g.heap_len++);
+}
+
+static void heap_remove(wsman_fiber_t *f)
+{
+    long i = f->heap_at;
+    wsman_fiber_t *last;
+    if (i == NOT_IN_HEAP)
+        return;
+    f->heap_at = NOT_IN_HEAP;
+    last = g.heap[--g.heap_len];
+    if (last == f)
+        return;
+    heap_set(i, last);
+    heap_up(i);
+    heap_down(last->heap_at);
+}
+
+/* Makes ready the fibers whose deadline passed: O(log n) each, nothing for the others. */
 static void check_deadlines(long long now)
 {
-    for (wsman_fiber_t *f = g.all; f; f = f->next)
-        if (f->waiting && f->waiting->deadline && now >= f->waiting->deadline)
-            make_ready(f);
+    while (g.heap_len > 0 && g.heap[0]->deadline_at <= now) {
+        wsman_fiber_t *f = g.heap[0];
+        heap_remove(f);
+        make_ready(f);
+    }
 }
 
 static void socket_action(curl_socket_t s, int mask)
@@ -300,9 +433,8 @@ long wsman_loop_timeout(void)
     long long now = wsman_now_ms(), at = g.timer_at;
     if (g.ready_head[0] || g.ready_head[1])
         return 0;
-    for (wsman_fiber_t *f = g.all; f; f = f->next)
-        if (f->waiting && f->waiting->deadline && (at < 0 || f->waiting->deadline < at))
-            at = f->waiting->deadline;
+    if (g.heap_len > 0 && (at < 0 || g.heap[0]->deadline_at < at))
+        at = g.heap[0]->deadline_at;
     if (at < 0)
         return -1;
     return at <= now ? 0 : (long)(at - now);
@@ -317,22 +449,48 @@ int wsman_loop_fds(struct pollfd *fds, int max)
     return g.nfds;
 }
 
-/* One poll() of the loop's sockets, at most wait_ms, then dispatch. */
-static void drive(long wait_ms)
+/* Without an epoll set: one poll() of every socket, at most wait_ms, then dispatch. */
+static void drive_poll(long wait_ms)
 {
-    long t = wsman_loop_timeout();
     int n = g.nfds, r;
     struct pollfd *copy = NULL;
 
-    if (t >= 0 && (wait_ms < 0 || t < wait_ms))
-        wait_ms = t;
     if (n > 0 && (copy = malloc((size_t)n * sizeof *copy)) != NULL)
         wsman_loop_fds(copy, n);
     else
         n = 0;
-    r = poll(copy, (nfds_t)n, wait_ms < 0 ? DRIVE_WAIT_MAX_MS : (int)wait_ms);
+    r = poll(copy, (nfds_t)n, (int)wait_ms);
     dispatch(copy, r > 0 ? n : 0);
     free(copy);
+}
+
+/* One wait of the loop, at most wait_ms (-1: up to DRIVE_WAIT_MAX_MS), then dispatch. The epoll
+ * set reports only the sockets that are ready, so a step costs the same with 10 or 10,000
+ * connections open. */
+static void drive(long wait_ms)
+{
+    struct epoll_event ev[DRIVE_EVENTS_MAX];
+    struct pollfd ready[DRIVE_EVENTS_MAX];
+    long t = wsman_loop_timeout();
+    int r;
+
+    if (t >= 0 && (wait_ms < 0 || t < wait_ms))
+        wait_ms = t;
+    if (wait_ms < 0)
+        wait_ms = DRIVE_WAIT_MAX_MS;
+    if (epoll_set() < 0) {
+        drive_poll(wait_ms);
+        return;
+    }
+    r = epoll_wait(g.epfd, ev, DRIVE_EVENTS_MAX, (int)wait_ms);
+    for (int i = 0; i < r; i++) {
+        ready[i].fd = ev[i].data.fd;
+        ready[i].events = 0;
+        ready[i].revents =
+            (short)(((ev[i].events & EPOLLIN) ? POLLIN : 0) | ((ev[i].events & EPOLLOUT) ? POLLOUT : 0) |
+                    ((ev[i].events & EPOLLHUP) ? POLLHUP : 0) | ((ev[i].events & EPOLLERR) ? POLLERR : 0));
+    }
+    dispatch(ready, r > 0 ? r : 0);
 }
 
 /* ---- fibers ----------------------------------------------------------------------------------- */
@@ -409,6 +567,7 @@ static void fiber_free(wsman_fiber_t *f)
 static void fiber_unlink(wsman_fiber_t *f)
 {
     unqueue(f);
+    heap_remove(f);
     if (f->prev)
         f->prev->next = f->next;
     else
@@ -448,6 +607,12 @@ static wsman_fiber_t *fiber_new(wsman_async_fn fn, wsman_async_fn done, void *ud
     memset(f, 0, sizeof *f);
     f->stack = stack;
     f->vg_id = vg_id;
+    f->heap_at = NOT_IN_HEAP;
+    if (heap_reserve(g.pending + 1) != 0) {
+        fiber_free(f);
+        wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "No memory to track the deadline of a new operation.");
+        return NULL;
+    }
     if (prepare_context(f) != 0) {
         fiber_free(f);
         wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "The stack of a new operation could not be prepared.");
@@ -512,7 +677,10 @@ wsman_wait_end_t wsman_loop_wait(wsman_waiter_t *w)
         if (f) {
             w->fiber = f;
             f->waiting = w;
+            if (w->deadline)
+                heap_push(f, w->deadline);
             fiber_suspend(f);
+            heap_remove(f);
             f->waiting = NULL;
             w->fiber = NULL;
             continue;

@@ -58,12 +58,15 @@
 #include "trace.h"
 
 #include <curl/curl.h>
+#include <errno.h>
+#include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -108,6 +111,7 @@ struct wsman_transport {
     long connections;
     char errbuf[CURL_ERROR_SIZE];
     curl_socket_t last_sock; /* the socket libcurl opened last (CURL_SOCKET_BAD once closed) */
+    int socket_errno;        /* why the last socket could not be opened (0: it could) */
     long long last_done_ms;  /* when the last request ended: idle connections expire */
     wsman_buf_t peer_der;    /* server certificate of the latest TLS connection */
     char *url;               /* the endpoint, for traces */
@@ -131,8 +135,21 @@ struct wsman_transport {
 };
 
 #define MAXAGE_CONN_S 118L
+/* libcurl's per-handle buffers, sized for WinRM's messages rather than bulk downloads: every
+ * session holds one easy handle, so at a thousand sessions the defaults (16 KiB to receive,
+ * 64 KiB to send) cost 80 MB. A reply streams through the receive buffer into the XML reader
+ * whatever its size; 16 KiB is the smallest send buffer libcurl accepts. */
+#define RECV_BUFFER_SIZE 4096L
+#define SEND_BUFFER_SIZE 16384L
 
 static void keep_peer_cert(wsman_transport_t *t);
+
+/* Whether the transfer in progress opened a connection. */
+static int new_connection(wsman_transport_t *t)
+{
+    long conns = 0;
+    return curl_easy_getinfo(t->easy, CURLINFO_NUM_CONNECTS, &conns) == CURLE_OK && conns > 0;
+}
 
 /* libcurl calls this once the connection is up and before the request is sent; the header list
  * is read after it, so the Authorization line set here goes out with this request. */
@@ -140,7 +157,7 @@ static int prereq_cb(void *ud, char *primary_ip, char *local_ip, int primary_por
 {
     static char no_header[] = "Authorization:"; /* libcurl: send no such header */
     wsman_transport_t *t = ud;
-    long conns = 0;
+    int fresh;
     size_t prefix;
 
     (void)primary_ip;
@@ -149,9 +166,8 @@ static int prereq_cb(void *ud, char *primary_ip, char *local_ip, int primary_por
     (void)local_port;
     if (!t->req || !t->req->authorize || !t->authz_node)
         return CURL_PREREQFUNC_OK;
-    if (curl_easy_getinfo(t->easy, CURLINFO_NUM_CONNECTS, &conns) != CURLE_OK)
-        conns = 0;
-    if (conns > 0 && t->https)
+    fresh = new_connection(t);
+    if (fresh && t->https)
         keep_peer_cert(t); /* the new connection's certificate, for channel binding */
     wsman_buf_reset(&t->authz);
     if (wsman_buf_puts(&t->authz, "Authorization: ") != 0) {
@@ -159,7 +175,7 @@ static int prereq_cb(void *ud, char *primary_ip, char *local_ip, int primary_por
         return CURL_PREREQFUNC_ABORT;
     }
     prefix = t->authz.len;
-    if (t->req->authorize(t->req->authorize_ud, t, conns > 0, &t->authz) != 0) {
+    if (t->req->authorize(t->req->authorize_ud, t, fresh, &t->authz) != 0) {
         t->authorize_aborted = 1;
         return CURL_PREREQFUNC_ABORT;
     }
@@ -189,6 +205,17 @@ static size_t read_cb(char *buf, size_t size, size_t nitems, void *ud)
         t->body_handed += n;
     }
     return n;
+}
+
+/* Opens the connection's socket (close-on-exec: a program started meanwhile inherits none of a
+ * thousand connections) and remembers why it could not, for descriptor_error. */
+static curl_socket_t opensocket_cb(void *ud, curlsocktype purpose, struct curl_sockaddr *addr)
+{
+    wsman_transport_t *t = ud;
+    curl_socket_t fd = socket(addr->family, addr->socktype | SOCK_CLOEXEC, addr->protocol);
+    (void)purpose;
+    t->socket_errno = fd == CURL_SOCKET_BAD ? errno : 0;
+    return fd;
 }
 
 static int sockopt_cb(void *ud, curl_socket_t fd, curlsocktype purpose)
@@ -259,6 +286,8 @@ static size_t header_cb(char *data, size_t size, size_t nitems, void *ud)
         r->status = status;
         if (status == 401 || status == 407)
             t->saw_auth_status = 1;
+        if (t->https && new_connection(t))
+            keep_peer_cert(t); /* its certificate, for channel binding, while the connection is up */
         return n;
     }
     if (header_is(data, n, "Content-Type", &v, &vl)) {
@@ -429,6 +458,7 @@ static int set_basic_options(wsman_transport_t *t, const wsman_transport_config_
     SETCALLBACK(basic, SEEK, seek_cb);
     SETCALLBACK(basic, HEADER, header_cb);
     SETCALLBACK(basic, WRITE, write_cb);
+    SETCALLBACK(basic, OPENSOCKET, opensocket_cb);
     SETCALLBACK(basic, SOCKOPT, sockopt_cb);
     SETCALLBACK(basic, CLOSESOCKET, closesocket_cb);
     SETCALLBACK(basic, PREREQ, prereq_cb);
@@ -437,6 +467,8 @@ static int set_basic_options(wsman_transport_t *t, const wsman_transport_config_
     /* idle connections older than this are not reused (below HTTP.sys' 120 s); see
      * wsman_transport_reusable */
     SETOPT(basic, CURLOPT_MAXAGE_CONN, (long)MAXAGE_CONN_S);
+    SETOPT(basic, CURLOPT_BUFFERSIZE, RECV_BUFFER_SIZE);
+    SETOPT(basic, CURLOPT_UPLOAD_BUFFERSIZE, SEND_BUFFER_SIZE);
     return 0;
 }
 
@@ -452,6 +484,17 @@ static int set_digest_options(wsman_transport_t *t, const wsman_transport_config
     return 0;
 }
 
+/* libcurl hands over each new TLS connection's context: OpenSSL keeps a read and a write buffer
+ * of about 17 KiB each per connection; with this mode it frees them while the connection is
+ * idle, which is most of the time for a session among thousands. */
+static CURLcode ssl_ctx_cb(CURL *easy, void *ssl_ctx, void *ud)
+{
+    (void)easy;
+    (void)ud;
+    SSL_CTX_set_mode((SSL_CTX *)ssl_ctx, SSL_MODE_RELEASE_BUFFERS);
+    return CURLE_OK;
+}
+
 /* TLS: verification on unless the session flags say otherwise; CA file and client certificate. */
 static int set_tls_options(wsman_transport_t *t, const wsman_transport_config_t *cfg, const char **failed)
 {
@@ -462,7 +505,7 @@ static int set_tls_options(wsman_transport_t *t, const wsman_transport_config_t 
     if (cfg->flags & WSMAN_FLAG_SKIP_REVOCATION_CHECK)
         (void)curl_easy_setopt(t->easy, CURLOPT_SSL_OPTIONS, (long)CURLSSLOPT_NO_REVOKE);
     if (t->https)
-        (void)curl_easy_setopt(t->easy, CURLOPT_CERTINFO, 1L);
+        (void)curl_easy_setopt(t->easy, CURLOPT_SSL_CTX_FUNCTION, ssl_ctx_cb);
     if (cfg->ca_file && *cfg->ca_file)
         SETOPT("options.ca_file", CURLOPT_CAINFO, cfg->ca_file);
     if (cfg->client_cert && *cfg->client_cert)
@@ -872,13 +915,42 @@ static int proxy_error(wsman_transport_t *t, CURLcode rc, wsman_send_state_t *st
     return 1;
 }
 
+/* The process ran out of descriptors (one socket per session): libcurl reports a failed connect,
+ * the system's errno says why. 1 when that is the case. */
+static int descriptor_error(wsman_transport_t *t, wsman_send_state_t *state, wsman_error_t *e)
+{
+    int os_errno = t->socket_errno;
+    struct rlimit lim;
+
+    if (os_errno != EMFILE && os_errno != ENFILE)
+        return 0;
+    *state = WSMAN_SENT_NOTHING;
+    if (os_errno == ENFILE) {
+        wsman_error_set(e, WSMAN_E_WINHTTP_OUT_OF_HANDLES,
+                        "Cannot open a connection to %s: too many open files in the system (ENFILE, the "
+                        "system-wide limit fs.file-max is reached). Lower the number of concurrent sessions "
+                        "(tasks limit, -throttle) or raise fs.file-max.",
+                        t->hostport);
+        return 1;
+    }
+    if (getrlimit(RLIMIT_NOFILE, &lim) != 0)
+        lim.rlim_cur = lim.rlim_max = 0;
+    wsman_error_set(e, WSMAN_E_WINHTTP_OUT_OF_HANDLES,
+                    "Cannot open a connection to %s: too many open files (EMFILE: this process reached its "
+                    "limit of %llu descriptors; each concurrent session holds one). Raise the limit with "
+                    "\"ulimit -n\" (its hard limit is %llu) or lower the number of concurrent sessions "
+                    "(tasks limit, -throttle).",
+                    t->hostport, (unsigned long long)lim.rlim_cur, (unsigned long long)lim.rlim_max);
+    return 1;
+}
+
 static void map_error(wsman_transport_t *t, CURLcode rc, long timeout_ms, wsman_send_state_t *state,
                       wsman_error_t *e)
 {
     const char *detail = t->errbuf[0] ? t->errbuf : curl_easy_strerror(rc);
 
     *state = progress(t);
-    if (local_error(t, rc, state, e) || proxy_error(t, rc, state, e) ||
+    if (local_error(t, rc, state, e) || descriptor_error(t, state, e) || proxy_error(t, rc, state, e) ||
         connect_error(t, rc, detail, timeout_ms, state, e) || exchange_error(t, rc, detail, state, e))
         return;
     if (is_tls_error(rc)) {
@@ -990,6 +1062,7 @@ static int start_request(wsman_transport_t *t, const wsman_http_request_t *req, 
     t->sink_aborted = 0;
     t->resp = resp;
     t->oom = 0;
+    t->socket_errno = 0;
     t->errbuf[0] = '\0';
     if (curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, hdrs) != CURLE_OK ||
         curl_easy_setopt(t->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->len) != CURLE_OK) {
@@ -1035,13 +1108,12 @@ static void end_request(wsman_transport_t *t, struct curl_slist *hdrs)
 {
     long conns = 0;
 
-    if (curl_easy_getinfo(t->easy, CURLINFO_NUM_CONNECTS, &conns) == CURLE_OK && conns > 0) {
+    if (curl_easy_getinfo(t->easy, CURLINFO_NUM_CONNECTS, &conns) == CURLE_OK && conns > 0)
         t->connections += conns;
-        if (t->https)
-            keep_peer_cert(t); /* a new TLS connection: its certificate, for channel binding */
-    }
     t->last_done_ms = wsman_now_ms();
     wsman_loop_remove(t->easy);
+    /* setting the size again frees libcurl's send buffer until the next request needs one */
+    curl_easy_setopt(t->easy, CURLOPT_UPLOAD_BUFFERSIZE, SEND_BUFFER_SIZE);
     curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, NULL);
     if (t->authz_node)
         t->authz_node->data = t->authz_orig;
@@ -1136,33 +1208,36 @@ int wsman_transport_post(wsman_transport_t *t, const wsman_http_request_t *req, 
 
 /* ---- peer certificate (channel binding) ---------------------------------------------------------- */
 
-static int certinfo_der(wsman_transport_t *t, wsman_buf_t *der)
+/* The leaf certificate of the handle's latest TLS connection, DER-encoded, straight from OpenSSL
+ * (libcurl's CERTINFO would format the whole chain as text for every connection). */
+static int peer_der(wsman_transport_t *t, wsman_buf_t *der)
 {
-    struct curl_certinfo *ci = NULL;
-    if (!t->https || curl_easy_getinfo(t->easy, CURLINFO_CERTINFO, &ci) != CURLE_OK || !ci ||
-        ci->num_of_certs < 1)
+    struct curl_tlssessioninfo *info = NULL;
+    X509 *cert;
+    unsigned char *out = NULL;
+    int n, rc = -1;
+
+    if (!t->https || curl_easy_getinfo(t->easy, CURLINFO_TLS_SSL_PTR, &info) != CURLE_OK || !info ||
+        info->backend != CURLSSLBACKEND_OPENSSL || !info->internals)
         return -1;
-    for (struct curl_slist *s = ci->certinfo[0]; s; s = s->next) {
-        const char *begin, *end;
-        if (strncmp(s->data, "Cert:", 5) != 0)
-            continue;
-        begin = strstr(s->data, "-----BEGIN CERTIFICATE-----");
-        end = begin ? strstr(begin, "-----END CERTIFICATE-----") : NULL;
-        if (!begin || !end)
-            return -1;
-        begin += strlen("-----BEGIN CERTIFICATE-----");
-        return wsman_base64_decode(der, begin, (size_t)(end - begin));
-    }
-    return -1;
+    cert = SSL_get1_peer_certificate((SSL *)info->internals);
+    if (!cert)
+        return -1;
+    n = i2d_X509(cert, &out);
+    if (n > 0)
+        rc = wsman_buf_append(der, out, (size_t)n);
+    OPENSSL_free(out);
+    X509_free(cert);
+    return rc;
 }
 
-/* libcurl fills CERTINFO when it sets up a TLS connection; a reused connection's transfer may
- * leave it empty, so the latest one is kept here. */
+/* Read while the connection is known to be up (before the request, and after a transfer that
+ * opened it): a reused connection is not reported again, so the latest one is kept here. */
 static void keep_peer_cert(wsman_transport_t *t)
 {
     wsman_buf_t der;
     wsman_buf_init(&der);
-    if (certinfo_der(t, &der) == 0 && der.len) {
+    if (peer_der(t, &der) == 0 && der.len) {
         wsman_buf_free(&t->peer_der);
         t->peer_der = der;
         return;
@@ -1176,7 +1251,7 @@ int wsman_transport_peer_cert(wsman_transport_t *t, wsman_buf_t *der)
         return -1;
     if (t->peer_der.len)
         return wsman_buf_append(der, t->peer_der.data, t->peer_der.len);
-    return certinfo_der(t, der);
+    return peer_der(t, der);
 }
 
 /* ---- connection reuse (connection-bound authentication) -------------------------------------------- */
