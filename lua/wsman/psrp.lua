@@ -15,11 +15,14 @@
 -- `verbose`, `debug`, `information`, `progress`, each a list of records as PowerShell sent them.
 -- A pool is a WinRS shell on a PowerShell resource URI; the session's authentication and message
 -- encryption apply unchanged. Host calls (Read-Host, Write-Host, $host.SetShouldExit, ...) go to
--- the pool's `host` table: `host = { ReadLine = function(p) return "answer" end }`. SecureStrings:
+-- the pool's `host` table: `host = { ReadLine = function(p) return "answer" end }`; the host's raw
+-- UI state (`pool.raw_ui`) answers `$host.UI.RawUI`, and `pool:pipeline{use_runspace_host = true}`
+-- routes a pipeline's calls through the pool (RUNSPACEPOOL_HOST_CALL). SecureStrings:
 -- `pool:secure_string(text)` and `pool:decrypt(value)` (the session key exchange runs once, when
 -- first needed). `pool:disconnect()` / `pool:reconnect()` leave the pool running on the host
 -- meanwhile; `session:runspace_pools()` lists the pools on the host (another client's disconnected
--- ones too) and `pool:connect()` attaches to one, `p:connect()` to its disconnected pipelines.
+-- ones too) and `pool:connect()` attaches to one, `p:connect()` to its disconnected pipelines;
+-- `pool:is_alive()` asks the host whether the pool is still there and connected.
 -- @module wsman.psrp
 local WSMan = require "wsman.core"
 
