@@ -335,6 +335,8 @@ describe("disconnected pools and pipelines", function()
     local ok, err = pcall(b.runspace_pools, b, 42)
     assert.is_false(ok)
     assert.matches("session:runspace_pools: options must be a table", err)
+    assert.has_error(function() b:runspace_pools { hots = {} } end,
+      "session:runspace_pools: unknown option 'hots' (host, receive_timeout, key_exchange_timeout)")
   end)
 end)
 
