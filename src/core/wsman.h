@@ -489,7 +489,9 @@ wsman_reaper_t *wsman_reaper_new(void);
 /* s hands itself to r when dropped with requests queued (r NULL: detach). */
 void wsman_session_set_reaper(wsman_session_t *s, wsman_reaper_t *r);
 /* Sends the dropped sessions' requests for at most budget_ms (finishing the request under way)
- * and frees those sessions; returns how many are still held. */
+ * and frees those sessions; returns how many are still held (a session whose requests a suspended
+ * run is sending counts: 0 means nothing is left to send). Inside a cancelled operation it sends
+ * nothing, and a run whose operation is cancelled keeps what it had not sent for the next run. */
 size_t wsman_reaper_run(wsman_reaper_t *r, long budget_ms);
 size_t wsman_reaper_count(const wsman_reaper_t *r);
 /* A last run of budget_ms, then frees what is left; the reaper itself goes when no session is
@@ -657,6 +659,10 @@ wsman_fiber_t *wsman_loop_ready(void);
 void wsman_fiber_discard(wsman_fiber_t *f);
 /* The fiber running now (NULL on the thread's own stack). */
 wsman_fiber_t *wsman_fiber_current(void);
+/* 1 when the operation running now was cancelled (its new requests fail at once with
+ * WSMAN_E_OPERATION_ABORTED), 0 when it was not or when no operation runs (the thread's own stack).
+ * Cleanup work done on behalf of others (dropped sessions' requests) stops there and stays queued. */
+int wsman_fiber_cancelled(void);
 
 #ifdef __cplusplus
 }
