@@ -1033,6 +1033,21 @@ describe("wsman command", function()
       assert.equals(0, open_shells())
     end)
 
+    it("ps and run -ps on several hosts read their script once (a file, or stdin)", function()
+      local script = tmp .. ".ps1"
+      write_file(script, "Write-Output hello\n")
+      local st, out = wsman(hosts_args("ps", s.url .. "," .. s2.url, "-", "-format:jsonl"), { stdin = q(script) })
+      assert.equals(0, st)
+      assert.same(sorted { s.url .. " True exit=0 out=hello", s2.url .. " True exit=0 out=hello" },
+        sorted(jsonl_lines(out)))
+      st, out = wsman(hosts_args("run", s.url .. "," .. s2.url, "-ps", "-format:jsonl"), { stdin = q(script) })
+      assert.equals(0, st)
+      assert.equals(2, #jsonl_lines(out))
+      -- (the simulator's powershell.exe writes the script's lines it runs)
+      assert.equals(2, select(2, out:gsub('"stdout":"Write%-Output hello', "")))
+      os.remove(script)
+    end)
+
     it("run writes each host's lines as they come, prefixed with the host", function()
       local go = tmp .. ".go"
       os.remove(go)
