@@ -259,7 +259,8 @@ end
 local function print_table(o, rows)
   print(("\n%d hosts, %s ms latency; per host Identify + Get + Enumerate of 20 items (Basic, %s)")
     :format(o.hosts, o.latency, o.tls and "HTTPS" or "HTTP"))
-  local head = "| mode | wall s | client CPU s | CPU ms/op | peak RSS MB | peak fds | conns | failed | sim req/s "
+  -- (handshakes: the TCP connections the simulator accepted, each with its Basic authentication)
+  local head = "| mode | wall s | client CPU s | CPU ms/op | peak RSS MB | peak fds | handshakes | failed | sim req/s "
     .. "| sim CPU s | vs seq | vs py256 |"
   print(head)
   print((head:gsub("[^|]", "-")))

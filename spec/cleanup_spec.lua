@@ -84,6 +84,65 @@ describe("dropped sessions leave nothing open", function()
     assert.equals(0, st.OpenShells)
   end)
 
+  -- Opens a shell running a long command on its own session and drops all three: a Signal
+  -- terminate and a Delete wait in the queue.
+  local function drop_running_shell()
+    local session = sim.session(s)
+    session:shell():run("sleep 30")
+  end
+
+  it("a task cancelled while its operation sends what dropped sessions left keeps it queued", function()
+    WSMan.flush()
+    drop_running_shell()
+    drop_running_shell()
+    collectgarbage("collect")
+    collectgarbage("collect")
+    assert.equals(2, WSMan.flush(0))
+    local group = WSMan.tasks { limit = 2 }
+    -- its Identify first sends the first dropped session's Signal: the canceller, started next,
+    -- cancels the task while that Signal is in flight
+    group:spawn(function() return sim.session(s):Identify() end, "victim")
+    group:spawn(function() return group:cancel("victim") end, "canceller")
+    local r = group:wait()
+    assert.is_true(r.canceller.value)
+    assert.is_false(r.victim.ok)
+    assert.matches("cancel", tostring(r.victim.value))
+    assert.equals(2, WSMan.flush(0), "both dropped sessions still wait, the interrupted one first")
+    assert.equals(0, WSMan.flush())
+    assert.equals(0, sim.stats(control).OpenShells)
+  end)
+
+  it("a task cancelled while its session sends its own queue hands the rest to WSMan.flush", function()
+    WSMan.flush()
+    local group = WSMan.tasks { limit = 2 }
+    local sending = false
+    group:spawn(function()
+      local session = sim.session(s)
+      do
+        local sh = session:shell()
+        sh:run("sleep 30")
+      end
+      collectgarbage("collect")
+      collectgarbage("collect")
+      sending = true
+      -- the Signal and the Delete the collection queued go out first
+      return session:Identify()
+    end, "victim")
+    group:spawn(function()
+      while not sending do coroutine.yield() end
+      return group:cancel("victim")
+    end, "canceller")
+    local r = group:wait()
+    assert.is_true(r.canceller.value)
+    assert.is_false(r.victim.ok)
+    r = nil -- luacheck: ignore 311
+    collectgarbage("collect")
+    collectgarbage("collect")
+    assert.equals(1, WSMan.flush(0), "the dropped session kept its Signal and Delete")
+    assert.equals(0, WSMan.flush())
+    assert.equals(0, sim.stats(control).OpenShells)
+  end)
+
   it("WSMan.flush checks its argument and returns 0 when nothing waits", function()
     assert.equals(0, WSMan.flush())
     assert.equals(0, WSMan.flush(0))

@@ -335,6 +335,8 @@ describe("disconnected pools and pipelines", function()
     local ok, err = pcall(b.runspace_pools, b, 42)
     assert.is_false(ok)
     assert.matches("session:runspace_pools: options must be a table", err)
+    assert.has_error(function() b:runspace_pools { hots = {} } end,
+      "session:runspace_pools: unknown option 'hots' (host, receive_timeout, key_exchange_timeout)")
   end)
 end)
 
@@ -344,7 +346,7 @@ describe("message sizes and the key exchange", function()
       -- as pypsrp did: read the host's MaxEnvelopeSizekb, then use that size
       local kb = tonumber(rs:Get("winrm/config"):match("MaxEnvelopeSizekb>(%d+)<"))
       assert.equals(32, kb)
-      local small = sim.session(r, nil, function(o) o.max_envelope_size = kb * 1024 end)
+      local small = r.session(function(o) o.max_envelope_size = kb * 1024 end)
       local pool <close> = small:runspace_pool()
       -- a 32 kB script: the first fragment with the Command, the rest in a Send, then the input
       local p = pool:pipeline():add_script(([[begin {

@@ -182,7 +182,7 @@ describe("replays of real Windows recordings", function()
       local data = ("0123456789"):rep(52000) .. "ab" -- 520002 bytes = 6 * 85404 + 7578
       local src = tmpfile(data)
       local done = {}
-      local big = sim.session(r, nil, function(o) o.max_envelope_size = 160000 end)
+      local big = r.session(function(o) o.max_envelope_size = 160000 end)
       local path = big:copy(src, "test_file", { chunk_size = 85404, progress = function(n) done[#done + 1] = n end })
       os.remove(src)
       assert.equals("C:\\Users\\vagrant\\Documents\\test_file", path)

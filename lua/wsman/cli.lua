@@ -1372,7 +1372,7 @@ local function host_command(op, cmd, host)
   if op == "fetch" then
     c.unnamed = table.move(cmd.unnamed, 1, #cmd.unnamed, 1, {})
     local safe = (host or "localhost"):gsub("[^%w%.%-_]", "_")
-    c.unnamed[3] = c.unnamed[3]:gsub("{host}", (safe:gsub("%%", "%%%%")))
+    c.unnamed[3] = c.unnamed[3]:gsub(HOST_PLACEHOLDER, safe) -- (safe has no "%")
   end
   return c
 end

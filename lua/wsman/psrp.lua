@@ -15,11 +15,14 @@
 -- `verbose`, `debug`, `information`, `progress`, each a list of records as PowerShell sent them.
 -- A pool is a WinRS shell on a PowerShell resource URI; the session's authentication and message
 -- encryption apply unchanged. Host calls (Read-Host, Write-Host, $host.SetShouldExit, ...) go to
--- the pool's `host` table: `host = { ReadLine = function(p) return "answer" end }`. SecureStrings:
+-- the pool's `host` table: `host = { ReadLine = function(p) return "answer" end }`; the host's raw
+-- UI state (`pool.raw_ui`) answers `$host.UI.RawUI`, and `pool:pipeline{use_runspace_host = true}`
+-- routes a pipeline's calls through the pool (RUNSPACEPOOL_HOST_CALL). SecureStrings:
 -- `pool:secure_string(text)` and `pool:decrypt(value)` (the session key exchange runs once, when
 -- first needed). `pool:disconnect()` / `pool:reconnect()` leave the pool running on the host
 -- meanwhile; `session:runspace_pools()` lists the pools on the host (another client's disconnected
--- ones too) and `pool:connect()` attaches to one, `p:connect()` to its disconnected pipelines.
+-- ones too) and `pool:connect()` attaches to one, `p:connect()` to its disconnected pipelines;
+-- `pool:is_alive()` asks the host whether the pool is still there and connected.
 -- @module wsman.psrp
 local WSMan = require "wsman.core"
 
@@ -545,11 +548,18 @@ end
 -- `pool.id`, `pool.resource_uri`, `pool.host_state` (what the host says: "Disconnected",
 -- "Connected"), `pool.owner`, `pool.pipeline_ids` (its unfinished pipelines, in the host's order).
 -- @param session the session
--- @tparam[opt] table opts `host`, `receive_timeout` (as for `session:runspace_pool`), the pools'
+-- @tparam[opt] table opts `host`, `receive_timeout`, `key_exchange_timeout` (as for
+--   `session:runspace_pool`), the listed pools' settings
 -- @return a list of pools (`{n = N, ...}`), in the host's order
 function M.runspace_pools(session, opts)
   opts = opts or {}
   if type(opts) ~= "table" then error("session:runspace_pools: options must be a table", 2) end
+  for k in pairs(opts) do
+    if k ~= "host" and k ~= "receive_timeout" and k ~= "key_exchange_timeout" then
+      error(("session:runspace_pools: unknown option '%s' (host, receive_timeout, key_exchange_timeout)")
+        :format(tostring(k)), 2)
+    end
+  end
   local list = { n = 0 }
   for shell in session:enumerate(SHELL_URI) do
     local uri = text_of(shell.ResourceUri) or ""
@@ -557,6 +567,7 @@ function M.runspace_pools(session, opts)
       local pool = setmetatable({ id = text_of(shell.ShellId), object_id = 0, state = "Disconnected",
         session = session, resource_uri = uri, host_state = text_of(shell.State), owner = text_of(shell.Owner),
         receive_timeout = opts.receive_timeout, host = opts.host, pipeline_ids = {}, listed = true,
+        key_exchange_timeout = opts.key_exchange_timeout,
         raw_ui = raw_ui_state(opts.host), host_output = {}, streams = { progress = {} } }, Pool)
       for cmd in session:enumerate(SHELL_URI .. "/Command", { filter = { ShellId = pool.id }, dialect = "selector" }) do
         pool.pipeline_ids[#pool.pipeline_ids + 1] = text_of(cmd.CommandId)

@@ -303,8 +303,8 @@ end
 -- Basic and plain HTTP (a replay answers what was recorded, whatever WSMAN_SPEC_AUTH says), then
 -- checks that f sent the whole recorded sequence of requests. Pending when the recording is absent.
 -- Under WSMAN_SPEC_AUTH=ntlm the replay runs over Negotiate with message encryption instead (the
--- simulator authenticates and encrypts before the replay answers). f also gets the simulator, for
--- more sessions (M.session(r, ...)) on the same replay.
+-- simulator authenticates and encrypts before the replay answers). f also gets the simulator r, whose
+-- r.session(opts_setup) makes more sessions on the same replay.
 function M.replay(name, f)
   if not M.need_shared(M.captures .. "/" .. name) then return end
   local WSMan = require "wsman"
@@ -312,16 +312,17 @@ function M.replay(name, f)
   local args = { "--allow-unencrypted", "--replay", M.captures .. "/" .. name }
   if ntlm then table.move({ "--auth", "negotiate,basic" }, 1, 2, #args + 1, args) end
   local r = M.start(args, { fresh = true })
-  local rs
-  if ntlm then
-    rs = M.session(r)
-  else
+  -- a session on the replay, its ConnectionOptions set up by opts_setup(o) (r.session(setup) in f)
+  function r.session(opts_setup)
+    if ntlm then return (M.session(r, nil, opts_setup)) end
     local w = WSMan.new()
     local o = w:CreateConnectionOptions()
     o.UserName, o.Password = M.user, M.password
-    rs = w:CreateSession(r.url, WSMan.SessionFlagUseBasic | WSMan.SessionFlagCredUsernamePassword
+    if opts_setup then opts_setup(o) end
+    return w:CreateSession(r.url, WSMan.SessionFlagUseBasic | WSMan.SessionFlagCredUsernamePassword
       | WSMan.SessionFlagNoEncryption, o)
   end
+  local rs = r.session()
   local ok, err = pcall(f, rs, r)
   local stats = M.stats(rs)
   local left = stats.ReplayRemaining

@@ -328,6 +328,9 @@ wsman_enum_t *wsman_enumerate(wsman_session_t *s, const wsman_locator_t *l, cons
  * Pulls the next batch only when the local one is used up. */
 int wsman_enum_next(wsman_enum_t *en, wsman_buf_t *out, wsman_error_t *e);
 int wsman_enum_at_end(const wsman_enum_t *en);
+/* 1 when the next wsman_enum_next or wsman_enum_fetch sends no request (an item is queued, or
+ * the enumeration is over): an event loop or a task scheduler can call them directly. */
+int wsman_enum_ready(const wsman_enum_t *en);
 /* Makes wsman_enum_at_end exact: while the local batch is empty and the enumeration is still
  * open, Pulls (a server may end a batch without EndOfSequence and answer the next Pull with no
  * item and EndOfSequence). Returns 1 when an item is ready, 0 at end of stream, -1 on error.
@@ -486,7 +489,9 @@ wsman_reaper_t *wsman_reaper_new(void);
 /* s hands itself to r when dropped with requests queued (r NULL: detach). */
 void wsman_session_set_reaper(wsman_session_t *s, wsman_reaper_t *r);
 /* Sends the dropped sessions' requests for at most budget_ms (finishing the request under way)
- * and frees those sessions; returns how many are still held. */
+ * and frees those sessions; returns how many are still held (a session whose requests a suspended
+ * run is sending counts: 0 means nothing is left to send). Inside a cancelled operation it sends
+ * nothing, and a run whose operation is cancelled keeps what it had not sent for the next run. */
 size_t wsman_reaper_run(wsman_reaper_t *r, long budget_ms);
 size_t wsman_reaper_count(const wsman_reaper_t *r);
 /* A last run of budget_ms, then frees what is left; the reaper itself goes when no session is
@@ -654,6 +659,10 @@ wsman_fiber_t *wsman_loop_ready(void);
 void wsman_fiber_discard(wsman_fiber_t *f);
 /* The fiber running now (NULL on the thread's own stack). */
 wsman_fiber_t *wsman_fiber_current(void);
+/* 1 when the operation running now was cancelled (its new requests fail at once with
+ * WSMAN_E_OPERATION_ABORTED), 0 when it was not or when no operation runs (the thread's own stack).
+ * Cleanup work done on behalf of others (dropped sessions' requests) stops there and stays queued. */
+int wsman_fiber_cancelled(void);
 
 #ifdef __cplusplus
 }

@@ -114,6 +114,13 @@ The fault XML of the last failure, `""` otherwise (read-only).
 @field Enumerator.Error
 */
 
+/* ReadItem and AtEndOfStream send a Pull only when the local batch is used up. */
+static int no_pull_needed(lua_State *L)
+{
+    lw_enum *x = luaL_testudata(L, 1, LW_ENUMERATOR);
+    return x && x->en && wsman_enum_ready(x->en);
+}
+
 static const lw_member members[] = {
     {"ReadItem", m_readitem, NULL, NULL},
     {"AtEndOfStream", NULL, get_eos, NULL},
@@ -178,4 +185,6 @@ void lw_enumerator_register(lua_State *L)
     static const luaL_Reg meta[] = {
         {"__gc", e_gc}, {"__close", e_close}, {"__tostring", e_tostring}, {NULL, NULL}};
     lw_class_register(L, &cls, meta);
+    lw_task_no_wait(L, m_readitem, no_pull_needed);
+    lw_task_no_wait(L, get_eos, no_pull_needed);
 }

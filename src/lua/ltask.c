@@ -106,6 +106,37 @@ static int job_gc(lua_State *L)
     return 0;
 }
 
+/* The members that declared when they send no request (lw_task_no_wait): a registry table
+ * f -> no_wait, both light C functions, per Lua state. */
+#define LW_NO_WAITS_KEY "wsman.tasks.no_wait"
+
+void lw_task_no_wait(lua_State *L, lua_CFunction f, lw_no_wait no_wait)
+{
+    if (lua_getfield(L, LUA_REGISTRYINDEX, LW_NO_WAITS_KEY) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+        lua_pushvalue(L, -1);
+        lua_setfield(L, LUA_REGISTRYINDEX, LW_NO_WAITS_KEY);
+    }
+    lua_pushcfunction(L, f);
+    lua_pushcfunction(L, no_wait);
+    lua_rawset(L, -3);
+    lua_pop(L, 1);
+}
+
+static int sends_nothing(lua_State *L, lua_CFunction f)
+{
+    lw_no_wait no_wait = NULL;
+    int top = lua_gettop(L);
+    if (lua_getfield(L, LUA_REGISTRYINDEX, LW_NO_WAITS_KEY) == LUA_TTABLE) {
+        lua_pushcfunction(L, f);
+        if (lua_rawget(L, -2) == LUA_TFUNCTION)
+            no_wait = lua_tocfunction(L, -1);
+    }
+    lua_settop(L, top);
+    return no_wait && no_wait(L);
+}
+
 int lw_task_call(lua_State *L, lua_CFunction f)
 {
     int nargs = lua_gettop(L), r;
@@ -121,6 +152,8 @@ int lw_task_call(lua_State *L, lua_CFunction f)
     case LW_TASK:
         break;
     }
+    if (sends_nothing(L, f))
+        return f(L);
     luaL_checkstack(L, 4, NULL);
     j = lua_newuserdatauv(L, sizeof *j, 1);
     memset(j, 0, sizeof *j);

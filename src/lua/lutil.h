@@ -59,6 +59,12 @@ void *lw_handle_new(lua_State *L, size_t size, int nuv, const char *tname);
 int lw_task_call(lua_State *L, lua_CFunction f);
 /* Pushes f wrapped by lw_task_call (the form every class method is registered in). */
 void lw_push_task_method(lua_State *L, lua_CFunction f);
+/* Declares when the method or property reader f sends no request: no_wait(L) (the call's
+ * arguments on the stack) returns 1, and lw_task_call then calls f directly, even inside a
+ * task, without a resumable operation of its own (e.g. ReadItem with items queued). no_wait
+ * returns 0 when unsure, a wrong argument included (f reports it). */
+typedef int (*lw_no_wait)(lua_State *L);
+void lw_task_no_wait(lua_State *L, lua_CFunction f, lw_no_wait no_wait);
 /* WSMan._task_mark, _loop_step, _task_cancel, _loop_timeout: the scheduler's hooks. */
 void lw_task_fields(lua_State *L);
 void lw_task_register(lua_State *L);

@@ -176,6 +176,27 @@ class PoolTest(PsrpTestCase):
         other.http.close()
 
 
+class ShellGetTest(PsrpTestCase):
+    def test_get_of_a_pool_says_its_state(self):
+        """Get of .../windows/shell?ShellId=<pool>: the pool as the shell list has it; an unknown id faults."""
+        c, _ = self.pool()
+        getter = pc.Client(self.sim)
+        self.addCleanup(getter.http.close)
+        getter.id, getter.uri = c.id, pc.RSP
+        r = getter.post(pc.T + "Get", "")
+        self.assertEqual(r.status, 200, r.body)
+        self.assertEqual(r.text("s:Body/{%s}Shell/{%s}State" % (pc.RSP, pc.RSP)), "Connected")
+        self.assertEqual(r.text("s:Body/{%s}Shell/{%s}ShellId" % (pc.RSP, pc.RSP)), c.id)
+        c.post(pc.RSP + "/Disconnect", '<rsp:Disconnect xmlns:rsp="%s"/>' % pc.RSP)
+        r = getter.post(pc.T + "Get", "")
+        self.assertEqual(r.text("s:Body/{%s}Shell/{%s}State" % (pc.RSP, pc.RSP)), "Disconnected")
+        getter.id = "00000000-0000-0000-0000-000000000001"
+        r = getter.post(pc.T + "Get", "")
+        self.assertEqual(r.status, 500)
+        self.assertIn("2150858843", r.body.decode())
+        self.assertIn("invalid selectors for the resource", r.body.decode())
+
+
 class PipelineTest(PsrpTestCase):
     def test_output_values(self):
         c, _ = self.pool()

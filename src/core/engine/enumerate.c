@@ -280,6 +280,11 @@ int wsman_enum_at_end(const wsman_enum_t *en)
     return en->count == 0 && (en->eos || en->finished || !en->context);
 }
 
+int wsman_enum_ready(const wsman_enum_t *en)
+{
+    return en && (en->count > 0 || en->eos || en->finished || !en->context);
+}
+
 int wsman_enum_release(wsman_enum_t *en, wsman_error_t *e)
 {
     wsman_exchange_t x;

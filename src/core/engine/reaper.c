@@ -8,7 +8,9 @@
  * queue and sends them from wsman_reaper_run, which the exchange of any attached session calls
  * first, an embedding application calls when it likes (WSMan.flush), and wsman_reaper_close calls
  * at the end. Every run is bounded by a time budget; a session whose host does not answer is
- * dropped with what is left of its queue (the host expires idle contexts and shells itself).
+ * dropped with what is left of its queue (the host expires idle contexts and shells itself). A run
+ * inside an operation that gets cancelled (a task's) stops there and leaves the session, with the
+ * request it was sending, at the head of the list for the next run.
  *
  * A run takes one session at a time from the head of a list and finishes it: a future
  * non-blocking engine can drive the same list one request per turn of its loop.
@@ -27,7 +29,9 @@ struct wsman_reaper {
     int closed;  /* the owner let go: adopted sessions are freed at once */
     int running; /* a run is in progress (the exchanges it makes must not start another) */
     orphan_t *head, **tail;
-    size_t count;
+    size_t count;        /* in the list */
+    orphan_t *in_flight; /* taken from the list by a run that is sending its requests now (the run
+                            may be suspended in a task's operation meanwhile) */
 };
 
 wsman_reaper_t *wsman_reaper_new(void)
@@ -70,19 +74,26 @@ int wsman_reaper_adopt(wsman_reaper_t *r, wsman_session_t *s)
     return 0;
 }
 
-static wsman_session_t *take_first(wsman_reaper_t *r)
+static orphan_t *take_first(wsman_reaper_t *r)
 {
     orphan_t *o = r->head;
-    wsman_session_t *s;
     if (!o)
         return NULL;
     r->head = o->next;
     if (!r->head)
         r->tail = &r->head;
     r->count--;
-    s = o->s;
-    free(o);
-    return s;
+    return o;
+}
+
+/* o goes back to the head of the list: a cancelled operation interrupted its flush. */
+static void put_first(wsman_reaper_t *r, orphan_t *o)
+{
+    o->next = r->head;
+    r->head = o;
+    if (!o->next)
+        r->tail = &o->next;
+    r->count++;
 }
 
 size_t wsman_reaper_run(wsman_reaper_t *r, long budget_ms)
@@ -91,13 +102,21 @@ size_t wsman_reaper_run(wsman_reaper_t *r, long budget_ms)
     if (!r)
         return 0;
     if (r->running)
-        return r->count;
+        return wsman_reaper_count(r);
     r->running = 1;
     end = wsman_now_ms() + (budget_ms > 0 ? budget_ms : 0);
-    while (r->head && wsman_now_ms() < end) {
-        wsman_session_t *s = take_first(r);
-        wsman_session_flush_until(s, end);
-        wsman_session_destroy(s);
+    /* A cancelled operation (a task's) starts nothing: the next run sends what is left. */
+    while (r->head && wsman_now_ms() < end && !wsman_fiber_cancelled()) {
+        orphan_t *o = take_first(r);
+        r->in_flight = o;
+        if (wsman_session_flush_until(o->s, end) == WSMAN_FLUSH_INTERRUPTED) {
+            r->in_flight = NULL;
+            put_first(r, o);
+            break;
+        }
+        r->in_flight = NULL;
+        wsman_session_destroy(o->s);
+        free(o);
     }
     r->running = 0;
     return r->count;
@@ -105,17 +124,19 @@ size_t wsman_reaper_run(wsman_reaper_t *r, long budget_ms)
 
 size_t wsman_reaper_count(const wsman_reaper_t *r)
 {
-    return r ? r->count : 0;
+    return r ? r->count + (r->in_flight ? 1 : 0) : 0;
 }
 
 void wsman_reaper_close(wsman_reaper_t *r, long budget_ms)
 {
-    wsman_session_t *s;
+    orphan_t *o;
     if (!r)
         return;
     wsman_reaper_run(r, budget_ms);
     r->closed = 1;
-    while ((s = take_first(r)) != NULL)
-        wsman_session_destroy(s); /* out of time: the host expires what is left */
+    while ((o = take_first(r)) != NULL) {
+        wsman_session_destroy(o->s); /* out of time: the host expires what is left */
+        free(o);
+    }
     reaper_unref(r);
 }

@@ -548,9 +548,27 @@ static void auth_restart(wsman_auth_t *a)
     a->done = 0;
 }
 
+/* Puts p back at the head of the queue (its send was interrupted: it goes first next time). */
+static void requeue_first(wsman_session_t *s, pending_release_t *p)
+{
+    p->next = s->releases;
+    s->releases = p;
+    if (!p->next)
+        s->releases_tail = &p->next;
+}
+
+static void pending_free(pending_release_t *p)
+{
+    wsman_locator_free(p->loc);
+    free(p->body);
+    free(p);
+}
+
 /* Sends the queue; with a deadline (> 0) each request gets at most the time left, and what is
- * still queued when it passes is dropped. */
-static int flush_releases(wsman_session_t *s, long long deadline)
+ * still queued when it passes is dropped. A cancelled operation (a task's) sends nothing more:
+ * the request it was sending goes back to the head of the queue, which stays for a later flush
+ * (a Release, Delete or Signal sent twice is answered with a fault, which is ignored). */
+static wsman_flush_result_t flush_releases(wsman_session_t *s, long long deadline)
 {
     while (s->releases) {
         pending_release_t *p = s->releases;
@@ -558,9 +576,11 @@ static int flush_releases(wsman_session_t *s, long long deadline)
         wsman_response_t res;
         wsman_error_t err;
         wsman_locator_t lite = *p->loc;
-        int is_release = strcmp(p->action, WSMAN_ACTION_RELEASE) == 0;
+        int is_release = strcmp(p->action, WSMAN_ACTION_RELEASE) == 0, rc, unreachable;
         long long left = deadline > 0 ? deadline - wsman_now_ms() : 0;
 
+        if (wsman_fiber_cancelled())
+            return WSMAN_FLUSH_INTERRUPTED;
         if (deadline > 0 && left < 1) {
             free_releases(s);
             break;
@@ -587,17 +607,21 @@ static int flush_releases(wsman_session_t *s, long long deadline)
             x.timeout_ms = (long)left;
         wsman_response_init(&res);
         wsman_error_init(&err);
-        /* errors ignored: the server expires idle contexts (and idle shells). But when the host
-         * cannot be reached at all, do not make the caller's request wait for every queued one. */
-        if (wsman_session_exchange(s, &x, &res, &err) != 0 && !err.fault_code && !err.http_status)
-            free_releases(s);
+        rc = wsman_session_exchange(s, &x, &res, &err);
+        unreachable = rc != 0 && !err.fault_code && !err.http_status;
         wsman_response_clear(&res);
         wsman_error_clear(&err);
-        wsman_locator_free(p->loc);
-        free(p->body);
-        free(p);
+        if (rc != 0 && wsman_fiber_cancelled()) {
+            requeue_first(s, p);
+            return WSMAN_FLUSH_INTERRUPTED;
+        }
+        /* other errors ignored: the server expires idle contexts (and idle shells). But when the
+         * host cannot be reached at all, do not make the caller's request wait for every queued one. */
+        if (unreachable)
+            free_releases(s);
+        pending_free(p);
     }
-    return 0;
+    return WSMAN_FLUSH_DONE;
 }
 
 int wsman_session_flush(wsman_session_t *s)
@@ -607,10 +631,11 @@ int wsman_session_flush(wsman_session_t *s)
     return 0;
 }
 
-void wsman_session_flush_until(wsman_session_t *s, long long deadline)
+wsman_flush_result_t wsman_session_flush_until(wsman_session_t *s, long long deadline)
 {
     if (s && s->releases)
-        flush_releases(s, deadline > 0 ? deadline : 1);
+        return flush_releases(s, deadline > 0 ? deadline : 1);
+    return WSMAN_FLUSH_DONE;
 }
 
 /* Builds the request bytes (UTF-8, or UTF-16LE with BOM when the session asks for it). */

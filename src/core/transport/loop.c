@@ -800,3 +800,8 @@ wsman_fiber_t *wsman_fiber_current(void)
 {
     return current;
 }
+
+int wsman_fiber_cancelled(void)
+{
+    return current && current->cancelled;
+}
