@@ -22,10 +22,8 @@
 -- (`group:cancel(key)`): its request in flight is abandoned (the connection closed) and every
 -- later wait of the task fails at once with ERROR_OPERATION_ABORTED. What the task held on the
 -- host (enumeration contexts, shells) is released by the objects' collection through the
--- cleanup queue: a collected object's session sends it before its own next request; a session
--- that was collected too hands it to the queue that `WSMan.flush()` (or the next call made
--- outside a task) sends. A Create in flight when its task is cancelled is still answered, so
--- that the shell it made is known and deleted.
+-- cleanup queue (`WSMan.flush`). A Create in flight when its task is cancelled is still
+-- answered, so that the shell it made is known and deleted.
 -- @module wsman.tasks
 local core = require "wsman.core"
 

@@ -1130,12 +1130,8 @@ int wsman_session_exchange(wsman_session_t *s, const wsman_exchange_t *x, wsman_
         wsman_error_init(&local);
         e = &local;
     }
-    /* dropped sessions' cleanup, on the blocking path only: a resumable operation could be
-     * cancelled or abandoned halfway through the run, losing the requests it had taken over (and
-     * leaving the reaper marked running); inside tasks they wait for a blocking call or
-     * WSMan.flush */
-    if (!x->no_flush && s->reaper && !wsman_fiber_current())
-        wsman_reaper_run(s->reaper, WSMAN_REAPER_OPERATION_BUDGET_MS);
+    if (!x->no_flush && s->reaper)
+        wsman_reaper_run(s->reaper, WSMAN_REAPER_OPERATION_BUDGET_MS); /* dropped sessions' cleanup */
     if (!x->no_flush && s->releases)
         flush_releases(s, 0);
     wsman_buf_init(&reqbody);
