@@ -1,15 +1,43 @@
 -- SPDX-License-Identifier: MIT
 -- Many hosts at once: WSMan.tasks runs the same blocking calls in coroutines that yield while
--- their requests are in flight, all on one curl multi handle. Over real sockets: several
--- simulator processes, many sessions each (every session has its own connection).
+-- their requests are in flight, all on one curl multi handle. Over real sockets: a fleet
+-- simulator (winrm-sim --hosts: one process, every host on its own loopback address, one of them
+-- refusing connections and one never answering), one session per host.
+-- WSMAN_TASKS_HOSTS and WSMAN_TASKS_MECH_HOSTS lower the counts (valgrind and sanitizer runs).
 local WSMan = require "wsman"
 local sim = require "helpers.sim"
 
 local CIM = "http://schemas.microsoft.com/wbem/wsman/1/wmi/root/cimv2/"
 local SHARES = "wmicimv2/Win32_Share"
 local ITEMS = 50
-local SIMS = 4
-local TASKS = tonumber(os.getenv("WSMAN_TASKS_HOSTS")) or 200
+local SIMS = 4 -- the hosts the smaller tests use
+local TASKS = math.max(SIMS, tonumber(os.getenv("WSMAN_TASKS_HOSTS")) or 200)
+local SLOW_TIMEOUT_MS = 1000
+
+-- A fleet of n up hosts, then a silent one and a refusing one (with_bad). Returns the simulator,
+-- the up hosts as sim.session takes them, and the silent and the refusing host.
+local function fleet(n, args, with_bad)
+  local all = { "--hosts", tostring(n + (with_bad and 2 or 0)), "--port", "0" }
+  if with_bad then table.move({ "--slow", "1", "--down", "1" }, 1, 4, #all + 1, all) end
+  table.move(args, 1, #args, #all + 1, all)
+  local s = sim.start(all, { fresh = true })
+  local function host(i)
+    return { url = assert(s["host_" .. i], "no host " .. i), ca_file = s.ca_file, client_cert = s.client_cert,
+      client_key = s.client_key }
+  end
+  local up = {}
+  for i = 1, n do up[i] = host(i) end
+  if with_bad then return s, up, host(n + 1), host(n + 2) end
+  return s, up
+end
+
+-- Fleet hosts differ by their names only (WINRM-SIM-0001, winrm-sim-0001.<domain>...).
+local function same_but_name(t)
+  local out = {}
+  for k, v in pairs(t) do out[k] = type(v) == "string" and v:gsub("[Ww][Ii][Nn][Rr][Mm]%-[Ss][Ii][Mm]%-%d+", "HOST")
+    or v end
+  return out
+end
 
 -- A data folder whose Win32_Share has ITEMS instances (a 50-item enumeration).
 local function data_dir()
@@ -56,37 +84,49 @@ local function workload(s)
 end
 
 describe("WSMan.tasks", function()
-  local sims, control = {}, nil
+  local fleet_sim, sims, silent, down, control = nil, {}, nil, nil, nil
 
   setup(function()
-    local data = data_dir()
-    for i = 1, SIMS do
-      sims[i] = sim.start({ "--allow-unencrypted", "--data", data, "--max-shells-per-user", "1000" },
-        { fresh = true })
-    end
+    fleet_sim, sims, silent, down = fleet(TASKS, { "--allow-unencrypted", "--data", data_dir(),
+      "--max-shells-per-user", "1000" }, true)
     control = sim.session(sims[1])
   end)
 
   teardown(function()
-    for _, s in ipairs(sims) do s:stop() end
+    if fleet_sim then fleet_sim:stop() end
   end)
 
-  it(TASKS .. " tasks over " .. SIMS .. " simulators, same results as the blocking path", function()
-    local expected = workload(sims[1])
-    assert.equals(ITEMS, select(2, expected.items:gsub(",", "")) + 1)
-    local group = WSMan.tasks { limit = 64 }
-    for i = 1, TASKS do
-      group:spawn(function() return workload(sims[(i - 1) % SIMS + 1]) end, i)
-    end
-    local n = 0
-    for key, ok, value in group:results() do
-      n = n + 1
-      assert(ok, tostring(value))
-      assert.is_number(key)
-      assert.same(expected, value)
-    end
-    assert.equals(TASKS, n)
-  end)
+  it(TASKS .. " hosts at once, same results as the blocking path; a refusing and a silent host fail alone",
+    function()
+      local expected = same_but_name(workload(sims[1]))
+      assert.equals(ITEMS, select(2, expected.items:gsub(",", "")) + 1)
+      local group = WSMan.tasks { limit = TASKS + 2 }
+      for i = 1, TASKS do
+        group:spawn(function() return workload(sims[i]) end, i)
+      end
+      group:spawn(function() return sim.session(down):Identify() end, "down")
+      group:spawn(function()
+        local session = sim.session(silent)
+        session.Timeout = SLOW_TIMEOUT_MS
+        return session:Identify()
+      end, "silent")
+      local n, r = 0, {}
+      for key, ok, value in group:results() do
+        n = n + 1
+        r[key] = { ok = ok, value = value }
+        if type(key) == "number" then
+          assert(ok, tostring(value))
+          assert.same(expected, same_but_name(value))
+        end
+      end
+      assert.equals(TASKS + 2, n)
+      assert.is_false(r.down.ok)
+      assert.matches("Cannot connect to " .. down.url:match("//([^/]+)/"), tostring(r.down.value), 1, true)
+      assert.matches("ERROR_WINHTTP_CANNOT_CONNECT", tostring(r.down.value), 1, true)
+      assert.is_false(r.silent.ok)
+      assert.matches(silent.url:match("//([^/]+)/"), tostring(r.silent.value), 1, true)
+      assert.matches(SLOW_TIMEOUT_MS .. " ms", tostring(r.silent.value), 1, true)
+    end)
 
   it("tasks interleave: the second starts before the first's request is answered", function()
     local log = {}
@@ -104,7 +144,6 @@ describe("WSMan.tasks", function()
 
   it("a down host fails alone with its own error; the others succeed", function()
     local group = WSMan.tasks { limit = 8 }
-    local down = { url = "http://127.0.0.1:" .. sim.closed_port() .. "/wsman" }
     group:spawn(function() return sim.session(down):Identify() end, "down")
     for i = 1, SIMS do
       group:spawn(function() return sim.session(sims[i]):Identify() end, i)
@@ -117,12 +156,7 @@ describe("WSMan.tasks", function()
   end)
 
   it("a silent host fails alone at its deadline; a task deadline cancels a long command", function()
-    -- a listener that accepts connections and never answers
-    local p = assert(io.popen("exec env -u LD_PRELOAD /usr/bin/python3 -c 'import os, socket, time\n"
-      .. "s = socket.socket(); s.bind((\"127.0.0.1\", 0)); s.listen(64)\n"
-      .. "print(os.getpid(), s.getsockname()[1], flush=True); time.sleep(120)'"))
-    local pid, port = p:read("n", "n")
-    local silent = { url = "http://127.0.0.1:" .. port .. "/wsman" }
+    -- the fleet's silent host accepts connections and reads requests, never answers
     local group = WSMan.tasks { limit = 8 }
     group:spawn(function()
       local session = sim.session(silent)
@@ -131,8 +165,6 @@ describe("WSMan.tasks", function()
     end, "silent")
     group:spawn(function() return sim.session(sims[1]):Identify() end, "up")
     local r = group:wait()
-    os.execute("kill " .. pid)
-    p:close()
     assert.is_false(r.silent.ok)
     assert.matches("300 ms", tostring(r.silent.value), 1, true)
     assert.is_true(r.up.ok)
@@ -148,7 +180,6 @@ describe("WSMan.tasks", function()
 
   it("an error inside pcall in a task still yields correctly", function()
     local group = WSMan.tasks { limit = 4 }
-    local down = { url = "http://127.0.0.1:" .. sim.closed_port() .. "/wsman" }
     group:spawn(function()
       local ok, err = pcall(function() return sim.session(down):Identify() end)
       assert(not ok)
@@ -310,7 +341,7 @@ describe("WSMan.tasks", function()
     local good = tonumber(out:match("good=(%d+)"))
     assert(good and good > 0 and good < 80, out)
     assert.matches("too many open files", out, 1, true)
-    assert.matches(sims[1].hostport, out, 1, true)
+    assert.matches(sims[1].url:match("//([^/]+)/"), out, 1, true)
     assert.matches("ulimit -n", out, 1, true)
     assert.matches("ERROR_WINHTTP_OUT_OF_HANDLES", out, 1, true)
   end)
@@ -324,7 +355,7 @@ end)
 local MECH_TASKS = tonumber(os.getenv("WSMAN_TASKS_MECH_HOSTS")) or 50
 for _, mode in ipairs { "ntlm", "kerberos", "cert" } do
   describe("WSMan.tasks with " .. mode, function()
-    local sims, saved_mode, why = {}, sim.auth_mode, nil
+    local fleet_sim, hosts, saved_mode, why = nil, {}, sim.auth_mode, nil
 
     setup(function()
       if mode == "kerberos" then
@@ -332,30 +363,32 @@ for _, mode in ipairs { "ntlm", "kerberos", "cert" } do
         if not k then why = err return end
       end
       sim.auth_mode = function() return mode end
-      local data = data_dir()
-      for i = 1, 2 do
-        sims[i] = sim.start({ "--allow-unencrypted", "--data", data, "--max-shells-per-user", "1000" },
-          { fresh = true })
+      fleet_sim, hosts = fleet(MECH_TASKS, { "--allow-unencrypted", "--data", data_dir(),
+        "--max-shells-per-user", "1000" })
+      if mode == "kerberos" then -- the service principal of every host (HTTP/<its address>)
+        local spns = {}
+        for i, h in ipairs(hosts) do spns[i] = "HTTP/" .. h.url:match("//([^:/]+)") end
+        sim.add_principal(table.unpack(spns))
       end
     end)
 
     teardown(function()
-      for _, s in ipairs(sims) do s:stop() end
+      if fleet_sim then fleet_sim:stop() end
       sim.auth_mode = saved_mode
     end)
 
-    it(MECH_TASKS .. " tasks, same results as the blocking path", function()
+    it(MECH_TASKS .. " hosts at once, same results as the blocking path", function()
       if why then return pending("no test KDC: " .. why) end
-      local expected = workload(sims[1])
-      local group = WSMan.tasks { limit = 64 }
+      local expected = same_but_name(workload(hosts[1]))
+      local group = WSMan.tasks { limit = MECH_TASKS }
       for i = 1, MECH_TASKS do
-        group:spawn(function() return workload(sims[(i - 1) % #sims + 1]) end, i)
+        group:spawn(function() return workload(hosts[i]) end, i)
       end
       local n = 0
       for _, ok, value in group:results() do
         n = n + 1
         assert(ok, tostring(value))
-        assert.same(expected, value)
+        assert.same(expected, same_but_name(value))
       end
       assert.equals(MECH_TASKS, n)
     end)
