@@ -22,7 +22,8 @@
 -- (`group:cancel(key)`): its request in flight is abandoned (the connection closed) and every
 -- later wait of the task fails at once with ERROR_OPERATION_ABORTED. What the task held on the
 -- host (enumeration contexts, shells) is released by the objects' collection through the
--- cleanup queue (`WSMan.flush`).
+-- cleanup queue (`WSMan.flush`). A Create in flight when its task is cancelled is still
+-- answered, so that the shell it made is known and deleted.
 -- @module wsman.tasks
 local core = require "wsman.core"
 

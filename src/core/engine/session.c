@@ -1205,6 +1205,9 @@ int wsman_winrs_exchange(wsman_session_t *s, const char *op, const char *action,
     x.ud = ud;
     x.timeout_ms = timeout_ms;
     x.idempotent = idempotent;
+    /* a Create the host may have carried out must be answered even when its operation is
+     * cancelled: its reply names the new shell, which is then deleted rather than left open */
+    x.complete_on_cancel = action && strcmp(action, WSMAN_ACTION_CREATE) == 0;
     return wsman_session_exchange(s, &x, res, e);
 }
 
