@@ -218,23 +218,6 @@ static int exchange(wsman_shell_t *sh, const char *op, const char *action, const
     return wsman_winrs_exchange(sh->s, op, action, l, body, kind, ud, timeout_ms, idempotent, res, e);
 }
 
-/* The shell Create: even when its operation is cancelled meanwhile it waits for the reply, whose
- * ShellId is what a later Delete needs (a shell the client cannot name stays open on the host). */
-static int create_exchange(wsman_shell_t *sh, const wsman_locator_t *l, const char *body,
-                           wsman_response_t *res, wsman_error_t *e)
-{
-    wsman_exchange_t x;
-
-    memset(&x, 0, sizeof x);
-    x.operation = "CreateShell";
-    x.action = WSMAN_ACTION_CREATE;
-    x.locator = l;
-    x.body = body;
-    x.kind = WSMAN_RESP_BODY;
-    x.complete_on_cancel = 1;
-    return wsman_session_exchange(sh->s, &x, res, e);
-}
-
 /* ---- finding one value in a reply body ----------------------------------------------------- */
 
 typedef struct find_ctx {
@@ -453,7 +436,8 @@ wsman_shell_t *wsman_shell_open(wsman_session_t *s, const wsman_shell_options_t 
         return NULL;
     }
     wsman_response_init(&res);
-    rc = create_exchange(sh, &l, body.data, &res, e);
+    rc =
+        exchange(sh, "CreateShell", WSMAN_ACTION_CREATE, &l, body.data, WSMAN_RESP_BODY, NULL, 0, 0, &res, e);
     wsman_buf_free(&body);
     if (rc != 0) {
         wsman_response_clear(&res);
