@@ -143,6 +143,40 @@ describe("dropped sessions leave nothing open", function()
     assert.equals(0, sim.stats(control).OpenShells)
   end)
 
+  -- Runs op(session) in a task that another task cancels while op's first request is in flight,
+  -- on a session whose connection is open already (the request reaches the host at once).
+  local function cancel_during(op)
+    WSMan.flush()
+    local session = sim.session(s)
+    session:Identify()
+    local group = WSMan.tasks { limit = 2 }
+    group:spawn(function()
+      local mine = session
+      session = nil
+      return op(mine) ~= nil
+    end, "victim")
+    group:spawn(function() return group:cancel("victim") end, "canceller")
+    local r = group:wait()
+    assert.is_true(r.canceller.value)
+    assert.is_false(r.victim.ok)
+    assert.matches("cancel", tostring(r.victim.value))
+    r = nil -- luacheck: ignore 311
+    collectgarbage("collect")
+    collectgarbage("collect")
+    assert.equals(0, WSMan.flush())
+    return sim.stats(control)
+  end
+
+  it("a task cancelled during Enumerate: the context the host opened is released", function()
+    local st = cancel_during(function(session) return session:Enumerate(SERVICES) end)
+    assert.equals(0, st.OpenEnumerations)
+  end)
+
+  it("a task cancelled during a shell Create: the shell the host opened is deleted", function()
+    local st = cancel_during(function(session) return session:shell() end)
+    assert.equals(0, st.OpenShells)
+  end)
+
   it("WSMan.flush checks its argument and returns 0 when nothing waits", function()
     assert.equals(0, WSMan.flush())
     assert.equals(0, WSMan.flush(0))

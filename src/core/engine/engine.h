@@ -29,7 +29,8 @@ typedef struct wsman_exchange {
     int bounded;            /* the request must fit the session's MaxEnvelopeSize: its body carries what the
                                host sent (a Pull's EnumerationContext), which may grow without end */
     int complete_on_cancel; /* a cancelled operation still waits for this reply: it carries state
-                               the host changed (a Pull's new EnumerationContext, to Release) */
+                               the host changed (an Enumerate's or a Pull's EnumerationContext, a
+                               new shell's ShellId: what the client must Release or Delete) */
     long timeout_ms;        /* > 0: OperationTimeout of this exchange (and the client's deadline,
                                plus the network delay) instead of Session.Timeout */
 } wsman_exchange_t;

@@ -121,7 +121,7 @@ static int run(wsman_enum_t *en, int pull, const char *filter_xml, uint32_t flag
         x.ud = en;
         x.idempotent = 1;
         x.bounded = pull;
-        x.complete_on_cancel = pull;
+        x.complete_on_cancel = 1; /* the reply names the context the host opened (or moved on): to Release */
         wsman_response_init(&res);
         rc = wsman_session_exchange(en->s, &x, &res, e);
         wsman_buf_free(&body);
