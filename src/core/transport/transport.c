@@ -113,7 +113,6 @@ struct wsman_transport {
     curl_socket_t last_sock; /* the socket libcurl opened last (CURL_SOCKET_BAD once closed) */
     int socket_errno;        /* why the last socket could not be opened (0: it could) */
     long long last_done_ms;  /* when the last request ended: idle connections expire */
-    wsman_buf_t peer_der;    /* server certificate of the latest TLS connection */
     char *url;               /* the endpoint, for traces */
     wsman_trace_rec_t trace; /* the exchange being traced (wsman_transport_set_trace) */
 
@@ -142,8 +141,6 @@ struct wsman_transport {
 #define RECV_BUFFER_SIZE 4096L
 #define SEND_BUFFER_SIZE 16384L
 
-static void keep_peer_cert(wsman_transport_t *t);
-
 /* Whether the transfer in progress opened a connection. */
 static int new_connection(wsman_transport_t *t)
 {
@@ -167,8 +164,6 @@ static int prereq_cb(void *ud, char *primary_ip, char *local_ip, int primary_por
     if (!t->req || !t->req->authorize || !t->authz_node)
         return CURL_PREREQFUNC_OK;
     fresh = new_connection(t);
-    if (fresh && t->https)
-        keep_peer_cert(t); /* the new connection's certificate, for channel binding */
     wsman_buf_reset(&t->authz);
     if (wsman_buf_puts(&t->authz, "Authorization: ") != 0) {
         t->oom = 1;
@@ -286,8 +281,6 @@ static size_t header_cb(char *data, size_t size, size_t nitems, void *ud)
         r->status = status;
         if (status == 401 || status == 407)
             t->saw_auth_status = 1;
-        if (t->https && new_connection(t))
-            keep_peer_cert(t); /* its certificate, for channel binding, while the connection is up */
         return n;
     }
     if (header_is(data, n, "Content-Type", &v, &vl)) {
@@ -612,7 +605,6 @@ void wsman_transport_free(wsman_transport_t *t)
     free(t->proxy);
     free(t->url);
     wsman_trace_rec_free(&t->trace);
-    wsman_buf_free(&t->peer_der);
     free(t);
 }
 
@@ -1208,7 +1200,7 @@ int wsman_transport_post(wsman_transport_t *t, const wsman_http_request_t *req, 
 
 /* ---- peer certificate (channel binding) ---------------------------------------------------------- */
 
-/* The leaf certificate of the handle's latest TLS connection, DER-encoded, straight from OpenSSL
+/* The leaf certificate of the connection the handle's transfer uses, DER-encoded, straight from OpenSSL
  * (libcurl's CERTINFO would format the whole chain as text for every connection). */
 static int peer_der(wsman_transport_t *t, wsman_buf_t *der)
 {
@@ -1231,26 +1223,12 @@ static int peer_der(wsman_transport_t *t, wsman_buf_t *der)
     return rc;
 }
 
-/* Read while the connection is known to be up (before the request, and after a transfer that
- * opened it): a reused connection is not reported again, so the latest one is kept here. */
-static void keep_peer_cert(wsman_transport_t *t)
-{
-    wsman_buf_t der;
-    wsman_buf_init(&der);
-    if (peer_der(t, &der) == 0 && der.len) {
-        wsman_buf_free(&t->peer_der);
-        t->peer_der = der;
-        return;
-    }
-    wsman_buf_free(&der);
-}
-
+/* Read from the connection itself while a request is using it (authorize callbacks run then):
+ * no copy is kept per session, which for a fleet whose certificates are large adds up. */
 int wsman_transport_peer_cert(wsman_transport_t *t, wsman_buf_t *der)
 {
-    if (!t || !der || !t->https)
+    if (!t || !der || !t->https || !t->req)
         return -1;
-    if (t->peer_der.len)
-        return wsman_buf_append(der, t->peer_der.data, t->peer_der.len);
     return peer_der(t, der);
 }
 

@@ -93,7 +93,8 @@ long wsman_transport_connections(const wsman_transport_t *t);
 /* Sets e for a reply with status WSMAN_HTTP_PROXY_AUTH_REQUIRED: the proxy (named when known)
  * refused the credentials, not the WinRM host. */
 void wsman_transport_proxy_refused(const wsman_transport_t *t, wsman_error_t *e);
-/* TLS: DER of the server certificate of the current connection (for channel binding). */
+/* TLS: DER of the server certificate of the connection the request in progress uses (for
+ * channel binding: call it from the request's authorize callback); -1 outside a request. */
 int wsman_transport_peer_cert(wsman_transport_t *t, wsman_buf_t *der);
 /* 1 when the connection the last request used is still open and libcurl will reuse it for
  * the next one (so a connection-bound authentication still holds), 0 when the next request will
