@@ -886,6 +886,22 @@ describe("wsman command", function()
       assert.equals("bad\n", err)
     end)
 
+    it("ps answers Read-Host from standard input; Write-Host and Write-Information on stdout", function()
+      local f = io.open(tmp .. ".in", "w")
+      f:write("bob\n")
+      f:close()
+      local script = 'Write-Host "hello"; Write-Information note; $n = Read-Host "Name"; "got $n"'
+      local st, out, err = wsman(with { "ps", script }, { stdin = tmp .. ".in" })
+      assert.equals(0, st)
+      assert.equals("got bob\nhello\nnote\n", out)
+      assert.equals("Name: \n", err)
+      st, out, err = wsman(with { "ps", script })
+      os.remove(tmp .. ".in")
+      assert.equals(1, st)
+      assert.equals("hello\nnote\n", out)
+      assert.matches("Read%-Host: standard input ended before an answer", err)
+    end)
+
     it("copy and fetch a file, printing the destination", function()
       local src = tmp .. ".src"
       local f = io.open(src, "wb")

@@ -1224,16 +1224,59 @@ local function run_command(cmd, session, fmt)
 end
 
 -- wsman ps SCRIPT|-: output objects on stdout, the other streams' records on stderr.
+-- The input of Read-Host: standard input, or the terminal when the script came from standard input.
+local function host_input(script_from_stdin)
+  if not script_from_stdin then return io.stdin end
+  local tty = io.open("/dev/tty", "r")
+  if not tty then
+    error("Read-Host has no input: the script was read from standard input and there is no terminal "
+      .. "(give the script as an argument and the answers on standard input)", 0)
+  end
+  return tty
+end
+
+-- The PowerShell host of `wsman ps`: Read-Host's prompt goes to stderr and its answer is a line of
+-- input; the text of Write-Host comes with the information stream, shown below.
+local function cli_host(script_from_stdin)
+  local input
+  local function prompt(_, ...)
+    local n = select("#", ...)
+    ctx.err:write(tostring(n > 0 and select(n, ...) or ""))
+    ctx.err:flush()
+  end
+  return {
+    Write1 = prompt,
+    Write2 = prompt,
+    ReadLine = function()
+      input = input or host_input(script_from_stdin)
+      local line = input:read("l")
+      if not line then error("Read-Host: standard input ended before an answer", 0) end
+      if input == io.stdin and not isatty(0) then ctx.err:write("\n") end -- no echo ended the prompt
+      return line
+    end,
+  }
+end
+
+-- The text of a stream record as the PowerShell console shows it.
+local function record_text(rec)
+  local ext = type(rec) == "table" and rec.extended
+  if ext and ext.MessageData ~= nil then return tostring(ext.MessageData) end
+  return tostring(rec)
+end
+
 local function ps_command(cmd, session, fmt)
   local script = cmd.unnamed[2]
-  if script == "-" then script = io.read("a") end
-  local out, streams, had_errors = try(fmt, session.ps, session, script)
+  local from_stdin = script == "-"
+  if from_stdin then script = io.read("a") end
+  local opts = { host = not ctx.fanout and cli_host(from_stdin) or nil }
+  local out, streams, had_errors = try(fmt, session.ps, session, script, opts)
   for i = 1, out.n do
     if out[i] ~= nil then ctx.out:write(tostring(out[i]), "\n") end
   end
-  for _, name in ipairs { "error", "warning", "verbose", "debug", "information" } do
+  for _, rec in ipairs(streams.information) do ctx.out:write(record_text(rec), "\n") end
+  for _, name in ipairs { "error", "warning", "verbose", "debug" } do
     for _, rec in ipairs(streams[name]) do
-      ctx.err:write(name == "error" and "" or name:upper() .. ": ", tostring(rec), "\n")
+      ctx.err:write(name == "error" and "" or name:upper() .. ": ", record_text(rec), "\n")
     end
   end
   return had_errors and 1 or 0

@@ -1191,6 +1191,56 @@ TEST(transport_refused)
     wsman_transport_free(t);
 }
 
+typedef struct pause_op {
+    wsman_transport_t *t;
+    long ms;
+    int rc, finished;
+    wsman_error_t e;
+} pause_op_t;
+
+static void pause_run(void *ud)
+{
+    pause_op_t *p = ud;
+    p->rc = wsman_transport_pause(p->t, p->ms, &p->e);
+}
+
+static void pause_done(void *ud)
+{
+    ((pause_op_t *)ud)->finished = 1;
+}
+
+/* A retry's backoff waits on the shared loop: a resumable operation is suspended (the caller gets
+ * control back at once, other operations go on) and can be cancelled during it. */
+TEST(transport_pause_suspends_and_cancels)
+{
+    pause_op_t p;
+    long id;
+    int steps = 0;
+
+    memset(&p, 0, sizeof p);
+    wsman_error_init(&p.e);
+    p.t = transport_for(1, 0);
+    p.ms = 1;
+    CHECK_INT(wsman_transport_pause(p.t, p.ms, &p.e), 0); /* blocking form: the time passes */
+
+    p.ms = 3600 * 1000; /* an hour: only a suspension lets wsman_async return now */
+    id = wsman_async(pause_run, pause_done, &p, &p.e);
+    CHECK(id > 0);
+    CHECK_INT(p.finished, 0);
+    CHECK_INT(wsman_async_pending(), 1);
+    CHECK(wsman_loop_timeout() > 0);
+    CHECK_INT(wsman_async_cancel(id), 0);
+    while (!p.finished && steps++ < 100)
+        wsman_loop_step(0);
+    CHECK_INT(p.finished, 1);
+    CHECK_INT(p.rc, -1);
+    CHECK_INT(p.e.code, WSMAN_E_OPERATION_ABORTED);
+    CHECK(p.e.message && strstr(p.e.message, "127.0.0.1:1") && strstr(p.e.message, "cancelled"));
+    CHECK_INT(wsman_async_pending(), 0);
+    wsman_error_clear(&p.e);
+    wsman_transport_free(p.t);
+}
+
 TEST(transport_closed_without_reply)
 {
     static const enum action script[] = {ACT_CLOSE};
@@ -1756,6 +1806,7 @@ int main(void)
     RUN(transport_streaming_sink);
     RUN(transport_sink_abort);
     RUN(transport_refused);
+    RUN(transport_pause_suspends_and_cancels);
     RUN(transport_closed_without_reply);
     RUN(transport_dead_reused_connection_is_not_resent);
     RUN(transport_partial_reply);

@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #define DEFAULT_TIMEOUT_MS 60000L
 #define DEFAULT_BATCH_ITEMS 20L
@@ -300,15 +299,6 @@ void wsman_session_queue_release(wsman_session_t *s, wsman_locator_t *loc, char 
 }
 
 /* ---- time ---------------------------------------------------------------------------------- */
-
-static void sleep_ms(long ms)
-{
-    struct timespec ts;
-    ts.tv_sec = ms / 1000;
-    ts.tv_nsec = (ms % 1000) * 1000000L;
-    while (nanosleep(&ts, &ts) != 0)
-        ;
-}
 
 /* ---- one exchange -------------------------------------------------------------------------- */
 
@@ -1037,12 +1027,14 @@ static long remaining_ms(const exchange_clock_t *k)
     return r < 1 ? 1 : (long)r;
 }
 
-/* Waits before a retry when one is left and the deadline leaves room for it: 1, else 0. */
-static int backoff_for_retry(exchange_clock_t *k)
+/* Waits before a retry when one is left and the deadline leaves room for it: 1, else 0 (e then
+ * says why when the wait was cancelled). The wait runs on the shared loop: other operations go on. */
+static int backoff_for_retry(const wsman_session_t *s, exchange_clock_t *k, wsman_error_t *e)
 {
     if (k->retries >= MAX_RETRIES || k->end - wsman_now_ms() <= k->backoff + BACKOFF_MARGIN_MS)
         return 0;
-    sleep_ms(k->backoff);
+    if (wsman_transport_pause(s->transport, k->backoff, e) != 0)
+        return 0;
     k->backoff *= 2;
     k->retries++;
     return 1;
@@ -1061,7 +1053,7 @@ static exchange_step_t authenticate_connection(wsman_session_t *s, const wsman_e
     if (wsman_auth_handshake(s->auth, s->transport, &site, remaining_ms(k), &transport_failed, e) == 0)
         return STEP_GO_ON;
     /* the handshake carries no message, so trying it again is always safe */
-    if (transport_failed && e->retry == WSMAN_RETRY_TRANSIENT && backoff_for_retry(k))
+    if (transport_failed && e->retry == WSMAN_RETRY_TRANSIENT && backoff_for_retry(s, k, e))
         return STEP_RETRY;
     if (is_deadline(e))
         explain_timeout(s, x, k->deadline, e);
@@ -1085,7 +1077,7 @@ static exchange_step_t after_failure(wsman_session_t *s, const wsman_exchange_t 
     }
     if (r == ATTEMPT_RETRYABLE && e->retry == WSMAN_RETRY_TRANSIENT &&
         (state == WSMAN_SENT_NOTHING || (x->idempotent && state == WSMAN_SENT_NO_REPLY)) &&
-        backoff_for_retry(k)) {
+        backoff_for_retry(s, k, e)) {
         if (s->auth && state != WSMAN_SENT_NOTHING)
             wsman_auth_invalidate(s->auth); /* a new connection: authenticate it again */
         return STEP_RETRY;

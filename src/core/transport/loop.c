@@ -700,6 +700,14 @@ wsman_wait_end_t wsman_loop_wait(wsman_waiter_t *w)
     }
 }
 
+wsman_wait_end_t wsman_loop_sleep(long ms)
+{
+    wsman_waiter_t w;
+    memset(&w, 0, sizeof w);
+    w.deadline = wsman_now_ms() + (ms > 0 ? ms : 0);
+    return wsman_loop_wait(&w);
+}
+
 /* ---- the public side ---------------------------------------------------------------------------- */
 
 long wsman_async(wsman_async_fn fn, wsman_async_fn done, void *ud, wsman_error_t *e)

@@ -39,5 +39,8 @@ void wsman_loop_remove(CURL *easy);
  * resumable operation the operation is suspended meanwhile (other operations run), elsewhere
  * the loop is driven here. */
 wsman_wait_end_t wsman_loop_wait(wsman_waiter_t *w);
+/* Waits ms milliseconds the same way (no transfer: only the deadline or a cancellation ends the
+ * wait). WSMAN_WAIT_TIMED_OUT once the time has passed, WSMAN_WAIT_CANCELLED. */
+wsman_wait_end_t wsman_loop_sleep(long ms);
 
 #endif

@@ -649,6 +649,17 @@ long wsman_transport_connections(const wsman_transport_t *t)
     return t ? t->connections : 0;
 }
 
+int wsman_transport_pause(const wsman_transport_t *t, long ms, wsman_error_t *e)
+{
+    if (wsman_loop_sleep(ms) != WSMAN_WAIT_CANCELLED)
+        return 0;
+    wsman_error_set(e, WSMAN_E_OPERATION_ABORTED,
+                    "The retry of the request to %s was cancelled before it was sent (the operation "
+                    "was cancelled).",
+                    t->hostport);
+    return -1;
+}
+
 /* ---- error mapping ------------------------------------------------------------------------------ */
 
 /* What a failed certificate verification means, from OpenSSL's verify result. libcurl checks the

@@ -87,6 +87,11 @@ void wsman_transport_trace_reply(wsman_transport_t *t, const char *body, size_t 
 void wsman_transport_trace_flush(wsman_transport_t *t);
 /* TCP connections opened so far. */
 long wsman_transport_connections(const wsman_transport_t *t);
+/* Waits ms milliseconds before the next request of t (a retry's backoff) on the shared loop, so
+ * other operations keep running: inside a resumable operation it is suspended meanwhile. 0 once
+ * the time has passed; -1 with e set (WSMAN_E_OPERATION_ABORTED) when the operation waiting was
+ * cancelled. */
+int wsman_transport_pause(const wsman_transport_t *t, long ms, wsman_error_t *e);
 
 /* HTTP 407: a proxy on the way refused (or was not given) its credentials. */
 #define WSMAN_HTTP_PROXY_AUTH_REQUIRED 407
