@@ -1223,7 +1223,6 @@ local function run_command(cmd, session, fmt)
   return status
 end
 
--- wsman ps SCRIPT|-: output objects on stdout, the other streams' records on stderr.
 -- The input of Read-Host: standard input, or the terminal when the script came from standard input.
 local function host_input(script_from_stdin)
   if not script_from_stdin then return io.stdin end
@@ -1264,6 +1263,7 @@ local function record_text(rec)
   return tostring(rec)
 end
 
+-- wsman ps SCRIPT|-: output objects on stdout, the other streams' records on stderr.
 local function ps_command(cmd, session, fmt)
   local script = cmd.unnamed[2]
   local from_stdin = script == "-"
@@ -1605,7 +1605,8 @@ function M.main(argv)
   local status = M.run(argv or {})
   io.stdout:flush()
   io.stderr:flush()
-  os.exit(status)
+  -- (closing the state sends what the sessions left queued: Deletes of shells, Releases)
+  os.exit(status, true)
 end
 
 return M
