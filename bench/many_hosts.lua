@@ -21,7 +21,6 @@
 package.path = "spec/?.lua;" .. package.path
 local bench = require "helpers.bench"
 
-local CIM = "http://schemas.microsoft.com/wbem/wsman/1/wmi/root/cimv2/"
 local CONTROL = "http://schemas.luawsman.test/sim/control"
 local USER, PASSWORD = "testuser", "Passw0rd!"
 local EXTRA_PROCESSES = 5 -- the simulator's 15 Win32_Process instances + 5 = the 20-item Enumerate
@@ -71,17 +70,12 @@ local function child(mode, limit)
   for line in io.lines() do hosts[#hosts + 1] = line end
   local function host_work(url)
     local s <close> = basic_session(WSMan, url, os.getenv("BENCH_CA"))
-    s:Identify()
-    if mode == "warm" then return 0 end
-    s:Get(CIM .. "Win32_Service?Name=Spooler")
-    s.BatchItems = BATCH
-    local e <close> = s:Enumerate("wmicimv2/Win32_Process")
-    local n = 0
-    while not e.AtEndOfStream do
-      e:ReadItem()
-      n = n + 1
+    if mode == "warm" then
+      s:Identify()
+      return 0
     end
-    return n
+    s.BatchItems = BATCH
+    return bench.host_work(s)
   end
   local failed, first_error = 0, ""
   local function completed(ok, err)

@@ -17,7 +17,6 @@ local bench = require "helpers.bench"
 local N = tonumber(arg[1]) or 1000
 local SIMS = tonumber(arg[2]) or 4
 local WHICH = arg[3] or "both"
-local CIM = "http://schemas.microsoft.com/wbem/wsman/1/wmi/root/cimv2/"
 local OPS = 4 -- Identify, Get, Enumerate, one Pull
 
 -- The child: runs one transport, prints one line of figures.
@@ -33,17 +32,7 @@ local function child(scheme, n, sims_spec)
     s.BatchItems = 20
     return s
   end
-  local function work(s)
-    s:Identify()
-    s:Get(CIM .. "Win32_Service?Name=Spooler")
-    local e = s:Enumerate("wmicimv2/Win32_Process")
-    local items = 0
-    while not e.AtEndOfStream do
-      e:ReadItem()
-      items = items + 1
-    end
-    return items
-  end
+  local work = bench.host_work
   if os.getenv("WSMAN_BENCH_GC") then collectgarbage(os.getenv("WSMAN_BENCH_GC")) end
   -- warm up (libraries, CA bundle), then the blocking path
   work(open(1))

@@ -1559,24 +1559,31 @@ static int grab_peer_cert(void *ud, wsman_transport_t *t, int new_connection, ws
     return wsman_transport_peer_cert(t, ud) == 0 ? 0 : -1;
 }
 
-/* One POST to https://host:port whose authorize callback copies the server certificate. */
-static int tls_post_grab_cert(const char *host, int port, uint32_t flags, const char *ca_file,
-                              wsman_buf_t *der, wsman_error_t *e)
+/* A transport to https://host:port (no proxy), NULL with e set. */
+static wsman_transport_t *tls_transport(const char *host, int port, uint32_t flags, const char *ca_file,
+                                        wsman_error_t *e)
 {
     char url[128];
     wsman_transport_config_t cfg;
-    wsman_transport_t *t;
-    wsman_http_request_t rq;
-    sink_state_t sk;
-    wsman_http_response_t resp;
-    int rc;
     memset(&cfg, 0, sizeof cfg);
     snprintf(url, sizeof url, "https://%s:%d/wsman", host, port);
     cfg.url = url;
     cfg.flags = flags;
     cfg.ca_file = ca_file;
     cfg.proxy_access_type = WSMAN_PROXY_NO_PROXY_SERVER;
-    if (!(t = wsman_transport_new(&cfg, e)))
+    return wsman_transport_new(&cfg, e);
+}
+
+/* One POST to https://host:port whose authorize callback copies the server certificate. */
+static int tls_post_grab_cert(const char *host, int port, uint32_t flags, const char *ca_file,
+                              wsman_buf_t *der, wsman_error_t *e)
+{
+    wsman_transport_t *t;
+    wsman_http_request_t rq;
+    sink_state_t sk;
+    wsman_http_response_t resp;
+    int rc;
+    if (!(t = tls_transport(host, port, flags, ca_file, e)))
         return -2;
     memset(&rq, 0, sizeof rq);
     rq.body = req_body;
@@ -1598,20 +1605,11 @@ static int tls_post_grab_cert(const char *host, int port, uint32_t flags, const 
 static int tls_post(const char *host, int port, uint32_t flags, const char *ca_file, wsman_transport_t **tout,
                     wsman_send_state_t *st, wsman_error_t *e)
 {
-    char url[128];
-    wsman_transport_config_t cfg;
     wsman_transport_t *t;
     sink_state_t sk;
     wsman_http_response_t resp;
     int rc;
-    memset(&cfg, 0, sizeof cfg);
-    snprintf(url, sizeof url, "https://%s:%d/wsman", host, port);
-    cfg.url = url;
-    cfg.flags = flags;
-    cfg.ca_file = ca_file;
-    cfg.proxy_access_type = WSMAN_PROXY_NO_PROXY_SERVER;
-    t = wsman_transport_new(&cfg, e);
-    if (!t)
+    if (!(t = tls_transport(host, port, flags, ca_file, e)))
         return -2;
     memset(&resp, 0, sizeof resp);
     sink_init(&sk);

@@ -4,6 +4,7 @@
 --   local bench = require "helpers.bench"   -- after package.path includes "spec/?.lua"
 --   bench.now()             wall clock in seconds (fractional)
 --   bench.status_kb(field)  a /proc/self/status field in KiB ("VmHWM" peak RSS, "VmRSS")
+--   bench.host_work(s)      the many-hosts benches' work on one session; returns the items read
 local M = {}
 
 package.path = "lua/?.lua;lua/?/init.lua;spec/?.lua;" .. package.path
@@ -22,6 +23,22 @@ function M.status_kb(field)
     local v = line:match("^" .. field .. ":%s+(%d+)")
     if v then return tonumber(v) end
   end
+end
+
+local CIM = "http://schemas.microsoft.com/wbem/wsman/1/wmi/root/cimv2/"
+
+-- What each host does in the many-hosts benches: Identify, a Get, then a whole Enumerate of
+-- Win32_Process in batches of the session's BatchItems. Returns the number of items read.
+function M.host_work(s)
+  s:Identify()
+  s:Get(CIM .. "Win32_Service?Name=Spooler")
+  local e <close> = s:Enumerate("wmicimv2/Win32_Process")
+  local n = 0
+  while not e.AtEndOfStream do
+    e:ReadItem()
+    n = n + 1
+  end
+  return n
 end
 
 return M

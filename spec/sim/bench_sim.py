@@ -54,16 +54,21 @@ def client(host, port, req, seconds, max_requests, out):
     s.close()
 
 
-def run(sim, connections, seconds, max_requests):
-    req = request_bytes(sim)
+def in_processes(target, arg_lists, timeout):
+    """Runs target(*args, queue) in a process per args; returns what each put on the queue."""
     q = multiprocessing.Queue()
-    procs = [multiprocessing.Process(target=client, args=(sim.host, sim.port, req, seconds, max_requests, q))
-             for _ in range(connections)]
+    procs = [multiprocessing.Process(target=target, args=tuple(args) + (q,)) for args in arg_lists]
     for p in procs:
         p.start()
-    results = [q.get(timeout=seconds + 30) for _ in procs]
+    results = [q.get(timeout=timeout) for _ in procs]
     for p in procs:
         p.join()
+    return results
+
+
+def run(sim, connections, seconds, max_requests):
+    req = request_bytes(sim)
+    results = in_processes(client, [(sim.host, sim.port, req, seconds, max_requests)] * connections, seconds + 30)
     total = sum(n for n, _ in results)
     elapsed = max(t for _, t in results)
     return total, elapsed
@@ -138,14 +143,7 @@ def run_fleet(hosts, latency, seconds, clients=2):
     sim = Sim("--hosts", str(hosts), "--port", "0", "--latency", str(latency))
     try:
         views = [sim.fleet_host(i) for i in range(1, hosts + 1)]
-        q = multiprocessing.Queue()
-        procs = [multiprocessing.Process(target=fleet_client, args=(views[i::clients], seconds, q))
-                 for i in range(clients)]
-        for p in procs:
-            p.start()
-        results = [q.get(timeout=seconds + 120) for _ in procs]
-        for p in procs:
-            p.join()
+        results = in_processes(fleet_client, [(views[i::clients], seconds) for i in range(clients)], seconds + 120)
         c = sim.client()
         st = c.stats()
         c.close()
