@@ -329,7 +329,7 @@ class HostConnection(asyncio.Protocol):
         elif self.host.ready:
             self._start()
         else:
-            self.front.pool.run(self.host.service).add_done_callback(self._service_made)
+            self.front.pool.run(self.host.service).add_done_callback(self._from_worker(lambda _: self._start()))
 
     def data_received(self, data):
         if self.swallow:
@@ -367,14 +367,17 @@ class HostConnection(asyncio.Protocol):
         self._release()
 
     # ---- requests --------------------------------------------------------------------------------
-    def _service_made(self, fut):
-        exc = fut.exception()
-        if self.done:
-            return
-        if exc is not None:
-            self._fail(exc)
-            return
-        self._start()
+    def _from_worker(self, then):
+        """A done-callback for a worker's future: then(result) unless it failed or the connection ended."""
+        def settled(fut):
+            exc = fut.exception()
+            if self.done:
+                return
+            if exc is not None:
+                self._fail(exc)
+            else:
+                then(fut.result())
+        return settled
 
     def _start(self):
         try:
@@ -422,7 +425,7 @@ class HostConnection(asyncio.Protocol):
         self.front.stats.request()
         try:
             if conn.may_block(hreq):
-                self.front.pool.run(conn.serve, hreq).add_done_callback(self._served)
+                self.front.pool.run(conn.serve, hreq).add_done_callback(self._from_worker(self._reply))
                 return
             keep = conn.serve(hreq)
         except Exception as exc:
@@ -434,16 +437,6 @@ class HostConnection(asyncio.Protocol):
         if self.reader.want_continue:
             self.reader.want_continue = False
             self.transport.write(CONTINUE)
-
-    def _served(self, fut):
-        """A worker has served the request."""
-        exc = fut.exception()
-        if self.done:
-            return
-        if exc is not None:
-            self._fail(exc)
-            return
-        self._reply(fut.result())
 
     def _reply(self, keep):
         data = self.conn.reply_bytes()
