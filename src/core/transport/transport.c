@@ -6,7 +6,10 @@
  * libcurl keeps the TCP (and TLS) connection alive: a whole enumeration goes over one
  * connection. The easy handles of every transport of a thread run on one shared multi handle
  * (loop.c); each transport keeps its own connection cache (a CURLSH sharing CURL_LOCK_DATA_CONNECT
- * with nobody else), so a session's authenticated connection is never used by another.
+ * with nobody else), so a session's authenticated connection is never used by another. The same
+ * share holds its DNS cache (CURL_LOCK_DATA_DNS): libcurl goes through the whole DNS cache of a
+ * handle after every transfer to expire entries, and the multi handle's one cache would hold an
+ * entry per host of the fleet (a cost per request that grows with the number of hosts).
  * wsman_transport_post waits on the loop (wsman_loop_wait): inside a resumable operation it
  * suspends, elsewhere it drives the loop until the reply is in or the deadline passes.
  *
@@ -580,6 +583,7 @@ wsman_transport_t *wsman_transport_new(const wsman_transport_config_t *cfg, wsma
     t->easy = curl_easy_init();
     if (!t->multi || !t->share || !t->easy ||
         curl_share_setopt(t->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT) != CURLSHE_OK ||
+        curl_share_setopt(t->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) != CURLSHE_OK ||
         curl_easy_setopt(t->easy, CURLOPT_SHARE, t->share) != CURLE_OK) {
         wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "libcurl could not create a handle.");
         goto fail;
