@@ -20,9 +20,10 @@
 #define NETWORK_DELAY_MS 5000L /* what Windows adds to OperationTimeout (NetworkDelayms) */
 #define MAX_RETRIES 3
 #define EXCERPT_MAX 4096
-#define FIRST_BACKOFF_MS 50L  /* the first wait before a retry; doubled each time */
-#define BACKOFF_MARGIN_MS 50L /* a retry needs this much time left after its wait */
-#define SEALED_OVERHEAD 65536 /* an encrypted reply may exceed the reader's limit by the framing */
+#define ENVELOPE_FIRST_ROOM 2047u /* with its NUL 2 KiB: most requests are built in one allocation */
+#define FIRST_BACKOFF_MS 50L      /* the first wait before a retry; doubled each time */
+#define BACKOFF_MARGIN_MS 50L     /* a retry needs this much time left after its wait */
+#define SEALED_OVERHEAD 65536     /* an encrypted reply may exceed the reader's limit by the framing */
 
 /* A cleanup request queued without network I/O (an Enumerator's Release, a shell's Delete, a command's
  * Signal terminate), sent before the session's next request. */
@@ -636,6 +637,8 @@ static int build_request(wsman_session_t *s, const wsman_exchange_t *x, wsman_bu
     int rc;
 
     wsman_buf_init(&env);
+    if (wsman_buf_reserve(&env, ENVELOPE_FIRST_ROOM) != 0) /* most requests fit: one allocation */
+        return wsman_error_oom(e, NULL);
     if (!x->action) {
         rc = wsman_envelope_identify(&env);
     } else {
