@@ -177,7 +177,11 @@ local function start_sim(o)
     .. "--latency %s --processes %d --exit-with-parent%s 2>/dev/null"):format(shell_quote(o.sim), o.hosts,
     shell_quote(o.latency), EXTRA_PROCESSES, o.tls and " --tls" or "")
   local pipe = assert(io.popen(cmd, "r"))
-  local sim = { pipe = pipe, hosts = {} }
+  -- closing the pipe waits for the simulator, so it is stopped first, also when the bench fails
+  local sim = setmetatable({ pipe = pipe, hosts = {} }, { __close = function(self)
+    if self.pid then os.execute("kill " .. self.pid .. " 2>/dev/null") end
+    self.pipe:close()
+  end })
   local first = pipe:read("l")
   if not first or not first:match("^http") then
     error("the fleet simulator did not start (" .. cmd .. "): " .. tostring(first)
@@ -278,7 +282,7 @@ local function main(argv)
   if not o.raised then return reexec_raised(argv) end
   print(("lua-wsman many-hosts bench on %s cores"):format(capture("nproc"):match("%d+")))
   check_fd_limit(o)
-  local sim = start_sim(o)
+  local sim <close> = start_sim(o)
   local list = os.tmpname()
   local f = assert(io.open(list, "w"))
   f:write(table.concat(sim.hosts, "\n"), "\n")
@@ -306,8 +310,6 @@ local function main(argv)
     print(("CPU per request, lua1000 vs the blocking path: %s"):format(ratio(top.cpu / top.requests,
       seq.cpu / seq.requests)))
   end
-  os.execute("kill " .. sim.pid .. " 2>/dev/null")
-  sim.pipe:close()
 end
 
 main(arg)

@@ -394,3 +394,73 @@ for _, mode in ipairs { "ntlm", "kerberos", "cert" } do
     end)
   end)
 end
+
+-- The other mechanisms of the exchange, each inside a task, all in one group: a proxy, the retry
+-- of an idempotent operation (and no resend of one that is not), the MaxEnvelopeSize back-off of
+-- Pull, and a shell whose output streams while the command waits for stdin.
+describe("WSMan.tasks with every other mechanism of the exchange", function()
+  local s, control
+
+  setup(function()
+    s = sim.start { "--allow-unencrypted" }
+    control = sim.session(s)
+  end)
+
+  local function counter(tok)
+    return tonumber(control:Get(sim.CONTROL):match(tok .. '"?>(%d+)<')) or 0
+  end
+
+  local function streamed_shell()
+    local sh <close> = sim.session(s):shell {}
+    local p <close> = sh:run("sh", { "-c", "printf 'first line\\n'; read reply; echo \"got $reply\"" })
+    local chunks, early = {}, nil
+    for stream, chunk in p:output() do
+      if early == nil then
+        early = { stream, chunk, p.done } -- the command is blocked on stdin: it cannot have ended
+        p:write("yes\n")
+      end
+      chunks[#chunks + 1] = chunk
+    end
+    return { early = early, stdout = table.concat(chunks), code = p.exit_code }
+  end
+
+  it("runs proxied, retried, backed-off and streaming work concurrently", function()
+    local tok_get, tok_put = "tget" .. os.time() .. math.random(1 << 20), "tput" .. os.time() .. math.random(1 << 20)
+    local proxied_before = sim.stats(control).ProxiedRequests
+    local group = WSMan.tasks { limit = 8 }
+    group:spawn(function()
+      local session = sim.session({ url = "http://wsman-target.invalid:5985/wsman" }, 0,
+        function(o) o.proxy = s.url:match("^(http://[^/]+)") end)
+      return session:Get("wmicimv2/Win32_Service?Name=Spooler"):match("<p:Name>(.-)</p:Name>")
+    end, "proxy")
+    group:spawn(function() return sim.session(s):Get(sim.FAULT .. "drop?token=" .. tok_get .. "+count=2") end, "retry")
+    group:spawn(function()
+      return sim.session(s):Put(sim.FAULT .. "drop?token=" .. tok_put .. "+count=1", "<p:X xmlns:p='urn:x'/>")
+    end, "no-resend")
+    group:spawn(function()
+      local session = sim.session(s, 0, function(o) o.max_envelope_size = 8192 end)
+      session.BatchItems = 100
+      local n, e = 0, session:Enumerate(sim.CIMV2 .. "Win32_Service")
+      while not e.AtEndOfStream do
+        e:ReadItem()
+        n = n + 1
+      end
+      return n
+    end, "backoff")
+    group:spawn(streamed_shell, "shell")
+    local r = group:wait()
+    assert.same({ ok = true, value = "Spooler" }, r.proxy)
+    assert.equals(proxied_before + 1, sim.stats(control).ProxiedRequests)
+    assert(r.retry.ok, tostring(r.retry.value))
+    assert.equals(3, counter(tok_get))
+    assert.is_false(r["no-resend"].ok)
+    assert.equals("transient", r["no-resend"].value.retry)
+    assert.equals(1, counter(tok_put))
+    assert(r.backoff.ok, tostring(r.backoff.value))
+    assert.is_true(r.backoff.value >= 20)
+    assert(r.shell.ok, tostring(r.shell.value))
+    assert.same({ "stdout", "first line\n", false }, r.shell.value.early)
+    assert.equals("first line\ngot yes\n", r.shell.value.stdout)
+    assert.equals(0, r.shell.value.code)
+  end)
+end)

@@ -45,6 +45,71 @@ def class_specs(data_dir):
         return specs
 
 
+def instance_key(cls, inst):
+    """The key values of an instance, strings lower-cased (selectors match them case-insensitively)."""
+    values = []
+    for k in cls.keys:
+        v = inst.get(k)
+        values.append(v.lower() if isinstance(v, str) else v)
+    return tuple(values)
+
+
+_BASES = {}
+HOST_MARK = "\x00WINRM-SIM-HOST\x00"   # a host's computer name in the renderings hosts share
+
+
+class FleetData:
+    """What every host of a data directory (and --processes count) starts from, built once per process:
+    the instances (the data files' plus the generated processes), the same instances naming HOST_MARK as
+    their computer, and renderings of those (made at first use). A host whose instances are still these
+    (renamed) renders one by putting its own name into the shared rendering, see WmiStore.render."""
+
+    def __init__(self, data_dir, extra_processes):
+        self.instances = {}
+        for template, shared in class_specs(data_dir):
+            if template.name.lower() == "win32_process" and extra_processes:
+                shared = shared + wmi_methods.generated_processes(extra_processes)
+            self.instances[template.name.lower()] = shared
+        self.marked = {key: rename_computer(insts, HOST_MARK) for key, insts in self.instances.items()}
+        self.rendered = {}   # (class key, position, location) -> XML naming HOST_MARK
+        self.positions = {}  # class key -> {instance_key(): position}, or None when a key names the computer
+
+    @staticmethod
+    def of(data_dir, extra_processes):
+        key = (os.path.abspath(data_dir), extra_processes)
+        with _SPECS_LOCK:
+            data = _BASES.get(key)
+        if data is None:
+            data = FleetData(data_dir, extra_processes)
+            with _SPECS_LOCK:
+                data = _BASES.setdefault(key, data)
+        return data
+
+    def key_positions(self, cls):
+        """{instance_key(): position} of the instances of cls (the first of equal keys), the same for every host
+        unless a key value names the computer (then None); made at first use."""
+        key = cls.name.lower()
+        positions = self.positions.get(key, False)
+        if positions is False:
+            insts = self.instances[key]
+            if any(inst.get(k) != twin.get(k) for inst, twin in zip(insts, self.marked[key]) for k in cls.keys):
+                positions = None
+            else:
+                positions = {}
+                for n, inst in enumerate(insts):
+                    positions.setdefault(instance_key(cls, inst), n)
+            self.positions[key] = positions
+        return positions
+
+    def render(self, cls, position, location):
+        """The marked twin of instance `position` of cls, rendered (cached)."""
+        key = (cls.name.lower(), position, location)
+        xml = self.rendered.get(key)
+        if xml is None:
+            xml = self.rendered[key] = cls.render(self.marked[key[0]][position], location=location)
+        return xml
+
+
 def rename_computer(value, name):
     """The data with every string that names the simulator's computer (any case, also as the COMPUTER part
     of COMPUTER\\user) naming `name` instead;
@@ -78,11 +143,17 @@ class WmiStore:
         self.classes = {}
         self._shared = {}      # class key -> instances shared with other stores (never modified)
         self.private = False   # whether the classes hold this store's own copies of the instances
-        for template, shared in class_specs(data_dir):
+        self._base = fleet = FleetData.of(data_dir, extra_processes)
+        for template, _ in class_specs(data_dir):
             cls = copy.copy(template)
-            self._shared[cls.name.lower()] = rename_computer(shared, computer_name)
+            self._shared[cls.name.lower()] = rename_computer(fleet.instances[cls.name.lower()], computer_name)
             cls.store = self
             self.classes[cls.name.lower()] = cls
+        # a renamed host renders its shared instances from the fleet's renderings (rename_computer leaves
+        # everything as it is for the default name, so that host renders, and caches, its own)
+        self._fleet = fleet if computer_name != DEFAULT_COMPUTER_NAME else None
+        self._names = ((HOST_MARK, escape(computer_name)), (HOST_MARK.lower(), escape(computer_name.lower())))
+        self._positions = {}   # class key -> {id(shared instance): its position}
         self.next_pid = 5000
         self.version = 0
         self._render_cache = {}
@@ -96,7 +167,15 @@ class WmiStore:
         self._index_cache.clear()
 
     def render(self, cls, inst, location=False):
-        """Cached cls.render(inst) (instances only change under the lock, followed by changed())."""
+        """cls.render(inst): from the fleet's shared rendering while inst is one of the instances this host
+        shares, else cached per host (instances only change under the lock, followed by changed())."""
+        if self._fleet is not None:
+            position = self._shared_position(cls, inst)
+            if position is not None:
+                xml = self._fleet.render(cls, position, location)
+                for mark, name in self._names:
+                    xml = xml.replace(mark, name)
+                return xml
         key = (id(inst), location)
         xml = self._render_cache.get(key)
         if xml is None:
@@ -106,6 +185,14 @@ class WmiStore:
                 self._render_cache[key] = xml
         return xml
 
+    def _shared_position(self, cls, inst):
+        """Position of inst among the shared (never modified) instances of cls, or None (a private copy)."""
+        key = cls.name.lower()
+        positions = self._positions.get(key)
+        if positions is None:
+            positions = self._positions[key] = {id(i): n for n, i in enumerate(self._shared[key])}
+        return positions.get(id(inst))
+
     def cls(self, name):
         return self.classes.get(name.lower())
 
@@ -114,11 +201,6 @@ class WmiStore:
             for key, cls in self.classes.items():
                 cls.instances = self._shared[key]
             self.private = False
-            proc = self.cls("Win32_Process")
-            if proc is not None and self.extra_processes:
-                self._own()
-                proc.instances.extend(rename_computer(wmi_methods.generated_processes(self.extra_processes),
-                                                      self.computer_name))
             self.next_pid = 5000
             self.changed()
 
@@ -175,7 +257,7 @@ class WmiStore:
         if len(wanted) < len(cls.keys):
             raise wmi_fault("INSUFFICIENT_SELECTORS")
         if not any(cls.types[k].startswith("ref:") for k in cls.keys):
-            inst = self._index(cls).get(tuple(self._norm(cls, k, wanted[k]) for k in cls.keys))
+            inst = self._lookup(cls, tuple(self._norm(cls, k, wanted[k]) for k in cls.keys))
             if inst is None:
                 raise not_found(cls, "GetInstance")
             return inst
@@ -185,19 +267,24 @@ class WmiStore:
                 return inst
         raise not_found(cls, "GetInstance")
 
-    def _index(self, cls):
+    def _lookup(self, cls, key):
+        """The instance of cls whose instance_key() is key, or None."""
+        insts = cls.instances
+        if insts is self._shared[cls.name.lower()]:   # not modified: the fleet's index holds
+            positions = self._base.key_positions(cls)
+            if positions is not None:
+                n = positions.get(key)
+                return None if n is None else insts[n]
         index = self._index_cache.get(cls.name)
         if index is None:
             index = {}
-            for inst in cls.instances:
-                key = tuple(str(inst.get(k)).lower() if isinstance(inst.get(k), str) else inst.get(k)
-                            for k in cls.keys)
-                index.setdefault(key, inst)
+            for inst in insts:
+                index.setdefault(instance_key(cls, inst), inst)
             self._index_cache[cls.name] = index
-        return index
+        return index.get(key)
 
     def _norm(self, cls, prop, sel):
-        """A selector value normalised like _index's keys (faults on a reference or a bad number)."""
+        """A selector value normalised like instance_key() (faults on a reference or a bad number)."""
         if sel.epr is not None:
             raise wmi_fault("SELECTOR_TYPEMISMATCH")
         ctype = cls.types[prop]
