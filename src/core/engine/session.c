@@ -644,6 +644,17 @@ wsman_flush_result_t wsman_session_flush_until(wsman_session_t *s, long long dea
 }
 
 /* Builds the request bytes (UTF-8, or UTF-16LE with BOM when the session asks for it). */
+/* A request stays in memory until its reply is in (a retry sends it again): at a thousand
+ * requests in flight, the spare room of their buffers (up to half of each) adds up. */
+static void fit_request(wsman_buf_t *b)
+{
+    char *p;
+    if (b->data && b->cap > b->len + 1 && (p = realloc(b->data, b->len + 1)) != NULL) {
+        b->data = p;
+        b->cap = b->len + 1;
+    }
+}
+
 static int build_request(wsman_session_t *s, const wsman_exchange_t *x, wsman_buf_t *req, wsman_error_t *e)
 {
     wsman_buf_t env;
@@ -692,8 +703,10 @@ static int build_request(wsman_session_t *s, const wsman_exchange_t *x, wsman_bu
             wsman_error_set(e, WSMAN_E_INVALID_XML, "the request is not valid UTF-8");
             return -1;
         }
+        fit_request(req);
         return 0;
     }
+    fit_request(&env);
     *req = env;
     return 0;
 }

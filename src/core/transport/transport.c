@@ -149,7 +149,7 @@ static void drop_headers(wsman_transport_t *t);
  * session holds one easy handle, so at a thousand sessions the defaults (16 KiB to receive,
  * 64 KiB to send) cost 80 MB. A reply streams through the receive buffer into the XML reader
  * whatever its size; 16 KiB is the smallest send buffer libcurl accepts. */
-#define RECV_BUFFER_SIZE 4096L
+#define RECV_BUFFER_SIZE 2048L
 #define SEND_BUFFER_SIZE 16384L
 
 /* Whether the transfer in progress opened a connection. */
