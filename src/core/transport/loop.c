@@ -141,7 +141,9 @@ static int epoll_set(void)
     return g.epfd;
 }
 
-/* Keeps the epoll set in step with the table. */
+/* Keeps the epoll set in step with the table: op is EPOLL_CTL_ADD for a socket new to the table
+ * (one system call; it may be in the set already when the set was just made from the table),
+ * EPOLL_CTL_MOD for a change, EPOLL_CTL_DEL for a removal. */
 static void epoll_sync(curl_socket_t s, short ev, int op)
 {
     struct epoll_event e;
@@ -150,8 +152,9 @@ static void epoll_sync(curl_socket_t s, short ev, int op)
     memset(&e, 0, sizeof e);
     e.events = ((ev & POLLIN) ? EPOLLIN : 0u) | ((ev & POLLOUT) ? EPOLLOUT : 0u);
     e.data.fd = s;
-    if (epoll_ctl(g.epfd, op, s, &e) != 0 && op == EPOLL_CTL_MOD)
-        epoll_ctl(g.epfd, EPOLL_CTL_ADD, s, &e);
+    if (epoll_ctl(g.epfd, op, s, &e) == 0 || op == EPOLL_CTL_DEL)
+        return;
+    epoll_ctl(g.epfd, op == EPOLL_CTL_ADD ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, s, &e);
 }
 
 static void forget_fd(curl_socket_t s, int i)
@@ -165,7 +168,7 @@ static void forget_fd(curl_socket_t s, int i)
 
 static int socket_cb(CURL *easy, curl_socket_t s, int what, void *up, void *sp)
 {
-    int i = find_fd(s);
+    int i = find_fd(s), op = EPOLL_CTL_MOD;
     short ev = (short)(((what & CURL_POLL_IN) ? POLLIN : 0) | ((what & CURL_POLL_OUT) ? POLLOUT : 0));
 
     if (what == CURL_POLL_REMOVE) {
@@ -179,10 +182,11 @@ static int socket_cb(CURL *easy, curl_socket_t s, int what, void *up, void *sp)
         i = g.nfds++;
         g.fds[i].fd = s;
         g.slot_of[s] = i + 1;
+        op = EPOLL_CTL_ADD;
     }
     g.fds[i].events = ev;
     g.fds[i].revents = 0;
-    epoll_sync(s, ev, EPOLL_CTL_MOD);
+    epoll_sync(s, ev, op);
     return 0;
 }
 

@@ -59,6 +59,7 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <openssl/crypto.h>
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 #include <pthread.h>
@@ -127,11 +128,17 @@ struct wsman_transport {
     int sink_aborted;
     wsman_http_response_t *resp;
     int oom;
+    struct curl_slist *hdrs;       /* the header list, kept for the next request with the same lines */
+    wsman_buf_t hdrs_key;          /* the lines hdrs was made from (may hold credentials: zeroed) */
+    wsman_buf_t hdrs_next;         /* the lines of the request being started, compared with hdrs_key */
+    struct curl_slist *hdrs_authz; /* hdrs' placeholder "Authorization:" node, NULL without one */
     struct curl_slist *authz_node; /* the request's "Authorization:" line, filled at connect time */
     char *authz_orig;              /* that node's own string, put back before the list is freed */
     wsman_buf_t authz;             /* the line the authorize callback produced */
     int authorize_aborted;
 };
+
+static void drop_headers(wsman_transport_t *t);
 
 #define MAXAGE_CONN_S 118L
 /* libcurl's per-handle buffers, sized for WinRM's messages rather than bulk downloads: every
@@ -601,6 +608,8 @@ void wsman_transport_free(wsman_transport_t *t)
         curl_share_cleanup(t->share);
     if (t->multi)
         wsman_loop_release();
+    drop_headers(t);
+    wsman_buf_free_secure(&t->hdrs_next);
     free(t->hostport);
     free(t->proxy);
     free(t->url);
@@ -1018,44 +1027,97 @@ static int add_header(struct curl_slist **list, const char *line)
     return 0;
 }
 
+static const char *content_type_of(const wsman_http_request_t *req)
+{
+    return req->content_type && *req->content_type ? req->content_type : "application/soap+xml;charset=UTF-8";
+}
+
+/* The lines of req's header list as one string (each line NUL-terminated), and whether it has an
+ * Authorization placeholder: two requests with the same key have the same list. */
+static int header_key(const wsman_http_request_t *req, wsman_buf_t *key)
+{
+    int rc;
+
+    wsman_buf_reset(key);
+    rc = wsman_buf_puts(key, content_type_of(req)) | wsman_buf_append(key, "", 1);
+    for (const char *const *h = req->headers; rc == 0 && h && *h; h++)
+        rc = wsman_buf_puts(key, *h) | wsman_buf_append(key, "", 1);
+    return rc | wsman_buf_append(key, req->authorize ? "A" : "-", 1);
+}
+
+/* Frees the kept header list, its lines zeroed first (an Authorization line carries credentials). */
+static void drop_headers(wsman_transport_t *t)
+{
+    for (struct curl_slist *n = t->hdrs; n; n = n->next)
+        OPENSSL_cleanse(n->data, strlen(n->data));
+    curl_slist_free_all(t->hdrs);
+    t->hdrs = NULL;
+    t->hdrs_authz = NULL;
+    wsman_buf_free_secure(&t->hdrs_key);
+}
+
 /* The request's header list: Content-Type, the caller's lines, no Expect, Keep-Alive, and a
  * placeholder Authorization line the authorize callback fills at connect time. */
-static int build_headers(wsman_transport_t *t, const wsman_http_request_t *req, struct curl_slist **out)
+static int build_headers(wsman_transport_t *t, const wsman_http_request_t *req)
 {
-    const char *ct =
-        req->content_type && *req->content_type ? req->content_type : "application/soap+xml;charset=UTF-8";
     struct curl_slist *hdrs = NULL;
     wsman_buf_t line;
     int rc;
 
     wsman_buf_init(&line);
-    rc = wsman_buf_printf(&line, "Content-Type: %s", ct) == 0 ? add_header(&hdrs, line.data) : -1;
+    rc = wsman_buf_printf(&line, "Content-Type: %s", content_type_of(req)) == 0 ? add_header(&hdrs, line.data)
+                                                                                : -1;
     wsman_buf_free(&line);
     for (const char *const *h = req->headers; rc == 0 && h && *h; h++)
         rc = add_header(&hdrs, *h);
     /* no "Expect: 100-continue" round trip; WinRM's own client says Keep-Alive explicitly */
     if (rc == 0 && (add_header(&hdrs, "Expect:") != 0 || add_header(&hdrs, "Connection: Keep-Alive") != 0))
         rc = -1;
-    t->authz_node = NULL;
-    t->authorize_aborted = 0;
     if (rc == 0 && req->authorize && (rc = add_header(&hdrs, "Authorization:")) == 0) {
-        for (t->authz_node = hdrs; t->authz_node->next;)
-            t->authz_node = t->authz_node->next;
-        t->authz_orig = t->authz_node->data;
+        for (t->hdrs_authz = hdrs; t->hdrs_authz->next;)
+            t->hdrs_authz = t->hdrs_authz->next;
     }
+    t->hdrs = hdrs;
     if (rc != 0) {
-        curl_slist_free_all(hdrs);
+        drop_headers(t);
         return -1;
     }
-    *out = hdrs;
+    return 0;
+}
+
+/* The header list for req: the last request's when its lines are the same (the usual case: a
+ * session sends the same headers every time), else a new one. */
+static int headers_for(wsman_transport_t *t, const wsman_http_request_t *req)
+{
+    wsman_buf_t swap;
+
+    t->authz_node = NULL;
+    if (header_key(req, &t->hdrs_next) != 0)
+        return -1;
+    if (!t->hdrs || t->hdrs_next.len != t->hdrs_key.len ||
+        memcmp(t->hdrs_next.data, t->hdrs_key.data, t->hdrs_key.len) != 0) {
+        drop_headers(t);
+        if (build_headers(t, req) != 0)
+            return -1;
+        swap = t->hdrs_key;
+        t->hdrs_key = t->hdrs_next;
+        t->hdrs_next = swap;
+    }
+    wsman_buf_reset(&t->hdrs_next);
+    if (t->hdrs_next.data)
+        OPENSSL_cleanse(t->hdrs_next.data, t->hdrs_next.cap);
+    t->authz_node = t->hdrs_authz;
+    if (t->authz_node)
+        t->authz_orig = t->authz_node->data;
     return 0;
 }
 
 /* Resets the per-request state and hands the request to libcurl. */
-static int start_request(wsman_transport_t *t, const wsman_http_request_t *req, struct curl_slist *hdrs,
-                         wsman_sink_fn sink, void *ud, wsman_http_response_t *resp, wsman_error_t *e)
+static int start_request(wsman_transport_t *t, const wsman_http_request_t *req, wsman_sink_fn sink, void *ud,
+                         wsman_http_response_t *resp, wsman_error_t *e)
 {
     t->req = req;
+    t->authorize_aborted = 0;
     t->body_off = 0;
     t->body_handed = 0;
     t->saw_auth_status = 0;
@@ -1067,7 +1129,7 @@ static int start_request(wsman_transport_t *t, const wsman_http_request_t *req, 
     t->oom = 0;
     t->socket_errno = 0;
     t->errbuf[0] = '\0';
-    if (curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, hdrs) != CURLE_OK ||
+    if (curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, t->hdrs) != CURLE_OK ||
         curl_easy_setopt(t->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->len) != CURLE_OK) {
         wsman_error_set(e, WSMAN_E_INVALIDARG, "libcurl refused the request headers for %s.", t->hostport);
         return -1;
@@ -1107,7 +1169,7 @@ static transfer_end_t run_transfer(wsman_transport_t *t, CURLcode *rc)
 
 /* After the transfer: counts new connections, detaches the handle (mid-transfer: aborts it and
  * closes its connection) and forgets the request. */
-static void end_request(wsman_transport_t *t, struct curl_slist *hdrs)
+static void end_request(wsman_transport_t *t)
 {
     long conns = 0;
 
@@ -1122,7 +1184,6 @@ static void end_request(wsman_transport_t *t, struct curl_slist *hdrs)
         t->authz_node->data = t->authz_orig;
     t->authz_node = NULL;
     wsman_buf_free_secure(&t->authz);
-    curl_slist_free_all(hdrs);
     t->req = NULL;
     t->resp = NULL;
     t->sink = NULL;
@@ -1162,7 +1223,6 @@ static int transfer_result(wsman_transport_t *t, transfer_end_t end, CURLcode rc
 int wsman_transport_post(wsman_transport_t *t, const wsman_http_request_t *req, wsman_sink_fn sink, void *ud,
                          wsman_http_response_t *resp, wsman_send_state_t *state, wsman_error_t *e)
 {
-    struct curl_slist *hdrs = NULL;
     wsman_send_state_t st_local;
     wsman_http_response_t resp_local;
     transfer_end_t end;
@@ -1181,13 +1241,12 @@ int wsman_transport_post(wsman_transport_t *t, const wsman_http_request_t *req, 
         wsman_error_set(e, WSMAN_E_INVALIDARG, "wsman_transport_post: missing transport or request");
         return -1;
     }
-    if (build_headers(t, req, &hdrs) != 0) {
+    if (headers_for(t, req) != 0) {
         wsman_error_oom(e, NULL);
         return -1;
     }
-    if (start_request(t, req, hdrs, sink, ud, resp, e) != 0) {
+    if (start_request(t, req, sink, ud, resp, e) != 0) {
         curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, NULL);
-        curl_slist_free_all(hdrs);
         t->req = NULL;
         t->resp = NULL;
         t->sink = NULL;
@@ -1200,7 +1259,7 @@ int wsman_transport_post(wsman_transport_t *t, const wsman_http_request_t *req, 
     rc = CURLE_OK;
     end = run_transfer(t, &rc);
     result = transfer_result(t, end, rc, req->timeout_ms, state, e);
-    end_request(t, hdrs);
+    end_request(t);
     if (t->trace.fn)
         wsman_trace_rec_end(&t->trace, resp->status,
                             result == 0 ? NULL : (e && e->message ? e->message : "failed"), req->trace_later);
