@@ -6,7 +6,10 @@
  * libcurl keeps the TCP (and TLS) connection alive: a whole enumeration goes over one
  * connection. The easy handles of every transport of a thread run on one shared multi handle
  * (loop.c); each transport keeps its own connection cache (a CURLSH sharing CURL_LOCK_DATA_CONNECT
- * with nobody else), so a session's authenticated connection is never used by another.
+ * with nobody else), so a session's authenticated connection is never used by another. The same
+ * share holds its DNS cache (CURL_LOCK_DATA_DNS): libcurl goes through the whole DNS cache of a
+ * handle after every transfer to expire entries, and the multi handle's one cache would hold an
+ * entry per host of the fleet (a cost per request that grows with the number of hosts).
  * wsman_transport_post waits on the loop (wsman_loop_wait): inside a resumable operation it
  * suspends, elsewhere it drives the loop until the reply is in or the deadline passes.
  *
@@ -129,8 +132,6 @@ struct wsman_transport {
     wsman_http_response_t *resp;
     int oom;
     struct curl_slist *hdrs;       /* the header list, kept for the next request with the same lines */
-    wsman_buf_t hdrs_key;          /* the lines hdrs was made from (may hold credentials: zeroed) */
-    wsman_buf_t hdrs_next;         /* the lines of the request being started, compared with hdrs_key */
     struct curl_slist *hdrs_authz; /* hdrs' placeholder "Authorization:" node, NULL without one */
     struct curl_slist *authz_node; /* the request's "Authorization:" line, filled at connect time */
     char *authz_orig;              /* that node's own string, put back before the list is freed */
@@ -580,6 +581,7 @@ wsman_transport_t *wsman_transport_new(const wsman_transport_config_t *cfg, wsma
     t->easy = curl_easy_init();
     if (!t->multi || !t->share || !t->easy ||
         curl_share_setopt(t->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT) != CURLSHE_OK ||
+        curl_share_setopt(t->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) != CURLSHE_OK ||
         curl_easy_setopt(t->easy, CURLOPT_SHARE, t->share) != CURLE_OK) {
         wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "libcurl could not create a handle.");
         goto fail;
@@ -609,7 +611,6 @@ void wsman_transport_free(wsman_transport_t *t)
     if (t->multi)
         wsman_loop_release();
     drop_headers(t);
-    wsman_buf_free_secure(&t->hdrs_next);
     free(t->hostport);
     free(t->proxy);
     free(t->url);
@@ -1027,22 +1028,13 @@ static int add_header(struct curl_slist **list, const char *line)
     return 0;
 }
 
+/* The lines after the caller's: no "Expect: 100-continue" round trip; WinRM's own client says
+ * Keep-Alive explicitly. */
+static const char *const fixed_headers[] = {"Expect:", "Connection: Keep-Alive"};
+
 static const char *content_type_of(const wsman_http_request_t *req)
 {
     return req->content_type && *req->content_type ? req->content_type : "application/soap+xml;charset=UTF-8";
-}
-
-/* The lines of req's header list as one string (each line NUL-terminated), and whether it has an
- * Authorization placeholder: two requests with the same key have the same list. */
-static int header_key(const wsman_http_request_t *req, wsman_buf_t *key)
-{
-    int rc;
-
-    wsman_buf_reset(key);
-    rc = wsman_buf_puts(key, content_type_of(req)) | wsman_buf_append(key, "", 1);
-    for (const char *const *h = req->headers; rc == 0 && h && *h; h++)
-        rc = wsman_buf_puts(key, *h) | wsman_buf_append(key, "", 1);
-    return rc | wsman_buf_append(key, req->authorize ? "A" : "-", 1);
 }
 
 /* Frees the kept header list, its lines zeroed first (an Authorization line carries credentials). */
@@ -1053,7 +1045,6 @@ static void drop_headers(wsman_transport_t *t)
     curl_slist_free_all(t->hdrs);
     t->hdrs = NULL;
     t->hdrs_authz = NULL;
-    wsman_buf_free_secure(&t->hdrs_key);
 }
 
 /* The request's header list: Content-Type, the caller's lines, no Expect, Keep-Alive, and a
@@ -1070,9 +1061,8 @@ static int build_headers(wsman_transport_t *t, const wsman_http_request_t *req)
     wsman_buf_free(&line);
     for (const char *const *h = req->headers; rc == 0 && h && *h; h++)
         rc = add_header(&hdrs, *h);
-    /* no "Expect: 100-continue" round trip; WinRM's own client says Keep-Alive explicitly */
-    if (rc == 0 && (add_header(&hdrs, "Expect:") != 0 || add_header(&hdrs, "Connection: Keep-Alive") != 0))
-        rc = -1;
+    for (size_t i = 0; rc == 0 && i < sizeof fixed_headers / sizeof fixed_headers[0]; i++)
+        rc = add_header(&hdrs, fixed_headers[i]);
     if (rc == 0 && req->authorize && (rc = add_header(&hdrs, "Authorization:")) == 0) {
         for (t->hdrs_authz = hdrs; t->hdrs_authz->next;)
             t->hdrs_authz = t->hdrs_authz->next;
@@ -1085,27 +1075,35 @@ static int build_headers(wsman_transport_t *t, const wsman_http_request_t *req)
     return 0;
 }
 
+/* Whether the kept header list has the lines build_headers would make for req, in order. */
+static int headers_match(const wsman_transport_t *t, const wsman_http_request_t *req)
+{
+    static const char ct[] = "Content-Type: ";
+    const struct curl_slist *n = t->hdrs;
+
+    if (!n || strncmp(n->data, ct, sizeof ct - 1) != 0 ||
+        strcmp(n->data + sizeof ct - 1, content_type_of(req)) != 0)
+        return 0;
+    for (const char *const *h = req->headers; h && *h; h++)
+        if (!(n = n->next) || strcmp(n->data, *h) != 0)
+            return 0;
+    for (size_t i = 0; i < sizeof fixed_headers / sizeof fixed_headers[0]; i++)
+        if (!(n = n->next) || strcmp(n->data, fixed_headers[i]) != 0)
+            return 0;
+    n = n->next;
+    return req->authorize ? n && n == t->hdrs_authz && !n->next : !n;
+}
+
 /* The header list for req: the last request's when its lines are the same (the usual case: a
  * session sends the same headers every time), else a new one. */
 static int headers_for(wsman_transport_t *t, const wsman_http_request_t *req)
 {
-    wsman_buf_t swap;
-
     t->authz_node = NULL;
-    if (header_key(req, &t->hdrs_next) != 0)
-        return -1;
-    if (!t->hdrs || t->hdrs_next.len != t->hdrs_key.len ||
-        memcmp(t->hdrs_next.data, t->hdrs_key.data, t->hdrs_key.len) != 0) {
+    if (!headers_match(t, req)) {
         drop_headers(t);
         if (build_headers(t, req) != 0)
             return -1;
-        swap = t->hdrs_key;
-        t->hdrs_key = t->hdrs_next;
-        t->hdrs_next = swap;
     }
-    wsman_buf_reset(&t->hdrs_next);
-    if (t->hdrs_next.data)
-        OPENSSL_cleanse(t->hdrs_next.data, t->hdrs_next.cap);
     t->authz_node = t->hdrs_authz;
     if (t->authz_node)
         t->authz_orig = t->authz_node->data;
