@@ -133,8 +133,6 @@ struct wsman_transport {
     wsman_http_response_t *resp;
     int oom;
     struct curl_slist *hdrs;       /* the header list, kept for the next request with the same lines */
-    wsman_buf_t hdrs_key;          /* the lines hdrs was made from (may hold credentials: zeroed) */
-    wsman_buf_t hdrs_next;         /* the lines of the request being started, compared with hdrs_key */
     struct curl_slist *hdrs_authz; /* hdrs' placeholder "Authorization:" node, NULL without one */
     struct curl_slist *authz_node; /* the request's "Authorization:" line, filled at connect time */
     char *authz_orig;              /* that node's own string, put back before the list is freed */
@@ -638,7 +636,6 @@ void wsman_transport_free(wsman_transport_t *t)
     if (t->multi)
         wsman_loop_release();
     drop_headers(t);
-    wsman_buf_free_secure(&t->hdrs_next);
     free(t->hostport);
     free(t->proxy);
     free(t->url);
@@ -1056,22 +1053,13 @@ static int add_header(struct curl_slist **list, const char *line)
     return 0;
 }
 
+/* The lines after the caller's: no "Expect: 100-continue" round trip; WinRM's own client says
+ * Keep-Alive explicitly. */
+static const char *const fixed_headers[] = {"Expect:", "Connection: Keep-Alive"};
+
 static const char *content_type_of(const wsman_http_request_t *req)
 {
     return req->content_type && *req->content_type ? req->content_type : "application/soap+xml;charset=UTF-8";
-}
-
-/* The lines of req's header list as one string (each line NUL-terminated), and whether it has an
- * Authorization placeholder: two requests with the same key have the same list. */
-static int header_key(const wsman_http_request_t *req, wsman_buf_t *key)
-{
-    int rc;
-
-    wsman_buf_reset(key);
-    rc = wsman_buf_puts(key, content_type_of(req)) | wsman_buf_append(key, "", 1);
-    for (const char *const *h = req->headers; rc == 0 && h && *h; h++)
-        rc = wsman_buf_puts(key, *h) | wsman_buf_append(key, "", 1);
-    return rc | wsman_buf_append(key, req->authorize ? "A" : "-", 1);
 }
 
 /* Frees the kept header list, its lines zeroed first (an Authorization line carries credentials). */
@@ -1082,7 +1070,6 @@ static void drop_headers(wsman_transport_t *t)
     curl_slist_free_all(t->hdrs);
     t->hdrs = NULL;
     t->hdrs_authz = NULL;
-    wsman_buf_free_secure(&t->hdrs_key);
 }
 
 /* The request's header list: Content-Type, the caller's lines, no Expect, Keep-Alive, and a
@@ -1099,9 +1086,8 @@ static int build_headers(wsman_transport_t *t, const wsman_http_request_t *req)
     wsman_buf_free(&line);
     for (const char *const *h = req->headers; rc == 0 && h && *h; h++)
         rc = add_header(&hdrs, *h);
-    /* no "Expect: 100-continue" round trip; WinRM's own client says Keep-Alive explicitly */
-    if (rc == 0 && (add_header(&hdrs, "Expect:") != 0 || add_header(&hdrs, "Connection: Keep-Alive") != 0))
-        rc = -1;
+    for (size_t i = 0; rc == 0 && i < sizeof fixed_headers / sizeof fixed_headers[0]; i++)
+        rc = add_header(&hdrs, fixed_headers[i]);
     if (rc == 0 && req->authorize && (rc = add_header(&hdrs, "Authorization:")) == 0) {
         for (t->hdrs_authz = hdrs; t->hdrs_authz->next;)
             t->hdrs_authz = t->hdrs_authz->next;
@@ -1114,27 +1100,35 @@ static int build_headers(wsman_transport_t *t, const wsman_http_request_t *req)
     return 0;
 }
 
+/* Whether the kept header list has the lines build_headers would make for req, in order. */
+static int headers_match(const wsman_transport_t *t, const wsman_http_request_t *req)
+{
+    static const char ct[] = "Content-Type: ";
+    const struct curl_slist *n = t->hdrs;
+
+    if (!n || strncmp(n->data, ct, sizeof ct - 1) != 0 ||
+        strcmp(n->data + sizeof ct - 1, content_type_of(req)) != 0)
+        return 0;
+    for (const char *const *h = req->headers; h && *h; h++)
+        if (!(n = n->next) || strcmp(n->data, *h) != 0)
+            return 0;
+    for (size_t i = 0; i < sizeof fixed_headers / sizeof fixed_headers[0]; i++)
+        if (!(n = n->next) || strcmp(n->data, fixed_headers[i]) != 0)
+            return 0;
+    n = n->next;
+    return req->authorize ? n && n == t->hdrs_authz && !n->next : !n;
+}
+
 /* The header list for req: the last request's when its lines are the same (the usual case: a
  * session sends the same headers every time), else a new one. */
 static int headers_for(wsman_transport_t *t, const wsman_http_request_t *req)
 {
-    wsman_buf_t swap;
-
     t->authz_node = NULL;
-    if (header_key(req, &t->hdrs_next) != 0)
-        return -1;
-    if (!t->hdrs || t->hdrs_next.len != t->hdrs_key.len ||
-        memcmp(t->hdrs_next.data, t->hdrs_key.data, t->hdrs_key.len) != 0) {
+    if (!headers_match(t, req)) {
         drop_headers(t);
         if (build_headers(t, req) != 0)
             return -1;
-        swap = t->hdrs_key;
-        t->hdrs_key = t->hdrs_next;
-        t->hdrs_next = swap;
     }
-    wsman_buf_reset(&t->hdrs_next);
-    if (t->hdrs_next.data)
-        OPENSSL_cleanse(t->hdrs_next.data, t->hdrs_next.cap);
     t->authz_node = t->hdrs_authz;
     if (t->authz_node)
         t->authz_orig = t->authz_node->data;
