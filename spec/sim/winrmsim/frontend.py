@@ -68,6 +68,7 @@ class Host:
         self.mode = mode
         self.port = None
         self.sock = None
+        self.ssl_context = None    # with TLS: this host's, from FrontEnd's `tls` at its first connection
         self._make = make_service
         self._service = None
         self._lock = threading.Lock()
@@ -270,11 +271,13 @@ async def read_chunked(reader, max_body):
 class FrontEnd:
     """Listening sockets of all hosts, the event loop's connection handling and the worker pool."""
 
-    def __init__(self, hosts, port, ssl_context=None, latency=(0.0, 0.0), workers=DEFAULT_WORKERS,
+    def __init__(self, hosts, port, tls=None, latency=(0.0, 0.0), workers=DEFAULT_WORKERS,
                  port_fallback=False):
-        """port_fallback: when `port` is taken on an address, use a free port instead (as port 0 does)."""
+        """tls: None (plain HTTP), or host -> the ssl.SSLContext of that host (its own certificate), called
+        in a worker at the host's first connection. port_fallback: when `port` is taken on an address, use a
+        free port instead (as port 0 does)."""
         self.hosts = hosts
-        self.ssl_context = ssl_context
+        self.tls = tls
         self.latency = latency
         self.workers = workers
         self.stats = FleetStats(hosts)
@@ -350,7 +353,6 @@ class FrontEnd:
                 continue
             server = await asyncio.start_server(
                 lambda r, w, h=host: self._connection(h, r, w), sock=host.sock, backlog=LISTEN_BACKLOG,
-                ssl=self.ssl_context, ssl_handshake_timeout=TLS_HANDSHAKE_TIMEOUT if self.ssl_context else None,
                 limit=LINE_LIMIT + 2)
             self.servers.append(server)
         await stop.wait()
@@ -361,14 +363,23 @@ class FrontEnd:
         low, high = self.latency
         return low if high <= low else random.uniform(low, high)
 
+    async def _start_tls(self, host, writer):
+        """The TLS handshake with the host's own context (made at its first connection)."""
+        writer.transport.pause_reading()   # the ClientHello must not reach the plain stream meanwhile
+        if host.ssl_context is None:
+            host.ssl_context = await self.pool.run(self.tls, host)
+        await writer.start_tls(host.ssl_context, ssl_handshake_timeout=TLS_HANDSHAKE_TIMEOUT)
+
     async def _connection(self, host, reader, writer):
-        self.stats.connections += 1
         sock = writer.get_extra_info("socket")
         try:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         except (OSError, AttributeError):
             pass
         try:
+            if self.tls is not None:
+                await self._start_tls(host, writer)
+            self.stats.connections += 1
             if host.mode == SLOW:
                 await self._swallow(reader)
                 return
