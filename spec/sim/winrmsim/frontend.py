@@ -25,12 +25,14 @@ import threading
 import time
 import traceback
 
-from .server import IDLE_TIMEOUT, BadRequest, Connection, HttpRequest
+from .http1 import CONTINUE, Drop, RequestReader
+from .server import IDLE_TIMEOUT, BadRequest, Connection
+
+QUIET_ERRORS = (ConnectionError, OSError, ssl.SSLError, EOFError, ValueError, TimeoutError)
 
 UP, DOWN, SLOW = "up", "down", "slow"
 LISTEN_BACKLOG = 4096          # the kernel caps it at net.core.somaxconn
-LINE_LIMIT = 65536             # longest request or header line (bytes, CRLF excluded)
-MAX_HEADERS = 200
+READ_HIGH_WATER = 1 << 20      # bytes read ahead of the request being served before reading pauses
 TLS_HANDSHAKE_TIMEOUT = 30.0
 RATE_WINDOW = 5                # seconds over which Stats' RequestRate is averaged
 DEFAULT_WORKERS = 1024       # threads start only when every worker is busy (e.g. Receives waiting)
@@ -68,7 +70,6 @@ class Host:
         self.mode = mode
         self.port = None
         self.sock = None
-        self.ssl_context = None    # with TLS: this host's, from FrontEnd's `tls` at its first connection
         self._make = make_service
         self._service = None
         self._lock = threading.Lock()
@@ -197,85 +198,14 @@ def _settle(fut, result, exc):
         fut.set_result(result)
 
 
-async def read_request(reader, writer, max_body):
-    """One HTTP request from the stream -> HttpRequest, or None when the client closed the connection.
-    Raises BadRequest (answer its status and close). Sends 100 Continue when the client asks for it."""
-    line = await read_line(reader)
-    while line in (b"\r\n", b"\n"):
-        line = await read_line(reader)
-    if not line:
-        return None
-    if not line.endswith(b"\n"):
-        return None
-    parts = line.decode("latin-1").split()
-    if len(parts) != 3 or not parts[2].startswith("HTTP/"):
-        raise BadRequest(400)
-    req = HttpRequest()
-    req.method, req.path, req.version = parts
-    req.headers = headers = {}
-    for _ in range(MAX_HEADERS):
-        h = await read_line(reader)
-        if not h.endswith(b"\n"):
-            return None
-        if h in (b"\r\n", b"\n"):
-            break
-        name, sep, value = h.decode("latin-1").partition(":")
-        if not sep:
-            raise BadRequest(400)
-        headers.setdefault(name.strip().lower(), value.strip())
-    else:
-        raise BadRequest(431)
-    length = 0
-    if "content-length" in headers:
-        try:
-            length = int(headers["content-length"])
-        except ValueError:
-            raise BadRequest(400)
-        if length > max_body:
-            raise BadRequest(413)
-    if headers.get("expect", "").lower() == "100-continue":
-        writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")   # as HTTP.sys: libcurl otherwise waits a second
-    if "chunked" in headers.get("transfer-encoding", "").lower():
-        req.body = await read_chunked(reader, max_body)
-    else:
-        req.body = await reader.readexactly(length) if length else b""
-    return req
-
-
-async def read_line(reader):
-    try:
-        return await reader.readline()
-    except ValueError:   # longer than LINE_LIMIT
-        raise BadRequest(400)
-
-
-async def read_chunked(reader, max_body):
-    chunks, total = [], 0
-    while True:
-        size_line = await read_line(reader)
-        try:
-            size = int(size_line.split(b";")[0].strip(), 16)
-        except ValueError:
-            raise BadRequest(400)
-        if size == 0:
-            while (await reader.readline()) not in (b"\r\n", b"\n", b""):
-                pass
-            return b"".join(chunks)
-        total += size
-        if total > max_body:
-            raise BadRequest(413)
-        chunks.append(await reader.readexactly(size))
-        await reader.readline()
-
-
 class FrontEnd:
     """Listening sockets of all hosts, the event loop's connection handling and the worker pool."""
 
     def __init__(self, hosts, port, tls=None, latency=(0.0, 0.0), workers=DEFAULT_WORKERS,
                  port_fallback=False):
         """tls: None (plain HTTP), or host -> the ssl.SSLContext of that host (its own certificate), called
-        in a worker at the host's first connection. port_fallback: when `port` is taken on an address, use a
-        free port instead (as port 0 does)."""
+        on the loop for every connection (made at the host's first). port_fallback: when `port` is taken on
+        an address, use a free port instead (as port 0 does)."""
         self.hosts = hosts
         self.tls = tls
         self.latency = latency
@@ -351,9 +281,8 @@ class FrontEnd:
         for host in self.hosts:
             if host.sock is None:
                 continue
-            server = await asyncio.start_server(
-                lambda r, w, h=host: self._connection(h, r, w), sock=host.sock, backlog=LISTEN_BACKLOG,
-                limit=LINE_LIMIT + 2)
+            server = await self.loop.create_server(
+                lambda h=host: HostConnection(self, h), sock=host.sock, backlog=LISTEN_BACKLOG)
             self.servers.append(server)
         await stop.wait()
         for server in self.servers:
@@ -363,74 +292,238 @@ class FrontEnd:
         low, high = self.latency
         return low if high <= low else random.uniform(low, high)
 
-    async def _start_tls(self, host, writer):
-        """The TLS handshake with the host's own context (made at its first connection)."""
-        writer.transport.pause_reading()   # the ClientHello must not reach the plain stream meanwhile
-        if host.ssl_context is None:
-            host.ssl_context = await self.pool.run(self.tls, host)
-        await writer.start_tls(host.ssl_context, ssl_handshake_timeout=TLS_HANDSHAKE_TIMEOUT)
 
-    async def _connection(self, host, reader, writer):
-        sock = writer.get_extra_info("socket")
+class HostConnection(asyncio.Protocol):
+    """One client connection of a host: its requests are read (http1.RequestReader), served in order (on the
+    loop, or in a worker when they may block, see Connection.may_block), and their replies delayed and
+    written; never more than one request of a connection at a time."""
+
+    def __init__(self, front, host):
+        self.front = front
+        self.host = host
+        self.loop = front.loop
+        self.transport = None
+        self.reader = RequestReader()
+        self.conn = None            # server.Connection, once the host's Service exists
+        self.busy = True            # a request is served or its reply not written yet (or no Connection yet)
+        self.swallow = False        # a slow host or a held request: read until the client closes, never answer
+        self.eof = False            # the client sent everything it will send
+        self.done = False           # closed (by either side)
+        self.write_paused = False   # the transport's buffer is full: the next request waits for resume_writing
+        self.next_on_resume = False
+        self.read_paused = False
+        self.waiting_since = None   # loop time since which the next request is awaited (idle timeout)
+        self.idle = None            # the idle timeout's timer
+        self.delayed = None         # the timer of a reply waiting for its delay
+
+    # ---- asyncio.Protocol ----------------------------------------------------------------------
+    def connection_made(self, transport):
+        if self.front.tls is None:
+            self._connected(transport)
+            return
+        # TLS with the host's own certificate. The handshake task is scheduled before the loop can read
+        # from the new socket (its first read event is processed after this call's callbacks), so the
+        # ClientHello goes to the TLS layer that the task's first step puts in place, never to this protocol.
+        self.transport = transport
+        try:
+            ssl_context = self.front.tls(self.host)   # made at the host's first connection: about a millisecond
+        except Exception as exc:
+            self._fail(exc)
+            return
+        handshake = self.loop.create_task(self.loop.start_tls(
+            transport, self, ssl_context, server_side=True, ssl_handshake_timeout=TLS_HANDSHAKE_TIMEOUT))
+        handshake.add_done_callback(self._handshake_done)
+
+    def _handshake_done(self, fut):
+        exc = None if fut.cancelled() else fut.exception()
+        if fut.cancelled() or self.done:
+            return
+        if exc is not None:
+            self._fail(exc)
+        else:
+            self._connected(fut.result())
+
+    def _connected(self, transport):
+        """The connection is established (over TLS: its handshake is complete)."""
+        self.transport = transport
+        self.front.stats.connections += 1
+        sock = transport.get_extra_info("socket")
         try:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         except (OSError, AttributeError):
             pass
+        if self.host.mode == SLOW:
+            self.swallow = True
+        elif self.host.ready:
+            self._start()
+        else:
+            self.front.pool.run(self.host.service).add_done_callback(self._from_worker(lambda _: self._start()))
+
+    def data_received(self, data):
+        if self.swallow:
+            return
+        self.reader.feed(data)
+        if not self.busy:
+            self._next()
+        elif len(self.reader.buf) > READ_HIGH_WATER and not self.read_paused:
+            self.read_paused = True
+            self.transport.pause_reading()
+
+    def eof_received(self):
+        self.eof = True
+        if self.swallow:
+            self._close()
+        elif not self.busy:
+            self._next()
+        # keep the transport open to write the reply of a request being served (TLS cannot half-close)
+        return self.transport.get_extra_info("sslcontext") is None
+
+    def pause_writing(self):
+        self.write_paused = True
+
+    def resume_writing(self):
+        self.write_paused = False
+        if self.next_on_resume and not self.done:
+            self.next_on_resume = False
+            self._next()
+
+    def connection_lost(self, exc):
+        self.done = True
+        for timer in (self.idle, self.delayed):
+            if timer is not None:
+                timer.cancel()
+        self._release()
+
+    # ---- requests --------------------------------------------------------------------------------
+    def _from_worker(self, then):
+        """A done-callback for a worker's future: then(result) unless it failed or the connection ended."""
+        def settled(fut):
+            exc = fut.exception()
+            if self.done:
+                return
+            if exc is not None:
+                self._fail(exc)
+            else:
+                then(fut.result())
+        return settled
+
+    def _start(self):
         try:
-            if self.tls is not None:
-                await self._start_tls(host, writer)
-            self.stats.connections += 1
-            if host.mode == SLOW:
-                await self._swallow(reader)
-                return
-            if not host.ready:
-                await self.pool.run(host.service)
-            ssl_obj = writer.get_extra_info("ssl_object")
-            peer = writer.get_extra_info("peername") or ("?", 0)
-            conn = Connection(host.service(), "%s:%s" % peer[:2],
-                              ssl_obj.getpeercert(binary_form=True) if ssl_obj is not None else None)
-            try:
-                await self._requests(conn, reader, writer)
-            finally:
-                conn.close()
-        except (ConnectionError, OSError, ssl.SSLError, EOFError, ValueError, TimeoutError):
-            pass
-        except Exception:  # a simulator bug: say so, drop this connection, keep serving the others
-            traceback.print_exc(file=sys.stderr)
-        finally:
-            writer.close()
+            ssl_obj = self.transport.get_extra_info("ssl_object")
+            peer = self.transport.get_extra_info("peername") or ("?", 0)
+            self.conn = Connection(self.host.service(), "%s:%s" % peer[:2],
+                                   ssl_obj.getpeercert(binary_form=True) if ssl_obj is not None else None)
+        except Exception as exc:
+            self._fail(exc)
+            return
+        self._next()
 
-    async def _requests(self, conn, reader, writer):
-        """Requests of one connection, in order, until either side closes."""
-        while True:
-            max_body = max(conn.service.settings.max_envelope_kb * 1024, 8192)
-            try:
-                async with asyncio.timeout(IDLE_TIMEOUT):
-                    hreq = await read_request(reader, writer, max_body)
-            except BadRequest as exc:
-                conn.refuse(exc.status)
-                writer.write(conn.reply_bytes())
-                await writer.drain()
+    def _next(self):
+        """Serve the next request once it is complete (the previous one is done)."""
+        if self.done:
+            return
+        self.busy = False
+        if self.read_paused:
+            self.read_paused = False
+            self.transport.resume_reading()
+        conn = self.conn
+        try:
+            hreq = self.reader.next(max(conn.service.settings.max_envelope_kb * 1024, 8192), self.eof)
+        except BadRequest as exc:
+            self._send_continue()
+            conn.refuse(exc.status)
+            self.transport.write(conn.reply_bytes())
+            self._close()
+            return
+        except Drop:
+            self._close()
+            return
+        except Exception as exc:
+            self._fail(exc)
+            return
+        self._send_continue()
+        if hreq is None:
+            if self.eof:
+                self._close()
+            elif self.waiting_since is None:
+                self._await_request()
+            return
+        self.waiting_since = None
+        self.busy = True
+        self.front.stats.request()
+        try:
+            if conn.may_block(hreq):
+                self.front.pool.run(conn.serve, hreq).add_done_callback(self._from_worker(self._reply))
                 return
-            if hreq is None:
-                return
-            self.stats.request()
-            keep = await self.pool.run(conn.serve, hreq) if conn.may_block(hreq) else conn.serve(hreq)
-            data = conn.reply_bytes()
-            if data:
-                wait = conn.delay + self.delay()
-                if wait > 0:
-                    await asyncio.sleep(wait)
-                writer.write(data)
-                await writer.drain()
-            if conn.holding:
-                await self._swallow(reader)
-                return
-            if not keep:
-                return
+            keep = conn.serve(hreq)
+        except Exception as exc:
+            self._fail(exc)
+            return
+        self._reply(keep)
 
-    @staticmethod
-    async def _swallow(reader):
-        """Read whatever the client sends until it closes; never answer."""
-        while await reader.read(65536):
-            pass
+    def _send_continue(self):
+        if self.reader.want_continue:
+            self.reader.want_continue = False
+            self.transport.write(CONTINUE)
+
+    def _reply(self, keep):
+        data = self.conn.reply_bytes()
+        if data:
+            wait = self.conn.delay + self.front.delay()
+            if wait > 0:
+                self.delayed = self.loop.call_later(wait, self._write, data, keep)
+                return
+            self.transport.write(data)
+        self._written(keep)
+
+    def _write(self, data, keep):
+        self.delayed = None
+        if self.done:
+            return
+        self.transport.write(data)
+        self._written(keep)
+
+    def _written(self, keep):
+        if self.conn.holding:
+            self.swallow = True
+            self.reader = RequestReader()
+            if self.eof:
+                self._close()
+        elif not keep:
+            self._close()
+        elif self.write_paused:
+            self.next_on_resume = True
+        else:
+            self._next()
+
+    # ---- the idle timeout and the end ---------------------------------------------------------------
+    def _await_request(self):
+        self.waiting_since = self.loop.time()
+        if self.idle is None:
+            self.idle = self.loop.call_at(self.waiting_since + IDLE_TIMEOUT, self._idle_check)
+
+    def _idle_check(self):
+        """One timer per connection, moved on while requests keep coming (no timer per request)."""
+        self.idle = None
+        if self.done or self.waiting_since is None:
+            return
+        due = self.waiting_since + IDLE_TIMEOUT
+        if self.loop.time() >= due:
+            self._close()
+        else:
+            self.idle = self.loop.call_at(due, self._idle_check)
+
+    def _fail(self, exc):
+        if not isinstance(exc, QUIET_ERRORS):   # a simulator bug: say so, drop this connection, serve the others
+            traceback.print_exception(exc, file=sys.stderr)
+        self._close()
+
+    def _close(self):
+        self.done = True
+        self._release()
+        self.transport.close()
+
+    def _release(self):
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None

@@ -45,6 +45,15 @@ def class_specs(data_dir):
         return specs
 
 
+def instance_key(cls, inst):
+    """The key values of an instance, strings lower-cased (selectors match them case-insensitively)."""
+    values = []
+    for k in cls.keys:
+        v = inst.get(k)
+        values.append(v.lower() if isinstance(v, str) else v)
+    return tuple(values)
+
+
 _BASES = {}
 HOST_MARK = "\x00WINRM-SIM-HOST\x00"   # a host's computer name in the renderings hosts share
 
@@ -63,6 +72,7 @@ class FleetData:
             self.instances[template.name.lower()] = shared
         self.marked = {key: rename_computer(insts, HOST_MARK) for key, insts in self.instances.items()}
         self.rendered = {}   # (class key, position, location) -> XML naming HOST_MARK
+        self.positions = {}  # class key -> {instance_key(): position}, or None when a key names the computer
 
     @staticmethod
     def of(data_dir, extra_processes):
@@ -74,6 +84,22 @@ class FleetData:
             with _SPECS_LOCK:
                 data = _BASES.setdefault(key, data)
         return data
+
+    def key_positions(self, cls):
+        """{instance_key(): position} of the instances of cls (the first of equal keys), the same for every host
+        unless a key value names the computer (then None); made at first use."""
+        key = cls.name.lower()
+        positions = self.positions.get(key, False)
+        if positions is False:
+            insts = self.instances[key]
+            if any(inst.get(k) != twin.get(k) for inst, twin in zip(insts, self.marked[key]) for k in cls.keys):
+                positions = None
+            else:
+                positions = {}
+                for n, inst in enumerate(insts):
+                    positions.setdefault(instance_key(cls, inst), n)
+            self.positions[key] = positions
+        return positions
 
     def render(self, cls, position, location):
         """The marked twin of instance `position` of cls, rendered (cached)."""
@@ -117,7 +143,7 @@ class WmiStore:
         self.classes = {}
         self._shared = {}      # class key -> instances shared with other stores (never modified)
         self.private = False   # whether the classes hold this store's own copies of the instances
-        fleet = FleetData.of(data_dir, extra_processes)
+        self._base = fleet = FleetData.of(data_dir, extra_processes)
         for template, _ in class_specs(data_dir):
             cls = copy.copy(template)
             self._shared[cls.name.lower()] = rename_computer(fleet.instances[cls.name.lower()], computer_name)
@@ -231,7 +257,7 @@ class WmiStore:
         if len(wanted) < len(cls.keys):
             raise wmi_fault("INSUFFICIENT_SELECTORS")
         if not any(cls.types[k].startswith("ref:") for k in cls.keys):
-            inst = self._index(cls).get(tuple(self._norm(cls, k, wanted[k]) for k in cls.keys))
+            inst = self._lookup(cls, tuple(self._norm(cls, k, wanted[k]) for k in cls.keys))
             if inst is None:
                 raise not_found(cls, "GetInstance")
             return inst
@@ -241,19 +267,24 @@ class WmiStore:
                 return inst
         raise not_found(cls, "GetInstance")
 
-    def _index(self, cls):
+    def _lookup(self, cls, key):
+        """The instance of cls whose instance_key() is key, or None."""
+        insts = cls.instances
+        if insts is self._shared[cls.name.lower()]:   # not modified: the fleet's index holds
+            positions = self._base.key_positions(cls)
+            if positions is not None:
+                n = positions.get(key)
+                return None if n is None else insts[n]
         index = self._index_cache.get(cls.name)
         if index is None:
             index = {}
-            for inst in cls.instances:
-                key = tuple(str(inst.get(k)).lower() if isinstance(inst.get(k), str) else inst.get(k)
-                            for k in cls.keys)
-                index.setdefault(key, inst)
+            for inst in insts:
+                index.setdefault(instance_key(cls, inst), inst)
             self._index_cache[cls.name] = index
-        return index
+        return index.get(key)
 
     def _norm(self, cls, prop, sel):
-        """A selector value normalised like _index's keys (faults on a reference or a bad number)."""
+        """A selector value normalised like instance_key() (faults on a reference or a bad number)."""
         if sel.epr is not None:
             raise wmi_fault("SELECTOR_TYPEMISMATCH")
         ctype = cls.types[prop]

@@ -125,53 +125,40 @@ int wsman_buf_printf(wsman_buf_t *b, const char *fmt, ...)
     return rc;
 }
 
+/* What xml_escape writes for a byte: ESC_NONE copies it, the others index escapes[]. */
+enum { ESC_NONE, ESC_AMP, ESC_LT, ESC_GT, ESC_QUOT, ESC_APOS, ESC_CR, ESC_TAB, ESC_LF };
+static const char *const escapes[] = {"",       "&amp;", "&lt;", "&gt;", "&quot;",
+                                      "&apos;", "&#13;", "&#9;", "&#10;"};
+static const unsigned char escapes_len[] = {0, 5, 4, 4, 6, 6, 5, 4, 5};
+/* Text: markup characters, and CR (kept from being normalised away by the receiving parser). */
+static const unsigned char escape_text[256] = {
+    ['&'] = ESC_AMP, ['<'] = ESC_LT, ['>'] = ESC_GT, ['\r'] = ESC_CR};
+/* Attribute values: also quotes, and the whitespace attribute normalisation would turn into spaces. */
+static const unsigned char escape_attr[256] = {
+    ['&'] = ESC_AMP,   ['<'] = ESC_LT,  ['>'] = ESC_GT,   ['"'] = ESC_QUOT,
+    ['\''] = ESC_APOS, ['\r'] = ESC_CR, ['\t'] = ESC_TAB, ['\n'] = ESC_LF};
+
 static int xml_escape(wsman_buf_t *b, const char *s, size_t len, int attr)
 {
-    size_t start = b->len, i, run = 0;
+    const unsigned char *esc = attr ? escape_attr : escape_text;
+    size_t start = b->len, i = 0;
 
-    if (!s)
-        return wsman_buf_reserve(b, 0);
-    for (i = 0; i < len; i++) {
-        const char *rep = NULL;
-        switch (s[i]) {
-        case '&':
-            rep = "&amp;";
-            break;
-        case '<':
-            rep = "&lt;";
-            break;
-        case '>':
-            rep = "&gt;";
-            break;
-        case '"':
-            rep = attr ? "&quot;" : NULL;
-            break;
-        case '\'':
-            rep = attr ? "&apos;" : NULL;
-            break;
-        case '\r':
-            /* keep CR from being normalised away by the receiving parser */
-            rep = "&#13;";
-            break;
-        case '\t':
-            rep = attr ? "&#9;" : NULL;
-            break;
-        case '\n':
-            rep = attr ? "&#10;" : NULL;
-            break;
-        default:
-            break;
-        }
-        if (rep) {
-            if (wsman_buf_append(b, s + i - run, run) != 0 || wsman_buf_puts(b, rep) != 0)
-                goto oom;
-            run = 0;
-        } else {
+    if (!s || wsman_buf_reserve(b, len) != 0) /* room for the common case: nothing to replace */
+        return s ? -1 : wsman_buf_reserve(b, 0);
+    while (i < len) {
+        size_t run = i;
+        unsigned char kind;
+        while (run < len && !esc[(unsigned char)s[run]])
             run++;
-        }
+        if (wsman_buf_append(b, s + i, run - i) != 0)
+            goto oom;
+        if (run == len)
+            break;
+        kind = esc[(unsigned char)s[run]];
+        if (wsman_buf_append(b, escapes[kind], escapes_len[kind]) != 0)
+            goto oom;
+        i = run + 1;
     }
-    if (wsman_buf_append(b, s + len - run, run) != 0)
-        goto oom;
     return 0;
 oom:
     b->len = start;

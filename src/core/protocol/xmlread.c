@@ -17,6 +17,7 @@
 
 #include <expat.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,10 +25,25 @@
 #define XML_NS_XML "http://www.w3.org/XML/1998/namespace"
 
 typedef struct ns_bind {
-    char *prefix; /* "" = default namespace */
+    char *prefix; /* "" = default namespace; one allocation with uri */
     char *uri;    /* "" = undeclared default */
+    size_t plen;  /* strlen(prefix) */
     int depth;    /* element depth that declared it; 0 = pre-bound */
 } ns_bind_t;
+
+/* What the reader keeps of each open element. */
+typedef struct frame {
+    size_t nbinds;    /* nbinds before the element's declarations */
+    const char *ns;   /* its namespace (NULL with WSMAN_XML_RAW_NAMES): valid until its end */
+    size_t local_off; /* where its local name starts in its name */
+    size_t name_len;  /* the length of its name */
+} frame_t;
+
+/* A name as written: prefix (plen bytes, 0 without one) and local part. */
+typedef struct qname {
+    const char *s, *local;
+    size_t len, plen;
+} qname_t;
 
 typedef struct need_decl {
     const char *prefix; /* points into a binding outside the captured subtree */
@@ -45,7 +61,7 @@ struct wsman_xml {
 
     ns_bind_t *binds;
     size_t nbinds, capbinds;
-    size_t *frame_nbinds; /* per depth: nbinds before the element's declarations */
+    frame_t *frames; /* per depth, the open elements */
     int depth;
     size_t total;
 
@@ -117,6 +133,7 @@ static int reader_oom(wsman_xml_t *x)
 static int push_bind(wsman_xml_t *x, const char *prefix, size_t plen, const char *uri, int depth)
 {
     ns_bind_t *b;
+    size_t ulen;
 
     if (x->nbinds == x->capbinds) {
         size_t n = x->capbinds ? x->capbinds * 2 : 16;
@@ -127,13 +144,14 @@ static int push_bind(wsman_xml_t *x, const char *prefix, size_t plen, const char
         x->capbinds = n;
     }
     b = &x->binds[x->nbinds];
-    b->prefix = wsman_strndup(prefix, plen);
-    b->uri = wsman_strdup(uri);
-    if (!b->prefix || !b->uri) {
-        free(b->prefix);
-        free(b->uri);
+    ulen = strlen(uri);
+    if (plen > SIZE_MAX / 2 || ulen > SIZE_MAX / 2 || !(b->prefix = malloc(plen + ulen + 2)))
         return -1;
-    }
+    memcpy(b->prefix, prefix, plen);
+    b->prefix[plen] = '\0';
+    b->uri = b->prefix + plen + 1;
+    memcpy(b->uri, uri, ulen + 1);
+    b->plen = plen;
     b->depth = depth;
     x->nbinds++;
     return 0;
@@ -143,8 +161,7 @@ static void pop_binds(wsman_xml_t *x, size_t keep)
 {
     while (x->nbinds > keep) {
         x->nbinds--;
-        free(x->binds[x->nbinds].prefix);
-        free(x->binds[x->nbinds].uri);
+        free(x->binds[x->nbinds].prefix); /* and its uri */
     }
 }
 
@@ -153,7 +170,7 @@ static const ns_bind_t *find_bind(const wsman_xml_t *x, const char *prefix, size
     size_t i = x->nbinds;
     while (i-- > 0) {
         const ns_bind_t *b = &x->binds[i];
-        if (strlen(b->prefix) == plen && memcmp(b->prefix, prefix, plen) == 0)
+        if (b->plen == plen && memcmp(b->prefix, prefix, plen) == 0)
             return b;
     }
     return NULL;
@@ -202,24 +219,38 @@ static void split_qname(const char *q, const char **prefix, size_t *plen, const 
     }
 }
 
-/* Namespaces in XML 1.0: a QName has at most one colon, with a non-empty part on each side. */
-static int is_qname(const char *q)
+/* Splits q; 1 when it is a QName (Namespaces in XML 1.0: at most one colon, with a non-empty part
+ * on each side), else 0. */
+static int parse_qname(const char *q, qname_t *out)
 {
-    const char *c = strchr(q, ':');
-    return !c || (c != q && c[1] && !strchr(c + 1, ':'));
+    size_t len = strlen(q);
+    const char *c = memchr(q, ':', len);
+
+    out->s = q;
+    out->len = len;
+    if (!c) {
+        out->plen = 0;
+        out->local = q;
+        return 1;
+    }
+    out->plen = (size_t)(c - q);
+    out->local = c + 1;
+    return c != q && c[1] && !memchr(c + 1, ':', len - out->plen - 1);
 }
 
-/* The element's name and every attribute name are QNames, or the reader refuses the document. */
-static int names_are_qnames(wsman_xml_t *x, const char *name, const char **atts)
+/* The element's name (name_ok: parse_qname's verdict) and every attribute name are QNames, or the
+ * reader refuses the document. */
+static int names_are_qnames(wsman_xml_t *x, int name_ok, const char *name, const char **atts)
 {
     size_t i;
+    qname_t q;
 
-    if (!is_qname(name)) {
+    if (!name_ok) {
         wsman_xml_fail(x, "%s: element name '%s' is not a qualified name", x->what, name);
         return 0;
     }
     for (i = 0; atts[i]; i += 2) {
-        if (!is_qname(atts[i])) {
+        if (!parse_qname(atts[i], &q)) {
             wsman_xml_fail(x, "%s: attribute name '%s' of <%s> is not a qualified name", x->what, atts[i],
                            name);
             return 0;
@@ -230,7 +261,7 @@ static int names_are_qnames(wsman_xml_t *x, const char *name, const char **atts)
 
 static int is_xmlns(const char *name)
 {
-    return strcmp(name, "xmlns") == 0 || strncmp(name, "xmlns:", 6) == 0;
+    return name[0] == 'x' && strncmp(name, "xmlns", 5) == 0 && (name[5] == '\0' || name[5] == ':');
 }
 
 const char *wsman_xml_attr(const wsman_xml_t *x, const char **atts, const char *ns, const char *local)
@@ -294,21 +325,42 @@ static int cap_check(wsman_xml_t *x)
     return 0;
 }
 
-/* Records that the subtree uses prefix; declares it on the captured root if it is bound outside. */
-static int cap_use(wsman_xml_t *x, const char *prefix, size_t plen)
+/* Appends a, then the n bytes of s, then z to the capture (one growth at most). */
+static int cap_put3(wsman_xml_t *x, const char *a, const char *s, size_t n, const char *z)
 {
-    const ns_bind_t *b;
+    wsman_buf_t *b = x->cap;
+    size_t al = strlen(a), zl = strlen(z);
+    char *p;
+
+    if (n > SIZE_MAX / 2 || (b->cap - b->len <= al + n + zl && wsman_buf_reserve(b, al + n + zl) != 0))
+        return -1;
+    p = b->data + b->len;
+    memcpy(p, a, al);
+    memcpy(p + al, s, n);
+    memcpy(p + al + n, z, zl);
+    b->len += al + n + zl;
+    b->data[b->len] = '\0';
+    return 0;
+}
+
+/* Appends the n bytes of s to the capture. */
+static int cap_put(wsman_xml_t *x, const char *s, size_t n)
+{
+    return cap_put3(x, "", s, n, "");
+}
+
+/* Records that the subtree uses the binding b (NULL: none); declares it on the captured root when
+ * it is bound outside. */
+static int cap_use_bind(wsman_xml_t *x, const ns_bind_t *b)
+{
     size_t i;
 
-    if (plen == 3 && memcmp(prefix, "xml", 3) == 0)
-        return 0;
-    b = find_bind(x, prefix, plen);
     if (!b || b->depth >= x->cap_depth)
         return 0; /* unbound default namespace, or declared inside the subtree */
-    if (plen == 0 && !*b->uri)
+    if (b->plen == 0 && !*b->uri)
         return 0; /* default undeclared outside: nothing to carry */
     for (i = 0; i < x->nneed; i++)
-        if (strcmp(x->need[i].prefix, b->prefix) == 0)
+        if (x->need[i].prefix == b->prefix) /* bindings outside the subtree do not change meanwhile */
             return 0;
     if (x->nneed == x->capneed) {
         size_t n = x->capneed ? x->capneed * 2 : 8;
@@ -324,21 +376,54 @@ static int cap_use(wsman_xml_t *x, const char *prefix, size_t plen)
     return 0;
 }
 
+/* Records that the subtree uses prefix; declares it on the captured root if it is bound outside. */
+static int cap_use(wsman_xml_t *x, const char *prefix, size_t plen)
+{
+    if (plen == 3 && memcmp(prefix, "xml", 3) == 0)
+        return 0;
+    return cap_use_bind(x, find_bind(x, prefix, plen));
+}
+
 static int cap_close_open(wsman_xml_t *x)
 {
     if (x->cap_open) {
         x->cap_open = 0;
-        if (wsman_buf_append(x->cap, ">", 1) != 0)
+        if (cap_put(x, ">", 1) != 0)
             return reader_oom(x);
     }
     return 0;
 }
 
-static int cap_start_tag(wsman_xml_t *x, const char *name, const char **atts)
+/* One attribute of a captured start tag, and the prefixes it uses. */
+static int cap_attribute(wsman_xml_t *x, const char *name, const char *value)
 {
     wsman_buf_t *b = x->cap;
     const char *prefix, *local;
-    size_t plen, i;
+    size_t plen;
+
+    if (cap_put3(x, " ", name, strlen(name), "=\"") != 0 ||
+        wsman_buf_xml_attr(b, value, strlen(value)) != 0 || cap_put(x, "\"", 1) != 0)
+        return reader_oom(x);
+    if (is_xmlns(name))
+        return 0;
+    split_qname(name, &prefix, &plen, &local);
+    if (plen && cap_use(x, prefix, plen) != 0)
+        return -1;
+    /* xsi:type="p:Class" names a prefix in a value */
+    if (plen && strcmp(local, "type") == 0) {
+        const char *u = wsman_xml_lookup(x, prefix, plen), *c = strchr(value, ':');
+        if (u && strcmp(u, WSMAN_NS_XSI) == 0 && c && wsman_xml_lookup(x, value, (size_t)(c - value)) &&
+            cap_use(x, value, (size_t)(c - value)) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* The start tag of an element inside the capture; bind: the binding of its prefix (NULL: none). */
+static int cap_start_tag(wsman_xml_t *x, const qname_t *name, const ns_bind_t *bind, const char **atts)
+{
+    wsman_buf_t *b = x->cap;
+    size_t i;
 
     if (cap_close_open(x) != 0)
         return -1;
@@ -346,32 +431,15 @@ static int cap_start_tag(wsman_xml_t *x, const char *name, const char **atts)
         x->cap_start = b->len;
         x->nneed = 0;
     }
-    if (wsman_buf_append(b, "<", 1) != 0 || wsman_buf_puts(b, name) != 0)
+    if (cap_put3(x, "<", name->s, name->len, "") != 0)
         return reader_oom(x);
     if (x->depth == x->cap_depth)
         x->cap_insert = b->len;
-    split_qname(name, &prefix, &plen, &local);
-    if (cap_use(x, prefix, plen) != 0)
+    if (!(name->plen == 3 && memcmp(name->s, "xml", 3) == 0) && cap_use_bind(x, bind) != 0)
         return -1;
-    for (i = 0; atts[i]; i += 2) {
-        if (wsman_buf_append(b, " ", 1) != 0 || wsman_buf_puts(b, atts[i]) != 0 ||
-            wsman_buf_append(b, "=\"", 2) != 0 ||
-            wsman_buf_xml_attr(b, atts[i + 1], strlen(atts[i + 1])) != 0 || wsman_buf_append(b, "\"", 1) != 0)
-            return reader_oom(x);
-        if (is_xmlns(atts[i]))
-            continue;
-        split_qname(atts[i], &prefix, &plen, &local);
-        if (plen && cap_use(x, prefix, plen) != 0)
+    for (i = 0; atts[i]; i += 2)
+        if (cap_attribute(x, atts[i], atts[i + 1]) != 0)
             return -1;
-        /* xsi:type="p:Class" names a prefix in a value */
-        if (plen && strcmp(local, "type") == 0) {
-            const char *u = wsman_xml_lookup(x, prefix, plen), *c = strchr(atts[i + 1], ':');
-            if (u && strcmp(u, WSMAN_NS_XSI) == 0 && c &&
-                wsman_xml_lookup(x, atts[i + 1], (size_t)(c - atts[i + 1])) &&
-                cap_use(x, atts[i + 1], (size_t)(c - atts[i + 1])) != 0)
-                return -1;
-        }
-    }
     x->cap_open = 1;
     return cap_check(x);
 }
@@ -421,58 +489,50 @@ int wsman_xml_capture(wsman_xml_t *x, wsman_buf_t *dst)
 
 /* ---- Expat handlers ----------------------------------------------------------------------- */
 
-static void XMLCALL on_start(void *ud, const XML_Char *name, const XML_Char **atts)
+/* The namespace declarations among atts, bound at the current depth. 0, or -1 (failed). */
+static int declare_namespaces(wsman_xml_t *x, const char **atts)
 {
-    wsman_xml_t *x = ud;
-    const char *prefix, *local, *ns;
-    size_t plen, i;
+    size_t i;
 
-    if (x->failed)
-        return;
-    if (x->depth >= x->lim.max_depth) {
-        wsman_xml_fail(x, "%s: elements nested deeper than the limit of %d", x->what, x->lim.max_depth);
-        return;
-    }
-    x->frame_nbinds[x->depth] = x->nbinds;
-    x->depth++;
-    if (x->modes & WSMAN_XML_RAW_NAMES) {
-        if (x->h && x->h->start && x->h->start(x->ud, NULL, name, atts) != 0 && !x->failed)
-            reader_oom(x);
-        return;
-    }
-    if (!names_are_qnames(x, name, atts))
-        return;
     for (i = 0; atts[i]; i += 2) {
         const char *an = atts[i];
         if (!is_xmlns(an))
             continue;
         if (an[5] == ':') {
-            if (!atts[i + 1][0]) {
-                wsman_xml_fail(x, "%s: empty namespace name for prefix '%s'", x->what, an + 6);
-                return;
-            }
+            if (!atts[i + 1][0])
+                return wsman_xml_fail(x, "%s: empty namespace name for prefix '%s'", x->what, an + 6);
             if (strcmp(an + 6, "xmlns") == 0 ||
-                (strcmp(an + 6, "xml") == 0) != (strcmp(atts[i + 1], XML_NS_XML) == 0)) {
-                wsman_xml_fail(x, "%s: reserved prefix or namespace misused in '%s'", x->what, an);
-                return;
-            }
+                (strcmp(an + 6, "xml") == 0) != (strcmp(atts[i + 1], XML_NS_XML) == 0))
+                return wsman_xml_fail(x, "%s: reserved prefix or namespace misused in '%s'", x->what, an);
             if (strcmp(an + 6, "xml") == 0)
                 continue;
-            if (push_bind(x, an + 6, strlen(an + 6), atts[i + 1], x->depth) != 0) {
-                reader_oom(x);
-                return;
-            }
+            if (push_bind(x, an + 6, strlen(an + 6), atts[i + 1], x->depth) != 0)
+                return reader_oom(x);
         } else if (push_bind(x, "", 0, atts[i + 1], x->depth) != 0) {
-            reader_oom(x);
-            return;
+            return reader_oom(x);
         }
     }
-    split_qname(name, &prefix, &plen, &local);
-    ns = wsman_xml_lookup(x, prefix, plen);
-    if (!ns || !*local) {
-        wsman_xml_fail(x, "%s: element <%s> uses an undeclared namespace prefix", x->what, name);
-        return;
-    }
+    return 0;
+}
+
+/* The namespace of the element named q: its binding in *bind (NULL when there is none, or for the
+ * xml prefix); NULL when the prefix is undeclared. */
+static const char *element_namespace(const wsman_xml_t *x, const qname_t *q, const ns_bind_t **bind)
+{
+    *bind = NULL;
+    if (q->plen == 3 && memcmp(q->s, "xml", 3) == 0)
+        return XML_NS_XML;
+    *bind = find_bind(x, q->plen ? q->s : "", q->plen);
+    if (!*bind)
+        return q->plen ? NULL : "";
+    return (*bind)->uri;
+}
+
+/* Every prefixed attribute name of <name> uses a declared prefix. */
+static int attribute_prefixes_declared(wsman_xml_t *x, const char *name, const char **atts)
+{
+    size_t i;
+
     for (i = 0; atts[i]; i += 2) {
         const char *ap, *al;
         size_t apl;
@@ -482,10 +542,49 @@ static void XMLCALL on_start(void *ud, const XML_Char *name, const XML_Char **at
         if (apl && !wsman_xml_lookup(x, ap, apl)) {
             wsman_xml_fail(x, "%s: attribute %s of <%s> uses an undeclared namespace prefix", x->what,
                            atts[i], name);
-            return;
+            return 0;
         }
     }
-    if (x->h && x->h->start && x->h->start(x->ud, ns, local, atts) != 0) {
+    return 1;
+}
+
+static void XMLCALL on_start(void *ud, const XML_Char *name, const XML_Char **atts)
+{
+    wsman_xml_t *x = ud;
+    const ns_bind_t *bind;
+    frame_t *f;
+    qname_t qn;
+    int name_ok;
+
+    if (x->failed)
+        return;
+    if (x->depth >= x->lim.max_depth) {
+        wsman_xml_fail(x, "%s: elements nested deeper than the limit of %d", x->what, x->lim.max_depth);
+        return;
+    }
+    f = &x->frames[x->depth];
+    f->nbinds = x->nbinds;
+    x->depth++;
+    name_ok = parse_qname(name, &qn);
+    f->ns = NULL;
+    f->local_off = 0;
+    f->name_len = qn.len;
+    if (x->modes & WSMAN_XML_RAW_NAMES) {
+        if (x->h && x->h->start && x->h->start(x->ud, NULL, name, atts) != 0 && !x->failed)
+            reader_oom(x);
+        return;
+    }
+    if (!names_are_qnames(x, name_ok, name, atts) || declare_namespaces(x, atts) != 0)
+        return;
+    f->ns = element_namespace(x, &qn, &bind);
+    f->local_off = (size_t)(qn.local - name);
+    if (!f->ns || !*qn.local) {
+        wsman_xml_fail(x, "%s: element <%s> uses an undeclared namespace prefix", x->what, name);
+        return;
+    }
+    if (!attribute_prefixes_declared(x, name, atts))
+        return;
+    if (x->h && x->h->start && x->h->start(x->ud, f->ns, qn.local, atts) != 0) {
         if (!x->failed)
             reader_oom(x);
         return;
@@ -495,49 +594,43 @@ static void XMLCALL on_start(void *ud, const XML_Char *name, const XML_Char **at
         x->cap_depth = x->depth;
     }
     if (x->cap_depth)
-        cap_start_tag(x, name, atts);
+        cap_start_tag(x, &qn, bind, atts);
+}
+
+/* The end tag of an element inside the capture. */
+static int cap_end_tag(wsman_xml_t *x, const char *name, size_t len)
+{
+    int rc;
+
+    if (x->cap_open) {
+        x->cap_open = 0;
+        rc = cap_put(x, "/>", 2);
+    } else {
+        rc = cap_put3(x, "</", name, len, ">");
+    }
+    if (rc != 0)
+        return reader_oom(x);
+    return x->depth == x->cap_depth ? cap_finish(x) : cap_check(x);
 }
 
 static void XMLCALL on_end(void *ud, const XML_Char *name)
 {
     wsman_xml_t *x = ud;
-    const char *prefix, *local, *ns;
-    size_t plen;
+    const frame_t *f;
 
     if (x->failed)
         return;
-    if (x->cap_depth) {
-        wsman_buf_t *b = x->cap;
-        int rc;
-        if (x->cap_open) {
-            x->cap_open = 0;
-            rc = wsman_buf_append(b, "/>", 2);
-        } else {
-            rc = wsman_buf_append(b, "</", 2) | wsman_buf_puts(b, name) | wsman_buf_append(b, ">", 1);
-        }
-        if (rc != 0) {
-            reader_oom(x);
-            return;
-        }
-        if (x->depth == x->cap_depth ? cap_finish(x) != 0 : cap_check(x) != 0)
-            return;
-    }
-    if (x->modes & WSMAN_XML_RAW_NAMES) {
-        ns = NULL;
-        local = name;
-    } else {
-        split_qname(name, &prefix, &plen, &local);
-        ns = wsman_xml_lookup(x, prefix, plen);
-        if (!ns)
-            ns = "";
-    }
-    if (x->h && x->h->end && x->h->end(x->ud, ns, local) != 0) {
+    f = &x->frames[x->depth - 1];
+    if (x->cap_depth && cap_end_tag(x, name, f->name_len) != 0)
+        return;
+    /* the name is the start tag's (maybe moved by Expat meanwhile): the frame knows its parts */
+    if (x->h && x->h->end && x->h->end(x->ud, f->ns, name + f->local_off) != 0) {
         if (!x->failed)
             reader_oom(x);
         return;
     }
     x->depth--;
-    pop_binds(x, x->frame_nbinds[x->depth]);
+    pop_binds(x, f->nbinds);
 }
 
 static void XMLCALL on_text(void *ud, const XML_Char *s, int len)
@@ -639,9 +732,9 @@ wsman_xml_t *wsman_xml_new_mode(const wsman_xml_limits_t *lim, const char *what,
     x->what = what ? what : "XML";
     x->h = h;
     x->ud = ud;
-    x->frame_nbinds = calloc((size_t)x->lim.max_depth + 1, sizeof *x->frame_nbinds);
+    x->frames = calloc((size_t)x->lim.max_depth + 1, sizeof *x->frames);
     x->p = XML_ParserCreate((x->modes & WSMAN_XML_AS_UTF8) ? "UTF-8" : NULL);
-    if (!x->frame_nbinds || !x->p) {
+    if (!x->frames || !x->p) {
         wsman_xml_free(x);
         return NULL;
     }
@@ -667,7 +760,7 @@ void wsman_xml_free(wsman_xml_t *x)
     XML_ParserFree(x->p);
     pop_binds(x, 0);
     free(x->binds);
-    free(x->frame_nbinds);
+    free(x->frames);
     free(x->need);
     free(x->err_msg);
     free(x);
