@@ -24,6 +24,7 @@
 
 #define XML_NS_XML "http://www.w3.org/XML/1998/namespace"
 #define SPARE_BINDS 8
+#define CAPTURE_FIRST_ROOM 2048u
 
 typedef struct ns_bind {
     char *prefix; /* "" = default namespace; one allocation with uri */
@@ -507,6 +508,9 @@ int wsman_xml_capture(wsman_xml_t *x, wsman_buf_t *dst)
 {
     if (x->cap_depth || x->cap_request)
         return wsman_xml_fail(x, "%s: nested capture", x->what);
+    /* room for a typical instance at once rather than a growth per doubling from 64 bytes */
+    if (dst->cap < CAPTURE_FIRST_ROOM && wsman_buf_reserve(dst, CAPTURE_FIRST_ROOM - dst->len - 1) != 0)
+        return reader_oom(x);
     x->cap = dst;
     x->cap_request = 1;
     return 0;

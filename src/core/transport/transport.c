@@ -66,6 +66,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -146,7 +147,7 @@ static void drop_headers(wsman_transport_t *t);
  * session holds one easy handle, so at a thousand sessions the defaults (16 KiB to receive,
  * 64 KiB to send) cost 80 MB. A reply streams through the receive buffer into the XML reader
  * whatever its size; 16 KiB is the smallest send buffer libcurl accepts. */
-#define RECV_BUFFER_SIZE 4096L
+#define RECV_BUFFER_SIZE 2048L
 #define SEND_BUFFER_SIZE 16384L
 
 /* Whether the transfer in progress opened a connection. */
@@ -268,6 +269,28 @@ static int header_is(const char *line, size_t n, const char *name, const char **
     return 1;
 }
 
+/* Once every body byte has gone out, libcurl's send buffer (16 KiB, see SEND_BUFFER_SIZE) has
+ * nothing more to do for this request: setting the size again frees it now rather than when
+ * the reply is complete, so that a thousand sessions waiting for their replies do not hold
+ * 16 MB of buffers. libcurl only reads that buffer while request bytes are left to send, and
+ * allocates it again for the next request (or an authentication round trip). Checked when
+ * libcurl stops watching the socket for writing, and when a reply starts. */
+static void release_send_buffer(wsman_transport_t *t)
+{
+    curl_off_t sent = 0;
+    if (!t->req || t->req->len == 0 || t->body_off != t->req->len)
+        return;
+    if (curl_easy_getinfo(t->easy, CURLINFO_SIZE_UPLOAD_T, &sent) != CURLE_OK ||
+        sent != (curl_off_t)t->req->len)
+        return;
+    curl_easy_setopt(t->easy, CURLOPT_UPLOAD_BUFFERSIZE, SEND_BUFFER_SIZE);
+}
+
+static void on_socket_change(wsman_waiter_t *w)
+{
+    release_send_buffer((wsman_transport_t *)((char *)w - offsetof(wsman_transport_t, w)));
+}
+
 static size_t header_cb(char *data, size_t size, size_t nitems, void *ud)
 {
     wsman_transport_t *t = ud;
@@ -289,6 +312,7 @@ static size_t header_cb(char *data, size_t size, size_t nitems, void *ud)
         r->status = status;
         if (status == 401 || status == 407)
             t->saw_auth_status = 1;
+        release_send_buffer(t);
         return n;
     }
     if (header_is(data, n, "Content-Type", &v, &vl)) {
@@ -568,6 +592,7 @@ wsman_transport_t *wsman_transport_new(const wsman_transport_config_t *cfg, wsma
         return NULL;
     }
     t->last_sock = CURL_SOCKET_BAD;
+    t->w.on_socket_change = on_socket_change;
     wsman_trace_rec_init(&t->trace);
     t->url = wsman_strdup(cfg->url);
     if (!t->url) {
