@@ -4,7 +4,8 @@
 
     spec/sim/bench_sim.py [--seconds S] [--requests N] [--hosts N] [--latency MS]
 
-Prints one line per scenario: one keep-alive connection, two connections (two client processes), and a
+Prints one line per scenario: one keep-alive connection, two connections (two client processes; these two
+also show the simulator's CPU time per request, which depends less on the client and on other load), and a
 fleet of --hosts hosts (default 1,000; 0 skips it) with one keep-alive connection per host, driven by two
 client processes that keep one request in flight on every connection; that line also shows the
 simulator's own request rate (control Stats). Each scenario is bounded in time and in request count and
@@ -66,12 +67,26 @@ def in_processes(target, arg_lists, timeout):
     return results
 
 
+def cpu_seconds(pid):
+    """User + system CPU time of process pid so far (from /proc; None elsewhere)."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rpartition(")")[2].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def run(sim, connections, seconds, max_requests):
+    """-> requests, seconds, the simulator's CPU seconds for them (None when unknown)."""
     req = request_bytes(sim)
+    pid = int(sim.info["pid"])
+    cpu = cpu_seconds(pid)
     results = in_processes(client, [(sim.host, sim.port, req, seconds, max_requests)] * connections, seconds + 30)
     total = sum(n for n, _ in results)
     elapsed = max(t for _, t in results)
-    return total, elapsed
+    after = cpu_seconds(pid)
+    return total, elapsed, after - cpu if cpu is not None and after is not None else None
 
 
 class FleetConnection:
@@ -171,9 +186,10 @@ def main():
     sim = Sim()
     try:
         for conns in (1, 2):
-            total, elapsed = run(sim, conns, args.seconds, args.requests)
-            print("%d keep-alive connection%s: %d small Get requests in %.2f s = %.0f requests/s"
-                  % (conns, "" if conns == 1 else "s", total, elapsed, total / elapsed))
+            total, elapsed, cpu = run(sim, conns, args.seconds, args.requests)
+            print("%d keep-alive connection%s: %d small Get requests in %.2f s = %.0f requests/s%s"
+                  % (conns, "" if conns == 1 else "s", total, elapsed, total / elapsed,
+                     "" if cpu is None else " (simulator CPU %.0f us per request)" % (cpu * 1e6 / max(total, 1))))
             sys.stdout.flush()
     finally:
         sim.stop()

@@ -17,6 +17,8 @@
 
 #define LW_TASKS_KEY "wsman.tasks.threads" /* weak table: task coroutine -> true */
 #define LW_JOB "wsman.TaskCall"
+#define LW_SPARE_THREADS_KEY "wsman.tasks.spare_threads" /* registry array of idle threads */
+#define SPARE_THREADS_MAX 64
 
 typedef struct lw_job {
     lua_State *T;         /* the thread the method runs on (the userdata's user value) */
@@ -64,11 +66,53 @@ static void job_run(void *ud)
     j->nres = lua_gettop(j->T);
 }
 
+/* The thread of a method that returned, kept for the next one: a thousand tasks each calling
+ * a few methods would otherwise leave a thread (about 1 KB) of garbage per call. */
+static void spare_thread(lua_State *L, lua_State *T)
+{
+    lua_Integer n;
+    if (lua_gettop(T) != 0 || lua_status(T) != LUA_OK)
+        return;
+    if (lua_getfield(L, LUA_REGISTRYINDEX, LW_SPARE_THREADS_KEY) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_createtable(L, SPARE_THREADS_MAX, 0);
+        lua_pushvalue(L, -1);
+        lua_setfield(L, LUA_REGISTRYINDEX, LW_SPARE_THREADS_KEY);
+    }
+    n = (lua_Integer)lua_rawlen(L, -1);
+    if (n < SPARE_THREADS_MAX) {
+        lua_pushthread(T);
+        lua_xmove(T, L, 1);
+        lua_rawseti(L, -2, n + 1);
+    }
+    lua_pop(L, 1);
+}
+
+/* Pushes a thread for a method to run on: a spare one, else a new one. */
+static lua_State *push_thread(lua_State *L)
+{
+    if (lua_getfield(L, LUA_REGISTRYINDEX, LW_SPARE_THREADS_KEY) == LUA_TTABLE) {
+        lua_Integer n = (lua_Integer)lua_rawlen(L, -1);
+        if (n > 0 && lua_rawgeti(L, -1, n) == LUA_TTHREAD) {
+            lua_State *T = lua_tothread(L, -1);
+            lua_pushnil(L);
+            lua_rawseti(L, -3, n);
+            lua_remove(L, -2);
+            return T;
+        }
+        if (n > 0)
+            lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    return lua_newthread(L);
+}
+
 static int job_finish(lua_State *L, lw_job *j)
 {
     int n = j->nres;
     luaL_checkstack(L, n, "too many results from a method run in a task");
     lua_xmove(j->T, L, n);
+    spare_thread(L, j->T);
     if (j->status != LUA_OK)
         return lua_error(L);
     return n;
@@ -154,11 +198,11 @@ int lw_task_call(lua_State *L, lua_CFunction f)
     }
     if (sends_nothing(L, f))
         return f(L);
-    luaL_checkstack(L, 4, NULL);
+    luaL_checkstack(L, 6, NULL);
     j = lua_newuserdatauv(L, sizeof *j, 1);
     memset(j, 0, sizeof *j);
     luaL_setmetatable(L, LW_JOB);
-    j->T = lua_newthread(L);
+    j->T = push_thread(L);
     lua_setiuservalue(L, -2, 1);
     lua_rotate(L, 1, 1); /* job, args... */
     luaL_checkstack(j->T, nargs + 1, NULL);

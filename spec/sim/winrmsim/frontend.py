@@ -419,9 +419,15 @@ class HostConnection(asyncio.Protocol):
         self._next()
 
     def _next(self):
-        """Serve the next request once it is complete (the previous one is done)."""
+        """Serve the requests received, in order, while their replies go out at once (a loop, not recursion:
+        a client may pipeline thousands)."""
+        while self._serve_one():
+            pass
+
+    def _serve_one(self):
+        """Serve the next request if it is complete -> whether it was answered and the next one may follow."""
         if self.done:
-            return
+            return False
         self.busy = False
         if self.read_paused:
             self.read_paused = False
@@ -434,32 +440,32 @@ class HostConnection(asyncio.Protocol):
             conn.refuse(exc.status)
             self.transport.write(conn.reply_bytes())
             self._close()
-            return
+            return False
         except Drop:
             self._close()
-            return
+            return False
         except Exception as exc:
             self._fail(exc)
-            return
+            return False
         self._send_continue()
         if hreq is None:
             if self.eof:
                 self._close()
             elif self.waiting_since is None:
                 self._await_request()
-            return
+            return False
         self.waiting_since = None
         self.busy = True
         self.front.stats.request()
         try:
             if conn.may_block(hreq):
-                self.front.pool.run(conn.serve, hreq).add_done_callback(self._from_worker(self._reply))
-                return
+                self.front.pool.run(conn.serve, hreq).add_done_callback(self._from_worker(self._reply_later))
+                return False
             keep = conn.serve(hreq)
         except Exception as exc:
             self._fail(exc)
-            return
-        self._reply(keep)
+            return False
+        return self._reply(keep)
 
     def _send_continue(self):
         if self.reader.want_continue:
@@ -467,34 +473,44 @@ class HostConnection(asyncio.Protocol):
             self.transport.write(CONTINUE)
 
     def _reply(self, keep):
+        """Write the reply now or after its delay -> whether the next request may be served now."""
         data = self.conn.reply_bytes()
         if data:
             wait = self.conn.delay + self.front.delay()
             if wait > 0:
-                self.delayed = self.loop.call_later(wait, self._write, data, keep)
-                return
+                self.delayed = self.loop.call_later(wait, self._write_later, data, keep)
+                return False
             self.transport.write(data)
-        self._written(keep)
+        return self._written(keep)
 
-    def _write(self, data, keep):
+    def _reply_later(self, keep):
+        """A worker has served the request."""
+        if self._reply(keep):
+            self._next()
+
+    def _write_later(self, data, keep):
         self.delayed = None
         if self.done:
             return
         self.transport.write(data)
-        self._written(keep)
+        if self._written(keep):
+            self._next()
 
     def _written(self, keep):
+        """After a reply -> whether the next request may be served now."""
         if self.conn.holding:
             self.swallow = True
             self.reader = RequestReader()
             if self.eof:
                 self._close()
-        elif not keep:
+            return False
+        if not keep:
             self._close()
-        elif self.write_paused:
+            return False
+        if self.write_paused:
             self.next_on_resume = True
-        else:
-            self._next()
+            return False
+        return True
 
     # ---- the idle timeout and the end ---------------------------------------------------------------
     def _await_request(self):

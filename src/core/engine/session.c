@@ -20,9 +20,10 @@
 #define NETWORK_DELAY_MS 5000L /* what Windows adds to OperationTimeout (NetworkDelayms) */
 #define MAX_RETRIES 3
 #define EXCERPT_MAX 4096
-#define FIRST_BACKOFF_MS 50L  /* the first wait before a retry; doubled each time */
-#define BACKOFF_MARGIN_MS 50L /* a retry needs this much time left after its wait */
-#define SEALED_OVERHEAD 65536 /* an encrypted reply may exceed the reader's limit by the framing */
+#define ENVELOPE_FIRST_ROOM 2047u /* with its NUL 2 KiB: most requests are built in one allocation */
+#define FIRST_BACKOFF_MS 50L      /* the first wait before a retry; doubled each time */
+#define BACKOFF_MARGIN_MS 50L     /* a retry needs this much time left after its wait */
+#define SEALED_OVERHEAD 65536     /* an encrypted reply may exceed the reader's limit by the framing */
 
 /* A cleanup request queued without network I/O (an Enumerator's Release, a shell's Delete, a command's
  * Signal terminate), sent before the session's next request. */
@@ -304,7 +305,11 @@ void wsman_session_queue_release(wsman_session_t *s, wsman_locator_t *loc, char 
 
 typedef struct sink_ctx {
     wsman_http_response_t *resp;
+    /* the reader of the SOAP reply, created when its first byte arrives (sink_reader): a
+     * thousand requests waiting for their replies hold no parser */
     wsman_reader_t *reader;
+    const wsman_exchange_t *x;
+    wsman_xml_limits_t lim;
     int decided, soap;
     wsman_buf_t excerpt;
     size_t received;
@@ -340,6 +345,17 @@ static void decide_reply_kind(sink_ctx_t *c)
     }
 }
 
+/* The reader of the reply, created on first use; NULL (with err set) when out of memory. */
+static wsman_reader_t *sink_reader(sink_ctx_t *c, wsman_error_t *err)
+{
+    if (!c->reader) {
+        c->reader = wsman_reader_new(c->x->kind, &c->lim, c->x->cb, c->x->ud);
+        if (!c->reader)
+            wsman_error_oom(err, NULL);
+    }
+    return c->reader;
+}
+
 static int sink(void *ud, const char *data, size_t len)
 {
     sink_ctx_t *c = ud;
@@ -362,7 +378,7 @@ static int sink(void *ud, const char *data, size_t len)
             return -1;
         }
     } else if (c->soap) {
-        if (wsman_reader_feed(c->reader, data, len, 0, &c->err) != 0) {
+        if (!sink_reader(c, &c->err) || wsman_reader_feed(c->reader, data, len, 0, &c->err) != 0) {
             c->failed = 1;
             return -1;
         }
@@ -629,6 +645,17 @@ wsman_flush_result_t wsman_session_flush_until(wsman_session_t *s, long long dea
 }
 
 /* Builds the request bytes (UTF-8, or UTF-16LE with BOM when the session asks for it). */
+/* A request stays in memory until its reply is in (a retry sends it again): at a thousand
+ * requests in flight, the spare room of their buffers (up to half of each) adds up. */
+static void fit_request(wsman_buf_t *b)
+{
+    char *p;
+    if (b->data && b->cap > b->len + 1 && (p = realloc(b->data, b->len + 1)) != NULL) {
+        b->data = p;
+        b->cap = b->len + 1;
+    }
+}
+
 static int build_request(wsman_session_t *s, const wsman_exchange_t *x, wsman_buf_t *req, wsman_error_t *e)
 {
     wsman_buf_t env;
@@ -636,6 +663,8 @@ static int build_request(wsman_session_t *s, const wsman_exchange_t *x, wsman_bu
     int rc;
 
     wsman_buf_init(&env);
+    if (wsman_buf_reserve(&env, ENVELOPE_FIRST_ROOM) != 0) /* most requests fit: one allocation */
+        return wsman_error_oom(e, NULL);
     if (!x->action) {
         rc = wsman_envelope_identify(&env);
     } else {
@@ -677,8 +706,10 @@ static int build_request(wsman_session_t *s, const wsman_exchange_t *x, wsman_bu
             wsman_error_set(e, WSMAN_E_INVALID_XML, "the request is not valid UTF-8");
             return -1;
         }
+        fit_request(req);
         return 0;
     }
+    fit_request(&env);
     *req = env;
     return 0;
 }
@@ -714,11 +745,8 @@ typedef struct attempt {
     const char *headers[4];
 } attempt_t;
 
-static int attempt_begin(attempt_t *a, wsman_session_t *s, const wsman_exchange_t *x, int use_auth,
-                         wsman_error_t *e)
+static void attempt_begin(attempt_t *a, wsman_session_t *s, const wsman_exchange_t *x, int use_auth)
 {
-    wsman_xml_limits_t lim;
-
     memset(a, 0, sizeof *a);
     a->s = s;
     a->x = x;
@@ -732,11 +760,10 @@ static int attempt_begin(attempt_t *a, wsman_session_t *s, const wsman_exchange_
     wsman_buf_init(&a->plain);
     wsman_error_init(&a->c.err);
     a->c.resp = &a->resp;
-    wsman_xml_limits_for(&lim, s->max_envelope_size);
+    a->c.x = x;
+    wsman_xml_limits_for(&a->c.lim, s->max_envelope_size);
     a->c.expect_encrypted = a->seal;
-    a->c.sealed_max = lim.max_bytes + SEALED_OVERHEAD;
-    a->c.reader = wsman_reader_new(x->kind, &lim, x->cb, x->ud);
-    return a->c.reader ? 0 : wsman_error_oom(e, NULL);
+    a->c.sealed_max = a->c.lim.max_bytes + SEALED_OVERHEAD;
 }
 
 static void attempt_end(attempt_t *a)
@@ -874,6 +901,8 @@ static int decrypt_reply(attempt_t *a, wsman_error_t *e)
     wsman_transport_trace_reply(s->transport, a->plain.data, a->plain.len);
     a->c.soap = 1;
     a->c.received = a->plain.len;
+    if (!sink_reader(&a->c, e))
+        return -1;
     if (a->plain.len && wsman_reader_feed(a->c.reader, a->plain.data, a->plain.len, 0, e) != 0)
         return -1;
     return 0;
@@ -896,6 +925,8 @@ static attempt_result_t soap_reply(attempt_t *a, wsman_response_t *out, wsman_er
 {
     wsman_response_t res;
 
+    if (!sink_reader(&a->c, e))
+        return ATTEMPT_FAILED;
     if (wsman_reader_feed(a->c.reader, NULL, 0, 1, e) != 0) {
         if (a->c.received == 0 && a->resp.status == 200)
             wsman_error_set(e, WSMAN_E_HTTP_NO_RESPONSE_DATA, "%s returned HTTP 200 with an empty body to %s",
@@ -986,8 +1017,8 @@ static attempt_result_t attempt(wsman_session_t *s, const wsman_exchange_t *x, c
     attempt_t a;
     attempt_result_t r = ATTEMPT_FAILED;
 
-    if (attempt_begin(&a, s, x, use_auth, e) == 0 && attempt_headers(&a, e) == 0 &&
-        attempt_post(&a, reqbody, timeout, state, &r, e) == 0) {
+    attempt_begin(&a, s, x, use_auth);
+    if (attempt_headers(&a, e) == 0 && attempt_post(&a, reqbody, timeout, state, &r, e) == 0) {
         r = read_reply(&a, out, e);
         if (r != ATTEMPT_OK)
             e->http_status = a.resp.status;

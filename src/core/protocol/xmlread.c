@@ -23,6 +23,8 @@
 #include <string.h>
 
 #define XML_NS_XML "http://www.w3.org/XML/1998/namespace"
+#define SPARE_BINDS 8
+#define CAPTURE_FIRST_ROOM 2048u
 
 typedef struct ns_bind {
     char *prefix; /* "" = default namespace; one allocation with uri */
@@ -61,6 +63,10 @@ struct wsman_xml {
 
     ns_bind_t *binds;
     size_t nbinds, capbinds;
+    /* the storage of bindings that went out of scope, for the same declaration again (every
+     * enumeration item declares the same namespaces) */
+    char *spare[SPARE_BINDS];
+    size_t nspare;
     frame_t *frames; /* per depth, the open elements */
     int depth;
     size_t total;
@@ -130,6 +136,20 @@ static int reader_oom(wsman_xml_t *x)
 
 /* ---- namespaces ------------------------------------------------------------------------- */
 
+/* A spare binding storage ("prefix\0uri\0") that holds this declaration already, taken out of
+ * the spares; NULL when there is none. */
+static char *spare_bind(wsman_xml_t *x, const char *prefix, size_t plen, const char *uri)
+{
+    for (size_t i = 0; i < x->nspare; i++) {
+        char *p = x->spare[i];
+        if (strncmp(p, prefix, plen) == 0 && p[plen] == '\0' && strcmp(p + plen + 1, uri) == 0) {
+            x->spare[i] = x->spare[--x->nspare];
+            return p;
+        }
+    }
+    return NULL;
+}
+
 static int push_bind(wsman_xml_t *x, const char *prefix, size_t plen, const char *uri, int depth)
 {
     ns_bind_t *b;
@@ -144,13 +164,16 @@ static int push_bind(wsman_xml_t *x, const char *prefix, size_t plen, const char
         x->capbinds = n;
     }
     b = &x->binds[x->nbinds];
-    ulen = strlen(uri);
-    if (plen > SIZE_MAX / 2 || ulen > SIZE_MAX / 2 || !(b->prefix = malloc(plen + ulen + 2)))
-        return -1;
-    memcpy(b->prefix, prefix, plen);
-    b->prefix[plen] = '\0';
+    b->prefix = spare_bind(x, prefix, plen, uri);
+    if (!b->prefix) {
+        ulen = strlen(uri);
+        if (plen > SIZE_MAX / 2 || ulen > SIZE_MAX / 2 || !(b->prefix = malloc(plen + ulen + 2)))
+            return -1;
+        memcpy(b->prefix, prefix, plen);
+        b->prefix[plen] = '\0';
+        memcpy(b->prefix + plen + 1, uri, ulen + 1);
+    }
     b->uri = b->prefix + plen + 1;
-    memcpy(b->uri, uri, ulen + 1);
     b->plen = plen;
     b->depth = depth;
     x->nbinds++;
@@ -160,8 +183,11 @@ static int push_bind(wsman_xml_t *x, const char *prefix, size_t plen, const char
 static void pop_binds(wsman_xml_t *x, size_t keep)
 {
     while (x->nbinds > keep) {
-        x->nbinds--;
-        free(x->binds[x->nbinds].prefix); /* and its uri */
+        char *storage = x->binds[--x->nbinds].prefix; /* and its uri */
+        if (x->nspare < SPARE_BINDS)
+            x->spare[x->nspare++] = storage;
+        else
+            free(storage);
     }
 }
 
@@ -482,6 +508,9 @@ int wsman_xml_capture(wsman_xml_t *x, wsman_buf_t *dst)
 {
     if (x->cap_depth || x->cap_request)
         return wsman_xml_fail(x, "%s: nested capture", x->what);
+    /* room for a typical instance at once rather than a growth per doubling from 64 bytes */
+    if (dst->cap < CAPTURE_FIRST_ROOM && wsman_buf_reserve(dst, CAPTURE_FIRST_ROOM - dst->len - 1) != 0)
+        return reader_oom(x);
     x->cap = dst;
     x->cap_request = 1;
     return 0;
@@ -759,6 +788,8 @@ void wsman_xml_free(wsman_xml_t *x)
         return;
     XML_ParserFree(x->p);
     pop_binds(x, 0);
+    while (x->nspare > 0)
+        free(x->spare[--x->nspare]);
     free(x->binds);
     free(x->frames);
     free(x->need);

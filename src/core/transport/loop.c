@@ -17,6 +17,7 @@
 #include "wsman.h"
 
 #include <poll.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -47,6 +48,8 @@
 #define DRIVE_WAIT_MAX_MS 1000 /* the longest single wait of a blocking wait */
 #define DRIVE_EVENTS_MAX 256   /* socket events taken from the epoll set per wait */
 #define NOT_IN_HEAP (-1L)
+/* Room left below the waiting function's frame for the frames of the switch itself. */
+#define SUSPEND_FRAMES_MARGIN 1024u
 
 struct wsman_fiber {
     ucontext_t ctx, caller;
@@ -141,7 +144,9 @@ static int epoll_set(void)
     return g.epfd;
 }
 
-/* Keeps the epoll set in step with the table. */
+/* Keeps the epoll set in step with the table: op is EPOLL_CTL_ADD for a socket new to the table
+ * (one system call; it may be in the set already when the set was just made from the table),
+ * EPOLL_CTL_MOD for a change, EPOLL_CTL_DEL for a removal. */
 static void epoll_sync(curl_socket_t s, short ev, int op)
 {
     struct epoll_event e;
@@ -150,8 +155,9 @@ static void epoll_sync(curl_socket_t s, short ev, int op)
     memset(&e, 0, sizeof e);
     e.events = ((ev & POLLIN) ? EPOLLIN : 0u) | ((ev & POLLOUT) ? EPOLLOUT : 0u);
     e.data.fd = s;
-    if (epoll_ctl(g.epfd, op, s, &e) != 0 && op == EPOLL_CTL_MOD)
-        epoll_ctl(g.epfd, EPOLL_CTL_ADD, s, &e);
+    if (epoll_ctl(g.epfd, op, s, &e) == 0 || op == EPOLL_CTL_DEL)
+        return;
+    epoll_ctl(g.epfd, op == EPOLL_CTL_ADD ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, s, &e);
 }
 
 static void forget_fd(curl_socket_t s, int i)
@@ -163,10 +169,20 @@ static void forget_fd(curl_socket_t s, int i)
         g.slot_of[g.fds[i].fd] = i + 1;
 }
 
+/* Tells the transfer's owner that libcurl changed what it watches the socket for. */
+static void notify_socket_change(CURL *easy)
+{
+    wsman_waiter_t *w = NULL;
+    if (curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&w) == CURLE_OK && w && w->on_socket_change)
+        w->on_socket_change(w);
+}
+
 static int socket_cb(CURL *easy, curl_socket_t s, int what, void *up, void *sp)
 {
-    int i = find_fd(s);
+    int i = find_fd(s), op = EPOLL_CTL_MOD;
     short ev = (short)(((what & CURL_POLL_IN) ? POLLIN : 0) | ((what & CURL_POLL_OUT) ? POLLOUT : 0));
+
+    notify_socket_change(easy);
 
     if (what == CURL_POLL_REMOVE) {
         if (i >= 0)
@@ -179,10 +195,11 @@ static int socket_cb(CURL *easy, curl_socket_t s, int what, void *up, void *sp)
         i = g.nfds++;
         g.fds[i].fd = s;
         g.slot_of[s] = i + 1;
+        op = EPOLL_CTL_ADD;
     }
     g.fds[i].events = ev;
     g.fds[i].revents = 0;
-    epoll_sync(s, ev, EPOLL_CTL_MOD);
+    epoll_sync(s, ev, op);
     return 0;
 }
 
@@ -548,10 +565,24 @@ static wsman_fiber_t *fiber_alloc(void)
     return f;
 }
 
+/* Gives the pages of f's stack below 'in_use' back to the system (they read as zeros when
+ * touched again). Frames come and go below the one that waits: a transport being created, a
+ * printf, a handshake leg went deep once and left those pages behind, and at a thousand
+ * operations waiting at once three pages each instead of one is 8 MB. */
+static void trim_stack(wsman_fiber_t *f, uintptr_t in_use)
+{
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t low = (uintptr_t)f->stack + page, cut = in_use & ~(page - 1);
+    if (cut > low)
+        madvise((void *)low, cut - low, MADV_DONTNEED);
+}
+
 static void fiber_free(wsman_fiber_t *f)
 {
     long page = sysconf(_SC_PAGESIZE);
     if (g.pooled < FIBER_POOL_MAX) {
+        /* a reused stack starts with its top page only */
+        trim_stack(f, (uintptr_t)f->stack + (uintptr_t)page + FIBER_STACK_SIZE - 1u);
         f->next = g.pool;
         g.pool = f;
         g.pooled++;
@@ -675,10 +706,12 @@ wsman_wait_end_t wsman_loop_wait(wsman_waiter_t *w)
         if (w->deadline && wsman_now_ms() >= w->deadline)
             return WSMAN_WAIT_TIMED_OUT;
         if (f) {
+            volatile char here = 0;
             w->fiber = f;
             f->waiting = w;
             if (w->deadline)
                 heap_push(f, w->deadline);
+            trim_stack(f, (uintptr_t)&here - SUSPEND_FRAMES_MARGIN);
             fiber_suspend(f);
             heap_remove(f);
             f->waiting = NULL;

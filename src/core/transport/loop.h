@@ -19,6 +19,9 @@ typedef struct wsman_waiter {
     int cancelled;             /* the operation waiting on it was cancelled */
     int complete_on_cancel;    /* ... and still waits for the reply (up to its deadline) */
     struct wsman_fiber *fiber; /* the suspended operation waiting for it, NULL when none */
+    /* called when libcurl changes what it watches the transfer's socket for (the request may
+     * have gone out whole: what only sending needed can be released); NULL: nothing to do */
+    void (*on_socket_change)(struct wsman_waiter *w);
 } wsman_waiter_t;
 
 /* How a wait ended. */

@@ -6,7 +6,10 @@
  * libcurl keeps the TCP (and TLS) connection alive: a whole enumeration goes over one
  * connection. The easy handles of every transport of a thread run on one shared multi handle
  * (loop.c); each transport keeps its own connection cache (a CURLSH sharing CURL_LOCK_DATA_CONNECT
- * with nobody else), so a session's authenticated connection is never used by another.
+ * with nobody else), so a session's authenticated connection is never used by another. The same
+ * share holds its DNS cache (CURL_LOCK_DATA_DNS): libcurl goes through the whole DNS cache of a
+ * handle after every transfer to expire entries, and the multi handle's one cache would hold an
+ * entry per host of the fleet (a cost per request that grows with the number of hosts).
  * wsman_transport_post waits on the loop (wsman_loop_wait): inside a resumable operation it
  * suspends, elsewhere it drives the loop until the reply is in or the deadline passes.
  *
@@ -59,9 +62,11 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <openssl/crypto.h>
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -127,18 +132,22 @@ struct wsman_transport {
     int sink_aborted;
     wsman_http_response_t *resp;
     int oom;
+    struct curl_slist *hdrs;       /* the header list, kept for the next request with the same lines */
+    struct curl_slist *hdrs_authz; /* hdrs' placeholder "Authorization:" node, NULL without one */
     struct curl_slist *authz_node; /* the request's "Authorization:" line, filled at connect time */
     char *authz_orig;              /* that node's own string, put back before the list is freed */
     wsman_buf_t authz;             /* the line the authorize callback produced */
     int authorize_aborted;
 };
 
+static void drop_headers(wsman_transport_t *t);
+
 #define MAXAGE_CONN_S 118L
 /* libcurl's per-handle buffers, sized for WinRM's messages rather than bulk downloads: every
  * session holds one easy handle, so at a thousand sessions the defaults (16 KiB to receive,
  * 64 KiB to send) cost 80 MB. A reply streams through the receive buffer into the XML reader
  * whatever its size; 16 KiB is the smallest send buffer libcurl accepts. */
-#define RECV_BUFFER_SIZE 4096L
+#define RECV_BUFFER_SIZE 2048L
 #define SEND_BUFFER_SIZE 16384L
 
 /* Whether the transfer in progress opened a connection. */
@@ -260,6 +269,28 @@ static int header_is(const char *line, size_t n, const char *name, const char **
     return 1;
 }
 
+/* Once every body byte has gone out, libcurl's send buffer (16 KiB, see SEND_BUFFER_SIZE) has
+ * nothing more to do for this request: setting the size again frees it now rather than when
+ * the reply is complete, so that a thousand sessions waiting for their replies do not hold
+ * 16 MB of buffers. libcurl only reads that buffer while request bytes are left to send, and
+ * allocates it again for the next request (or an authentication round trip). Checked when
+ * libcurl stops watching the socket for writing, and when a reply starts. */
+static void release_send_buffer(wsman_transport_t *t)
+{
+    curl_off_t sent = 0;
+    if (!t->req || t->req->len == 0 || t->body_off != t->req->len)
+        return;
+    if (curl_easy_getinfo(t->easy, CURLINFO_SIZE_UPLOAD_T, &sent) != CURLE_OK ||
+        sent != (curl_off_t)t->req->len)
+        return;
+    curl_easy_setopt(t->easy, CURLOPT_UPLOAD_BUFFERSIZE, SEND_BUFFER_SIZE);
+}
+
+static void on_socket_change(wsman_waiter_t *w)
+{
+    release_send_buffer((wsman_transport_t *)((char *)w - offsetof(wsman_transport_t, w)));
+}
+
 static size_t header_cb(char *data, size_t size, size_t nitems, void *ud)
 {
     wsman_transport_t *t = ud;
@@ -281,6 +312,7 @@ static size_t header_cb(char *data, size_t size, size_t nitems, void *ud)
         r->status = status;
         if (status == 401 || status == 407)
             t->saw_auth_status = 1;
+        release_send_buffer(t);
         return n;
     }
     if (header_is(data, n, "Content-Type", &v, &vl)) {
@@ -560,6 +592,7 @@ wsman_transport_t *wsman_transport_new(const wsman_transport_config_t *cfg, wsma
         return NULL;
     }
     t->last_sock = CURL_SOCKET_BAD;
+    t->w.on_socket_change = on_socket_change;
     wsman_trace_rec_init(&t->trace);
     t->url = wsman_strdup(cfg->url);
     if (!t->url) {
@@ -573,6 +606,7 @@ wsman_transport_t *wsman_transport_new(const wsman_transport_config_t *cfg, wsma
     t->easy = curl_easy_init();
     if (!t->multi || !t->share || !t->easy ||
         curl_share_setopt(t->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT) != CURLSHE_OK ||
+        curl_share_setopt(t->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) != CURLSHE_OK ||
         curl_easy_setopt(t->easy, CURLOPT_SHARE, t->share) != CURLE_OK) {
         wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "libcurl could not create a handle.");
         goto fail;
@@ -601,6 +635,7 @@ void wsman_transport_free(wsman_transport_t *t)
         curl_share_cleanup(t->share);
     if (t->multi)
         wsman_loop_release();
+    drop_headers(t);
     free(t->hostport);
     free(t->proxy);
     free(t->url);
@@ -1018,44 +1053,94 @@ static int add_header(struct curl_slist **list, const char *line)
     return 0;
 }
 
+/* The lines after the caller's: no "Expect: 100-continue" round trip; WinRM's own client says
+ * Keep-Alive explicitly. */
+static const char *const fixed_headers[] = {"Expect:", "Connection: Keep-Alive"};
+
+static const char *content_type_of(const wsman_http_request_t *req)
+{
+    return req->content_type && *req->content_type ? req->content_type : "application/soap+xml;charset=UTF-8";
+}
+
+/* Frees the kept header list, its lines zeroed first (an Authorization line carries credentials). */
+static void drop_headers(wsman_transport_t *t)
+{
+    for (struct curl_slist *n = t->hdrs; n; n = n->next)
+        OPENSSL_cleanse(n->data, strlen(n->data));
+    curl_slist_free_all(t->hdrs);
+    t->hdrs = NULL;
+    t->hdrs_authz = NULL;
+}
+
 /* The request's header list: Content-Type, the caller's lines, no Expect, Keep-Alive, and a
  * placeholder Authorization line the authorize callback fills at connect time. */
-static int build_headers(wsman_transport_t *t, const wsman_http_request_t *req, struct curl_slist **out)
+static int build_headers(wsman_transport_t *t, const wsman_http_request_t *req)
 {
-    const char *ct =
-        req->content_type && *req->content_type ? req->content_type : "application/soap+xml;charset=UTF-8";
     struct curl_slist *hdrs = NULL;
     wsman_buf_t line;
     int rc;
 
     wsman_buf_init(&line);
-    rc = wsman_buf_printf(&line, "Content-Type: %s", ct) == 0 ? add_header(&hdrs, line.data) : -1;
+    rc = wsman_buf_printf(&line, "Content-Type: %s", content_type_of(req)) == 0 ? add_header(&hdrs, line.data)
+                                                                                : -1;
     wsman_buf_free(&line);
     for (const char *const *h = req->headers; rc == 0 && h && *h; h++)
         rc = add_header(&hdrs, *h);
-    /* no "Expect: 100-continue" round trip; WinRM's own client says Keep-Alive explicitly */
-    if (rc == 0 && (add_header(&hdrs, "Expect:") != 0 || add_header(&hdrs, "Connection: Keep-Alive") != 0))
-        rc = -1;
-    t->authz_node = NULL;
-    t->authorize_aborted = 0;
+    for (size_t i = 0; rc == 0 && i < sizeof fixed_headers / sizeof fixed_headers[0]; i++)
+        rc = add_header(&hdrs, fixed_headers[i]);
     if (rc == 0 && req->authorize && (rc = add_header(&hdrs, "Authorization:")) == 0) {
-        for (t->authz_node = hdrs; t->authz_node->next;)
-            t->authz_node = t->authz_node->next;
-        t->authz_orig = t->authz_node->data;
+        for (t->hdrs_authz = hdrs; t->hdrs_authz->next;)
+            t->hdrs_authz = t->hdrs_authz->next;
     }
+    t->hdrs = hdrs;
     if (rc != 0) {
-        curl_slist_free_all(hdrs);
+        drop_headers(t);
         return -1;
     }
-    *out = hdrs;
+    return 0;
+}
+
+/* Whether the kept header list has the lines build_headers would make for req, in order. */
+static int headers_match(const wsman_transport_t *t, const wsman_http_request_t *req)
+{
+    static const char ct[] = "Content-Type: ";
+    const struct curl_slist *n = t->hdrs;
+
+    if (!n || strncmp(n->data, ct, sizeof ct - 1) != 0 ||
+        strcmp(n->data + sizeof ct - 1, content_type_of(req)) != 0)
+        return 0;
+    for (const char *const *h = req->headers; h && *h; h++)
+        if (!(n = n->next) || strcmp(n->data, *h) != 0)
+            return 0;
+    for (size_t i = 0; i < sizeof fixed_headers / sizeof fixed_headers[0]; i++)
+        if (!(n = n->next) || strcmp(n->data, fixed_headers[i]) != 0)
+            return 0;
+    n = n->next;
+    return req->authorize ? n && n == t->hdrs_authz && !n->next : !n;
+}
+
+/* The header list for req: the last request's when its lines are the same (the usual case: a
+ * session sends the same headers every time), else a new one. */
+static int headers_for(wsman_transport_t *t, const wsman_http_request_t *req)
+{
+    t->authz_node = NULL;
+    if (!headers_match(t, req)) {
+        drop_headers(t);
+        if (build_headers(t, req) != 0)
+            return -1;
+    }
+    t->authz_node = t->hdrs_authz;
+    if (t->authz_node)
+        t->authz_orig = t->authz_node->data;
     return 0;
 }
 
 /* Resets the per-request state and hands the request to libcurl. */
-static int start_request(wsman_transport_t *t, const wsman_http_request_t *req, struct curl_slist *hdrs,
-                         wsman_sink_fn sink, void *ud, wsman_http_response_t *resp, wsman_error_t *e)
+static int start_request(wsman_transport_t *t, const wsman_http_request_t *req, wsman_sink_fn sink, void *ud,
+                         wsman_http_response_t *resp, wsman_error_t *e)
 {
     t->req = req;
+    t->authorize_aborted = 0;
     t->body_off = 0;
     t->body_handed = 0;
     t->saw_auth_status = 0;
@@ -1067,7 +1152,7 @@ static int start_request(wsman_transport_t *t, const wsman_http_request_t *req, 
     t->oom = 0;
     t->socket_errno = 0;
     t->errbuf[0] = '\0';
-    if (curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, hdrs) != CURLE_OK ||
+    if (curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, t->hdrs) != CURLE_OK ||
         curl_easy_setopt(t->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->len) != CURLE_OK) {
         wsman_error_set(e, WSMAN_E_INVALIDARG, "libcurl refused the request headers for %s.", t->hostport);
         return -1;
@@ -1107,7 +1192,7 @@ static transfer_end_t run_transfer(wsman_transport_t *t, CURLcode *rc)
 
 /* After the transfer: counts new connections, detaches the handle (mid-transfer: aborts it and
  * closes its connection) and forgets the request. */
-static void end_request(wsman_transport_t *t, struct curl_slist *hdrs)
+static void end_request(wsman_transport_t *t)
 {
     long conns = 0;
 
@@ -1122,7 +1207,6 @@ static void end_request(wsman_transport_t *t, struct curl_slist *hdrs)
         t->authz_node->data = t->authz_orig;
     t->authz_node = NULL;
     wsman_buf_free_secure(&t->authz);
-    curl_slist_free_all(hdrs);
     t->req = NULL;
     t->resp = NULL;
     t->sink = NULL;
@@ -1162,7 +1246,6 @@ static int transfer_result(wsman_transport_t *t, transfer_end_t end, CURLcode rc
 int wsman_transport_post(wsman_transport_t *t, const wsman_http_request_t *req, wsman_sink_fn sink, void *ud,
                          wsman_http_response_t *resp, wsman_send_state_t *state, wsman_error_t *e)
 {
-    struct curl_slist *hdrs = NULL;
     wsman_send_state_t st_local;
     wsman_http_response_t resp_local;
     transfer_end_t end;
@@ -1181,13 +1264,12 @@ int wsman_transport_post(wsman_transport_t *t, const wsman_http_request_t *req, 
         wsman_error_set(e, WSMAN_E_INVALIDARG, "wsman_transport_post: missing transport or request");
         return -1;
     }
-    if (build_headers(t, req, &hdrs) != 0) {
+    if (headers_for(t, req) != 0) {
         wsman_error_oom(e, NULL);
         return -1;
     }
-    if (start_request(t, req, hdrs, sink, ud, resp, e) != 0) {
+    if (start_request(t, req, sink, ud, resp, e) != 0) {
         curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, NULL);
-        curl_slist_free_all(hdrs);
         t->req = NULL;
         t->resp = NULL;
         t->sink = NULL;
@@ -1200,7 +1282,7 @@ int wsman_transport_post(wsman_transport_t *t, const wsman_http_request_t *req, 
     rc = CURLE_OK;
     end = run_transfer(t, &rc);
     result = transfer_result(t, end, rc, req->timeout_ms, state, e);
-    end_request(t, hdrs);
+    end_request(t);
     if (t->trace.fn)
         wsman_trace_rec_end(&t->trace, resp->status,
                             result == 0 ? NULL : (e && e->message ? e->message : "failed"), req->trace_later);
