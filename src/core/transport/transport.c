@@ -5,11 +5,12 @@
  * One easy handle per transport, kept in a private multi handle and reused for every request so
  * libcurl keeps the TCP (and TLS) connection alive: a whole enumeration goes over one
  * connection. The easy handles of every transport of a thread run on one shared multi handle
- * (loop.c); each transport keeps its own connection cache (a CURLSH sharing CURL_LOCK_DATA_CONNECT
- * with nobody else), so a session's authenticated connection is never used by another. The same
- * share holds its DNS cache (CURL_LOCK_DATA_DNS): libcurl goes through the whole DNS cache of a
- * handle after every transfer to expire entries, and the multi handle's one cache would hold an
- * entry per host of the fleet (a cost per request that grows with the number of hosts).
+ * (loop.c); each transport's connection cache (a CURLSH sharing CURL_LOCK_DATA_CONNECT) is shared
+ * only with transports to other origins, or with nobody (see "connection caches" below), so a
+ * session's authenticated connection is never used by another. The same share holds the DNS
+ * cache (CURL_LOCK_DATA_DNS): libcurl goes through the whole DNS cache of a handle after every
+ * transfer to expire entries, and the multi handle's one cache would hold an entry per host of
+ * the fleet (a cost per request that grows with the number of hosts).
  * wsman_transport_post waits on the loop (wsman_loop_wait): inside a resumable operation it
  * suspends, elsewhere it drives the loop until the reply is in or the deadline passes.
  *
