@@ -7,7 +7,10 @@
 -- TLS), each in its own child process so that each peak RSS is its own. The same work run
 -- sequentially (the blocking path) gives the CPU per operation to compare with.
 --   lua5.4 bench/tasks_memory.lua [N [SIMS [http|https|both]]]   (repo root, after meson compile)
--- The sessions are spread over SIMS simulator processes (one thread per connection each).
+-- The sessions are spread over SIMS simulator processes (one thread per connection each): many
+-- sessions to each host, so each session keeps a connection cache of its own. With SIMS "fleet"
+-- they go to N hosts of one fleet simulator (winrm-sim --hosts N), one session per host as in
+-- issue 10's many hosts, where sessions share connection caches (docs/design.md).
 -- Where the memory goes: WSMAN_BENCH_WRAP="heaptrack -o /tmp/ht" runs each child under heaptrack
 -- (then heaptrack_print --print-peaks 1 /tmp/ht.zst); WSMAN_BENCH_SMAPS=FILE writes the child's
 -- /proc/self/smaps after the run; WSMAN_BENCH_GC=generational switches Lua's collector mode.
@@ -15,7 +18,8 @@ package.path = "spec/?.lua;" .. package.path
 local bench = require "helpers.bench"
 
 local N = tonumber(arg[1]) or 1000
-local SIMS = tonumber(arg[2]) or 4
+local FLEET = arg[2] == "fleet"
+local SIMS = FLEET and 1 or tonumber(arg[2]) or 4
 local WHICH = arg[3] or "both"
 local OPS = 4 -- Identify, Get, Enumerate, one Pull
 
@@ -91,8 +95,8 @@ local function run_child(scheme, sims)
   return line
 end
 
-print(("%d concurrent sessions over %d simulators; each Identify + Get + Enumerate (20 items, one Pull)")
-  :format(N, SIMS))
+print(("%d concurrent sessions over %s; each Identify + Get + Enumerate (20 items, one Pull)")
+  :format(N, FLEET and ("%d hosts of a fleet simulator"):format(N) or ("%d simulators"):format(SIMS)))
 print(("%-6s %8s %8s %12s %12s %7s %10s %10s %10s %10s %7s"):format("scheme", "wall s", "cpu s", "cpu ms/op",
   "blocking ms", "ratio", "peak RSS", "RSS before", "RSS after", "Lua KiB", "failed"))
 for _, scheme in ipairs { "http", "https" } do
@@ -100,9 +104,15 @@ for _, scheme in ipairs { "http", "https" } do
     local sims = {}
     local args = { "--allow-unencrypted", "--processes", "5", "--max-shells-per-user", "100000" }
     if scheme == "https" then args[#args + 1] = "--tls" end
+    if FLEET then table.move({ "--hosts", tostring(N), "--port", "0" }, 1, 4, #args + 1, args) end
     for i = 1, SIMS do sims[i] = sim.start(args, { fresh = true }) end
+    local started = sims
+    if FLEET then
+      sims = {}
+      for i = 1, N do sims[i] = { url = assert(started[1]["host_" .. i]), ca_file = started[1].ca_file } end
+    end
     local line = run_child(scheme, sims)
-    for _, s in ipairs(sims) do s:stop() end
+    for _, s in ipairs(started) do s:stop() end
     local f = {}
     for w in (line or ""):gmatch("%S+") do f[#f + 1] = w end
     if #f < 11 then

@@ -352,8 +352,9 @@ describe("WSMan.tasks", function()
 end)
 
 -- The same workload with the connection mechanisms: their handshakes interleave across sessions.
+-- ntlm+https: NTLM over HTTPS with strict channel binding, every host with its own certificate.
 local MECH_TASKS = tonumber(os.getenv("WSMAN_TASKS_MECH_HOSTS")) or 50
-for _, mode in ipairs { "ntlm", "kerberos", "cert" } do
+for _, mode in ipairs { "ntlm", "kerberos", "cert", "ntlm+https" } do
   describe("WSMan.tasks with " .. mode, function()
     local fleet_sim, hosts, saved_mode, why = nil, {}, sim.auth_mode, nil
 
@@ -362,9 +363,14 @@ for _, mode in ipairs { "ntlm", "kerberos", "cert" } do
         local k, err = sim.kdc()
         if not k then why = err return end
       end
-      sim.auth_mode = function() return mode end
-      fleet_sim, hosts = fleet(MECH_TASKS, { "--allow-unencrypted", "--data", data_dir(),
-        "--max-shells-per-user", "1000" })
+      local auth = mode:match("^%a+")
+      sim.auth_mode = function() return auth end
+      local args = { "--allow-unencrypted", "--data", data_dir(), "--max-shells-per-user", "1000" }
+      if mode == "ntlm+https" then
+        table.move({ "--tls", "--auth", "negotiate", "--cbt", "strict", "--require-authorization" }, 1, 6, #args + 1,
+          args)
+      end
+      fleet_sim, hosts = fleet(MECH_TASKS, args)
       if mode == "kerberos" then -- the service principal of every host (HTTP/<its address>)
         local spns = {}
         for i, h in ipairs(hosts) do spns[i] = "HTTP/" .. h.url:match("//([^:/]+)") end

@@ -12,6 +12,7 @@ import socket
 import ssl
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import unittest
@@ -397,18 +398,79 @@ class FleetOptionsTest(unittest.TestCase):
         self.addCleanup(c.close)
         self.assertEqual(c.get(CIMV2 + "Win32_ComputerSystem", [("Name", "WINRM-SIM-10000")]).status, 200)
 
-    def test_tls_fleet_certificate_names_every_address(self):
-        sim = Sim("--hosts", "3", "--port", "0", "--tls")
+    def test_no_certificate_for_an_unused_host(self):
+        """Certificates are issued at a host's first connection (a large fleet starts at once)."""
+        with tempfile.TemporaryDirectory() as d:
+            sim = Sim("--hosts", "3", "--port", "0", "--tls", "--tls-dir", d)
+            self.addCleanup(sim.stop)
+            tls_handshake(sim.fleet_host(2), sim.info["ca_file"])
+            self.assertEqual(os.listdir(os.path.join(d, "hosts")), ["127.0.0.3.pem"])
+
+
+def tls_handshake(view, ca_file, server_hostname=None):
+    """A verified TLS connection to a host of the fleet -> its certificate (DER) and getpeercert() dict."""
+    ctx = ssl.create_default_context(cafile=ca_file)
+    with socket.create_connection((view.host, view.port), timeout=30) as raw:
+        with ctx.wrap_socket(raw, server_hostname=server_hostname or view.host) as s:
+            return s.getpeercert(binary_form=True), s.getpeercert()
+
+
+class FleetTlsTest(unittest.TestCase):
+    """HTTPS on a fleet: every host presents its own certificate (its address its only name, issued by the
+    simulator's CA), as real hosts do; channel bindings are per host; --cert-host keeps one certificate."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.sim = Sim("--hosts", "3", "--port", "0", "--tls", "--auth", "basic,negotiate", "--cbt", "strict",
+                      allow_unencrypted=False)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.sim.stop()
+
+    def test_each_host_presents_its_own_certificate(self):
+        ca = self.sim.info["ca_file"]
+        seen = {}
+        for i in (1, 2, 3):
+            view = self.sim.fleet_host(i)
+            der, cert = tls_handshake(view, ca)
+            self.assertEqual(cert["subjectAltName"], (("IP Address", view.host),))
+            self.assertEqual(dict(x[0] for x in cert["subject"])["commonName"], view.host)
+            seen[i] = der
+            c = view.client()
+            self.addCleanup(c.close)
+            r = c.get(CIMV2 + "Win32_ComputerSystem", [("Name", "WINRM-SIM-%04d" % i)])
+            self.assertEqual(r.status, 200, r.body[:300])
+        self.assertEqual(len(set(seen.values())), 3)
+        self.assertEqual(tls_handshake(self.sim.fleet_host(1), ca)[0], seen[1])   # the same on every connection
+        with self.assertRaises(ssl.SSLCertVerificationError):   # host 2's certificate does not name host 1
+            tls_handshake(self.sim.fleet_host(2), ca, server_hostname=self.sim.fleet_host(1).host)
+
+    def test_channel_binding_is_per_host(self):
+        """NTLM over HTTPS with --cbt strict: each host accepts the binding of its own certificate only."""
+        authtest.need_gssapi(authtest.NTLM_OID)
+        ca = self.sim.info["ca_file"]
+        one, two = self.sim.fleet_host(1), self.sim.fleet_host(2)
+        bindings = {view.host: authtest.cbt_data(tls_handshake(view, ca)[0]) for view in (one, two)}
+        for view, other in ((one, two), (two, one)):
+            good = authtest.GssClient(view, authtest.NTLM_OID, bindings=bindings[view.host])
+            self.addCleanup(good.close)
+            self.assertEqual(good.handshake().status, 200)
+            self.assertEqual(good.post(envelope(view.url, T + "Get", CIMV2 + "Win32_Service", [("Name", "WinRM")])
+                                       .encode(), encrypt=False).status, 200)
+            wrong = authtest.GssClient(view, authtest.NTLM_OID, bindings=bindings[other.host])
+            self.addCleanup(wrong.close)
+            self.assertEqual(wrong.handshake().status, 401)
+
+    def test_cert_host_gives_every_host_one_certificate(self):
+        sim = Sim("--hosts", "2", "--port", "0", "--tls", "--cert-host", "fleet.example")
         self.addCleanup(sim.stop)
-        for i in (1, 3):
-            view = sim.fleet_host(i)
-            ctx = ssl.create_default_context(cafile=sim.info["ca_file"])
-            with socket.create_connection((view.host, view.port), timeout=30) as raw:
-                with ctx.wrap_socket(raw, server_hostname=view.host) as s:
-                    s.sendall(raw_request(view, computer_system(view, i).encode()))
-                    status, body = read_reply(s.makefile("rb"))
-                    self.assertEqual(status, 200, body[:200])
-                    self.assertIn(b"WINRM-SIM-%04d" % i, body)
+        ders = set()
+        for i in (1, 2):
+            der, cert = tls_handshake(sim.fleet_host(i), sim.info["ca_file"], server_hostname="fleet.example")
+            self.assertEqual(cert["subjectAltName"], (("DNS", "fleet.example"),))
+            ders.add(der)
+        self.assertEqual(len(ders), 1)
 
 
 if __name__ == "__main__":

@@ -6,10 +6,11 @@ pipelined requests answered in order, bare LF line ends, limits."""
 import os
 import socket
 import sys
+import threading
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from simtest import BASIC, CIMV2, T, SimTestCase, envelope, read_reply  # noqa: E402
+from simtest import BASIC, CIMV2, FAULT, T, SimTestCase, envelope, read_reply  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from winrmsim.http1 import LINE_LIMIT, MAX_HEADERS, Drop, RequestReader  # noqa: E402
@@ -135,6 +136,31 @@ class PipelineTest(SimTestCase):
                 status, body = read_reply(f)
                 self.assertEqual(status, 200, body)
                 self.assertIn(b"<p:Name>%s</p:Name>" % name.encode(), body)
+        finally:
+            f.close()
+            s.close()
+
+    def test_thousands_pipelined_behind_a_delayed_reply(self):
+        """Megabytes of requests sent while the first reply waits: reading pauses, then every request is
+        answered, in order, on the same connection."""
+        slow = envelope(self.sim.url, T + "Get", FAULT + "delay", [("ms", "200")]).encode()
+        slow = ("POST %s HTTP/1.1\r\nHost: x\r\nAuthorization: %s\r\nContent-Type: application/soap+xml;"
+                "charset=UTF-8\r\nContent-Length: %d\r\n\r\n" % (self.sim.path, BASIC, len(slow))).encode() + slow
+        count = 2000
+        data = slow + b"".join(self.request(("Spooler", "WinRM")[i % 2]) for i in range(count))
+        self.assertGreater(len(data), 2 << 20)
+        s = socket.create_connection((self.sim.host, self.sim.port), timeout=30)
+        sender = threading.Thread(target=s.sendall, args=(data,), daemon=True)
+        sender.start()
+        f = s.makefile("rb")
+        try:
+            status, body = read_reply(f)
+            self.assertEqual(status, 200, body)
+            for i in range(count):
+                status, body = read_reply(f)
+                self.assertEqual(status, 200, body)
+                self.assertIn(b"<p:Name>%s</p:Name>" % ("Spooler", "WinRM")[i % 2].encode(), body)
+            sender.join(30)
         finally:
             f.close()
             s.close()

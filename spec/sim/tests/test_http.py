@@ -15,6 +15,7 @@ import tempfile
 import threading
 import time
 import unittest
+from unittest import mock
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from simtest import BASIC, CIMV2, FAULT, NS, SIM, T, Sim, SimTestCase, envelope  # noqa: E402
@@ -282,6 +283,25 @@ class CertificateTest(unittest.TestCase):
             ctx.load_cert_chain(cert, key)
             out = subprocess.run(["openssl", "verify", "-CAfile", ca, cert], capture_output=True, text=True)
             self.assertIn("OK", out.stdout)
+
+    def test_openssl_command_fallback_per_host(self):
+        """Without python3-cryptography the hosts of a fleet get their own certificates from the openssl command."""
+        sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        from winrmsim import tls
+        hidden = {k: None for k in list(sys.modules) if k.startswith("cryptography.")}
+        hidden["cryptography"] = None
+        with tempfile.TemporaryDirectory() as d, mock.patch.dict(sys.modules, hidden):
+            ca, cert, key = tls.generate(d, (), "sha384")
+            self.assertIsNone(cert)
+            hosts = tls.HostCertificates(d, "sha384", None)
+            self.assertIsInstance(hosts.context("127.0.0.9"), ssl.SSLContext)
+            path = hosts.path("127.0.0.9")
+            out = subprocess.run(["openssl", "verify", "-CAfile", ca, path], capture_output=True, text=True)
+            self.assertIn("OK", out.stdout)
+            out = subprocess.run(["openssl", "x509", "-noout", "-text", "-in", path], capture_output=True, text=True)
+            self.assertIn("IP Address:127.0.0.9", out.stdout)
+            self.assertIn("ecdsa-with-SHA384", out.stdout)
+            self.assertIn("CN = 127.0.0.9", out.stdout)
 
 
 class TlsTest(SimTestCase):

@@ -11,7 +11,7 @@ import tempfile
 
 from . import auth, certauth, frontend, gss, replay, tls
 from . import security as sec
-from .server import Service, make_ssl_context
+from .server import Service
 from .state import SimState, Settings
 
 FLEET_FIRST_ADDRESS = "127.0.0.2"
@@ -42,7 +42,8 @@ def parse_args(argv):
                    help="most requests processed at once (worker threads; default %d)" % frontend.DEFAULT_WORKERS)
     p.add_argument("--prefix", default="wsman", help="URL path of the endpoint (default wsman)")
     p.add_argument("--tls", action="store_true", help="HTTPS with a generated CA and server certificate")
-    p.add_argument("--tls-dir", help="where --tls writes ca.pem/server.pem/server.key (default: a temp dir)")
+    p.add_argument("--tls-dir", help="where --tls writes ca.pem/server.pem/server.key (with --hosts: "
+                                     "hosts/<address>.pem; default: a temp dir)")
     p.add_argument("--cert-host", action="append", metavar="NAME",
                    help="with --tls: a host name or IP address the server certificate is issued for, instead "
                         "of localhost/127.0.0.1/::1 (repeatable; e.g. to test host name checks)")
@@ -177,7 +178,7 @@ def main(argv=None, parent=None):
         print("winrm-sim: certificate authentication needs --tls", file=sys.stderr)
         return 2
     cleanup = []
-    ssl_context, ca_file, cert, cert_info = tls_setup(args, schemes, users, cleanup)
+    certs, ca_file, cert_info = tls_setup(args, schemes, users, cleanup)
     if not args.ps_sandbox:
         args.ps_sandbox = tempfile.mkdtemp(prefix="winrm-sim-ps-")
         cleanup.append(args.ps_sandbox)
@@ -186,11 +187,11 @@ def main(argv=None, parent=None):
     log = open(args.log, "a", encoding="utf-8") if args.log else None
     base = Settings(args, schemes)
     root_security = sec.Security(base, users, cbt=args.cbt)   # owns the process' NTLM credential file
-    make = service_factory(args, base, users, log, root_security, messages, replayer,
-                           tls.tls_server_end_point(cert) if args.tls else None)
+    make = service_factory(args, base, users, log, root_security, messages, replayer, certs)
     hosts = make_hosts(args, make)
     try:
-        front = frontend.FrontEnd(hosts, args.port, ssl_context, args.latency_s, args.workers, args.port_fallback)
+        host_tls = (lambda host: certs.context(host.address)) if certs is not None else None
+        front = frontend.FrontEnd(hosts, args.port, host_tls, args.latency_s, args.workers, args.port_fallback)
     except OSError as exc:
         print("winrm-sim: %s; choose another --port or --host" % exc.strerror, file=sys.stderr)
         remove_dirs(cleanup)
@@ -236,20 +237,22 @@ def remove_dirs(dirs):
 
 
 def tls_setup(args, schemes, users, cleanup):
-    """--tls: CA and server certificate (naming every address of a fleet unless --cert-host says otherwise),
-    client certificates -> (ssl context, CA file, server certificate, startup key/value pairs)."""
+    """--tls: the CA, the server certificates (tls.SharedCertificate for a single host or --cert-host, else
+    tls.HostCertificates: one per host of a fleet) and client certificates
+    -> (certificates, CA file, startup key/value pairs)."""
     if not args.tls:
-        return None, None, None, []
+        return None, None, []
     directory = args.tls_dir
     if not directory:
         directory = tempfile.mkdtemp(prefix="winrm-sim-tls-")
         cleanup.append(directory)
-    names = tuple(args.cert_host or tls.DEFAULT_NAMES)
-    if args.hosts is not None and not args.cert_host:
-        names = names + tuple(a for a in args.addresses if a not in names)
+    per_host = args.hosts is not None and not args.cert_host
+    names = () if per_host else tuple(args.cert_host or tls.DEFAULT_NAMES)
     ca_file, cert, key = tls.generate(directory, names, args.cert_hash)
-    ssl_context = make_ssl_context(cert, key)
-    return ssl_context, ca_file, cert, client_certificates(args, schemes, users, directory, ca_file, ssl_context)
+    configure, info = client_certificates(args, schemes, users, directory, ca_file)
+    if per_host:
+        return tls.HostCertificates(directory, args.cert_hash, configure), ca_file, info
+    return tls.SharedCertificate(cert, key, configure), ca_file, info
 
 
 def raise_fd_limit():
@@ -280,7 +283,7 @@ def make_hosts(args, make):
             for i, addr in enumerate(args.addresses)]
 
 
-def service_factory(args, base, users, log, root_security, messages, replayer, cbt_data):
+def service_factory(args, base, users, log, root_security, messages, replayer, certs):
     """-> make(host): the Service of one host (its own settings, state, replay position and security)."""
     fleet = args.hosts is not None
 
@@ -297,6 +300,7 @@ def service_factory(args, base, users, log, root_security, messages, replayer, c
         state = SimState(settings, own_replayer)
         state.fleet = make.stats
         service = Service(state, users, log)
+        cbt_data = certs.end_point(host.address) if certs is not None else None
         service.security = sec.Security(settings, users, cbt=args.cbt, cbt_data=cbt_data, state=state,
                                          ntlm_owner=root_security)
         return service
@@ -341,15 +345,19 @@ def watch_parent(loop, stop, parent):
     check()
 
 
-def client_certificates(args, schemes, users, directory, ca_file, ssl_context):
-    """With certificate auth: ask TLS clients for a certificate and issue test certificates. -> [(k, v)]."""
+def client_certificates(args, schemes, users, directory, ca_file):
+    """With certificate auth: issue test certificates
+    -> (configure(ssl context): ask TLS clients for a certificate issued by a trusted CA, [(k, v)])."""
     if not any(isinstance(s, auth.CertificateScheme) for s in schemes):
-        return []
+        return None, []
     import ssl
-    ssl_context.verify_mode = ssl.CERT_OPTIONAL
-    ssl_context.load_verify_locations(ca_file)
-    for extra in args.client_ca or ():
-        ssl_context.load_verify_locations(extra)
+    trusted = [ca_file] + list(args.client_ca or ())
+
+    def configure(ssl_context):
+        ssl_context.verify_mode = ssl.CERT_OPTIONAL
+        for path in trusted:
+            ssl_context.load_verify_locations(path)
+
     ca_key = os.path.join(directory, "ca.key")
     certs = os.path.join(directory, "client-certs")
     user = sorted(users)[0] if "testuser" not in users else "testuser"
@@ -358,7 +366,7 @@ def client_certificates(args, schemes, users, directory, ca_file, ssl_context):
     while stranger in {u.lower() for u in users}:
         stranger += "x"
     unmapped = certauth.issue(os.path.join(directory, "client-certs-unmapped"), ca_file, ca_key, stranger)
-    return [("client_cert", mapped["cert"]), ("client_key", mapped["key"]),
-            ("client_key_encrypted", mapped["key_encrypted"]), ("client_key_password", mapped["password"]),
-            ("client_cert_thumbprint", mapped["thumbprint"]), ("client_cert_dir", os.path.abspath(certs)),
-            ("client_cert_unmapped", unmapped["cert"]), ("client_key_unmapped", unmapped["key"])]
+    return configure, [("client_cert", mapped["cert"]), ("client_key", mapped["key"]),
+                       ("client_key_encrypted", mapped["key_encrypted"]), ("client_key_password", mapped["password"]),
+                       ("client_cert_thumbprint", mapped["thumbprint"]), ("client_cert_dir", os.path.abspath(certs)),
+                       ("client_cert_unmapped", unmapped["cert"]), ("client_key_unmapped", unmapped["key"])]

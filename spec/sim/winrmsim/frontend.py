@@ -201,11 +201,13 @@ def _settle(fut, result, exc):
 class FrontEnd:
     """Listening sockets of all hosts, the event loop's connection handling and the worker pool."""
 
-    def __init__(self, hosts, port, ssl_context=None, latency=(0.0, 0.0), workers=DEFAULT_WORKERS,
+    def __init__(self, hosts, port, tls=None, latency=(0.0, 0.0), workers=DEFAULT_WORKERS,
                  port_fallback=False):
-        """port_fallback: when `port` is taken on an address, use a free port instead (as port 0 does)."""
+        """tls: None (plain HTTP), or host -> the ssl.SSLContext of that host (its own certificate), called
+        on the loop for every connection (made at the host's first). port_fallback: when `port` is taken on
+        an address, use a free port instead (as port 0 does)."""
         self.hosts = hosts
-        self.ssl_context = ssl_context
+        self.tls = tls
         self.latency = latency
         self.workers = workers
         self.stats = FleetStats(hosts)
@@ -280,8 +282,7 @@ class FrontEnd:
             if host.sock is None:
                 continue
             server = await self.loop.create_server(
-                lambda h=host: HostConnection(self, h), sock=host.sock, backlog=LISTEN_BACKLOG,
-                ssl=self.ssl_context, ssl_handshake_timeout=TLS_HANDSHAKE_TIMEOUT if self.ssl_context else None)
+                lambda h=host: HostConnection(self, h), sock=host.sock, backlog=LISTEN_BACKLOG)
             self.servers.append(server)
         await stop.wait()
         for server in self.servers:
@@ -317,6 +318,33 @@ class HostConnection(asyncio.Protocol):
 
     # ---- asyncio.Protocol ----------------------------------------------------------------------
     def connection_made(self, transport):
+        if self.front.tls is None:
+            self._connected(transport)
+            return
+        # TLS with the host's own certificate. The handshake task is scheduled before the loop can read
+        # from the new socket (its first read event is processed after this call's callbacks), so the
+        # ClientHello goes to the TLS layer that the task's first step puts in place, never to this protocol.
+        self.transport = transport
+        try:
+            ssl_context = self.front.tls(self.host)   # made at the host's first connection: about a millisecond
+        except Exception as exc:
+            self._fail(exc)
+            return
+        handshake = self.loop.create_task(self.loop.start_tls(
+            transport, self, ssl_context, server_side=True, ssl_handshake_timeout=TLS_HANDSHAKE_TIMEOUT))
+        handshake.add_done_callback(self._handshake_done)
+
+    def _handshake_done(self, fut):
+        exc = None if fut.cancelled() else fut.exception()
+        if fut.cancelled() or self.done:
+            return
+        if exc is not None:
+            self._fail(exc)
+        else:
+            self._connected(fut.result())
+
+    def _connected(self, transport):
+        """The connection is established (over TLS: its handshake is complete)."""
         self.transport = transport
         self.front.stats.connections += 1
         sock = transport.get_extra_info("socket")
@@ -391,9 +419,15 @@ class HostConnection(asyncio.Protocol):
         self._next()
 
     def _next(self):
-        """Serve the next request once it is complete (the previous one is done)."""
+        """Serve the requests received, in order, while their replies go out at once (a loop, not recursion:
+        a client may pipeline thousands)."""
+        while self._serve_one():
+            pass
+
+    def _serve_one(self):
+        """Serve the next request if it is complete -> whether it was answered and the next one may follow."""
         if self.done:
-            return
+            return False
         self.busy = False
         if self.read_paused:
             self.read_paused = False
@@ -406,32 +440,32 @@ class HostConnection(asyncio.Protocol):
             conn.refuse(exc.status)
             self.transport.write(conn.reply_bytes())
             self._close()
-            return
+            return False
         except Drop:
             self._close()
-            return
+            return False
         except Exception as exc:
             self._fail(exc)
-            return
+            return False
         self._send_continue()
         if hreq is None:
             if self.eof:
                 self._close()
             elif self.waiting_since is None:
                 self._await_request()
-            return
+            return False
         self.waiting_since = None
         self.busy = True
         self.front.stats.request()
         try:
             if conn.may_block(hreq):
-                self.front.pool.run(conn.serve, hreq).add_done_callback(self._from_worker(self._reply))
-                return
+                self.front.pool.run(conn.serve, hreq).add_done_callback(self._from_worker(self._reply_later))
+                return False
             keep = conn.serve(hreq)
         except Exception as exc:
             self._fail(exc)
-            return
-        self._reply(keep)
+            return False
+        return self._reply(keep)
 
     def _send_continue(self):
         if self.reader.want_continue:
@@ -439,34 +473,44 @@ class HostConnection(asyncio.Protocol):
             self.transport.write(CONTINUE)
 
     def _reply(self, keep):
+        """Write the reply now or after its delay -> whether the next request may be served now."""
         data = self.conn.reply_bytes()
         if data:
             wait = self.conn.delay + self.front.delay()
             if wait > 0:
-                self.delayed = self.loop.call_later(wait, self._write, data, keep)
-                return
+                self.delayed = self.loop.call_later(wait, self._write_later, data, keep)
+                return False
             self.transport.write(data)
-        self._written(keep)
+        return self._written(keep)
 
-    def _write(self, data, keep):
+    def _reply_later(self, keep):
+        """A worker has served the request."""
+        if self._reply(keep):
+            self._next()
+
+    def _write_later(self, data, keep):
         self.delayed = None
         if self.done:
             return
         self.transport.write(data)
-        self._written(keep)
+        if self._written(keep):
+            self._next()
 
     def _written(self, keep):
+        """After a reply -> whether the next request may be served now."""
         if self.conn.holding:
             self.swallow = True
             self.reader = RequestReader()
             if self.eof:
                 self._close()
-        elif not keep:
+            return False
+        if not keep:
             self._close()
-        elif self.write_paused:
+            return False
+        if self.write_paused:
             self.next_on_resume = True
-        else:
-            self._next()
+            return False
+        return True
 
     # ---- the idle timeout and the end ---------------------------------------------------------------
     def _await_request(self):

@@ -12,7 +12,6 @@ import email.utils
 import hmac
 import http
 import os
-import ssl
 import sys
 import threading
 import time
@@ -493,9 +492,3 @@ def deep_envelope(message_id, levels):
     body = '<p:SimFault xmlns:p="http://schemas.luawsman.test/sim/fault/deep">%s%s</p:SimFault>' % (
         "<p:D>" * levels, "</p:D>" * levels)
     return _sim_env(message_id, body)
-
-
-def make_ssl_context(cert, key):
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.load_cert_chain(cert, key)
-    return ctx

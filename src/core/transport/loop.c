@@ -48,6 +48,7 @@
 #define DRIVE_WAIT_MAX_MS 1000 /* the longest single wait of a blocking wait */
 #define DRIVE_EVENTS_MAX 256   /* socket events taken from the epoll set per wait */
 #define NOT_IN_HEAP (-1L)
+#define LOOP_MAX_IDLE_CONNECTIONS (1L << 30)
 /* Room left below the waiting function's frame for the frames of the switch itself. */
 #define SUSPEND_FRAMES_MARGIN 1024u
 
@@ -222,6 +223,9 @@ CURLM *wsman_loop_acquire(void)
             return NULL;
         curl_multi_setopt(g.multi, CURLMOPT_SOCKETFUNCTION, socket_cb);
         curl_multi_setopt(g.multi, CURLMOPT_TIMERFUNCTION, timer_cb);
+        /* idle connections are never closed for room: libcurl's default limit (four per transfer
+         * in flight) would close the connections of idle sessions that share a cache */
+        curl_multi_setopt(g.multi, CURLMOPT_MAXCONNECTS, LOOP_MAX_IDLE_CONNECTIONS);
         g.timer_at = -1;
     }
     g.refs++;

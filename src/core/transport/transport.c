@@ -105,8 +105,13 @@ void wsman_global_cleanup(void)
 /* ---- the transport ------------------------------------------------------------------------------ */
 
 struct wsman_transport {
-    CURLM *multi;  /* the thread's shared multi handle (loop.c), one reference */
-    CURLSH *share; /* this transport's own connection cache: connections are never shared */
+    CURLM *multi;              /* the thread's shared multi handle (loop.c), one reference */
+    CURLSH *share;             /* a connection cache of its own (NULL when it is in a group) */
+    struct share_group *group; /* the connection cache it shares with other origins, or NULL */
+    int group_slot;            /* its place in the group's origins */
+    char *origin;              /* "host:port" as libcurl matches connections; NULL: never grouped */
+    curl_socket_t *socks;      /* the sockets libcurl opened for it and has not closed */
+    int nsocks, socks_cap;
     CURL *easy;
     wsman_waiter_t w; /* the request in flight on the shared multi handle */
     char *hostport;   /* "host:port" for messages */
@@ -211,6 +216,124 @@ static size_t read_cb(char *buf, size_t size, size_t nitems, void *ud)
     return n;
 }
 
+/* ---- connection caches ------------------------------------------------------------------------
+ *
+ * libcurl reuses a connection for any transfer whose host, port and TLS settings match, among
+ * the connections of the cache its easy handle uses. A session's connection carries its
+ * authentication (NTLM, Kerberos), so no session may ever find another's connection. A cache of
+ * its own per session (a CURLSH: an internal easy handle and a hash table, about 10 KB) ensures
+ * that, but costs 10 MB at a thousand sessions. Sessions to different origins never match each
+ * other's connections, so they share a cache: a group of up to SHARE_GROUP_MAX sessions whose
+ * origins are all different. A session whose origin is already in the group being filled, or
+ * whose connections libcurl could match by something else than the host (through a proxy it
+ * compares the proxy; names it converts: IDN, IPv6 literals), keeps a cache of its own.
+ *
+ * When a session of a group ends, its connections are shut down (shutdown(2)): they can carry
+ * nothing any more, libcurl finds them dead and never hands them to anyone, and closes them the
+ * next time it looks at the group's cache or when the group ends. libcurl closes a socket long
+ * after the transport that opened it may be gone, so the close callback finds its transport in
+ * a table by descriptor rather than through a pointer libcurl keeps. */
+
+#define SHARE_GROUP_MAX 32
+
+typedef struct share_group {
+    CURLSH *share;
+    int joined;                           /* slots used in origins */
+    int members;                          /* transports using it now */
+    const char *origins[SHARE_GROUP_MAX]; /* the members' origins (NULL once a member left) */
+} share_group_t;
+
+static _Thread_local share_group_t *open_group;      /* the group new transports join */
+static _Thread_local wsman_transport_t **sock_owner; /* descriptor -> its transport, NULL: none */
+static _Thread_local int sock_owner_len;
+static _Thread_local long live_transports; /* with none, every socket is closed: the table goes */
+
+/* A cache of connections and of host names, with nobody yet. */
+static CURLSH *new_share(void)
+{
+    CURLSH *sh = curl_share_init();
+    if (sh && (curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT) != CURLSHE_OK ||
+               curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) != CURLSHE_OK)) {
+        curl_share_cleanup(sh);
+        sh = NULL;
+    }
+    return sh;
+}
+
+/* The group t joins: the one being filled unless it has t's origin; NULL when t needs a cache of
+ * its own (or no group could be made). */
+static share_group_t *join_group(wsman_transport_t *t)
+{
+    share_group_t *gr = open_group;
+    if (!t->origin)
+        return NULL;
+    if (gr && gr->joined == SHARE_GROUP_MAX)
+        gr = NULL;
+    for (int i = 0; gr && i < gr->joined; i++)
+        if (gr->origins[i] && strcmp(gr->origins[i], t->origin) == 0)
+            return NULL;
+    if (!gr) {
+        gr = calloc(1, sizeof *gr);
+        if (!gr || !(gr->share = new_share())) {
+            free(gr);
+            return NULL;
+        }
+        open_group = gr;
+    }
+    t->group_slot = gr->joined;
+    gr->origins[gr->joined++] = t->origin;
+    gr->members++;
+    t->group = gr;
+    return gr;
+}
+
+/* t's connections can carry nothing any more; the group ends with its last member. */
+static void leave_group(wsman_transport_t *t)
+{
+    share_group_t *gr = t->group;
+    for (int i = 0; i < t->nsocks; i++) {
+        shutdown(t->socks[i], SHUT_RDWR);
+        sock_owner[t->socks[i]] = NULL;
+    }
+    t->nsocks = 0;
+    gr->origins[t->group_slot] = NULL;
+    t->group = NULL;
+    if (--gr->members > 0)
+        return;
+    if (open_group == gr)
+        open_group = NULL;
+    curl_share_cleanup(gr->share);
+    free(gr);
+}
+
+/* Records that fd is t's; -1 when out of memory. */
+static int own_socket(wsman_transport_t *t, curl_socket_t fd)
+{
+    if (fd >= sock_owner_len) {
+        int n = sock_owner_len ? sock_owner_len : 64;
+        wsman_transport_t **grown;
+        while (n <= fd)
+            n *= 2;
+        grown = realloc(sock_owner, (size_t)n * sizeof *grown);
+        if (!grown)
+            return -1;
+        memset(grown + sock_owner_len, 0, (size_t)(n - sock_owner_len) * sizeof *grown);
+        sock_owner = grown;
+        sock_owner_len = n;
+    }
+    if (t->nsocks == t->socks_cap) {
+        int cap = t->socks_cap ? t->socks_cap * 2 : 2;
+        curl_socket_t *grown = realloc(t->socks, (size_t)cap * sizeof *grown);
+        if (!grown)
+            return -1;
+        t->socks = grown;
+        t->socks_cap = cap;
+    }
+    t->socks[t->nsocks++] = fd;
+    sock_owner[fd] = t;
+    return 0;
+}
+
 /* Opens the connection's socket (close-on-exec: a program started meanwhile inherits none of a
  * thousand connections) and remembers why it could not, for descriptor_error. */
 static curl_socket_t opensocket_cb(void *ud, curlsocktype purpose, struct curl_sockaddr *addr)
@@ -219,6 +342,11 @@ static curl_socket_t opensocket_cb(void *ud, curlsocktype purpose, struct curl_s
     curl_socket_t fd = socket(addr->family, addr->socktype | SOCK_CLOEXEC, addr->protocol);
     (void)purpose;
     t->socket_errno = fd == CURL_SOCKET_BAD ? errno : 0;
+    if (fd != CURL_SOCKET_BAD && own_socket(t, fd) != 0) {
+        close(fd);
+        t->socket_errno = ENOMEM;
+        return CURL_SOCKET_BAD;
+    }
     return fd;
 }
 
@@ -230,11 +358,22 @@ static int sockopt_cb(void *ud, curl_socket_t fd, curlsocktype purpose)
     return CURL_SOCKOPT_OK;
 }
 
+/* libcurl closes a socket, perhaps of a transport that is gone (its user data is not used). */
 static int closesocket_cb(void *ud, curl_socket_t fd)
 {
-    wsman_transport_t *t = ud;
-    if (t->last_sock == fd)
-        t->last_sock = CURL_SOCKET_BAD;
+    wsman_transport_t *t = fd >= 0 && fd < sock_owner_len ? sock_owner[fd] : NULL;
+    (void)ud;
+    if (t) {
+        sock_owner[fd] = NULL;
+        for (int i = 0; i < t->nsocks; i++) {
+            if (t->socks[i] == fd) {
+                t->socks[i] = t->socks[--t->nsocks];
+                break;
+            }
+        }
+        if (t->last_sock == fd)
+            t->last_sock = CURL_SOCKET_BAD;
+    }
     return close(fd);
 }
 
@@ -412,6 +551,54 @@ static char *proxy_for_messages(const wsman_transport_config_t *cfg, const char 
     return out;
 }
 
+/* Whether libcurl may send the requests through a proxy (options, or the environment whatever
+ * no_proxy says): it matches connections to a proxy by the proxy, not by the host. */
+static int may_use_proxy(const wsman_transport_config_t *cfg)
+{
+    static const char *const vars[] = {"http_proxy",  "HTTP_PROXY", "https_proxy",
+                                       "HTTPS_PROXY", "all_proxy",  "ALL_PROXY"};
+    if (cfg->proxy_access_type & WSMAN_PROXY_NO_PROXY_SERVER)
+        return 0;
+    if (cfg->proxy && *cfg->proxy)
+        return 1;
+    for (size_t i = 0; i < sizeof vars / sizeof *vars; i++) {
+        const char *v = getenv(vars[i]);
+        if (v && *v)
+            return 1;
+    }
+    return 0;
+}
+
+/* "host:port" as libcurl tells connections apart (host names compared without case and without
+ * a trailing dot), or NULL for a name libcurl could see otherwise than written (IDN, IPv6
+ * literals, escapes) or when out of memory: such a transport keeps a cache of its own. */
+static char *origin_key(const char *host, long port)
+{
+    size_t n = strlen(host);
+    wsman_buf_t b;
+
+    while (n > 0 && host[n - 1] == '.')
+        n--;
+    if (n == 0)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        char c = host[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+              c == '-'))
+            return NULL;
+    }
+    wsman_buf_init(&b);
+    if (wsman_buf_append(&b, host, n) != 0 || wsman_buf_printf(&b, ":%ld", port) != 0) {
+        wsman_buf_free(&b);
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (b.data[i] >= 'A' && b.data[i] <= 'Z')
+            b.data[i] = (char)(b.data[i] - 'A' + 'a');
+    }
+    return wsman_buf_steal(&b);
+}
+
 /* Sets one libcurl option; on failure names the option group for the message and fails the step. */
 #define SETOPT(what, opt, val)                                                                               \
     do {                                                                                                     \
@@ -446,6 +633,7 @@ static int parse_endpoint_url(wsman_transport_t *t, const wsman_transport_config
         } else {
             t->hostport = wsman_buf_steal(&b);
             t->proxy = proxy_for_messages(cfg, scheme, host); /* NULL also when out of memory: less said */
+            t->origin = may_use_proxy(cfg) ? NULL : origin_key(host, t->port);
             rc = 0;
         }
     }
@@ -485,7 +673,7 @@ static int set_basic_options(wsman_transport_t *t, const wsman_transport_config_
     SETCALLBACK(basic, WRITE, write_cb);
     SETCALLBACK(basic, OPENSOCKET, opensocket_cb);
     SETCALLBACK(basic, SOCKOPT, sockopt_cb);
-    SETCALLBACK(basic, CLOSESOCKET, closesocket_cb);
+    SETOPT(basic, CURLOPT_CLOSESOCKETFUNCTION, closesocket_cb);
     SETCALLBACK(basic, PREREQ, prereq_cb);
     if (cfg->connect_timeout_ms > 0)
         SETOPT(basic, CURLOPT_CONNECTTIMEOUT_MS, cfg->connect_timeout_ms);
@@ -591,6 +779,7 @@ wsman_transport_t *wsman_transport_new(const wsman_transport_config_t *cfg, wsma
         wsman_error_oom(e, NULL);
         return NULL;
     }
+    live_transports++;
     t->last_sock = CURL_SOCKET_BAD;
     t->w.on_socket_change = on_socket_change;
     wsman_trace_rec_init(&t->trace);
@@ -602,12 +791,11 @@ wsman_transport_t *wsman_transport_new(const wsman_transport_config_t *cfg, wsma
     if (parse_endpoint_url(t, cfg, e) != 0)
         goto fail;
     t->multi = wsman_loop_acquire();
-    t->share = curl_share_init();
+    if (!join_group(t))
+        t->share = new_share();
     t->easy = curl_easy_init();
-    if (!t->multi || !t->share || !t->easy ||
-        curl_share_setopt(t->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT) != CURLSHE_OK ||
-        curl_share_setopt(t->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) != CURLSHE_OK ||
-        curl_easy_setopt(t->easy, CURLOPT_SHARE, t->share) != CURLE_OK) {
+    if (!t->multi || (!t->share && !t->group) || !t->easy ||
+        curl_easy_setopt(t->easy, CURLOPT_SHARE, t->group ? t->group->share : t->share) != CURLE_OK) {
         wsman_error_set(e, WSMAN_E_OUTOFMEMORY, "libcurl could not create a handle.");
         goto fail;
     }
@@ -633,9 +821,20 @@ void wsman_transport_free(wsman_transport_t *t)
         curl_easy_cleanup(t->easy);
     if (t->share)
         curl_share_cleanup(t->share);
+    if (t->group)
+        leave_group(t);
+    for (int i = 0; i < t->nsocks; i++) /* none left: its own cache closed them */
+        sock_owner[t->socks[i]] = NULL;
+    free(t->socks);
+    if (--live_transports == 0) {
+        free(sock_owner);
+        sock_owner = NULL;
+        sock_owner_len = 0;
+    }
     if (t->multi)
         wsman_loop_release();
     drop_headers(t);
+    free(t->origin);
     free(t->hostport);
     free(t->proxy);
     free(t->url);
