@@ -351,20 +351,27 @@ static int cap_check(wsman_xml_t *x)
     return 0;
 }
 
+/* A piece of a capture: n bytes at s. */
+typedef struct piece {
+    const char *s;
+    size_t n;
+} piece_t;
+
+#define PIECE(literal) ((piece_t){(literal), sizeof(literal) - 1})
+
 /* Appends a, then the n bytes of s, then z to the capture (one growth at most). */
-static int cap_put3(wsman_xml_t *x, const char *a, const char *s, size_t n, const char *z)
+static int cap_put3(wsman_xml_t *x, piece_t a, const char *s, size_t n, piece_t z)
 {
     wsman_buf_t *b = x->cap;
-    size_t al = strlen(a), zl = strlen(z);
     char *p;
 
-    if (n > SIZE_MAX / 2 || (b->cap - b->len <= al + n + zl && wsman_buf_reserve(b, al + n + zl) != 0))
+    if (n > SIZE_MAX / 2 || (b->cap - b->len <= a.n + n + z.n && wsman_buf_reserve(b, a.n + n + z.n) != 0))
         return -1;
     p = b->data + b->len;
-    memcpy(p, a, al);
-    memcpy(p + al, s, n);
-    memcpy(p + al + n, z, zl);
-    b->len += al + n + zl;
+    memcpy(p, a.s, a.n);
+    memcpy(p + a.n, s, n);
+    memcpy(p + a.n + n, z.s, z.n);
+    b->len += a.n + n + z.n;
     b->data[b->len] = '\0';
     return 0;
 }
@@ -372,7 +379,7 @@ static int cap_put3(wsman_xml_t *x, const char *a, const char *s, size_t n, cons
 /* Appends the n bytes of s to the capture. */
 static int cap_put(wsman_xml_t *x, const char *s, size_t n)
 {
-    return cap_put3(x, "", s, n, "");
+    return cap_put3(x, PIECE(""), s, n, PIECE(""));
 }
 
 /* Records that the subtree uses the binding b (NULL: none); declares it on the captured root when
@@ -427,7 +434,7 @@ static int cap_attribute(wsman_xml_t *x, const char *name, const char *value)
     const char *prefix, *local;
     size_t plen;
 
-    if (cap_put3(x, " ", name, strlen(name), "=\"") != 0 ||
+    if (cap_put3(x, PIECE(" "), name, strlen(name), PIECE("=\"")) != 0 ||
         wsman_buf_xml_attr(b, value, strlen(value)) != 0 || cap_put(x, "\"", 1) != 0)
         return reader_oom(x);
     if (is_xmlns(name))
@@ -457,7 +464,7 @@ static int cap_start_tag(wsman_xml_t *x, const qname_t *name, const ns_bind_t *b
         x->cap_start = b->len;
         x->nneed = 0;
     }
-    if (cap_put3(x, "<", name->s, name->len, "") != 0)
+    if (cap_put3(x, PIECE("<"), name->s, name->len, PIECE("")) != 0)
         return reader_oom(x);
     if (x->depth == x->cap_depth)
         x->cap_insert = b->len;
@@ -635,7 +642,7 @@ static int cap_end_tag(wsman_xml_t *x, const char *name, size_t len)
         x->cap_open = 0;
         rc = cap_put(x, "/>", 2);
     } else {
-        rc = cap_put3(x, "</", name, len, ">");
+        rc = cap_put3(x, PIECE("</"), name, len, PIECE(">"));
     }
     if (rc != 0)
         return reader_oom(x);
