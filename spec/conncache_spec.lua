@@ -40,6 +40,17 @@ describe("connection caches", function()
     s:stop()
   end)
 
+  it("sessions to one host, each in a group with sessions to other hosts, never share a connection", function()
+    local s, hosts = fleet(2)
+    local sessions = {}
+    for i = 1, 10 do sessions[i] = session(hosts[(i - 1) % 2 + 1]) end -- 5 to each host
+    for _ = 1, 3 do
+      for _, one in ipairs(sessions) do one:Identify() end
+    end
+    assert.equals(10, sim.stats(sessions[1]).FleetConnections)
+    s:stop()
+  end)
+
   it("two sessions to one host never share a connection", function()
     local s = sim.start({ "--allow-unencrypted" }, { fresh = true })
     local a, b = session(s), session(s)

@@ -225,9 +225,10 @@ static size_t read_cb(char *buf, size_t size, size_t nitems, void *ud)
  * its own per session (a CURLSH: an internal easy handle and a hash table, about 10 KB) ensures
  * that, but costs 10 MB at a thousand sessions. Sessions to different origins never match each
  * other's connections, so they share a cache: a group of up to SHARE_GROUP_MAX sessions whose
- * origins are all different. A session whose origin is already in the group being filled, or
- * whose connections libcurl could match by something else than the host (through a proxy it
- * compares the proxy; names it converts: IDN, IPv6 literals), keeps a cache of its own.
+ * origins are all different (a session joins one of the newest groups with room that has no
+ * session to its origin, or a new group). A session whose connections libcurl could match by
+ * something else than the host (through a proxy it compares the proxy; names it converts: IDN,
+ * IPv6 literals) keeps a cache of its own.
  *
  * When a session of a group ends, its connections are shut down (shutdown(2)): they can carry
  * nothing any more, libcurl finds them dead and never hands them to anyone, and closes them the
@@ -236,15 +237,18 @@ static size_t read_cb(char *buf, size_t size, size_t nitems, void *ud)
  * a table by descriptor rather than through a pointer libcurl keeps. */
 
 #define SHARE_GROUP_MAX 32
+#define GROUP_TRIES 8 /* groups with room looked at for one without the origin, newest first */
 
 typedef struct share_group {
     CURLSH *share;
-    int joined;                           /* slots used in origins */
-    int members;                          /* transports using it now */
-    const char *origins[SHARE_GROUP_MAX]; /* the members' origins (NULL once a member left) */
+    int joined;                                /* slots used in origins */
+    int members;                               /* transports using it now */
+    const char *origins[SHARE_GROUP_MAX];      /* the members' origins (NULL once a member left) */
+    struct share_group *prev_open, *next_open; /* in open_groups while it has room */
+    int open;
 } share_group_t;
 
-static _Thread_local share_group_t *open_group;      /* the group new transports join */
+static _Thread_local share_group_t *open_groups;     /* the groups with room, newest first */
 static _Thread_local wsman_transport_t **sock_owner; /* descriptor -> its transport, NULL: none */
 static _Thread_local int sock_owner_len;
 static _Thread_local long live_transports; /* with none, every socket is closed: the table goes */
@@ -261,30 +265,61 @@ static CURLSH *new_share(void)
     return sh;
 }
 
-/* The group t joins: the one being filled unless it has t's origin; NULL when t needs a cache of
- * its own (or no group could be made). */
+static int has_origin(const share_group_t *gr, const char *origin)
+{
+    for (int i = 0; i < gr->joined; i++)
+        if (gr->origins[i] && strcmp(gr->origins[i], origin) == 0)
+            return 1;
+    return 0;
+}
+
+static void close_group_list(share_group_t *gr)
+{
+    if (!gr->open)
+        return;
+    if (gr->prev_open)
+        gr->prev_open->next_open = gr->next_open;
+    else
+        open_groups = gr->next_open;
+    if (gr->next_open)
+        gr->next_open->prev_open = gr->prev_open;
+    gr->prev_open = gr->next_open = NULL;
+    gr->open = 0;
+}
+
+/* A group with room and without origin (one of the newest few), else a new one; NULL when none
+ * could be made. Many sessions to a few hosts fill groups with one session per host each. */
+static share_group_t *group_without(const char *origin)
+{
+    share_group_t *gr = open_groups;
+    for (int tries = 0; gr && tries < GROUP_TRIES; gr = gr->next_open, tries++)
+        if (!has_origin(gr, origin))
+            return gr;
+    gr = calloc(1, sizeof *gr);
+    if (!gr || !(gr->share = new_share())) {
+        free(gr);
+        return NULL;
+    }
+    gr->next_open = open_groups;
+    if (open_groups)
+        open_groups->prev_open = gr;
+    open_groups = gr;
+    gr->open = 1;
+    return gr;
+}
+
+/* The group t joins; NULL when t needs a cache of its own (or no group could be made). */
 static share_group_t *join_group(wsman_transport_t *t)
 {
-    share_group_t *gr = open_group;
-    if (!t->origin)
+    share_group_t *gr;
+    if (!t->origin || !(gr = group_without(t->origin)))
         return NULL;
-    if (gr && gr->joined == SHARE_GROUP_MAX)
-        gr = NULL;
-    for (int i = 0; gr && i < gr->joined; i++)
-        if (gr->origins[i] && strcmp(gr->origins[i], t->origin) == 0)
-            return NULL;
-    if (!gr) {
-        gr = calloc(1, sizeof *gr);
-        if (!gr || !(gr->share = new_share())) {
-            free(gr);
-            return NULL;
-        }
-        open_group = gr;
-    }
     t->group_slot = gr->joined;
     gr->origins[gr->joined++] = t->origin;
     gr->members++;
     t->group = gr;
+    if (gr->joined == SHARE_GROUP_MAX)
+        close_group_list(gr);
     return gr;
 }
 
@@ -301,8 +336,7 @@ static void leave_group(wsman_transport_t *t)
     t->group = NULL;
     if (--gr->members > 0)
         return;
-    if (open_group == gr)
-        open_group = NULL;
+    close_group_list(gr);
     curl_share_cleanup(gr->share);
     free(gr);
 }
