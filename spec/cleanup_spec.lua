@@ -177,6 +177,26 @@ describe("dropped sessions leave nothing open", function()
     assert.equals(0, st.OpenShells)
   end)
 
+  it("a flush whose budget ends part-way through a session keeps the rest for the next", function()
+    -- every reply of this host comes 100 ms late: three Releases cannot fit in 150 ms
+    local slow = sim.start({ "--hosts", "1", "--port", "0", "--latency", "100", "--allow-unencrypted" },
+      { fresh = true })
+    local host = { url = slow.host_1 }
+    local ctl = sim.session(host)
+    WSMan.flush()
+    do
+      local session = sim.session(host)
+      session.BatchItems = 1
+      for _ = 1, 3 do assert.is_string(session:Enumerate(SERVICES):ReadItem()) end
+    end
+    collectgarbage("collect")
+    collectgarbage("collect")
+    assert.equals(1, WSMan.flush(150), "the dropped session still waits with what is left")
+    assert.equals(0, WSMan.flush())
+    assert.equals(0, sim.stats(ctl).OpenEnumerations)
+    slow:stop()
+  end)
+
   it("WSMan.flush checks its argument and returns 0 when nothing waits", function()
     assert.equals(0, WSMan.flush())
     assert.equals(0, WSMan.flush(0))

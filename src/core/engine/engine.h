@@ -51,10 +51,11 @@ void wsman_session_queue_request(wsman_session_t *s, const char *operation, cons
 void wsman_session_destroy(wsman_session_t *s);
 /* How a flush of the queued cleanup requests ended. */
 typedef enum wsman_flush_result {
-    WSMAN_FLUSH_DONE,       /* every request was sent (or dropped: the host unreachable, the deadline) */
-    WSMAN_FLUSH_INTERRUPTED /* the running operation was cancelled: what is left stays queued */
+    WSMAN_FLUSH_DONE,        /* every request was sent (or dropped: the host unreachable) */
+    WSMAN_FLUSH_INTERRUPTED, /* the running operation was cancelled: what is left stays queued */
+    WSMAN_FLUSH_OUT_OF_TIME  /* the deadline came first: what is left stays queued */
 } wsman_flush_result_t;
-/* Sends the queued cleanup requests until the deadline (wsman_now_ms), dropping what is left then. */
+/* Sends the queued cleanup requests until the deadline (wsman_now_ms); what is left then stays. */
 wsman_flush_result_t wsman_session_flush_until(wsman_session_t *s, long long deadline);
 /* reaper.c: takes over a dropped session (0), or -1 when the reaper is closed or out of memory
  * (the caller frees it). Attached sessions hold a reference on the reaper. */

@@ -9,8 +9,9 @@
  * first, an embedding application calls when it likes (WSMan.flush), and wsman_reaper_close calls
  * at the end. Every run is bounded by a time budget; a session whose host does not answer is
  * dropped with what is left of its queue (the host expires idle contexts and shells itself). A run
- * inside an operation that gets cancelled (a task's) stops there and leaves the session, with the
- * request it was sending, at the head of the list for the next run.
+ * whose budget ends part-way through a session, or inside an operation that gets cancelled (a
+ * task's), stops there and leaves the session, with the request it was sending, at the head of
+ * the list for the next run.
  *
  * A run takes one session at a time from the head of a list and finishes it: a future
  * non-blocking engine can drive the same list one request per turn of its loop.
@@ -109,7 +110,7 @@ size_t wsman_reaper_run(wsman_reaper_t *r, long budget_ms)
     while (r->head && wsman_now_ms() < end && !wsman_fiber_cancelled()) {
         orphan_t *o = take_first(r);
         r->in_flight = o;
-        if (wsman_session_flush_until(o->s, end) == WSMAN_FLUSH_INTERRUPTED) {
+        if (wsman_session_flush_until(o->s, end) != WSMAN_FLUSH_DONE) {
             r->in_flight = NULL;
             put_first(r, o);
             break;

@@ -570,10 +570,11 @@ static void pending_free(pending_release_t *p)
     free(p);
 }
 
-/* Sends the queue; with a deadline (> 0) each request gets at most the time left, and what is
- * still queued when it passes is dropped. A cancelled operation (a task's) sends nothing more:
- * the request it was sending goes back to the head of the queue, which stays for a later flush
- * (a Release, Delete or Signal sent twice is answered with a fault, which is ignored). */
+/* Sends the queue; with a deadline (> 0) each request gets at most the time left. When the
+ * deadline passes first, or a cancelled operation (a task's) stops the flush, the request it was
+ * sending goes back to the head of the queue, which stays for a later flush (a Release, Delete
+ * or Signal sent twice is answered with a fault, which is ignored). A host that cannot be reached
+ * within the session's own timeout gets nothing more: its queue is dropped. */
 static wsman_flush_result_t flush_releases(wsman_session_t *s, long long deadline)
 {
     while (s->releases) {
@@ -582,15 +583,13 @@ static wsman_flush_result_t flush_releases(wsman_session_t *s, long long deadlin
         wsman_response_t res;
         wsman_error_t err;
         wsman_locator_t lite = *p->loc;
-        int is_release = strcmp(p->action, WSMAN_ACTION_RELEASE) == 0, rc, unreachable;
+        int is_release = strcmp(p->action, WSMAN_ACTION_RELEASE) == 0, rc, unreachable, cut_short;
         long long left = deadline > 0 ? deadline - wsman_now_ms() : 0;
 
         if (wsman_fiber_cancelled())
             return WSMAN_FLUSH_INTERRUPTED;
-        if (deadline > 0 && left < 1) {
-            free_releases(s);
-            break;
-        }
+        if (deadline > 0 && left < 1)
+            return WSMAN_FLUSH_OUT_OF_TIME;
         s->releases = p->next;
         if (!s->releases)
             s->releases_tail = &s->releases;
@@ -615,11 +614,12 @@ static wsman_flush_result_t flush_releases(wsman_session_t *s, long long deadlin
         wsman_error_init(&err);
         rc = wsman_session_exchange(s, &x, &res, &err);
         unreachable = rc != 0 && !err.fault_code && !err.http_status;
+        cut_short = rc != 0 && x.timeout_ms > 0 && err.code == WSMAN_E_TIMEOUT; /* by the deadline */
         wsman_response_clear(&res);
         wsman_error_clear(&err);
-        if (rc != 0 && wsman_fiber_cancelled()) {
+        if (rc != 0 && (wsman_fiber_cancelled() || cut_short)) {
             requeue_first(s, p);
-            return WSMAN_FLUSH_INTERRUPTED;
+            return cut_short ? WSMAN_FLUSH_OUT_OF_TIME : WSMAN_FLUSH_INTERRUPTED;
         }
         /* other errors ignored: the server expires idle contexts (and idle shells). But when the
          * host cannot be reached at all, do not make the caller's request wait for every queued one. */
