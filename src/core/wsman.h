@@ -488,10 +488,11 @@ typedef struct wsman_reaper wsman_reaper_t;
 wsman_reaper_t *wsman_reaper_new(void);
 /* s hands itself to r when dropped with requests queued (r NULL: detach). */
 void wsman_session_set_reaper(wsman_session_t *s, wsman_reaper_t *r);
-/* Sends the dropped sessions' requests for at most budget_ms (finishing the request under way)
- * and frees those sessions; returns how many are still held (a session whose requests a suspended
- * run is sending counts: 0 means nothing is left to send). Inside a cancelled operation it sends
- * nothing, and a run whose operation is cancelled keeps what it had not sent for the next run. */
+/* Sends the dropped sessions' requests for at most budget_ms and frees the sessions it finished;
+ * returns how many are still held (a session whose requests a suspended run is sending counts: 0
+ * means nothing is left to send). What a run could not send within its budget, or because its
+ * operation was cancelled, stays for the next run; a session whose host cannot be reached within
+ * its own timeout is freed with what it had queued. Inside a cancelled operation it sends nothing. */
 size_t wsman_reaper_run(wsman_reaper_t *r, long budget_ms);
 size_t wsman_reaper_count(const wsman_reaper_t *r);
 /* A last run of budget_ms, then frees what is left; the reaper itself goes when no session is
