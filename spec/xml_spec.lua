@@ -304,6 +304,8 @@ describe("both readers refuse", function()
     colon_first = "<:a/>",
     colon_last = "<a:/>",
     attr_bad_qname = '<a xmlns:p="u" p:x:y="1"/>',
+    local_part_digit = '<a:1b xmlns:a="u"/>',
+    attr_local_part_hyphen = '<a xmlns:p="u" p:-x="1"/>',
     reserved_xmlns = '<a xmlns:xmlns="urn:x"/>',
     rebound_xml = '<a xmlns:xml="urn:x"/>',
     empty_prefix_decl = '<a xmlns:p=""/>',

@@ -48,7 +48,11 @@ local ATTRIBUTE = "^(%s*)(" .. NAMEPAT .. ")%s*=%s*(['\"])()"
 
 local function split(qname, pos)
   local prefix, lname = match(qname, "^([^:]+):([^:]+)$")
-  if prefix then return prefix, lname end
+  -- the local part is an NCName: none of the Name characters that may not come first
+  local bad_start = lname and (find(lname, "^[%d%.%-]") or find(lname, "^\194\183")
+    or find(lname, "^\204[\128-\191]") or find(lname, "^\205[\128-\175]")
+    or find(lname, "^\226\128\191") or find(lname, "^\226\129\128"))
+  if prefix and not bad_start then return prefix, lname end
   if find(qname, ":", 1, true) then fail("bad qualified name '" .. qname .. "'", pos) end
   return nil, qname
 end

@@ -290,6 +290,9 @@ const char *wsman_xml_lookup(const wsman_xml_t *x, const char *prefix, size_t pl
 /* Resolves a QName value ("w:InvalidSelectors") in the current scope: its namespace URI (NULL if
  * the prefix is unbound) and *local. */
 const char *wsman_xml_resolve_qname(const wsman_xml_t *x, const char *qname, const char **local);
+/* Whether the UTF-8 character at p may start an NCName, given that it is part of an XML Name
+ * (so the local part of "p:1x" is refused, which Expat alone accepts). */
+int wsman_xml_ncname_start(const char *p);
 /* Value of the attribute {ns}local in atts (ns "" or NULL: unprefixed), or NULL. */
 const char *wsman_xml_attr(const wsman_xml_t *x, const char **atts, const char *ns, const char *local);
 /* Called from a start handler: serializes the current element and its subtree into dst

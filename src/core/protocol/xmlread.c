@@ -245,8 +245,25 @@ static void split_qname(const char *q, const char **prefix, size_t *plen, const 
     }
 }
 
-/* Splits q; 1 when it is a QName (Namespaces in XML 1.0: at most one colon, with a non-empty part
- * on each side), else 0. */
+/* Whether the UTF-8 character at p may start an NCName. Expat has already checked that the whole
+ * name is an XML Name, so only the characters a Name allows inside but not first remain: digits,
+ * '-', '.', U+00B7, U+0300-U+036F and U+203F-U+2040. */
+int wsman_xml_ncname_start(const char *p)
+{
+    const unsigned char *u = (const unsigned char *)p;
+    if ((u[0] >= '0' && u[0] <= '9') || u[0] == '-' || u[0] == '.')
+        return 0;
+    if (u[0] == 0xC2 && u[1] == 0xB7)
+        return 0;
+    if ((u[0] == 0xCC && u[1] >= 0x80) || (u[0] == 0xCD && u[1] <= 0xAF))
+        return 0;
+    if (u[0] == 0xE2 && ((u[1] == 0x80 && u[2] == 0xBF) || (u[1] == 0x81 && u[2] == 0x80)))
+        return 0;
+    return 1;
+}
+
+/* Splits q; 1 when it is a QName (Namespaces in XML 1.0: at most one colon, with a non-empty
+ * NCName on each side), else 0. */
 static int parse_qname(const char *q, qname_t *out)
 {
     size_t len = strlen(q);
@@ -261,7 +278,7 @@ static int parse_qname(const char *q, qname_t *out)
     }
     out->plen = (size_t)(c - q);
     out->local = c + 1;
-    return c != q && c[1] && !memchr(c + 1, ':', len - out->plen - 1);
+    return c != q && c[1] && wsman_xml_ncname_start(c + 1) && !memchr(c + 1, ':', len - out->plen - 1);
 }
 
 /* The element's name (name_ok: parse_qname's verdict) and every attribute name are QNames, or the

@@ -123,7 +123,7 @@ static int is_xmlns(const char *name)
     return strncmp(name, "xmlns", 5) == 0 && (name[5] == '\0' || name[5] == ':');
 }
 
-/* "p:l" with one colon and neither side empty, or a name without a colon. */
+/* "p:l" with one colon, neither side empty and l an NCName, or a name without a colon. */
 static int split_qname(const char *q, size_t *plen, const char **local)
 {
     const char *c = strchr(q, ':');
@@ -132,7 +132,7 @@ static int split_qname(const char *q, size_t *plen, const char **local)
         *local = q;
         return 0;
     }
-    if (c == q || !c[1] || strchr(c + 1, ':'))
+    if (c == q || !c[1] || !wsman_xml_ncname_start(c + 1) || strchr(c + 1, ':'))
         return -1;
     *plen = (size_t)(c - q);
     *local = c + 1;
